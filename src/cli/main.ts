@@ -1,0 +1,45 @@
+/** The icedit command line: dispatches to one module per command; all printing happens here. */
+import { IceditError } from "../errors.js";
+import { checkGoldenCommand } from "./check-golden.js";
+import { processIO, UsageError, type CommandIO } from "./io.js";
+
+type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  "check-golden": { run: checkGoldenCommand, summary: "check icedit's numbers against golden reference vectors" },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(14)} ${c.summary}`);
+  return ["usage: icedit <command> [options]", "", "commands:", ...lines, "", "icedit <command> --help for a command's options"].join("\n");
+}
+
+export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    io.out(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.err(`icedit: unknown command "${name}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`icedit ${name}: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof IceditError) {
+      io.err(`icedit ${name}: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS")) {
+      io.err(`icedit ${name}: ${error.message} (icedit ${name} --help)`);
+      return 2;
+    }
+    throw error;
+  }
+}

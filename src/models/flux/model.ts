@@ -1,0 +1,121 @@
+/**
+ * The FLUX transformer (BFL Flux): embeddings, double-stream blocks, single-stream blocks and the
+ * final layer. Module paths are the BFL checkpoint keys. The host computes the sinusoidal
+ * timestep/guidance embeddings and the RoPE tables (models/flux/inputs.ts) and feeds them.
+ */
+import { Graph, type Value } from "../../onnx/graph.js";
+import { add, concat, sliceAfter } from "../../onnx/ops/index.js";
+import { Linear } from "../../nn/linear.js";
+import { BuildContext, Module, type ParamBinder } from "../../nn/module.js";
+import { DoubleStreamBlock } from "./double-block.js";
+import { SingleStreamBlock } from "./single-block.js";
+import { LastLayer } from "./final-layer.js";
+import { MLPEmbedder, type Rope } from "./layers.js";
+import { validateFluxParams, type FluxParams } from "./params.js";
+
+/** Width of the sinusoidal timestep / guidance embedding. */
+export const TIMESTEP_DIM = 256;
+
+export interface FluxGraphInputs {
+  /** [B, L, in_channels] */
+  readonly img: Value;
+  /** [B, T, context_in_dim] */
+  readonly txt: Value;
+  /** [B, vec_in_dim] */
+  readonly y: Value;
+  /** [B, 256] sinusoid of 1000 t */
+  readonly timestepEmb: Value;
+  /** [B, 256] sinusoid of 1000 g, or null without a guidance embedder */
+  readonly guidanceEmb: Value | null;
+  /** cos/sin tables [B, T+L, head_dim/2] */
+  readonly pe: Rope;
+}
+
+export class Flux extends Module {
+  readonly headDim: number;
+  readonly mlpHidden: number;
+  readonly imgIn: Linear;
+  readonly timeIn: MLPEmbedder;
+  readonly vectorIn: MLPEmbedder;
+  readonly guidanceIn: MLPEmbedder | null;
+  readonly txtIn: Linear;
+  readonly doubleBlocks: DoubleStreamBlock[];
+  readonly singleBlocks: SingleStreamBlock[];
+  readonly finalLayer: LastLayer;
+
+  constructor(readonly params: FluxParams) {
+    super("");
+    const { headDim, mlpHidden } = validateFluxParams(params);
+    this.headDim = headDim;
+    this.mlpHidden = mlpHidden;
+    const d = params.hiddenSize;
+    this.imgIn = this.child(new Linear("img_in", params.inChannels, d));
+    this.timeIn = this.child(new MLPEmbedder("time_in", TIMESTEP_DIM, d));
+    this.vectorIn = this.child(new MLPEmbedder("vector_in", params.vecInDim, d));
+    this.guidanceIn = params.guidanceEmbed ? this.child(new MLPEmbedder("guidance_in", TIMESTEP_DIM, d)) : null;
+    this.txtIn = this.child(new Linear("txt_in", params.contextInDim, d));
+    this.doubleBlocks = Array.from({ length: params.depth }, (_, i) =>
+      this.child(new DoubleStreamBlock(`double_blocks.${i}`, d, params.numHeads, mlpHidden, params.qkvBias)),
+    );
+    this.singleBlocks = Array.from({ length: params.depthSingleBlocks }, (_, i) =>
+      this.child(new SingleStreamBlock(`single_blocks.${i}`, d, params.numHeads, mlpHidden)),
+    );
+    this.finalLayer = this.child(new LastLayer("final_layer", d, params.outChannels));
+  }
+
+  /** -> out: [B, L, out_channels], the velocity per image token. */
+  forward(ctx: BuildContext, inputs: FluxGraphInputs): Value {
+    const timeOut = ctx.tap("time_in_out", this.timeIn.forward(ctx, inputs.timestepEmb));
+    let vec = timeOut;
+    if (this.guidanceIn && inputs.guidanceEmb) {
+      vec = add(vec, ctx.tap("guidance_in_out", this.guidanceIn.forward(ctx, inputs.guidanceEmb)));
+    }
+    vec = ctx.tap("vec", add(vec, ctx.tap("vector_in_out", this.vectorIn.forward(ctx, inputs.y))));
+    let img = ctx.tap("img_in_out", this.imgIn.forward(ctx, inputs.img));
+    let txt = ctx.tap("txt_in_out", this.txtIn.forward(ctx, inputs.txt));
+    this.doubleBlocks.forEach((block, i) => {
+      ({ img, txt } = block.forward(ctx, img, txt, vec, inputs.pe, `double${i}`));
+      ctx.tap(`double${i}_img`, img);
+      ctx.tap(`double${i}_txt`, txt);
+    });
+    ctx.tap("double_last_img", img);
+    ctx.tap("double_last_txt", txt);
+    let x = concat([txt, img], 1);
+    this.singleBlocks.forEach((block, i) => {
+      x = ctx.tap(`single${i}_out`, block.forward(ctx, x, vec, inputs.pe));
+    });
+    ctx.tap("single_last_out", x);
+    const imgTokens = ctx.tap("final_in", sliceAfter(x, 1, txt));
+    return this.finalLayer.forward(ctx, imgTokens, vec);
+  }
+}
+
+export interface FluxGraphOptions {
+  readonly name?: string;
+  /** Intermediates to expose as extra outputs (names as in the golden cases, e.g. "vec", "double0_img"). */
+  readonly taps?: readonly string[];
+}
+
+/** Builds the transformer graph: inputs img, txt, y, timestep_emb, guidance_emb, pe_cos, pe_sin; output out. */
+export function buildFluxGraph(model: Flux, binder: ParamBinder, options: FluxGraphOptions = {}): Graph {
+  const p = model.params;
+  const g = new Graph(options.name ?? "flux_transformer");
+  const ctx = new BuildContext(g, binder, new Set(options.taps ?? []));
+  const inputs: FluxGraphInputs = {
+    img: g.addInput("img", "f32", ["B", "L", p.inChannels]),
+    txt: g.addInput("txt", "f32", ["B", "T", p.contextInDim]),
+    y: g.addInput("y", "f32", ["B", p.vecInDim]),
+    timestepEmb: g.addInput("timestep_emb", "f32", ["B", TIMESTEP_DIM]),
+    guidanceEmb: p.guidanceEmbed ? g.addInput("guidance_emb", "f32", ["B", TIMESTEP_DIM]) : null,
+    pe: {
+      cos: g.addInput("pe_cos", "f32", ["B", "S", model.headDim / 2]),
+      sin: g.addInput("pe_sin", "f32", ["B", "S", model.headDim / 2]),
+    },
+  };
+  g.addOutput(model.forward(ctx, inputs), "out");
+  for (const name of options.taps ?? []) {
+    const value = ctx.taps.get(name);
+    if (value) g.addOutput(value, name);
+  }
+  return g;
+}

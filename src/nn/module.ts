@@ -1,0 +1,95 @@
+/**
+ * Modules: a tree whose paths are the checkpoint keys (the BFL names for FLUX). Constructors
+ * declare parameters and children; `forward` only adds nodes to a graph. Parameters become
+ * graph values through a ParamBinder, so the same module code builds graphs over in-memory
+ * weights, external data or (later) trainable inputs.
+ */
+import { GraphBuildError, type Graph, type Value } from "../onnx/graph.js";
+import { constF32 } from "../onnx/ops/constants.js";
+
+export interface ParamSpec {
+  /** Dotted path, e.g. "double_blocks.0.img_attn.qkv.weight". */
+  readonly path: string;
+  readonly shape: readonly number[];
+}
+
+/** Supplies the graph value of a parameter (an initializer, usually). */
+export interface ParamBinder {
+  bind(graph: Graph, spec: ParamSpec): Value;
+}
+
+/** What forward needs besides its inputs: the graph and the parameter binder. */
+export class BuildContext {
+  private readonly bound = new Map<string, Value>();
+  private readonly onesCache = new Map<number, Value>();
+  /** Named intermediates a caller asked to see as extra graph outputs (debugging, parity). */
+  readonly taps = new Map<string, Value>();
+
+  constructor(
+    readonly graph: Graph,
+    private readonly binder: ParamBinder,
+    private readonly tapNames: ReadonlySet<string> = new Set(),
+  ) {}
+
+  param(spec: ParamSpec): Value {
+    let value = this.bound.get(spec.path);
+    if (!value) {
+      value = this.binder.bind(this.graph, spec);
+      if (value.shape.length !== spec.shape.length || value.shape.some((d, i) => d !== spec.shape[i])) {
+        throw new GraphBuildError(`parameter ${spec.path}: bound value has shape [${value.shape}], expected [${spec.shape}]`);
+      }
+      this.bound.set(spec.path, value);
+    }
+    return value;
+  }
+
+  /** A shared constant vector of ones (LayerNorm without affine needs a scale input). */
+  ones(size: number): Value {
+    let value = this.onesCache.get(size);
+    if (!value) {
+      value = constF32(this.graph, new Array<number>(size).fill(1), [size], `ones_${size}`);
+      this.onesCache.set(size, value);
+    }
+    return value;
+  }
+
+  /** Records `value` under `name` when the caller asked for that tap; returns it unchanged. */
+  tap(name: string, value: Value): Value {
+    if (this.tapNames.has(name)) this.taps.set(name, value);
+    return value;
+  }
+}
+
+export function joinPath(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}
+
+export abstract class Module {
+  private readonly declared: ParamSpec[] = [];
+  private readonly children: Module[] = [];
+
+  constructor(readonly path: string) {}
+
+  protected param(name: string, shape: readonly number[]): ParamSpec {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d <= 0) throw new GraphBuildError(`parameter ${joinPath(this.path, name)}: invalid shape [${shape}]`);
+    }
+    const spec: ParamSpec = { path: joinPath(this.path, name), shape: [...shape] };
+    this.declared.push(spec);
+    return spec;
+  }
+
+  protected child<M extends Module>(module: M): M {
+    this.children.push(module);
+    return module;
+  }
+
+  protected sub(name: string): string {
+    return joinPath(this.path, name);
+  }
+
+  /** Every parameter of this module and its children, in declaration order. */
+  parameters(): ParamSpec[] {
+    return [...this.declared, ...this.children.flatMap((c) => c.parameters())];
+  }
+}

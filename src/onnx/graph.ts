@@ -1,0 +1,162 @@
+/**
+ * The graph IR: values with a dtype and a (possibly symbolic) shape, nodes, initializers.
+ * Every op is a pure function of its inputs; nothing here knows about any model.
+ * A Value knows its graph, so op helpers (ops/*.ts) take only values and read like math.
+ */
+import type { DType, Tensor } from "../tensor.js";
+import { IceditError } from "../errors.js";
+
+/** A dimension: a number, or a symbolic name such as "B" or "L". */
+export type Dim = number | string;
+export type Shape = readonly Dim[];
+
+export class GraphBuildError extends IceditError {}
+
+export type Attribute =
+  | { readonly type: "int"; readonly value: number }
+  | { readonly type: "float"; readonly value: number }
+  | { readonly type: "string"; readonly value: string }
+  | { readonly type: "ints"; readonly value: readonly number[] }
+  | { readonly type: "floats"; readonly value: readonly number[] }
+  | { readonly type: "tensor"; readonly value: Tensor };
+
+export type Attributes = Readonly<Record<string, Attribute>>;
+
+export interface Value {
+  readonly graph: Graph;
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+export interface Node {
+  readonly opType: string;
+  readonly domain: string;
+  readonly name: string;
+  /** null marks an omitted optional input. */
+  readonly inputs: readonly (Value | null)[];
+  readonly outputs: readonly Value[];
+  readonly attributes: Attributes;
+}
+
+/** Initializer bytes: held in memory, or a byte range of a file beside the .onnx file. */
+export type InitializerData =
+  | { readonly kind: "inline"; readonly tensor: Tensor }
+  | {
+      readonly kind: "external";
+      readonly dtype: DType;
+      readonly dims: readonly number[];
+      /** Path relative to the directory of the .onnx file (ONNX forbids leaving it). */
+      readonly location: string;
+      readonly offset: number;
+      readonly length: number;
+    };
+
+export interface Initializer {
+  readonly value: Value;
+  readonly data: InitializerData;
+}
+
+export interface OutputSpec {
+  readonly dtype: DType;
+  readonly shape: Shape;
+}
+
+export const DEFAULT_OPSETS: Readonly<Record<string, number>> = { "": 23, "com.microsoft": 1 };
+
+export class Graph {
+  readonly nodes: Node[] = [];
+  readonly inputs: Value[] = [];
+  readonly outputs: Value[] = [];
+  readonly initializers = new Map<string, Initializer>();
+  readonly opsets: Record<string, number> = { ...DEFAULT_OPSETS };
+  private readonly used = new Set<string>();
+  private counter = 0;
+
+  constructor(readonly name: string) {}
+
+  /** A fresh value name starting with `hint`, unique in this graph. */
+  freshName(hint: string): string {
+    let name = hint;
+    while (this.used.has(name)) name = `${hint}_${++this.counter}`;
+    this.used.add(name);
+    return name;
+  }
+
+  private claim(name: string): string {
+    if (this.used.has(name)) throw new GraphBuildError(`graph ${this.name}: the name ${name} is used twice`);
+    this.used.add(name);
+    return name;
+  }
+
+  addInput(name: string, dtype: DType, shape: Shape): Value {
+    const value: Value = { graph: this, name: this.claim(name), dtype, shape: [...shape] };
+    this.inputs.push(value);
+    return value;
+  }
+
+  /** Marks `value` as a graph output under `name` (an Identity node renames it when needed). */
+  addOutput(value: Value, name: string = value.name): Value {
+    this.assertOwn(value);
+    let out = value;
+    const isInput = this.inputs.includes(value) || this.initializers.has(value.name);
+    if (name !== value.name || isInput || this.outputs.includes(value)) {
+      const outputName = name !== value.name ? name : undefined;
+      out = this.addNode("Identity", [value], {}, [{ dtype: value.dtype, shape: value.shape }], "", outputName)[0] as Value;
+    }
+    this.outputs.push(out);
+    return out;
+  }
+
+  addInitializer(name: string, data: InitializerData): Value {
+    return this.registerInitializer(this.claim(name), data);
+  }
+
+  private registerInitializer(name: string, data: InitializerData): Value {
+    const dtype = data.kind === "inline" ? data.tensor.dtype : data.dtype;
+    const dims = data.kind === "inline" ? data.tensor.dims : data.dims;
+    const value: Value = { graph: this, name, dtype, shape: [...dims] };
+    this.initializers.set(name, { value, data });
+    return value;
+  }
+
+  /** A small constant tensor (scales, shapes, axes) as an inline initializer with a fresh name. */
+  constant(t: Tensor, hint = "const"): Value {
+    return this.registerInitializer(this.freshName(hint), { kind: "inline", tensor: t });
+  }
+
+  addNode(
+    opType: string,
+    inputs: readonly (Value | null)[],
+    attributes: Attributes,
+    outputs: readonly OutputSpec[],
+    domain = "",
+    outputName?: string,
+  ): Value[] {
+    for (const input of inputs) if (input) this.assertOwn(input);
+    const base = outputName ?? this.freshName(opType.toLowerCase());
+    const values = outputs.map((spec, i): Value => ({
+      graph: this,
+      name: i === 0 ? (outputName ? this.claim(outputName) : base) : this.freshName(`${base}_${i}`),
+      dtype: spec.dtype,
+      shape: [...spec.shape],
+    }));
+    this.nodes.push({ opType, domain, name: `${opType}_${this.nodes.length}`, inputs: [...inputs], outputs: values, attributes });
+    return values;
+  }
+
+  private assertOwn(value: Value): void {
+    if (value.graph !== this) {
+      throw new GraphBuildError(`value ${value.name} belongs to graph ${value.graph.name}, not ${this.name}`);
+    }
+  }
+}
+
+export const attr = {
+  int: (value: number): Attribute => ({ type: "int", value }),
+  float: (value: number): Attribute => ({ type: "float", value }),
+  string: (value: string): Attribute => ({ type: "string", value }),
+  ints: (value: readonly number[]): Attribute => ({ type: "ints", value }),
+  floats: (value: readonly number[]): Attribute => ({ type: "floats", value }),
+  tensor: (value: Tensor): Attribute => ({ type: "tensor", value }),
+};
