@@ -1,8 +1,19 @@
 /** The golden components icedit can check. Later work adds runners here. */
 import type { ComponentRunner } from "./case-result.js";
 import { fluxTransformerRunner } from "./components/flux-transformer.js";
+import { scheduleRunner } from "./components/schedule.js";
+import { vaeRunner } from "./components/vae.js";
+import { fillPipelineRunner, fillPrepareRunner } from "./components/fill.js";
+import { torchRandnRunner } from "./components/torch-randn.js";
 
-export const RUNNERS: readonly ComponentRunner[] = [fluxTransformerRunner];
+export const RUNNERS: readonly ComponentRunner[] = [
+  fluxTransformerRunner,
+  scheduleRunner,
+  vaeRunner,
+  fillPrepareRunner,
+  fillPipelineRunner,
+  torchRandnRunner,
+];
 
 export function runnerFor(component: string): ComponentRunner | undefined {
   return RUNNERS.find((r) => r.component === component);

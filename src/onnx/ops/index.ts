@@ -5,3 +5,4 @@ export * from "./linear.js";
 export * from "./normalization.js";
 export * from "./activation.js";
 export * from "./attention.js";
+export * from "./conv.js";

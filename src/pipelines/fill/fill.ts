@@ -1,0 +1,196 @@
+/**
+ * FLUX.1 Fill: an image, a mask and text embeddings in, the repainted image out, with a record of
+ * what was done. Pure: arrays and options in, pixels and a record out (no files, no console).
+ */
+import type { FluxTransformer } from "../flux-transformer.js";
+import type { Vae } from "../vae.js";
+import { textIds } from "../../models/flux/inputs.js";
+import { bf16ToF32 } from "../../numeric/float16.js";
+import { getDiffusersSchedule, getSchedule } from "../../sampling/schedule.js";
+import { packLatents, unpackLatents } from "../../sampling/packing.js";
+import { TorchGenerator } from "../../sampling/torch-rng.js";
+import { InvalidArgumentError } from "../../errors.js";
+import { shapeString, tensor, type Tensor } from "../../tensor.js";
+import { DIFFUSERS_CONVENTIONS, type FillConventions } from "./conventions.js";
+import { denoise, type StepInfo } from "./denoise.js";
+import { CancelledError } from "./errors.js";
+import { checkPixels, tensorToImage, type SizePolicy } from "./pixels.js";
+import { prepareFill, type FillConditioning } from "./prepare.js";
+
+const fr = Math.fround;
+export const LATENT_CHANNELS = 16;
+
+export interface FillModels {
+  readonly transformer: FluxTransformer;
+  readonly vae: Vae;
+}
+
+export interface FillRequest {
+  /** [H, W, 3] uint8 RGB */
+  readonly image: Tensor<"u8">;
+  /** [H, W] uint8, 255 = repaint */
+  readonly mask: Tensor<"u8">;
+  /** T5 hidden states [1, T, context] */
+  readonly txt: Tensor<"f32">;
+  /** CLIP pooled [1, vec] */
+  readonly y: Tensor<"f32">;
+}
+
+export type FillStage = "prepare" | "denoise" | "decode";
+
+export interface FillProgress {
+  readonly stage: FillStage;
+  readonly step: number;
+  readonly steps: number;
+  readonly ms: number;
+}
+
+export interface FillOptions {
+  readonly seed: number;
+  readonly steps: number;
+  readonly guidance: number;
+  readonly conventions?: FillConventions;
+  readonly sizePolicy?: SizePolicy;
+  /** Explicit initial noise [1, 16, H/8, W/8] instead of the seeded draw (the other draws still happen). */
+  readonly noise?: Tensor<"f32">;
+  readonly onProgress?: (progress: FillProgress) => void;
+  readonly onStep?: (info: StepInfo) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface FillRecord {
+  readonly conventions: FillConventions["name"];
+  readonly seed: number;
+  readonly steps: number;
+  readonly guidance: number;
+  readonly width: number;
+  readonly height: number;
+  readonly imageTokens: number;
+  readonly schedule: readonly number[];
+  readonly timings: {
+    readonly prepareMs: number;
+    readonly denoiseMs: number;
+    readonly stepMs: readonly number[];
+    readonly decodeMs: number;
+    readonly totalMs: number;
+  };
+}
+
+export interface FillResult {
+  /** [H, W, 3] uint8 */
+  readonly image: Tensor<"u8">;
+  /** [1, 3, H, W] decoder output in [-1, 1] (before clamping) */
+  readonly decoded: Tensor<"f32">;
+  /** [1, 16, H/8, W/8] final latent (scaled) */
+  readonly latent: Tensor<"f32">;
+  readonly noise: Tensor<"f32">;
+  readonly conditioning: FillConditioning;
+  readonly record: FillRecord;
+}
+
+function checkOptions(options: FillOptions, request: FillRequest): void {
+  if (!Number.isInteger(options.steps) || options.steps < 1) {
+    throw new InvalidArgumentError(`steps must be a whole number of at least 1, got ${options.steps}`);
+  }
+  if (!Number.isFinite(options.guidance)) throw new InvalidArgumentError(`guidance must be a finite number, got ${options.guidance}`);
+  if (!Number.isSafeInteger(options.seed) || options.seed < 0) {
+    throw new InvalidArgumentError(`seed must be a whole number >= 0, got ${options.seed}`);
+  }
+  if (request.txt.dims.length !== 3 || request.txt.dims[0] !== 1) {
+    throw new InvalidArgumentError(`txt must be [1, tokens, features], got ${shapeString(request.txt.dims)}`);
+  }
+  if (request.y.dims.length !== 2 || request.y.dims[0] !== 1) {
+    throw new InvalidArgumentError(`y must be [1, features], got ${shapeString(request.y.dims)}`);
+  }
+}
+
+function draw(generator: TorchGenerator, dims: readonly number[], dtype: "f32" | "bf16"): Tensor<"f32"> {
+  const t = generator.randn(dims, dtype);
+  return t.dtype === "bf16" ? tensor("f32", t.dims, bf16ToF32(t.data as Uint16Array)) : (t as Tensor<"f32">);
+}
+
+export async function fill(models: FillModels, request: FillRequest, options: FillOptions): Promise<FillResult> {
+  checkOptions(options, request);
+  const conventions = options.conventions ?? DIFFUSERS_CONVENTIONS;
+  const started = performance.now();
+  const pixels = checkPixels(request.image, request.mask, options.sizePolicy);
+  const h = pixels.height / 8;
+  const w = pixels.width / 8;
+  const latentDims = [1, LATENT_CHANNELS, h, w];
+  const imageTokens = (h / 2) * (w / 2);
+  const report = (stage: FillStage, step: number, steps: number): void =>
+    options.onProgress?.({ stage, step, steps, ms: performance.now() - started });
+
+  // The seeded draws, in the convention's order (their values depend on the order).
+  const generator = new TorchGenerator(options.seed);
+  let noise: Tensor<"f32"> | null = options.noise ?? null;
+  let maskedEps: Tensor<"f32"> | null = null;
+  for (const what of conventions.drawOrder) {
+    const drawn = draw(generator, latentDims, conventions.noiseDtype);
+    if (what === "noise" && !noise) noise = drawn;
+    if (what === "masked-sample") maskedEps = drawn;
+  }
+  if (!noise) throw new InvalidArgumentError(`conventions ${conventions.name} draw no noise`);
+  if (noise.dims.join() !== latentDims.join()) {
+    throw new InvalidArgumentError(`noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(noise.dims)}`);
+  }
+
+  report("prepare", 0, 1);
+  const conditioning = await prepareFill(models.vae, pixels, conventions, (dims) => maskedEps ?? draw(generator, dims, conventions.noiseDtype));
+  const prepareMs = performance.now() - started;
+  report("prepare", 1, 1);
+  if (options.signal?.aborted) throw new CancelledError(0, options.steps);
+
+  const schedule = conventions.schedule === "bfl" ? getSchedule(options.steps, imageTokens) : getDiffusersSchedule(options.steps, imageTokens);
+  const textTokens = request.txt.dims[1] as number;
+  const stepMs: number[] = [];
+  const denoiseStart = performance.now();
+  const x = await denoise(
+    models.transformer,
+    packLatents(noise),
+    {
+      imgCond: conditioning.imgCond,
+      imgIds: conditioning.imgIds,
+      txt: request.txt,
+      txtIds: textIds(1, textTokens),
+      y: request.y,
+      guidance: [options.guidance],
+    },
+    schedule,
+    {
+      modelTime: conventions.schedule === "diffusers" ? (t) => fr(fr(t * 1000) / 1000) : undefined,
+      signal: options.signal,
+      onStep: (info) => {
+        stepMs.push(info.ms);
+        options.onStep?.(info);
+        report("denoise", info.step, info.steps);
+      },
+    },
+  );
+  const denoiseMs = performance.now() - denoiseStart;
+
+  const decodeStart = performance.now();
+  const latent = unpackLatents(x, h, w);
+  const { image: decoded } = await models.vae.decode(latent);
+  const image = tensorToImage(decoded, conventions.toUint8);
+  const decodeMs = performance.now() - decodeStart;
+  report("decode", 1, 1);
+  return {
+    image,
+    decoded,
+    latent,
+    noise,
+    conditioning,
+    record: {
+      conventions: conventions.name,
+      seed: options.seed,
+      steps: options.steps,
+      guidance: options.guidance,
+      width: pixels.width,
+      height: pixels.height,
+      imageTokens,
+      schedule: [...schedule],
+      timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
+    },
+  };
+}
