@@ -1,11 +1,15 @@
 /** The icedit command line: dispatches to one module per command; all printing happens here. */
 import { IceditError } from "../errors.js";
 import { checkGoldenCommand } from "./check-golden.js";
+import { editCommand } from "./edit.js";
+import { makeDemoModelCommand } from "./make-demo-model.js";
 import { processIO, UsageError, type CommandIO } from "./io.js";
 
 type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
+  edit: { run: editCommand, summary: "edit an image by an instruction (ICEdit on FLUX.1 Fill)" },
+  "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
   "check-golden": { run: checkGoldenCommand, summary: "check icedit's numbers against golden reference vectors" },
 };
 

@@ -5,6 +5,8 @@ import { scheduleRunner } from "./components/schedule.js";
 import { vaeRunner } from "./components/vae.js";
 import { fillPipelineRunner, fillPrepareRunner } from "./components/fill.js";
 import { torchRandnRunner } from "./components/torch-randn.js";
+import { t5EncoderRunner } from "./components/t5.js";
+import { clipTextRunner } from "./components/clip.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -13,6 +15,8 @@ export const RUNNERS: readonly ComponentRunner[] = [
   fillPrepareRunner,
   fillPipelineRunner,
   torchRandnRunner,
+  t5EncoderRunner,
+  clipTextRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {

@@ -3,15 +3,8 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "../../src/cli/main.js";
+import { icedit } from "./test-io.js";
 import { GOLDEN_DIR, goldenFile } from "../golden-paths.js";
-
-async function icedit(args: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, out, err };
-}
 
 const LINE = /^(PASS|FAIL|SKIP) (\S+) max_abs_err=(\S+) worst=(\S+)/;
 

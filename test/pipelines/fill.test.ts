@@ -82,7 +82,7 @@ describe("fill pipeline", () => {
       }),
       (e: unknown) => e instanceof CancelledError && e.step === 2 && /after step 2 of 4/.test(e.message),
     );
-    assert.deepEqual(stages, ["prepare:0/1", "prepare:1/1", "denoise:1/4", "denoise:2/4"]);
+    assert.deepEqual(stages, ["prepare:0/1", "prepare:1/1", "denoise:0/4", "denoise:1/4", "denoise:2/4"]);
   });
 
   it("refuses zero steps and bad text shapes", async () => {

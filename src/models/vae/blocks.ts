@@ -80,6 +80,7 @@ export class Downsample extends Module {
     this.conv = this.child(new Conv2d(this.sub("conv"), channels, channels, 3, { stride: 2, padding: [0, 0, 1, 1] }));
   }
 
+  /** x: [B, C, H, W] -> [B, C, floor(H/2), floor(W/2)]. */
   forward(ctx: BuildContext, x: Value): Value {
     return this.conv.forward(ctx, x);
   }
@@ -94,6 +95,7 @@ export class Upsample extends Module {
     this.conv = this.child(new Conv2d(this.sub("conv"), channels, channels, 3, { padding: 1 }));
   }
 
+  /** x: [B, C, H, W] -> [B, C, 2H, 2W]. */
   forward(ctx: BuildContext, x: Value): Value {
     return this.conv.forward(ctx, resizeNearest(x, 2));
   }

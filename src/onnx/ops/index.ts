@@ -6,3 +6,5 @@ export * from "./normalization.js";
 export * from "./activation.js";
 export * from "./attention.js";
 export * from "./conv.js";
+export * from "./attention-bias.js";
+export * from "./indexing.js";

@@ -145,6 +145,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   const textTokens = request.txt.dims[1] as number;
   const stepMs: number[] = [];
   const denoiseStart = performance.now();
+  report("denoise", 0, options.steps);
   const x = await denoise(
     models.transformer,
     packLatents(noise),

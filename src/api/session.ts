@@ -1,0 +1,143 @@
+/**
+ * The library API: open a model once (from a folder or a Hugging Face repo id, cached or
+ * downloaded), then edit images with instructions. `import { IceditSession, edit } from "icedit"`.
+ */
+import { join } from "node:path";
+import { decodeImage, readImage } from "../image/index.js";
+import { Engine } from "../runtime/engine.js";
+import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js";
+import { locate, type Located } from "../weights/model-locator.js";
+import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
+import { hubCacheDir } from "../weights/hf-cache.js";
+import type { DownloadProgress } from "../weights/hub-download.js";
+import { DiskEmbeddingCache } from "../weights/embedding-cache.js";
+import { loadIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
+import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
+import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
+import type { Tensor } from "../tensor.js";
+
+export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
+
+export interface OpenOptions {
+  /** A Hugging Face repo id or a local folder in the diffusers FLUX.1 Fill layout. */
+  readonly model?: string;
+  readonly revision?: string;
+  /** A transformer file (e.g. flux1-fill-dev.safetensors) instead of the folder's transformer/. */
+  readonly transformer?: string;
+  /** A VAE file (e.g. ae.safetensors) instead of the folder's vae/. */
+  readonly vae?: string;
+  /** false: use only local folders and the hub cache. */
+  readonly download?: boolean;
+  readonly device?: ExecutionProvider;
+  /** Intra-op threads (0: one per core). */
+  readonly threads?: number;
+  /** Keep text embeddings on disk here (null: in memory only). Default: <hub cache>/../icedit/embeddings. */
+  readonly embeddingCacheDir?: string | null;
+  readonly onDownload?: (progress: DownloadProgress) => void;
+  readonly onLoad?: (component: string) => void;
+}
+
+export interface ModelIdentity {
+  readonly spec: string;
+  readonly path: string;
+  readonly from: Located["from"];
+  readonly repoId?: string;
+  readonly revision?: string;
+  readonly transformer: string;
+  readonly vae: string;
+}
+
+export interface SessionRecord extends EditRecord {
+  readonly model: ModelIdentity;
+  readonly device: ExecutionProvider;
+  /** Peak resident memory of the process so far, in bytes. */
+  readonly peakRssBytes: number;
+  readonly icedit: string;
+}
+
+export interface SessionEditResult {
+  readonly image: Tensor<"u8">;
+  readonly record: SessionRecord;
+}
+
+export type ImageInput = string | Uint8Array | Tensor<"u8">;
+
+export const ICEDIT_VERSION = "0.1.0";
+
+export class IceditSession {
+  private constructor(
+    private readonly engine: Engine,
+    private readonly models: IceditModels,
+    private readonly text: TextConditioner,
+    readonly model: ModelIdentity,
+    readonly device: ExecutionProvider,
+  ) {}
+
+  static async open(options: OpenOptions = {}): Promise<IceditSession> {
+    const spec = options.model ?? DEFAULT_MODEL;
+    const located = await locate(spec, {
+      revision: options.revision,
+      download: options.download,
+      include: isFluxFolderFile,
+      onProgress: options.onDownload,
+    });
+    const folder = await openFluxFillFolder(located.path, { transformer: options.transformer, vae: options.vae });
+    const device = options.device ?? "cpu";
+    const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
+    const engine = new Engine();
+    try {
+      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad });
+      const cacheDir = options.embeddingCacheDir === undefined ? join(hubCacheDir(), "..", "icedit", "embeddings") : options.embeddingCacheDir;
+      const cache = cacheDir ? new DiskEmbeddingCache(cacheDir) : new MemoryEmbeddingCache();
+      const identity: ModelIdentity = {
+        spec,
+        path: located.path,
+        from: located.from,
+        repoId: located.repoId,
+        revision: located.revision,
+        transformer: folder.transformer.weights,
+        vae: folder.vae.weights,
+      };
+      return new IceditSession(engine, models, new TextConditioner(models.text, cache), identity, device);
+    } catch (error) {
+      await engine.close();
+      throw error;
+    }
+  }
+
+  /** Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`. */
+  async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
+    const pixels = typeof image === "string" ? await readImage(image) : image instanceof Uint8Array ? await decodeImage(image) : image;
+    const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, options);
+    return {
+      image: result.image,
+      record: {
+        ...result.record,
+        model: this.model,
+        device: this.device,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        icedit: ICEDIT_VERSION,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.models.release();
+    await this.engine.close();
+  }
+}
+
+export interface EditRequest extends OpenOptions, EditOptions {
+  readonly image: ImageInput;
+  readonly instruction: string;
+}
+
+/** One edit: open the model, edit, close. For several edits keep an IceditSession open. */
+export async function edit(request: EditRequest): Promise<SessionEditResult> {
+  const session = await IceditSession.open(request);
+  try {
+    return await session.edit(request.image, request.instruction, request);
+  } finally {
+    await session.close();
+  }
+}

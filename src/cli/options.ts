@@ -1,0 +1,22 @@
+/** Parsing option values with errors that say which option and what it takes. */
+import { UsageError } from "./io.js";
+
+export function intOption(name: string, value: string | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} takes a whole number >= ${min}, got "${value}"`);
+  return n;
+}
+
+export function numberOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, got "${value}"`);
+  return n;
+}
+
+export function choiceOption<T extends string>(name: string, value: string | undefined, fallback: T, choices: readonly T[]): T {
+  if (value === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} takes one of ${choices.join(", ")}, got "${value}"`);
+  return value as T;
+}

@@ -1,0 +1,88 @@
+/** Progress on standard error: a redrawn bar with ETA on a terminal, plain lines otherwise. */
+import type { CommandIO } from "./io.js";
+
+function seconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
+  return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+function bytes(n: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+export class Progress {
+  private barShown = false;
+  private stepStart = 0;
+  private lastDownloadLine = 0;
+
+  constructor(
+    private readonly io: CommandIO,
+    private readonly quiet: boolean,
+  ) {}
+
+  private clearBar(): void {
+    if (this.barShown) {
+      this.io.errRaw("\r\x1b[K");
+      this.barShown = false;
+    }
+  }
+
+  /** A message on its own line (warnings, stages). Shown even when quiet if `always`. */
+  note(text: string, always = false): void {
+    if (this.quiet && !always) return;
+    this.clearBar();
+    this.io.err(text);
+  }
+
+  stage(name: string): void {
+    this.note(name);
+  }
+
+  /** Call when denoising starts, then `step` after each step. */
+  startSteps(): void {
+    this.stepStart = performance.now();
+  }
+
+  step(step: number, steps: number): void {
+    if (this.quiet) return;
+    const elapsed = performance.now() - this.stepStart;
+    const per = elapsed / step;
+    const eta = per * (steps - step);
+    const text = `step ${step}/${steps}  ${seconds(per)}/step  ETA ${seconds(eta)}`;
+    if (!this.io.tty) {
+      this.io.err(text);
+      return;
+    }
+    const width = Math.max(10, Math.min(40, this.io.columns - text.length - 4));
+    const filled = Math.round((width * step) / steps);
+    this.io.errRaw(`\r\x1b[K[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${text}`);
+    this.barShown = true;
+    if (step === steps) this.clearBar();
+  }
+
+  download(file: string, done: number, total: number | null): void {
+    if (this.quiet) return;
+    const now = performance.now();
+    const finished = total !== null && done >= total;
+    if (!this.io.tty && !finished && now - this.lastDownloadLine < 2000) return;
+    this.lastDownloadLine = now;
+    const text = `downloading ${file}: ${bytes(done)}${total ? ` of ${bytes(total)} (${Math.floor((100 * done) / total)}%)` : ""}`;
+    if (this.io.tty) {
+      this.io.errRaw(`\r\x1b[K${text}`);
+      this.barShown = true;
+      if (finished) this.clearBar();
+    } else this.io.err(text);
+  }
+
+  finish(): void {
+    this.clearBar();
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * `icedit make-demo-model`: a tiny FLUX.1 Fill model with random weights in exactly the diffusers
+ * folder layout of black-forest-labs/FLUX.1-Fill-dev (configs, sharded safetensors with index
+ * files, both tokenizers), plus ICEdit-format LoRA and MoE-LoRA files. Its edits are noise; it
+ * exists so the whole program can run, and be tested, without downloading 30 GB.
+ */
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { Flux } from "../models/flux/model.js";
+import { FLUX_FILL_DEV, type FluxParams } from "../models/flux/params.js";
+import { fluxInitRule } from "../models/flux/init.js";
+import { diffusersFluxConfig } from "../models/flux/diffusers-config.js";
+import { AutoEncoder } from "../models/vae/model.js";
+import { FLUX_VAE, type VaeParams } from "../models/vae/params.js";
+import { vaeInitRule } from "../models/vae/init.js";
+import { diffusersVaeConfig } from "../models/vae/diffusers-config.js";
+import { T5_V1_1_XXL, t5HfConfig, type T5Config } from "../models/t5/config.js";
+import { randomT5Weights } from "../models/t5/init.js";
+import { CLIP_L_TEXT, clipTextHfConfig, type ClipTextConfig } from "../models/clip/config.js";
+import { randomClipTextWeights } from "../models/clip/init.js";
+import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../text/demo-tokenizers.js";
+import { randomTensors } from "../weights/random.js";
+import { memorySource } from "../weights/memory-source.js";
+import { bflToDiffusers } from "../weights/layouts/flux-convert.js";
+import { convertVae } from "../weights/layouts/vae-view.js";
+import { writeSafetensors } from "../weights/safetensors-writer.js";
+import { IceditError } from "../errors.js";
+import type { Tensor } from "../tensor.js";
+import { randomLora, randomMoeLora } from "./lora-files.js";
+import { exampleImage } from "./example-image.js";
+import { writeImage } from "../image/write.js";
+
+export const DEMO_T5: T5Config = { ...T5_V1_1_XXL, vocabSize: 256, dModel: 64, dKv: 16, dFf: 128, numLayers: 2, numHeads: 4 };
+export const DEMO_CLIP: ClipTextConfig = { ...CLIP_L_TEXT, vocabSize: 1024, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, bosTokenId: 0, padTokenId: 1, projectionDim: 64 };
+export const DEMO_FLUX: FluxParams = {
+  ...FLUX_FILL_DEV,
+  vecInDim: DEMO_CLIP.hiddenSize,
+  contextInDim: DEMO_T5.dModel,
+  hiddenSize: 128,
+  numHeads: 4,
+  depth: 2,
+  depthSingleBlocks: 2,
+  axesDim: [4, 14, 14],
+};
+export const DEMO_VAE: VaeParams = { ...FLUX_VAE, ch: 32, chMult: [1, 1, 2, 2], numResBlocks: 1 };
+export const DEMO_LORA = { rank: 4, experts: 4 } as const;
+
+/** Where the adapters go inside the demo folder (file names as in the published repos). */
+export const DEMO_LORA_FILE = join("icedit-lora", "pytorch_lora_weights.safetensors");
+export const DEMO_MOE_LORA_FILE = join("icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
+
+export class DemoModelError extends IceditError {}
+
+async function writeJson(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+async function writeFiles(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
+}
+
+/** Writes `tensors` as `count` shards plus the `<base>.safetensors.index.json` transformers/diffusers write. */
+async function writeSharded(dir: string, base: string, tensors: ReadonlyMap<string, Tensor>, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const names = [...tensors.keys()].sort();
+  const per = Math.ceil(names.length / count);
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  for (let s = 0; s < count; s++) {
+    const file = `${base}-${String(s + 1).padStart(5, "0")}-of-${String(count).padStart(5, "0")}.safetensors`;
+    const shard = new Map<string, Tensor>();
+    for (const name of names.slice(s * per, (s + 1) * per)) {
+      const t = tensors.get(name) as Tensor;
+      shard.set(name, t);
+      weightMap[name] = file;
+      totalSize += t.data.byteLength;
+    }
+    await writeSafetensors(join(dir, file), shard, { format: "pt" });
+  }
+  await writeJson(join(dir, `${base}.safetensors.index.json`), { metadata: { total_size: totalSize }, weight_map: weightMap });
+}
+
+const MODEL_INDEX = {
+  _class_name: "FluxFillPipeline",
+  _diffusers_version: "0.32.0",
+  scheduler: ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+  text_encoder: ["transformers", "CLIPTextModel"],
+  text_encoder_2: ["transformers", "T5EncoderModel"],
+  tokenizer: ["transformers", "CLIPTokenizer"],
+  tokenizer_2: ["transformers", "T5TokenizerFast"],
+  transformer: ["diffusers", "FluxTransformer2DModel"],
+  vae: ["diffusers", "AutoencoderKL"],
+};
+
+const SCHEDULER_CONFIG = {
+  _class_name: "FlowMatchEulerDiscreteScheduler",
+  _diffusers_version: "0.32.0",
+  base_image_seq_len: 256,
+  base_shift: 0.5,
+  max_image_seq_len: 4096,
+  max_shift: 1.15,
+  num_train_timesteps: 1000,
+  shift: 3.0,
+  use_dynamic_shifting: true,
+};
+
+const README = `# icedit demo model
+
+A tiny FLUX.1 Fill model with RANDOM weights, written by \`icedit make-demo-model\` in the diffusers
+folder layout of black-forest-labs/FLUX.1-Fill-dev (plus ICEdit-format LoRA files). Every component
+is real code running real graphs, but the weights are noise, so its "edits" are noise too.
+
+For real edits: icedit edit --image in.png --instruction "make her hair dark green"
+(uses black-forest-labs/FLUX.1-Fill-dev and RiverZ/normal-lora from the Hugging Face cache).
+`;
+
+export interface DemoModelReport {
+  readonly dir: string;
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** Writes the demo model into `dir` (created; must be empty or absent), built in a temp folder and renamed. */
+export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoModelReport> {
+  const dir = resolve(dirPath);
+  if (existsSync(dir) && (await readdir(dir)).length > 0) {
+    throw new DemoModelError(`${dir} exists and is not empty: choose a new folder (or remove it)`);
+  }
+  const tmp = `${dir}.tmp-${process.pid}`;
+  await rm(tmp, { recursive: true, force: true });
+  try {
+    const flux = randomTensors(new Flux(DEMO_FLUX).parameters(), seed, fluxInitRule);
+    const transformer = await bflToDiffusers(memorySource(flux));
+    await writeSharded(join(tmp, "transformer"), "diffusion_pytorch_model", transformer, 2);
+    await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(DEMO_FLUX));
+
+    const vaeBfl = randomTensors(new AutoEncoder(DEMO_VAE).parameters(), seed + 1, vaeInitRule);
+    const vae = await convertVae(memorySource(vaeBfl), "diffusers");
+    await mkdir(join(tmp, "vae"), { recursive: true });
+    await writeSafetensors(join(tmp, "vae", "diffusion_pytorch_model.safetensors"), vae, { format: "pt" });
+    await writeJson(join(tmp, "vae", "config.json"), diffusersVaeConfig(DEMO_VAE));
+
+    await mkdir(join(tmp, "text_encoder"), { recursive: true });
+    await writeSafetensors(join(tmp, "text_encoder", "model.safetensors"), randomClipTextWeights(DEMO_CLIP, seed + 2), { format: "pt" });
+    await writeJson(join(tmp, "text_encoder", "config.json"), clipTextHfConfig(DEMO_CLIP));
+    await writeSharded(join(tmp, "text_encoder_2"), "model", randomT5Weights(DEMO_T5, seed + 3), 2);
+    await writeJson(join(tmp, "text_encoder_2", "config.json"), t5HfConfig(DEMO_T5));
+
+    await writeFiles(join(tmp, "tokenizer"), demoClipTokenizerFiles(DEMO_CLIP.vocabSize, { tokenizerJson: false }));
+    await writeFiles(join(tmp, "tokenizer_2"), demoT5TokenizerFiles(DEMO_T5.vocabSize));
+    await writeJson(join(tmp, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG);
+    await writeJson(join(tmp, "model_index.json"), MODEL_INDEX);
+
+    await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
+    await writeSafetensors(join(tmp, DEMO_LORA_FILE), randomLora(DEMO_FLUX, DEMO_LORA.rank, seed + 4), { format: "pt" });
+    await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
+    await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), { format: "pt" });
+    await writeFile(join(tmp, "README.md"), README);
+    await writeImage(join(tmp, "example.png"), exampleImage());
+
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dirname(dir), { recursive: true });
+    await rename(tmp, dir);
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+  return summarize(dir);
+}
+
+async function summarize(dir: string): Promise<DemoModelReport> {
+  let files = 0;
+  let bytes = 0;
+  const walk = async (d: string): Promise<void> => {
+    for (const entry of await readdir(d, { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else {
+        files++;
+        bytes += (await stat(path)).size;
+      }
+    }
+  };
+  await walk(dir);
+  return { dir, files, bytes };
+}

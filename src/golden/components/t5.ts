@@ -1,0 +1,145 @@
+/**
+ * Golden component "t5-encoder": transformers T5EncoderModel(input_ids) without a mask, with every
+ * weight file listed as an alternative (all must pass), plus the host-side bucket table; a case
+ * with no weights checks the bucket function alone (inputs `relative_position`).
+ * The config comes from the case's configs[...].hf_T5Config.
+ */
+import { relativePositionBucket, relativePositionBucketTable, type BucketSettings } from "../../models/t5/buckets.js";
+import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
+import { T5Encoder } from "../../pipelines/text-encoders.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import { openSafetensors } from "../../weights/safetensors.js";
+import type { TensorSource } from "../../weights/source.js";
+import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
+import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
+import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
+
+/** The case's config entry `key` (e.g. hf_T5Config), from its config or its first weights' config. */
+export function hfConfigOf(manifest: GoldenManifest, c: GoldenCase, key: string): unknown {
+  const weightConfig = c.weights[0] ? manifest.weights[c.weights[0]]?.config : undefined;
+  const name = c.config ?? weightConfig;
+  const json = name ? manifest.configs[name]?.[key] : undefined;
+  if (!json) throw new GoldenManifestError(`case ${c.name}: config ${name ?? "(none)"} has no ${key}`);
+  return json;
+}
+
+export async function readIds(inputs: TensorSource, name = "input_ids"): Promise<Tensor<"i64">> {
+  const t = await inputs.read(name);
+  if (t.dtype !== "i64") throw new GoldenManifestError(`${inputs.description}: ${name} must be I64, is ${t.dtype}`);
+  return t as Tensor<"i64">;
+}
+
+/**
+ * Compares every expected tensor that `actual` has (suffixing names with `@tag`); returns the
+ * comparisons and the expected names nothing was produced for.
+ */
+export async function compareExpected(
+  c: GoldenCase,
+  expected: TensorSource,
+  actual: Readonly<Record<string, Tensor | undefined>>,
+  tag?: string,
+): Promise<{ comparisons: TensorComparison[]; missing: string[] }> {
+  const comparisons: TensorComparison[] = [];
+  const missing: string[] = [];
+  for (const name of expected.names()) {
+    const a = actual[name];
+    if (!a) {
+      missing.push(name);
+      continue;
+    }
+    const cmp = compareTensor(name, a, await expected.read(name), ruleFor(c.tolerance, name));
+    comparisons.push(tag ? { ...cmp, name: `${name}@${tag}` } : cmp);
+  }
+  return { comparisons, missing };
+}
+
+export async function withCaseFiles<T>(env: GoldenEnv, c: GoldenCase, use: (inputs: TensorSource, expected: TensorSource) => Promise<T>): Promise<T> {
+  if (!c.inputs) throw new GoldenManifestError(`case ${c.name} has no inputs file`);
+  const inputs = await openSafetensors(env.manifest.path(c.inputs));
+  try {
+    const expected = await openSafetensors(env.manifest.path(c.expected));
+    try {
+      return await use(inputs, expected);
+    } finally {
+      await expected.close();
+    }
+  } finally {
+    await inputs.close();
+  }
+}
+
+export function detailOf(parts: readonly string[], missing: readonly string[]): string {
+  const notes = [...parts];
+  if (missing.length > 0) notes.push(`not produced: ${[...new Set(missing)].join(", ")}`);
+  return notes.join("; ");
+}
+
+function numberParam(c: GoldenCase, key: string, fallback: number): number {
+  const v = c.params[key];
+  return typeof v === "number" ? v : fallback;
+}
+
+/** The bucket function case: every expected `bucket*` tensor over the inputs' relative positions. */
+async function runBucketCase(c: GoldenCase, env: GoldenEnv, config: T5Config): Promise<CaseResult> {
+  return withCaseFiles(env, c, async (inputs, expected) => {
+    const rel = await readIds(inputs, "relative_position");
+    const base = {
+      numBuckets: numberParam(c, "num_buckets", config.relativeAttentionNumBuckets),
+      maxDistance: numberParam(c, "max_distance", config.relativeAttentionMaxDistance),
+    };
+    const defaultBidirectional = typeof c.params["bidirectional"] === "boolean" ? c.params["bidirectional"] : true;
+    const actual: Record<string, Tensor> = {};
+    for (const name of expected.names()) {
+      if (!name.startsWith("bucket")) continue;
+      const bidirectional = name.includes("unidirectional") ? false : name.includes("bidirectional") ? true : defaultBidirectional;
+      const settings: BucketSettings = { ...base, bidirectional };
+      actual[name] = tensor("i64", rel.dims, BigInt64Array.from(rel.data, (n) => BigInt(relativePositionBucket(Number(n), settings))));
+    }
+    const { comparisons, missing } = await compareExpected(c, expected, actual);
+    return summarize(c.name, comparisons, detailOf([`buckets ${base.numBuckets}, max distance ${base.maxDistance}`], missing));
+  });
+}
+
+const TAP = /^(embeddings|position_bias|block\d+_attn_out|block\d+_out)$/;
+
+export const t5EncoderRunner: ComponentRunner = {
+  component: "t5-encoder",
+  async run(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {
+    const config = t5ConfigFromHf(hfConfigOf(env.manifest, c, "hf_T5Config"));
+    if (c.weights.length === 0) return runBucketCase(c, env, config);
+    return withCaseFiles(env, c, async (inputs, expected) => {
+      const ids = await readIds(inputs);
+      const taps = expected.names().filter((n) => TAP.test(n));
+      const length = ids.dims[1] as number;
+      const settings = { bidirectional: true, numBuckets: config.relativeAttentionNumBuckets, maxDistance: config.relativeAttentionMaxDistance };
+      const comparisons: TensorComparison[] = [];
+      const missing: string[] = [];
+      for (const id of c.weights) {
+        const entry = env.manifest.weights[id];
+        if (!entry) throw new GoldenManifestError(`case ${c.name}: weights ${id} are not in the manifest`);
+        const source = await openSafetensors(env.manifest.path(entry.file));
+        let encoder: T5Encoder;
+        try {
+          encoder = await T5Encoder.load(env.engine, source, config, {}, { taps });
+        } finally {
+          await source.close();
+        }
+        try {
+          const out = await encoder.forward(ids);
+          const actual: Record<string, Tensor | undefined> = {
+            ...out.taps,
+            last_hidden_state: out.lastHiddenState,
+            encoder_out: out.taps[`block${config.numLayers - 1}_out`],
+            relative_position_bucket: tensor("i64", [length, length], relativePositionBucketTable(length, settings)),
+          };
+          const result = await compareExpected(c, expected, actual, c.weights.length > 1 ? id : undefined);
+          comparisons.push(...result.comparisons);
+          missing.push(...result.missing);
+        } finally {
+          await encoder.release();
+        }
+      }
+      return summarize(c.name, comparisons, detailOf([`weights ${c.weights.join(",")}`], missing));
+    });
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Loads every component of a FLUX.1 Fill model folder into sessions: transformer, VAE, CLIP, T5
+ * and both tokenizers. Sizes come from the folder's config.json files, or from the tensors of a
+ * BFL single file.
+ */
+import type { Engine } from "../../runtime/engine.js";
+import type { SessionSettings } from "../../runtime/protocol.js";
+import { fluxParamsFromDiffusers } from "../../models/flux/diffusers-config.js";
+import type { FluxParams } from "../../models/flux/params.js";
+import { vaeParamsFromDiffusers } from "../../models/vae/diffusers-config.js";
+import { FLUX_VAE, type VaeParams } from "../../models/vae/params.js";
+import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
+import { clipTextConfigFromHf, type ClipTextConfig } from "../../models/clip/config.js";
+import { PromptTokenizer } from "../../text/tokenizer.js";
+import { openSafetensors } from "../../weights/safetensors.js";
+import { bflView } from "../../weights/layouts/bfl-view.js";
+import type { TensorSource } from "../../weights/source.js";
+import type { FluxFillFolder } from "../../weights/model-folder.js";
+import { ModelFolderError } from "../../weights/model-errors.js";
+import { FluxTransformer } from "../flux-transformer.js";
+import { Vae } from "../vae.js";
+import { ClipTextEncoder, T5Encoder } from "../text-encoders.js";
+import type { TextModels } from "../text-conditioning.js";
+
+export const CLIP_MAX_LENGTH = 77;
+/** Noisy latent (64) + masked-image latent (64) + mask (256) per token. */
+export const FILL_IN_CHANNELS = 384;
+export const T5_MAX_LENGTH = 512;
+
+export interface LoadModelOptions {
+  readonly settings?: Partial<SessionSettings>;
+  /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
+  readonly t5MaxLength?: number;
+  /** Called before each component loads. */
+  readonly onComponent?: (component: string) => void;
+}
+
+export interface LoadedParams {
+  readonly flux: FluxParams;
+  readonly vae: VaeParams;
+  readonly t5: T5Config;
+  readonly clip: ClipTextConfig;
+}
+
+export interface IceditModels {
+  readonly transformer: FluxTransformer;
+  readonly vae: Vae;
+  readonly text: TextModels;
+  readonly params: LoadedParams;
+  release(): Promise<void>;
+}
+
+async function withSource<T>(path: string, use: (source: TensorSource) => Promise<T>): Promise<T> {
+  const source = await openSafetensors(path);
+  try {
+    return await use(source);
+  } finally {
+    await source.close();
+  }
+}
+
+/** FLUX sizes from a BFL-named checkpoint's tensor shapes (head size from the QK-norm scale). */
+export function inferFluxParams(source: TensorSource): FluxParams {
+  const view = bflView(source);
+  const dims = (name: string): readonly number[] => view.entry(name).dims;
+  const [hidden, inChannels] = dims("img_in.weight") as [number, number];
+  const headDim = dims("double_blocks.0.img_attn.norm.query_norm.scale")[0] as number;
+  const count = (prefix: string): number => new Set(view.names().filter((n) => n.startsWith(prefix)).map((n) => n.split(".")[1])).size;
+  const axis0 = headDim / 8;
+  return {
+    inChannels,
+    outChannels: dims("final_layer.linear.weight")[0] as number,
+    vecInDim: dims("vector_in.in_layer.weight")[1] as number,
+    contextInDim: dims("txt_in.weight")[1] as number,
+    hiddenSize: hidden,
+    mlpRatio: (dims("double_blocks.0.img_mlp.0.weight")[0] as number) / hidden,
+    numHeads: hidden / headDim,
+    depth: count("double_blocks."),
+    depthSingleBlocks: count("single_blocks."),
+    axesDim: [axis0, (headDim - axis0) / 2, (headDim - axis0) / 2],
+    theta: 10000,
+    qkvBias: view.has("double_blocks.0.img_attn.qkv.bias"),
+    guidanceEmbed: view.has("guidance_in.in_layer.weight"),
+  };
+}
+
+export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, options: LoadModelOptions = {}): Promise<IceditModels> {
+  const settings = options.settings ?? {};
+  const note = options.onComponent ?? (() => undefined);
+  const need = (config: Record<string, unknown> | null, component: string): Record<string, unknown> => {
+    if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
+    return config;
+  };
+  const t5Config = t5ConfigFromHf(need(folder.textEncoder2.config, "text_encoder_2"));
+  const clipConfig = clipTextConfigFromHf(need(folder.textEncoder.config, "text_encoder"));
+  note("tokenizers");
+  const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
+  const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", options.t5MaxLength ?? T5_MAX_LENGTH);
+  note("text_encoder");
+  const clip = await withSource(folder.textEncoder.weights, (s) => ClipTextEncoder.load(engine, s, clipConfig, settings));
+  note("text_encoder_2");
+  const t5 = await withSource(folder.textEncoder2.weights, (s) => T5Encoder.load(engine, s, t5Config, settings));
+  note("vae");
+  const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config) : FLUX_VAE;
+  const vae = await withSource(folder.vae.weights, (s) => Vae.load(engine, s, vaeParams, settings));
+  note("transformer");
+  const transformer = await withSource(folder.transformer.weights, (s) => {
+    const flux = folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(s);
+    if (flux.inChannels !== FILL_IN_CHANNELS) {
+      throw new ModelFolderError(
+        folder.root,
+        "transformer",
+        `in_channels is ${flux.inChannels}, but FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`,
+      );
+    }
+    return FluxTransformer.load(engine, s, { params: flux, settings });
+  });
+  const params: LoadedParams = { flux: transformer.params, vae: vaeParams, t5: t5Config, clip: clipConfig };
+  return {
+    transformer,
+    vae,
+    text: { clip, t5, clipTokenizer, t5Tokenizer, identity: folder.root },
+    params,
+    async release() {
+      await Promise.all([transformer.release(), vae.release(), clip.release(), t5.release()]);
+    },
+  };
+}
