@@ -50,6 +50,9 @@ export const DEMO_LORA = { rank: 4, experts: 4 } as const;
 export const DEMO_LORA_FILE = join("icedit-lora", "pytorch_lora_weights.safetensors");
 export const DEMO_MOE_LORA_FILE = join("icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
 
+/** Marks a folder as a demo model, so make-demo-model may replace it. */
+export const DEMO_MARKER = "icedit-demo.json";
+
 export class DemoModelError extends IceditError {}
 
 async function writeJson(path: string, value: unknown): Promise<void> {
@@ -123,11 +126,14 @@ export interface DemoModelReport {
   readonly bytes: number;
 }
 
-/** Writes the demo model into `dir` (created; must be empty or absent), built in a temp folder and renamed. */
+/**
+ * Writes the demo model into `dir` (absent, empty, or an earlier demo model, which is replaced),
+ * built in a temporary folder and renamed, so an interrupted run leaves no half-written model.
+ */
 export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoModelReport> {
   const dir = resolve(dirPath);
-  if (existsSync(dir) && (await readdir(dir)).length > 0) {
-    throw new DemoModelError(`${dir} exists and is not empty: choose a new folder (or remove it)`);
+  if (existsSync(dir) && (await readdir(dir)).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
+    throw new DemoModelError(`${dir} exists and is not an icedit demo model: choose a new folder (or remove it)`);
   }
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
@@ -159,6 +165,7 @@ export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoMode
     await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
     await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), { format: "pt" });
     await writeFile(join(tmp, "README.md"), README);
+    await writeJson(join(tmp, DEMO_MARKER), { seed, flux: DEMO_FLUX, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP, lora: DEMO_LORA });
     await writeImage(join(tmp, "example.png"), exampleImage());
 
     await rm(dir, { recursive: true, force: true });

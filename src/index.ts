@@ -1,0 +1,9 @@
+/** icedit's library API. */
+export { IceditSession, edit, DEFAULT_MODEL, type OpenOptions, type EditRequest, type SessionEditResult, type SessionRecord, type ModelIdentity, type ImageInput } from "./api/session.js";
+export { EDIT_DEFAULTS, type EditOptions, type EditRecord, type EditProgress } from "./pipelines/icedit/edit.js";
+export { readImage, decodeImage, writeImage, encodeImage } from "./image/index.js";
+export { makeDemoModel } from "./demo/make-demo-model.js";
+export { checkGolden } from "./golden/check.js";
+export { IceditError, InvalidArgumentError } from "./errors.js";
+export { CancelledError, NonFiniteLatentError } from "./pipelines/fill/errors.js";
+export type { Tensor, DType } from "./tensor.js";
