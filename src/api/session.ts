@@ -3,6 +3,10 @@
  * downloaded), then edit images with instructions. `import { IceditSession, edit } from "icedit"`.
  */
 import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { locateAdapter, parseAdapterSpec } from "../weights/lora-locator.js";
+import type { AdapterFile } from "../pipelines/icedit/load-models.js";
+import type { LoadedAdapter } from "../pipelines/flux-transformer.js";
 import { decodeImage, readImage } from "../image/index.js";
 import { Engine } from "../runtime/engine.js";
 import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js";
@@ -17,6 +21,9 @@ import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditi
 import type { Tensor } from "../tensor.js";
 
 export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
+export const DEFAULT_LORA = "RiverZ/normal-lora";
+/** Where a model folder may carry its own ICEdit LoRA (the demo model does). */
+export const FOLDER_LORA = join("icedit-lora", "pytorch_lora_weights.safetensors");
 
 export interface OpenOptions {
   /** A Hugging Face repo id or a local folder in the diffusers FLUX.1 Fill layout. */
@@ -35,6 +42,18 @@ export interface OpenOptions {
   readonly embeddingCacheDir?: string | null;
   readonly onDownload?: (progress: DownloadProgress) => void;
   readonly onLoad?: (component: string) => void;
+  /**
+   * LoRA / LoRA-MoE adapters: repo ids or paths, each optionally "…:scale". "auto" (the default)
+   * uses the model folder's own ICEdit LoRA when it has one (icedit-lora/), else RiverZ/normal-lora;
+   * an empty list applies none.
+   */
+  readonly loras?: readonly string[] | "auto";
+  /** Scale of adapters given without ":scale". Default 1. */
+  readonly loraScale?: number;
+  /** Experts per token of MoE-LoRA adapters (not stored in the file). Default 1, as ICEdit. */
+  readonly moeTopK?: number;
+  /** Fold plain LoRA into the weights (base speed, fixed scale). */
+  readonly mergeLora?: boolean;
 }
 
 export interface ModelIdentity {
@@ -45,6 +64,11 @@ export interface ModelIdentity {
   readonly revision?: string;
   readonly transformer: string;
   readonly vae: string;
+  readonly adapters: readonly LoadedAdapterRecord[];
+}
+
+export interface LoadedAdapterRecord extends LoadedAdapter {
+  readonly spec: string;
 }
 
 export interface SessionRecord extends EditRecord {
@@ -82,11 +106,12 @@ export class IceditSession {
       onProgress: options.onDownload,
     });
     const folder = await openFluxFillFolder(located.path, { transformer: options.transformer, vae: options.vae });
+    const adapters = await resolveAdapters(options, folder.root);
     const device = options.device ?? "cpu";
     const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
     const engine = new Engine();
     try {
-      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad });
+      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad, adapters });
       const cacheDir = options.embeddingCacheDir === undefined ? join(hubCacheDir(), "..", "icedit", "embeddings") : options.embeddingCacheDir;
       const cache = cacheDir ? new DiskEmbeddingCache(cacheDir) : new MemoryEmbeddingCache();
       const identity: ModelIdentity = {
@@ -97,6 +122,7 @@ export class IceditSession {
         revision: located.revision,
         transformer: folder.transformer.weights,
         vae: folder.vae.weights,
+        adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
       };
       return new IceditSession(engine, models, new TextConditioner(models.text, cache), identity, device);
     } catch (error) {
@@ -125,6 +151,21 @@ export class IceditSession {
     await this.models.release();
     await this.engine.close();
   }
+}
+
+async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
+  const scale = options.loraScale ?? 1;
+  let specs: readonly string[];
+  if (options.loras === undefined || options.loras === "auto") {
+    specs = existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
+  } else specs = options.loras;
+  const files: AdapterFile[] = [];
+  for (const text of specs) {
+    const { spec, scale: given } = parseAdapterSpec(text, scale);
+    const file = await locateAdapter(spec, { download: options.download, revision: undefined, onProgress: options.onDownload });
+    files.push({ spec, file, scale: given, topK: options.moeTopK, merge: options.mergeLora });
+  }
+  return files;
 }
 
 export interface EditRequest extends OpenOptions, EditOptions {

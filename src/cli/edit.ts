@@ -7,7 +7,7 @@ import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
 import { CONVENTIONS } from "../pipelines/fill/conventions.js";
 import { CancelledError } from "../pipelines/fill/errors.js";
-import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
+import { DEFAULT_LORA, DEFAULT_MODEL, IceditSession } from "../api/session.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
@@ -26,6 +26,12 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --revision REV       hub revision of --model                    default: main
   --transformer FILE   a transformer file instead of the folder's (e.g. flux1-fill-dev.safetensors)
   --vae FILE           a VAE file instead of the folder's (e.g. ae.safetensors)
+  --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter (repo id, .safetensors file or folder), with
+                       an optional scale; repeat for several; "none" for no adapter
+                       default: the model folder's icedit-lora/ if it has one, else ${DEFAULT_LORA}
+  --lora-scale S       scale of adapters given without ":S"       default: 1
+  --moe-top-k K        experts per token of a LoRA-MoE            default: 1 (as ICEdit)
+  --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
   --seed N             noise seed (same seed, same result)        default: ${EDIT_DEFAULTS.seed}
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
@@ -57,6 +63,10 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       revision: { type: "string" },
       transformer: { type: "string" },
       vae: { type: "string" },
+      lora: { type: "string", multiple: true },
+      "lora-scale": { type: "string" },
+      "moe-top-k": { type: "string" },
+      "merge-lora": { type: "boolean" },
       seed: { type: "string" },
       steps: { type: "string" },
       guidance: { type: "string" },
@@ -85,6 +95,9 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const conventions = CONVENTIONS[choiceOption("conventions", values.conventions, "diffusers", ["diffusers", "bfl"] as const)];
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
   const threads = intOption("threads", values.threads, 0, 0);
+  const loras = values.lora === undefined ? "auto" : values.lora.some((l) => l === "none") ? [] : values.lora;
+  const loraScale = numberOption("lora-scale", values["lora-scale"], 1);
+  const moeTopK = intOption("moe-top-k", values["moe-top-k"], 1, 1);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
   icPrompt(values.instruction);
@@ -109,10 +122,19 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       download: values.offline ? false : undefined,
       device,
       threads,
+      loras,
+      loraScale,
+      moeTopK,
+      mergeLora: values["merge-lora"] === true,
       onDownload: (p) => progress.download(p.file, p.bytes, p.total),
       onLoad: (component) => progress.stage(`loading ${component}`),
     });
     if (controller.signal.aborted) throw new CancelledError(0, steps);
+    for (const a of session.model.adapters) {
+      const kind = a.kind === "moe-lora" ? `LoRA-MoE, ${a.experts} experts, top-${a.topK}` : "LoRA";
+      progress.stage(`adapter ${a.spec}: ${kind}, ${a.matchedModules} modules, scale ${a.scale}${a.merged ? " (merged)" : ""}`);
+      for (const warning of a.warnings) progress.note(`warning: ${warning}`, true);
+    }
     progress.stage(`editing: ${values.instruction.trim()}`);
     let started = false;
     const result = await session.edit(source, values.instruction, {

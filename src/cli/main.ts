@@ -3,6 +3,8 @@ import { IceditError } from "../errors.js";
 import { checkGoldenCommand } from "./check-golden.js";
 import { editCommand } from "./edit.js";
 import { makeDemoModelCommand } from "./make-demo-model.js";
+import { serveCommand } from "./serve.js";
+import { workerCommand } from "./worker.js";
 import { processIO, UsageError, type CommandIO } from "./io.js";
 
 type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
@@ -10,6 +12,8 @@ type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   edit: { run: editCommand, summary: "edit an image by an instruction (ICEdit on FLUX.1 Fill)" },
   "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
+  serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
+  worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },
   "check-golden": { run: checkGoldenCommand, summary: "check icedit's numbers against golden reference vectors" },
 };
 

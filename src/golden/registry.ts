@@ -1,15 +1,18 @@
 /** The golden components icedit can check. Later work adds runners here. */
 import type { ComponentRunner } from "./case-result.js";
 import { fluxTransformerRunner } from "./components/flux-transformer.js";
+import { fluxGgufRunner } from "./components/flux-gguf.js";
 import { scheduleRunner } from "./components/schedule.js";
 import { vaeRunner } from "./components/vae.js";
 import { fillPipelineRunner, fillPrepareRunner } from "./components/fill.js";
 import { torchRandnRunner } from "./components/torch-randn.js";
 import { t5EncoderRunner } from "./components/t5.js";
 import { clipTextRunner } from "./components/clip.js";
+import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
+  fluxGgufRunner,
   scheduleRunner,
   vaeRunner,
   fillPrepareRunner,
@@ -17,6 +20,8 @@ export const RUNNERS: readonly ComponentRunner[] = [
   torchRandnRunner,
   t5EncoderRunner,
   clipTextRunner,
+  loraPeftRunner,
+  moeLoraRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {

@@ -1,24 +1,69 @@
 /**
- * A FLUX transformer ready to run: weights checked and loaded from any supported layout, the graph
- * built, and one ONNX Runtime session held across calls (one call per denoising step).
+ * A FLUX transformer ready to run: weights checked and loaded from any supported layout, adapters
+ * (LoRA in any common format, ICEdit's MoE-LoRA) read and either built in as graph branches or
+ * merged into the weights, the graph built, and one ONNX Runtime session held across calls (one
+ * call per denoising step).
  */
+import { basename, extname } from "node:path";
 import type { ParamSpec } from "../nn/module.js";
-import { Flux, buildFluxGraph } from "../models/flux/model.js";
+import { blockDiagonalB, fuseLowRank } from "../nn/lora.js";
+import { buildLoraMergeGraph } from "../nn/lora-merge.js";
+import { Flux, buildFluxGraph, LORA_SCALES_INPUT } from "../models/flux/model.js";
+import { fluxAdapterBranches } from "../models/flux/adapters.js";
 import { fluxFeeds, type FluxCall } from "../models/flux/inputs.js";
 import type { FluxParams } from "../models/flux/params.js";
 import type { Engine } from "../runtime/engine.js";
 import type { SessionSettings } from "../runtime/protocol.js";
 import type { Session } from "../runtime/session.js";
-import type { Tensor } from "../tensor.js";
+import { InvalidArgumentError } from "../errors.js";
+import { tensor, type Tensor } from "../tensor.js";
 import { bflView } from "../weights/layouts/bfl-view.js";
+import { LoraMergeError, LoraTargets, readLoraAdapter, type LoraDescription, type LoraFormat } from "../weights/lora/index.js";
 import type { TensorSource } from "../weights/source.js";
-import { loadParams } from "./load-params.js";
+import { InlineParams, loadParams } from "./load-params.js";
+
+export interface AdapterOptions {
+  readonly source: TensorSource;
+  /** Shown in records and messages; default: the file name without extension. */
+  readonly name?: string;
+  /** Run-time scale (diffusers' adapter weight / joint_attention_kwargs scale); default 1. */
+  readonly scale?: number;
+  /** Experts per token in MoE-LoRA layers (not stored in the files; ICEdit's loader uses 1). */
+  readonly topK?: number;
+  /** Fold the LoRA into the base weights (base speed, scale fixed); refused for a MoE-LoRA. */
+  readonly merge?: boolean;
+}
 
 export interface LoadFluxOptions {
   readonly params: FluxParams;
-  /** Intermediates to return besides `out` (golden tensor names such as "vec", "double0_img"). */
+  /** Intermediates to return besides `out` (golden names such as "vec", "double0_img", "route.<module>"). */
   readonly taps?: readonly string[];
   readonly settings?: Partial<SessionSettings>;
+  readonly adapters?: readonly AdapterOptions[];
+}
+
+/** What was made of one adapter (for the CLI and the job record). */
+export interface LoadedAdapter {
+  readonly name: string;
+  readonly file: string;
+  readonly format: LoraFormat;
+  readonly kind: "lora" | "moe-lora";
+  readonly matchedModules: number;
+  readonly totalModules: number;
+  readonly ignoredKeys: number;
+  readonly warnings: readonly string[];
+  /** Linear layers it changes. */
+  readonly layers: number;
+  readonly merged: boolean;
+  /** The scale at load time (for a merged adapter, the one baked in). */
+  readonly scale: number;
+  readonly topK: number | null;
+  readonly experts: number | null;
+}
+
+export interface FluxForwardOptions {
+  /** One scale per adapter (in load order); default: the current scales. */
+  readonly loraScales?: readonly number[];
 }
 
 export interface FluxOutput {
@@ -49,28 +94,161 @@ function missingHint(spec: ParamSpec): string | undefined {
   return "is this a FLUX.1 Fill checkpoint?";
 }
 
+function checkScale(name: string, scale: number): number {
+  if (!Number.isFinite(scale)) throw new InvalidArgumentError(`adapter ${name}: the scale must be a finite number, got ${scale}`);
+  return scale;
+}
+
+function adapterNames(adapters: readonly AdapterOptions[]): string[] {
+  const used = new Set<string>();
+  return adapters.map((a, i) => {
+    const base = a.name ?? (basename(a.source.description, extname(a.source.description)) || `adapter${i}`);
+    let name = base;
+    for (let n = 2; used.has(name); n++) name = `${base}#${n}`;
+    used.add(name);
+    return name;
+  });
+}
+
+function describe(name: string, options: AdapterOptions, d: LoraDescription): LoadedAdapter {
+  const moe = [...d.layers.values()].flatMap((l) => l.moe);
+  return {
+    name,
+    file: d.source,
+    format: d.format,
+    kind: d.hasMoe ? "moe-lora" : "lora",
+    matchedModules: d.matchedModules,
+    totalModules: d.totalModules,
+    ignoredKeys: d.ignoredKeys.length,
+    warnings: d.warnings,
+    layers: d.layers.size,
+    merged: options.merge === true,
+    scale: options.scale ?? 1,
+    topK: moe[0]?.topK ?? null,
+    experts: moe[0]?.experts.length ?? null,
+  };
+}
+
+/** W' = W + scale * B A (and b' = b + scale * bias) for every layer of a plain LoRA, run by ONNX Runtime. */
+async function mergeLora(engine: Engine, weights: InlineParams, d: LoraDescription, scale: number): Promise<InlineParams> {
+  const tensors = new Map(weights.tensors);
+  const session = await engine.load(buildLoraMergeGraph());
+  try {
+    for (const layer of d.layers.values()) {
+      const fused = fuseLowRank(layer.plain, layer.inFeatures, layer.outFeatures);
+      const key = `${layer.linear}.weight`;
+      const w = tensors.get(key);
+      if (!w) throw new LoraMergeError(`cannot merge ${d.source}: the model has no weight ${key}`);
+      const up = blockDiagonalB(fused);
+      const b = tensor("f32", up.dims, up.data.map((v) => v * scale));
+      const { outputs } = await session.run({ w, b, a: fused.A });
+      tensors.set(key, outputs["merged"] as Tensor<"f32">);
+      if (fused.bias) {
+        const biasKey = `${layer.linear}.bias`;
+        const bias = tensors.get(biasKey);
+        if (!bias) throw new LoraMergeError(`cannot merge ${d.source}: its lora_B bias needs ${biasKey}, which the model lacks`);
+        const add = fused.bias.data;
+        tensors.set(biasKey, tensor("f32", bias.dims, bias.data.map((v, i) => v + scale * (add[i] as number))));
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return new InlineParams(tensors);
+}
+
 export class FluxTransformer {
+  private scales: number[];
+
   private constructor(
     readonly params: FluxParams,
     private readonly session: Session,
     readonly taps: readonly string[],
-  ) {}
+    /** Every adapter, in load order. */
+    readonly adapters: readonly LoadedAdapter[],
+    /** Index into lora_scales of each adapter, or -1 when it is merged. */
+    private readonly scaleSlots: readonly number[],
+  ) {
+    this.scales = adapters.map((a) => a.scale);
+  }
 
   static async load(engine: Engine, source: TensorSource, options: LoadFluxOptions): Promise<FluxTransformer> {
     const model = new Flux(options.params);
-    const weights = await loadParams(model.parameters(), bflView(source), {
+    const adapters = options.adapters ?? [];
+    const names = adapterNames(adapters);
+    const targets = adapters.length > 0 ? LoraTargets.fromParams(model.parameters()) : null;
+    const descriptions: LoraDescription[] = [];
+    for (const [i, a] of adapters.entries()) {
+      checkScale(names[i] as string, a.scale ?? 1);
+      const d = await readLoraAdapter(a.source, targets as LoraTargets, { topK: a.topK });
+      if (a.merge && d.hasMoe) {
+        throw new LoraMergeError(
+          `adapter ${names[i]} (${d.source}) is a MoE-LoRA: its experts are chosen per token, so it cannot be merged into the weights; load it with merge: false`,
+        );
+      }
+      descriptions.push(d);
+    }
+    let weights = await loadParams(model.parameters(), bflView(source), {
       mismatch: mismatchHint(options.params),
       missing: missingHint,
     });
-    const graph = buildFluxGraph(model, weights, { taps: options.taps ?? [] });
+    const branches: LoraDescription[] = [];
+    const slots: number[] = [];
+    for (const [i, d] of descriptions.entries()) {
+      const a = adapters[i] as AdapterOptions;
+      if (a.merge) {
+        weights = await mergeLora(engine, weights, d, a.scale ?? 1);
+        slots.push(-1);
+      } else {
+        slots.push(branches.length);
+        branches.push(d);
+      }
+    }
+    const taps = options.taps ?? [];
+    const graph = buildFluxGraph(model, weights, { taps, adapters: fluxAdapterBranches(branches, new Set(taps)) });
     const session = await engine.load(graph, options.settings);
-    const taps = graph.outputs.map((o) => o.name).filter((n) => n !== "out");
-    return new FluxTransformer(options.params, session, taps);
+    const outputs = graph.outputs.map((o) => o.name).filter((n) => n !== "out");
+    const loaded = descriptions.map((d, i) => describe(names[i] as string, adapters[i] as AdapterOptions, d));
+    return new FluxTransformer(options.params, session, outputs, loaded, slots);
   }
 
-  /** One transformer evaluation (BFL Flux.forward). */
-  async forward(call: FluxCall): Promise<FluxOutput> {
-    const result = await this.session.run(fluxFeeds(this.params, call));
+  /** The current scale of each adapter (load order). */
+  get loraScales(): readonly number[] {
+    return [...this.scales];
+  }
+
+  /** Sets the scale of each adapter (load order) for later calls; a merged adapter's scale is fixed. */
+  setLoraScales(scales: readonly number[]): void {
+    this.scales = this.checkScales(scales);
+  }
+
+  private checkScales(scales: readonly number[]): number[] {
+    if (scales.length !== this.adapters.length) {
+      throw new InvalidArgumentError(`${scales.length} LoRA scales given, but ${this.adapters.length} adapters are loaded (${this.adapters.map((a) => a.name).join(", ") || "none"})`);
+    }
+    return scales.map((s, i) => {
+      const a = this.adapters[i] as LoadedAdapter;
+      checkScale(a.name, s);
+      if (a.merged && s !== a.scale) {
+        throw new LoraMergeError(`adapter ${a.name} is merged into the weights at scale ${a.scale}; load it with merge: false to change its scale per call`);
+      }
+      return s;
+    });
+  }
+
+  /** One transformer evaluation (BFL Flux.forward), with the adapters at the given or current scales. */
+  async forward(call: FluxCall, options: FluxForwardOptions = {}): Promise<FluxOutput> {
+    const feeds = fluxFeeds(this.params, call);
+    const branchCount = this.scaleSlots.filter((s) => s >= 0).length;
+    if (branchCount > 0) {
+      const scales = options.loraScales ? this.checkScales(options.loraScales) : this.scales;
+      const values = new Float32Array(branchCount);
+      this.scaleSlots.forEach((slot, i) => {
+        if (slot >= 0) values[slot] = scales[i] as number;
+      });
+      feeds[LORA_SCALES_INPUT] = tensor("f32", [branchCount], values);
+    } else if (options.loraScales) this.checkScales(options.loraScales);
+    const result = await this.session.run(feeds);
     const { out, ...taps } = result.outputs;
     return { out: out as Tensor<"f32">, taps, ms: result.ms };
   }

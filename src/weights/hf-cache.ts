@@ -19,7 +19,9 @@ export function repoFolderName(repoId: string): string {
   return `models--${repoId.replace(/\//g, "--")}`;
 }
 
+/** "org/name", not an existing path and not a file name (a missing "loras/x.safetensors" is a path). */
 export function isRepoId(spec: string): boolean {
+  if (/\.(safetensors|gguf|json|bin|pt|ckpt|onnx)$/i.test(spec)) return false;
   return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(spec) && !spec.startsWith(".") && !existsSync(spec);
 }
 

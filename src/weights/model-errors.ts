@@ -2,8 +2,8 @@
 import { IceditError } from "../errors.js";
 
 export class ModelNotFoundError extends IceditError {
-  constructor(readonly spec: string, readonly looked: readonly string[], why: string) {
-    super(`model ${spec} not found: ${why}\nlooked in:\n${looked.map((p) => `  ${p}`).join("\n")}`);
+  constructor(readonly spec: string, readonly looked: readonly string[], why: string, what = "model") {
+    super(`${what} ${spec} not found: ${why}\nlooked in:\n${looked.map((p) => `  ${p}`).join("\n")}`);
   }
 }
 

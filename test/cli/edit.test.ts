@@ -59,6 +59,23 @@ describe("icedit edit", () => {
     assert.equal((json["model"] as { from: string }).from, "path");
     assert.ok((json["peakRssBytes"] as number) > 0);
     assert.match(run.err.join("\n"), /step 2\/2/);
+    const adapters = (json["model"] as { adapters: { kind: string; matchedModules: number; scale: number }[] }).adapters;
+    assert.deepEqual(adapters.map((a) => [a.kind, a.matchedModules, a.scale]), [["lora", 25, 1]], "the demo folder's own ICEdit LoRA by default");
+  });
+
+  it("applies the adapters asked for: a MoE-LoRA at a scale, or none", async () => {
+    const moe = join(model, "icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
+    const outputs: string[] = [];
+    for (const lora of [[`${moe}:0.5`, "--moe-top-k", "2"], ["none"]]) {
+      const out = join(dir, `lora-${outputs.length}.png`);
+      const record = join(dir, `lora-${outputs.length}.json`);
+      const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "x", "--steps", "1", "-o", out, "--json", record, "--lora", ...lora]);
+      assert.equal(run.code, 0, run.err.join("\n"));
+      outputs.push(await readFile(record, "utf8"));
+    }
+    const [withMoe, without] = outputs.map((o) => JSON.parse(o) as { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } });
+    assert.deepEqual(withMoe?.model.adapters.map((a) => [a.kind, a.experts, a.topK, a.scale]), [["moe-lora", 4, 2, 0.5]]);
+    assert.deepEqual(without?.model.adapters, []);
   });
 
   it("gives the same image for the same seed and another one for another seed", async () => {
@@ -134,6 +151,10 @@ describe("icedit edit", () => {
       await expectError(["edit", "--model", broken, "--image", image, "--instruction", "x"], /vae: missing/);
       await rename(join(broken, "text_encoder_2"), join(broken, "t5-elsewhere"));
       await expectError(["edit", "--model", broken, "--image", image, "--instruction", "x", "--vae", join(model, "vae", "diffusion_pytorch_model.safetensors")], /text_encoder_2: missing/);
+    });
+
+    it("a LoRA file that does not exist", async () => {
+      await expectError(["edit", "--model", model, "--image", image, "--instruction", "x", "--lora", join(dir, "missing-lora.safetensors")], /LoRA .*missing-lora\.safetensors not found/);
     });
 
     it("bad options: usage errors exit 2", async () => {

@@ -7,6 +7,8 @@ import { Graph, type Value } from "../../onnx/graph.js";
 import { add, concat, sliceAfter } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
 import { BuildContext, Module, type ParamBinder } from "../../nn/module.js";
+import { AdapterBuildContext } from "../../nn/adapter-context.js";
+import { LinearAdapterSet, type LinearAdapter } from "../../nn/adapter-set.js";
 import { DoubleStreamBlock } from "./double-block.js";
 import { SingleStreamBlock } from "./single-block.js";
 import { LastLayer } from "./final-layer.js";
@@ -94,13 +96,31 @@ export interface FluxGraphOptions {
   readonly name?: string;
   /** Intermediates to expose as extra outputs (names as in the golden cases, e.g. "vec", "double0_img"). */
   readonly taps?: readonly string[];
+  /** LoRA / MoE-LoRA branches per linear layer (BFL module path); adds the input `lora_scales` [count]. */
+  readonly adapters?: FluxAdapterOptions;
 }
 
-/** Builds the transformer graph: inputs img, txt, y, timestep_emb, guidance_emb, pe_cos, pe_sin; output out. */
+export interface FluxAdapterOptions {
+  readonly layers: ReadonlyMap<string, readonly LinearAdapter[]>;
+  /** Number of adapters: the length of `lora_scales` (every LinearAdapter.scaleIndex is below it). */
+  readonly count: number;
+}
+
+/** Name of the graph input holding one run-time scale per adapter. */
+export const LORA_SCALES_INPUT = "lora_scales";
+
+/**
+ * Builds the transformer graph: inputs img, txt, y, timestep_emb, guidance_emb, pe_cos, pe_sin
+ * (and lora_scales with adapters); output out.
+ */
 export function buildFluxGraph(model: Flux, binder: ParamBinder, options: FluxGraphOptions = {}): Graph {
   const p = model.params;
   const g = new Graph(options.name ?? "flux_transformer");
-  const ctx = new BuildContext(g, binder, new Set(options.taps ?? []));
+  const tapNames = new Set(options.taps ?? []);
+  const adapters = options.adapters && options.adapters.count > 0 ? options.adapters : null;
+  const ctx = adapters
+    ? new AdapterBuildContext(g, binder, tapNames, new LinearAdapterSet(adapters.layers, g.addInput(LORA_SCALES_INPUT, "f32", [adapters.count])))
+    : new BuildContext(g, binder, tapNames);
   const inputs: FluxGraphInputs = {
     img: g.addInput("img", "f32", ["B", "L", p.inChannels]),
     txt: g.addInput("txt", "f32", ["B", "T", p.contextInDim]),

@@ -8,3 +8,4 @@ export * from "./attention.js";
 export * from "./conv.js";
 export * from "./attention-bias.js";
 export * from "./indexing.js";
+export * from "./quant.js";

@@ -5,20 +5,17 @@
 import type { FluxTransformer } from "../flux-transformer.js";
 import type { Vae } from "../vae.js";
 import { textIds } from "../../models/flux/inputs.js";
-import { bf16ToF32 } from "../../numeric/float16.js";
-import { getDiffusersSchedule, getSchedule } from "../../sampling/schedule.js";
 import { packLatents, unpackLatents } from "../../sampling/packing.js";
-import { TorchGenerator } from "../../sampling/torch-rng.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { shapeString, tensor, type Tensor } from "../../tensor.js";
+import { shapeString, type Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "./conventions.js";
 import { denoise, type StepInfo } from "./denoise.js";
 import { CancelledError } from "./errors.js";
 import { checkPixels, tensorToImage, type SizePolicy } from "./pixels.js";
 import { prepareFill, type FillConditioning } from "./prepare.js";
+import { LATENT_CHANNELS, drawSeeded, fillSchedule, modelTimeOf } from "./stages.js";
 
-const fr = Math.fround;
-export const LATENT_CHANNELS = 16;
+export { LATENT_CHANNELS } from "./stages.js";
 
 export interface FillModels {
   readonly transformer: FluxTransformer;
@@ -88,7 +85,7 @@ export interface FillResult {
   readonly record: FillRecord;
 }
 
-function checkOptions(options: FillOptions, request: FillRequest): void {
+export function checkFillOptions(options: FillOptions, request: FillRequest): void {
   if (!Number.isInteger(options.steps) || options.steps < 1) {
     throw new InvalidArgumentError(`steps must be a whole number of at least 1, got ${options.steps}`);
   }
@@ -104,13 +101,8 @@ function checkOptions(options: FillOptions, request: FillRequest): void {
   }
 }
 
-function draw(generator: TorchGenerator, dims: readonly number[], dtype: "f32" | "bf16"): Tensor<"f32"> {
-  const t = generator.randn(dims, dtype);
-  return t.dtype === "bf16" ? tensor("f32", t.dims, bf16ToF32(t.data as Uint16Array)) : (t as Tensor<"f32">);
-}
-
 export async function fill(models: FillModels, request: FillRequest, options: FillOptions): Promise<FillResult> {
-  checkOptions(options, request);
+  checkFillOptions(options, request);
   const conventions = options.conventions ?? DIFFUSERS_CONVENTIONS;
   const started = performance.now();
   const pixels = checkPixels(request.image, request.mask, options.sizePolicy);
@@ -122,26 +114,21 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
     options.onProgress?.({ stage, step, steps, ms: performance.now() - started });
 
   // The seeded draws, in the convention's order (their values depend on the order).
-  const generator = new TorchGenerator(options.seed);
-  let noise: Tensor<"f32"> | null = options.noise ?? null;
-  let maskedEps: Tensor<"f32"> | null = null;
-  for (const what of conventions.drawOrder) {
-    const drawn = draw(generator, latentDims, conventions.noiseDtype);
-    if (what === "noise" && !noise) noise = drawn;
-    if (what === "masked-sample") maskedEps = drawn;
-  }
-  if (!noise) throw new InvalidArgumentError(`conventions ${conventions.name} draw no noise`);
+  const { noise, maskedEps } = drawSeeded(options.seed, latentDims, conventions, options.noise);
   if (noise.dims.join() !== latentDims.join()) {
     throw new InvalidArgumentError(`noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(noise.dims)}`);
   }
 
   report("prepare", 0, 1);
-  const conditioning = await prepareFill(models.vae, pixels, conventions, (dims) => maskedEps ?? draw(generator, dims, conventions.noiseDtype));
+  const conditioning = await prepareFill(models.vae, pixels, conventions, () => {
+    if (!maskedEps) throw new InvalidArgumentError(`conventions ${conventions.name} sample the masked latent but drew no sample`);
+    return maskedEps;
+  });
   const prepareMs = performance.now() - started;
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
 
-  const schedule = conventions.schedule === "bfl" ? getSchedule(options.steps, imageTokens) : getDiffusersSchedule(options.steps, imageTokens);
+  const schedule = fillSchedule(conventions, options.steps, imageTokens);
   const textTokens = request.txt.dims[1] as number;
   const stepMs: number[] = [];
   const denoiseStart = performance.now();
@@ -159,7 +146,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
     },
     schedule,
     {
-      modelTime: conventions.schedule === "diffusers" ? (t) => fr(fr(t * 1000) / 1000) : undefined,
+      modelTime: modelTimeOf(conventions),
       signal: options.signal,
       onStep: (info) => {
         stepMs.push(info.ms);

@@ -47,6 +47,72 @@ export function sampleLatent(moments: Tensor<"f32">, eps: Tensor<"f32">, scale: 
   return tensor("f32", [b, c, h, w], out);
 }
 
+/** The deterministic part of the fill conditioning: everything but the masked latent's sample. */
+export interface EncodedFill {
+  readonly image: Tensor<"f32">;
+  readonly mask: Tensor<"f32">;
+  readonly maskedImage: Tensor<"f32">;
+  /** [1, 2z, H/8, W/8]: the masked image's posterior (mean | logvar). */
+  readonly moments: Tensor<"f32">;
+  /** [1, z, H/8, W/8]: the posterior mean, scaled. */
+  readonly meanLatent: Tensor<"f32">;
+  readonly maskUnshuffled: Tensor<"f32">;
+  readonly maskPacked: Tensor<"f32">;
+  /** [1, L, 3] */
+  readonly imgIds: Tensor<"f32">;
+  readonly scaleFactor: number;
+  readonly shiftFactor: number;
+}
+
+/** Runs the VAE encoder on the masked image once; conditionFill() then makes each seed's conditioning. */
+export async function encodeFill(vae: Vae, pixels: CheckedPixels, conventions: FillConventions): Promise<EncodedFill> {
+  const image = imageToTensor(pixels.image);
+  const mask = maskToTensor(pixels.mask, conventions.binarizeMask);
+  const maskedImage = maskImage(image, mask);
+  const encoded = await vae.encode(maskedImage);
+  const plane = tensor("f32", [1, pixels.height, pixels.width], mask.data);
+  return {
+    image,
+    mask,
+    maskedImage,
+    moments: encoded.moments,
+    meanLatent: encoded.latent,
+    maskUnshuffled: unshuffleMask(plane),
+    maskPacked: packMask(plane),
+    imgIds: imageIds(1, pixels.height / 16, pixels.width / 16),
+    scaleFactor: vae.params.scaleFactor,
+    shiftFactor: vae.params.shiftFactor,
+  };
+}
+
+/**
+ * One seed's conditioning from the encoded masked image: the posterior mean (BFL) or the sample
+ * with `drawEps()`'s standard-normal draw (diffusers; drawEps is not called for the mean).
+ */
+export function conditionFill(
+  encoded: EncodedFill,
+  conventions: FillConventions,
+  drawEps: (dims: readonly number[]) => Tensor<"f32">,
+): FillConditioning {
+  const [, c2, h, w] = encoded.moments.dims as [number, number, number, number];
+  const condLatent =
+    conventions.maskedLatent === "mean"
+      ? encoded.meanLatent
+      : sampleLatent(encoded.moments, drawEps([1, c2 / 2, h, w]), encoded.scaleFactor, encoded.shiftFactor);
+  const condLatentPacked = packLatents(condLatent);
+  return {
+    image: encoded.image,
+    mask: encoded.mask,
+    maskedImage: encoded.maskedImage,
+    condLatent,
+    condLatentPacked,
+    maskUnshuffled: encoded.maskUnshuffled,
+    maskPacked: encoded.maskPacked,
+    imgCond: concatTokens([condLatentPacked, encoded.maskPacked]),
+    imgIds: encoded.imgIds,
+  };
+}
+
 /**
  * `drawEps` gives the standard-normal draw for a posterior sample when the convention samples
  * the masked-image latent (diffusers); it is not called for the posterior mean (BFL).
@@ -57,27 +123,5 @@ export async function prepareFill(
   conventions: FillConventions,
   drawEps: (dims: readonly number[]) => Tensor<"f32">,
 ): Promise<FillConditioning> {
-  const image = imageToTensor(pixels.image);
-  const mask = maskToTensor(pixels.mask, conventions.binarizeMask);
-  const maskedImage = maskImage(image, mask);
-  const encoded = await vae.encode(maskedImage);
-  const condLatent =
-    conventions.maskedLatent === "mean"
-      ? encoded.latent
-      : sampleLatent(encoded.moments, drawEps(encoded.mean.dims), vae.params.scaleFactor, vae.params.shiftFactor);
-  const condLatentPacked = packLatents(condLatent);
-  const plane = tensor("f32", [1, pixels.height, pixels.width], mask.data);
-  const maskUnshuffled = unshuffleMask(plane);
-  const maskPacked = packMask(plane);
-  return {
-    image,
-    mask,
-    maskedImage,
-    condLatent,
-    condLatentPacked,
-    maskUnshuffled,
-    maskPacked,
-    imgCond: concatTokens([condLatentPacked, maskPacked]),
-    imgIds: imageIds(1, pixels.height / 16, pixels.width / 16),
-  };
+  return conditionFill(await encodeFill(vae, pixels, conventions), conventions, drawEps);
 }

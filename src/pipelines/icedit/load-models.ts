@@ -27,8 +27,19 @@ export const CLIP_MAX_LENGTH = 77;
 export const FILL_IN_CHANNELS = 384;
 export const T5_MAX_LENGTH = 512;
 
+export interface AdapterFile {
+  /** What the user gave (repo id or path), for the record. */
+  readonly spec: string;
+  readonly file: string;
+  readonly scale: number;
+  readonly topK?: number;
+  readonly merge?: boolean;
+}
+
 export interface LoadModelOptions {
   readonly settings?: Partial<SessionSettings>;
+  /** LoRA / LoRA-MoE adapters applied to the transformer. */
+  readonly adapters?: readonly AdapterFile[];
   /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
   readonly t5MaxLength?: number;
   /** Called before each component loads. */
@@ -56,6 +67,16 @@ async function withSource<T>(path: string, use: (source: TensorSource) => Promis
     return await use(source);
   } finally {
     await source.close();
+  }
+}
+
+async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: TensorSource[]) => Promise<T>): Promise<T> {
+  const sources: TensorSource[] = [];
+  try {
+    for (const a of adapters) sources.push(await openSafetensors(a.file));
+    return await use(sources);
+  } finally {
+    await Promise.all(sources.map((s) => s.close()));
   }
 }
 
@@ -113,7 +134,13 @@ export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, o
         `in_channels is ${flux.inChannels}, but FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`,
       );
     }
-    return FluxTransformer.load(engine, s, { params: flux, settings });
+    return withSources(options.adapters ?? [], (sources) =>
+      FluxTransformer.load(engine, s, {
+        params: flux,
+        settings,
+        adapters: (options.adapters ?? []).map((a, i) => ({ source: sources[i] as TensorSource, name: a.spec, scale: a.scale, topK: a.topK, merge: a.merge })),
+      }),
+    );
   });
   const params: LoadedParams = { flux: transformer.params, vae: vaeParams, t5: t5Config, clip: clipConfig };
   return {

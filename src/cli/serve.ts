@@ -1,0 +1,130 @@
+/** `icedit serve`: the HTTP API and the web page, with a durable job queue. */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { DEFAULT_MODEL } from "../api/session.js";
+import type { ExecutionProvider } from "../runtime/protocol.js";
+import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
+import { UsageError, type CommandIO } from "./io.js";
+import { choiceOption, intOption } from "./options.js";
+
+export const SERVE_USAGE = `usage: icedit serve [options]
+
+Serves the edit API (/v1/edits, described at /openapi.json) and the web page (/). Jobs are kept
+in --data-dir and survive restarts; one worker runs them one at a time, in order.
+
+  --host HOST          address to listen on                         default: ${DEFAULT_HOST}
+                       (anything but loopback needs a token)
+  --port N             port (0: any free one; the URL is printed)   default: ${DEFAULT_PORT}
+  --data-dir DIR       job records, uploads and results             default: ./icedit-data
+  --token TOKEN        bearer token clients must send on /v1/* (prefer ICEDIT_TOKEN in the
+                       environment: a command line is visible to other users)
+  --cors-origin URL    let pages from this origin call the API (repeatable; default none)
+  --queue-size N       jobs that may wait; more get 429          default: ${DEFAULT_LIMITS.maxQueued}
+  --max-upload-mb N    largest image upload in MiB               default: ${DEFAULT_LIMITS.maxUploadBytes / 1024 / 1024}
+  --max-pixels N       largest width x height of an input        default: ${DEFAULT_LIMITS.maxPixels}
+  --max-steps N        most steps a job may ask for              default: ${DEFAULT_LIMITS.maxSteps}
+  --max-width N        largest output width a job may ask for    default: ${DEFAULT_LIMITS.maxWidth}
+  --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
+                       running them here (then no model is loaded by this process)
+  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
+  --revision REV       hub revision of --model
+  --transformer FILE   a transformer file instead of the folder's
+  --vae FILE           a VAE file instead of the folder's
+  --device D           cpu, cuda or webgpu                        default: cpu
+  --threads N          CPU threads (0: one per core)              default: 0
+  --offline            use only local folders and the Hugging Face cache
+  -q, --quiet          print only the URL and errors
+  -h, --help           this help
+
+Prints the URL on standard output once it listens; Ctrl-C (or SIGTERM) stops it in order, and a
+job that was running then runs again at the next start.`;
+
+export async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      host: { type: "string" },
+      port: { type: "string" },
+      "data-dir": { type: "string" },
+      token: { type: "string" },
+      "cors-origin": { type: "string", multiple: true },
+      "queue-size": { type: "string" },
+      "max-upload-mb": { type: "string" },
+      "max-pixels": { type: "string" },
+      "max-steps": { type: "string" },
+      "max-width": { type: "string" },
+      queue: { type: "string" },
+      model: { type: "string" },
+      revision: { type: "string" },
+      transformer: { type: "string" },
+      vae: { type: "string" },
+      device: { type: "string" },
+      threads: { type: "string" },
+      offline: { type: "boolean" },
+      quiet: { type: "boolean", short: "q" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.out(SERVE_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${SERVE_USAGE}`);
+  const port = intOption("port", values.port, DEFAULT_PORT, 0);
+  if (port > 65535) throw new UsageError(`--port takes 0 to 65535, got ${port}`);
+  const queue = values.queue;
+  if (queue !== undefined && !/^rediss?:\/\//.test(queue)) throw new UsageError(`--queue takes a redis://host:port URL, got "${queue}"`);
+  const token = values.token ?? (process.env["ICEDIT_TOKEN"] || undefined);
+  const dataDir = resolve(values["data-dir"] ?? "icedit-data");
+  const quiet = values.quiet === true;
+  const log = (line: string): void => {
+    if (!quiet) io.err(line);
+  };
+  // Loaded here, not at the top: the other commands need not load the HTTP and database modules.
+  const { startServer } = await import("../server/server.js");
+  const server = await startServer({
+    host: values.host ?? DEFAULT_HOST,
+    port,
+    dataDir,
+    token,
+    corsOrigins: values["cors-origin"] ?? [],
+    queue,
+    limits: {
+      maxQueued: intOption("queue-size", values["queue-size"], DEFAULT_LIMITS.maxQueued, 1),
+      maxUploadBytes: intOption("max-upload-mb", values["max-upload-mb"], DEFAULT_LIMITS.maxUploadBytes / 1024 / 1024, 1) * 1024 * 1024,
+      maxPixels: intOption("max-pixels", values["max-pixels"], DEFAULT_LIMITS.maxPixels, 1),
+      maxSteps: intOption("max-steps", values["max-steps"], DEFAULT_LIMITS.maxSteps, 1),
+      maxWidth: intOption("max-width", values["max-width"], DEFAULT_LIMITS.maxWidth, 16),
+    },
+    session: {
+      model: values.model,
+      revision: values.revision,
+      transformer: values.transformer,
+      vae: values.vae,
+      download: values.offline ? false : undefined,
+      device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
+      threads: intOption("threads", values.threads, 0, 0),
+      onLoad: (component) => log(`loading ${component}`),
+    },
+    log,
+  });
+  log(`icedit serve: data in ${dataDir}; ${queue ? `jobs go to ${queue}` : `model ${values.model ?? DEFAULT_MODEL}`}`);
+  log(`icedit serve: listening on ${server.url} (Ctrl-C stops)`);
+  io.out(server.url);
+  await new Promise<void>((done) => {
+    const removeInterrupt = io.onInterrupt(() => {
+      removeInterrupt();
+      process.off("SIGTERM", onTerm);
+      done();
+    });
+    const onTerm = (): void => {
+      removeInterrupt();
+      done();
+    };
+    process.once("SIGTERM", onTerm);
+  });
+  log("icedit serve: stopping");
+  await server.close();
+  return 0;
+}

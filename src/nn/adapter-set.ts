@@ -1,0 +1,62 @@
+/**
+ * The adapters of one graph build: for each adapted linear layer (by module path) the fused LoRA
+ * and MoE-LoRA branches of each adapter. Adapter a's run-time scale is element a of a graph input
+ * (`lora_scales` [numAdapters]), so changing a scale needs no rebuild.
+ */
+import type { Value } from "../onnx/graph.js";
+import { constI64, gather, reshapeTo, concat, shapeOf } from "../onnx/ops/index.js";
+import type { LinearAdapters, LinearSite } from "./adapter-context.js";
+import { lowRankBranch, type FusedLowRank } from "./lora.js";
+import type { BuildContext } from "./module.js";
+import { moeBranch, type FusedMoe } from "./moe.js";
+
+export interface MoeBranchSpec extends FusedMoe {
+  /** Tap name of the routing weights ([..., E], the input's leading dims), or null. */
+  readonly tap: string | null;
+}
+
+/** What one adapter adds to one linear layer. */
+export interface LinearAdapter {
+  /** Index into the scales input. */
+  readonly scaleIndex: number;
+  readonly lowRank: FusedLowRank | null;
+  readonly moe: readonly MoeBranchSpec[];
+}
+
+export class LinearAdapterSet implements LinearAdapters {
+  private readonly scaleValues = new Map<number, Value>();
+
+  /** `scales`: the f32 [numAdapters] graph input. */
+  constructor(
+    private readonly layers: ReadonlyMap<string, readonly LinearAdapter[]>,
+    private readonly scales: Value,
+  ) {}
+
+  private scale(index: number): Value {
+    let value = this.scaleValues.get(index);
+    if (!value) {
+      value = gather(this.scales, constI64(this.scales.graph, [index], [], "adapter_index"));
+      this.scaleValues.set(index, value);
+    }
+    return value;
+  }
+
+  apply(ctx: BuildContext, site: LinearSite, x: Value, y: Value, input: Value): Value {
+    let out = y;
+    for (const adapter of this.layers.get(site.path) ?? []) {
+      const name = `adapter${adapter.scaleIndex}.${site.path}`;
+      const s = this.scale(adapter.scaleIndex);
+      if (adapter.lowRank) out = lowRankBranch(x, out, adapter.lowRank, s, name);
+      adapter.moe.forEach((spec, i) => {
+        const branch = moeBranch(x, out, spec, s, `${name}.moe${i}`);
+        out = branch.y;
+        if (spec.tap) {
+          const lead = shapeOf(input, 0, input.shape.length - 1);
+          const shape = concat([lead, constI64(x.graph, [spec.experts])], 0);
+          ctx.tap(spec.tap, reshapeTo(branch.weights, shape, [...input.shape.slice(0, -1), spec.experts]));
+        }
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * ICEdit's token-wise LoRA-MoE branch (golden README §4):
+ *   logits = x route^T; (v, i) = topk(logits, k); p = softmax(v); w = zeros(E) scattered p at i
+ *   y += s * expertScaling * sum_e w_e B_e (A_e x)
+ * The experts' A are stacked [E*r, in] (one product gives every expert's hidden state) and their
+ * B concatenated [out, E*r], so weighting the hidden state per expert and one product finish it.
+ */
+import { attr, type Value } from "../onnx/graph.js";
+import { constI64, gemmTransB, mul, reshape, shapeOf, softmax, unsqueeze } from "../onnx/ops/index.js";
+import { InvalidArgumentError } from "../errors.js";
+import { tensor, type Tensor } from "../tensor.js";
+import { weightConstant } from "./lora.js";
+
+export interface MoePart {
+  readonly experts: readonly { readonly A: Tensor<"f32">; readonly B: Tensor<"f32"> }[];
+  /** [E, in] */
+  readonly route: Tensor<"f32">;
+  readonly expertScaling: number;
+  readonly topK: number;
+  readonly rowStart: number;
+  readonly rowEnd: number;
+}
+
+export interface FusedMoe {
+  /** [E*r, in] */
+  readonly A: Tensor<"f32">;
+  /** [out, E*r], expertScaling folded in, zeros outside the part's rows */
+  readonly B: Tensor<"f32">;
+  /** [E, in] */
+  readonly route: Tensor<"f32">;
+  readonly experts: number;
+  readonly rank: number;
+  readonly topK: number;
+}
+
+export function fuseMoe(part: MoePart, inFeatures: number, outFeatures: number): FusedMoe {
+  const experts = part.experts.length;
+  const rank = part.experts[0]?.A.dims[0] ?? 0;
+  if (experts === 0 || rank === 0) throw new InvalidArgumentError("a MoE-LoRA layer needs at least one expert of rank >= 1");
+  if (!Number.isInteger(part.topK) || part.topK < 1 || part.topK > experts) {
+    throw new InvalidArgumentError(`MoE-LoRA top-k must be between 1 and the ${experts} experts, got ${part.topK}`);
+  }
+  const rows = part.rowEnd - part.rowStart;
+  const width = experts * rank;
+  const A = tensor("f32", [width, inFeatures]);
+  const B = tensor("f32", [outFeatures, width]);
+  part.experts.forEach((e, k) => {
+    if (e.A.dims[0] !== rank || e.A.dims[1] !== inFeatures || e.B.dims[0] !== rows || e.B.dims[1] !== rank) {
+      throw new InvalidArgumentError(`MoE-LoRA expert ${k}: A [${e.A.dims}] B [${e.B.dims}] does not fit rank ${rank}, [${rows} rows, ${inFeatures} inputs]`);
+    }
+    A.data.set(e.A.data, k * rank * inFeatures);
+    for (let i = 0; i < rows; i++) {
+      const dst = (part.rowStart + i) * width + k * rank;
+      for (let j = 0; j < rank; j++) B.data[dst + j] = (e.B.data[i * rank + j] as number) * part.expertScaling;
+    }
+  });
+  if (part.route.dims[0] !== experts || part.route.dims[1] !== inFeatures) {
+    throw new InvalidArgumentError(`MoE-LoRA router [${part.route.dims}] does not fit ${experts} experts and ${inFeatures} inputs`);
+  }
+  return { A, B, route: part.route, experts, rank, topK: part.topK };
+}
+
+/** x: [N, in] -> the routing weights w [N, E]: softmax over the top-k logits, zeros elsewhere. */
+export function moeRouteWeights(x: Value, route: Value, topK: number): Value {
+  const g = x.graph;
+  const logits = gemmTransB(x, route, null);
+  const [n, e] = logits.shape;
+  const kShape = [n as string | number, topK];
+  const [values, indices] = g.addNode("TopK", [logits, constI64(g, [topK])], { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) }, [
+    { dtype: "f32", shape: kShape },
+    { dtype: "i64", shape: kShape },
+  ]) as [Value, Value];
+  const zero = attr.tensor(tensor("f32", [1]));
+  const [zeros] = g.addNode("ConstantOfShape", [shapeOf(logits)], { value: zero }, [{ dtype: "f32", shape: [n as string | number, e as number] }]) as [Value];
+  const [weights] = g.addNode("ScatterElements", [zeros, indices, softmax(values, -1)], { axis: attr.int(1) }, [{ dtype: "f32", shape: zeros.shape }]) as [Value];
+  return weights;
+}
+
+/**
+ * x: [N, in], y: [N, out], scale: a scalar -> y + scale * sum_e w_e B_e (A_e x), and the routing
+ * weights w [N, E].
+ */
+export function moeBranch(x: Value, y: Value, fused: FusedMoe, scale: Value, name: string): { y: Value; weights: Value } {
+  const g = x.graph;
+  const weights = moeRouteWeights(x, weightConstant(g, `${name}.lora_route`, fused.route), fused.topK);
+  const h = reshape(gemmTransB(x, weightConstant(g, `${name}.lora_A`, fused.A), null), [-1, fused.experts, fused.rank]);
+  const mixed = reshape(mul(h, unsqueeze(mul(weights, scale), [2])), [-1, fused.experts * fused.rank]);
+  return { y: gemmTransB(mixed, weightConstant(g, `${name}.lora_B`, fused.B), y), weights };
+}

@@ -1,0 +1,127 @@
+/**
+ * The candidates of a noise selection: the fill conditioning computed once (the masked diptych
+ * through the VAE encoder, the text given), each seed's draws made exactly as a plain fill with
+ * that seed makes them, and the first m steps of all candidates run as batches through the
+ * transformer (one session run per step for a whole batch).
+ */
+import type { FluxTransformer } from "../flux-transformer.js";
+import { textIds } from "../../models/flux/inputs.js";
+import { estimateX0 } from "../../sampling/euler.js";
+import { packLatents } from "../../sampling/packing.js";
+import type { Tensor } from "../../tensor.js";
+import type { FillConventions } from "../fill/conventions.js";
+import { denoise, type DenoiseConditioning } from "../fill/denoise.js";
+import { InvalidArgumentError } from "../../errors.js";
+import type { CheckedPixels } from "../fill/pixels.js";
+import { conditionFill, type EncodedFill, type FillConditioning } from "../fill/prepare.js";
+import { drawSeeded, modelTimeOf } from "../fill/stages.js";
+import { repeatBatch, sliceBatch, stackBatch } from "./batch.js";
+
+/** Everything the candidates share: computed once. */
+export interface SharedFill {
+  readonly pixels: CheckedPixels;
+  readonly encoded: EncodedFill;
+  readonly conventions: FillConventions;
+  /** [1, 16, H/8, W/8] */
+  readonly latentDims: readonly number[];
+  readonly imageTokens: number;
+  readonly schedule: Float32Array;
+  /** [1, T, context] and [1, vec] */
+  readonly txt: Tensor<"f32">;
+  readonly y: Tensor<"f32">;
+  readonly guidance: number;
+}
+
+export interface Candidate {
+  readonly seed: number;
+  /** [1, 16, H/8, W/8] */
+  readonly noise: Tensor<"f32">;
+  /** This seed's conditioning: under diffusers conventions its own masked-latent sample. */
+  readonly conditioning: FillConditioning;
+}
+
+export function makeCandidate(shared: SharedFill, seed: number): Candidate {
+  const { noise, maskedEps } = drawSeeded(seed, shared.latentDims, shared.conventions);
+  const conditioning = conditionFill(shared.encoded, shared.conventions, () => {
+    if (!maskedEps) throw new InvalidArgumentError(`conventions ${shared.conventions.name} sample the masked latent but drew no sample`);
+    return maskedEps;
+  });
+  return { seed, noise, conditioning };
+}
+
+/** The transformer conditioning of `candidates` as one batch. */
+export function batchConditioning(shared: SharedFill, candidates: readonly Candidate[]): DenoiseConditioning {
+  const b = candidates.length;
+  const first = candidates[0];
+  if (!first) throw new InvalidArgumentError("a batch needs at least one candidate");
+  const sameCond = shared.conventions.maskedLatent === "mean";
+  return {
+    imgCond: sameCond ? repeatBatch(first.conditioning.imgCond, b) : stackBatch(candidates.map((c) => c.conditioning.imgCond)),
+    imgIds: repeatBatch(first.conditioning.imgIds, b),
+    txt: b === 1 ? shared.txt : repeatBatch(shared.txt, b),
+    txtIds: textIds(b, shared.txt.dims[1] as number),
+    y: b === 1 ? shared.y : repeatBatch(shared.y, b),
+    guidance: new Array<number>(b).fill(shared.guidance),
+  };
+}
+
+export interface EarlyState {
+  /** [1, L, 64]: x after step m, at schedule time t_m (where the winner continues). */
+  readonly x: Tensor<"f32">;
+  /** [1, L, 64]: the clean-latent estimate x0 = x_{t_{m-1}} - t_{m-1} * v_{m-1} of the m-th evaluation. */
+  readonly x0: Tensor<"f32">;
+}
+
+export interface EarlyResult {
+  readonly states: readonly EarlyState[];
+  /** One per session run. */
+  readonly stepMs: readonly number[];
+  readonly runs: number;
+  readonly nfe: number;
+}
+
+export interface EarlyOptions {
+  /** Candidates per transformer run (default: all of them in one batch). */
+  readonly batchSize?: number;
+  readonly signal?: AbortSignal;
+  /** After each session run: done of total runs. */
+  readonly onRun?: (done: number, total: number, ms: number) => void;
+}
+
+/**
+ * Runs steps [0, m) for every candidate, `batchSize` candidates per session run. The preview
+ * estimate uses the last evaluated velocity v (at schedule time t_{m-1}, the m-th evaluation)
+ * and the state it was evaluated at; since the Euler step is linear in v, it equals
+ * x_{t_m} - t_m * v up to float rounding.
+ */
+export async function runEarlySteps(transformer: FluxTransformer, shared: SharedFill, candidates: readonly Candidate[], m: number, options: EarlyOptions = {}): Promise<EarlyResult> {
+  const size = options.batchSize ?? candidates.length;
+  if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`the candidate batch size must be a whole number of at least 1, got ${size}`);
+  const steps = shared.schedule.length - 1;
+  if (m < 1 || m > steps) throw new InvalidArgumentError(`early steps must be within 1..${steps}, got ${m}`);
+  const chunks: Candidate[][] = [];
+  for (let i = 0; i < candidates.length; i += size) chunks.push(candidates.slice(i, i + size));
+  const totalRuns = chunks.length * m;
+  const states: EarlyState[] = [];
+  const stepMs: number[] = [];
+  let nfe = 0;
+  for (const chunk of chunks) {
+    let x0: Tensor<"f32"> | null = null;
+    const x = await denoise(transformer, stackBatch(chunk.map((c) => packLatents(c.noise))), batchConditioning(shared, chunk), shared.schedule, {
+      from: 0,
+      to: m,
+      modelTime: modelTimeOf(shared.conventions),
+      signal: options.signal,
+      onStep: (info) => {
+        nfe += chunk.length;
+        stepMs.push(info.ms);
+        if (info.step === m) x0 = estimateX0(info.x, info.v, info.t);
+        options.onRun?.(stepMs.length, totalRuns, info.ms);
+      },
+    });
+    const estimate = x0 as Tensor<"f32"> | null;
+    if (!estimate) throw new InvalidArgumentError("the early steps ended without an estimate");
+    chunk.forEach((_, i) => states.push({ x: sliceBatch(x, i), x0: sliceBatch(estimate, i) }));
+  }
+  return { states, stepMs, runs: totalRuns, nfe };
+}

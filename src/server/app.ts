@@ -1,0 +1,92 @@
+/** The HTTP app: fastify with the multipart parser, the security hooks, the routes and the page. */
+import Fastify, { type FastifyInstance } from "fastify";
+import multipart from "@fastify/multipart";
+import { ICEDIT_VERSION, type ModelIdentity } from "../api/session.js";
+import type { JobBackend } from "./backend.js";
+import type { HttpConfig } from "./config.js";
+import type { DataDir } from "./data-dir.js";
+import { errorBody, toApiError } from "./errors.js";
+import type { JobEvents } from "./events.js";
+import { openApiDocument } from "./openapi.js";
+import { registerEditRoutes } from "./routes/edits.js";
+import { registerSecurity } from "./security.js";
+import type { JobStore } from "./store.js";
+import { registerWeb } from "./web.js";
+
+export interface AppDeps {
+  readonly config: HttpConfig;
+  readonly store: JobStore;
+  readonly dir: DataDir;
+  readonly events: JobEvents;
+  readonly backend: JobBackend;
+  /** The model the local worker runs (null: remote workers). */
+  readonly model: ModelIdentity | null;
+  readonly log: (line: string) => void;
+}
+
+/** Text fields are short; a form with more of them than this is not an edit. */
+const MAX_FIELDS = 24;
+const MAX_FIELD_BYTES = 8 * 1024;
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, backend } = deps;
+  const { limits } = config;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024, // the only bodies are multipart forms, bounded by the multipart limits below
+    requestTimeout: 120_000, // a whole request (an upload) must arrive within 2 minutes
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 64 },
+  });
+  await app.register(multipart, {
+    limits: {
+      fileSize: limits.maxUploadBytes,
+      files: 1,
+      fields: MAX_FIELDS,
+      fieldSize: MAX_FIELD_BYTES,
+      fieldNameSize: 64,
+      parts: MAX_FIELDS + 1,
+      headerPairs: 32,
+    },
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const api = toApiError(error, limits);
+    if (!api) {
+      deps.log(`error in ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return reply.code(500).send(errorBody("internal", "the server failed to handle the request; its log says why"));
+    }
+    for (const [name, value] of Object.entries(api.headers)) reply.header(name, value);
+    return reply.code(api.status).send(errorBody(api.code, api.message));
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send(errorBody("not_found", `no route ${request.method} ${request.url.split("?")[0]}; see /openapi.json`)),
+  );
+
+  const streams = new Set<() => void>();
+  app.addHook("preClose", async () => {
+    for (const close of [...streams]) close();
+  });
+
+  registerSecurity(app, config);
+  registerEditRoutes(app, { store, dir: deps.dir, events: deps.events, backend, limits, streams });
+
+  const document = openApiDocument(limits, config.token !== undefined);
+  app.get("/openapi.json", async () => document);
+
+  app.get("/healthz", async (_request, reply) => {
+    const health = backend.health();
+    const body = {
+      status: health.ready ? "ok" : "unavailable",
+      version: ICEDIT_VERSION,
+      queue: health.queue,
+      jobs: { queued: store.countByStatus("queued"), running: store.countByStatus("running") },
+      model: deps.model && { spec: deps.model.spec, from: deps.model.from },
+      detail: health.detail,
+    };
+    return reply.code(health.ready ? 200 : 503).send(body);
+  });
+
+  registerWeb(app);
+  return app;
+}

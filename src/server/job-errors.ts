@@ -1,0 +1,15 @@
+/** Why a job failed, as the { code, message } stored with it and shown to its client. */
+import { IceditError, InvalidArgumentError } from "../errors.js";
+import { NonFiniteLatentError } from "../pipelines/fill/errors.js";
+import { imageApiError } from "./errors.js";
+import type { JobError } from "./job.js";
+
+export function jobError(error: unknown): JobError {
+  const image = imageApiError(error);
+  if (image) return { code: image.code, message: image.message };
+  if (error instanceof NonFiniteLatentError) return { code: "non_finite", message: error.message };
+  if (error instanceof InvalidArgumentError) return { code: "invalid_parameter", message: error.message };
+  if (error instanceof IceditError) return { code: "edit_failed", message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: "internal", message: `the edit failed unexpectedly: ${message}` };
+}

@@ -1,0 +1,60 @@
+/** A job as the API answers it (snake_case fields, ISO times, relative URLs). */
+import type { JobProgress, JobRow } from "./job.js";
+
+export interface JobView {
+  readonly id: string;
+  readonly status: JobRow["status"];
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly params: JobRow["params"];
+  readonly input: JobRow["input"];
+  /** Jobs running or queued before this one (queued jobs only). */
+  readonly queue_position: number | null;
+  readonly progress: JobProgress | null;
+  readonly attempts: number;
+  readonly interruptions: number;
+  readonly cancel_requested: boolean;
+  readonly worker: string | null;
+  readonly error: JobRow["error"];
+  readonly warnings: JobRow["warnings"];
+  readonly record: unknown;
+  readonly urls: {
+    readonly self: string;
+    readonly events: string;
+    readonly source: string;
+    readonly image: string | null;
+  };
+}
+
+export function jobUrl(id: string): string {
+  return `/v1/edits/${id}`;
+}
+
+export function jobView(job: JobRow, extra: { readonly position?: number; readonly progress?: JobProgress }): JobView {
+  const self = jobUrl(job.id);
+  return {
+    id: job.id,
+    status: job.status,
+    created_at: new Date(job.createdAt).toISOString(),
+    started_at: job.startedAt === null ? null : new Date(job.startedAt).toISOString(),
+    finished_at: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+    params: job.params,
+    input: job.input,
+    queue_position: job.status === "queued" ? (extra.position ?? null) : null,
+    progress: job.status === "running" ? (extra.progress ?? null) : null,
+    attempts: job.attempts,
+    interruptions: job.interruptions,
+    cancel_requested: job.cancelRequested,
+    worker: job.worker,
+    error: job.error,
+    warnings: job.warnings,
+    record: job.record,
+    urls: {
+      self,
+      events: `${self}/events`,
+      source: `${self}/source`,
+      image: job.status === "done" ? `${self}/image` : null,
+    },
+  };
+}

@@ -1,0 +1,63 @@
+/** What the server knows about one edit job, as stored and as answered. */
+
+export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
+
+export const TERMINAL_STATUSES: readonly JobStatus[] = ["done", "failed", "cancelled"];
+
+export function isTerminal(status: JobStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+/** The parameters of `icedit edit` that a client sets per job. */
+export interface EditParams {
+  readonly instruction: string;
+  readonly seed: number;
+  readonly steps: number;
+  readonly guidance: number;
+  readonly width: number;
+}
+
+/** The uploaded image as sniffed from its bytes (never from the client's content type or name). */
+export interface InputInfo {
+  /** sharp's format id: png, jpeg, webp, gif, tiff, heif. */
+  readonly format: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+}
+
+export interface JobError {
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface JobRow {
+  /** Submission order: jobs start in increasing seq. */
+  readonly seq: number;
+  readonly id: string;
+  readonly status: JobStatus;
+  readonly params: EditParams;
+  readonly input: InputInfo;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  /** How many times a worker started it. */
+  readonly attempts: number;
+  /** How many times the process running it died while it ran. */
+  readonly interruptions: number;
+  readonly cancelRequested: boolean;
+  /** Who ran (or runs) it: "local" or a worker's name. */
+  readonly worker: string | null;
+  readonly error: JobError | null;
+  readonly warnings: readonly string[];
+  /** The edit's record (as `icedit edit --json` writes it), once done. */
+  readonly record: unknown;
+}
+
+/** Live progress of a running job (kept in memory, not stored: it is stale after a restart). */
+export interface JobProgress {
+  readonly stage: string;
+  readonly step: number;
+  readonly steps: number;
+}

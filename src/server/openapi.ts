@@ -1,0 +1,251 @@
+/**
+ * The API described by hand as OpenAPI 3.1 (served at /openapi.json). A test checks that its
+ * paths and methods are exactly the routes the server registers.
+ */
+import { ICEDIT_VERSION } from "../api/session.js";
+import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
+import type { ServerLimits } from "./config.js";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const errorReply = (description: string): Json => ({ description, content: { "application/json": { schema: ref("Error") } } });
+const jobReply = (description: string): Json => ({ description, content: { "application/json": { schema: ref("Job") } } });
+const idParameter: Json = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^ed_[0-9a-z]{20}$" } };
+
+export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): Json {
+  const secured: Json = tokenRequired ? [{ bearer: [] }] : [{}, { bearer: [] }];
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "icedit",
+      version: ICEDIT_VERSION,
+      description:
+        "Instruction-based image editing (ICEdit on FLUX.1 Fill). Submit an image and an instruction; the job runs in a " +
+        "durable queue, one at a time per worker; follow it with Server-Sent Events and download the result. Errors are " +
+        "`{ error: { code, message } }`.",
+    },
+    servers: [{ url: "/" }],
+    security: secured,
+    paths: {
+      "/v1/edits": {
+        post: {
+          operationId: "createEdit",
+          summary: "Submit an edit job",
+          requestBody: {
+            required: true,
+            content: {
+              "multipart/form-data": {
+                schema: ref("EditForm"),
+                encoding: { image: { contentType: "image/png, image/jpeg, image/webp, image/gif, image/tiff, image/avif" } },
+              },
+            },
+          },
+          responses: {
+            "202": {
+              description: "Queued. `Location` is the job's URL.",
+              headers: { Location: { schema: { type: "string" } } },
+              content: { "application/json": { schema: ref("Job") } },
+            },
+            "400": errorReply("A missing, unknown or invalid field, or a corrupt or empty image"),
+            "401": errorReply("No or a wrong bearer token"),
+            "403": errorReply("A cross-origin request, or a Host that this server does not answer"),
+            "413": errorReply(`The upload is over ${limits.maxUploadBytes} bytes, or the image header declares over ${limits.maxPixels} pixels`),
+            "415": errorReply("Not multipart/form-data, or the file is not an image in a supported format (sniffed from its bytes)"),
+            "429": {
+              description: `The queue is full (${limits.maxQueued} jobs waiting)`,
+              headers: { "Retry-After": { schema: { type: "integer" }, description: "seconds" } },
+              content: { "application/json": { schema: ref("Error") } },
+            },
+            "501": errorReply("Noise selection (candidates, early_steps, judge_*) was asked for; not supported yet"),
+          },
+        },
+        get: {
+          operationId: "listEdits",
+          summary: "List this server's jobs, newest first",
+          parameters: [
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100, default: 20 } },
+            { name: "cursor", in: "query", description: "next_cursor of the previous page", schema: { type: "string" } },
+            { name: "status", in: "query", schema: ref("Status") },
+          ],
+          responses: {
+            "200": {
+              description: "A page of jobs",
+              content: {
+                "application/json": {
+                  schema: {
+                    type: "object",
+                    required: ["items", "next_cursor"],
+                    properties: { items: { type: "array", items: ref("Job") }, next_cursor: { type: ["string", "null"] } },
+                  },
+                },
+              },
+            },
+            "400": errorReply("An invalid query parameter"),
+          },
+        },
+      },
+      "/v1/edits/{id}": {
+        get: {
+          operationId: "getEdit",
+          summary: "A job: status, queue position, progress, record",
+          parameters: [idParameter],
+          responses: { "200": jobReply("The job"), "404": errorReply("No such job") },
+        },
+        delete: {
+          operationId: "cancelEdit",
+          summary: "Cancel a job: a queued one at once, a running one after its current step",
+          parameters: [idParameter],
+          responses: {
+            "200": jobReply("Cancelled"),
+            "202": jobReply("Running: it stops after the current step (cancel_requested is true)"),
+            "404": errorReply("No such job"),
+            "409": errorReply("Already done, failed or cancelled"),
+          },
+        },
+      },
+      "/v1/edits/{id}/image": {
+        get: {
+          operationId: "getEditImage",
+          summary: "The edited image (PNG)",
+          parameters: [idParameter, { name: "download", in: "query", description: "present: Content-Disposition attachment", schema: { type: "string" } }],
+          responses: {
+            "200": { description: "The result", content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } } } },
+            "404": errorReply("No such job"),
+            "409": errorReply("The job is not done (queued, running, failed or cancelled)"),
+            "410": errorReply("The result file is gone from the data dir"),
+          },
+        },
+      },
+      "/v1/edits/{id}/source": {
+        get: {
+          operationId: "getEditSource",
+          summary: "The uploaded image, as sent",
+          parameters: [idParameter],
+          responses: { "200": { description: "The upload, with its sniffed content type", content: { "image/*": {} } }, "404": errorReply("No such job") },
+        },
+      },
+      "/v1/edits/{id}/events": {
+        get: {
+          operationId: "followEdit",
+          summary: "The job's events as Server-Sent Events; the stream ends after done, failed or cancelled",
+          description:
+            "Events: `queued` {id, queue_position} (on connect and when the queue moves), `started` {id, attempt, worker}, " +
+            "`progress` {id, stage, step, steps} (stages resize, text, prepare, denoise, decode), `warning` {id, message}, " +
+            "`requeued` {id, reason}, and finally `done`, `failed` or `cancelled` with the job. A client that connects late " +
+            "gets the current state first.",
+          parameters: [idParameter],
+          responses: { "200": { description: "An event stream", content: { "text/event-stream": {} } }, "404": errorReply("No such job") },
+        },
+      },
+      "/healthz": {
+        get: {
+          operationId: "health",
+          summary: "Liveness and queue state",
+          security: [{}],
+          responses: {
+            "200": { description: "Ready", content: { "application/json": { schema: ref("Health") } } },
+            "503": { description: "Not ready (shutting down, or the queue backend is unreachable)", content: { "application/json": { schema: ref("Health") } } },
+          },
+        },
+      },
+      "/openapi.json": {
+        get: { operationId: "openapi", summary: "This document", security: [{}], responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": {} } } } },
+      },
+      "/": {
+        get: { operationId: "page", summary: "The web page for editing", security: [{}], responses: { "200": { description: "HTML", content: { "text/html": {} } } } },
+      },
+      "/app.js": {
+        get: { operationId: "pageScript", summary: "The page's script", security: [{}], responses: { "200": { description: "JavaScript", content: { "text/javascript": {} } } } },
+      },
+      "/style.css": {
+        get: { operationId: "pageStyle", summary: "The page's style sheet", security: [{}], responses: { "200": { description: "CSS", content: { "text/css": {} } } } },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "--token or ICEDIT_TOKEN of the server; required when it listens beyond loopback" } },
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message"],
+              properties: {
+                code: { type: "string", examples: ["missing_instruction", "too_many_pixels", "unsupported_image", "queue_full"] },
+                message: { type: "string", description: "What was wrong and what to do" },
+              },
+            },
+          },
+        },
+        Status: { type: "string", enum: ["queued", "running", "done", "failed", "cancelled"] },
+        EditForm: {
+          type: "object",
+          required: ["image", "instruction"],
+          properties: {
+            image: { type: "string", contentMediaType: "application/octet-stream", description: `PNG, JPEG, WebP, GIF, TIFF or AVIF; at most ${limits.maxUploadBytes} bytes and ${limits.maxPixels} pixels` },
+            instruction: { type: "string", maxLength: limits.maxInstructionChars, examples: ["make the sky green"] },
+            seed: { type: "integer", minimum: 0, default: EDIT_DEFAULTS.seed },
+            steps: { type: "integer", minimum: 1, maximum: limits.maxSteps, default: EDIT_DEFAULTS.steps },
+            guidance: { type: "number", minimum: 0, maximum: 1000, default: EDIT_DEFAULTS.guidance },
+            width: { type: "integer", minimum: 16, maximum: limits.maxWidth, multipleOf: 16, default: EDIT_DEFAULTS.width, description: "Width of the edited image; the height keeps the aspect (a multiple of 16)" },
+            candidates: { type: "integer", minimum: 1, maximum: 64, default: 1, description: "Noise selection: not supported yet (501 when over 1)" },
+            early_steps: { type: "integer", minimum: 1, description: "Noise selection: not supported yet (501 when set)" },
+          },
+          patternProperties: { "^judge_[a-z][a-z0-9_]*$": { type: "string", maxLength: 500, description: "Noise selection judge settings: not supported yet (501 when set)" } },
+          additionalProperties: false,
+        },
+        Progress: {
+          type: "object",
+          required: ["stage", "step", "steps"],
+          properties: { stage: { type: "string" }, step: { type: "integer" }, steps: { type: "integer" } },
+        },
+        Job: {
+          type: "object",
+          required: ["id", "status", "created_at", "params", "input", "urls"],
+          properties: {
+            id: { type: "string" },
+            status: ref("Status"),
+            created_at: { type: "string", format: "date-time" },
+            started_at: { type: ["string", "null"], format: "date-time" },
+            finished_at: { type: ["string", "null"], format: "date-time" },
+            params: {
+              type: "object",
+              properties: { instruction: { type: "string" }, seed: { type: "integer" }, steps: { type: "integer" }, guidance: { type: "number" }, width: { type: "integer" } },
+            },
+            input: {
+              type: "object",
+              description: "The upload as sniffed from its bytes",
+              properties: { format: { type: "string" }, width: { type: "integer" }, height: { type: "integer" }, bytes: { type: "integer" } },
+            },
+            queue_position: { type: ["integer", "null"], description: "Jobs running or waiting before this one (queued jobs)" },
+            progress: { oneOf: [ref("Progress"), { type: "null" }] },
+            attempts: { type: "integer", description: "How many times a worker started it" },
+            interruptions: { type: "integer", description: "How many times its worker died while it ran (retried once, then failed)" },
+            cancel_requested: { type: "boolean" },
+            worker: { type: ["string", "null"] },
+            error: { oneOf: [{ type: "null" }, { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } }] },
+            warnings: { type: "array", items: { type: "string" } },
+            record: { description: "The edit's record (as `icedit edit --json` writes it) once done" },
+            urls: {
+              type: "object",
+              properties: { self: { type: "string" }, events: { type: "string" }, source: { type: "string" }, image: { type: ["string", "null"] } },
+            },
+          },
+        },
+        Health: {
+          type: "object",
+          properties: {
+            status: { type: "string", enum: ["ok", "unavailable"] },
+            version: { type: "string" },
+            queue: { type: "string", enum: ["local", "redis"] },
+            jobs: { type: "object", properties: { queued: { type: "integer" }, running: { type: "integer" } } },
+            model: { type: ["object", "null"] },
+            detail: { type: "object" },
+          },
+        },
+      },
+    },
+  };
+}

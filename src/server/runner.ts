@@ -1,0 +1,147 @@
+/**
+ * The in-process worker: one model session, kept open, runs the stored jobs one at a time in
+ * submission order. Each job's input is read from the data dir, its result written there
+ * atomically before the record says "done".
+ */
+import { decodeImage, encodeImage } from "../image/index.js";
+import type { EditOptions } from "../pipelines/icedit/edit.js";
+import type { Tensor } from "../tensor.js";
+import type { BackendHealth, JobBackend } from "./backend.js";
+import type { DataDir } from "./data-dir.js";
+import type { JobEvents } from "./events.js";
+import { jobError } from "./job-errors.js";
+import type { JobProgress, JobRow } from "./job.js";
+import type { JobStore } from "./store.js";
+
+/** What the runner needs of a model session (IceditSession has it). */
+export interface Editor {
+  edit(image: Tensor<"u8">, instruction: string, options: EditOptions): Promise<{ readonly image: Tensor<"u8">; readonly record: unknown }>;
+}
+
+export interface RunnerOptions {
+  readonly maxPixels: number;
+  readonly log: (line: string) => void;
+}
+
+const CANCEL = "cancel";
+const SHUTDOWN = "shutdown";
+
+interface Current {
+  readonly id: string;
+  readonly controller: AbortController;
+  progress: JobProgress | undefined;
+}
+
+export class LocalRunner implements JobBackend {
+  private current: Current | undefined;
+  private wake: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+  private closing = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly dir: DataDir,
+    private readonly events: JobEvents,
+    private readonly editor: Editor,
+    private readonly options: RunnerOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const recovery = this.store.recover(Date.now());
+    for (const id of recovery.requeued) this.options.log(`job ${id} was running when the server stopped: queued again (retry 1 of 1)`);
+    for (const id of recovery.failed) this.options.log(`job ${id} was running when the server stopped, for the second time: failed`);
+    for (const id of recovery.cancelled) this.options.log(`job ${id} was being cancelled when the server stopped: cancelled`);
+    this.loop = this.run();
+  }
+
+  async submitted(): Promise<void> {
+    this.wake?.();
+  }
+
+  async cancelledQueued(): Promise<void> {
+    // nothing runs it yet: the store's state is all there is
+  }
+
+  async cancelRunning(job: JobRow): Promise<void> {
+    if (this.current?.id === job.id) this.current.controller.abort(CANCEL);
+  }
+
+  progress(id: string): JobProgress | undefined {
+    return this.current?.id === id ? this.current.progress : undefined;
+  }
+
+  health(): BackendHealth {
+    return { queue: "local", ready: !this.closing, detail: { running: this.current?.id ?? null } };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    this.current?.controller.abort(SHUTDOWN);
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closing) {
+      const job = this.store.claimNext("local", Date.now());
+      if (!job) {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+        continue;
+      }
+      this.events.queueMoved();
+      await this.execute(job);
+    }
+  }
+
+  private async execute(job: JobRow): Promise<void> {
+    const controller = new AbortController();
+    const current: Current = { id: job.id, controller, progress: undefined };
+    this.current = current;
+    const warnings: string[] = [];
+    const { params } = job;
+    this.events.publish(job.id, { type: "started", attempt: job.attempts, worker: "local" });
+    this.options.log(`job ${job.id} started (attempt ${job.attempts}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
+    try {
+      const bytes = await this.dir.readInput(job.id, job.input.format);
+      const pixels = await decodeImage(bytes, { name: "the uploaded image", maxPixels: this.options.maxPixels });
+      const result = await this.editor.edit(pixels, params.instruction, {
+        seed: params.seed,
+        steps: params.steps,
+        guidance: params.guidance,
+        width: params.width,
+        signal: controller.signal,
+        onProgress: (p) => {
+          current.progress = { stage: p.stage, step: p.step, steps: p.steps };
+          this.events.publish(job.id, { type: "progress", progress: current.progress });
+        },
+        onWarning: (message) => {
+          warnings.push(message);
+          this.events.publish(job.id, { type: "warning", message });
+        },
+      });
+      if (controller.signal.reason === CANCEL) throw new Error(CANCEL); // asked to stop: no result, as asked
+      await this.dir.writeResult(job.id, await encodeImage(result.image, "png"));
+      this.store.finishDone(job.id, result.record, warnings, Date.now());
+      this.options.log(`job ${job.id} done`);
+    } catch (error) {
+      if (controller.signal.reason === SHUTDOWN) {
+        this.store.requeue(job.id);
+        this.events.publish(job.id, { type: "requeued", reason: "the server is shutting down; the job runs again when it starts" });
+        this.options.log(`job ${job.id} stopped by the shutdown: queued again`);
+      } else if (controller.signal.reason === CANCEL) {
+        this.store.finishCancelled(job.id, Date.now());
+        this.options.log(`job ${job.id} cancelled`);
+      } else {
+        const reason = jobError(error);
+        this.store.finishFailed(job.id, reason, warnings, Date.now());
+        this.options.log(`job ${job.id} failed: ${reason.message}`);
+      }
+    } finally {
+      this.current = undefined;
+    }
+    const finished = this.store.get(job.id);
+    if (finished && finished.status !== "queued") this.events.publish(job.id, { type: "finished", job: finished });
+    this.events.queueMoved();
+  }
+}

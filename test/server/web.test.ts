@@ -1,0 +1,129 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { startServer, type RunningServer } from "../../src/server/server.js";
+import { demoModel, ensureDebianPackages, png, ROOT } from "./helpers.js";
+
+/** Flags that work on these machines (no GPU, no network but loopback, running as root). */
+const CHROMIUM_FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+const OUTPUT = join(ROOT, "test-output", "server");
+
+describe("icedit serve: the web page in headless Chromium", () => {
+  let dir: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    ensureDebianPackages("chromium");
+    dir = await mkdtemp(join(tmpdir(), "icedit-web-"));
+    const model = await demoModel(join(dir, "demo"));
+    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model } });
+    // launch() gives the browser a fresh, temporary --user-data-dir of its own.
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
+    page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") pageErrors.push(message.text());
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("drops an image, runs an edit with live progress, shows the result with the comparison slider, offers the download and the history", async () => {
+    await page.goto(server.url);
+    await page.getByText(/Server ready/).waitFor();
+
+    // Drop a PNG on the drop zone, as a person dragging a file from their desktop would.
+    // (Browser-side code is passed as text: this project compiles without the DOM types.)
+    const bytes = JSON.stringify(Array.from(await png(96, 64)));
+    await page.evaluate(`(() => {
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([new Uint8Array(${bytes})], "garden.png", { type: "image/png" }));
+      const zone = document.getElementById("drop-zone");
+      zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+      zone.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    })()`);
+    await page.locator("#picked-preview").waitFor({ state: "visible" });
+    assert.match(await page.locator("#drop-hint").innerText(), /garden\.png/);
+
+    // Every control has a label; the dice works from the keyboard.
+    await page.getByLabel("Instruction").fill("make the sky green");
+    await page.getByLabel("Steps").fill("2");
+    await page.getByLabel("Width").fill("64");
+    const seedBefore = await page.getByLabel("Seed", { exact: true }).inputValue();
+    await page.getByRole("button", { name: "Random seed" }).focus();
+    await page.keyboard.press("Enter");
+    const seed = await page.getByLabel("Seed", { exact: true }).inputValue();
+    assert.notEqual(seed, seedBefore);
+    assert.match(seed, /^\d+$/);
+    await page.getByLabel("Guidance").fill("30");
+
+    const statuses: string[] = [];
+    await page.exposeFunction("recordStatus", (text: string) => statuses.push(text));
+    await page.evaluate(`(() => {
+      const status = document.getElementById("status");
+      new MutationObserver(() => window.recordStatus(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+    })()`);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+
+    const result = page.locator("#result-image");
+    await result.waitFor({ state: "visible", timeout: 60_000 });
+    await page.waitForFunction(`(() => {
+      const after = document.getElementById("result-image");
+      const before = document.getElementById("source-image");
+      return after.complete && after.naturalWidth > 0 && before.complete && before.naturalWidth > 0;
+    })()`);
+    assert.deepEqual(await page.evaluate(`(() => { const img = document.getElementById("result-image"); return [img.naturalWidth, img.naturalHeight]; })()`), [64, 48]);
+    assert.ok(statuses.some((s) => /step \d of 2/.test(s)), `live progress seen: ${statuses.join(" | ")}`);
+    assert.match(await page.locator("#status").innerText(), /^Done in/);
+
+    // The comparison slider moves with the keyboard and uncovers the before image.
+    const slider = page.getByRole("slider");
+    await slider.focus();
+    for (let i = 0; i < 20; i++) await page.keyboard.press("ArrowLeft");
+    assert.equal(await slider.inputValue(), "30");
+    assert.equal(await page.evaluate(`document.getElementById("after-layer").style.clipPath`), "inset(0px 0px 0px 30%)");
+
+    const download = page.getByRole("link", { name: "Download the result" });
+    assert.match((await download.getAttribute("href")) ?? "", /^blob:/);
+    assert.match((await download.getAttribute("download")) ?? "", /^ed_[0-9a-z]{20}\.png$/);
+    const record = JSON.parse(await page.locator("#record").textContent() ?? "{}") as { seed: number; guidance: number };
+    assert.equal(record.seed, Number(seed));
+    assert.equal(record.guidance, 30);
+
+    const history = page.locator("#history li");
+    await history.first().waitFor();
+    assert.match(await history.first().innerText(), /make the sky green/);
+    assert.match(await history.first().innerText(), /done/);
+
+    await mkdir(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "web-e2e.png"), fullPage: true });
+    assert.deepEqual(pageErrors, [], "no script errors on the page");
+  });
+
+  it("says what was wrong when the server refuses a submission", async () => {
+    await page.goto(server.url);
+    await page.locator("#image-input").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just text, not a picture") });
+    await page.getByLabel("Instruction").fill("make the sky green");
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const alert = page.getByRole("alert");
+    await alert.waitFor({ state: "visible" });
+    assert.match(await alert.innerText(), /not an image in a supported format/);
+  });
+});
