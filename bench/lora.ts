@@ -47,6 +47,20 @@ interface Timing {
   readonly base_step_ms: number;
   readonly base_step_ms_runs: number[];
   readonly overhead_pct: number;
+  /** From the fastest step of each: less sensitive to other load on the machine. */
+  readonly overhead_pct_min: number;
+  /** From the process CPU time (all threads) of the steps: less sensitive to a shared machine than wall time. */
+  readonly cpu_ms: number;
+  readonly base_cpu_ms: number;
+  readonly cpu_overhead_pct: number;
+}
+
+/** One step: wall time inside ONNX Runtime and CPU time of the whole process (ms). */
+async function timedStep(model: FluxTransformer, call: FluxCall): Promise<{ ms: number; cpu: number }> {
+  const before = process.cpuUsage();
+  const { ms } = await model.forward(call);
+  const used = process.cpuUsage(before);
+  return { ms, cpu: (used.user + used.system) / 1000 };
 }
 
 /**
@@ -61,19 +75,30 @@ async function timeVariant(engine: Engine, baseModel: FluxTransformer, base: Ten
     await model.forward(call);
     const runs: number[] = [];
     const baseRuns: number[] = [];
+    const cpu: number[] = [];
+    const baseCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      baseRuns.push((await baseModel.forward(call)).ms);
-      runs.push((await model.forward(call)).ms);
+      const b = await timedStep(baseModel, call);
+      const v = await timedStep(model, call);
+      baseRuns.push(b.ms);
+      baseCpu.push(b.cpu);
+      runs.push(v.ms);
+      cpu.push(v.cpu);
     }
     const step = median(runs);
     const baseStep = median(baseRuns);
+    const pct = (a: number, b: number): number => Math.round((a / b - 1) * 1000) / 10;
     return {
       load_ms: Math.round(loadMs),
       step_ms: Math.round(step),
       step_ms_runs: runs.map((t) => Math.round(t)),
       base_step_ms: Math.round(baseStep),
       base_step_ms_runs: baseRuns.map((t) => Math.round(t)),
-      overhead_pct: Math.round((step / baseStep - 1) * 1000) / 10,
+      overhead_pct: pct(step, baseStep),
+      overhead_pct_min: pct(Math.min(...runs), Math.min(...baseRuns)),
+      cpu_ms: Math.round(median(cpu)),
+      base_cpu_ms: Math.round(median(baseCpu)),
+      cpu_overhead_pct: pct(median(cpu), median(baseCpu)),
     };
   } finally {
     await model.release();

@@ -9,6 +9,9 @@ import { benchTransformer } from "./transformer.js";
 import { benchVae } from "./vae.js";
 import { benchTextEncoders } from "./text-encoders.js";
 import { benchDemoEdit } from "./demo-edit.js";
+import { benchFullSize } from "./fullsize.js";
+import { benchNoiseSelection } from "./noise-selection.js";
+import { benchLora } from "./lora.js";
 
 type Section = (engine: Engine) => Promise<Record<string, unknown>>;
 
@@ -17,13 +20,21 @@ const SECTIONS: Readonly<Record<string, Section>> = {
   vae: benchVae,
   text: benchTextEncoders,
   demo: () => benchDemoEdit(),
+  selection: () => benchNoiseSelection(),
+  lora: benchLora,
+};
+
+/** Sections that only run when named (long, or heavy on disk). */
+const OPT_IN: Readonly<Record<string, Section>> = {
+  fullsize: benchFullSize,
 };
 
 async function main(): Promise<void> {
   const asked = process.argv.slice(2);
-  const unknown = asked.filter((s) => !(s in SECTIONS));
+  const all: Record<string, Section> = { ...SECTIONS, ...OPT_IN };
+  const unknown = asked.filter((s) => !(s in all));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown bench section ${unknown.join(", ")}; sections: ${Object.keys(SECTIONS).join(", ")}\n`);
+    process.stderr.write(`unknown bench section ${unknown.join(", ")}; sections: ${Object.keys(all).join(", ")}\n`);
     process.exitCode = 2;
     return;
   }
@@ -35,7 +46,7 @@ async function main(): Promise<void> {
     const engine = new Engine();
     const start = performance.now();
     try {
-      result[name] = await (SECTIONS[name] as Section)(engine);
+      result[name] = await (all[name] as Section)(engine);
     } catch (error) {
       result[name] = { error: error instanceof Error ? error.message : String(error) };
     } finally {

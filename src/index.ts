@@ -7,3 +7,7 @@ export { checkGolden } from "./golden/check.js";
 export { IceditError, InvalidArgumentError } from "./errors.js";
 export { CancelledError, NonFiniteLatentError } from "./pipelines/fill/errors.js";
 export type { Tensor, DType } from "./tensor.js";
+export { editWithNoiseSelection, fillWithNoiseSelection, previewSheet, type SelectionEditOptions, type TournamentRecord } from "./pipelines/noise-selection/index.js";
+export { createJudge, judgeFromFunction, OpenAiJudge, OllamaJudge, parseChoice, pairwisePrompt, type Judge, type JudgeRequest, type JudgeVerdict, type JudgeConfig } from "./vlm/index.js";
+export * from "./vlm/errors.js";
+export { contactSheet } from "./image/contact-sheet.js";

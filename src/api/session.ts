@@ -19,6 +19,7 @@ import { loadIceditModels, type IceditModels } from "../pipelines/icedit/load-mo
 import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
 import type { Tensor } from "../tensor.js";
+import { editWithNoiseSelection, type CandidatePreview, type SelectionEditOptions, type TournamentRecord } from "../pipelines/noise-selection/index.js";
 
 export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
 export const DEFAULT_LORA = "RiverZ/normal-lora";
@@ -54,6 +55,8 @@ export interface OpenOptions {
   readonly moeTopK?: number;
   /** Fold plain LoRA into the weights (base speed, fixed scale). */
   readonly mergeLora?: boolean;
+  /** Weights of the transformer and T5: "f32" (as stored, upcast) or block-quantized "int8" / "int4". */
+  readonly quant?: "f32" | "int8" | "int4";
 }
 
 export interface ModelIdentity {
@@ -73,6 +76,7 @@ export interface LoadedAdapterRecord extends LoadedAdapter {
 
 export interface SessionRecord extends EditRecord {
   readonly model: ModelIdentity;
+  readonly quant: "f32" | "int8" | "int4";
   readonly device: ExecutionProvider;
   /** Peak resident memory of the process so far, in bytes. */
   readonly peakRssBytes: number;
@@ -86,6 +90,12 @@ export interface SessionEditResult {
 
 export type ImageInput = string | Uint8Array | Tensor<"u8">;
 
+export interface SelectionSessionResult {
+  readonly image: Tensor<"u8">;
+  readonly previews: readonly CandidatePreview[];
+  readonly record: SessionRecord & { readonly tournament: TournamentRecord };
+}
+
 export const ICEDIT_VERSION = "0.1.0";
 
 export class IceditSession {
@@ -95,6 +105,7 @@ export class IceditSession {
     private readonly text: TextConditioner,
     readonly model: ModelIdentity,
     readonly device: ExecutionProvider,
+    readonly quant: "f32" | "int8" | "int4",
   ) {}
 
   static async open(options: OpenOptions = {}): Promise<IceditSession> {
@@ -111,7 +122,8 @@ export class IceditSession {
     const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
     const engine = new Engine();
     try {
-      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad, adapters });
+      const quant = options.quant === "int8" ? { bits: 8 as const } : options.quant === "int4" ? { bits: 4 as const } : undefined;
+      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad, adapters, quant });
       const cacheDir = options.embeddingCacheDir === undefined ? join(hubCacheDir(), "..", "icedit", "embeddings") : options.embeddingCacheDir;
       const cache = cacheDir ? new DiskEmbeddingCache(cacheDir) : new MemoryEmbeddingCache();
       const identity: ModelIdentity = {
@@ -124,7 +136,7 @@ export class IceditSession {
         vae: folder.vae.weights,
         adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
       };
-      return new IceditSession(engine, models, new TextConditioner(models.text, cache), identity, device);
+      return new IceditSession(engine, models, new TextConditioner(models.text, cache), identity, device, options.quant ?? "f32");
     } catch (error) {
       await engine.close();
       throw error;
@@ -133,24 +145,37 @@ export class IceditSession {
 
   /** Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`. */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
-    const pixels = typeof image === "string" ? await readImage(image) : image instanceof Uint8Array ? await decodeImage(image) : image;
+    const pixels = await toPixels(image);
     const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, options);
+    return { image: result.image, record: { ...result.record, ...this.identityRecord() } };
+  }
+
+  /**
+   * VLM-guided early-filter noise selection: M seeds run m steps as one batch, the judge picks the
+   * best early preview, and only the winner runs on to the last step.
+   */
+  async editWithSelection(image: ImageInput, instruction: string, options: SelectionEditOptions): Promise<SelectionSessionResult> {
+    const pixels = await toPixels(image);
+    const result = await editWithNoiseSelection({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, options);
     return {
       image: result.image,
-      record: {
-        ...result.record,
-        model: this.model,
-        device: this.device,
-        peakRssBytes: process.resourceUsage().maxRSS * 1024,
-        icedit: ICEDIT_VERSION,
-      },
+      previews: result.previews,
+      record: { ...result.record, ...this.identityRecord() },
     };
+  }
+
+  private identityRecord(): Omit<SessionRecord, keyof EditRecord> {
+    return { model: this.model, device: this.device, quant: this.quant, peakRssBytes: process.resourceUsage().maxRSS * 1024, icedit: ICEDIT_VERSION };
   }
 
   async close(): Promise<void> {
     await this.models.release();
     await this.engine.close();
   }
+}
+
+async function toPixels(image: ImageInput): Promise<Tensor<"u8">> {
+  return typeof image === "string" ? readImage(image) : image instanceof Uint8Array ? decodeImage(image) : image;
 }
 
 async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {

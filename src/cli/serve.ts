@@ -1,11 +1,88 @@
 /** `icedit serve`: the HTTP API and the web page, with a durable job queue. */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { DEFAULT_MODEL } from "../api/session.js";
+import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { choiceOption, intOption } from "./options.js";
+import { choiceOption, intOption, numberOption } from "./options.js";
+
+/** The model options of \`serve\` and \`worker\` (as \`icedit edit\` has them). */
+export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
+  --revision REV       hub revision of --model
+  --transformer FILE   a transformer file instead of the folder's
+  --vae FILE           a VAE file instead of the folder's
+  --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter, with an optional scale; repeat for
+                       several; "none" for no adapter
+                       default: the model folder's icedit-lora/ if it has one, else ${DEFAULT_LORA}
+  --lora-scale S       scale of adapters given without ":S"       default: 1
+  --moe-top-k K        experts per token of a LoRA-MoE            default: 1 (as ICEdit)
+  --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
+  --device D           cpu, cuda or webgpu                        default: cpu
+  --threads N          CPU threads (0: one per core)              default: 0
+  --offline            use only local folders and the Hugging Face cache`;
+
+export const MODEL_OPTIONS = {
+  model: { type: "string" },
+  revision: { type: "string" },
+  transformer: { type: "string" },
+  vae: { type: "string" },
+  lora: { type: "string", multiple: true },
+  "lora-scale": { type: "string" },
+  "moe-top-k": { type: "string" },
+  "merge-lora": { type: "boolean" },
+  device: { type: "string" },
+  threads: { type: "string" },
+  offline: { type: "boolean" },
+} as const;
+
+interface ModelValues {
+  readonly model?: string;
+  readonly revision?: string;
+  readonly transformer?: string;
+  readonly vae?: string;
+  readonly lora?: string[];
+  readonly "lora-scale"?: string;
+  readonly "moe-top-k"?: string;
+  readonly "merge-lora"?: boolean;
+  readonly device?: string;
+  readonly threads?: string;
+  readonly offline?: boolean;
+}
+
+/** How to open the model, from the parsed model options. */
+export function sessionOptions(values: ModelValues, onLoad: (component: string) => void): Omit<OpenOptions, "embeddingCacheDir"> {
+  return {
+    model: values.model,
+    revision: values.revision,
+    transformer: values.transformer,
+    vae: values.vae,
+    loras: values.lora === undefined ? "auto" : values.lora.some((l) => l === "none") ? [] : values.lora,
+    loraScale: numberOption("lora-scale", values["lora-scale"], 1),
+    moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
+    mergeLora: values["merge-lora"] === true,
+    download: values.offline ? false : undefined,
+    device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
+    threads: intOption("threads", values.threads, 0, 0),
+    onLoad,
+  };
+}
+
+/** Resolves on Ctrl-C or SIGTERM. */
+export function untilStopped(io: CommandIO): Promise<void> {
+  return new Promise<void>((done) => {
+    const removeInterrupt = io.onInterrupt(() => {
+      process.off("SIGTERM", onTerm);
+      removeInterrupt();
+      done();
+    });
+    const onTerm = (): void => {
+      removeInterrupt();
+      done();
+    };
+    process.once("SIGTERM", onTerm);
+  });
+}
 
 export const SERVE_USAGE = `usage: icedit serve [options]
 
@@ -26,13 +103,7 @@ in --data-dir and survive restarts; one worker runs them one at a time, in order
   --max-width N        largest output width a job may ask for    default: ${DEFAULT_LIMITS.maxWidth}
   --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
                        running them here (then no model is loaded by this process)
-  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
-  --revision REV       hub revision of --model
-  --transformer FILE   a transformer file instead of the folder's
-  --vae FILE           a VAE file instead of the folder's
-  --device D           cpu, cuda or webgpu                        default: cpu
-  --threads N          CPU threads (0: one per core)              default: 0
-  --offline            use only local folders and the Hugging Face cache
+${MODEL_OPTIONS_USAGE}
   -q, --quiet          print only the URL and errors
   -h, --help           this help
 
@@ -55,13 +126,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       "max-steps": { type: "string" },
       "max-width": { type: "string" },
       queue: { type: "string" },
-      model: { type: "string" },
-      revision: { type: "string" },
-      transformer: { type: "string" },
-      vae: { type: "string" },
-      device: { type: "string" },
-      threads: { type: "string" },
-      offline: { type: "boolean" },
+      ...MODEL_OPTIONS,
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -97,33 +162,13 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       maxSteps: intOption("max-steps", values["max-steps"], DEFAULT_LIMITS.maxSteps, 1),
       maxWidth: intOption("max-width", values["max-width"], DEFAULT_LIMITS.maxWidth, 16),
     },
-    session: {
-      model: values.model,
-      revision: values.revision,
-      transformer: values.transformer,
-      vae: values.vae,
-      download: values.offline ? false : undefined,
-      device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
-      threads: intOption("threads", values.threads, 0, 0),
-      onLoad: (component) => log(`loading ${component}`),
-    },
+    session: sessionOptions(values, (component) => log(`loading ${component}`)),
     log,
   });
   log(`icedit serve: data in ${dataDir}; ${queue ? `jobs go to ${queue}` : `model ${values.model ?? DEFAULT_MODEL}`}`);
   log(`icedit serve: listening on ${server.url} (Ctrl-C stops)`);
   io.out(server.url);
-  await new Promise<void>((done) => {
-    const removeInterrupt = io.onInterrupt(() => {
-      removeInterrupt();
-      process.off("SIGTERM", onTerm);
-      done();
-    });
-    const onTerm = (): void => {
-      removeInterrupt();
-      done();
-    };
-    process.once("SIGTERM", onTerm);
-  });
+  await untilStopped(io);
   log("icedit serve: stopping");
   await server.close();
   return 0;

@@ -1,10 +1,10 @@
 /** `icedit worker --queue redis://...`: runs edit jobs that `icedit serve --queue` puts on Redis. */
 import { parseArgs } from "node:util";
 import { hostname } from "node:os";
-import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
-import type { ExecutionProvider } from "../runtime/protocol.js";
+import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { choiceOption, intOption } from "./options.js";
+import { intOption } from "./options.js";
+import { MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, untilStopped } from "./serve.js";
 
 export const WORKER_USAGE = `usage: icedit worker --queue redis://HOST:PORT [options]
 
@@ -15,13 +15,7 @@ fails the job with the reason).
 
   --queue URL          redis://[user:password@]host:port[/db] (rediss:// for TLS)  (required)
   --name NAME          shown in job records and logs            default: <hostname>-<pid>
-  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
-  --revision REV       hub revision of --model
-  --transformer FILE   a transformer file instead of the folder's
-  --vae FILE           a VAE file instead of the folder's
-  --device D           cpu, cuda or webgpu                        default: cpu
-  --threads N          CPU threads (0: one per core)              default: 0
-  --offline            use only local folders and the Hugging Face cache
+${MODEL_OPTIONS_USAGE}
   --lock-ms N          a job's lock without renewal; a dead worker's job moves on
                        after about this long                      default: 30000
   --stalled-check-ms N how often to look for jobs of dead workers default: 15000
@@ -38,13 +32,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
     options: {
       queue: { type: "string" },
       name: { type: "string" },
-      model: { type: "string" },
-      revision: { type: "string" },
-      transformer: { type: "string" },
-      vae: { type: "string" },
-      device: { type: "string" },
-      threads: { type: "string" },
-      offline: { type: "boolean" },
+      ...MODEL_OPTIONS,
       "lock-ms": { type: "string" },
       "stalled-check-ms": { type: "string" },
       quiet: { type: "boolean", short: "q" },
@@ -67,16 +55,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
   };
   // Loaded here, not at the top: the other commands need not load BullMQ and the Redis client.
   const { startRemoteWorker } = await import("../server/redis/worker.js");
-  const session = await IceditSession.open({
-    model: values.model,
-    revision: values.revision,
-    transformer: values.transformer,
-    vae: values.vae,
-    download: values.offline ? false : undefined,
-    device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
-    threads: intOption("threads", values.threads, 0, 0),
-    onLoad: (component) => log(`loading ${component}`),
-  });
+  const session = await IceditSession.open(sessionOptions(values, (component) => log(`loading ${component}`)));
   try {
     const worker = await startRemoteWorker({
       queue: values.queue,
@@ -88,18 +67,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
       onFinished: (id, outcome) => io.out(`${outcome} ${id}`),
     });
     io.out(`ready ${name}`);
-    await new Promise<void>((done) => {
-      const removeInterrupt = io.onInterrupt(() => {
-        process.off("SIGTERM", onTerm);
-        removeInterrupt();
-        done();
-      });
-      const onTerm = (): void => {
-        removeInterrupt();
-        done();
-      };
-      process.once("SIGTERM", onTerm);
-    });
+    await untilStopped(io);
     log("stopping (the running job goes back to the queue)");
     await worker.close();
   } finally {

@@ -13,9 +13,24 @@ export interface ParamSpec {
   readonly shape: readonly number[];
 }
 
+/** A linear weight held as block-quantized codes for com.microsoft.MatMulNBits. */
+export interface QuantizedWeight {
+  /** u8 [N, nBlocks, blob] */
+  readonly b: Value;
+  /** f32 [N, nBlocks] */
+  readonly scales: Value;
+  readonly zeroPoints: Value | null;
+  readonly bits: 4 | 8;
+  readonly blockSize: number;
+  /** 0: float activations; 4: int8 activations (faster, ~5e-3 relative error). */
+  readonly accuracyLevel: 0 | 1 | 2 | 3 | 4;
+}
+
 /** Supplies the graph value of a parameter (an initializer, usually). */
 export interface ParamBinder {
   bind(graph: Graph, spec: ParamSpec): Value;
+  /** A quantized form of a linear layer's weight, or null to use `bind` (float). */
+  bindQuantized?(graph: Graph, spec: ParamSpec): QuantizedWeight | null;
 }
 
 /** What forward needs besides its inputs: the graph and the parameter binder. */
@@ -41,6 +56,11 @@ export class BuildContext {
       this.bound.set(spec.path, value);
     }
     return value;
+  }
+
+  /** The quantized form of a linear weight when the binder holds one (else null: use param()). */
+  quantized(spec: ParamSpec): QuantizedWeight | null {
+    return this.binder.bindQuantized?.(this.graph, spec) ?? null;
   }
 
   /** A shared constant vector of ones (LayerNorm without affine needs a scale input). */
@@ -86,6 +106,12 @@ export abstract class Module {
 
   protected sub(name: string): string {
     return joinPath(this.path, name);
+  }
+
+  /** This module and every descendant, depth first. */
+  *walk(): Generator<Module> {
+    yield this;
+    for (const child of this.children) yield* child.walk();
   }
 
   /** Every parameter of this module and its children, in declaration order. */

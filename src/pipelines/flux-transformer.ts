@@ -5,7 +5,7 @@
  * call per denoising step).
  */
 import { basename, extname } from "node:path";
-import type { ParamSpec } from "../nn/module.js";
+import type { ParamBinder, ParamSpec } from "../nn/module.js";
 import { blockDiagonalB, fuseLowRank } from "../nn/lora.js";
 import { buildLoraMergeGraph } from "../nn/lora-merge.js";
 import { Flux, buildFluxGraph, LORA_SCALES_INPUT } from "../models/flux/model.js";
@@ -21,6 +21,7 @@ import { bflView } from "../weights/layouts/bfl-view.js";
 import { LoraMergeError, LoraTargets, readLoraAdapter, type LoraDescription, type LoraFormat } from "../weights/lora/index.js";
 import type { TensorSource } from "../weights/source.js";
 import { InlineParams, loadParams } from "./load-params.js";
+import { defaultFluxKeep, loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
 
 export interface AdapterOptions {
   readonly source: TensorSource;
@@ -40,6 +41,8 @@ export interface LoadFluxOptions {
   readonly taps?: readonly string[];
   readonly settings?: Partial<SessionSettings>;
   readonly adapters?: readonly AdapterOptions[];
+  /** Block-quantize the linear weights (MatMulNBits); adapters stay in float. */
+  readonly quant?: QuantOptions;
 }
 
 /** What was made of one adapter (for the CLI and the job record). */
@@ -188,16 +191,19 @@ export class FluxTransformer {
       }
       descriptions.push(d);
     }
-    let weights = await loadParams(model.parameters(), bflView(source), {
-      mismatch: mismatchHint(options.params),
-      missing: missingHint,
-    });
+    const hints = { mismatch: mismatchHint(options.params), missing: missingHint };
+    if (options.quant && adapters.some((a) => a.merge)) {
+      throw new LoraMergeError("merging LoRA into quantized weights is not supported: leave the adapters unmerged (their branches stay in float)");
+    }
+    let weights: ParamBinder = options.quant
+      ? await loadQuantizedParams(model, bflView(source), { keep: defaultFluxKeep, ...options.quant }, hints)
+      : await loadParams(model.parameters(), bflView(source), hints);
     const branches: LoraDescription[] = [];
     const slots: number[] = [];
     for (const [i, d] of descriptions.entries()) {
       const a = adapters[i] as AdapterOptions;
       if (a.merge) {
-        weights = await mergeLora(engine, weights, d, a.scale ?? 1);
+        weights = await mergeLora(engine, weights as InlineParams, d, a.scale ?? 1);
         slots.push(-1);
       } else {
         slots.push(branches.length);

@@ -20,12 +20,15 @@ import { shapeString, tensor, type Tensor } from "../tensor.js";
 import { MissingTensorError } from "../weights/errors.js";
 import { stripPrefixView } from "../weights/prefix-view.js";
 import type { TensorSource } from "../weights/source.js";
+import { loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
 import { loadParams, type MismatchHint, type MissingHint } from "./load-params.js";
 
 /** Token ids a text encoder cannot take (dtype, rank, length, an id outside the vocabulary). */
 export class TextEncoderInputError extends InvalidArgumentError {}
 
 export interface TextEncoderLoadOptions {
+  /** Block-quantize the linear weights (MatMulNBits); embeddings and norms stay float. */
+  readonly quant?: QuantOptions;
   /** Intermediates to return from forward() (golden names: "embeddings", "block0_out", "layer1_out", ...). */
   readonly taps?: readonly string[];
 }
@@ -118,7 +121,8 @@ export class T5Encoder {
     const model = new T5EncoderStack(config);
     const view = aliasView(source, "shared.weight", "encoder.embed_tokens.weight");
     const sizes = `d_model ${config.dModel}, ${config.numHeads} heads x d_kv ${config.dKv}, d_ff ${config.dFf}, vocab ${config.vocabSize}`;
-    const weights = await loadParams(model.parameters(), view, { missing: t5MissingHint(config, view), mismatch: sizesHint("T5 encoder", sizes) });
+    const hints = { missing: t5MissingHint(config, view), mismatch: sizesHint("T5 encoder", sizes) };
+    const weights = options.quant ? await loadQuantizedParams(model, view, options.quant, hints) : await loadParams(model.parameters(), view, hints);
     const graph = buildT5EncoderGraph(model, weights, { taps: options.taps ?? [] });
     const session = await engine.load(graph, settings);
     return new T5Encoder(config, session, graph.outputs.map((o) => o.name).filter((n) => n !== "last_hidden_state"));

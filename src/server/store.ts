@@ -151,11 +151,6 @@ export class JobStore {
     return (this.db.prepare("SELECT count(*) AS n FROM jobs WHERE status = ?").get(status) as { n: number }).n;
   }
 
-  /** Ids of the queued jobs in the order they will run. */
-  queuedIds(): string[] {
-    return (this.db.prepare("SELECT id FROM jobs WHERE status = 'queued' ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
-  }
-
   /** How many jobs run or wait before this queued one (0: it is next). */
   jobsAhead(job: JobRow): number {
     const row = this.db
@@ -176,11 +171,14 @@ export class JobStore {
     }).immediate();
   }
 
-  /** A specific queued job starts (the Redis queue chooses which). */
-  markRunning(id: string, worker: string, now: number): boolean {
+  /**
+   * A remote worker started attempt `attempt` of this job (the Redis queue chooses which job and
+   * counts attempts). Absolute, not incremental: a repeated or late message changes nothing.
+   */
+  markStartedRemote(id: string, worker: string, attempt: number, now: number): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1, worker = ? WHERE id = ? AND status IN ('queued', 'running')")
-      .run(now, worker, id);
+      .prepare("UPDATE jobs SET status = 'running', started_at = ?, attempts = ?, worker = ? WHERE id = ? AND status IN ('queued', 'running') AND attempts < ?")
+      .run(now, attempt, worker, id, attempt);
     return result.changes === 1;
   }
 
@@ -246,12 +244,21 @@ export class JobStore {
     }).immediate();
   }
 
-  /** A remote worker died while running it and the queue put it back (counts as an interruption). */
-  markStalled(id: string): boolean {
+  /**
+   * The Redis queue put a running job back in the queue (its worker died, or stopped in order)
+   * after attempt `attempt`; `interruptions` is the queue's own count of worker deaths. Nothing
+   * changes if a later attempt has started meanwhile.
+   */
+  requeueRemote(id: string, attempt: number, interruptions: number): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = interruptions + 1 WHERE id = ? AND status = 'running'")
-      .run(id);
+      .prepare("UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = max(interruptions, ?) WHERE id = ? AND status = 'running' AND attempts <= ?")
+      .run(interruptions, id, attempt);
     return result.changes === 1;
+  }
+
+  /** The Redis queue's count of worker deaths for a job (never lowered). */
+  noteInterruptions(id: string, interruptions: number): void {
+    this.db.prepare("UPDATE jobs SET interruptions = max(interruptions, ?) WHERE id = ?").run(interruptions, id);
   }
 
   /** Jobs not finished yet, oldest first. */

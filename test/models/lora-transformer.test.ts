@@ -7,6 +7,8 @@ import type { FluxCall } from "../../src/models/flux/inputs.js";
 import { bf16ToF32, f32ToBf16 } from "../../src/numeric/float16.js";
 import { Prng } from "../../src/numeric/prng.js";
 import { Engine } from "../../src/runtime/engine.js";
+import { FluxTransformer } from "../../src/pipelines/flux-transformer.js";
+import { GOLDEN_T1 } from "../../src/models/flux/params.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { LoraMergeError } from "../../src/weights/lora/index.js";
 import { memorySource } from "../../src/weights/memory-source.js";
@@ -99,8 +101,6 @@ describe("LoRA on the T1 transformer", () => {
 
   test("scales change per call and by setter without a rebuild; a merged adapter's scale is fixed", async () => {
     const source = await openSafetensors(loraFile);
-    const { FluxTransformer } = await import("../../src/pipelines/flux-transformer.js");
-    const { GOLDEN_T1 } = await import("../../src/models/flux/params.js");
     const model = await FluxTransformer.load(engine, memorySource(base), { params: GOLDEN_T1, adapters: [{ source, scale: 0.5 }] });
     try {
       assert.ok(maxAbsDiff((await model.forward(call, { loraScales: [0] })).out, baseOut) < 1e-6, "scale 0 is the base model");

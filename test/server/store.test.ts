@@ -69,6 +69,23 @@ describe("job records (SQLite) and the data dir", () => {
     store.close();
   });
 
+  it("takes the Redis queue's attempts and stalls as absolute facts, so late or repeated events change nothing", () => {
+    const store = new JobStore(join(dir, "c.db"));
+    const a = job(1);
+    store.insertIfRoom(a, 10);
+    assert.equal(store.markStartedRemote(a.id, "w1", 1, 10), true);
+    assert.equal(store.markStartedRemote(a.id, "w1", 1, 11), false, "the same start again");
+    assert.equal(store.get(a.id)?.startedAt, 10);
+    assert.equal(store.requeueRemote(a.id, 1, 1), true, "w1 died during attempt 1");
+    assert.equal(store.markStartedRemote(a.id, "w2", 2, 20), true);
+    assert.equal(store.requeueRemote(a.id, 1, 1), false, "a late report about attempt 1 does not stop attempt 2");
+    assert.equal(store.markStartedRemote(a.id, "w1", 1, 21), false, "nor does a late start of attempt 1");
+    store.noteInterruptions(a.id, 1);
+    const running = store.get(a.id);
+    assert.deepEqual([running?.status, running?.worker, running?.attempts, running?.interruptions], ["running", "w2", 2, 1]);
+    store.close();
+  });
+
   it("sweeps what a crash leaves in the data dir: temporary files and uploads without a record", async () => {
     const data = new DataDir(join(dir, "data"));
     const kept = newJobId();

@@ -20,6 +20,7 @@ import { ModelFolderError } from "../../weights/model-errors.js";
 import { FluxTransformer } from "../flux-transformer.js";
 import { Vae } from "../vae.js";
 import { ClipTextEncoder, T5Encoder } from "../text-encoders.js";
+import type { QuantOptions } from "../quantized-params.js";
 import type { TextModels } from "../text-conditioning.js";
 
 export const CLIP_MAX_LENGTH = 77;
@@ -38,6 +39,8 @@ export interface AdapterFile {
 
 export interface LoadModelOptions {
   readonly settings?: Partial<SessionSettings>;
+  /** Block-quantize the transformer's and T5's linear weights (int8 or int4 MatMulNBits). */
+  readonly quant?: QuantOptions;
   /** LoRA / LoRA-MoE adapters applied to the transformer. */
   readonly adapters?: readonly AdapterFile[];
   /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
@@ -120,7 +123,7 @@ export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, o
   note("text_encoder");
   const clip = await withSource(folder.textEncoder.weights, (s) => ClipTextEncoder.load(engine, s, clipConfig, settings));
   note("text_encoder_2");
-  const t5 = await withSource(folder.textEncoder2.weights, (s) => T5Encoder.load(engine, s, t5Config, settings));
+  const t5 = await withSource(folder.textEncoder2.weights, (s) => T5Encoder.load(engine, s, t5Config, settings, { quant: options.quant }));
   note("vae");
   const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config) : FLUX_VAE;
   const vae = await withSource(folder.vae.weights, (s) => Vae.load(engine, s, vaeParams, settings));
@@ -138,6 +141,7 @@ export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, o
       FluxTransformer.load(engine, s, {
         params: flux,
         settings,
+        quant: options.quant,
         adapters: (options.adapters ?? []).map((a, i) => ({ source: sources[i] as TensorSource, name: a.spec, scale: a.scale, topK: a.topK, merge: a.merge })),
       }),
     );

@@ -11,10 +11,10 @@ import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions
 import { EDIT_DEFAULTS, type EditModels, type EditRecord } from "../icedit/edit.js";
 import { icPrompt } from "../icedit/prompt.js";
 import type { Judge } from "../../vlm/judge.js";
-import type { SeedOptions } from "./plan.js";
 import type { SelectionProgress, TournamentRecord } from "./record.js";
-import { fillWithNoiseSelection, probeJudge, type CandidatePreview, type JudgeFallback } from "./select.js";
-import { candidateSeeds } from "./plan.js";
+import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "./select.js";
+import type { CandidatePreview } from "./previews.js";
+import { candidateSeeds, type SeedOptions } from "./plan.js";
 
 export interface SelectionEditOptions extends SeedOptions {
   readonly judge: Judge;

@@ -1,5 +1,6 @@
 /** VLM-guided early-filter noise selection (spec icedit.md §4). */
-export { fillWithNoiseSelection, probeJudge, type SelectionOptions, type SelectionResult, type CandidatePreview, type JudgeFallback, type ProbeOutcome } from "./select.js";
+export { fillWithNoiseSelection, probeJudge, type SelectionOptions, type SelectionResult, type JudgeFallback, type ProbeOutcome } from "./select.js";
+export { decodePreviews, type CandidatePreview } from "./previews.js";
 export { editWithNoiseSelection, type SelectionEditOptions, type SelectionEditProgress, type SelectionEditRecord, type SelectionEditResult } from "./edit.js";
 export { candidateSeeds, earlyStepsFor, selectionCost, SELECTION_DEFAULTS, type SeedOptions } from "./plan.js";
 export { runTournament, type TournamentInput, type TournamentResult } from "./tournament.js";

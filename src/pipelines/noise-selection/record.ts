@@ -17,7 +17,7 @@ export interface TournamentComparison {
 export type JudgeRecord = JudgeIdentity | "custom" | "fallback: first-seed";
 
 export interface TournamentRecord {
-  /** The candidates' seeds, in order. */
+  /** The candidates' seeds, in order (after a failed probe under the fallback, only the first was run). */
   readonly candidates: readonly number[];
   readonly comparisons: readonly TournamentComparison[];
   readonly winner: number;

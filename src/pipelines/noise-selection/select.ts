@@ -17,7 +17,7 @@ import { checkFillOptions, type FillModels, type FillRecord, type FillRequest } 
 import { checkPixels, tensorToImage, type SizePolicy } from "../fill/pixels.js";
 import { encodeFill, type FillConditioning } from "../fill/prepare.js";
 import { fillSchedule, LATENT_CHANNELS, modelTimeOf } from "../fill/stages.js";
-import { sliceBatch, stackBatch } from "./batch.js";
+import { decodePreviews, type CandidatePreview } from "./previews.js";
 import { batchConditioning, makeCandidate, runEarlySteps, type SharedFill } from "./candidates.js";
 import { candidateSeeds, earlyStepsFor, type SeedOptions } from "./plan.js";
 import type { JudgeRecord, SelectionProgress, TournamentRecord } from "./record.js";
@@ -61,12 +61,6 @@ export interface SelectionOptions extends SeedOptions {
 export interface ProbeOutcome {
   readonly failure: string | null;
   readonly ms: number;
-}
-
-export interface CandidatePreview {
-  readonly seed: number;
-  /** [h, w, 3]: the decoded x0 estimate after the early steps, as the judge saw it. */
-  readonly image: Tensor<"u8">;
 }
 
 export interface SelectionResult {
@@ -117,11 +111,14 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
   const report = (p: Omit<SelectionProgress, "ms">): void => options.onProgress?.({ ...p, ms: elapsed() });
 
   // The judge first: an unreachable judge fails before any transformer work.
-  report({ stage: "probe", step: 0, steps: 1 });
-  const probe = options.probed ?? (await probeJudge(options.judge, seeds.length, fallback));
+  let probe = options.probed;
+  if (!probe) {
+    report({ stage: "probe", step: 0, steps: 1 });
+    probe = await probeJudge(options.judge, seeds.length, fallback);
+    report({ stage: "probe", step: 1, steps: 1 });
+  }
   const probeFailure = probe.failure;
   const probeMs = probe.ms;
-  report({ stage: "probe", step: 1, steps: 1 });
   const running = probeFailure === null ? seeds : seeds.slice(0, 1);
   if (options.signal?.aborted) throw new CancelledError(0, n);
 
@@ -157,20 +154,23 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
 
   // Previews: x0 estimates through the VAE decoder, in batches.
   const previewStart = performance.now();
-  const view = options.view ?? ((image: Tensor<"u8">) => image);
-  const previewBatch = options.previewBatch ?? candidates.length;
-  if (!Number.isInteger(previewBatch) || previewBatch < 1) throw new InvalidArgumentError(`the preview batch must be a whole number of at least 1, got ${previewBatch}`);
-  const previews: { seed: number; image: Tensor<"u8"> }[] = [];
   report({ stage: "preview", step: 0, steps: candidates.length });
-  for (let i = 0; i < candidates.length; i += previewBatch) {
-    if (options.signal?.aborted) throw new CancelledError(m, n);
-    const part = early.states.slice(i, i + previewBatch);
-    const { image: decoded } = await models.vae.decode(unpackLatents(stackBatch(part.map((s) => s.x0)), h, w));
-    part.forEach((_, k) => {
-      previews.push({ seed: running[i + k] as number, image: view(tensorToImage(sliceBatch(decoded, k), conventions.toUint8)) });
-    });
-    report({ stage: "preview", step: previews.length, steps: candidates.length });
-  }
+  const previews = await decodePreviews(
+    models.vae,
+    early.states.map((s) => s.x0),
+    running,
+    {
+      h,
+      w,
+      conventions,
+      view: options.view ?? ((image: Tensor<"u8">) => image),
+      batch: options.previewBatch ?? candidates.length,
+      beforeRun: () => {
+        if (options.signal?.aborted) throw new CancelledError(m, n);
+      },
+      onDone: (done, total) => report({ stage: "preview", step: done, steps: total }),
+    },
+  );
   const previewMs = performance.now() - previewStart;
 
   // The tournament.
@@ -253,7 +253,8 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
       height: pixels.height,
       imageTokens,
       schedule: [...shared.schedule],
-      timings: { prepareMs, denoiseMs: earlyMs + continueMs, stepMs: [...early.stepMs, ...continueStepMs], decodeMs: previewMs + decodeMs, totalMs },
+      // stepMs: the batched early runs (each for a whole batch of candidates), then the winner's steps.
+      timings: { prepareMs, denoiseMs: earlyMs + continueMs, stepMs: [...early.stepMs, ...continueStepMs], decodeMs, totalMs },
     },
     tournament,
   };

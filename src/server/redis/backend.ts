@@ -62,7 +62,7 @@ export class RedisBackend implements JobBackend {
     this.queueEvents.on("progress", ({ jobId, data }) => this.onProgress(jobId, data));
     this.queueEvents.on("completed", ({ jobId }) => void this.settle(jobId));
     this.queueEvents.on("failed", ({ jobId }) => void this.settle(jobId));
-    this.queueEvents.on("stalled", ({ jobId }) => this.onStalled(jobId));
+    this.queueEvents.on("stalled", ({ jobId }) => void this.onStalled(jobId));
     await this.reconcile();
     this.timer = setInterval(() => {
       this.reconciling ??= this.reconcile().finally(() => (this.reconciling = undefined));
@@ -70,23 +70,37 @@ export class RedisBackend implements JobBackend {
   }
 
   async submitted(job: JobRow): Promise<void> {
-    await this.enqueue(job);
+    try {
+      await this.enqueue(job);
+    } catch (error) {
+      // The record is stored: the next reconcile queues it once Redis answers again.
+      this.options.log(`job ${job.id}: cannot queue it on Redis yet (${message(error)}); retrying`);
+    }
   }
 
   async cancelledQueued(job: JobRow): Promise<void> {
-    await this.redis.set(cancelKey(job.id), "1", "EX", CANCEL_TTL_S);
-    const remote = await Job.fromId<RemoteJobData, RemoteResult>(this.queue, job.id);
     try {
-      await remote?.remove();
-    } catch {
-      // a worker took it meanwhile: tell it to stop
-      await this.redis.publish(CANCEL_CHANNEL, job.id);
+      await this.redis.set(cancelKey(job.id), "1", "EX", CANCEL_TTL_S);
+      const remote = await Job.fromId<RemoteJobData, RemoteResult>(this.queue, job.id);
+      try {
+        await remote?.remove();
+      } catch {
+        // a worker took it meanwhile: tell it to stop
+        await this.redis.publish(CANCEL_CHANNEL, job.id);
+      }
+    } catch (error) {
+      // The record says cancelled; a result that still arrives is dropped.
+      this.options.log(`job ${job.id}: cannot remove it from Redis (${message(error)})`);
     }
   }
 
   async cancelRunning(job: JobRow): Promise<void> {
-    await this.redis.set(cancelKey(job.id), "1", "EX", CANCEL_TTL_S);
-    await this.redis.publish(CANCEL_CHANNEL, job.id);
+    try {
+      await this.redis.set(cancelKey(job.id), "1", "EX", CANCEL_TTL_S);
+      await this.redis.publish(CANCEL_CHANNEL, job.id);
+    } catch (error) {
+      this.options.log(`job ${job.id}: cannot tell its worker to stop (${message(error)})`);
+    }
   }
 
   progress(id: string): JobProgress | undefined {
@@ -117,16 +131,12 @@ export class RedisBackend implements JobBackend {
   private onProgress(id: string, data: unknown): void {
     if (!isRemoteProgress(data)) return;
     switch (data.type) {
-      case "started": {
-        const job = this.store.get(id);
-        if (!job || isTerminal(job.status)) return;
-        if (job.status === "running") this.store.markStalled(id); // a retry we heard of before its stall
-        if (this.store.markRunning(id, data.worker, Date.now())) {
+      case "started":
+        if (this.store.markStartedRemote(id, data.worker, data.attempt, Date.now())) {
           this.events.publish(id, { type: "started", attempt: data.attempt, worker: data.worker });
           this.events.queueMoved();
         }
         return;
-      }
       case "progress": {
         const progress = { stage: data.stage, step: data.step, steps: data.steps };
         this.live.set(id, progress);
@@ -136,20 +146,36 @@ export class RedisBackend implements JobBackend {
       case "warning":
         this.events.publish(id, { type: "warning", message: data.message });
         return;
-      case "requeued":
-        this.live.delete(id);
-        if (this.store.requeue(id)) {
+      case "requeued": {
+        const job = this.store.get(id);
+        if (job && this.store.requeueRemote(id, job.attempts, job.interruptions)) {
+          this.live.delete(id);
           this.events.publish(id, { type: "requeued", reason: `worker ${data.worker} stopped in order; another worker takes it` });
           this.events.queueMoved();
         }
         return;
+      }
     }
   }
 
-  private onStalled(id: string): void {
-    this.live.delete(id);
-    if (this.store.markStalled(id)) {
-      this.options.log(`job ${id}: its worker stopped answering; the queue gives it to another worker`);
+  /** A worker died (BullMQ's stalled check): the queue's state and counters say what follows. */
+  private async onStalled(id: string): Promise<void> {
+    try {
+      const remote = await Job.fromId<RemoteJobData, RemoteResult>(this.queue, id);
+      if (!remote) return;
+      this.requeuedRemotely(id, remote, await remote.getState());
+      if (remote.stalledCounter > 0) this.store.noteInterruptions(id, remote.stalledCounter);
+    } catch (error) {
+      this.options.log(`job ${id}: cannot read its state from Redis (${message(error)})`);
+    }
+  }
+
+  /** Records that the queue holds this job as waiting again, unless a later attempt started. */
+  private requeuedRemotely(id: string, remote: Job<RemoteJobData, RemoteResult>, state: string): void {
+    if (state !== "waiting" && state !== "prioritized") return;
+    if (this.store.requeueRemote(id, remote.attemptsStarted, remote.stalledCounter)) {
+      this.live.delete(id);
+      this.options.log(`job ${id}: its worker stopped; the queue gives it to another worker`);
       this.events.publish(id, { type: "requeued", reason: "its worker stopped; another worker takes it" });
       this.events.queueMoved();
     }
@@ -165,20 +191,21 @@ export class RedisBackend implements JobBackend {
       const state = await remote.getState();
       const job = this.store.get(id);
       if (job && !isTerminal(job.status)) {
+        if (remote.stalledCounter > 0) this.store.noteInterruptions(id, remote.stalledCounter);
         if (state === "completed") await this.finishDone(job, remote.returnvalue, remote);
         else if (state === "failed") this.finishFailed(job, decodeFailure(remote.failedReason ?? "unknown"));
         else return;
       }
       if (state === "completed" || state === "failed") await remote.remove().catch(() => undefined);
     } catch (error) {
-      this.options.log(`job ${id}: cannot read its result from Redis yet (${error instanceof Error ? error.message : String(error)})`);
+      this.options.log(`job ${id}: cannot read its result from Redis yet (${message(error)})`);
     } finally {
       this.settling.delete(id);
     }
   }
 
   private async finishDone(job: JobRow, result: RemoteResult, remote: Job<RemoteJobData, RemoteResult>): Promise<void> {
-    if (job.status === "queued") this.store.markRunning(job.id, workerOf(remote), Date.now());
+    this.store.markStartedRemote(job.id, workerOf(remote), remote.attemptsStarted, Date.now()); // in case its start was missed
     await this.dir.writeResult(job.id, new Uint8Array(Buffer.from(result.png, "base64")));
     this.store.finishDone(job.id, result.record, result.warnings, Date.now());
     this.finished(job.id);
@@ -216,13 +243,17 @@ export class RedisBackend implements JobBackend {
         }
         const state = await remote.getState();
         if (state === "completed" || state === "failed") await this.settle(job.id);
-        else if (state === "active" && job.status === "queued") this.store.markRunning(job.id, workerOf(remote), Date.now());
-        else if ((state === "waiting" || state === "prioritized") && job.status === "running") this.onStalled(job.id);
+        else if (state === "active") this.store.markStartedRemote(job.id, workerOf(remote), remote.attemptsStarted, Date.now());
+        else this.requeuedRemotely(job.id, remote, state);
       } catch (error) {
-        this.options.log(`reconcile ${job.id}: ${error instanceof Error ? error.message : String(error)}`);
+        this.options.log(`reconcile ${job.id}: ${message(error)}`);
       }
     }
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 function workerOf(remote: Job<RemoteJobData, RemoteResult>): string {
