@@ -12,7 +12,8 @@ import { openSafetensors } from "../../weights/safetensors.js";
 import type { TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
-import { compareExpected, detailOf, hfConfigOf, readIds, withCaseFiles } from "./t5.js";
+import { readIds } from "./t5.js";
+import { caseConfig, compareExpected, detailOf, withCaseFiles } from "../case-io.js";
 
 const TAP = /^(embeddings|layer\d+_out|encoder_out)$/;
 const VARIANT = /^(pooler_output|pooled_index)_legacy_eos(\d+)$/;
@@ -30,7 +31,7 @@ const indexTensor = (index: readonly number[]): Tensor<"i64"> => tensor("i64", [
 export const clipTextRunner: ComponentRunner = {
   component: "clip-text",
   async run(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {
-    const config = clipTextConfigFromHf(hfConfigOf(env.manifest, c, "hf_CLIPTextConfig"));
+    const config = clipTextConfigFromHf(caseConfig(env.manifest, c, "hf_CLIPTextConfig"));
     if (c.weights.length === 0) throw new GoldenManifestError(`case ${c.name} lists no weights`);
     return withCaseFiles(env, c, async (inputs, expected) => {
       const ids = await readIds(inputs);

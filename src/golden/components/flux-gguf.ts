@@ -4,19 +4,11 @@
  * "flux-transformer" cases on the inputs of the float32 case it shares.
  */
 import { FluxTransformer } from "../../pipelines/flux-transformer.js";
-import type { Tensor } from "../../tensor.js";
 import { openGguf } from "../../weights/gguf/index.js";
-import { openSafetensors } from "../../weights/safetensors.js";
-import type { TensorSource } from "../../weights/source.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
-import { compareAll, fluxParamsOf, hostTensors, readFluxCall } from "./flux-transformer.js";
-
-async function readAll(source: TensorSource): Promise<Map<string, Tensor>> {
-  const map = new Map<string, Tensor>();
-  for (const name of source.names()) map.set(name, await source.read(name));
-  return map;
-}
+import { fluxParamsOf, hostTensors, readFluxCall } from "./flux-transformer.js";
+import { compareExpected, withCaseFiles } from "../case-io.js";
 
 export const fluxGgufRunner: ComponentRunner = {
   component: "flux-transformer-gguf",
@@ -27,30 +19,27 @@ export const fluxGgufRunner: ComponentRunner = {
     if (!entry || c.weights.length !== 1) {
       throw new GoldenManifestError(`case ${c.name}: weights must be [one GGUF file in the manifest], got [${c.weights.join(", ")}]`);
     }
-    if (!c.inputs) throw new GoldenManifestError(`case ${c.name} has no inputs file`);
-    const inputs = await openSafetensors(env.manifest.path(c.inputs));
-    const expected = await openSafetensors(env.manifest.path(c.expected));
     const weights = await openGguf(env.manifest.path(entry.file));
     try {
-      const call = await readFluxCall(inputs);
-      const expectedTensors = await readAll(expected);
-      // Every expected name is asked for; the graph returns those it has (intermediates), hostTensors the rest.
-      const taps = expected.names().filter((n) => n !== "out");
-      const transformer = await FluxTransformer.load(env.engine, weights, { params, taps });
-      const result = await transformer.forward(call);
-      await transformer.release();
-      const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };
-      const types = new Map<string, number>();
-      for (const name of weights.names()) {
-        const type = weights.entry(name).ggmlType;
-        types.set(type, (types.get(type) ?? 0) + 1);
-      }
-      const typeText = [...types].map(([t, n]) => `${n} ${t}`).join(", ");
-      return summarize(c.name, compareAll(c, expected, actual, expectedTensors), `weights ${id} (${typeText}, dequantized to float32)`);
+      return await withCaseFiles(env, c, async (inputs, expected) => {
+        const call = await readFluxCall(inputs);
+        // Every expected name is asked for; the graph returns those it has (intermediates), hostTensors the rest.
+        const taps = expected.names().filter((n) => n !== "out");
+        const transformer = await FluxTransformer.load(env.engine, weights, { params, taps });
+        const result = await transformer.forward(call);
+        await transformer.release();
+        const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };
+        const types = new Map<string, number>();
+        for (const name of weights.names()) {
+          const type = weights.entry(name).ggmlType;
+          types.set(type, (types.get(type) ?? 0) + 1);
+        }
+        const typeText = [...types].map(([t, n]) => `${n} ${t}`).join(", ");
+        const { comparisons } = await compareExpected(c, expected, actual);
+        return summarize(c.name, comparisons, `weights ${id} (${typeText}, dequantized to float32)`);
+      });
     } finally {
       await weights.close();
-      await inputs.close();
-      await expected.close();
     }
   },
 };

@@ -9,11 +9,11 @@ import { fluxParamsFromBfl, type BflFluxParamsJson, type FluxParams } from "../.
 import type { FluxCall } from "../../models/flux/inputs.js";
 import { FluxTransformer } from "../../pipelines/flux-transformer.js";
 import { tensor, type Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
 import type { TensorSource } from "../../weights/source.js";
-import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
+import type { TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
+import { compareExpected, withCaseFiles, withWeights } from "../case-io.js";
 
 /** Intermediates the transformer graph can expose (golden tensor names). */
 const GRAPH_TAPS = [
@@ -68,52 +68,27 @@ export function hostTensors(params: FluxParams, call: FluxCall): Record<string, 
   };
 }
 
-export function compareAll(c: GoldenCase, expected: TensorSource, actual: Readonly<Record<string, Tensor>>, expectedTensors: Map<string, Tensor>): TensorComparison[] {
-  const out: TensorComparison[] = [];
-  for (const name of expected.names()) {
-    const a = actual[name];
-    const e = expectedTensors.get(name);
-    if (a && e) out.push(compareTensor(name, a, e, ruleFor(c.tolerance, name)));
-  }
-  return out;
-}
-
-async function readAll(source: TensorSource): Promise<Map<string, Tensor>> {
-  const map = new Map<string, Tensor>();
-  for (const name of source.names()) map.set(name, await source.read(name));
-  return map;
-}
-
 export const fluxTransformerRunner: ComponentRunner = {
   component: "flux-transformer",
   async run(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {
     const params = fluxParamsOf(env.manifest, c);
-    if (!c.inputs) throw new GoldenManifestError(`case ${c.name} has no inputs file`);
-    const inputs = await openSafetensors(env.manifest.path(c.inputs));
-    const expected = await openSafetensors(env.manifest.path(c.expected));
-    try {
+    return withCaseFiles(env, c, async (inputs, expected) => {
       const call = await readFluxCall(inputs);
-      const expectedTensors = await readAll(expected);
       const taps = GRAPH_TAPS.filter((t) => expected.has(t));
       const comparisons: TensorComparison[] = [];
       for (const id of c.weights) {
-        const entry = env.manifest.weights[id];
-        if (!entry) throw new GoldenManifestError(`case ${c.name}: weights ${id} are not in the manifest`);
-        const source = await openSafetensors(env.manifest.path(entry.file));
-        try {
+        const result = await withWeights(env.manifest, id, async (source) => {
           const transformer = await FluxTransformer.load(env.engine, source, { params, taps });
-          const result = await transformer.forward(call);
-          await transformer.release();
-          const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };
-          for (const cmp of compareAll(c, expected, actual, expectedTensors)) comparisons.push({ ...cmp, name: `${cmp.name}@${id}` });
-        } finally {
-          await source.close();
-        }
+          try {
+            return await transformer.forward(call);
+          } finally {
+            await transformer.release();
+          }
+        });
+        const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };
+        comparisons.push(...(await compareExpected(c, expected, actual, id)).comparisons);
       }
       return summarize(c.name, comparisons, `weights ${c.weights.join(",")}`);
-    } finally {
-      await inputs.close();
-      await expected.close();
-    }
+    });
   },
 };

@@ -10,68 +10,13 @@ import { T5Encoder } from "../../pipelines/text-encoders.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import { openSafetensors } from "../../weights/safetensors.js";
 import type { TensorSource } from "../../weights/source.js";
-import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
-import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
+import type { TensorComparison } from "../compare.js";
+import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
-
-/** The case's config entry `key` (e.g. hf_T5Config), from its config or its first weights' config. */
-export function hfConfigOf(manifest: GoldenManifest, c: GoldenCase, key: string): unknown {
-  const weightConfig = c.weights[0] ? manifest.weights[c.weights[0]]?.config : undefined;
-  const name = c.config ?? weightConfig;
-  const json = name ? manifest.configs[name]?.[key] : undefined;
-  if (!json) throw new GoldenManifestError(`case ${c.name}: config ${name ?? "(none)"} has no ${key}`);
-  return json;
-}
+import { caseConfig, compareExpected, detailOf, readTyped, withCaseFiles } from "../case-io.js";
 
 export async function readIds(inputs: TensorSource, name = "input_ids"): Promise<Tensor<"i64">> {
-  const t = await inputs.read(name);
-  if (t.dtype !== "i64") throw new GoldenManifestError(`${inputs.description}: ${name} must be I64, is ${t.dtype}`);
-  return t as Tensor<"i64">;
-}
-
-/**
- * Compares every expected tensor that `actual` has (suffixing names with `@tag`); returns the
- * comparisons and the expected names nothing was produced for.
- */
-export async function compareExpected(
-  c: GoldenCase,
-  expected: TensorSource,
-  actual: Readonly<Record<string, Tensor | undefined>>,
-  tag?: string,
-): Promise<{ comparisons: TensorComparison[]; missing: string[] }> {
-  const comparisons: TensorComparison[] = [];
-  const missing: string[] = [];
-  for (const name of expected.names()) {
-    const a = actual[name];
-    if (!a) {
-      missing.push(name);
-      continue;
-    }
-    const cmp = compareTensor(name, a, await expected.read(name), ruleFor(c.tolerance, name));
-    comparisons.push(tag ? { ...cmp, name: `${name}@${tag}` } : cmp);
-  }
-  return { comparisons, missing };
-}
-
-export async function withCaseFiles<T>(env: GoldenEnv, c: GoldenCase, use: (inputs: TensorSource, expected: TensorSource) => Promise<T>): Promise<T> {
-  if (!c.inputs) throw new GoldenManifestError(`case ${c.name} has no inputs file`);
-  const inputs = await openSafetensors(env.manifest.path(c.inputs));
-  try {
-    const expected = await openSafetensors(env.manifest.path(c.expected));
-    try {
-      return await use(inputs, expected);
-    } finally {
-      await expected.close();
-    }
-  } finally {
-    await inputs.close();
-  }
-}
-
-export function detailOf(parts: readonly string[], missing: readonly string[]): string {
-  const notes = [...parts];
-  if (missing.length > 0) notes.push(`not produced: ${[...new Set(missing)].join(", ")}`);
-  return notes.join("; ");
+  return readTyped(inputs, name, "i64");
 }
 
 function numberParam(c: GoldenCase, key: string, fallback: number): number {
@@ -105,7 +50,7 @@ const TAP = /^(embeddings|position_bias|block\d+_attn_out|block\d+_out)$/;
 export const t5EncoderRunner: ComponentRunner = {
   component: "t5-encoder",
   async run(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {
-    const config = t5ConfigFromHf(hfConfigOf(env.manifest, c, "hf_T5Config"));
+    const config = t5ConfigFromHf(caseConfig(env.manifest, c, "hf_T5Config"));
     if (c.weights.length === 0) return runBucketCase(c, env, config);
     return withCaseFiles(env, c, async (inputs, expected) => {
       const ids = await readIds(inputs);
