@@ -25,6 +25,12 @@ const recordBox = $("record");
 const historyList = $("history");
 const moreButton = $("more");
 const tokenInput = $("token");
+const selectionBox = $("noise-selection");
+const selectionOn = $("selection-on");
+const tournamentBox = $("tournament-box");
+const tournamentList = $("tournament");
+const winnerLine = $("winner");
+const candidatesImage = $("candidates-image");
 
 const TOKEN_KEY = "icedit.token";
 let pickedFile = null;
@@ -83,6 +89,10 @@ async function checkServer() {
     const health = await response.json();
     const model = health.model ? `model ${health.model.spec}` : `${health.queue} queue`;
     line.textContent = `Server ${health.status === "ok" ? "ready" : "not ready"} · ${model} · ${health.jobs.queued} waiting, ${health.jobs.running} running`;
+    selectionBox.disabled = !health.noise_selection;
+    $("selection-hint").textContent = health.noise_selection
+      ? "The judge compares the candidates' early previews two at a time; only the winner runs to the end."
+      : "This server has no judge (its operator can add one with icedit serve --judge …).";
   } catch {
     line.textContent = "The server does not answer.";
   }
@@ -148,7 +158,12 @@ form.addEventListener("submit", async (event) => {
     const value = $(name).value.trim();
     if (value !== "") body.append(name, value);
   }
-  // NOISE SELECTION: append candidates, early_steps and judge_* here once the server supports them.
+  if (!selectionBox.disabled && selectionOn.checked) {
+    body.append("candidates", $("candidates").value.trim());
+    const early = $("early-steps").value.trim();
+    if (early !== "") body.append("early_steps", early);
+    if ($("judge-fallback").checked) body.append("judge_fallback", "first-seed");
+  }
   submitButton.disabled = true;
   try {
     const response = await api("/v1/edits", { method: "POST", body });
@@ -184,6 +199,10 @@ async function showJob(job, localSourceUrl) {
   $("job-instruction").textContent = `“${job.params.instruction}” · seed ${job.params.seed} · ${job.params.steps} steps`;
   cancelButton.hidden = false;
   cancelButton.disabled = false;
+  tournamentList.replaceChildren();
+  winnerLine.textContent = "";
+  candidatesImage.hidden = true;
+  tournamentBox.hidden = !job.params.selection;
   sourceImage.src = localSourceUrl ?? (await imageUrl(job.urls.source).catch(() => ""));
   render(job);
   if (["done", "failed", "cancelled"].includes(job.status)) return;
@@ -212,7 +231,20 @@ function render(job) {
   }
 }
 
-const STAGES = { resize: "Resizing", text: "Reading the instruction", prepare: "Preparing the image", denoise: "Editing", decode: "Decoding" };
+const STAGES = {
+  resize: "Resizing",
+  text: "Reading the instruction",
+  prepare: "Preparing the image",
+  denoise: "Editing",
+  decode: "Decoding",
+  probe: "Reaching the judge",
+  early: "Early steps of every candidate",
+  preview: "Previews of the candidates",
+  compare: "The judge compares",
+  winner: "Winner chosen",
+  continue: "Finishing the winner",
+};
+const STEPPED = new Set(["denoise", "early", "preview", "compare", "continue"]);
 
 function onEvent(type, data) {
   switch (type) {
@@ -224,7 +256,7 @@ function onEvent(type, data) {
       break;
     case "progress": {
       const stage = STAGES[data.stage] ?? data.stage;
-      if (data.stage === "denoise") setProgress(data.steps ? data.step / data.steps : null, `${stage}: step ${data.step} of ${data.steps}`);
+      if (STEPPED.has(data.stage)) setProgress(data.steps ? data.step / data.steps : null, `${stage}: step ${data.step} of ${data.steps}`);
       else setProgress(null, `${stage}…`);
       break;
     }
@@ -233,6 +265,16 @@ function onEvent(type, data) {
       break;
     case "warning":
       statusLine.textContent = `Warning: ${data.message}`;
+      break;
+    case "comparison": {
+      const item = document.createElement("li");
+      const verdict = data.choice === 2 ? `seed ${data.b} wins` : data.choice === 1 ? `seed ${data.a} stays` : "a tie: the first stays";
+      item.textContent = `seed ${data.a} vs seed ${data.b}: ${verdict}`;
+      tournamentList.append(item);
+      break;
+    }
+    case "winner":
+      winnerLine.textContent = `Winner: seed ${data.seed}`;
       break;
     case "done":
     case "failed":
@@ -303,6 +345,15 @@ async function finishDone(job) {
   download.href = resultImage.src;
   download.download = `${job.id}.png`;
   recordBox.textContent = JSON.stringify(job.record, null, 2);
+  if (job.urls.candidates) {
+    const tournament = job.record?.tournament;
+    if (tournament && tournamentList.children.length === 0) {
+      for (const c of tournament.comparisons) onEvent("comparison", c);
+    }
+    if (tournament) winnerLine.textContent = `Winner: seed ${tournament.winner} of ${tournament.candidates.length} (seeds ${tournament.candidates.join(", ")})`;
+    candidatesImage.src = await imageUrl(job.urls.candidates).catch(() => "");
+    candidatesImage.hidden = false;
+  }
   result.hidden = false;
   updateCompare();
 }

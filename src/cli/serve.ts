@@ -2,6 +2,7 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
+import type { JudgeConfig } from "../vlm/create.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
@@ -21,6 +22,43 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
   --device D           cpu, cuda or webgpu                        default: cpu
   --threads N          CPU threads (0: one per core)              default: 0
   --offline            use only local folders and the Hugging Face cache`;
+
+/** Noise selection's judge, for the process that runs the model. */
+export const JUDGE_OPTIONS_USAGE = `  --judge KIND         let jobs ask for noise selection (candidates >= 2), judged by an
+                       openai-compatible or an ollama vision model
+  --judge-model NAME   the judge's model (e.g. Qwen/Qwen2.5-VL-72B-Instruct); its key comes
+                       from ICEDIT_JUDGE_API_KEY (or OPENAI_API_KEY)
+  --judge-url URL      the judge's API       default: https://api.openai.com/v1 or http://127.0.0.1:11434
+  --judge-timeout S    seconds per judge answer                   default: 60`;
+
+export const JUDGE_OPTIONS = {
+  judge: { type: "string" },
+  "judge-model": { type: "string" },
+  "judge-url": { type: "string" },
+  "judge-timeout": { type: "string" },
+} as const;
+
+interface JudgeValues {
+  readonly judge?: string;
+  readonly "judge-model"?: string;
+  readonly "judge-url"?: string;
+  readonly "judge-timeout"?: string;
+}
+
+/** The judge's settings, or undefined without --judge. */
+export function judgeConfig(values: JudgeValues): JudgeConfig | undefined {
+  if (values.judge === undefined) {
+    const stray = (["judge-model", "judge-url", "judge-timeout"] as const).find((key) => values[key] !== undefined);
+    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
+    return undefined;
+  }
+  const kind = choiceOption("judge", values.judge, "openai", ["openai", "ollama"] as const);
+  const model = values["judge-model"];
+  if (!model) throw new UsageError(`--judge ${kind} needs --judge-model NAME`);
+  const timeout = numberOption("judge-timeout", values["judge-timeout"], 60);
+  if (!(timeout > 0)) throw new UsageError(`--judge-timeout takes a positive number of seconds, got ${timeout}`);
+  return { kind, model, url: values["judge-url"], timeoutMs: timeout * 1000 };
+}
 
 export const MODEL_OPTIONS = {
   model: { type: "string" },
@@ -104,6 +142,8 @@ in --data-dir and survive restarts; one worker runs them one at a time, in order
   --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
                        running them here (then no model is loaded by this process)
 ${MODEL_OPTIONS_USAGE}
+${JUDGE_OPTIONS_USAGE}
+                       (with --queue, give the model and judge options to the workers)
   -q, --quiet          print only the URL and errors
   -h, --help           this help
 
@@ -127,6 +167,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       "max-width": { type: "string" },
       queue: { type: "string" },
       ...MODEL_OPTIONS,
+      ...JUDGE_OPTIONS,
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -141,6 +182,8 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   const queue = values.queue;
   if (queue !== undefined && !/^rediss?:\/\//.test(queue)) throw new UsageError(`--queue takes a redis://host:port URL, got "${queue}"`);
   const token = values.token ?? (process.env["ICEDIT_TOKEN"] || undefined);
+  const judge = judgeConfig(values);
+  if (judge && queue) throw new UsageError("with --queue the workers run the edits: give --judge to `icedit worker`");
   const dataDir = resolve(values["data-dir"] ?? "icedit-data");
   const quiet = values.quiet === true;
   const log = (line: string): void => {
@@ -163,6 +206,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       maxWidth: intOption("max-width", values["max-width"], DEFAULT_LIMITS.maxWidth, 16),
     },
     session: sessionOptions(values, (component) => log(`loading ${component}`)),
+    judge,
     log,
   });
   log(`icedit serve: data in ${dataDir}; ${queue ? `jobs go to ${queue}` : `model ${values.model ?? DEFAULT_MODEL}`}`);

@@ -4,7 +4,8 @@ import { hostname } from "node:os";
 import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
-import { MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, untilStopped } from "./serve.js";
+import { createJudge } from "../vlm/create.js";
+import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, untilStopped } from "./serve.js";
 
 export const WORKER_USAGE = `usage: icedit worker --queue redis://HOST:PORT [options]
 
@@ -16,6 +17,7 @@ fails the job with the reason).
   --queue URL          redis://[user:password@]host:port[/db] (rediss:// for TLS)  (required)
   --name NAME          shown in job records and logs            default: <hostname>-<pid>
 ${MODEL_OPTIONS_USAGE}
+${JUDGE_OPTIONS_USAGE}
   --lock-ms N          a job's lock without renewal; a dead worker's job moves on
                        after about this long                      default: 30000
   --stalled-check-ms N how often to look for jobs of dead workers default: 15000
@@ -33,6 +35,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
       queue: { type: "string" },
       name: { type: "string" },
       ...MODEL_OPTIONS,
+      ...JUDGE_OPTIONS,
       "lock-ms": { type: "string" },
       "stalled-check-ms": { type: "string" },
       quiet: { type: "boolean", short: "q" },
@@ -49,6 +52,8 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
   const name = values.name ?? `${hostname()}-${process.pid}`;
   const lockMs = intOption("lock-ms", values["lock-ms"], 30_000, 1000);
   const stalledCheckMs = intOption("stalled-check-ms", values["stalled-check-ms"], 15_000, 500);
+  const judgeSettings = judgeConfig(values);
+  const judge = judgeSettings && createJudge(judgeSettings);
   const quiet = values.quiet === true;
   const log = (line: string): void => {
     if (!quiet) io.err(`${name}: ${line}`);
@@ -61,6 +66,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
       queue: values.queue,
       name,
       editor: session,
+      judge,
       lockMs,
       stalledCheckMs,
       log,

@@ -80,6 +80,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       status: health.ready ? "ok" : "unavailable",
       version: ICEDIT_VERSION,
       queue: health.queue,
+      noise_selection: backend.noiseSelection,
       jobs: { queued: store.countByStatus("queued"), running: store.countByStatus("running") },
       model: deps.model && { spec: deps.model.spec, from: deps.model.from },
       detail: health.detail,

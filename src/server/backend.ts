@@ -12,6 +12,8 @@ export interface BackendHealth {
 }
 
 export interface JobBackend {
+  /** Whether jobs may ask for noise selection (a judge is configured here, or remote workers decide). */
+  readonly noiseSelection: boolean;
   /** Recovers what a crash left, then starts taking jobs. */
   start(): Promise<void>;
   /** A job was stored as queued. */

@@ -5,6 +5,7 @@
  *   <dir>/jobs.db (+ -wal, -shm)   job records
  *   <dir>/inputs/<id>.<ext>        uploads as sent (ext from the sniffed format)
  *   <dir>/results/<id>.png         edited images
+ *   <dir>/results/<id>.candidates.png   noise selection: the candidates' previews, winner framed
  *   <dir>/embeddings/              text-embedding cache of the model session
  *   <dir>/server.pid               the process that owns the dir
  */
@@ -96,6 +97,10 @@ export class DataDir {
     return join(this.results, `${checkedId(id)}.png`);
   }
 
+  candidatesPath(id: string): string {
+    return join(this.results, `${checkedId(id)}.candidates.png`);
+  }
+
   async writeInput(id: string, format: string, bytes: Uint8Array): Promise<void> {
     await writeFileAtomic(this.inputPath(id, format), bytes);
   }
@@ -112,12 +117,16 @@ export class DataDir {
     await writeFileAtomic(this.resultPath(id), png);
   }
 
+  async writeCandidates(id: string, png: Uint8Array): Promise<void> {
+    await writeFileAtomic(this.candidatesPath(id), png);
+  }
+
   hasResult(id: string): boolean {
-    try {
-      return statSync(this.resultPath(id)).isFile();
-    } catch {
-      return false;
-    }
+    return isFile(this.resultPath(id));
+  }
+
+  hasCandidates(id: string): boolean {
+    return isFile(this.candidatesPath(id));
   }
 
   /**
@@ -144,6 +153,14 @@ export class DataDir {
 function checkedId(id: string): string {
   if (!isJobId(id)) throw new DataDirError(`not a job id: ${JSON.stringify(id)}`);
   return id;
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -9,6 +9,9 @@ export type JobEvent =
   | { readonly type: "started"; readonly attempt: number; readonly worker: string }
   | { readonly type: "progress"; readonly progress: JobProgress }
   | { readonly type: "warning"; readonly message: string }
+  /** Noise selection: the judge compared two candidates (choice 1: a stays, 2: b wins, null: a tie). */
+  | { readonly type: "comparison"; readonly a: number; readonly b: number; readonly choice: 1 | 2 | null }
+  | { readonly type: "winner"; readonly seed: number }
   /** The job went back to the queue (its worker died, or the server shut down in order). */
   | { readonly type: "requeued"; readonly reason: string }
   | { readonly type: "finished"; readonly job: JobRow };

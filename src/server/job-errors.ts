@@ -2,11 +2,15 @@
 import { IceditError, InvalidArgumentError } from "../errors.js";
 import { NonFiniteLatentError } from "../pipelines/fill/errors.js";
 import { imageApiError } from "./errors.js";
+import { NoJudgeError } from "./run-edit.js";
+import { JudgeError } from "../vlm/errors.js";
 import type { JobError } from "./job.js";
 
 export function jobError(error: unknown): JobError {
   const image = imageApiError(error);
   if (image) return { code: image.code, message: image.message };
+  if (error instanceof NoJudgeError) return { code: "no_judge", message: error.message };
+  if (error instanceof JudgeError) return { code: "judge_failed", message: `the judge failed: ${error.message}` };
   if (error instanceof NonFiniteLatentError) return { code: "non_finite", message: error.message };
   if (error instanceof InvalidArgumentError) return { code: "invalid_parameter", message: error.message };
   if (error instanceof IceditError) return { code: "edit_failed", message: error.message };

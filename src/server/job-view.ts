@@ -24,6 +24,8 @@ export interface JobView {
     readonly events: string;
     readonly source: string;
     readonly image: string | null;
+    /** Noise selection: the candidates' previews as one image, the winner framed (once done). */
+    readonly candidates: string | null;
   };
 }
 
@@ -55,6 +57,7 @@ export function jobView(job: JobRow, extra: { readonly position?: number; readon
       events: `${self}/events`,
       source: `${self}/source`,
       image: job.status === "done" ? `${self}/image` : null,
+      candidates: job.status === "done" && job.params.selection ? `${self}/candidates` : null,
     },
   };
 }

@@ -15,6 +15,17 @@ export interface EditParams {
   readonly steps: number;
   readonly guidance: number;
   readonly width: number;
+  /** Noise selection: several seeds run a few steps, the server's judge picks one (absent: a plain edit). */
+  readonly selection?: SelectionParams;
+}
+
+export interface SelectionParams {
+  /** M seeds: seed, seed + 1, ... */
+  readonly candidates: number;
+  /** m, the steps before judging (default 10, at most steps - 1). */
+  readonly earlySteps?: number;
+  /** "first-seed": an unreachable judge makes the first seed win instead of failing the job. */
+  readonly fallback: "none" | "first-seed";
 }
 
 /** The uploaded image as sniffed from its bytes (never from the client's content type or name). */

@@ -57,7 +57,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               headers: { "Retry-After": { schema: { type: "integer" }, description: "seconds" } },
               content: { "application/json": { schema: ref("Error") } },
             },
-            "501": errorReply("Noise selection (candidates, early_steps, judge_*) was asked for; not supported yet"),
+            "501": errorReply("Noise selection was asked for (candidates >= 2) but this server has no judge (code no_judge)"),
           },
         },
         get: {
@@ -117,6 +117,19 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           },
         },
       },
+      "/v1/edits/{id}/candidates": {
+        get: {
+          operationId: "getEditCandidates",
+          summary: "Noise selection: the candidates' early previews as one image, each seed labelled, the winner framed",
+          parameters: [idParameter],
+          responses: {
+            "200": { description: "The contact sheet", content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } } } },
+            "404": errorReply("No such job, or it ran without noise selection"),
+            "409": errorReply("The job is not done"),
+            "410": errorReply("The file is gone from the data dir"),
+          },
+        },
+      },
       "/v1/edits/{id}/source": {
         get: {
           operationId: "getEditSource",
@@ -132,7 +145,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           description:
             "Events: `queued` {id, queue_position} (on connect and when the queue moves), `started` {id, attempt, worker}, " +
             "`progress` {id, stage, step, steps} (stages resize, text, prepare, denoise, decode), `warning` {id, message}, " +
-            "`requeued` {id, reason}, and finally `done`, `failed` or `cancelled` with the job. A client that connects late " +
+            "`requeued` {id, reason}; with noise selection `comparison` {id, a, b, choice} per judge verdict and `winner` {id, seed} " +
+            "(progress stages probe, early, preview, compare, winner, continue); finally `done`, `failed` or `cancelled` with the job. A client that connects late " +
             "gets the current state first.",
           parameters: [idParameter],
           responses: { "200": { description: "An event stream", content: { "text/event-stream": {} } }, "404": errorReply("No such job") },
@@ -190,10 +204,21 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             steps: { type: "integer", minimum: 1, maximum: limits.maxSteps, default: EDIT_DEFAULTS.steps },
             guidance: { type: "number", minimum: 0, maximum: 1000, default: EDIT_DEFAULTS.guidance },
             width: { type: "integer", minimum: 16, maximum: limits.maxWidth, multipleOf: 16, default: EDIT_DEFAULTS.width, description: "Width of the edited image; the height keeps the aspect (a multiple of 16)" },
-            candidates: { type: "integer", minimum: 1, maximum: 64, default: 1, description: "Noise selection: not supported yet (501 when over 1)" },
-            early_steps: { type: "integer", minimum: 1, description: "Noise selection: not supported yet (501 when set)" },
+            candidates: {
+              type: "integer",
+              minimum: 1,
+              maximum: 64,
+              default: 1,
+              description: "Noise selection when 2 or more: seeds seed, seed+1, ... run early_steps steps, the server's judge picks one, only it runs to the end",
+            },
+            early_steps: { type: "integer", minimum: 1, default: 10, description: "Noise selection: steps before judging (at most steps - 1)" },
+            judge_fallback: {
+              type: "string",
+              enum: ["none", "first-seed"],
+              default: "none",
+              description: "Noise selection: first-seed lets an unreachable judge make the first seed win instead of failing the job. Other judge settings are the server operator's (400)",
+            },
           },
-          patternProperties: { "^judge_[a-z][a-z0-9_]*$": { type: "string", maxLength: 500, description: "Noise selection judge settings: not supported yet (501 when set)" } },
           additionalProperties: false,
         },
         Progress: {
@@ -212,7 +237,18 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             finished_at: { type: ["string", "null"], format: "date-time" },
             params: {
               type: "object",
-              properties: { instruction: { type: "string" }, seed: { type: "integer" }, steps: { type: "integer" }, guidance: { type: "number" }, width: { type: "integer" } },
+              properties: {
+                instruction: { type: "string" },
+                seed: { type: "integer" },
+                steps: { type: "integer" },
+                guidance: { type: "number" },
+                width: { type: "integer" },
+                selection: {
+                  type: "object",
+                  description: "Present for noise selection",
+                  properties: { candidates: { type: "integer" }, earlySteps: { type: "integer" }, fallback: { type: "string", enum: ["none", "first-seed"] } },
+                },
+              },
             },
             input: {
               type: "object",
@@ -227,10 +263,16 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             worker: { type: ["string", "null"] },
             error: { oneOf: [{ type: "null" }, { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } }] },
             warnings: { type: "array", items: { type: "string" } },
-            record: { description: "The edit's record (as `icedit edit --json` writes it) once done" },
+            record: { description: "The edit's record (as `icedit edit --json` writes it) once done; with noise selection it has the tournament" },
             urls: {
               type: "object",
-              properties: { self: { type: "string" }, events: { type: "string" }, source: { type: "string" }, image: { type: ["string", "null"] } },
+              properties: {
+                self: { type: "string" },
+                events: { type: "string" },
+                source: { type: "string" },
+                image: { type: ["string", "null"] },
+                candidates: { type: ["string", "null"], description: "Noise selection, once done" },
+              },
             },
           },
         },
@@ -240,6 +282,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             status: { type: "string", enum: ["ok", "unavailable"] },
             version: { type: "string" },
             queue: { type: "string", enum: ["local", "redis"] },
+            noise_selection: { type: "boolean", description: "Whether jobs may ask for noise selection (with Redis: the workers decide)" },
             jobs: { type: "object", properties: { queued: { type: "integer" }, running: { type: "integer" } } },
             model: { type: ["object", "null"] },
             detail: { type: "object" },

@@ -4,7 +4,7 @@
  */
 import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
 import { ApiError } from "./errors.js";
-import type { EditParams } from "./job.js";
+import type { EditParams, SelectionParams } from "./job.js";
 
 export interface ParamLimits {
   readonly maxSteps: number;
@@ -13,8 +13,9 @@ export interface ParamLimits {
 }
 
 export const EDIT_FIELDS = ["instruction", "seed", "steps", "guidance", "width"] as const;
-/** Noise selection (several seeds, a judge picks one): accepted and checked, not run yet. */
-export const NOISE_SELECTION_FIELDS = ["candidates", "early_steps"] as const;
+/** Noise selection: several seeds run a few steps, the server's judge picks the best one. */
+export const NOISE_SELECTION_FIELDS = ["candidates", "early_steps", "judge_fallback"] as const;
+/** Other judge settings (URL, model, key, ...) are the operator's: a client may not point the server anywhere. */
 const JUDGE_FIELD = /^judge_[a-z][a-z0-9_]{0,31}$/;
 
 function invalid(field: string, message: string): ApiError {
@@ -37,7 +38,12 @@ function finite(fields: ReadonlyMap<string, string>, name: string, fallback: num
   return n;
 }
 
-export function parseEditParams(fields: ReadonlyMap<string, string>, limits: ParamLimits): EditParams {
+/** Whether this server can run noise selection (a judge is configured, or remote workers decide). */
+export interface SelectionSupport {
+  readonly noiseSelection: boolean;
+}
+
+export function parseEditParams(fields: ReadonlyMap<string, string>, limits: ParamLimits, support: SelectionSupport): EditParams {
   for (const name of fields.keys()) {
     const known = (EDIT_FIELDS as readonly string[]).includes(name) || (NOISE_SELECTION_FIELDS as readonly string[]).includes(name) || JUDGE_FIELD.test(name);
     if (!known) {
@@ -56,22 +62,37 @@ export function parseEditParams(fields: ReadonlyMap<string, string>, limits: Par
   const guidance = finite(fields, "guidance", EDIT_DEFAULTS.guidance, 0, 1000);
   const width = integer(fields, "width", EDIT_DEFAULTS.width, 16, limits.maxWidth);
   if (width % 16 !== 0) throw invalid("width", `must be a multiple of 16, got ${width} (try ${Math.max(16, Math.round(width / 16) * 16)})`);
-  checkNoiseSelection(fields, steps);
-  return { instruction, seed, steps, guidance, width };
+  const selection = parseSelection(fields, steps, support);
+  return selection ? { instruction, seed, steps, guidance, width, selection } : { instruction, seed, steps, guidance, width };
 }
 
 /**
- * Noise selection is checked like the rest, then refused with 501 when asked for: a client learns
- * at once that the server cannot do it yet, instead of getting a plain edit it did not ask for.
+ * Noise selection is on with candidates >= 2. The judge is the server's (icedit serve --judge ...):
+ * judge fields other than judge_fallback are refused, and a server without a judge answers 501.
  */
-function checkNoiseSelection(fields: ReadonlyMap<string, string>, steps: number): void {
+function parseSelection(fields: ReadonlyMap<string, string>, steps: number, support: SelectionSupport): SelectionParams | undefined {
+  for (const name of fields.keys()) {
+    if (JUDGE_FIELD.test(name) && name !== "judge_fallback") {
+      throw new ApiError(400, "judge_is_server_side", `${name}: the judge is set by the server's operator (icedit serve --judge ...); a request can only ask for noise selection with candidates, early_steps and judge_fallback`);
+    }
+  }
   const candidates = integer(fields, "candidates", 1, 1, 64);
-  const earlySteps = fields.has("early_steps") ? integer(fields, "early_steps", 1, 1, steps) : undefined;
-  const judge = [...fields.entries()].filter(([name]) => JUDGE_FIELD.test(name));
-  for (const [name, value] of judge) {
-    if (value.length > 500) throw invalid(name, "is longer than 500 characters");
+  const earlyText = fields.get("early_steps")?.trim() || undefined;
+  const fallbackText = fields.get("judge_fallback")?.trim() || undefined;
+  if (candidates < 2) {
+    if (earlyText !== undefined || fallbackText !== undefined) {
+      throw invalid(earlyText !== undefined ? "early_steps" : "judge_fallback", "is part of noise selection: also send candidates (2 or more)");
+    }
+    return undefined;
   }
-  if (candidates > 1 || earlySteps !== undefined || judge.length > 0) {
-    throw new ApiError(501, "not_implemented", "noise selection (candidates, early_steps, judge_*) is not supported by this server yet; leave those fields out for a plain edit");
+  if (steps < 2) throw invalid("steps", "noise selection needs at least 2 steps (early steps, then the winner's remaining ones)");
+  const earlySteps = earlyText === undefined ? undefined : integer(fields, "early_steps", 1, 1, steps - 1);
+  if (fallbackText !== undefined && fallbackText !== "none" && fallbackText !== "first-seed") {
+    throw invalid("judge_fallback", `takes none or first-seed, got ${JSON.stringify(fallbackText)}`);
   }
+  if (!support.noiseSelection) {
+    throw new ApiError(501, "no_judge", "this server has no judge for noise selection; its operator can add one (icedit serve --judge openai|ollama --judge-model NAME). Leave candidates out for a plain edit");
+  }
+  const fallback = fallbackText === "first-seed" ? "first-seed" : "none";
+  return earlySteps === undefined ? { candidates, fallback } : { candidates, earlySteps, fallback };
 }

@@ -3,23 +3,19 @@
  * submission order. Each job's input is read from the data dir, its result written there
  * atomically before the record says "done".
  */
-import { decodeImage, encodeImage } from "../image/index.js";
-import type { EditOptions } from "../pipelines/icedit/edit.js";
-import type { Tensor } from "../tensor.js";
+import type { Judge } from "../vlm/judge.js";
 import type { BackendHealth, JobBackend } from "./backend.js";
 import type { DataDir } from "./data-dir.js";
 import type { JobEvents } from "./events.js";
 import { jobError } from "./job-errors.js";
 import type { JobProgress, JobRow } from "./job.js";
+import { runEdit, type Editor } from "./run-edit.js";
 import type { JobStore } from "./store.js";
-
-/** What the runner needs of a model session (IceditSession has it). */
-export interface Editor {
-  edit(image: Tensor<"u8">, instruction: string, options: EditOptions): Promise<{ readonly image: Tensor<"u8">; readonly record: unknown }>;
-}
 
 export interface RunnerOptions {
   readonly maxPixels: number;
+  /** The judge for noise selection (undefined: jobs cannot ask for it). */
+  readonly judge?: Judge;
   readonly log: (line: string) => void;
 }
 
@@ -45,6 +41,10 @@ export class LocalRunner implements JobBackend {
     private readonly editor: Editor,
     private readonly options: RunnerOptions,
   ) {}
+
+  get noiseSelection(): boolean {
+    return this.options.judge !== undefined;
+  }
 
   async start(): Promise<void> {
     const recovery = this.store.recover(Date.now());
@@ -103,26 +103,24 @@ export class LocalRunner implements JobBackend {
     this.events.publish(job.id, { type: "started", attempt: job.attempts, worker: "local" });
     this.options.log(`job ${job.id} started (attempt ${job.attempts}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
     try {
-      const bytes = await this.dir.readInput(job.id, job.input.format);
-      const pixels = await decodeImage(bytes, { name: "the uploaded image", maxPixels: this.options.maxPixels });
-      const result = await this.editor.edit(pixels, params.instruction, {
-        seed: params.seed,
-        steps: params.steps,
-        guidance: params.guidance,
-        width: params.width,
+      const input = await this.dir.readInput(job.id, job.input.format);
+      const outcome = await runEdit(this.editor, this.options.judge, input, params, this.options.maxPixels, {
         signal: controller.signal,
-        onProgress: (p) => {
-          current.progress = { stage: p.stage, step: p.step, steps: p.steps };
-          this.events.publish(job.id, { type: "progress", progress: current.progress });
+        onProgress: (progress) => {
+          current.progress = progress;
+          this.events.publish(job.id, { type: "progress", progress });
         },
         onWarning: (message) => {
           warnings.push(message);
           this.events.publish(job.id, { type: "warning", message });
         },
+        onComparison: (c) => this.events.publish(job.id, { type: "comparison", ...c }),
+        onWinner: (seed) => this.events.publish(job.id, { type: "winner", seed }),
       });
       if (controller.signal.reason === CANCEL) throw new Error(CANCEL); // asked to stop: no result, as asked
-      await this.dir.writeResult(job.id, await encodeImage(result.image, "png"));
-      this.store.finishDone(job.id, result.record, warnings, Date.now());
+      if (outcome.candidates) await this.dir.writeCandidates(job.id, outcome.candidates);
+      await this.dir.writeResult(job.id, outcome.png);
+      this.store.finishDone(job.id, outcome.record, warnings, Date.now());
       this.options.log(`job ${job.id} done`);
     } catch (error) {
       if (controller.signal.reason === SHUTDOWN) {

@@ -6,6 +6,7 @@
 import type { AddressInfo } from "node:net";
 import type { FastifyInstance } from "fastify";
 import { IceditSession, type OpenOptions } from "../api/session.js";
+import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import { buildApp } from "./app.js";
 import type { JobBackend } from "./backend.js";
 import { checkHttpConfig, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type HttpConfig, type ServerLimits } from "./config.js";
@@ -24,6 +25,8 @@ export interface ServeOptions {
   readonly limits?: Partial<ServerLimits>;
   /** How the in-process worker opens the model (ignored with `queue`). */
   readonly session?: Omit<OpenOptions, "embeddingCacheDir">;
+  /** The judge for noise selection in the in-process worker (undefined: jobs cannot ask for it). */
+  readonly judge?: JudgeConfig;
   /** redis://host:port: jobs go to Redis for `icedit worker` processes instead of running here. */
   readonly queue?: string;
   readonly log?: (line: string) => void;
@@ -45,6 +48,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     limits: { ...DEFAULT_LIMITS, ...options.limits },
   };
   checkHttpConfig(config);
+  const judge = options.judge && options.queue === undefined ? createJudge(options.judge) : undefined;
   const log = options.log ?? ((): void => undefined);
   const dir = new DataDir(options.dataDir);
   dir.lock();
@@ -67,7 +71,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       session = await IceditSession.open({ ...options.session, embeddingCacheDir: dir.embeddings });
       const opened = session;
       cleanup.push(() => opened.close());
-      backend = new LocalRunner(store, dir, events, session, { maxPixels: config.limits.maxPixels, log });
+      backend = new LocalRunner(store, dir, events, session, { maxPixels: config.limits.maxPixels, judge, log });
     }
     await backend.start();
     cleanup.push(() => backend.close());

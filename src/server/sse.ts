@@ -7,6 +7,8 @@
  *   started    { id, attempt, worker }
  *   progress   { id, stage, step, steps }        stages: resize, text, prepare, denoise, decode
  *   warning    { id, message }
+ *   comparison { id, a, b, choice }              noise selection: seed a vs seed b; choice 1 (a stays), 2 (b wins), null (a tie)
+ *   winner     { id, seed }                      noise selection: the seed that runs to the end
  *   requeued   { id, reason }
  *   done | failed | cancelled                     the job, as GET /v1/edits/{id} answers it
  */
@@ -82,6 +84,12 @@ export function streamJobEvents(request: FastifyRequest, reply: FastifyReply, jo
         break;
       case "warning":
         send("warning", { id, message: event.message });
+        break;
+      case "comparison":
+        send("comparison", { id, a: event.a, b: event.b, choice: event.choice });
+        break;
+      case "winner":
+        send("winner", { id, seed: event.seed });
         break;
       case "requeued":
         lastPosition = undefined;

@@ -106,7 +106,9 @@ describe("icedit serve: the edit API", () => {
       ["a width not a multiple of 16", submit(base, image, { ...QUICK, width: 50 }), 400, "invalid_parameter", /multiple of 16.*try 48/],
       ["guidance NaN", submit(base, image, { ...QUICK, guidance: "NaN" }), 400, "invalid_parameter", /^guidance:/],
       ["a misspelt field", submit(base, image, { ...QUICK, seeds: 3 }), 400, "unknown_field", /"seeds"/],
-      ["noise selection", submit(base, image, { ...QUICK, candidates: 4, judge_model: "qwen2.5-vl" }), 501, "not_implemented", /not supported/],
+      ["noise selection without a judge", submit(base, image, { ...QUICK, steps: 4, candidates: 4 }), 501, "no_judge", /has no judge/],
+      ["a client-chosen judge", submit(base, image, { ...QUICK, candidates: 4, judge_url: "http://169.254.169.254/" }), 400, "judge_is_server_side", /^judge_url: the judge is set by the server's operator/],
+      ["early_steps without candidates", submit(base, image, { ...QUICK, early_steps: 2 }), 400, "invalid_parameter", /also send candidates/],
       ["a malformed noise-selection field", submit(base, image, { ...QUICK, candidates: "many" }), 400, "invalid_parameter", /^candidates:/],
     ];
     for (const [what, pending, status, code, message] of cases) {

@@ -27,6 +27,9 @@ describe("icedit serve and icedit worker on the command line", () => {
       [["serve", "--queue-size", "0"], /--queue-size takes a whole number >= 1/],
       [["serve", "extra"], /unexpected argument "extra"/],
       [["worker"], /--queue is required/],
+      [["serve", "--judge-model", "m"], /--judge-model is part of noise selection: add --judge/],
+      [["serve", "--judge", "openai"], /--judge openai needs --judge-model NAME/],
+      [["serve", "--queue", "redis://127.0.0.1:1", "--judge", "ollama", "--judge-model", "m"], /give --judge to `icedit worker`/],
     ];
     for (const [args, message] of cases) {
       const run = await icedit(args);

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
 import { Child, demoModel, ensureDebianPackages, freePort, getJob, json, png, serveChild, submit, waitFor, waitForStatus, type Job } from "./helpers.js";
 
 const LONG = { instruction: "take your time", width: 256, steps: 60 };
@@ -17,11 +18,15 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
   let redis: ChildProcess;
   let queue: string;
   let dataDir: string;
+  let judge: JudgeServer;
   const children: Child[] = [];
   const workers = new Map<string, Child>();
 
   const startWorker = async (name: string): Promise<Child> => {
-    const worker = new Child(["worker", "--queue", queue, "--model", model, "--name", name, "--threads", "1", "--lock-ms", "3000", "--stalled-check-ms", "1000", "--quiet"]);
+    const worker = new Child([
+      "worker", "--queue", queue, "--model", model, "--name", name, "--threads", "1", "--lock-ms", "3000", "--stalled-check-ms", "1000", "--quiet",
+      "--judge", "openai", "--judge-model", "judge-vl", "--judge-url", `${judge.url}/v1`,
+    ]);
     children.push(worker);
     workers.set(name, worker);
     await worker.line(new RegExp(`^ready ${name}$`));
@@ -39,6 +44,7 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
     dir = await mkdtemp(join(tmpdir(), "icedit-redis-"));
     model = await demoModel(join(dir, "demo"));
     dataDir = join(dir, "data");
+    judge = await startJudgeServer(["judge-vl"]);
     const port = await freePort();
     redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: "ignore" });
     queue = `redis://127.0.0.1:${port}`;
@@ -61,6 +67,7 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
       redis.kill("SIGTERM");
       await once(redis, "exit");
     }
+    await judge?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -79,7 +86,9 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
 
     const longs = [(await submit(base, image, { ...LONG, seed: 1 })).body.id, (await submit(base, image, { ...LONG, seed: 2 })).body.id];
     const quick: string[] = [];
-    for (let i = 0; i < 6; i++) quick.push((await submit(base, image, { ...QUICK, seed: 10 + i })).body.id);
+    for (let i = 0; i < 5; i++) quick.push((await submit(base, image, { ...QUICK, seed: 10 + i })).body.id);
+    const selected = (await submit(base, image, { ...QUICK, steps: 2, candidates: 2, early_steps: 1 })).body.id;
+    quick.push(selected);
 
     const running = await waitFor("both long jobs denoising on different workers", async () => {
       const jobs = await Promise.all(longs.map((id) => getJob(base, id)));
@@ -100,6 +109,9 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
     assert.equal(retried.worker, survivor, "the killed worker's job was finished by the other one");
     assert.equal(retried.interruptions, 1);
     assert.equal(retried.attempts, 2);
+    const tournament = (await getJob(base, selected)) as Job & { record: { tournament: { candidates: number[] } }; urls: { candidates: string } };
+    assert.deepEqual(tournament.record.tournament.candidates, [42, 43], "noise selection on a remote worker with its own judge");
+    assert.equal((await fetch(`${base}${tournament.urls.candidates}`)).status, 200);
     const done = doneLines();
     assert.deepEqual([...done].sort(), [...all].sort(), "each job done exactly once, by one worker");
     assert.ok(!killed.out.includes(`done ${victim.id}`));

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { startServer, type RunningServer } from "../../src/server/server.js";
-import { demoModel, ensureDebianPackages, png, ROOT } from "./helpers.js";
+import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
+import { demoModel, ensureDebianPackages, png, ROOT, waitFor } from "./helpers.js";
 
 /** Flags that work on these machines (no GPU, no network but loopback, running as root). */
 const CHROMIUM_FLAGS = [
@@ -19,9 +20,18 @@ const CHROMIUM_FLAGS = [
 ];
 const OUTPUT = join(ROOT, "test-output", "server");
 
+/**
+ * Waits until a page expression is true. (page.waitForFunction evaluates with eval(), which the
+ * page's Content-Security-Policy rightly forbids; page.evaluate goes through the debugger.)
+ */
+async function shown(page: Page, expression: string): Promise<void> {
+  await waitFor(expression, async () => ((await page.evaluate(expression)) === true ? true : undefined), 60_000, 50);
+}
+
 describe("icedit serve: the web page in headless Chromium", () => {
   let dir: string;
   let server: RunningServer;
+  let judge: JudgeServer;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
@@ -30,7 +40,8 @@ describe("icedit serve: the web page in headless Chromium", () => {
     ensureDebianPackages("chromium");
     dir = await mkdtemp(join(tmpdir(), "icedit-web-"));
     const model = await demoModel(join(dir, "demo"));
-    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model } });
+    judge = await startJudgeServer(["judge-vl"]);
+    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model }, judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" } });
     // launch() gives the browser a fresh, temporary --user-data-dir of its own.
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
     page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
@@ -42,6 +53,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
   after(async () => {
     await browser?.close();
     await server?.close();
+    await judge?.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -64,7 +76,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
 
     // Every control has a label; the dice works from the keyboard.
     await page.getByLabel("Instruction").fill("make the sky green");
-    await page.getByLabel("Steps").fill("2");
+    await page.getByLabel("Steps", { exact: true }).fill("2");
     await page.getByLabel("Width").fill("64");
     const seedBefore = await page.getByLabel("Seed", { exact: true }).inputValue();
     await page.getByRole("button", { name: "Random seed" }).focus();
@@ -84,7 +96,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
 
     const result = page.locator("#result-image");
     await result.waitFor({ state: "visible", timeout: 60_000 });
-    await page.waitForFunction(`(() => {
+    await shown(page, `(() => {
       const after = document.getElementById("result-image");
       const before = document.getElementById("source-image");
       return after.complete && after.naturalWidth > 0 && before.complete && before.naturalWidth > 0;
@@ -114,6 +126,29 @@ describe("icedit serve: the web page in headless Chromium", () => {
 
     await mkdir(OUTPUT, { recursive: true });
     await page.screenshot({ path: join(OUTPUT, "web-e2e.png"), fullPage: true });
+    assert.deepEqual(pageErrors, [], "no script errors on the page");
+  });
+
+  it("runs noise selection: the judge's verdicts live, then the candidates' grid with the winner", async () => {
+    await page.goto(server.url);
+    const selection = page.getByRole("group", { name: "Noise selection" });
+    await shown(page, `!document.getElementById("noise-selection").disabled`);
+    await page.locator("#image-input").setInputFiles({ name: "garden.png", mimeType: "image/png", buffer: Buffer.from(await png(64, 48)) });
+    await page.getByLabel("Instruction").fill("add a rainbow");
+    await page.getByLabel("Steps", { exact: true }).fill("3");
+    await page.getByLabel("Width").fill("64");
+    await selection.getByLabel("Try several seeds").check();
+    await selection.getByLabel("Candidates").fill("3");
+    await selection.getByLabel("Early steps").fill("1");
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const grid = page.getByAltText(/The candidates' early previews/);
+    await grid.waitFor({ state: "visible", timeout: 60_000 });
+    await shown(page, `document.getElementById("candidates-image").naturalWidth > 0`);
+    assert.equal(await page.locator("#tournament li").count(), 2, "two comparisons for three candidates");
+    assert.match(await page.locator("#winner").innerText(), /^Winner: seed \d+ of 3/);
+    await page.locator("#result-image").waitFor({ state: "visible" });
+    await mkdir(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "web-e2e-noise-selection.png"), fullPage: true });
     assert.deepEqual(pageErrors, [], "no script errors on the page");
   });
 

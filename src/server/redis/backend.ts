@@ -57,6 +57,9 @@ export class RedisBackend implements JobBackend {
     this.redis.on("error", (error: Error) => this.options.log(`redis: ${error.message}`));
   }
 
+  /** The workers decide: one without a judge fails such a job with the reason. */
+  readonly noiseSelection = true;
+
   async start(): Promise<void> {
     await Promise.all([this.queue.waitUntilReady(), this.queueEvents.waitUntilReady()]);
     this.queueEvents.on("progress", ({ jobId, data }) => this.onProgress(jobId, data));
@@ -146,6 +149,12 @@ export class RedisBackend implements JobBackend {
       case "warning":
         this.events.publish(id, { type: "warning", message: data.message });
         return;
+      case "comparison":
+        this.events.publish(id, { type: "comparison", a: data.a, b: data.b, choice: data.choice });
+        return;
+      case "winner":
+        this.events.publish(id, { type: "winner", seed: data.seed });
+        return;
       case "requeued": {
         const job = this.store.get(id);
         if (job && this.store.requeueRemote(id, job.attempts, job.interruptions)) {
@@ -206,6 +215,7 @@ export class RedisBackend implements JobBackend {
 
   private async finishDone(job: JobRow, result: RemoteResult, remote: Job<RemoteJobData, RemoteResult>): Promise<void> {
     this.store.markStartedRemote(job.id, workerOf(remote), remote.attemptsStarted, Date.now()); // in case its start was missed
+    if (result.candidates) await this.dir.writeCandidates(job.id, new Uint8Array(Buffer.from(result.candidates, "base64")));
     await this.dir.writeResult(job.id, new Uint8Array(Buffer.from(result.png, "base64")));
     this.store.finishDone(job.id, result.record, result.warnings, Date.now());
     this.finished(job.id);

@@ -27,6 +27,8 @@ export type RemoteProgress =
   | { readonly type: "started"; readonly worker: string; readonly attempt: number }
   | { readonly type: "progress"; readonly worker: string; readonly stage: string; readonly step: number; readonly steps: number }
   | { readonly type: "warning"; readonly worker: string; readonly message: string }
+  | { readonly type: "comparison"; readonly worker: string; readonly a: number; readonly b: number; readonly choice: 1 | 2 | null }
+  | { readonly type: "winner"; readonly worker: string; readonly seed: number }
   /** The worker is stopping in order and puts the job back in the queue (not a crash). */
   | { readonly type: "requeued"; readonly worker: string };
 
@@ -37,6 +39,8 @@ export function isRemoteProgress(value: unknown): value is RemoteProgress {
 export interface RemoteResult {
   /** The edited image, PNG, base64. */
   readonly png: string;
+  /** Noise selection: the candidates' previews, PNG, base64. */
+  readonly candidates: string | null;
   readonly record: unknown;
   readonly warnings: readonly string[];
 }

@@ -6,9 +6,9 @@
  */
 import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { decodeImage, encodeImage } from "../../image/index.js";
+import type { Judge } from "../../vlm/judge.js";
 import { jobError } from "../job-errors.js";
-import type { Editor } from "../runner.js";
+import { runEdit, type Editor } from "../run-edit.js";
 import {
   CANCEL_CHANNEL,
   CANCELLED,
@@ -27,6 +27,8 @@ export interface RemoteWorkerOptions {
   /** Shown in job records (`worker`) and logs. */
   readonly name: string;
   readonly editor: Editor;
+  /** The judge for jobs that ask for noise selection (undefined: such jobs fail with the reason). */
+  readonly judge?: Judge;
   /** A job's lock lasts this long without renewal: a dead worker's job moves on after about this (ms). */
   readonly lockMs?: number;
   /** How often workers look for jobs whose worker died (ms). */
@@ -62,23 +64,21 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     options.log(`job ${id} started (attempt ${job.attemptsStarted}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
     const warnings: string[] = [];
     try {
-      const pixels = await decodeImage(new Uint8Array(Buffer.from(job.data.image, "base64")), { name: "the uploaded image", maxPixels: job.data.maxPixels });
-      const result = await options.editor.edit(pixels, params.instruction, {
-        seed: params.seed,
-        steps: params.steps,
-        guidance: params.guidance,
-        width: params.width,
-        signal,
-        onProgress: (p) => report({ type: "progress", worker: options.name, stage: p.stage, step: p.step, steps: p.steps }),
+      const name = options.name;
+      const outcome = await runEdit(options.editor, options.judge, new Uint8Array(Buffer.from(job.data.image, "base64")), params, job.data.maxPixels, {
+        signal: signal ?? new AbortController().signal,
+        onProgress: (p) => report({ type: "progress", worker: name, ...p }),
         onWarning: (message) => {
           warnings.push(message);
-          report({ type: "warning", worker: options.name, message });
+          report({ type: "warning", worker: name, message });
         },
+        onComparison: (c) => report({ type: "comparison", worker: name, ...c }),
+        onWinner: (seed) => report({ type: "winner", worker: name, seed }),
       });
       if (signal?.aborted) throw new Error(String(signal.reason));
-      const png = await encodeImage(result.image, "png");
       await pending;
-      return { png: Buffer.from(png).toString("base64"), record: result.record, warnings };
+      const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");
+      return { png: base64(outcome.png), candidates: outcome.candidates && base64(outcome.candidates), record: outcome.record, warnings };
     } catch (error) {
       await pending;
       if (signal?.aborted && signal.reason === SHUTDOWN) {

@@ -48,7 +48,7 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
 
   app.post("/v1/edits", async (request, reply) => {
     const upload = await readUpload(request);
-    const params = parseEditParams(upload.fields, limits);
+    const params = parseEditParams(upload.fields, limits, backend);
     const input = await inspectImage(upload.image, limits);
     const id = newJobId();
     await dir.writeInput(id, input.format, upload.image);
@@ -103,6 +103,14 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     if (!dir.hasResult(job.id)) throw new ApiError(410, "result_missing", `the result of ${job.id} is gone from the server's data dir`);
     const disposition = request.query.download === undefined ? "inline" : "attachment";
     return sendFile(reply, dir.resultPath(job.id), "image/png", `${disposition}; filename="${job.id}.png"`);
+  });
+
+  app.get<{ Params: IdParams }>("/v1/edits/:id/candidates", async (request, reply) => {
+    const job = find(request.params.id);
+    if (!job.params.selection) throw new ApiError(404, "no_candidates", `edit ${job.id} ran without noise selection: it has no candidates`);
+    if (job.status !== "done") throw new ApiError(409, "not_ready", `edit ${job.id} is ${job.status}; its candidates are shown once it is done`);
+    if (!dir.hasCandidates(job.id)) throw new ApiError(410, "result_missing", `the candidates of ${job.id} are gone from the server's data dir`);
+    return sendFile(reply, dir.candidatesPath(job.id), "image/png", `inline; filename="${job.id}-candidates.png"`);
   });
 
   app.get<{ Params: IdParams }>("/v1/edits/:id/source", async (request, reply) => {
