@@ -26,7 +26,9 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --model ID|PATH      Hugging Face repo id or a folder in the diffusers layout
                                                      default: ${DEFAULT_MODEL}
   --revision REV       hub revision of --model                    default: main
-  --transformer FILE   a transformer file instead of the folder's (e.g. flux1-fill-dev.safetensors)
+  --transformer FILE   a transformer file instead of the folder's: flux1-fill-dev.safetensors, or a
+                       community GGUF (Q8_0, Q4_0, F16, BF16; with --quant int8/int4 the Q8_0/Q4_0
+                       blocks are used as they are, else dequantized to float32)
   --vae FILE           a VAE file instead of the folder's (e.g. ae.safetensors)
   --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter (repo id, .safetensors file or folder), with
                        an optional scale; repeat for several; "none" for no adapter

@@ -31,8 +31,12 @@ import { randomLora, randomMoeLora } from "./lora-files.js";
 import { exampleImage } from "./example-image.js";
 import { writeImage } from "../image/write.js";
 
-export const DEMO_T5: T5Config = { ...T5_V1_1_XXL, vocabSize: 256, dModel: 64, dKv: 16, dFf: 128, numLayers: 2, numHeads: 4 };
-export const DEMO_CLIP: ClipTextConfig = { ...CLIP_L_TEXT, vocabSize: 1024, hiddenSize: 64, intermediateSize: 128, numLayers: 2, numHeads: 4, bosTokenId: 0, padTokenId: 1, projectionDim: 64 };
+/**
+ * Sizes: the transformer is exactly the golden T1 configuration (so the golden GGUF files fit a
+ * demo folder as --transformer), fed by a T5 of width 48 and a CLIP of width 32.
+ */
+export const DEMO_T5: T5Config = { ...T5_V1_1_XXL, vocabSize: 256, dModel: 48, dKv: 12, dFf: 128, numLayers: 2, numHeads: 4 };
+export const DEMO_CLIP: ClipTextConfig = { ...CLIP_L_TEXT, vocabSize: 1024, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, bosTokenId: 0, padTokenId: 1, projectionDim: 32 };
 export const DEMO_FLUX: FluxParams = {
   ...FLUX_FILL_DEV,
   vecInDim: DEMO_CLIP.hiddenSize,

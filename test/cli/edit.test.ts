@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { icedit, recordingIO } from "./test-io.js";
 import { readImage } from "../../src/image/index.js";
+import { goldenFile } from "../golden-paths.js";
 
 /** A PNG header (signature + IHDR) claiming width x height, with no pixel data. */
 function pngHeader(width: number, height: number): Uint8Array {
@@ -164,5 +165,25 @@ describe("icedit edit", () => {
       await expectError(["edit", "--image", image, "--instruction", "x", "-o", join(dir, "out.bmp")], /\.png|extension/i);
       await expectError(["edit", "--image", image, "--instruction", "x", "--frobnicate"], /frobnicate/, 2);
     });
+  });
+});
+
+describe("icedit edit with a GGUF transformer", () => {
+  it("uses a community GGUF file as --transformer, its Q8_0 blocks as they are with --quant int8", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "icedit-gguf-"));
+    try {
+      const model = join(dir, "demo");
+      assert.equal((await icedit(["make-demo-model", model])).code, 0);
+      const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
+      const record = join(dir, "record.json");
+      const run = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "x", "--steps", "1", "--lora", "none",
+        "--transformer", gguf, "--quant", "int8", "-o", join(dir, "out.png"), "--json", record]);
+      assert.equal(run.code, 0, run.err.join("\n"));
+      const json = JSON.parse(await readFile(record, "utf8")) as { model: { transformer: string }; quant: string };
+      assert.equal(json.model.transformer, gguf);
+      assert.equal(json.quant, "int8");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

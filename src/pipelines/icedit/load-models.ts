@@ -13,6 +13,7 @@ import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
 import { clipTextConfigFromHf, type ClipTextConfig } from "../../models/clip/config.js";
 import { PromptTokenizer } from "../../text/tokenizer.js";
 import { openSafetensors } from "../../weights/safetensors.js";
+import { openWeights } from "../../weights/open-weights.js";
 import { bflView } from "../../weights/layouts/bfl-view.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { FluxFillFolder } from "../../weights/model-folder.js";
@@ -65,7 +66,7 @@ export interface IceditModels {
 }
 
 async function withSource<T>(path: string, use: (source: TensorSource) => Promise<T>): Promise<T> {
-  const source = await openSafetensors(path);
+  const source = await openWeights(path);
   try {
     return await use(source);
   } finally {
