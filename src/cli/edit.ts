@@ -7,11 +7,11 @@ import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
 import { CONVENTIONS } from "../pipelines/fill/conventions.js";
 import { CancelledError } from "../pipelines/fill/errors.js";
-import { DEFAULT_LORA, DEFAULT_MODEL, IceditSession } from "../api/session.js";
-import type { ExecutionProvider } from "../runtime/protocol.js";
+import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { Progress } from "./progress.js";
+import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
 import { createJudge } from "../vlm/index.js";
 import { previewSheet, type SelectionEditOptions } from "../pipelines/noise-selection/index.js";
 
@@ -23,42 +23,22 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --instruction TEXT   what to change, e.g. "make her hair dark green"          (required)
   -o, --output PATH    where to write the edited image; format from the extension
                        (.png, .jpg, .webp)                        default: ./<name>-edited.png
-  --model ID|PATH      Hugging Face repo id or a folder in the diffusers layout
-                                                     default: ${DEFAULT_MODEL}
-  --revision REV       hub revision of --model                    default: main
-  --transformer FILE   a transformer file instead of the folder's: flux1-fill-dev.safetensors, or a
-                       community GGUF (Q8_0, Q4_0, F16, BF16; with --quant int8/int4 the Q8_0/Q4_0
-                       blocks are used as they are, else dequantized to float32)
-  --vae FILE           a VAE file instead of the folder's (e.g. ae.safetensors)
-  --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter (repo id, .safetensors file or folder), with
-                       an optional scale; repeat for several; "none" for no adapter
-                       default: the model folder's icedit-lora/ if it has one, else ${DEFAULT_LORA}
-  --lora-scale S       scale of adapters given without ":S"       default: 1
-  --moe-top-k K        experts per token of a LoRA-MoE            default: 1 (as ICEdit)
-  --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
   --seed N             noise seed (same seed, same result)        default: ${EDIT_DEFAULTS.seed}
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
   --conventions C      diffusers (as ICEdit's reference) or bfl   default: diffusers
-  --judge KIND         turn on VLM-guided noise selection with an openai-compatible or an
-                       ollama judge (several seeds run a few steps, the judge picks the best
-                       early preview, only the winner runs to the end)
-  --judge-url URL      the judge's API       default: https://api.openai.com/v1 or http://127.0.0.1:11434
-  --judge-model NAME   the judge's model (e.g. Qwen/Qwen2.5-VL-72B-Instruct); key from
-                       ICEDIT_JUDGE_API_KEY or OPENAI_API_KEY
-  --judge-timeout S    seconds per judge answer                   default: 60
+${MODEL_OPTIONS_USAGE}
+
+Noise selection (VLM-guided early filter: several seeds run a few steps, a vision-language
+judge picks the best early preview, only the winner runs to the end):
+${JUDGE_OPTIONS_USAGE}
   --judge-fallback F   "first-seed": if the judge is unreachable, edit with the first seed
   --candidates M       seeds to try (seed, seed+1, ...)           default: 6
   --early-steps m      steps before judging (at most steps - 1)   default: 10
   --contact-sheet PNG  also write the candidates' previews in a grid, winner framed
   --json PATH          also write the record (parameters, model, timings, memory) as JSON
-  --quant Q            weights of the transformer and T5: f32, int8 or int4 (block-quantized
-                       MatMulNBits; LoRA branches stay float)     default: f32
-  --device D           cpu, cuda or webgpu                        default: cpu
-  --threads N          CPU threads (0: one per core)              default: 0
-  --offline            use only local folders and the Hugging Face cache
   -q, --quiet          print only the output path and errors
   -h, --help           this help
 
@@ -70,21 +50,17 @@ interface SelectionChoice {
 }
 
 /** The noise-selection options, or null when no --judge was given. */
-function selectionOptions(values: Record<string, string | boolean | string[] | undefined>): SelectionChoice | null {
+function selectionOptions(values: JudgeValues & Record<string, string | boolean | string[] | undefined>): SelectionChoice | null {
   const text = (key: string): string | undefined => (typeof values[key] === "string" ? (values[key] as string) : undefined);
-  const kind = text("judge");
-  if (!kind) {
-    for (const key of ["candidates", "early-steps", "judge-url", "judge-model", "judge-fallback", "contact-sheet"]) {
+  const config = judgeConfig(values);
+  if (!config) {
+    for (const key of ["candidates", "early-steps", "judge-fallback", "contact-sheet"]) {
       if (text(key) !== undefined) throw new UsageError(`--${key} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
     }
     return null;
   }
-  const judgeKind = choiceOption("judge", kind, "openai", ["openai", "ollama"] as const);
-  const model = text("judge-model");
-  if (!model) throw new UsageError(`--judge ${judgeKind} needs --judge-model NAME`);
-  const timeout = numberOption("judge-timeout", text("judge-timeout"), 60);
   const fallback = choiceOption("judge-fallback", text("judge-fallback"), "none", ["none", "first-seed"] as const);
-  const judge = createJudge({ kind: judgeKind, url: text("judge-url"), model, timeoutMs: timeout * 1000 });
+  const judge = createJudge(config);
   const candidates = text("candidates") === undefined ? undefined : intOption("candidates", text("candidates"), 6, 1);
   const earlySteps = text("early-steps") === undefined ? undefined : intOption("early-steps", text("early-steps"), 10, 1);
   const sheet = text("contact-sheet");
@@ -101,35 +77,21 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     args: [...args],
     allowPositionals: true,
     options: {
+      ...MODEL_OPTIONS,
+      ...JUDGE_OPTIONS,
       image: { type: "string" },
       instruction: { type: "string" },
       output: { type: "string", short: "o" },
-      model: { type: "string" },
-      revision: { type: "string" },
-      transformer: { type: "string" },
-      vae: { type: "string" },
-      lora: { type: "string", multiple: true },
-      "lora-scale": { type: "string" },
-      "moe-top-k": { type: "string" },
-      "merge-lora": { type: "boolean" },
       seed: { type: "string" },
       steps: { type: "string" },
       guidance: { type: "string" },
       width: { type: "string" },
       conventions: { type: "string" },
       json: { type: "string" },
-      judge: { type: "string" },
-      "judge-url": { type: "string" },
-      "judge-model": { type: "string" },
-      "judge-timeout": { type: "string" },
       "judge-fallback": { type: "string" },
       candidates: { type: "string" },
       "early-steps": { type: "string" },
       "contact-sheet": { type: "string" },
-      device: { type: "string" },
-      quant: { type: "string" },
-      threads: { type: "string" },
-      offline: { type: "boolean" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
@@ -141,23 +103,18 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${EDIT_USAGE}`);
   if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
+  const progress = new Progress(io, values.quiet === true);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
   const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
   const guidance = numberOption("guidance", values.guidance, EDIT_DEFAULTS.guidance);
   const width = intOption("width", values.width, EDIT_DEFAULTS.width, 16);
   if (width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
   const conventions = CONVENTIONS[choiceOption("conventions", values.conventions, "diffusers", ["diffusers", "bfl"] as const)];
-  const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
-  const threads = intOption("threads", values.threads, 0, 0);
-  const quant = choiceOption("quant", values.quant, "f32", ["f32", "int8", "int4"] as const);
-  const loras = values.lora === undefined ? "auto" : values.lora.some((l) => l === "none") ? [] : values.lora;
-  const loraScale = numberOption("lora-scale", values["lora-scale"], 1);
-  const moeTopK = intOption("moe-top-k", values["moe-top-k"], 1, 1);
+  const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`));
   const selection = selectionOptions(values);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
   icPrompt(values.instruction);
-  const progress = new Progress(io, values.quiet === true);
 
   // Read the image before loading any model: a bad path fails in milliseconds.
   const source = await readImage(values.image);
@@ -170,22 +127,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   let session: IceditSession | null = null;
   try {
     progress.stage(`model: ${values.model ?? DEFAULT_MODEL}`);
-    session = await IceditSession.open({
-      model: values.model,
-      revision: values.revision,
-      transformer: values.transformer,
-      vae: values.vae,
-      download: values.offline ? false : undefined,
-      device,
-      threads,
-      loras,
-      loraScale,
-      moeTopK,
-      mergeLora: values["merge-lora"] === true,
-      quant,
-      onDownload: (p) => progress.download(p.file, p.bytes, p.total),
-      onLoad: (component) => progress.stage(`loading ${component}`),
-    });
+    session = await IceditSession.open({ ...open, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
     if (controller.signal.aborted) throw new CancelledError(0, steps);
     for (const a of session.model.adapters) {
       const kind = a.kind === "moe-lora" ? `LoRA-MoE, ${a.experts} experts, top-${a.topK}` : "LoRA";

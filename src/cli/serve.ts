@@ -1,110 +1,11 @@
 /** `icedit serve`: the HTTP API and the web page, with a durable job queue. */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
-import type { JudgeConfig } from "../vlm/create.js";
-import type { ExecutionProvider } from "../runtime/protocol.js";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { choiceOption, intOption, numberOption } from "./options.js";
-
-/** The model options of \`serve\` and \`worker\` (as \`icedit edit\` has them). */
-export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
-  --revision REV       hub revision of --model
-  --transformer FILE   a transformer file instead of the folder's
-  --vae FILE           a VAE file instead of the folder's
-  --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter, with an optional scale; repeat for
-                       several; "none" for no adapter
-                       default: the model folder's icedit-lora/ if it has one, else ${DEFAULT_LORA}
-  --lora-scale S       scale of adapters given without ":S"       default: 1
-  --moe-top-k K        experts per token of a LoRA-MoE            default: 1 (as ICEdit)
-  --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
-  --device D           cpu, cuda or webgpu                        default: cpu
-  --threads N          CPU threads (0: one per core)              default: 0
-  --offline            use only local folders and the Hugging Face cache`;
-
-/** Noise selection's judge, for the process that runs the model. */
-export const JUDGE_OPTIONS_USAGE = `  --judge KIND         let jobs ask for noise selection (candidates >= 2), judged by an
-                       openai-compatible or an ollama vision model
-  --judge-model NAME   the judge's model (e.g. Qwen/Qwen2.5-VL-72B-Instruct); its key comes
-                       from ICEDIT_JUDGE_API_KEY (or OPENAI_API_KEY)
-  --judge-url URL      the judge's API       default: https://api.openai.com/v1 or http://127.0.0.1:11434
-  --judge-timeout S    seconds per judge answer                   default: 60`;
-
-export const JUDGE_OPTIONS = {
-  judge: { type: "string" },
-  "judge-model": { type: "string" },
-  "judge-url": { type: "string" },
-  "judge-timeout": { type: "string" },
-} as const;
-
-interface JudgeValues {
-  readonly judge?: string;
-  readonly "judge-model"?: string;
-  readonly "judge-url"?: string;
-  readonly "judge-timeout"?: string;
-}
-
-/** The judge's settings, or undefined without --judge. */
-export function judgeConfig(values: JudgeValues): JudgeConfig | undefined {
-  if (values.judge === undefined) {
-    const stray = (["judge-model", "judge-url", "judge-timeout"] as const).find((key) => values[key] !== undefined);
-    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
-    return undefined;
-  }
-  const kind = choiceOption("judge", values.judge, "openai", ["openai", "ollama"] as const);
-  const model = values["judge-model"];
-  if (!model) throw new UsageError(`--judge ${kind} needs --judge-model NAME`);
-  const timeout = numberOption("judge-timeout", values["judge-timeout"], 60);
-  if (!(timeout > 0)) throw new UsageError(`--judge-timeout takes a positive number of seconds, got ${timeout}`);
-  return { kind, model, url: values["judge-url"], timeoutMs: timeout * 1000 };
-}
-
-export const MODEL_OPTIONS = {
-  model: { type: "string" },
-  revision: { type: "string" },
-  transformer: { type: "string" },
-  vae: { type: "string" },
-  lora: { type: "string", multiple: true },
-  "lora-scale": { type: "string" },
-  "moe-top-k": { type: "string" },
-  "merge-lora": { type: "boolean" },
-  device: { type: "string" },
-  threads: { type: "string" },
-  offline: { type: "boolean" },
-} as const;
-
-interface ModelValues {
-  readonly model?: string;
-  readonly revision?: string;
-  readonly transformer?: string;
-  readonly vae?: string;
-  readonly lora?: string[];
-  readonly "lora-scale"?: string;
-  readonly "moe-top-k"?: string;
-  readonly "merge-lora"?: boolean;
-  readonly device?: string;
-  readonly threads?: string;
-  readonly offline?: boolean;
-}
-
-/** How to open the model, from the parsed model options. */
-export function sessionOptions(values: ModelValues, onLoad: (component: string) => void): Omit<OpenOptions, "embeddingCacheDir"> {
-  return {
-    model: values.model,
-    revision: values.revision,
-    transformer: values.transformer,
-    vae: values.vae,
-    loras: values.lora === undefined ? "auto" : values.lora.some((l) => l === "none") ? [] : values.lora,
-    loraScale: numberOption("lora-scale", values["lora-scale"], 1),
-    moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
-    mergeLora: values["merge-lora"] === true,
-    download: values.offline ? false : undefined,
-    device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
-    threads: intOption("threads", values.threads, 0, 0),
-    onLoad,
-  };
-}
+import { intOption } from "./options.js";
+import { DEFAULT_MODEL } from "../api/session.js";
+import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
 /** Resolves on Ctrl-C or SIGTERM. */
 export function untilStopped(io: CommandIO): Promise<void> {

@@ -5,7 +5,8 @@ import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
 import { createJudge } from "../vlm/create.js";
-import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, untilStopped } from "./serve.js";
+import { untilStopped } from "./serve.js";
+import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
 export const WORKER_USAGE = `usage: icedit worker --queue redis://HOST:PORT [options]
 
