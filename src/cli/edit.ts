@@ -11,6 +11,7 @@ import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { Progress } from "./progress.js";
+import type { Tensor } from "../tensor.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
 import { createJudge } from "../vlm/index.js";
 import { previewSheet, type SelectionEditOptions } from "../pipelines/noise-selection/index.js";
@@ -135,6 +136,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       for (const warning of a.warnings) progress.note(`warning: ${warning}`, true);
     }
     progress.stage(`editing: ${values.instruction.trim()}`);
+    let done: { image: Tensor<"u8">; record: { timings: { totalMs: number } }; summary: string; sheet?: { path: string; image: Tensor<"u8"> } };
     if (selection) {
       const r = await session.editWithSelection(source, values.instruction, {
         ...selection.options,
@@ -157,43 +159,43 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
           else if (p.step === 0) progress.stage(p.stage);
         },
       });
-      if (controller.signal.aborted) throw new CancelledError(steps, steps);
-      await writeImage(output, r.image);
-      if (selection.sheet) await writeImage(selection.sheet, previewSheet(r.previews, r.record.tournament.winner));
-      if (values.json) await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...r.record, outputPath: output }, null, 2)}\n`));
-      progress.finish();
       const t = r.record.tournament;
-      progress.note(`done in ${(r.record.timings.totalMs / 1000).toFixed(1)} s (winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations)`);
-      io.out(output);
-      return 0;
+      done = {
+        image: r.image,
+        record: r.record,
+        summary: `winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations`,
+        sheet: selection.sheet ? { path: selection.sheet, image: previewSheet(r.previews, t.winner) } : undefined,
+      };
+    } else {
+      let started = false;
+      const result = await session.edit(source, values.instruction, {
+        seed,
+        steps,
+        guidance,
+        width,
+        conventions,
+        signal: controller.signal,
+        onWarning: (message) => progress.note(`warning: ${message}`, true),
+        onProgress: (p) => {
+          if (p.stage === "denoise") {
+            if (!started) {
+              progress.startSteps();
+              started = true;
+            }
+            if (p.step > 0) progress.step(p.step, p.steps);
+          } else if (p.stage === "decode" && p.step === 0) progress.stage("decoding");
+        },
+      });
+      done = { image: result.image, record: result.record, summary: `seed ${seed}, ${steps} steps` };
     }
-    let started = false;
-    const result = await session.edit(source, values.instruction, {
-      seed,
-      steps,
-      guidance,
-      width,
-      conventions,
-      signal: controller.signal,
-      onWarning: (message) => progress.note(`warning: ${message}`, true),
-      onProgress: (p) => {
-        if (p.stage === "denoise") {
-          if (!started) {
-            progress.startSteps();
-            started = true;
-          }
-          if (p.step > 0) progress.step(p.step, p.steps);
-        } else if (p.stage === "decode" && p.step === 0) progress.stage("decoding");
-      },
-    });
     if (controller.signal.aborted) throw new CancelledError(steps, steps);
-    await writeImage(output, result.image);
+    await writeImage(output, done.image);
+    if (done.sheet) await writeImage(done.sheet.path, done.sheet.image);
     if (values.json) {
-      await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...result.record, outputPath: output }, null, 2)}\n`));
+      await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...done.record, outputPath: output }, null, 2)}\n`));
     }
     progress.finish();
-    const total = (result.record.timings.totalMs / 1000).toFixed(1);
-    progress.note(`done in ${total} s (seed ${seed}, ${steps} steps)`);
+    progress.note(`done in ${(done.record.timings.totalMs / 1000).toFixed(1)} s (${done.summary})`);
     io.out(output);
     return 0;
   } catch (error) {

@@ -8,12 +8,11 @@ import { clipTextConfigFromHf } from "../../models/clip/config.js";
 import { clipPooledIndex } from "../../models/clip/pooling.js";
 import { ClipTextEncoder } from "../../pipelines/text-encoders.js";
 import { tensor, type Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
 import type { TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
 import { readIds } from "./t5.js";
-import { caseConfig, compareExpected, detailOf, withCaseFiles } from "../case-io.js";
+import { caseConfig, compareExpected, detailOf, withCaseFiles, withWeights } from "../case-io.js";
 
 const TAP = /^(embeddings|layer\d+_out|encoder_out)$/;
 const VARIANT = /^(pooler_output|pooled_index)_legacy_eos(\d+)$/;
@@ -39,15 +38,7 @@ export const clipTextRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {
-        const entry = env.manifest.weights[id];
-        if (!entry) throw new GoldenManifestError(`case ${c.name}: weights ${id} are not in the manifest`);
-        const source = await openSafetensors(env.manifest.path(entry.file));
-        let encoder: ClipTextEncoder;
-        try {
-          encoder = await ClipTextEncoder.load(env.engine, source, config, {}, { taps });
-        } finally {
-          await source.close();
-        }
+        const encoder = await withWeights(env.manifest, id, (source) => ClipTextEncoder.load(env.engine, source, config, {}, { taps }));
         try {
           const out = await encoder.forward(ids);
           const actual: Record<string, Tensor | undefined> = {

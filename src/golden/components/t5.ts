@@ -8,12 +8,11 @@ import { relativePositionBucket, relativePositionBucketTable, type BucketSetting
 import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
 import { T5Encoder } from "../../pipelines/text-encoders.js";
 import { tensor, type Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { TensorComparison } from "../compare.js";
-import { GoldenManifestError, type GoldenCase } from "../manifest.js";
+import type { GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
-import { caseConfig, compareExpected, detailOf, readTyped, withCaseFiles } from "../case-io.js";
+import { caseConfig, compareExpected, detailOf, readTyped, withCaseFiles, withWeights } from "../case-io.js";
 
 export async function readIds(inputs: TensorSource, name = "input_ids"): Promise<Tensor<"i64">> {
   return readTyped(inputs, name, "i64");
@@ -60,15 +59,7 @@ export const t5EncoderRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {
-        const entry = env.manifest.weights[id];
-        if (!entry) throw new GoldenManifestError(`case ${c.name}: weights ${id} are not in the manifest`);
-        const source = await openSafetensors(env.manifest.path(entry.file));
-        let encoder: T5Encoder;
-        try {
-          encoder = await T5Encoder.load(env.engine, source, config, {}, { taps });
-        } finally {
-          await source.close();
-        }
+        const encoder = await withWeights(env.manifest, id, (source) => T5Encoder.load(env.engine, source, config, {}, { taps }));
         try {
           const out = await encoder.forward(ids);
           const actual: Record<string, Tensor | undefined> = {

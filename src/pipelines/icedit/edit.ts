@@ -3,14 +3,13 @@
  * the left of a diptych whose right half is masked, repainted by FLUX.1 Fill under the IC prompt,
  * and the right half cropped out. Pure: pixels and options in, pixels and a record out.
  */
-import { cropRightHalf, makeDiptych } from "../../image/diptych.js";
-import { editSize } from "../../image/edit-size.js";
-import { resizeImage } from "../../image/resize.js";
+import { cropRightHalf } from "../../image/diptych.js";
 import type { Tensor } from "../../tensor.js";
-import { fill, type FillProgress, type FillRecord } from "../fill/fill.js";
+import { fill, type FillProgress } from "../fill/fill.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
-import type { TextConditioner, Truncation } from "../text-conditioning.js";
+import type { TextConditioner } from "../text-conditioning.js";
+import { editRecord, prepareEditInputs, type EditRecord } from "./edit-inputs.js";
 import type { FluxTransformer } from "../flux-transformer.js";
 import type { Vae } from "../vae.js";
 import { icPrompt } from "./prompt.js";
@@ -45,19 +44,7 @@ export interface EditOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface EditRecord {
-  readonly instruction: string;
-  readonly prompt: string;
-  readonly seed: number;
-  readonly steps: number;
-  readonly guidance: number;
-  readonly source: { readonly width: number; readonly height: number };
-  readonly output: { readonly width: number; readonly height: number };
-  readonly truncations: readonly Truncation[];
-  readonly textCached: boolean;
-  readonly fill: FillRecord;
-  readonly timings: { readonly resizeMs: number; readonly textMs: number; readonly totalMs: number };
-}
+export type { EditRecord } from "./edit-inputs.js";
 
 export interface EditResult {
   /** [h, w, 3] uint8: the edited image (the right half of the diptych). */
@@ -71,22 +58,13 @@ export async function editImage(models: EditModels, source: Tensor<"u8">, instru
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
   const guidance = options.guidance ?? EDIT_DEFAULTS.guidance;
-  const [srcHeight, srcWidth] = source.dims as [number, number];
-  const size = editSize(srcWidth, srcHeight, options.width ?? EDIT_DEFAULTS.width);
   const report = (stage: EditStage, step: number, total: number): void =>
     options.onProgress?.({ stage, step, steps: total, ms: performance.now() - started });
-
-  report("resize", 0, 1);
-  const resized = size.width === srcWidth && size.height === srcHeight ? source : await resizeImage(source, size.width, size.height);
-  const diptych = makeDiptych(resized);
-  const resizeMs = performance.now() - started;
-
-  report("text", 0, 1);
-  const encoded = await models.text.encode(prompt);
-  for (const t of encoded.truncations) {
-    options.onWarning?.(`the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`);
-  }
-  report("text", 1, 1);
+  const inputs = await prepareEditInputs(models.text, source, prompt, options.width ?? EDIT_DEFAULTS.width, started, {
+    onStage: (stage, step) => report(stage, step, 1),
+    onWarning: options.onWarning,
+  });
+  const { diptych, encoded } = inputs;
 
   const result = await fill(
     { transformer: models.transformer, vae: models.vae },
@@ -101,21 +79,8 @@ export async function editImage(models: EditModels, source: Tensor<"u8">, instru
       onProgress: (p) => report(p.stage, p.step, p.steps),
     },
   );
-  const image = cropRightHalf(result.image);
   return {
-    image,
-    record: {
-      instruction,
-      prompt,
-      seed,
-      steps,
-      guidance,
-      source: { width: srcWidth, height: srcHeight },
-      output: { width: size.width, height: size.height },
-      truncations: encoded.truncations,
-      textCached: encoded.cached,
-      fill: result.record,
-      timings: { resizeMs, textMs: encoded.ms, totalMs: performance.now() - started },
-    },
+    image: cropRightHalf(result.image),
+    record: editRecord(inputs, { instruction, seed, steps, guidance, fill: result.record }),
   };
 }

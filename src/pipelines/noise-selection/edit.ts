@@ -3,13 +3,12 @@
  * fillWithNoiseSelection() with the judge seeing each candidate's right half (the edit) and the
  * resized source as the original. The judge is probed before anything else runs.
  */
-import { cropRightHalf, makeDiptych } from "../../image/diptych.js";
-import { editSize } from "../../image/edit-size.js";
-import { resizeImage } from "../../image/resize.js";
+import { cropRightHalf } from "../../image/diptych.js";
 import type { Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
 import { EDIT_DEFAULTS, type EditModels, type EditRecord } from "../icedit/edit.js";
 import { icPrompt } from "../icedit/prompt.js";
+import { editRecord, prepareEditInputs } from "../icedit/edit-inputs.js";
 import type { Judge } from "../../vlm/judge.js";
 import type { SelectionProgress, TournamentRecord } from "./record.js";
 import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "./select.js";
@@ -62,19 +61,11 @@ export async function editWithNoiseSelection(models: EditModels, source: Tensor<
   if (probed.failure !== null) options.onWarning?.(`the judge cannot be used (${probed.failure}); the first seed, ${seeds[0]}, wins without a tournament`);
   report({ stage: "probe", step: 1, steps: 1 });
 
-  const [srcHeight, srcWidth] = source.dims as [number, number];
-  const size = editSize(srcWidth, srcHeight, options.width ?? EDIT_DEFAULTS.width);
-  report({ stage: "resize", step: 0, steps: 1 });
-  const resized = size.width === srcWidth && size.height === srcHeight ? source : await resizeImage(source, size.width, size.height);
-  const diptych = makeDiptych(resized);
-  const resizeMs = performance.now() - started;
-
-  report({ stage: "text", step: 0, steps: 1 });
-  const encoded = await models.text.encode(prompt);
-  for (const t of encoded.truncations) {
-    options.onWarning?.(`the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`);
-  }
-  report({ stage: "text", step: 1, steps: 1 });
+  const inputs = await prepareEditInputs(models.text, source, prompt, options.width ?? EDIT_DEFAULTS.width, started, {
+    onStage: (stage, step) => report({ stage, step, steps: 1 }),
+    onWarning: options.onWarning,
+  });
+  const { diptych, encoded, resized } = inputs;
 
   const result = await fillWithNoiseSelection(
     { transformer: models.transformer, vae: models.vae },
@@ -101,17 +92,7 @@ export async function editWithNoiseSelection(models: EditModels, source: Tensor<
     image: cropRightHalf(result.image),
     previews: result.previews,
     record: {
-      instruction,
-      prompt,
-      seed: result.tournament.winner,
-      steps,
-      guidance,
-      source: { width: srcWidth, height: srcHeight },
-      output: { width: size.width, height: size.height },
-      truncations: encoded.truncations,
-      textCached: encoded.cached,
-      fill: result.record,
-      timings: { resizeMs, textMs: encoded.ms, totalMs: performance.now() - started },
+      ...editRecord(inputs, { instruction, seed: result.tournament.winner, steps, guidance, fill: result.record }),
       tournament: result.tournament,
     },
   };
