@@ -72,8 +72,25 @@ export class Graph {
   readonly opsets: Record<string, number> = { ...DEFAULT_OPSETS };
   private readonly used = new Set<string>();
   private counter = 0;
+  private dataDir: string | null = null;
 
   constructor(readonly name: string) {}
+
+  /** The directory the external initializers' locations are relative to (null: none bound yet). */
+  get externalDataDir(): string | null {
+    return this.dataDir;
+  }
+
+  /**
+   * Declares that external initializers live in `dir` (the .onnx file must then be written there:
+   * ONNX Runtime resolves external data inside the model's directory). One directory per graph.
+   */
+  useExternalDataDir(dir: string): void {
+    if (this.dataDir !== null && this.dataDir !== dir) {
+      throw new GraphBuildError(`graph ${this.name}: external data already comes from ${this.dataDir}, cannot also use ${dir}`);
+    }
+    this.dataDir = dir;
+  }
 
   /** A fresh value name starting with `hint`, unique in this graph. */
   freshName(hint: string): string {

@@ -29,12 +29,13 @@ function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** Checks presence and shapes of every spec first (no reading), then reads them as float32. */
-export async function loadParams(
-  specs: readonly ParamSpec[],
-  source: TensorSource,
-  hints: { mismatch?: MismatchHint; missing?: MissingHint } = {},
-): Promise<InlineParams> {
+export interface ParamHints {
+  readonly mismatch?: MismatchHint;
+  readonly missing?: MissingHint;
+}
+
+/** Checks that every spec is in `source` with its declared shape (headers only, no reading). */
+export function checkParams(specs: readonly ParamSpec[], source: TensorSource, hints: ParamHints = {}): void {
   for (const spec of specs) {
     if (!source.has(spec.path)) throw new MissingTensorError(spec.path, source.description, hints.missing?.(spec));
     const dims = source.entry(spec.path).dims;
@@ -42,6 +43,15 @@ export async function loadParams(
       throw new ShapeMismatchError(spec.path, source.description, spec.shape, dims, hints.mismatch?.(spec, dims));
     }
   }
+}
+
+/** Checks presence and shapes of every spec first (no reading), then reads them as float32. */
+export async function loadParams(
+  specs: readonly ParamSpec[],
+  source: TensorSource,
+  hints: ParamHints = {},
+): Promise<InlineParams> {
+  checkParams(specs, source, hints);
   const tensors = new Map<string, Tensor<"f32">>();
   for (const spec of specs) tensors.set(spec.path, await source.readF32(spec.path));
   return new InlineParams(tensors);

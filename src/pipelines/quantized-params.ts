@@ -1,27 +1,33 @@
 /**
  * Loads a model's parameters with its linear weights block-quantized for MatMulNBits (int8 or
- * int4), one tensor at a time: each weight is read (upcast), quantized and its float copy dropped,
- * so the float model never sits in memory whole. GGUF Q8_0 / Q4_0 tensors are repacked from their
- * blocks without a float round trip. Layers in `keep` (by default the small input embedders and the
- * final layer, as city96's FLUX GGUF files do) stay in float.
+ * int4). Without a cache the conversion runs at every load, one tensor at a time, and the result is
+ * held in memory; with a ConvertedCache it runs once, into a cache entry whose data file ONNX
+ * Runtime then reads directly (converted-params.ts). Layers in `keep` (by default for FLUX the
+ * small input embedders and the final layer, as city96's FLUX GGUF files do) stay in float.
  */
 import type { Graph, Value } from "../onnx/graph.js";
-import { Linear } from "../nn/linear.js";
 import type { Module, ParamBinder, ParamSpec, QuantizedWeight } from "../nn/module.js";
 import type { Tensor } from "../tensor.js";
-import { MissingTensorError, ShapeMismatchError } from "../weights/errors.js";
+import { MissingTensorError } from "../weights/errors.js";
 import type { TensorSource } from "../weights/source.js";
-import { packGgufBlocks, quantizeNBits, type PackedNBits } from "../weights/quant/index.js";
-import type { MismatchHint, MissingHint } from "./load-params.js";
+import type { ConvertedCache } from "../weights/converted/index.js";
+import type { PackedNBits } from "../weights/quant/index.js";
+import { checkParams, type ParamHints } from "./load-params.js";
+import { convertTensors, type NBitsOptions } from "./convert-tensors.js";
+import { convertedParams } from "./converted-params.js";
+import { BoundPackings } from "./bound-packings.js";
 
-export interface QuantOptions {
-  readonly bits: 4 | 8;
-  /** Elements per block along the input dimension (a power of two >= 16). Default 32. */
-  readonly blockSize?: number;
+export { linearWeightPaths } from "./convert-tensors.js";
+
+export interface QuantOptions extends NBitsOptions {
   /** MatMulNBits accuracy_level: 4 quantizes activations to int8 (fast), 0 keeps them float. Default 4. */
   readonly accuracyLevel?: 0 | 4;
-  /** Linear layers (module paths) kept in float. */
-  readonly keep?: (linearPath: string) => boolean;
+  /** Keep the converted weights here: built on first use, checked on every later one. */
+  readonly cache?: ConvertedCache;
+  /** Names the component in the cache (default: the model class, e.g. "flux"). */
+  readonly component?: string;
+  /** Recorded in the cache entry (the MatMulNBits form is the same on every device). Default "cpu". */
+  readonly device?: string;
 }
 
 /** What city96's FLUX GGUF files and ICEdit's memory advice keep in float: the *_in embedders and the final layer. */
@@ -29,22 +35,8 @@ export function defaultFluxKeep(path: string): boolean {
   return /^(img_in|txt_in|time_in|vector_in|guidance_in|final_layer)(\.|$)/.test(path);
 }
 
-interface BlockSource {
-  readBlocks(name: string): Promise<Parameters<typeof packGgufBlocks>[0]>;
-}
-
-function hasBlocks(source: TensorSource): source is TensorSource & BlockSource {
-  return typeof (source as Partial<BlockSource>).readBlocks === "function";
-}
-
-/** The GGUF block type of a tensor, when the source is a GGUF file. */
-function blockType(source: TensorSource, name: string): string | undefined {
-  const entry: object = source.entry(name);
-  return "ggmlType" in entry && typeof entry.ggmlType === "string" ? entry.ggmlType : undefined;
-}
-
 export class QuantizedParams implements ParamBinder {
-  private readonly bound = new Map<string, QuantizedWeight>();
+  private readonly bound = new BoundPackings();
 
   constructor(
     readonly floats: ReadonlyMap<string, Tensor<"f32">>,
@@ -61,19 +53,14 @@ export class QuantizedParams implements ParamBinder {
   bindQuantized(graph: Graph, spec: ParamSpec): QuantizedWeight | null {
     const p = this.packed.get(spec.path);
     if (!p) return null;
-    let q = this.bound.get(spec.path);
-    if (!q) {
-      q = {
-        b: graph.addInitializer(`${spec.path}.q${p.bits}`, { kind: "inline", tensor: p.b }),
-        scales: graph.addInitializer(`${spec.path}.scales`, { kind: "inline", tensor: p.scales }),
-        zeroPoints: p.zeroPoints ? graph.addInitializer(`${spec.path}.zero_points`, { kind: "inline", tensor: p.zeroPoints }) : null,
-        bits: p.bits,
-        blockSize: p.blockSize,
-        accuracyLevel: this.accuracyLevel,
-      };
-      this.bound.set(spec.path, q);
-    }
-    return q;
+    return this.bound.get(graph, spec.path, () => ({
+      b: graph.addInitializer(`${spec.path}.q${p.bits}`, { kind: "inline", tensor: p.b }),
+      scales: graph.addInitializer(`${spec.path}.scales`, { kind: "inline", tensor: p.scales }),
+      zeroPoints: p.zeroPoints ? graph.addInitializer(`${spec.path}.zero_points`, { kind: "inline", tensor: p.zeroPoints }) : null,
+      bits: p.bits,
+      blockSize: p.blockSize,
+      accuracyLevel: this.accuracyLevel,
+    }));
   }
 
   /** Bytes held: packed codes + scales, and the float tensors. */
@@ -86,45 +73,23 @@ export class QuantizedParams implements ParamBinder {
   }
 }
 
-/** The weight paths of every Linear in `model` (the tensors MatMulNBits can take). */
-export function linearWeightPaths(model: Module): Set<string> {
-  const paths = new Set<string>();
-  for (const m of model.walk()) if (m instanceof Linear) paths.add(m.weight.path);
-  return paths;
+/** Checks every parameter's presence and shape, then converts (or finds the cached conversion). */
+export async function loadQuantizedParams(model: Module, source: TensorSource, options: QuantOptions, hints: ParamHints = {}): Promise<ParamBinder> {
+  checkParams(model.parameters(), source, hints);
+  if (options.cache) {
+    const cached = await convertedParams(model, source, options, options.cache);
+    if (cached) return cached;
+  }
+  return quantizeParams(model, source, options);
 }
 
-export async function loadQuantizedParams(
-  model: Module,
-  source: TensorSource,
-  options: QuantOptions,
-  hints: { mismatch?: MismatchHint; missing?: MissingHint } = {},
-): Promise<QuantizedParams> {
-  const specs = model.parameters();
-  const keep = options.keep ?? (() => false);
-  const linear = linearWeightPaths(model);
-  for (const spec of specs) {
-    if (!source.has(spec.path)) throw new MissingTensorError(spec.path, source.description, hints.missing?.(spec));
-    const dims = source.entry(spec.path).dims;
-    if (dims.length !== spec.shape.length || dims.some((d, i) => d !== spec.shape[i])) {
-      throw new ShapeMismatchError(spec.path, source.description, spec.shape, dims, hints.mismatch?.(spec, dims));
-    }
-  }
+/** Converts in memory (no cache); shapes must be checked before. */
+export async function quantizeParams(model: Module, source: TensorSource, options: QuantOptions): Promise<QuantizedParams> {
   const floats = new Map<string, Tensor<"f32">>();
   const packed = new Map<string, PackedNBits>();
-  const blockSize = options.blockSize ?? 32;
-  for (const spec of specs) {
-    const layer = spec.path.slice(0, -".weight".length);
-    if (!linear.has(spec.path) || keep(layer)) {
-      floats.set(spec.path, await source.readF32(spec.path));
-      continue;
-    }
-    const ggmlType = blockType(source, spec.path);
-    const nativeBlocks = (ggmlType === "Q8_0" && options.bits === 8) || (ggmlType === "Q4_0" && options.bits === 4);
-    if (nativeBlocks && blockSize === 32 && hasBlocks(source)) {
-      packed.set(spec.path, packGgufBlocks(await source.readBlocks(spec.path)));
-    } else {
-      packed.set(spec.path, quantizeNBits(await source.readF32(spec.path), { bits: options.bits, blockSize }));
-    }
+  for await (const t of convertTensors(model, source, options)) {
+    if (t.kind === "float") floats.set(t.path, t.tensor);
+    else packed.set(t.path, t.packed);
   }
   return new QuantizedParams(floats, packed, options.accuracyLevel ?? 4);
 }

@@ -4,6 +4,7 @@
  * event loop is never blocked by a session run.
  */
 import { Worker } from "node:worker_threads";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -91,6 +92,17 @@ export class Engine {
    * temporary directory with external data first (removed once the session holds them).
    */
   async load(graph: Graph, settings: Partial<SessionSettings> = {}, path?: string): Promise<Session> {
+    const dataDir = graph.externalDataDir;
+    if (!path && dataDir !== null) {
+      // External initializers resolve next to the .onnx file: write it (briefly) into their directory.
+      const name = `.session-${process.pid}-${randomBytes(4).toString("hex")}`;
+      const files = await writeModelFiles(graph, dataDir, name, inlineBytes(graph) > INLINE_LIMIT_BYTES ? 1024 : Number.POSITIVE_INFINITY);
+      try {
+        return await this.load(graph, settings, files.modelPath);
+      } finally {
+        await Promise.all([rm(files.modelPath, { force: true }), rm(files.dataPath, { force: true })]);
+      }
+    }
     if (!path && inlineBytes(graph) > INLINE_LIMIT_BYTES) {
       const dir = await mkdtemp(join(tmpdir(), "icedit-graph-"));
       try {

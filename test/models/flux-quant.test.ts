@@ -2,7 +2,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../../src/runtime/engine.js";
 import { FluxTransformer } from "../../src/pipelines/flux-transformer.js";
-import { loadQuantizedParams, linearWeightPaths, defaultFluxKeep } from "../../src/pipelines/quantized-params.js";
+import { quantizeParams, linearWeightPaths, defaultFluxKeep } from "../../src/pipelines/quantized-params.js";
 import { Flux } from "../../src/models/flux/model.js";
 import { FLUX_MID, GOLDEN_T1, type FluxParams } from "../../src/models/flux/params.js";
 import { fluxInitRule } from "../../src/models/flux/init.js";
@@ -128,7 +128,7 @@ describe("quantized transformer (MatMulNBits)", () => {
     const model = new Flux(GOLDEN_T1);
     const source = await openSafetensors(goldenFile("weights/t1_bfl_f32.safetensors"));
     try {
-      const q = await loadQuantizedParams(model, source, { bits: 8, keep: defaultFluxKeep });
+      const q = await quantizeParams(model, source, { bits: 8, keep: defaultFluxKeep });
       const linear = linearWeightPaths(model);
       assert.ok(q.floats.has("img_in.weight") && q.floats.has("final_layer.linear.weight") && q.floats.has("time_in.in_layer.weight"));
       assert.ok(q.packed.has("double_blocks.0.img_attn.qkv.weight") && q.packed.has("single_blocks.1.linear2.weight"));
