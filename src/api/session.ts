@@ -12,10 +12,16 @@ import { Engine } from "../runtime/engine.js";
 import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js";
 import { locate, type Located } from "../weights/model-locator.js";
 import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
-import { hubCacheDir } from "../weights/hf-cache.js";
+import { convertedCacheDir, iceditCacheDir } from "../weights/cache-dirs.js";
+import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
 import type { DownloadProgress } from "../weights/hub-download.js";
 import { DiskEmbeddingCache } from "../weights/embedding-cache.js";
-import { loadIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
+import { openIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
+import { SessionPool } from "../runtime/session-pool.js";
+import { processPeakRssBytes } from "../runtime/peak-rss.js";
+import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
+import { editWork } from "./edit-work.js";
+import { candidateSeeds } from "../pipelines/noise-selection/plan.js";
 import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
 import type { Tensor } from "../tensor.js";
@@ -57,6 +63,19 @@ export interface OpenOptions {
   readonly mergeLora?: boolean;
   /** Weights of the transformer and T5: "f32" (as stored, upcast) or block-quantized "int8" / "int4". */
   readonly quant?: "f32" | "int8" | "int4";
+  /**
+   * Memory budget in bytes, or "auto" (the default): the machine's memory, or its cgroup's limit.
+   * When the model's estimated footprint fits, every component stays loaded; otherwise each is
+   * loaded when needed and the least recently used ones are released to stay within it.
+   */
+  readonly maxMemory?: number | "auto";
+  /**
+   * Where quantized weights are kept once converted (see `icedit convert`); null: convert at every
+   * open, in memory. Default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache.
+   */
+  readonly convertedCacheDir?: string | null;
+  /** Told when a converted-weights entry is used, (re)built or removed. */
+  readonly onConverted?: (event: CacheEvent) => void;
 }
 
 export interface ModelIdentity {
@@ -68,6 +87,8 @@ export interface ModelIdentity {
   readonly transformer: string;
   readonly vae: string;
   readonly adapters: readonly LoadedAdapterRecord[];
+  /** What the converted-weights cache did at open (entries used, built or rebuilt, and why). */
+  readonly converted: readonly CacheEvent[];
 }
 
 export interface LoadedAdapterRecord extends LoadedAdapter {
@@ -80,6 +101,8 @@ export interface SessionRecord extends EditRecord {
   readonly device: ExecutionProvider;
   /** Peak resident memory of the process so far, in bytes. */
   readonly peakRssBytes: number;
+  /** The memory plan, the estimates at this edit's size, what was loaded or evicted, and each stage's peak. */
+  readonly memory: MemoryRecord;
   readonly icedit: string;
 }
 
@@ -106,9 +129,11 @@ export class IceditSession {
     readonly model: ModelIdentity,
     readonly device: ExecutionProvider,
     readonly quant: "f32" | "int8" | "int4",
+    private readonly memory: SessionMemory,
   ) {}
 
   static async open(options: OpenOptions = {}): Promise<IceditSession> {
+    const budgetBytes = resolveBudget(options.maxMemory);
     const spec = options.model ?? DEFAULT_MODEL;
     const located = await locate(spec, {
       revision: options.revision,
@@ -122,10 +147,20 @@ export class IceditSession {
     const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
     const engine = new Engine();
     try {
-      const quant = options.quant === "int8" ? { bits: 8 as const } : options.quant === "int4" ? { bits: 4 as const } : undefined;
-      const models = await loadIceditModels(engine, folder, { settings, onComponent: options.onLoad, adapters, quant });
-      const cacheDir = options.embeddingCacheDir === undefined ? join(hubCacheDir(), "..", "icedit", "embeddings") : options.embeddingCacheDir;
-      const cache = cacheDir ? new DiskEmbeddingCache(cacheDir) : new MemoryEmbeddingCache();
+      const converted: CacheEvent[] = [];
+      const cacheDir = options.convertedCacheDir === undefined ? convertedCacheDir() : options.convertedCacheDir;
+      const onEvent = (event: CacheEvent): void => {
+        converted.push(event);
+        options.onConverted?.(event);
+      };
+      const cache = cacheDir ? new ConvertedCache(cacheDir, { onEvent }) : undefined;
+      const bits: 4 | 8 | null = options.quant === "int8" ? 8 : options.quant === "int4" ? 4 : null;
+      const quant = bits ? { bits, cache, device } : undefined;
+      const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
+      const models = await openIceditModels(engine, folder, { settings, adapters, quant, pool });
+      const memory = await SessionMemory.start(models);
+      const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
+      const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir) : new MemoryEmbeddingCache();
       const identity: ModelIdentity = {
         spec,
         path: located.path,
@@ -135,8 +170,9 @@ export class IceditSession {
         transformer: folder.transformer.weights,
         vae: folder.vae.weights,
         adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
+        converted,
       };
-      return new IceditSession(engine, models, new TextConditioner(models.text, cache), identity, device, options.quant ?? "f32");
+      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, options.quant ?? "f32", memory);
     } catch (error) {
       await engine.close();
       throw error;
@@ -146,8 +182,19 @@ export class IceditSession {
   /** Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`. */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
     const pixels = await toPixels(image);
-    const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, options);
-    return { image: result.image, record: { ...result.record, ...this.identityRecord() } };
+    const memory = this.memory.beginEdit(editWork(pixels, options.width));
+    try {
+      const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
+        ...options,
+        onProgress: (p) => {
+          memory.report(p.stage, p.step);
+          options.onProgress?.(p);
+        },
+      });
+      return { image: result.image, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
+    } finally {
+      memory.finish();
+    }
   }
 
   /**
@@ -156,21 +203,42 @@ export class IceditSession {
    */
   async editWithSelection(image: ImageInput, instruction: string, options: SelectionEditOptions): Promise<SelectionSessionResult> {
     const pixels = await toPixels(image);
-    const result = await editWithNoiseSelection({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, options);
-    return {
-      image: result.image,
-      previews: result.previews,
-      record: { ...result.record, ...this.identityRecord() },
-    };
+    const candidates = candidateCount(options);
+    const memory = this.memory.beginEdit(editWork(pixels, options.width, { candidates, batchSize: options.batchSize, previewBatch: options.previewBatch }));
+    try {
+      const result = await editWithNoiseSelection({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
+        ...options,
+        onProgress: (p) => {
+          memory.report(p.stage, p.step);
+          options.onProgress?.(p);
+        },
+      });
+      return {
+        image: result.image,
+        previews: result.previews,
+        record: { ...result.record, ...this.identityRecord(memory.finish()) },
+      };
+    } finally {
+      memory.finish();
+    }
   }
 
-  private identityRecord(): Omit<SessionRecord, keyof EditRecord> {
-    return { model: this.model, device: this.device, quant: this.quant, peakRssBytes: process.resourceUsage().maxRSS * 1024, icedit: ICEDIT_VERSION };
+  private identityRecord(memory: MemoryRecord): Omit<SessionRecord, keyof EditRecord> {
+    return { model: this.model, device: this.device, quant: this.quant, peakRssBytes: processPeakRssBytes(), memory, icedit: ICEDIT_VERSION };
   }
 
   async close(): Promise<void> {
     await this.models.release();
     await this.engine.close();
+  }
+}
+
+/** Noise selection's candidate count, for the memory estimates (1 when the options are bad: the edit says why). */
+function candidateCount(options: SelectionEditOptions): number {
+  try {
+    return candidateSeeds({ ...options, seed: options.seed ?? 0 }).length;
+  } catch {
+    return 1;
   }
 }
 

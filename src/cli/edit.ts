@@ -111,7 +111,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const width = intOption("width", values.width, EDIT_DEFAULTS.width, 16);
   if (width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
   const conventions = CONVENTIONS[choiceOption("conventions", values.conventions, "diffusers", ["diffusers", "bfl"] as const)];
-  const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`));
+  const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`), (line) => progress.note(line));
   const selection = selectionOptions(values);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);

@@ -1,6 +1,7 @@
 /** The icedit command line: dispatches to one module per command; all printing happens here. */
 import { IceditError } from "../errors.js";
 import { checkGoldenCommand } from "./check-golden.js";
+import { convertCommand } from "./convert.js";
 import { editCommand } from "./edit.js";
 import { makeDemoModelCommand } from "./make-demo-model.js";
 import { serveCommand } from "./serve.js";
@@ -11,6 +12,7 @@ type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   edit: { run: editCommand, summary: "edit an image by an instruction (ICEdit on FLUX.1 Fill)" },
+  convert: { run: convertCommand, summary: "convert a model's transformer and T5 to int8/int4 weights once (cached)" },
   "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
   serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
   worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },

@@ -5,6 +5,8 @@
 import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
 import type { JudgeConfig } from "../vlm/create.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
+import type { CacheEvent } from "../weights/converted/index.js";
+import { resolve } from "node:path";
 import { UsageError } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 
@@ -22,6 +24,9 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
   --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
   --quant Q            weights of the transformer and T5: f32, int8 or int4 (block-quantized
                        MatMulNBits; LoRA branches stay float)     default: f32
+  --cache-dir DIR      where int8/int4 weights are kept once converted (icedit convert);
+                       "none": convert in memory at every start
+                       default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache
   --device D           cpu, cuda or webgpu                        default: cpu
   --threads N          CPU threads (0: one per core)              default: 0
   --offline            use only local folders and the Hugging Face cache`;
@@ -73,6 +78,7 @@ export const MODEL_OPTIONS = {
   "moe-top-k": { type: "string" },
   "merge-lora": { type: "boolean" },
   quant: { type: "string" },
+  "cache-dir": { type: "string" },
   device: { type: "string" },
   threads: { type: "string" },
   offline: { type: "boolean" },
@@ -88,13 +94,22 @@ export interface ModelValues {
   readonly "moe-top-k"?: string;
   readonly "merge-lora"?: boolean;
   readonly quant?: string;
+  readonly "cache-dir"?: string;
   readonly device?: string;
   readonly threads?: string;
   readonly offline?: boolean;
 }
 
-/** How to open the model, from the parsed model options. */
-export function sessionOptions(values: ModelValues, onLoad: (component: string) => void): Omit<OpenOptions, "embeddingCacheDir"> {
+/** One line about what the converted-weights cache did, or null for a silent hit. */
+export function describeCacheEvent(event: CacheEvent): string | null {
+  if (event.kind === "build") return `${event.component}: converting the weights once into ${event.dir} (${event.reason})`;
+  if (event.kind === "built") return `${event.component}: converted in ${(event.ms / 1000).toFixed(1)} s (${(event.bytes / 2 ** 30).toFixed(2)} GiB)`;
+  if (event.kind === "removed") return `${event.component}: removed outdated converted weights ${event.dir} (${event.reason})`;
+  return null;
+}
+
+/** How to open the model, from the parsed model options; `onNote` hears about weight conversions. */
+export function sessionOptions(values: ModelValues, onLoad: (component: string) => void, onNote: (message: string) => void = () => undefined): Omit<OpenOptions, "embeddingCacheDir"> {
   return {
     model: values.model,
     revision: values.revision,
@@ -106,6 +121,11 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     mergeLora: values["merge-lora"] === true,
     quant: choiceOption("quant", values.quant, "f32", ["f32", "int8", "int4"] as const),
     download: values.offline ? false : undefined,
+    convertedCacheDir: values["cache-dir"] === undefined ? undefined : values["cache-dir"] === "none" ? null : resolve(values["cache-dir"]),
+    onConverted: (event) => {
+      const line = describeCacheEvent(event);
+      if (line) onNote(line);
+    },
     device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
     threads: intOption("threads", values.threads, 0, 0),
     onLoad,

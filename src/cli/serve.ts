@@ -106,7 +106,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       maxSteps: intOption("max-steps", values["max-steps"], DEFAULT_LIMITS.maxSteps, 1),
       maxWidth: intOption("max-width", values["max-width"], DEFAULT_LIMITS.maxWidth, 16),
     },
-    session: sessionOptions(values, (component) => log(`loading ${component}`)),
+    session: sessionOptions(values, (component) => log(`loading ${component}`), log),
     judge,
     log,
   });

@@ -61,7 +61,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
   };
   // Loaded here, not at the top: the other commands need not load BullMQ and the Redis client.
   const { startRemoteWorker } = await import("../server/redis/worker.js");
-  const session = await IceditSession.open(sessionOptions(values, (component) => log(`loading ${component}`)));
+  const session = await IceditSession.open(sessionOptions(values, (component) => log(`loading ${component}`), log));
   try {
     const worker = await startRemoteWorker({
       queue: values.queue,

@@ -76,6 +76,7 @@ export async function convertedParams(model: Module, source: TensorSource, optio
     for await (const t of convertTensors(model, source, options)) {
       if (t.kind === "float") await writer.addTensor(t.path, t.tensor);
       else await writer.addPacked(t.path, t.packed);
+      options.onTensor?.();
     }
   });
   return new ConvertedParams(entry.dir, entry.manifest, options.accuracyLevel ?? 4, entry.built);

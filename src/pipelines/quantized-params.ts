@@ -28,6 +28,8 @@ export interface QuantOptions extends NBitsOptions {
   readonly component?: string;
   /** Recorded in the cache entry (the MatMulNBits form is the same on every device). Default "cpu". */
   readonly device?: string;
+  /** Called after each tensor a cache build converts. */
+  readonly onTensor?: () => void;
 }
 
 /** What city96's FLUX GGUF files and ICEdit's memory advice keep in float: the *_in embedders and the final layer. */

@@ -177,7 +177,7 @@ describe("icedit edit with a GGUF transformer", () => {
       const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
       const record = join(dir, "record.json");
       const run = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "x", "--steps", "1", "--lora", "none",
-        "--transformer", gguf, "--quant", "int8", "-o", join(dir, "out.png"), "--json", record]);
+        "--transformer", gguf, "--quant", "int8", "--cache-dir", join(dir, "converted"), "-o", join(dir, "out.png"), "--json", record]);
       assert.equal(run.code, 0, run.err.join("\n"));
       const json = JSON.parse(await readFile(record, "utf8")) as { model: { transformer: string }; quant: string };
       assert.equal(json.model.transformer, gguf);

@@ -1,0 +1,102 @@
+/**
+ * `icedit convert`: converts a model's transformer and T5 to block-quantized weights once, into the
+ * converted-weights cache that `icedit edit --quant` then uses (it would build the same entries on
+ * first use). Also checks existing entries (--verify re-hashes them).
+ */
+import { parseArgs } from "node:util";
+import { resolve } from "node:path";
+import { DEFAULT_MODEL } from "../api/session.js";
+import { CONVERTIBLE, convertModelFolder, type ConvertibleComponent } from "../pipelines/icedit/convert-model.js";
+import { convertedCacheDir } from "../weights/cache-dirs.js";
+import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
+import { locate } from "../weights/model-locator.js";
+import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
+import type { ExecutionProvider } from "../runtime/protocol.js";
+import { UsageError, type CommandIO } from "./io.js";
+import { choiceOption, intOption } from "./options.js";
+
+/** What each device runs best when no --quant is given: int8 on CPU (fast MatMulNBits, fits 24 GB), int4 on GPUs (FLUX fits 12 GB). */
+export const DEFAULT_QUANT: Readonly<Record<ExecutionProvider, "int8" | "int4">> = { cpu: "int8", cuda: "int4", webgpu: "int4" };
+
+export const CONVERT_USAGE = `usage: icedit convert [options]
+
+Converts the transformer and T5 of a FLUX.1 Fill model to block-quantized weights (ONNX Runtime's
+MatMulNBits form; GGUF Q8_0/Q4_0 blocks are used as they are) into the converted-weights cache,
+once. \`icedit edit --quant ...\` with the same model then loads them from there instead of
+converting at every start. An entry is rebuilt when its source files change, and checked before
+every use (size always, SHA-256 when the file changed since its last check).
+
+  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
+  --revision REV       hub revision of --model
+  --transformer FILE   a transformer file instead of the folder's (.safetensors or .gguf)
+  --quant Q            int8 or int4              default: int8 for --device cpu, int4 for cuda/webgpu
+  --block-size N       elements per quantization block (16, 32, 64, 128 or 256)   default: 32
+  --device D           cpu, cuda or webgpu (picks the default --quant; the converted
+                       weights are the same for every device)     default: cpu
+  --only C             convert only this component: transformer or t5
+  --cache-dir DIR      the converted-weights cache   default: $ICEDIT_CACHE_DIR/converted,
+                       else beside the Hugging Face cache (${convertedCacheDir()})
+  --verify             re-hash existing entries even when their files look unchanged
+  --offline            use only local folders and the Hugging Face cache
+  -h, --help           this help`;
+
+function gib(bytes: number): string {
+  return `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 2)} GiB`;
+}
+
+export async function convertCommand(args: readonly string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      model: { type: "string" },
+      revision: { type: "string" },
+      transformer: { type: "string" },
+      quant: { type: "string" },
+      "block-size": { type: "string" },
+      device: { type: "string" },
+      only: { type: "string" },
+      "cache-dir": { type: "string" },
+      verify: { type: "boolean" },
+      offline: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    io.out(CONVERT_USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
+  const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
+  const quant = choiceOption("quant", values.quant, DEFAULT_QUANT[device], ["int8", "int4"] as const);
+  const blockSize = intOption("block-size", values["block-size"], 32, 16);
+  if (![16, 32, 64, 128, 256].includes(blockSize)) throw new UsageError(`--block-size takes 16, 32, 64, 128 or 256, got ${blockSize}`);
+  const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
+  const root = resolve(values["cache-dir"] ?? convertedCacheDir());
+
+  const located = await locate(values.model ?? DEFAULT_MODEL, { revision: values.revision, download: values.offline ? false : undefined, include: isFluxFolderFile });
+  const folder = await openFluxFillFolder(located.path, { transformer: values.transformer });
+  const onEvent = (e: CacheEvent): void => {
+    if (e.kind === "build") io.err(`${e.component}: converting to ${quant} (${e.reason})`);
+    else if (e.kind === "removed") io.err(`${e.component}: removed ${e.dir} (${e.reason})`);
+  };
+  const cache = new ConvertedCache(root, { verify: values.verify ? "always" : "changed", onEvent });
+  let shown = -1;
+  const results = await convertModelFolder(folder, {
+    quant: { bits: quant === "int8" ? 8 : 4, blockSize, device },
+    cache,
+    components,
+    onTensor: (component, done, total) => {
+      const percent = Math.floor((100 * done) / total);
+      if (!io.tty || (percent === shown && done < total)) return;
+      shown = done === total ? -1 : percent;
+      io.errRaw(`\r${component}: ${done}/${total} tensors (${percent}%)${done === total ? "\n" : ""}`);
+    },
+  });
+  for (const r of results) {
+    const what = r.built ? `converted in ${(r.ms / 1000).toFixed(1)} s` : `up to date (checked in ${(r.ms / 1000).toFixed(1)} s)`;
+    io.err(`${r.component}: ${quant}, block ${blockSize}, ${gib(r.bytes)}: ${what}`);
+    io.out(r.dir);
+  }
+  return 0;
+}
