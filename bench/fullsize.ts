@@ -6,69 +6,23 @@
  * Opt-in: `npm run bench -- fullsize` (writes ~12 GB under the temp folder, removed afterwards).
  */
 import { randomFillSync } from "node:crypto";
-import { mkdtemp, open, rm, type FileHandle } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Graph, type InitializerData, type Value } from "../src/onnx/graph.js";
-import { modelProto } from "../src/onnx/model-proto.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { Flux, buildFluxGraph } from "../src/models/flux/model.js";
 import { FLUX_FILL_DEV } from "../src/models/flux/params.js";
 import { fluxInitRule } from "../src/models/flux/init.js";
 import { fluxFeeds, imageIds, textIds } from "../src/models/flux/inputs.js";
-import type { ParamBinder, ParamSpec, QuantizedWeight } from "../src/nn/module.js";
 import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
 import { Prng } from "../src/numeric/prng.js";
 import { tensor, type Tensor } from "../src/tensor.js";
+import { ExternalWriter, ManifestParams, writeModelProto, type ExternalTensor, type PackedRef } from "./external-weights.js";
 import { peakRssMiB } from "./stats.js";
 
 const BITS = Number(process.env["ICEDIT_BENCH_FULLSIZE_BITS"] ?? 8) as 4 | 8;
 const BLOCK = 32;
 const DATA = "weights.data";
-
-class ExternalWriter {
-  offset = 0;
-  constructor(private readonly file: FileHandle) {}
-
-  async add(t: Tensor): Promise<InitializerData> {
-    const pad = (64 - (this.offset % 64)) % 64;
-    if (pad) await this.file.write(new Uint8Array(pad));
-    this.offset += pad;
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    await this.file.write(bytes);
-    const at = this.offset;
-    this.offset += bytes.byteLength;
-    return { kind: "external", dtype: t.dtype, dims: t.dims, location: DATA, offset: at, length: bytes.byteLength };
-  }
-}
-
-interface PackedRef {
-  readonly b: InitializerData;
-  readonly scales: InitializerData;
-}
-
-class ExternalParams implements ParamBinder {
-  constructor(
-    private readonly floats: ReadonlyMap<string, InitializerData>,
-    private readonly packed: ReadonlyMap<string, PackedRef>,
-  ) {}
-
-  bind(graph: Graph, spec: ParamSpec): Value {
-    return graph.addInitializer(spec.path, this.floats.get(spec.path) as InitializerData);
-  }
-
-  private readonly bound = new Map<string, QuantizedWeight>();
-  bindQuantized(graph: Graph, spec: ParamSpec): QuantizedWeight | null {
-    const p = this.packed.get(spec.path);
-    if (!p) return null;
-    let q = this.bound.get(spec.path);
-    if (!q) {
-      q = { b: graph.addInitializer(`${spec.path}.q`, p.b), scales: graph.addInitializer(`${spec.path}.scales`, p.scales), zeroPoints: null, bits: BITS, blockSize: BLOCK, accuracyLevel: 4 };
-      this.bound.set(spec.path, q);
-    }
-    return q;
-  }
-}
 
 export async function benchFullSize(engine: Engine): Promise<Record<string, unknown>> {
   // ICEDIT_BENCH_FULLSIZE_BLOCKS=d,s limits the depth (a quick dry run of the same code path).
@@ -79,10 +33,9 @@ export async function benchFullSize(engine: Engine): Promise<Record<string, unkn
   const dir = await mkdtemp(join(tmpdir(), "icedit-fullsize-"));
   try {
     const writeStart = performance.now();
-    const file = await open(join(dir, DATA), "w");
-    const writer = new ExternalWriter(file);
-    const floats = new Map<string, InitializerData>();
-    const packed = new Map<string, PackedRef>();
+    const writer = await ExternalWriter.create(join(dir, DATA), DATA);
+    const floats: Record<string, ExternalTensor> = {};
+    const packed: Record<string, PackedRef> = {};
     const prng = new Prng(5);
     let quantizedParams = 0;
     let floatParams = 0;
@@ -96,28 +49,23 @@ export async function benchFullSize(engine: Engine): Promise<Record<string, unkn
           // uniform codes around the zero point: std of the weights ~ 0.02
           const scale = BITS === 8 ? 0.02 / 73 : 0.02 / 4.6;
           const scales = tensor("f32", [n, nBlocks], new Float32Array(n * nBlocks).fill(scale));
-          packed.set(spec.path, { b: await writer.add(codes), scales: await writer.add(scales) });
+          packed[spec.path] = { b: await writer.add(codes), scales: await writer.add(scales), bits: BITS, blockSize: BLOCK };
           quantizedParams += n * k;
         } else {
           const t = tensor("f32", spec.shape);
           const { std, mean = 0 } = fluxInitRule(spec);
           prng.fillNormal(t.data, std, mean);
-          floats.set(spec.path, await writer.add(t));
+          floats[spec.path] = await writer.add(t);
           floatParams += t.data.length;
         }
       }
     } finally {
-      await file.close();
+      await writer.close();
     }
     const writeMs = performance.now() - writeStart;
-    const graph = buildFluxGraph(model, new ExternalParams(floats, packed), { name: "flux_fill_dev_full" });
+    const graph = buildFluxGraph(model, new ManifestParams({ floats, packed, accuracyLevel: 4 }), { name: "flux_fill_dev_full" });
     const modelPath = join(dir, "model.onnx");
-    const proto = await open(modelPath, "w");
-    try {
-      for (const piece of modelProto(graph).finish()) await proto.write(piece);
-    } finally {
-      await proto.close();
-    }
+    await writeModelProto(graph, modelPath);
     const loadStart = performance.now();
     const session = await engine.load(graph, {}, modelPath);
     const loadMs = performance.now() - loadStart;

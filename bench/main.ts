@@ -1,7 +1,8 @@
 /**
  * npm run bench [-- section ...]: prints one JSON object with the sections run (all by default)
- * and a short table on standard error. Sections: transformer, vae, text, demo (and lora when
- * present). Each runs in this process, one after another, so memory figures are cumulative peaks.
+ * and short tables on standard error. Sections: transformer, vae, text, demo, selection, lora,
+ * quant (all by default); fullsize and fullpipeline only when named. Each runs in this process, one after
+ * another, so memory figures are cumulative peaks.
  */
 import { cpus, totalmem } from "node:os";
 import { Engine } from "../src/runtime/engine.js";
@@ -10,8 +11,10 @@ import { benchVae } from "./vae.js";
 import { benchTextEncoders } from "./text-encoders.js";
 import { benchDemoEdit } from "./demo-edit.js";
 import { benchFullSize } from "./fullsize.js";
+import { benchFullPipeline } from "./fullsize-pipeline.js";
 import { benchNoiseSelection } from "./noise-selection.js";
 import { benchLora } from "./lora.js";
+import { benchQuant } from "./quant.js";
 
 type Section = (engine: Engine) => Promise<Record<string, unknown>>;
 
@@ -22,11 +25,13 @@ const SECTIONS: Readonly<Record<string, Section>> = {
   demo: () => benchDemoEdit(),
   selection: () => benchNoiseSelection(),
   lora: benchLora,
+  quant: benchQuant,
 };
 
 /** Sections that only run when named (long, or heavy on disk). */
 const OPT_IN: Readonly<Record<string, Section>> = {
   fullsize: benchFullSize,
+  fullpipeline: () => benchFullPipeline(),
 };
 
 async function main(): Promise<void> {

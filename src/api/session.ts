@@ -14,6 +14,8 @@ import { locate, type Located } from "../weights/model-locator.js";
 import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
 import { convertedCacheDir, iceditCacheDir } from "../weights/cache-dirs.js";
 import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
+import type { QuantOptions } from "../pipelines/quantized-params.js";
+import { autoPrecision, type Precision } from "./auto-quant.js";
 import type { DownloadProgress } from "../weights/hub-download.js";
 import { DiskEmbeddingCache } from "../weights/embedding-cache.js";
 import { openIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
@@ -21,7 +23,7 @@ import { SessionPool } from "../runtime/session-pool.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
 import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
-import { candidateSeeds } from "../pipelines/noise-selection/plan.js";
+import { SELECTION_DEFAULTS } from "../pipelines/noise-selection/plan.js";
 import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
 import type { Tensor } from "../tensor.js";
@@ -61,8 +63,12 @@ export interface OpenOptions {
   readonly moeTopK?: number;
   /** Fold plain LoRA into the weights (base speed, fixed scale). */
   readonly mergeLora?: boolean;
-  /** Weights of the transformer and T5: "f32" (as stored, upcast) or block-quantized "int8" / "int4". */
-  readonly quant?: "f32" | "int8" | "int4";
+  /**
+   * Weights of the transformer and T5: "f32" (as stored, upcast), block-quantized "int8" / "int4",
+   * or "auto" (the default): f32 when the model fits the memory budget at f32, else int8 on the
+   * CPU and int4 on a GPU (api/auto-quant.ts).
+   */
+  readonly quant?: Precision | "auto";
   /**
    * Memory budget in bytes, or "auto" (the default): the machine's memory, or its cgroup's limit.
    * When the model's estimated footprint fits, every component stays loaded; otherwise each is
@@ -74,6 +80,8 @@ export interface OpenOptions {
    * open, in memory. Default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache.
    */
   readonly convertedCacheDir?: string | null;
+  /** Weights per quantization block with int8/int4 (16 to 256, a power of two). Default 32. */
+  readonly quantBlockSize?: number;
   /** Told when a converted-weights entry is used, (re)built or removed. */
   readonly onConverted?: (event: CacheEvent) => void;
 }
@@ -97,7 +105,8 @@ export interface LoadedAdapterRecord extends LoadedAdapter {
 
 export interface SessionRecord extends EditRecord {
   readonly model: ModelIdentity;
-  readonly quant: "f32" | "int8" | "int4";
+  /** The precision used (what "auto" resolved to). */
+  readonly quant: Precision;
   readonly device: ExecutionProvider;
   /** Peak resident memory of the process so far, in bytes. */
   readonly peakRssBytes: number;
@@ -128,7 +137,7 @@ export class IceditSession {
     private readonly text: TextConditioner,
     readonly model: ModelIdentity,
     readonly device: ExecutionProvider,
-    readonly quant: "f32" | "int8" | "int4",
+    readonly quant: Precision,
     private readonly memory: SessionMemory,
   ) {}
 
@@ -150,14 +159,24 @@ export class IceditSession {
       const converted: CacheEvent[] = [];
       const cacheDir = options.convertedCacheDir === undefined ? convertedCacheDir() : options.convertedCacheDir;
       const onEvent = (event: CacheEvent): void => {
-        converted.push(event);
+        // A sequential plan reloads components: a repeated hit of an entry already recorded adds nothing.
+        const last = converted.filter((e) => e.component === event.component).at(-1);
+        if (!(event.kind === "hit" && last && (last.kind === "hit" || last.kind === "built"))) converted.push(event);
         options.onConverted?.(event);
       };
       const cache = cacheDir ? new ConvertedCache(cacheDir, { onEvent }) : undefined;
-      const bits: 4 | 8 | null = options.quant === "int8" ? 8 : options.quant === "int4" ? 4 : null;
-      const quant = bits ? { bits, cache, device } : undefined;
+      const quantOf = (precision: Precision): QuantOptions | undefined =>
+        precision === "f32" ? undefined : { bits: precision === "int8" ? 8 : 4, blockSize: options.quantBlockSize, cache, device };
+      const asked = options.quant ?? "auto";
       const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
-      const models = await openIceditModels(engine, folder, { settings, adapters, quant, pool });
+      const models = await openIceditModels(engine, folder, {
+        settings,
+        adapters,
+        pool,
+        quant: asked === "auto" ? undefined : quantOf(asked),
+        chooseQuant: asked === "auto" ? (sizes) => quantOf(autoPrecision(sizes, device, budgetBytes)) : undefined,
+      });
+      const precision: Precision = models.quant === null ? "f32" : models.quant.bits === 8 ? "int8" : "int4";
       const memory = await SessionMemory.start(models);
       const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
       const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir) : new MemoryEmbeddingCache();
@@ -172,7 +191,7 @@ export class IceditSession {
         adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
         converted,
       };
-      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, options.quant ?? "f32", memory);
+      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision, memory);
     } catch (error) {
       await engine.close();
       throw error;
@@ -186,10 +205,7 @@ export class IceditSession {
     try {
       const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
         ...options,
-        onProgress: (p) => {
-          memory.report(p.stage, p.step);
-          options.onProgress?.(p);
-        },
+        onProgress: memory.watch(options.onProgress),
       });
       return { image: result.image, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
     } finally {
@@ -208,10 +224,7 @@ export class IceditSession {
     try {
       const result = await editWithNoiseSelection({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
         ...options,
-        onProgress: (p) => {
-          memory.report(p.stage, p.step);
-          options.onProgress?.(p);
-        },
+        onProgress: memory.watch(options.onProgress),
       });
       return {
         image: result.image,
@@ -233,13 +246,9 @@ export class IceditSession {
   }
 }
 
-/** Noise selection's candidate count, for the memory estimates (1 when the options are bad: the edit says why). */
+/** Noise selection's candidate count, for the memory estimates (bad counts are the edit's to report). */
 function candidateCount(options: SelectionEditOptions): number {
-  try {
-    return candidateSeeds({ ...options, seed: options.seed ?? 0 }).length;
-  } catch {
-    return 1;
-  }
+  return options.seeds?.length ?? options.candidates ?? SELECTION_DEFAULTS.candidates;
 }
 
 async function toPixels(image: ImageInput): Promise<Tensor<"u8">> {

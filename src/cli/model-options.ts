@@ -8,7 +8,8 @@ import type { ExecutionProvider } from "../runtime/protocol.js";
 import type { CacheEvent } from "../weights/converted/index.js";
 import { resolve } from "node:path";
 import { UsageError } from "./io.js";
-import { choiceOption, intOption, numberOption } from "./options.js";
+import { blockSizeOption, choiceOption, intOption, numberOption } from "./options.js";
+import { memoryOption } from "./memory-option.js";
 
 /** Help text of the model options. */
 export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
@@ -23,10 +24,18 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
   --moe-top-k K        experts per token of a LoRA-MoE            default: 1 (as ICEdit)
   --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
   --quant Q            weights of the transformer and T5: f32, int8 or int4 (block-quantized
-                       MatMulNBits; LoRA branches stay float)     default: f32
+                       MatMulNBits; LoRA branches stay float), or auto: f32 when the model
+                       fits --max-memory at f32, else int8 on cpu, int4 on cuda/webgpu
+                                                                  default: auto
+  --block-size N       weights per quantization block: 16, 32, 64, 128 or 256; 128 runs
+                       about 1.3x faster on CPU, 32 is a little more exact   default: 32
   --cache-dir DIR      where int8/int4 weights are kept once converted (icedit convert);
                        "none": convert in memory at every start
                        default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache
+  --max-memory SIZE    memory budget, e.g. 20G, 20GiB or 512M (binary units), or auto: the
+                       machine's (or its cgroup's) memory. If the model's estimated footprint
+                       fits, it stays loaded; otherwise each component is loaded when needed
+                       and the least recently used are released     default: auto
   --device D           cpu, cuda or webgpu                        default: cpu
   --threads N          CPU threads (0: one per core)              default: 0
   --offline            use only local folders and the Hugging Face cache`;
@@ -78,7 +87,9 @@ export const MODEL_OPTIONS = {
   "moe-top-k": { type: "string" },
   "merge-lora": { type: "boolean" },
   quant: { type: "string" },
+  "block-size": { type: "string" },
   "cache-dir": { type: "string" },
+  "max-memory": { type: "string" },
   device: { type: "string" },
   threads: { type: "string" },
   offline: { type: "boolean" },
@@ -94,7 +105,9 @@ export interface ModelValues {
   readonly "moe-top-k"?: string;
   readonly "merge-lora"?: boolean;
   readonly quant?: string;
+  readonly "block-size"?: string;
   readonly "cache-dir"?: string;
+  readonly "max-memory"?: string;
   readonly device?: string;
   readonly threads?: string;
   readonly offline?: boolean;
@@ -119,7 +132,9 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     loraScale: numberOption("lora-scale", values["lora-scale"], 1),
     moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
     mergeLora: values["merge-lora"] === true,
-    quant: choiceOption("quant", values.quant, "f32", ["f32", "int8", "int4"] as const),
+    quant: choiceOption("quant", values.quant, "auto", ["auto", "f32", "int8", "int4"] as const),
+    quantBlockSize: blockSizeOption("block-size", values["block-size"], 32),
+    maxMemory: memoryOption("max-memory", values["max-memory"]),
     download: values.offline ? false : undefined,
     convertedCacheDir: values["cache-dir"] === undefined ? undefined : values["cache-dir"] === "none" ? null : resolve(values["cache-dir"]),
     onConverted: (event) => {

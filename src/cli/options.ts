@@ -20,3 +20,12 @@ export function choiceOption<T extends string>(name: string, value: string | und
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} takes one of ${choices.join(", ")}, got "${value}"`);
   return value as T;
 }
+
+/** MatMulNBits block sizes: powers of two from 16 to 256. */
+export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+
+export function blockSizeOption(name: string, value: string | undefined, fallback: number): number {
+  const size = intOption(name, value, fallback, 1);
+  if (!(BLOCK_SIZES as readonly number[]).includes(size)) throw new UsageError(`--${name} takes ${BLOCK_SIZES.join(", ")}, got ${size}`);
+  return size;
+}

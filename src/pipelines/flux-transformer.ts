@@ -14,13 +14,15 @@ import { fluxFeeds, type FluxCall } from "../models/flux/inputs.js";
 import type { FluxParams } from "../models/flux/params.js";
 import type { Engine } from "../runtime/engine.js";
 import type { SessionSettings } from "../runtime/protocol.js";
-import type { Session } from "../runtime/session.js";
+import type { LazySession, RunnableSession } from "../runtime/runnable-session.js";
+import type { Graph } from "../onnx/graph.js";
 import { InvalidArgumentError } from "../errors.js";
 import { tensor, type Tensor } from "../tensor.js";
 import { bflView } from "../weights/layouts/bfl-view.js";
 import { LoraMergeError, LoraTargets, readLoraAdapter, type LoraDescription, type LoraFormat } from "../weights/lora/index.js";
 import type { TensorSource } from "../weights/source.js";
-import { InlineParams, loadParams } from "./load-params.js";
+import { withOpened, type SourceOpener } from "../weights/source-opener.js";
+import { checkParams, InlineParams, loadParams, type ParamHints } from "./load-params.js";
 import { defaultFluxKeep, loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
 
 export interface AdapterOptions {
@@ -44,6 +46,9 @@ export interface LoadFluxOptions {
   /** Block-quantize the linear weights (MatMulNBits); adapters stay in float. */
   readonly quant?: QuantOptions;
 }
+
+/** LoadFluxOptions of a lazily loaded transformer (no taps: those are for parity checks). */
+export type OpenFluxOptions = Omit<LoadFluxOptions, "taps">;
 
 /** What was made of one adapter (for the CLI and the job record). */
 export interface LoadedAdapter {
@@ -160,62 +165,120 @@ async function mergeLora(engine: Engine, weights: InlineParams, d: LoraDescripti
   return new InlineParams(tensors);
 }
 
+/** What a load decides before reading any weight: the module tree and the adapters, read and checked. */
+interface FluxRecipe {
+  readonly model: Flux;
+  readonly quant?: QuantOptions;
+  readonly hints: ParamHints;
+  readonly descriptions: readonly LoraDescription[];
+  /** Per adapter: the scale it is merged into the weights at, or null when it stays a graph branch. */
+  readonly mergeScales: readonly (number | null)[];
+  readonly loaded: readonly LoadedAdapter[];
+  /** Index into lora_scales of each adapter, or -1 when it is merged. */
+  readonly slots: readonly number[];
+  /** Bytes of the float tensors of the adapters kept as graph branches. */
+  readonly branchBytes: number;
+}
+
+/** Bytes of every tensor of an adapter (its low-rank pairs, biases, experts and routers). */
+function adapterBytes(d: LoraDescription): number {
+  let bytes = 0;
+  for (const layer of d.layers.values()) {
+    for (const u of layer.plain) bytes += u.A.data.byteLength + u.B.data.byteLength + (u.bias?.data.byteLength ?? 0);
+    for (const m of layer.moe) {
+      bytes += m.route.data.byteLength;
+      for (const e of m.experts) bytes += e.A.data.byteLength + e.B.data.byteLength;
+    }
+  }
+  return bytes;
+}
+
+/** Reads the adapters and checks them and every weight's shape against `source` (headers only). */
+async function prepareFlux(source: TensorSource, options: OpenFluxOptions): Promise<FluxRecipe> {
+  const model = new Flux(options.params);
+  const adapters = options.adapters ?? [];
+  const names = adapterNames(adapters);
+  const targets = adapters.length > 0 ? LoraTargets.fromParams(model.parameters()) : null;
+  const descriptions: LoraDescription[] = [];
+  for (const [i, a] of adapters.entries()) {
+    checkScale(names[i] as string, a.scale ?? 1);
+    const d = await readLoraAdapter(a.source, targets as LoraTargets, { topK: a.topK });
+    if (a.merge && d.hasMoe) {
+      throw new LoraMergeError(
+        `adapter ${names[i]} (${d.source}) is a MoE-LoRA: its experts are chosen per token, so it cannot be merged into the weights; load it with merge: false`,
+      );
+    }
+    descriptions.push(d);
+  }
+  const hints = { mismatch: mismatchHint(options.params), missing: missingHint };
+  if (options.quant && adapters.some((a) => a.merge)) {
+    throw new LoraMergeError("merging LoRA into quantized weights is not supported: leave the adapters unmerged (their branches stay in float)");
+  }
+  checkParams(model.parameters(), bflView(source), hints);
+  let branches = 0;
+  const slots = adapters.map((a) => (a.merge ? -1 : branches++));
+  return {
+    model,
+    quant: options.quant,
+    hints,
+    descriptions,
+    mergeScales: adapters.map((a) => (a.merge ? (a.scale ?? 1) : null)),
+    loaded: descriptions.map((d, i) => describe(names[i] as string, adapters[i] as AdapterOptions, d)),
+    slots,
+    branchBytes: descriptions.reduce((sum, d, i) => (adapters[i]?.merge ? sum : sum + adapterBytes(d)), 0),
+  };
+}
+
+/** Reads the weights of `source` (quantized or float), merges the merged adapters, builds the graph. */
+async function buildFlux(engine: Engine, source: TensorSource, recipe: FluxRecipe, taps: readonly string[]): Promise<Graph> {
+  const { model, hints } = recipe;
+  let weights: ParamBinder = recipe.quant
+    ? await loadQuantizedParams(model, bflView(source), { keep: defaultFluxKeep, component: "transformer", ...recipe.quant }, hints)
+    : await loadParams(model.parameters(), bflView(source), hints);
+  const branches: LoraDescription[] = [];
+  for (const [i, d] of recipe.descriptions.entries()) {
+    const scale = recipe.mergeScales[i] ?? null;
+    if (scale !== null) weights = await mergeLora(engine, weights as InlineParams, d, scale);
+    else branches.push(d);
+  }
+  return buildFluxGraph(model, weights, { taps, adapters: fluxAdapterBranches(branches, new Set(taps)) });
+}
+
 export class FluxTransformer {
   private scales: number[];
 
   private constructor(
     readonly params: FluxParams,
-    private readonly session: Session,
+    private readonly session: RunnableSession,
     readonly taps: readonly string[],
     /** Every adapter, in load order. */
     readonly adapters: readonly LoadedAdapter[],
     /** Index into lora_scales of each adapter, or -1 when it is merged. */
     private readonly scaleSlots: readonly number[],
+    /** Bytes of the adapters' graph branches (float tensors beside the base weights). */
+    readonly branchBytes: number,
   ) {
     this.scales = adapters.map((a) => a.scale);
   }
 
   static async load(engine: Engine, source: TensorSource, options: LoadFluxOptions): Promise<FluxTransformer> {
-    const model = new Flux(options.params);
-    const adapters = options.adapters ?? [];
-    const names = adapterNames(adapters);
-    const targets = adapters.length > 0 ? LoraTargets.fromParams(model.parameters()) : null;
-    const descriptions: LoraDescription[] = [];
-    for (const [i, a] of adapters.entries()) {
-      checkScale(names[i] as string, a.scale ?? 1);
-      const d = await readLoraAdapter(a.source, targets as LoraTargets, { topK: a.topK });
-      if (a.merge && d.hasMoe) {
-        throw new LoraMergeError(
-          `adapter ${names[i]} (${d.source}) is a MoE-LoRA: its experts are chosen per token, so it cannot be merged into the weights; load it with merge: false`,
-        );
-      }
-      descriptions.push(d);
-    }
-    const hints = { mismatch: mismatchHint(options.params), missing: missingHint };
-    if (options.quant && adapters.some((a) => a.merge)) {
-      throw new LoraMergeError("merging LoRA into quantized weights is not supported: leave the adapters unmerged (their branches stay in float)");
-    }
-    let weights: ParamBinder = options.quant
-      ? await loadQuantizedParams(model, bflView(source), { keep: defaultFluxKeep, ...options.quant }, hints)
-      : await loadParams(model.parameters(), bflView(source), hints);
-    const branches: LoraDescription[] = [];
-    const slots: number[] = [];
-    for (const [i, d] of descriptions.entries()) {
-      const a = adapters[i] as AdapterOptions;
-      if (a.merge) {
-        weights = await mergeLora(engine, weights as InlineParams, d, a.scale ?? 1);
-        slots.push(-1);
-      } else {
-        slots.push(branches.length);
-        branches.push(d);
-      }
-    }
+    const recipe = await prepareFlux(source, options);
     const taps = options.taps ?? [];
-    const graph = buildFluxGraph(model, weights, { taps, adapters: fluxAdapterBranches(branches, new Set(taps)) });
+    const graph = await buildFlux(engine, source, recipe, taps);
     const session = await engine.load(graph, options.settings);
     const outputs = graph.outputs.map((o) => o.name).filter((n) => n !== "out");
-    const loaded = descriptions.map((d, i) => describe(names[i] as string, adapters[i] as AdapterOptions, d));
-    return new FluxTransformer(options.params, session, outputs, loaded, slots);
+    return new FluxTransformer(options.params, session, outputs, recipe.loaded, recipe.slots, recipe.branchBytes);
+  }
+
+  /**
+   * The transformer with its session created on demand by `lazy` (a SessionPool entry), re-read
+   * from `open` after every eviction. Adapters are read and every weight's shape is checked now,
+   * so bad files fail here; no weight is read until the first run.
+   */
+  static async open(engine: Engine, open: SourceOpener, options: OpenFluxOptions, lazy: LazySession): Promise<FluxTransformer> {
+    const recipe = await withOpened(open, (source) => prepareFlux(source, options));
+    const session = lazy(() => withOpened(open, async (source) => engine.load(await buildFlux(engine, source, recipe, []), options.settings)));
+    return new FluxTransformer(options.params, session, [], recipe.loaded, recipe.slots, recipe.branchBytes);
   }
 
   /** The current scale of each adapter (load order). */

@@ -15,16 +15,21 @@ import { T5EncoderStack, buildT5EncoderGraph } from "../models/t5/model.js";
 import type { ParamSpec } from "../nn/module.js";
 import type { Engine } from "../runtime/engine.js";
 import type { SessionSettings } from "../runtime/protocol.js";
-import type { Session } from "../runtime/session.js";
+import type { LazySession, RunnableSession } from "../runtime/runnable-session.js";
+import type { Graph } from "../onnx/graph.js";
 import { shapeString, tensor, type Tensor } from "../tensor.js";
 import { MissingTensorError } from "../weights/errors.js";
 import { stripPrefixView } from "../weights/prefix-view.js";
 import type { TensorSource } from "../weights/source.js";
+import { withOpened, type SourceOpener } from "../weights/source-opener.js";
 import { loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
-import { loadParams, type MismatchHint, type MissingHint } from "./load-params.js";
+import { checkParams, loadParams, type MismatchHint, type MissingHint, type ParamHints } from "./load-params.js";
 
 /** Token ids a text encoder cannot take (dtype, rank, length, an id outside the vocabulary). */
 export class TextEncoderInputError extends InvalidArgumentError {}
+
+/** What a lazily loaded encoder takes of TextEncoderLoadOptions (taps are for parity checks). */
+export type OpenTextEncoderOptions = Omit<TextEncoderLoadOptions, "taps">;
 
 export interface TextEncoderLoadOptions {
   /** Block-quantize the linear weights (MatMulNBits); embeddings and norms stay float. */
@@ -108,24 +113,52 @@ export interface T5Output {
   readonly ms: number;
 }
 
+/** A T5EncoderModel checkpoint as the encoder reads it (the token embedding under both of its names). */
+export function t5WeightView(source: TensorSource): TensorSource {
+  return aliasView(source, "shared.weight", "encoder.embed_tokens.weight");
+}
+
+function t5Hints(config: T5Config, view: TensorSource): ParamHints {
+  const sizes = `d_model ${config.dModel}, ${config.numHeads} heads x d_kv ${config.dKv}, d_ff ${config.dFf}, vocab ${config.vocabSize}`;
+  return { missing: t5MissingHint(config, view), mismatch: sizesHint("T5 encoder", sizes) };
+}
+
+/** Reads the T5 weights of `source` (block-quantized with options.quant) and builds the graph. */
+async function buildT5(model: T5EncoderStack, config: T5Config, source: TensorSource, options: TextEncoderLoadOptions): Promise<Graph> {
+  const view = t5WeightView(source);
+  const hints = t5Hints(config, view);
+  const weights = options.quant ? await loadQuantizedParams(model, view, { component: "t5", ...options.quant }, hints) : await loadParams(model.parameters(), view, hints);
+  return buildT5EncoderGraph(model, weights, { taps: options.taps ?? [] });
+}
+
 export class T5Encoder {
   private constructor(
     readonly config: T5Config,
-    private readonly session: Session,
+    private readonly session: RunnableSession,
     readonly taps: readonly string[],
   ) {}
 
   /** Checks every tensor of `source` (T5EncoderModel keys) against `config` before reading any, then builds the session. */
   static async load(engine: Engine, source: TensorSource, config: T5Config, settings: Partial<SessionSettings> = {}, options: TextEncoderLoadOptions = {}): Promise<T5Encoder> {
     validateT5Config(config);
-    const model = new T5EncoderStack(config);
-    const view = aliasView(source, "shared.weight", "encoder.embed_tokens.weight");
-    const sizes = `d_model ${config.dModel}, ${config.numHeads} heads x d_kv ${config.dKv}, d_ff ${config.dFf}, vocab ${config.vocabSize}`;
-    const hints = { missing: t5MissingHint(config, view), mismatch: sizesHint("T5 encoder", sizes) };
-    const weights = options.quant ? await loadQuantizedParams(model, view, options.quant, hints) : await loadParams(model.parameters(), view, hints);
-    const graph = buildT5EncoderGraph(model, weights, { taps: options.taps ?? [] });
+    const graph = await buildT5(new T5EncoderStack(config), config, source, options);
     const session = await engine.load(graph, settings);
     return new T5Encoder(config, session, graph.outputs.map((o) => o.name).filter((n) => n !== "last_hidden_state"));
+  }
+
+  /**
+   * The encoder with its session created on demand by `lazy` (a SessionPool entry) and re-read
+   * from `open` after an eviction; every tensor's shape is checked now, none is read.
+   */
+  static async open(engine: Engine, open: SourceOpener, config: T5Config, settings: Partial<SessionSettings>, options: OpenTextEncoderOptions, lazy: LazySession): Promise<T5Encoder> {
+    validateT5Config(config);
+    const model = new T5EncoderStack(config);
+    await withOpened(open, async (source) => {
+      const view = t5WeightView(source);
+      checkParams(model.parameters(), view, t5Hints(config, view));
+    });
+    const session = lazy(() => withOpened(open, async (source) => engine.load(await buildT5(model, config, source, options), settings)));
+    return new T5Encoder(config, session, []);
   }
 
   /** ids: [B, T] int64 -> last_hidden_state and the requested taps. */
@@ -189,26 +222,55 @@ export interface ClipTextOutput {
   readonly pooledIndex: number[];
 }
 
+function clipHints(config: ClipTextConfig, view: TensorSource): ParamHints {
+  return { missing: clipMissingHint(config, view), mismatch: clipMismatchHint(config) };
+}
+
+/** The text model's view of `source`; a file with only a vision tower is refused. */
+function checkedClipView(source: TensorSource): TensorSource {
+  const view = clipView(source);
+  if (!view.has("embeddings.token_embedding.weight") && view.names().some((n) => n.startsWith("vision_model."))) {
+    throw new MissingTensorError(`${CLIP_PREFIX}embeddings.token_embedding.weight`, source.description, "the file has a CLIP vision tower but no text model");
+  }
+  return view;
+}
+
+/** Reads the CLIP text weights of `source` and builds the graph. */
+async function buildClip(model: ClipTextTransformer, config: ClipTextConfig, source: TensorSource, options: TextEncoderLoadOptions): Promise<Graph> {
+  const view = checkedClipView(source);
+  const weights = await loadParams(model.parameters(), view, clipHints(config, view));
+  return buildClipTextGraph(model, weights, { taps: options.taps ?? [] });
+}
+
 export class ClipTextEncoder {
   private constructor(
     readonly config: ClipTextConfig,
-    private readonly session: Session,
+    private readonly session: RunnableSession,
     readonly taps: readonly string[],
   ) {}
 
   /** Checks every tensor of `source` (CLIPTextModel keys, either form) against `config` before reading any, then builds the session. */
   static async load(engine: Engine, source: TensorSource, config: ClipTextConfig, settings: Partial<SessionSettings> = {}, options: TextEncoderLoadOptions = {}): Promise<ClipTextEncoder> {
     validateClipTextConfig(config);
-    const model = new ClipTextTransformer(config);
-    const view = clipView(source);
-    if (!view.has("embeddings.token_embedding.weight") && view.names().some((n) => n.startsWith("vision_model."))) {
-      throw new MissingTensorError(`${CLIP_PREFIX}embeddings.token_embedding.weight`, source.description, "the file has a CLIP vision tower but no text model");
-    }
-    const weights = await loadParams(model.parameters(), view, { missing: clipMissingHint(config, view), mismatch: clipMismatchHint(config) });
-    const graph = buildClipTextGraph(model, weights, { taps: options.taps ?? [] });
+    const graph = await buildClip(new ClipTextTransformer(config), config, source, options);
     const session = await engine.load(graph, settings);
     const taps = graph.outputs.map((o) => o.name).filter((n) => n !== "last_hidden_state" && n !== "pooler_output");
     return new ClipTextEncoder(config, session, taps);
+  }
+
+  /**
+   * The text model with its session created on demand by `lazy` (a SessionPool entry) and re-read
+   * from `open` after an eviction; every tensor's shape is checked now, none is read.
+   */
+  static async open(engine: Engine, open: SourceOpener, config: ClipTextConfig, settings: Partial<SessionSettings>, lazy: LazySession): Promise<ClipTextEncoder> {
+    validateClipTextConfig(config);
+    const model = new ClipTextTransformer(config);
+    await withOpened(open, async (source) => {
+      const view = checkedClipView(source);
+      checkParams(model.parameters(), view, clipHints(config, view));
+    });
+    const session = lazy(() => withOpened(open, async (source) => engine.load(await buildClip(model, config, source, {}), settings)));
+    return new ClipTextEncoder(config, session, []);
   }
 
   /** ids: [B, T <= max positions] int64 -> outputs, the requested taps and the run time. */

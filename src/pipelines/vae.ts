@@ -8,11 +8,12 @@ import { validateVaeParams, type VaeParams } from "../models/vae/params.js";
 import type { ParamSpec } from "../nn/module.js";
 import type { Engine } from "../runtime/engine.js";
 import type { SessionSettings } from "../runtime/protocol.js";
-import type { Session } from "../runtime/session.js";
+import type { LazySession, RunnableSession } from "../runtime/runnable-session.js";
 import { shapeString, type Tensor } from "../tensor.js";
 import { vaeBflView, type VaeView } from "../weights/layouts/vae-view.js";
 import type { TensorSource } from "../weights/source.js";
-import { loadParams, type MismatchHint, type MissingHint } from "./load-params.js";
+import { withOpened, type SourceOpener } from "../weights/source-opener.js";
+import { checkParams, loadParams, type MismatchHint, type MissingHint, type ParamHints } from "./load-params.js";
 
 /** A tensor given to encode/decode does not have a shape the VAE can take; the message says which would. */
 export class VaeInputError extends InvalidArgumentError {}
@@ -39,6 +40,12 @@ export interface VaeDecoded {
 export interface VaeParts {
   readonly encoder?: boolean;
   readonly decoder?: boolean;
+}
+
+/** The lazily created session of each part a Vae.open should have (a missing part is not loaded). */
+export interface LazyVaeParts {
+  readonly encoder?: LazySession;
+  readonly decoder?: LazySession;
 }
 
 /** Sizes next to `n` that are multiples of `f`: "24 or 32". */
@@ -116,8 +123,8 @@ export class Vae {
 
   private constructor(
     readonly params: VaeParams,
-    private readonly encoder: Session | null,
-    private readonly decoder: Session | null,
+    private readonly encoder: RunnableSession | null,
+    private readonly decoder: RunnableSession | null,
   ) {
     this.factor = validateVaeParams(params).factor;
   }
@@ -142,6 +149,29 @@ export class Vae {
       await encoder?.release();
       throw error;
     }
+  }
+
+  /**
+   * The VAE with each part's session created on demand by its LazySession (a SessionPool entry)
+   * and re-read from `open` after an eviction; every needed tensor's shape is checked now.
+   */
+  static async open(engine: Engine, open: SourceOpener, params: VaeParams, settings: Partial<SessionSettings>, parts: LazyVaeParts): Promise<Vae> {
+    const { levels } = validateVaeParams(params);
+    if (!parts.encoder && !parts.decoder) throw new InvalidArgumentError("Vae.open: parts must give the encoder, the decoder or both");
+    const model = new AutoEncoder(params);
+    const hintsOf = (view: VaeView): ParamHints => ({ mismatch: mismatchHint(params), missing: missingHint(view) });
+    await withOpened(open, async (source) => {
+      const view = vaeBflView(source, { levels });
+      checkParams(vaeParameters(model, { encoder: parts.encoder !== undefined, decoder: parts.decoder !== undefined }), view, hintsOf(view));
+    });
+    const part = (which: "encoder" | "decoder"): Promise<RunnableSession> =>
+      withOpened(open, async (source) => {
+        const view = vaeBflView(source, { levels });
+        const weights = await loadParams(vaeParameters(model, { encoder: which === "encoder", decoder: which === "decoder" }), view, hintsOf(view));
+        const graph = which === "encoder" ? buildVaeEncoderGraph(model.encoder, weights) : buildVaeDecoderGraph(model.decoder, weights);
+        return engine.load(graph, settings);
+      });
+    return new Vae(params, parts.encoder?.(() => part("encoder")) ?? null, parts.decoder?.(() => part("decoder")) ?? null);
   }
 
   get hasEncoder(): boolean {

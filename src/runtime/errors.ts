@@ -29,3 +29,6 @@ export class ProviderUnavailableError extends IceditError {}
 
 /** The engine was closed, or its worker thread died. */
 export class EngineClosedError extends IceditError {}
+
+/** A pooled session was run after it was released (or its pool closed). */
+export class SessionReleasedError extends IceditError {}

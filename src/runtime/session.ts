@@ -4,6 +4,7 @@ import { shapeString, type DType, type Tensor } from "../tensor.js";
 import { FeedError, RunError } from "./errors.js";
 import type { Engine } from "./engine.js";
 import type { SessionDescription } from "./protocol.js";
+import type { RunnableSession } from "./runnable-session.js";
 
 export interface DeclaredInput {
   readonly name: string;
@@ -23,7 +24,7 @@ function mentions(message: string, name: string): boolean {
   return new RegExp(`(^|[^\\w.])${escaped}($|[^\\w.])`).test(message);
 }
 
-export class Session {
+export class Session implements RunnableSession {
   constructor(
     private readonly engine: Engine,
     readonly graph: string,

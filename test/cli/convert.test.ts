@@ -75,7 +75,7 @@ describe("icedit convert", () => {
   it("refuses bad options with a message that says what is accepted", async () => {
     const blocks = await icedit(["convert", "--model", model, "--cache-dir", cache, "--block-size", "48"]);
     assert.equal(blocks.code, 2);
-    assert.match(blocks.err.join("\n"), /--block-size takes 16, 32, 64, 128 or 256, got 48/);
+    assert.match(blocks.err.join("\n"), /--block-size takes 16, 32, 64, 128, 256, got 48/);
     const quant = await icedit(["convert", "--model", model, "--quant", "int3"]);
     assert.equal(quant.code, 2);
     assert.match(quant.err.join("\n"), /--quant takes one of int8, int4/);

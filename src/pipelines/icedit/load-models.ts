@@ -1,9 +1,11 @@
 /**
- * Loads every component of a FLUX.1 Fill model folder into sessions: transformer, VAE, CLIP, T5
- * and both tokenizers. Sizes come from the folder's config.json files, or from the tensors of a
- * BFL single file.
+ * Opens every component of a FLUX.1 Fill model folder: transformer, VAE (encoder and decoder),
+ * CLIP, T5 and both tokenizers, with the sessions in a SessionPool (loaded now, or on demand under
+ * a memory budget). Sizes come from the folder's config.json files, or from the tensors of a BFL
+ * single file.
  */
 import type { Engine } from "../../runtime/engine.js";
+import { SessionPool } from "../../runtime/session-pool.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
 import { fluxParamsFromDiffusers } from "../../models/flux/diffusers-config.js";
 import type { FluxParams } from "../../models/flux/params.js";
@@ -16,13 +18,15 @@ import { openSafetensors } from "../../weights/safetensors.js";
 import { openWeights } from "../../weights/open-weights.js";
 import { bflView } from "../../weights/layouts/bfl-view.js";
 import type { TensorSource } from "../../weights/source.js";
+import type { SourceOpener } from "../../weights/source-opener.js";
 import type { FluxFillFolder } from "../../weights/model-folder.js";
 import { ModelFolderError } from "../../weights/model-errors.js";
-import { FluxTransformer } from "../flux-transformer.js";
+import { FluxTransformer, type AdapterOptions } from "../flux-transformer.js";
 import { Vae } from "../vae.js";
 import { ClipTextEncoder, T5Encoder } from "../text-encoders.js";
 import type { QuantOptions } from "../quantized-params.js";
 import type { TextModels } from "../text-conditioning.js";
+import { MODEL_COMPONENTS, weightBytes, type ComponentBytes, type ModelSizes } from "./memory-estimates.js";
 
 export const CLIP_MAX_LENGTH = 77;
 /** Noisy latent (64) + masked-image latent (64) + mask (256) per token. */
@@ -46,7 +50,7 @@ export interface LoadModelOptions {
   readonly adapters?: readonly AdapterFile[];
   /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
   readonly t5MaxLength?: number;
-  /** Called before each component loads. */
+  /** Called before each component loads (its name, or "tokenizers"). */
   readonly onComponent?: (component: string) => void;
 }
 
@@ -62,6 +66,14 @@ export interface IceditModels {
   readonly vae: Vae;
   readonly text: TextModels;
   readonly params: LoadedParams;
+  /** The sizes that memory estimates are made from. */
+  readonly sizes: ModelSizes;
+  /** Each component's weights as loaded, in bytes (estimated from the parameter counts). */
+  readonly weightBytes: ComponentBytes;
+  /** The block quantization of the transformer and T5 (null: float32). */
+  readonly quant: QuantOptions | null;
+  /** The components' sessions (named as MODEL_COMPONENTS). */
+  readonly pool: SessionPool;
   release(): Promise<void>;
 }
 
@@ -109,52 +121,79 @@ export function inferFluxParams(source: TensorSource): FluxParams {
   };
 }
 
-export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, options: LoadModelOptions = {}): Promise<IceditModels> {
+export interface OpenModelOptions extends Omit<LoadModelOptions, "onComponent"> {
+  /** Where the components' sessions live: created on their first run, evicted under its budget. */
+  readonly pool: SessionPool;
+  /** Picks the precision from the model's sizes when `quant` is not given (e.g. by what fits in memory). */
+  readonly chooseQuant?: (sizes: ModelSizes) => QuantOptions | undefined;
+}
+
+/** Files of adapters opened for the time of `use` (the transformer reads them whole at open). */
+function adapterOptions(adapters: readonly AdapterFile[], sources: readonly TensorSource[]): AdapterOptions[] {
+  return adapters.map((a, i) => ({ source: sources[i] as TensorSource, name: a.spec, scale: a.scale, topK: a.topK, merge: a.merge }));
+}
+
+/**
+ * Opens every component of a FLUX.1 Fill model folder into `options.pool` without loading any:
+ * configs and tokenizers are read, adapters read and checked, every weight's shape checked, so
+ * bad files fail here; each session is created when its component first runs (pool.preload()
+ * loads them all now) and re-created from its file after an eviction.
+ */
+export async function openIceditModels(engine: Engine, folder: FluxFillFolder, options: OpenModelOptions): Promise<IceditModels> {
   const settings = options.settings ?? {};
-  const note = options.onComponent ?? (() => undefined);
+  const pool = options.pool;
   const need = (config: Record<string, unknown> | null, component: string): Record<string, unknown> => {
     if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
     return config;
   };
   const t5Config = t5ConfigFromHf(need(folder.textEncoder2.config, "text_encoder_2"));
   const clipConfig = clipTextConfigFromHf(need(folder.textEncoder.config, "text_encoder"));
-  note("tokenizers");
+  const t5MaxLength = options.t5MaxLength ?? T5_MAX_LENGTH;
   const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
-  const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", options.t5MaxLength ?? T5_MAX_LENGTH);
-  note("text_encoder");
-  const clip = await withSource(folder.textEncoder.weights, (s) => ClipTextEncoder.load(engine, s, clipConfig, settings));
-  note("text_encoder_2");
-  const t5 = await withSource(folder.textEncoder2.weights, (s) => T5Encoder.load(engine, s, t5Config, settings, { quant: options.quant }));
-  note("vae");
+  const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", t5MaxLength);
+  const opener = (path: string): SourceOpener => () => openWeights(path);
   const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config) : FLUX_VAE;
-  const vae = await withSource(folder.vae.weights, (s) => Vae.load(engine, s, vaeParams, settings));
-  note("transformer");
-  const transformer = await withSource(folder.transformer.weights, (s) => {
-    const flux = folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(s);
-    if (flux.inChannels !== FILL_IN_CHANNELS) {
-      throw new ModelFolderError(
-        folder.root,
-        "transformer",
-        `in_channels is ${flux.inChannels}, but FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`,
-      );
-    }
-    return withSources(options.adapters ?? [], (sources) =>
-      FluxTransformer.load(engine, s, {
-        params: flux,
-        settings,
-        quant: options.quant,
-        adapters: (options.adapters ?? []).map((a, i) => ({ source: sources[i] as TensorSource, name: a.spec, scale: a.scale, topK: a.topK, merge: a.merge })),
-      }),
+  const flux = await withSource(folder.transformer.weights, async (s) => (folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(s)));
+  if (flux.inChannels !== FILL_IN_CHANNELS) {
+    throw new ModelFolderError(
+      folder.root,
+      "transformer",
+      `in_channels is ${flux.inChannels}, but FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`,
     );
-  });
-  const params: LoadedParams = { flux: transformer.params, vae: vaeParams, t5: t5Config, clip: clipConfig };
+  }
+  const sizes: ModelSizes = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig, t5Length: t5MaxLength, clipLength: CLIP_MAX_LENGTH };
+  const quant = options.quant ?? options.chooseQuant?.(sizes);
+  const clip = await ClipTextEncoder.open(engine, opener(folder.textEncoder.weights), clipConfig, settings, pool.lazy("text_encoder", 0));
+  const t5 = await T5Encoder.open(engine, opener(folder.textEncoder2.weights), t5Config, settings, { quant }, pool.lazy("text_encoder_2", 0));
+  const vae = await Vae.open(engine, opener(folder.vae.weights), vaeParams, settings, { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) });
+  const adapters = options.adapters ?? [];
+  const transformer = await withSources(adapters, (sources) =>
+    FluxTransformer.open(engine, opener(folder.transformer.weights), { params: flux, settings, quant, adapters: adapterOptions(adapters, sources) }, pool.lazy("transformer", 0)),
+  );
+  const params: LoadedParams = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig };
   return {
     transformer,
     vae,
     text: { clip, t5, clipTokenizer, t5Tokenizer, identity: folder.root },
     params,
-    async release() {
-      await Promise.all([transformer.release(), vae.release(), clip.release(), t5.release()]);
-    },
+    sizes,
+    quant: quant ?? null,
+    weightBytes: weightBytes(sizes, { quant, adapterBytes: transformer.branchBytes }),
+    pool,
+    release: () => pool.close(),
   };
+}
+
+/** Loads every component of a FLUX.1 Fill model folder into sessions now, to stay resident. */
+export async function loadIceditModels(engine: Engine, folder: FluxFillFolder, options: LoadModelOptions = {}): Promise<IceditModels> {
+  const pool = new SessionPool(Number.POSITIVE_INFINITY, { onLoading: options.onComponent });
+  options.onComponent?.("tokenizers");
+  const models = await openIceditModels(engine, folder, { ...options, pool });
+  try {
+    await pool.preload(MODEL_COMPONENTS);
+  } catch (error) {
+    await models.release();
+    throw error;
+  }
+  return models;
 }
