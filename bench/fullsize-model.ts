@@ -3,10 +3,9 @@
  * scratch folder (never into git) for the full-pipeline bench: the transformer as a community-style
  * GGUF Q8_0 file (BFL names, 12B parameters, 12.7 GB), T5-XXL as sharded bf16 safetensors (4.8B
  * parameters, 9.5 GB), CLIP-L and the VAE as f32 safetensors, tokenizers and configs. Weights are
- * streamed to disk one tensor at a time; values are uniform with each parameter's init std, so
- * activations stay finite through every block.
+ * streamed to disk one tensor at a time; values are uniform (seeded, so a seed gives the same model)
+ * with each parameter's init std, so activations stay finite through every block.
  */
-import { randomFillSync } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, open, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
@@ -26,7 +25,7 @@ import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../src/text/demo-t
 import { randomTensors, type InitRule, type ParamShape } from "../src/weights/random.js";
 import { memorySource } from "../src/weights/memory-source.js";
 import { convertVae } from "../src/weights/layouts/vae-view.js";
-import { writeSafetensors } from "../src/weights/safetensors-writer.js";
+import { encodeLayoutHeader, writeSafetensors } from "../src/weights/safetensors-writer.js";
 import { numel } from "../src/tensor.js";
 
 export const FULLSIZE_TRANSFORMER_FILE = "flux1-fill-dev-random-Q8_0.gguf";
@@ -48,6 +47,20 @@ class Uniform {
       x ^= x << 5;
       out[i] = mean + ((x >>> 0) - 2147483648) * a;
     }
+    this.state = x;
+  }
+
+  /** Fills `out` with uniform random bytes. */
+  fillBytes(out: Uint8Array): void {
+    const words = new Uint32Array(out.buffer, out.byteOffset, Math.floor(out.length / 4));
+    let x = this.state;
+    for (let i = 0; i < words.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      words[i] = x >>> 0;
+    }
+    for (let i = words.length * 4; i < out.length; i++) out[i] = i & 0xff;
     this.state = x;
   }
 }
@@ -85,10 +98,10 @@ const GGML_Q8_0 = 8;
 const ALIGN = 32;
 
 /** Q8_0 blocks of random codes whose values have the parameter's std (the f16 scale is shared by every block). */
-function randomQ8_0(rows: number, cols: number, std: number): Uint8Array {
+function randomQ8_0(rng: Uniform, rows: number, cols: number, std: number): Uint8Array {
   const blocks = rows * (cols / 32);
   const out = new Uint8Array(blocks * 34);
-  randomFillSync(out);
+  rng.fillBytes(out);
   // Uniform int8 codes have std ~ 73.9; one f16 scale for all blocks.
   const scale = new Float32Array([std / 73.9]);
   const bits = new Uint32Array(scale.buffer)[0] as number;
@@ -128,7 +141,7 @@ async function writeTransformerGguf(path: string, flux: FluxParams, seed: number
       if (at > written) await writeAll(handle, new Uint8Array(at - written));
       const rule = fluxInitRule(p);
       let bytes: Uint8Array;
-      if (q8) bytes = randomQ8_0(p.shape[0] as number, p.shape[1] as number, rule.std);
+      if (q8) bytes = randomQ8_0(rng, p.shape[0] as number, p.shape[1] as number, rule.std);
       else {
         const values = new Float32Array(numel(p.shape));
         rng.fill(values, rule.std, rule.mean ?? 0);
@@ -153,20 +166,9 @@ async function writeBf16Shards(dir: string, base: string, params: readonly Param
   for (let s = 0; s < shards; s++) {
     const file = `${base}-${String(s + 1).padStart(5, "0")}-of-${String(shards).padStart(5, "0")}.safetensors`;
     const part = params.slice(s * per, (s + 1) * per);
-    const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
-    let at = 0;
-    for (const p of part) {
-      const bytes = numel(p.shape) * 2;
-      header[p.path] = { dtype: "BF16", shape: p.shape, data_offsets: [at, at + bytes] };
-      at += bytes;
-      weightMap[p.path] = file;
-    }
-    total += at;
-    const json = new TextEncoder().encode(JSON.stringify(header));
-    const padded = Math.ceil(json.length / 8) * 8;
-    const head = new Uint8Array(8 + padded).fill(0x20, 8 + json.length);
-    new DataView(head.buffer).setBigUint64(0, BigInt(padded), true);
-    head.set(json, 8);
+    for (const p of part) weightMap[p.path] = file;
+    total += part.reduce((n, p) => n + numel(p.shape) * 2, 0);
+    const head = encodeLayoutHeader(part.map((p) => ({ name: p.path, dtype: "bf16" as const, dims: p.shape })), { format: "pt" });
     const handle = await open(join(dir, file), "w");
     try {
       await writeAll(handle, head);

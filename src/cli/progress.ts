@@ -1,21 +1,11 @@
 /** Progress on standard error: a redrawn bar with ETA on a terminal, plain lines otherwise. */
 import type { CommandIO } from "./io.js";
+import { formatBytes } from "../runtime/memory-size.js";
 
 function seconds(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
-}
-
-function bytes(n: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
 
 export class Progress {
@@ -74,7 +64,7 @@ export class Progress {
     const finished = total !== null && done >= total;
     if (!this.io.tty && !finished && now - this.lastDownloadLine < 2000) return;
     this.lastDownloadLine = now;
-    const text = `downloading ${file}: ${bytes(done)}${total ? ` of ${bytes(total)} (${Math.floor((100 * done) / total)}%)` : ""}`;
+    const text = `downloading ${file}: ${formatBytes(done)}${total ? ` of ${formatBytes(total)} (${Math.floor((100 * done) / total)}%)` : ""}`;
     if (this.io.tty) {
       this.io.errRaw(`\r\x1b[K${text}`);
       this.barShown = true;

@@ -25,8 +25,24 @@ function checkTensor(name: string, t: Tensor): void {
   }
 }
 
+/** A tensor's place in a file about to be written: its name, dtype and dims (data written later, in order). */
+export interface TensorLayout {
+  readonly name: string;
+  readonly dtype: Tensor["dtype"];
+  readonly dims: readonly number[];
+}
+
 /** The 8-byte length plus the space-padded JSON header for `tensors`, laid out in order. */
 export function encodeSafetensorsHeader(tensors: TensorMap, metadata?: Record<string, string>): Uint8Array {
+  const layout = entriesOf(tensors).map(([name, t]): TensorLayout => {
+    checkTensor(name, t);
+    return { name, dtype: t.dtype, dims: t.dims };
+  });
+  return encodeLayoutHeader(layout, metadata);
+}
+
+/** The header for tensors whose data will be streamed after it, in this order with no gaps. */
+export function encodeLayoutHeader(layout: readonly TensorLayout[], metadata?: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = {};
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
@@ -35,10 +51,10 @@ export function encodeSafetensorsHeader(tensors: TensorMap, metadata?: Record<st
     header["__metadata__"] = metadata;
   }
   let offset = 0;
-  for (const [name, t] of entriesOf(tensors)) {
-    checkTensor(name, t);
-    const bytes = t.data.length * BYTES_PER_ELEMENT[t.dtype];
-    header[name] = { dtype: safetensorsDTypeName(t.dtype), shape: t.dims, data_offsets: [offset, offset + bytes] };
+  for (const { name, dtype, dims } of layout) {
+    if (name === "__metadata__") throw new InvalidArgumentError(`"__metadata__" is reserved in safetensors and cannot name a tensor`);
+    const bytes = numel(dims) * BYTES_PER_ELEMENT[dtype];
+    header[name] = { dtype: safetensorsDTypeName(dtype), shape: dims, data_offsets: [offset, offset + bytes] };
     offset += bytes;
   }
   const json = new TextEncoder().encode(JSON.stringify(header));
