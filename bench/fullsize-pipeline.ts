@@ -3,7 +3,8 @@
  * random weights (bench/fullsize-model.ts: a 12B Q8_0 GGUF transformer, T5-XXL bf16, CLIP-L, the
  * VAE), converted to int8 into the converted-weights cache on the first run, then one edit of a
  * 512x512 image (a 1024x512 diptych: 2048 image + 512 text tokens) under the memory plan for this
- * machine. Reports the time and peak memory of each stage. Opt-in (`npm run bench -- fullpipeline`):
+ * machine. Reports the time and peak memory of each stage. $ICEDIT_BENCH_BLOCK_SIZE (default 32)
+ * sets the quantization block; $ICEDIT_BENCH_MAX_MEMORY the budget (default: the machine's). Opt-in (`npm run bench -- fullpipeline`):
  * it writes about 22 GB of random weights plus 18 GB of converted ones under $ICEDIT_FULLSIZE_DIR
  * (default <tmpdir>/icedit-fullsize) and takes about 10 minutes on 2 cores.
  */
@@ -24,11 +25,13 @@ export async function benchFullPipeline(): Promise<Record<string, unknown>> {
   say(`random full-size model in ${dir}`);
   const model = await fullSizeModel(join(dir, "model"));
   const maxMemory = parseMemorySize(process.env["ICEDIT_BENCH_MAX_MEMORY"] ?? "") ?? "auto";
+  const blockSize = Number(process.env["ICEDIT_BENCH_BLOCK_SIZE"] ?? 32);
   const opened = performance.now();
   const session = await IceditSession.open({
     model: model.dir,
     transformer: model.transformer,
     quant: "int8",
+    quantBlockSize: blockSize,
     loras: [],
     download: false,
     maxMemory,
@@ -47,6 +50,7 @@ export async function benchFullPipeline(): Promise<Record<string, unknown>> {
     const transformerLoadMs = memory.loads.filter((l) => l.kind === "load" && l.component === "transformer").reduce((t, l) => t + l.ms, 0);
     const result = {
       image_tokens: record.fill.imageTokens,
+      block_size: blockSize,
       model_write_s: Math.round(model.writeSeconds),
       converted: record.model.converted.map((e) => ({ component: e.component, kind: e.kind, ...("ms" in e ? { s: Math.round(e.ms / 100) / 10 } : {}) })),
       open_s: Math.round(openMs / 100) / 10,

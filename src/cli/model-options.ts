@@ -27,8 +27,9 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
                        MatMulNBits; LoRA branches stay float), or auto: f32 when the model
                        fits --max-memory at f32, else int8 on cpu, int4 on cuda/webgpu
                                                                   default: auto
-  --block-size N       weights per quantization block: 16, 32, 64, 128 or 256; 128 runs
-                       about 1.3x faster on CPU, 32 is a little more exact   default: 32
+  --block-size N       weights per quantization block: 16, 32, 64, 128 or 256; on CPU 128
+                       runs 1.2-1.4x faster, 32 is a little more exact (and takes GGUF
+                       Q8_0/Q4_0 blocks as they are)              default: 32
   --cache-dir DIR      where int8/int4 weights are kept once converted (icedit convert);
                        "none": convert in memory at every start
                        default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache
