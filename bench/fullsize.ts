@@ -4,6 +4,7 @@
  * MatMulNBits weights. The weights are written straight into an external-data file one tensor at a
  * time (no copy of the model in JavaScript memory), then ONNX Runtime maps them.
  * Opt-in: `npm run bench -- fullsize` (writes ~12 GB under the temp folder, removed afterwards).
+ * $ICEDIT_BENCH_FULLSIZE_BITS (8) and $ICEDIT_BENCH_FULLSIZE_BLOCK (32) pick the weights' form.
  */
 import { randomFillSync } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -21,7 +22,7 @@ import { ExternalWriter, ManifestParams, writeModelProto, type ExternalTensor, t
 import { peakRssMiB } from "./stats.js";
 
 const BITS = Number(process.env["ICEDIT_BENCH_FULLSIZE_BITS"] ?? 8) as 4 | 8;
-const BLOCK = 32;
+const BLOCK = Number(process.env["ICEDIT_BENCH_FULLSIZE_BLOCK"] ?? 32);
 const DATA = "weights.data";
 
 export async function benchFullSize(engine: Engine): Promise<Record<string, unknown>> {
