@@ -16,6 +16,7 @@ import { FLUX_FILL_DEV } from "../src/models/flux/params.js";
 import { fluxInitRule } from "../src/models/flux/init.js";
 import { fluxFeeds, imageIds, textIds } from "../src/models/flux/inputs.js";
 import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
+import { isQuantized } from "../src/pipelines/convert-tensors.js";
 import { Prng } from "../src/numeric/prng.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { ExternalWriter, ManifestParams, writeModelProto, type ExternalTensor, type PackedRef } from "./external-weights.js";
@@ -43,7 +44,7 @@ export async function benchFullSize(engine: Engine): Promise<Record<string, unkn
     try {
       for (const spec of model.parameters()) {
         const [n, k] = spec.shape as [number, number];
-        if (linear.has(spec.path) && !defaultFluxKeep(spec.path.slice(0, -".weight".length))) {
+        if (isQuantized(spec.path, linear, defaultFluxKeep)) {
           const nBlocks = Math.ceil(k / BLOCK);
           const codes = tensor("u8", [n, nBlocks, (BLOCK * BITS) / 8]);
           randomFillSync(codes.data);

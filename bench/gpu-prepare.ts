@@ -13,6 +13,7 @@ import { AutoEncoder, buildVaeDecoderGraph } from "../src/models/vae/model.js";
 import { vaeInitRule } from "../src/models/vae/init.js";
 import type { Graph } from "../src/onnx/graph.js";
 import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
+import { isQuantized } from "../src/pipelines/convert-tensors.js";
 import { Prng } from "../src/numeric/prng.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { quantizeNBits } from "../src/weights/quant/index.js";
@@ -70,7 +71,7 @@ export async function prepareFlux(dir: string, model: FluxModelSpec): Promise<Re
   try {
     for (const spec of flux.parameters()) {
       const t = randomTensor(prng, spec, fluxInitRule);
-      const quantizable = linear.has(spec.path) && !defaultFluxKeep(spec.path.slice(0, -".weight".length));
+      const quantizable = isQuantized(spec.path, linear, defaultFluxKeep);
       for (const out of outs) {
         const q = out.format.quant;
         if (q && quantizable) {

@@ -2,6 +2,7 @@
 import { Flux } from "../src/models/flux/model.js";
 import type { FluxParams } from "../src/models/flux/params.js";
 import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
+import { isQuantized } from "../src/pipelines/convert-tensors.js";
 import { nbitsLayout } from "../src/weights/quant/index.js";
 
 export interface NBitsFormat {
@@ -36,7 +37,7 @@ export function fluxWeightBytes(params: FluxParams, format: WeightFormat): numbe
   const linear = linearWeightPaths(model);
   let bytes = 0;
   for (const spec of model.parameters()) {
-    const quantized = format.quant && linear.has(spec.path) && !defaultFluxKeep(spec.path.slice(0, -".weight".length));
+    const quantized = format.quant && isQuantized(spec.path, linear, defaultFluxKeep);
     if (format.quant && quantized) {
       const [n, k] = spec.shape as [number, number];
       const { nBlocks, blob } = nbitsLayout(format.quant.bits, format.quant.blockSize, n, k);

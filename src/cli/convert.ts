@@ -12,11 +12,9 @@ import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
 import { locate } from "../weights/model-locator.js";
 import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
+import { QUANTIZED_PRECISION } from "../api/auto-quant.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { blockSizeOption, choiceOption } from "./options.js";
-
-/** What each device runs best when no --quant is given: int8 on CPU (fast MatMulNBits, fits 24 GB), int4 on GPUs (FLUX fits 12 GB). */
-export const DEFAULT_QUANT: Readonly<Record<ExecutionProvider, "int8" | "int4">> = { cpu: "int8", cuda: "int4", webgpu: "int4" };
 
 export const CONVERT_USAGE = `usage: icedit convert [options]
 
@@ -68,7 +66,7 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   }
   if (positionals.length > 0) throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
-  const quant = choiceOption("quant", values.quant, DEFAULT_QUANT[device], ["int8", "int4"] as const);
+  const quant = choiceOption("quant", values.quant, QUANTIZED_PRECISION[device], ["int8", "int4"] as const);
   const blockSize = blockSizeOption("block-size", values["block-size"], 32);
   const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
   const root = resolve(values["cache-dir"] ?? convertedCacheDir());

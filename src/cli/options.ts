@@ -1,5 +1,6 @@
 /** Parsing option values with errors that say which option and what it takes. */
 import { UsageError } from "./io.js";
+import { BLOCK_SIZES } from "../weights/quant/index.js";
 
 export function intOption(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -20,9 +21,6 @@ export function choiceOption<T extends string>(name: string, value: string | und
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(`--${name} takes one of ${choices.join(", ")}, got "${value}"`);
   return value as T;
 }
-
-/** MatMulNBits block sizes: powers of two from 16 to 256. */
-export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
 
 export function blockSizeOption(name: string, value: string | undefined, fallback: number): number {
   const size = intOption(name, value, fallback, 1);

@@ -43,9 +43,9 @@ export function linearWeightPaths(model: Module): Set<string> {
   return paths;
 }
 
-/** Whether the parameter at `path` is stored quantized under `options`. */
-export function isQuantized(path: string, linear: ReadonlySet<string>, options: NBitsOptions): boolean {
-  return linear.has(path) && !(options.keep?.(path.slice(0, -".weight".length)) ?? false);
+/** Whether the parameter at `path` is stored quantized: a Linear's weight whose layer is not kept in float. */
+export function isQuantized(path: string, linear: ReadonlySet<string>, keep?: (linearPath: string) => boolean): boolean {
+  return linear.has(path) && !(keep?.(path.slice(0, -".weight".length)) ?? false);
 }
 
 /** Yields every parameter of `model` (in declaration order) in its load form; shapes must be checked before. */
@@ -53,7 +53,7 @@ export async function* convertTensors(model: Module, source: TensorSource, optio
   const linear = linearWeightPaths(model);
   const blockSize = options.blockSize ?? 32;
   for (const spec of model.parameters()) {
-    if (!isQuantized(spec.path, linear, options)) {
+    if (!isQuantized(spec.path, linear, options.keep)) {
       yield { kind: "float", path: spec.path, tensor: await source.readF32(spec.path) };
       continue;
     }

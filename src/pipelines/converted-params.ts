@@ -62,7 +62,7 @@ export async function convertedParams(model: Module, source: TensorSource, optio
   const recipe = JSON.stringify({
     converter: CONVERTER_VERSION,
     params: specs.map((s) => [s.path, s.shape]),
-    quantized: specs.filter((s) => isQuantized(s.path, linear, options)).map((s) => s.path),
+    quantized: specs.filter((s) => isQuantized(s.path, linear, options.keep)).map((s) => s.path),
   });
   const request = {
     component: options.component ?? model.constructor.name.toLowerCase(),

@@ -23,7 +23,7 @@ import { LoraMergeError, LoraTargets, readLoraAdapter, type LoraDescription, typ
 import type { TensorSource } from "../weights/source.js";
 import { withOpened, type SourceOpener } from "../weights/source-opener.js";
 import { checkParams, InlineParams, loadParams, type ParamHints } from "./load-params.js";
-import { defaultFluxKeep, loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
+import { fluxQuantOptions, loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
 
 export interface AdapterOptions {
   readonly source: TensorSource;
@@ -233,7 +233,7 @@ async function prepareFlux(source: TensorSource, options: OpenFluxOptions): Prom
 async function buildFlux(engine: Engine, source: TensorSource, recipe: FluxRecipe, taps: readonly string[]): Promise<Graph> {
   const { model, hints } = recipe;
   let weights: ParamBinder = recipe.quant
-    ? await loadQuantizedParams(model, bflView(source), { keep: defaultFluxKeep, component: "transformer", ...recipe.quant }, hints)
+    ? await loadQuantizedParams(model, bflView(source), fluxQuantOptions(recipe.quant), hints)
     : await loadParams(model.parameters(), bflView(source), hints);
   const branches: LoraDescription[] = [];
   for (const [i, d] of recipe.descriptions.entries()) {

@@ -37,6 +37,18 @@ export function defaultFluxKeep(path: string): boolean {
   return /^(img_in|txt_in|time_in|vector_in|guidance_in|final_layer)(\.|$)/.test(path);
 }
 
+/**
+ * The quantized-load options of the FLUX transformer and of T5, in one place: loads, `icedit
+ * convert` and the memory estimates must agree on them, or a converted entry would never be found.
+ */
+export function fluxQuantOptions(quant: QuantOptions): QuantOptions {
+  return { keep: defaultFluxKeep, component: "transformer", ...quant };
+}
+
+export function t5QuantOptions(quant: QuantOptions): QuantOptions {
+  return { component: "t5", ...quant };
+}
+
 export class QuantizedParams implements ParamBinder {
   private readonly bound = new BoundPackings();
 

@@ -22,7 +22,7 @@ import { MissingTensorError } from "../weights/errors.js";
 import { stripPrefixView } from "../weights/prefix-view.js";
 import type { TensorSource } from "../weights/source.js";
 import { withOpened, type SourceOpener } from "../weights/source-opener.js";
-import { loadQuantizedParams, type QuantOptions } from "./quantized-params.js";
+import { loadQuantizedParams, t5QuantOptions, type QuantOptions } from "./quantized-params.js";
 import { checkParams, loadParams, type MismatchHint, type MissingHint, type ParamHints } from "./load-params.js";
 
 /** Token ids a text encoder cannot take (dtype, rank, length, an id outside the vocabulary). */
@@ -127,7 +127,7 @@ function t5Hints(config: T5Config, view: TensorSource): ParamHints {
 async function buildT5(model: T5EncoderStack, config: T5Config, source: TensorSource, options: TextEncoderLoadOptions): Promise<Graph> {
   const view = t5WeightView(source);
   const hints = t5Hints(config, view);
-  const weights = options.quant ? await loadQuantizedParams(model, view, { component: "t5", ...options.quant }, hints) : await loadParams(model.parameters(), view, hints);
+  const weights = options.quant ? await loadQuantizedParams(model, view, t5QuantOptions(options.quant), hints) : await loadParams(model.parameters(), view, hints);
   return buildT5EncoderGraph(model, weights, { taps: options.taps ?? [] });
 }
 

@@ -4,7 +4,6 @@
  * that later loads find the entries and skip the conversion. Builds no session.
  */
 import { Flux } from "../../models/flux/model.js";
-import { fluxParamsFromDiffusers } from "../../models/flux/diffusers-config.js";
 import { T5EncoderStack } from "../../models/t5/model.js";
 import { t5ConfigFromHf } from "../../models/t5/config.js";
 import type { Module } from "../../nn/module.js";
@@ -14,11 +13,12 @@ import type { FluxFillFolder } from "../../weights/model-folder.js";
 import { ModelFolderError } from "../../weights/model-errors.js";
 import { openWeights } from "../../weights/open-weights.js";
 import type { TensorSource } from "../../weights/source.js";
+import { withOpened } from "../../weights/source-opener.js";
 import { convertedParams } from "../converted-params.js";
 import { checkParams } from "../load-params.js";
-import { defaultFluxKeep, type QuantOptions } from "../quantized-params.js";
+import { fluxQuantOptions, t5QuantOptions, type QuantOptions } from "../quantized-params.js";
 import { t5WeightView } from "../text-encoders.js";
-import { inferFluxParams } from "./load-models.js";
+import { folderFluxParams, requireConfig } from "./load-models.js";
 
 export const CONVERTIBLE = ["transformer", "t5"] as const;
 export type ConvertibleComponent = (typeof CONVERTIBLE)[number];
@@ -44,36 +44,37 @@ export interface ConvertModelOptions {
 async function convertOne(
   component: ConvertibleComponent,
   file: string,
-  model: (source: TensorSource) => { module: Module; view: TensorSource; keep?: (path: string) => boolean },
+  model: (source: TensorSource) => { module: Module; view: TensorSource; quant: QuantOptions },
   options: ConvertModelOptions,
 ): Promise<ConvertedComponent> {
   const started = performance.now();
-  const source = await openWeights(file);
-  try {
-    const { module, view, keep } = model(source);
+  return withOpened(() => openWeights(file), async (source) => {
+    const { module, view, quant } = model(source);
     checkParams(module.parameters(), view);
     const total = module.parameters().length;
     let done = 0;
-    const params = await convertedParams(module, view, { component, ...options.quant, keep, onTensor: () => options.onTensor?.(component, ++done, total) }, options.cache);
+    const params = await convertedParams(module, view, { ...quant, onTensor: () => options.onTensor?.(component, ++done, total) }, options.cache);
     if (!params) throw new ModelFolderError(file, component, "its weights are not in files, so they cannot be converted into the cache");
     return { component, source: file, dir: params.dir, bytes: params.manifest.data.size, built: params.built, ms: performance.now() - started };
-  } finally {
-    await source.close();
-  }
+  });
 }
 
 export async function convertModelFolder(folder: FluxFillFolder, options: ConvertModelOptions): Promise<ConvertedComponent[]> {
   const results: ConvertedComponent[] = [];
   for (const component of options.components ?? CONVERTIBLE) {
     if (component === "transformer") {
-      results.push(await convertOne(component, folder.transformer.weights, (source) => {
-        const params = folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(source);
-        return { module: new Flux(params), view: bflView(source), keep: defaultFluxKeep };
-      }, options));
+      results.push(await convertOne(component, folder.transformer.weights, (source) => ({
+        module: new Flux(folderFluxParams(folder, source)),
+        view: bflView(source),
+        quant: fluxQuantOptions(options.quant),
+      }), options));
     } else {
-      const config = folder.textEncoder2.config;
-      if (!config) throw new ModelFolderError(folder.root, "text_encoder_2", "config.json is missing");
-      results.push(await convertOne(component, folder.textEncoder2.weights, (source) => ({ module: new T5EncoderStack(t5ConfigFromHf(config)), view: t5WeightView(source) }), options));
+      const config = t5ConfigFromHf(requireConfig(folder, "text_encoder_2"));
+      results.push(await convertOne(component, folder.textEncoder2.weights, (source) => ({
+        module: new T5EncoderStack(config),
+        view: t5WeightView(source),
+        quant: t5QuantOptions(options.quant),
+      }), options));
     }
   }
   return results;

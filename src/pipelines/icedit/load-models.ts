@@ -18,7 +18,7 @@ import { openSafetensors } from "../../weights/safetensors.js";
 import { openWeights } from "../../weights/open-weights.js";
 import { bflView } from "../../weights/layouts/bfl-view.js";
 import type { TensorSource } from "../../weights/source.js";
-import type { SourceOpener } from "../../weights/source-opener.js";
+import { withOpened, type SourceOpener } from "../../weights/source-opener.js";
 import type { FluxFillFolder } from "../../weights/model-folder.js";
 import { ModelFolderError } from "../../weights/model-errors.js";
 import { FluxTransformer, type AdapterOptions } from "../flux-transformer.js";
@@ -77,15 +77,6 @@ export interface IceditModels {
   release(): Promise<void>;
 }
 
-async function withSource<T>(path: string, use: (source: TensorSource) => Promise<T>): Promise<T> {
-  const source = await openWeights(path);
-  try {
-    return await use(source);
-  } finally {
-    await source.close();
-  }
-}
-
 async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: TensorSource[]) => Promise<T>): Promise<T> {
   const sources: TensorSource[] = [];
   try {
@@ -94,6 +85,18 @@ async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: T
   } finally {
     await Promise.all(sources.map((s) => s.close()));
   }
+}
+
+/** The transformer's sizes: from the folder's config.json, else from the checkpoint's tensor shapes. */
+export function folderFluxParams(folder: FluxFillFolder, source: TensorSource): FluxParams {
+  return folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(source);
+}
+
+/** A component's config.json, which must be there. */
+export function requireConfig(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2"): Record<string, unknown> {
+  const config = component === "text_encoder" ? folder.textEncoder.config : folder.textEncoder2.config;
+  if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
+  return config;
 }
 
 /** FLUX sizes from a BFL-named checkpoint's tensor shapes (head size from the QK-norm scale). */
@@ -142,18 +145,14 @@ function adapterOptions(adapters: readonly AdapterFile[], sources: readonly Tens
 export async function openIceditModels(engine: Engine, folder: FluxFillFolder, options: OpenModelOptions): Promise<IceditModels> {
   const settings = options.settings ?? {};
   const pool = options.pool;
-  const need = (config: Record<string, unknown> | null, component: string): Record<string, unknown> => {
-    if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
-    return config;
-  };
-  const t5Config = t5ConfigFromHf(need(folder.textEncoder2.config, "text_encoder_2"));
-  const clipConfig = clipTextConfigFromHf(need(folder.textEncoder.config, "text_encoder"));
+  const t5Config = t5ConfigFromHf(requireConfig(folder, "text_encoder_2"));
+  const clipConfig = clipTextConfigFromHf(requireConfig(folder, "text_encoder"));
   const t5MaxLength = options.t5MaxLength ?? T5_MAX_LENGTH;
   const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
   const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", t5MaxLength);
   const opener = (path: string): SourceOpener => () => openWeights(path);
   const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config) : FLUX_VAE;
-  const flux = await withSource(folder.transformer.weights, async (s) => (folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(s)));
+  const flux = await withOpened(opener(folder.transformer.weights), async (s) => folderFluxParams(folder, s));
   if (flux.inChannels !== FILL_IN_CHANNELS) {
     throw new ModelFolderError(
       folder.root,

@@ -25,7 +25,8 @@ import type { T5Config } from "../../models/t5/config.js";
 import { ClipTextTransformer } from "../../models/clip/model.js";
 import type { ClipTextConfig } from "../../models/clip/config.js";
 import type { Module, ParamSpec } from "../../nn/module.js";
-import { defaultFluxKeep, linearWeightPaths, type QuantOptions } from "../quantized-params.js";
+import { fluxQuantOptions, linearWeightPaths, type QuantOptions } from "../quantized-params.js";
+import { isQuantized } from "../convert-tensors.js";
 
 /** The components an edit loads, in the order it first needs them. */
 export const MODEL_COMPONENTS = ["text_encoder", "text_encoder_2", "vae_encoder", "vae_decoder", "transformer"] as const;
@@ -77,11 +78,10 @@ function count(spec: ParamSpec): number {
 
 /** Bytes of `specs` of `model` as loaded: packed when quantized (and not kept in float), else float32. */
 export function parameterBytes(model: Module, specs: readonly ParamSpec[], quant?: QuantOptions): number {
-  const packed = quant ? linearWeightPaths(model) : new Set<string>();
+  const linear = quant ? linearWeightPaths(model) : new Set<string>();
   let bytes = 0;
   for (const spec of specs) {
-    const kept = quant?.keep?.(spec.path.slice(0, -".weight".length)) ?? false;
-    bytes += quant && packed.has(spec.path) && !kept ? count(spec) * nbitsBytesPerWeight(quant.bits, quant.blockSize) : count(spec) * F32_BYTES;
+    bytes += quant && isQuantized(spec.path, linear, quant.keep) ? count(spec) * nbitsBytesPerWeight(quant.bits, quant.blockSize) : count(spec) * F32_BYTES;
   }
   return bytes;
 }
@@ -91,7 +91,7 @@ export function weightBytes(sizes: ModelSizes, precision: ComponentPrecision = {
   const t5 = new T5EncoderStack(sizes.t5);
   const vae = new AutoEncoder(sizes.vae);
   const flux = new Flux(sizes.flux);
-  const fluxQuant = precision.quant ? { keep: defaultFluxKeep, ...precision.quant } : undefined;
+  const fluxQuant = precision.quant ? fluxQuantOptions(precision.quant) : undefined;
   return {
     text_encoder: parameterBytes(clip, clip.parameters()),
     text_encoder_2: parameterBytes(t5, t5.parameters(), precision.quant),

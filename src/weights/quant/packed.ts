@@ -30,6 +30,9 @@ export interface PackedNBits {
 
 export const DEFAULT_BLOCK_SIZE = 32;
 
+/** The block sizes MatMulNBits takes: powers of two from 16 to 256. */
+export const BLOCK_SIZES = [16, 32, 64, 128, 256] as const;
+
 /** The default zero point of MatMulNBits when none is given. */
 export function defaultZeroPoint(bits: NBits): number {
   return bits === 8 ? 128 : 8;
@@ -46,7 +49,7 @@ export interface NBitsLayout {
 /** Checks bits (4 or 8), the block size (a power of two in 16..256) and the sizes. */
 export function nbitsLayout(bits: number, blockSize: number, N: number, K: number): NBitsLayout {
   if (bits !== 4 && bits !== 8) throw new InvalidArgumentError(`MatMulNBits packing: bits must be 4 or 8, got ${bits}`);
-  if (!Number.isInteger(blockSize) || blockSize < 16 || blockSize > 256 || (blockSize & (blockSize - 1)) !== 0) {
+  if (!(BLOCK_SIZES as readonly number[]).includes(blockSize)) {
     throw new InvalidArgumentError(`MatMulNBits packing: the block size must be a power of two from 16 to 256, got ${blockSize}`);
   }
   if (!Number.isInteger(N) || !Number.isInteger(K) || N <= 0 || K <= 0) {
