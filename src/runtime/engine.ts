@@ -12,8 +12,18 @@ import type { Graph } from "../onnx/graph.js";
 import { serializeModel } from "../onnx/model-proto.js";
 import { inlineBytes, writeModelFiles } from "../onnx/model-files.js";
 import { EngineClosedError, ProviderUnavailableError, SessionCreateError } from "./errors.js";
-import type { ExecutionProvider, ModelSource, Reply, Request, SessionDescription, SessionSettings } from "./protocol.js";
+import type {
+  ExecutionProvider,
+  ModelSource,
+  Reply,
+  Request,
+  RequestBody,
+  RequestChannel,
+  SessionDescription,
+  SessionSettings,
+} from "./protocol.js";
 import { Session, type DeclaredInput } from "./session.js";
+import { workerStackMb } from "./worker-stack.js";
 
 export const DEFAULT_SETTINGS: SessionSettings = {
   executionProvider: "cpu",
@@ -34,9 +44,12 @@ const PROVIDER_HELP: Readonly<Record<ExecutionProvider, string>> = {
 };
 
 type Pending = { resolve: (reply: Reply) => void; reject: (error: Error) => void };
-type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
-export class Engine {
+/**
+ * An engine keeps its process alive only while a request is in flight: an idle engine (made and
+ * never used, or between runs) lets the program exit, as an idle socket with unref() does.
+ */
+export class Engine implements RequestChannel {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
@@ -47,11 +60,16 @@ export class Engine {
   private providers: Promise<readonly string[]> | null = null;
 
   constructor() {
-    this.worker = new Worker(new URL("./worker.js", import.meta.url));
-    this.worker.unref();
+    this.worker = new Worker(new URL("./worker.js", import.meta.url), {
+      resourceLimits: { stackSizeMb: workerStackMb() },
+      // The worker is a module file: an inherited --input-type (node -e scripts) would refuse it.
+      execArgv: process.execArgv.filter((arg) => !arg.startsWith("--input-type")),
+    });
     this.worker.on("message", (reply: Reply) => this.settle(reply));
     this.worker.on("error", (error) => this.fail(new EngineClosedError(`the ONNX Runtime worker thread crashed: ${error.message}`)));
     this.worker.on("exit", (code) => this.fail(new EngineClosedError(`the ONNX Runtime worker thread exited (code ${code})`)));
+    // After the listeners: adding a "message" listener refs the worker again.
+    this.worker.unref();
   }
 
   private settle(reply: Reply): void {

@@ -22,6 +22,14 @@ export type Request =
   | { readonly id: number; readonly kind: "providers" }
   | { readonly id: number; readonly kind: "close" };
 
+/** A request as a caller writes it: the engine adds the id. */
+export type RequestBody = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+
+/** What a session needs of the engine: a way to send requests to the worker thread. */
+export interface RequestChannel {
+  request(body: RequestBody, transfer?: ArrayBuffer[]): Promise<Reply>;
+}
+
 export interface SessionDescription {
   readonly session: number;
   readonly inputNames: readonly string[];

@@ -2,8 +2,7 @@
 import type { Dim, Shape } from "../onnx/graph.js";
 import { shapeString, type DType, type Tensor } from "../tensor.js";
 import { FeedError, RunError } from "./errors.js";
-import type { Engine } from "./engine.js";
-import type { SessionDescription } from "./protocol.js";
+import type { RequestChannel, SessionDescription } from "./protocol.js";
 import type { RunnableSession } from "./runnable-session.js";
 
 export interface DeclaredInput {
@@ -26,7 +25,7 @@ function mentions(message: string, name: string): boolean {
 
 export class Session implements RunnableSession {
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: RequestChannel,
     readonly graph: string,
     readonly inputs: readonly DeclaredInput[],
     private readonly description: SessionDescription,

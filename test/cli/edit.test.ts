@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { icedit, recordingIO } from "./test-io.js";
 import { readImage } from "../../src/image/index.js";
-import { goldenFile } from "../golden-paths.js";
+import { goldenFile, goldenSkip } from "../golden-paths.js";
 
 /** A PNG header (signature + IHDR) claiming width x height, with no pixel data. */
 function pngHeader(width: number, height: number): Uint8Array {
@@ -168,7 +168,7 @@ describe("icedit edit", () => {
   });
 });
 
-describe("icedit edit with a GGUF transformer", () => {
+describe("icedit edit with a GGUF transformer", { skip: goldenSkip }, () => {
   it("uses a community GGUF file as --transformer, its Q8_0 blocks as they are with --quant int8", async () => {
     const dir = await mkdtemp(join(tmpdir(), "icedit-gguf-"));
     try {

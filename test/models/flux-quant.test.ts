@@ -17,7 +17,7 @@ import { Prng } from "../../src/numeric/prng.js";
 import { LoraMergeError } from "../../src/weights/lora/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import type { TensorSource } from "../../src/weights/source.js";
-import { goldenFile } from "../golden-paths.js";
+import { goldenFile, goldenSkip } from "../golden-paths.js";
 
 /** ||a - b|| / ||b|| (relative RMS error) */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -68,7 +68,7 @@ const TOLERANCE: Readonly<Record<string, { int8: number; int4: number }>> = {
   mid: { int8: 3e-2, int4: 2.5e-1 },
 };
 
-describe("quantized transformer (MatMulNBits)", () => {
+describe("quantized transformer (MatMulNBits)", { skip: goldenSkip }, () => {
   let engine: Engine;
   before(() => {
     engine = new Engine();

@@ -13,23 +13,24 @@ import type { TensorSource } from "../../src/weights/source.js";
 import { VaeLayoutError, VaeUnmappedTensorError } from "../../src/weights/layouts/vae-errors.js";
 import { convertVae, vaeBflView, vaeKeyFormat, vaeKeyMapper } from "../../src/weights/layouts/vae-view.js";
 import { PatternKeyMapper } from "../../src/weights/layouts/vae-key-mapper.js";
-import { goldenFile } from "../golden-paths.js";
+import { goldenFile, goldenSkip, haveGolden } from "../golden-paths.js";
 
 type KeyMapRow = [string, string, "none" | "squeeze_1x1"];
 
 let manifest: { configs: { V1: { bfl_AutoEncoderParams: BflAutoEncoderParamsJson; diffusers_key_map: KeyMapRow[] } } };
 let bfl: TensorSource;
 before(async () => {
+  if (!haveGolden) return;
   manifest = JSON.parse(await readFile(goldenFile("manifest.json"), "utf8")) as typeof manifest;
   bfl = await openSafetensors(goldenFile("weights/vae_v1_bfl_f32.safetensors"));
 });
-after(() => bfl.close());
+after(() => bfl?.close());
 
 function bytes(t: Tensor): Buffer {
   return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 }
 
-describe("VAE params", () => {
+describe("VAE params", { skip: goldenSkip }, () => {
   test("V1 from the manifest equals the GOLDEN_V1 preset; FLUX_VAE derives factor 8 and mid width 512", () => {
     assert.deepEqual(vaeParamsFromBfl(manifest.configs.V1.bfl_AutoEncoderParams), GOLDEN_V1);
     assert.deepEqual(validateVaeParams(FLUX_VAE), { levels: 4, factor: 8, midChannels: 512 });
@@ -60,7 +61,7 @@ describe("VAE params", () => {
   });
 });
 
-describe("VAE key table", () => {
+describe("VAE key table", { skip: goldenSkip }, () => {
   test("reproduces every [bfl, diffusers, transform] row of the manifest's V1 key map, both ways", () => {
     const rows = manifest.configs.V1.diffusers_key_map;
     assert.equal(rows.length, 176);
@@ -90,7 +91,7 @@ describe("VAE key table", () => {
   });
 });
 
-describe("VAE layout detection and conversion", () => {
+describe("VAE layout detection and conversion", { skip: goldenSkip }, () => {
   test("BFL -> diffusers -> BFL is bit-exact, and the diffusers side has the manifest's names and squeezed shapes", async () => {
     const diffusers = await convertVae(bfl, "diffusers");
     const keyMap = manifest.configs.V1.diffusers_key_map;

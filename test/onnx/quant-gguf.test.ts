@@ -10,7 +10,7 @@ import { Engine } from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
 import { openGguf, type GgufBlocks, type GgufQ4_0Blocks, type GgufQ8_0Blocks } from "../../src/weights/gguf/index.js";
 import { packGgufBlocks, packQ4_0, packQ8_0, type PackedNBits } from "../../src/weights/quant/index.js";
-import { goldenFile } from "../golden-paths.js";
+import { goldenFile, goldenSkip } from "../golden-paths.js";
 import { outF32, randT, runOnce } from "./helpers.js";
 import { decodePacked, linearRef, packedGraph, relErr } from "./quant-helpers.js";
 
@@ -62,7 +62,7 @@ function copyUnrepacked(b: GgufQ4_0Blocks): PackedNBits {
 }
 
 for (const type of ["Q8_0", "Q4_0"] as const) {
-  describe(`golden ${type} file through MatMulNBits`, () => {
+  describe(`golden ${type} file through MatMulNBits`, { skip: goldenSkip }, () => {
     const file = goldenFile(`weights/t1_gguf_${type.toLowerCase()}.gguf`);
 
     test(`every ${type} tensor, packed from its blocks, matches the float matmul with the dequantized tensor`, async (t) => {

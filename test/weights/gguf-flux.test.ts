@@ -6,9 +6,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { checkGolden } from "../../src/golden/check.js";
-import { GOLDEN_DIR } from "../golden-paths.js";
+import { GOLDEN_DIR, goldenSkip } from "../golden-paths.js";
 
-describe("golden flux-transformer-gguf cases", () => {
+describe("golden flux-transformer-gguf cases", { skip: goldenSkip }, () => {
   test("Q8_0, Q4_0 and F16 files all pass on out and every intermediate", async (t) => {
     const summary = await checkGolden(GOLDEN_DIR, { only: ["flux-transformer-gguf"] });
     assert.equal(summary.results.length, 3);
