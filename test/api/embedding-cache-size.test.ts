@@ -1,7 +1,7 @@
 /** The embedding cache's size limit through the library (embeddingCacheSize) and the CLI (--embedding-cache-size). */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IceditSession, makeDemoModel } from "icedit";
@@ -32,6 +32,27 @@ describe("embedding cache size", () => {
       assert.deepEqual(names.filter((n) => n.endsWith(".safetensors")), []);
     } finally {
       await session.close();
+    }
+  });
+
+  it("writes no instruction, prompt or model path into the cache folder", async () => {
+    const cacheDir = join(dir, "private");
+    const instruction = "paint the mailbox in ultramarine stripes";
+    const session = await IceditSession.open({ model, embeddingCacheDir: cacheDir });
+    try {
+      await session.edit(exampleImage(), instruction, { steps: 1 });
+      const again = await session.edit(exampleImage(), instruction, { steps: 1 });
+      assert.equal(again.record.textCached, true, "the entry was written and found");
+    } finally {
+      await session.close();
+    }
+    const names = await readdir(cacheDir);
+    assert.equal(names.length, 1);
+    for (const name of names) {
+      const bytes = await readFile(join(cacheDir, name));
+      for (const secret of [instruction, "ultramarine", "A diptych", model]) {
+        assert.equal(bytes.includes(Buffer.from(secret, "utf8")), false, `${name} holds "${secret}"`);
+      }
     }
   });
 
