@@ -49,6 +49,8 @@ export interface OpenOptions {
   readonly threads?: number;
   /** Keep text embeddings on disk here (null: in memory only). Default: <hub cache>/../icedit/embeddings. */
   readonly embeddingCacheDir?: string | null;
+  /** Most bytes the embeddings on disk may take; the least recently used go first. Default 256 MiB. */
+  readonly embeddingCacheSize?: number;
   readonly onDownload?: (progress: DownloadProgress) => void;
   readonly onLoad?: (component: string) => void;
   /**
@@ -143,6 +145,8 @@ export class IceditSession {
 
   static async open(options: OpenOptions = {}): Promise<IceditSession> {
     const budgetBytes = resolveBudget(options.maxMemory);
+    const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
+    const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir, { maxBytes: options.embeddingCacheSize }) : new MemoryEmbeddingCache();
     const spec = options.model ?? DEFAULT_MODEL;
     const located = await locate(spec, {
       revision: options.revision,
@@ -178,8 +182,6 @@ export class IceditSession {
       });
       const precision: Precision = models.quant === null ? "f32" : models.quant.bits === 8 ? "int8" : "int4";
       const memory = await SessionMemory.start(models);
-      const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
-      const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir) : new MemoryEmbeddingCache();
       const identity: ModelIdentity = {
         spec,
         path: located.path,

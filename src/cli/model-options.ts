@@ -9,7 +9,7 @@ import type { CacheEvent } from "../weights/converted/index.js";
 import { resolve } from "node:path";
 import { UsageError } from "./io.js";
 import { blockSizeOption, choiceOption, intOption, numberOption } from "./options.js";
-import { memoryOption } from "./memory-option.js";
+import { memoryOption, sizeOption } from "./memory-option.js";
 
 /** Help text of the model options. */
 export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
@@ -33,6 +33,9 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
   --cache-dir DIR      where int8/int4 weights are kept once converted (icedit convert);
                        "none": convert in memory at every start
                        default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache
+  --embedding-cache-size SIZE
+                       most disk space for cached text embeddings (least recently used
+                       go first), e.g. 256M or 1G                 default: 256M
   --max-memory SIZE    memory budget, e.g. 20G, 20GiB or 512M (binary units), or auto: the
                        machine's (or its cgroup's) memory. If the model's estimated footprint
                        fits, it stays loaded; otherwise each component is loaded when needed
@@ -91,6 +94,7 @@ export const MODEL_OPTIONS = {
   "block-size": { type: "string" },
   "cache-dir": { type: "string" },
   "max-memory": { type: "string" },
+  "embedding-cache-size": { type: "string" },
   device: { type: "string" },
   threads: { type: "string" },
   offline: { type: "boolean" },
@@ -109,6 +113,7 @@ export interface ModelValues {
   readonly "block-size"?: string;
   readonly "cache-dir"?: string;
   readonly "max-memory"?: string;
+  readonly "embedding-cache-size"?: string;
   readonly device?: string;
   readonly threads?: string;
   readonly offline?: boolean;
@@ -136,6 +141,7 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     quant: choiceOption("quant", values.quant, "auto", ["auto", "f32", "int8", "int4"] as const),
     quantBlockSize: blockSizeOption("block-size", values["block-size"], 32),
     maxMemory: memoryOption("max-memory", values["max-memory"]),
+    embeddingCacheSize: sizeOption("embedding-cache-size", values["embedding-cache-size"]),
     download: values.offline ? false : undefined,
     convertedCacheDir: values["cache-dir"] === undefined ? undefined : values["cache-dir"] === "none" ? null : resolve(values["cache-dir"]),
     onConverted: (event) => {

@@ -14,7 +14,7 @@ export interface LoraTarget {
   readonly outFeatures: number;
 }
 
-/** The modules ICEdit's LoRA targets (spec icedit.md §2), with their sizes. */
+/** The modules ICEdit's LoRA targets (docs/icedit.md §2), with their sizes. */
 export function iceditLoraTargets(p: FluxParams): LoraTarget[] {
   const { mlpHidden: m } = validateFluxParams(p);
   const d = p.hiddenSize;

@@ -1,4 +1,4 @@
-/** The golden-vector manifest (shared/golden/README.md §2): types and a validating loader. */
+/** The golden-vector manifest (docs/golden.md §2): types and a validating loader. */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { IceditError } from "../errors.js";

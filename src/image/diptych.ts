@@ -1,5 +1,5 @@
 /**
- * The in-context diptych (spec icedit.md §1): the source on the left half of a 2w x h canvas,
+ * The in-context diptych (docs/icedit.md §1): the source on the left half of a 2w x h canvas,
  * a mask that repaints the right half, and the crop that takes the edited right half back out.
  */
 import { InvalidArgumentError } from "../errors.js";

@@ -1,5 +1,5 @@
 /**
- * The size an ICEdit source is resized to (spec icedit.md §1): width `targetWidth`, height the
+ * The size an ICEdit source is resized to (docs/icedit.md §1): width `targetWidth`, height the
  * aspect-kept height rounded to the NEAREST multiple of 16 (at least 16).
  *
  * Why 16 and why nearest: the reference script floors the height to a multiple of 8, but FLUX Fill

@@ -1,7 +1,7 @@
 /**
  * GroupNorm over [B, C, *spatial] with a per-channel affine, built as Reshape [B, G, -1] +
  * InstanceNormalization + Reshape back + Mul + Add: about 3x faster on ONNX Runtime's CPU provider
- * than GroupNormalization-21 (design/ORT-OPS.md), and the same maths.
+ * than GroupNormalization-21 (docs/ort-ops.md §1), and the same maths.
  */
 import { GraphBuildError, type Value } from "../onnx/graph.js";
 import { add, constF32, instanceNorm, mul, reshape, reshapeTo, shapeOf, unsqueeze } from "../onnx/ops/index.js";

@@ -1,5 +1,5 @@
 /**
- * ICEdit's token-wise LoRA-MoE branch (golden README §4):
+ * ICEdit's token-wise LoRA-MoE branch (docs/golden.md §4):
  *   logits = x route^T; (v, i) = topk(logits, k); p = softmax(v); w = zeros(E) scattered p at i
  *   y += s * expertScaling * sum_e w_e B_e (A_e x)
  * The experts' A are stacked [E*r, in] (one product gives every expert's hidden state) and their

@@ -2,7 +2,7 @@
  * The sinusoidal timestep embedding [cos(s f_k), sin(s f_k)] of FLUX (BFL timestep_embedding),
  * computed on the host with float32 semantics: f_k is torch's float32 table, s = float32(1000 t),
  * and each argument is rounded to float32 before cos/sin. With guidance 50 the arguments reach
- * 5e4 rad, so these roundings decide the result (golden README §3.1).
+ * 5e4 rad, so these roundings decide the result (docs/golden.md §3.1).
  */
 import { torchTimestepFreqs } from "../numeric/torch-expf.js";
 

@@ -1,5 +1,5 @@
 /**
- * The pairwise judge prompt of ICEdit's early filter (paper, spec icedit.md §4 point 5): the judge
+ * The pairwise judge prompt of ICEdit's early filter (paper; docs/icedit.md §4 point 5): the judge
  * sees edited image 1, edited image 2 and the original, in that order, and answers 1 or 2 with a
  * short reason. The wording is icedit's own, written from the paper's description.
  */

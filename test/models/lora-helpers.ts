@@ -1,7 +1,7 @@
 /**
  * Helpers for adapter tests on the golden T1 transformer: its weights and call, a float64
  * reference merge W' = W + f * B A written independently of the code under test (row targets
- * given by hand from the golden README's table), and runs of FluxTransformer.
+ * given by hand from the table of docs/golden.md §3.6), and runs of FluxTransformer.
  */
 import assert from "node:assert/strict";
 import type { FluxCall } from "../../src/models/flux/inputs.js";

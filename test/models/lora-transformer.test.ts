@@ -17,7 +17,7 @@ import { writeSafetensors } from "../../src/weights/safetensors-writer.js";
 import { maxAbsDiff, mergeReference, otherSample, runT1, stackCalls, t1Call, t1Weights, type ReferenceUpdate } from "./lora-helpers.js";
 
 /**
- * Targets by hand, from the golden README's diffusers -> BFL table (T1: hidden 128, MLP 512):
+ * Targets by hand, from the diffusers -> BFL table of docs/golden.md §3.6 (T1: hidden 128, MLP 512):
  * module, BFL linear, first BFL row, rows, inputs; norm_out.linear has its halves swapped.
  */
 const TARGETS = [

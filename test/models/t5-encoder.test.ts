@@ -1,5 +1,5 @@
 /**
- * The T5 v1.1 encoder: golden cases, the bucket function against the README's closed-form table,
+ * The T5 v1.1 encoder: golden cases, the bucket function against the closed-form table of docs/golden.md §9.1,
  * a plain-JS float64 reference of the whole encoder (no 1/sqrt(d_kv), bias in every block), configs,
  * random init and typed errors.
  */
@@ -49,7 +49,7 @@ describe("T5 golden cases", { skip: goldenSkip }, () => {
 });
 
 describe("T5 relative position buckets", () => {
-  test("match the README's table on the positive side, including the clamp from 91 on", () => {
+  test("match the table of docs/golden.md §9.1 on the positive side, including the clamp from 91 on", () => {
     const ranges: [number, number, number][] = [
       [0, 0, 0], [1, 7, -1], [8, 11, 24], [12, 15, 25], [16, 22, 26], [23, 31, 27], [32, 45, 28], [46, 63, 29], [64, 90, 30], [91, 700, 31],
     ];
@@ -87,7 +87,7 @@ describe("T5 relative position buckets", () => {
   });
 });
 
-/** float64 reference of the encoder from the README formulas; `scale` is 1 for T5 (a control passes 1/sqrt(d_kv)). */
+/** float64 reference of the encoder from the formulas of docs/golden.md §9.1; `scale` is 1 for T5 (a control passes 1/sqrt(d_kv)). */
 function referenceT5(config: T5Config, w: Map<string, Tensor<"f32">>, ids: readonly number[], scale = 1): Float64Array {
   const d = config.dModel;
   const heads = config.numHeads;

@@ -1,6 +1,6 @@
 /**
  * Test helpers for MatMulNBits: an independent decoder of the packed bytes (from the layout in
- * design/ORT-OPS.md, not from src/weights/quant), a float64 linear reference and a graph builder.
+ * docs/ort-ops.md §2, not from src/weights/quant), a float64 linear reference and a graph builder.
  */
 import assert from "node:assert/strict";
 import { Graph, ops, type Dim } from "../../src/onnx/index.js";

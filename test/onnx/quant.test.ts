@@ -1,7 +1,7 @@
 /**
  * com.microsoft.MatMulNBits through ONNX Runtime with weights packed by src/weights/quant, against a
  * float64 reference that decodes the packed bytes in the test (quant-helpers.ts), from the layout
- * of design/ORT-OPS.md.
+ * of docs/ort-ops.md §2.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";

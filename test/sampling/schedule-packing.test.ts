@@ -27,7 +27,7 @@ describe("schedule", () => {
     const t = 1 - 1 / 28;
     assert.ok(Math.abs((s[1] ?? 0) - e / (e + 1 / t - 1)) < 1e-6);
     for (let i = 1; i < s.length; i++) assert.ok((s[i] ?? 0) < (s[i - 1] ?? 0));
-    // the spec's 1024x1024 example: 1.0, 0.99358, 0.98698, ... for 50 steps
+    // the 1024x1024 example of docs/flux-fill.md §4.1: 1.0, 0.99358, 0.98698, ... for 50 steps
     const fifty = getSchedule(50, 4096);
     assert.ok(Math.abs((fifty[1] ?? 0) - 0.99358) < 1e-5);
     assert.ok(Math.abs((fifty[2] ?? 0) - 0.98698) < 1e-5);

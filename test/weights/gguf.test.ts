@@ -1,5 +1,5 @@
 /**
- * The GGUF reader on the golden files (shared/golden/README.md §1.2): header facts from the
+ * The GGUF reader on the golden files (docs/golden.md §1.2): header facts from the
  * manifest, every metadata value type, shapes, and values against the float32 source weights
  * (independent: the source file is safetensors, and the quantization error the generator measured
  * is in the manifest).

@@ -41,7 +41,7 @@ function compareBf16(name: string, actual: Tensor<"f32">, expectedBits: Tensor):
   return { name, ok: failures === 0, maxAbsErr, failures, count: ours.length };
 }
 
-/** decoded_u8: exact, except ±1 where decoded * 127.5 lies within 2e-3 of an integer (golden README). */
+/** decoded_u8: exact, except ±1 where decoded * 127.5 lies within 2e-3 of an integer (docs/golden.md §3.4). */
 function compareU8(name: string, actual: Tensor<"u8">, expected: Tensor, decoded: Tensor<"f32">): TensorComparison {
   const [, , h, w] = decoded.dims as [number, number, number, number];
   let failures = 0;

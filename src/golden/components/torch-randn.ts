@@ -1,5 +1,5 @@
 /**
- * Golden component "torch-randn": torch.randn with a seeded CPU generator (shared/golden README
+ * Golden component "torch-randn": torch.randn with a seeded CPU generator (docs/golden.md
  * §6). The expected tensors say what to draw:
  *
  * - `randn_<dtype>_<dims joined by x>`: one draw from a fresh generator;

@@ -1,5 +1,5 @@
 /**
- * The random-init recipe of the golden T1 model (golden README §8): small linears, stronger
+ * The random-init recipe of the golden T1 model (docs/golden.md §8): small linears, stronger
  * modulation and embedder weights so the conditioning is O(1), RMS scales near 1.
  */
 import type { ParamSpec } from "../../nn/module.js";

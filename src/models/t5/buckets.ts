@@ -6,7 +6,7 @@
  *
  * The log bucket floor(ln(a / e) / ln(D / e) * (N - e)) is evaluated exactly, with integers:
  * k <= that value iff D^k * e^(N-e) <= a^(N-e) * e^k. transformers computes it in float32, which
- * gives the same buckets for the FLUX settings (golden README §9.1, checked for -600..600).
+ * gives the same buckets for the FLUX settings (docs/golden.md §9.1, checked for -600..600).
  */
 import { InvalidArgumentError } from "../../errors.js";
 

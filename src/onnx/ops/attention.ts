@@ -1,4 +1,4 @@
-/** Attention and rotary position embedding as fused ONNX Runtime ops (see design/ORT-OPS.md). */
+/** Attention and rotary position embedding as fused ONNX Runtime ops (see docs/ort-ops.md §1). */
 import { attr, GraphBuildError, type Attribute, type Dim, type Value } from "../graph.js";
 import { shapeText } from "../shape.js";
 

@@ -1,6 +1,6 @@
 /**
- * Block-quantized matrix products: com.microsoft.MatMulNBits (see design/ORT-OPS.md, "MatMulNBits
- * packing"). The packed operands are made by src/weights/quant.
+ * Block-quantized matrix products: com.microsoft.MatMulNBits (see docs/ort-ops.md §2,
+ * MatMulNBits packing). The packed operands are made by src/weights/quant.
  */
 import { attr, GraphBuildError, type Dim, type Value } from "../graph.js";
 import { shapeText } from "../shape.js";

@@ -1,5 +1,5 @@
 /**
- * Where the two reference implementations of FLUX.1 Fill differ (spec flux-fill.md §4.3), as
+ * Where the two reference implementations of FLUX.1 Fill differ (docs/flux-fill.md §4.3), as
  * data. diffusers is the default because ICEdit runs diffusers' FluxFillPipeline; the golden
  * vectors follow BFL's cli_fill.
  */

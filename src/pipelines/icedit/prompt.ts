@@ -1,4 +1,4 @@
-/** ICEdit's in-context prompt (spec icedit.md §1; the wording the released LoRAs were trained with). */
+/** ICEdit's in-context prompt (docs/icedit.md §1; the wording the released LoRAs were trained with). */
 import { InvalidArgumentError } from "../../errors.js";
 
 export const IC_PROMPT_PREFIX =

@@ -1,4 +1,4 @@
-/** VLM-guided early-filter noise selection (spec icedit.md §4). */
+/** VLM-guided early-filter noise selection (docs/icedit.md §4). */
 export { fillWithNoiseSelection, probeJudge, type SelectionOptions, type SelectionResult, type JudgeFallback, type ProbeOutcome } from "./select.js";
 export { decodePreviews, type CandidatePreview } from "./previews.js";
 export { editWithNoiseSelection, type SelectionEditOptions, type SelectionEditProgress, type SelectionEditRecord, type SelectionEditResult } from "./edit.js";

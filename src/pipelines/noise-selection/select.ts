@@ -1,5 +1,5 @@
 /**
- * FLUX.1 Fill with VLM-guided early-filter noise selection (spec icedit.md §4): M candidate seeds
+ * FLUX.1 Fill with VLM-guided early-filter noise selection (docs/icedit.md §4): M candidate seeds
  * run m early steps as batches, a judge compares their x0 previews pairwise (running maximum), and
  * only the winner continues from its own step-m state to step n. Cost: M*m + (n - m) transformer
  * evaluations. The result equals a plain fill with the winner's seed, up to float rounding of

@@ -1,5 +1,5 @@
 /**
- * The paper's running-maximum tournament: the incumbent (first candidate 1) meets each next
+ * The paper's running-maximum tournament (docs/icedit.md §4): the incumbent (first candidate 1) meets each next
  * candidate in turn, as image 1 against the challenger's image 2; the judge's choice keeps or
  * replaces it. M - 1 comparisons, one winner. A tie (null) keeps the incumbent.
  */

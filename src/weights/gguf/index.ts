@@ -1,6 +1,6 @@
 /**
  * GGUF v3 files (community FLUX checkpoints, city96 ComfyUI-GGUF convention) as a TensorSource.
- * See shared/golden/README.md §1.2 for the format.
+ * See docs/golden.md §1.2 for the format.
  */
 import { GgufFile } from "./file.js";
 

@@ -1,5 +1,5 @@
 /**
- * GGUF v3 vocabulary (shared/golden/README.md §1.2): metadata value types, ggml tensor types and
+ * GGUF v3 vocabulary (docs/golden.md §1.2): metadata value types, ggml tensor types and
  * what this project reads of them, and the parsed header.
  */
 import type { DType } from "../../tensor.js";

@@ -1,6 +1,6 @@
 /**
  * FLUX transformer keys: BFL checkpoint names <-> diffusers FluxTransformer2DModel names
- * (spec flux-fill.md §1.3). One row per key; `{i}` is a block index. Sizes in `split` are
+ * (docs/flux-fill.md §1.3). One row per key; `{i}` is a block index. Sizes in `split` are
  * symbolic and resolved from the checkpoint's shapes (flux-sizes.ts).
  */
 

@@ -1,7 +1,7 @@
 /**
  * VAE keys: BFL AutoEncoder names (ae.safetensors) <-> diffusers AutoencoderKL names
  * (vae/diffusion_pytorch_model.safetensors), as diffusers' convert_ldm_vae_checkpoint maps them
- * (spec flux-fill.md §5.6). `{i}` is a resolution level, `{j}` a ResnetBlock in it, and
+ * (docs/flux-fill.md §5.6). `{i}` is a resolution level, `{j}` a ResnetBlock in it, and
  * `{L-1-i}` the level counted from the other end (diffusers numbers the decoder's up blocks in
  * the order they run: up_blocks.0 is BFL's up.{L-1}), with L the number of levels.
  */

@@ -1,5 +1,5 @@
 /**
- * Weights in ONNX Runtime's MatMulNBits form (design/ORT-OPS.md "MatMulNBits packing"), for a
+ * Weights in ONNX Runtime's MatMulNBits form (docs/ort-ops.md §2), for a
  * torch-layout weight W [N, K] (out, in):
  *
  * - blocks of `blockSize` elements along K, nBlocks = ceil(K / blockSize), the last one padded;
