@@ -2,8 +2,10 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { goldenFile } from "../golden-paths.js";
 
-export const GOLDEN = "/work/shared/golden/weights";
+/** The golden weights folder (see golden-paths.ts: may be missing on a fresh clone). */
+export const GOLDEN = goldenFile("weights");
 
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "icedit-weights-"));
