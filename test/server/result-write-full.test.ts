@@ -31,7 +31,7 @@ describe("icedit serve: a full disk when a job writes its result", () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), "icedit-result-full-"));
-    session = await IceditSession.open({ model: await demoModel(join(root, "demo")) });
+    session = await IceditSession.open({ model: await demoModel(join(root, "demo")), embeddingCacheDir: null, convertedCacheDir: join(root, "converted") });
   });
   after(async () => {
     await runner?.close();
