@@ -4,6 +4,8 @@ import { resolve } from "node:path";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
+import { formatBytes, parseMemorySize } from "../runtime/memory-size.js";
+import { logText } from "../server/log-text.js";
 import { DEFAULT_MODEL } from "../api/session.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
@@ -40,6 +42,9 @@ in --data-dir and survive restarts; one worker runs them one at a time, in order
   --max-pixels N       largest width x height of an input        default: ${DEFAULT_LIMITS.maxPixels}
   --max-steps N        most steps a job may ask for              default: ${DEFAULT_LIMITS.maxSteps}
   --max-width N        largest output width a job may ask for    default: ${DEFAULT_LIMITS.maxWidth}
+  --min-free SIZE      free space the data dir must keep (512M, 2G; 0: no check); below it
+                       /healthz answers 503               default: ${formatBytes(DEFAULT_LIMITS.minFreeBytes)}
+                       (a write that finds the disk full answers 507 either way)
   --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
                        running them here (then no model is loaded by this process)
 ${MODEL_OPTIONS_USAGE}
@@ -50,6 +55,15 @@ ${JUDGE_OPTIONS_USAGE}
 
 Prints the URL on standard output once it listens; Ctrl-C (or SIGTERM) stops it in order, and a
 job that was running then runs again at the next start.`;
+
+/** --min-free: a size, or 0 for no check. */
+export function minFreeOption(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_LIMITS.minFreeBytes;
+  if (/^\s*0+\s*$/.test(value)) return 0;
+  const bytes = parseMemorySize(value);
+  if (bytes === null) throw new UsageError(`--min-free takes a size such as 512M, 1G or 1GiB (binary units), or 0 for no check; got "${value}"`);
+  return bytes;
+}
 
 export async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -66,6 +80,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       "max-pixels": { type: "string" },
       "max-steps": { type: "string" },
       "max-width": { type: "string" },
+      "min-free": { type: "string" },
       queue: { type: "string" },
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
@@ -88,7 +103,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   const dataDir = resolve(values["data-dir"] ?? "icedit-data");
   const quiet = values.quiet === true;
   const log = (line: string): void => {
-    if (!quiet) io.err(line);
+    if (!quiet) io.err(logText(line));
   };
   // Loaded here, not at the top: the other commands need not load the HTTP and database modules.
   const { startServer } = await import("../server/server.js");
@@ -105,6 +120,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       maxPixels: intOption("max-pixels", values["max-pixels"], DEFAULT_LIMITS.maxPixels, 1),
       maxSteps: intOption("max-steps", values["max-steps"], DEFAULT_LIMITS.maxSteps, 1),
       maxWidth: intOption("max-width", values["max-width"], DEFAULT_LIMITS.maxWidth, 16),
+      minFreeBytes: minFreeOption(values["min-free"]),
     },
     session: sessionOptions(values, (component) => log(`loading ${component}`), log),
     judge,

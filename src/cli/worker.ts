@@ -6,6 +6,7 @@ import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
 import { createJudge } from "../vlm/create.js";
 import { untilStopped } from "./serve.js";
+import { logText } from "../server/log-text.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
 export const WORKER_USAGE = `usage: icedit worker --queue redis://HOST:PORT [options]
@@ -57,7 +58,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
   const judge = judgeSettings && createJudge(judgeSettings);
   const quiet = values.quiet === true;
   const log = (line: string): void => {
-    if (!quiet) io.err(`${name}: ${line}`);
+    if (!quiet) io.err(logText(`${name}: ${line}`));
   };
   // Loaded here, not at the top: the other commands need not load BullMQ and the Redis client.
   const { startRemoteWorker } = await import("../server/redis/worker.js");

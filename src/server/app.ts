@@ -1,14 +1,16 @@
 /** The HTTP app: fastify with the multipart parser, the security hooks, the routes and the page. */
 import Fastify, { type FastifyInstance } from "fastify";
 import multipart from "@fastify/multipart";
-import { ICEDIT_VERSION, type ModelIdentity } from "../api/session.js";
+import type { ModelIdentity } from "../api/session.js";
 import type { JobBackend } from "./backend.js";
 import type { HttpConfig } from "./config.js";
 import type { DataDir } from "./data-dir.js";
 import { errorBody, toApiError } from "./errors.js";
 import type { JobEvents } from "./events.js";
+import { statfsFreeBytes, type FreeBytes } from "./free-space.js";
 import { openApiDocument } from "./openapi.js";
 import { registerEditRoutes } from "./routes/edits.js";
+import { registerHealthRoute } from "./routes/health.js";
 import { registerSecurity } from "./security.js";
 import type { JobStore } from "./store.js";
 import { registerWeb } from "./web.js";
@@ -22,6 +24,8 @@ export interface AppDeps {
   /** The model the local worker runs (null: remote workers). */
   readonly model: ModelIdentity | null;
   readonly log: (line: string) => void;
+  /** How /healthz reads the data dir's free space (default: statfs). */
+  readonly freeBytes?: FreeBytes;
 }
 
 /** Text fields are short; a form with more of them than this is not an edit. */
@@ -53,9 +57,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (error, request, reply) => {
     const api = toApiError(error, limits);
     if (!api) {
-      deps.log(`error in ${request.method} ${request.url}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      // A server fault: its stack, one log line per frame (log lines are escaped and hold no line breaks).
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      for (const line of `error in ${request.method} ${request.url}: ${text}`.split("\n")) deps.log(line);
       return reply.code(500).send(errorBody("internal", "the server failed to handle the request; its log says why"));
     }
+    if (api.status >= 500) deps.log(`${request.method} ${request.url}: ${api.status} ${api.code}: ${api.message}`);
     for (const [name, value] of Object.entries(api.headers)) reply.header(name, value);
     return reply.code(api.status).send(errorBody(api.code, api.message));
   });
@@ -74,19 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const document = openApiDocument(limits, config.token !== undefined);
   app.get("/openapi.json", async () => document);
 
-  app.get("/healthz", async (_request, reply) => {
-    const health = backend.health();
-    const body = {
-      status: health.ready ? "ok" : "unavailable",
-      version: ICEDIT_VERSION,
-      queue: health.queue,
-      noise_selection: backend.noiseSelection,
-      jobs: { queued: store.countByStatus("queued"), running: store.countByStatus("running") },
-      model: deps.model && { spec: deps.model.spec, from: deps.model.from },
-      detail: health.detail,
-    };
-    return reply.code(health.ready ? 200 : 503).send(body);
-  });
+  registerHealthRoute(app, { config, store, dir: deps.dir, backend, model: deps.model, freeBytes: deps.freeBytes ?? statfsFreeBytes });
 
   registerWeb(app);
   return app;

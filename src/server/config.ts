@@ -12,6 +12,7 @@ export interface ServerLimits {
   readonly maxSteps: number;
   readonly maxWidth: number;
   readonly maxInstructionChars: number;
+  readonly minFreeBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -21,6 +22,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxSteps: 100,
   maxWidth: 2048,
   maxInstructionChars: 1000,
+  minFreeBytes: 512 * 1024 * 1024,
 };
 
 export const DEFAULT_HOST = "127.0.0.1";

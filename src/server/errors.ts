@@ -47,6 +47,30 @@ export function imageApiError(error: unknown): ApiError | undefined {
   return undefined;
 }
 
+/** Error codes of a write that found the disk (or the user's quota, or the database) full. */
+const STORAGE_FULL_CODES: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "SQLITE_FULL"]);
+
+/** The code of the first error in the `cause` chain that says the storage is full. */
+export function storageFullCode(error: unknown): string | undefined {
+  for (let at = error, depth = 0; at !== undefined && at !== null && depth < 8; depth++) {
+    const code = typeof at === "object" && "code" in at ? at.code : undefined;
+    if (typeof code === "string" && STORAGE_FULL_CODES.has(code)) return code;
+    at = at instanceof Error ? at.cause : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * A write that failed for want of space, as 507 Insufficient Storage: the request was fine, the
+ * server cannot keep it now. Nothing of it is kept, so the client may send it again later.
+ */
+export function storageFullApiError(error: unknown): ApiError | undefined {
+  const code = storageFullCode(error);
+  if (code === undefined) return undefined;
+  const message = `the server's disk is full (${code}): nothing of this request was kept; try again later, once its operator has freed space`;
+  return new ApiError(507, "insufficient_storage", message);
+}
+
 /** Fastify's and its plugins' own errors (body too large, bad content type, ...) carry these. */
 interface FrameworkError {
   readonly statusCode?: number;
@@ -63,6 +87,8 @@ export function toApiError(error: unknown, limits: { readonly maxUploadBytes: nu
   if (error instanceof ApiError) return error;
   const image = imageApiError(error);
   if (image) return image;
+  const full = storageFullApiError(error);
+  if (full) return full;
   if (!isFrameworkError(error)) return undefined;
   const status = error.statusCode ?? 500;
   if (status >= 500) return undefined;

@@ -47,7 +47,9 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               headers: { Location: { schema: { type: "string" } } },
               content: { "application/json": { schema: ref("Job") } },
             },
-            "400": errorReply("A missing, unknown or invalid field, or a corrupt or empty image"),
+            "400": errorReply(
+              "A missing, unknown or invalid field, a corrupt or empty image, or a malformed multipart body (code bad_multipart: no boundary, cut short)",
+            ),
             "401": errorReply("No or a wrong bearer token"),
             "403": errorReply("A cross-origin request, or a Host that this server does not answer"),
             "413": errorReply(`The upload is over ${limits.maxUploadBytes} bytes, or the image header declares over ${limits.maxPixels} pixels`),
@@ -58,6 +60,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               content: { "application/json": { schema: ref("Error") } },
             },
             "501": errorReply("Noise selection was asked for (candidates >= 2) but this server has no judge (code no_judge)"),
+            "507": errorReply("The server's disk is full (code insufficient_storage): nothing was kept; send it again later"),
           },
         },
         get: {
@@ -155,11 +158,17 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
       "/healthz": {
         get: {
           operationId: "health",
-          summary: "Liveness and queue state",
-          security: [{}],
+          summary: "Liveness, queue state and free space",
+          description:
+            "Open to all on a loopback server. Beyond loopback, a request without the bearer token gets only `status`; " +
+            "with the token, the whole body (version, queue, model, running job, free space).",
+          security: [{}, { bearer: [] }],
           responses: {
             "200": { description: "Ready", content: { "application/json": { schema: ref("Health") } } },
-            "503": { description: "Not ready (shutting down, or the queue backend is unreachable)", content: { "application/json": { schema: ref("Health") } } },
+            "503": {
+              description: "Not ready (shutting down, the queue backend is unreachable, or the data dir has less free space than --min-free)",
+              content: { "application/json": { schema: ref("Health") } },
+            },
           },
         },
       },
@@ -278,6 +287,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
         },
         Health: {
           type: "object",
+          required: ["status"],
+          description: "Beyond loopback without the bearer token: `status` only",
           properties: {
             status: { type: "string", enum: ["ok", "unavailable"] },
             version: { type: "string" },
@@ -285,7 +296,14 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             noise_selection: { type: "boolean", description: "Whether jobs may ask for noise selection (with Redis: the workers decide)" },
             jobs: { type: "object", properties: { queued: { type: "integer" }, running: { type: "integer" } } },
             model: { type: ["object", "null"] },
-            detail: { type: "object" },
+            storage: {
+              type: "object",
+              properties: {
+                free_bytes: { type: ["integer", "null"], description: "Free space of the data dir's file system (null: unreadable)" },
+                min_free_bytes: { type: "integer", description: "--min-free: less free space than this makes the server unavailable" },
+              },
+            },
+            detail: { type: "object", description: "The backend's state; `storage` says what is wrong with the free space" },
           },
         },
       },

@@ -31,8 +31,22 @@ function hostName(hostHeader: string): string {
   return colon === -1 ? hostHeader : hostHeader.slice(0, colon);
 }
 
+/** What a request's Authorization header says against the server's token. */
+export type TokenCheck = "ok" | "missing" | "wrong";
+
+/** Checks `Authorization: Bearer <token>` in constant time ("ok" for every request when the server has no token). */
+export function bearerTokenCheck(token: string | undefined): (authorization: string | undefined) => TokenCheck {
+  const expected = token === undefined ? undefined : digest(token);
+  return (authorization) => {
+    if (expected === undefined) return "ok";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+    if (!match) return "missing";
+    return timingSafeEqual(digest(match[1] ?? ""), expected) ? "ok" : "wrong";
+  };
+}
+
 export function registerSecurity(app: FastifyInstance, config: HttpConfig): void {
-  const expected = config.token === undefined ? undefined : digest(config.token);
+  const checkToken = bearerTokenCheck(config.token);
   const loopbackOnly = isLoopbackHost(config.host);
   const cors = new Set(config.corsOrigins);
 
@@ -54,11 +68,10 @@ export function registerSecurity(app: FastifyInstance, config: HttpConfig): void
       throw new ApiError(403, "cross_origin", `requests from ${origin} are not allowed; start the server with --cors-origin ${origin} to allow them`);
     }
     const path = request.url.split("?")[0] ?? "";
-    if (expected !== undefined && request.method !== "OPTIONS" && (path === "/v1" || path.startsWith("/v1/"))) {
-      const header = request.headers.authorization ?? "";
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!match || !timingSafeEqual(digest(match[1] ?? ""), expected)) {
-        const message = match ? "the bearer token is wrong" : "this server needs a bearer token: send `Authorization: Bearer <token>`";
+    if (request.method !== "OPTIONS" && (path === "/v1" || path.startsWith("/v1/"))) {
+      const token = checkToken(request.headers.authorization);
+      if (token !== "ok") {
+        const message = token === "wrong" ? "the bearer token is wrong" : "this server needs a bearer token: send `Authorization: Bearer <token>`";
         throw new ApiError(401, "unauthorized", message, { "www-authenticate": 'Bearer realm="icedit"' });
       }
     }

@@ -12,6 +12,7 @@ import type { JobBackend } from "./backend.js";
 import { checkHttpConfig, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type HttpConfig, type ServerLimits } from "./config.js";
 import { DataDir } from "./data-dir.js";
 import { JobEvents } from "./events.js";
+import { safeLog } from "./log-text.js";
 import { LocalRunner } from "./runner.js";
 import { JobStore } from "./store.js";
 
@@ -49,7 +50,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
   checkHttpConfig(config);
   const judge = options.judge && options.queue === undefined ? createJudge(options.judge) : undefined;
-  const log = options.log ?? ((): void => undefined);
+  const log = safeLog(options.log ?? ((): void => undefined));
   const dir = new DataDir(options.dataDir);
   dir.lock();
   const cleanup: Array<() => Promise<void> | void> = [() => dir.unlock()];

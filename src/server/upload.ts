@@ -20,6 +20,7 @@ export interface Upload {
 }
 
 const IMAGE_FIELD = "image";
+const SEND_FORM = "send a whole multipart/form-data body, with the boundary that the Content-Type header names (an HTTP client's form support does this)";
 const NAME = "the uploaded image";
 
 export async function readUpload(request: FastifyRequest): Promise<Upload> {
@@ -28,24 +29,49 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
   }
   let image: Uint8Array | undefined;
   const fields = new Map<string, string>();
-  for await (const part of request.parts()) {
-    if (part.type === "file") {
-      if (part.fieldname !== IMAGE_FIELD) {
-        part.file.resume();
-        throw new ApiError(400, "unknown_field", `a file came in the field ${JSON.stringify(part.fieldname)}; send the image in the field named image`);
+  let parts = 0;
+  try {
+    for await (const part of request.parts()) {
+      parts++;
+      if (part.type === "file") {
+        if (part.fieldname !== IMAGE_FIELD) {
+          part.file.resume();
+          throw new ApiError(400, "unknown_field", `a file came in the field ${JSON.stringify(part.fieldname)}; send the image in the field named image`);
+        }
+        if (image !== undefined) throw new ApiError(400, "too_many_files", "send exactly one image");
+        const buffer = await part.toBuffer(); // throws 413 past the file size limit
+        image = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+      } else {
+        if (part.fieldname === IMAGE_FIELD) throw new ApiError(400, "missing_image", "the field image must be a file (multipart with a filename), not text");
+        if (part.valueTruncated || part.fieldnameTruncated) {
+          throw new ApiError(400, "field_too_long", `the field ${JSON.stringify(part.fieldname)} is too long`);
+        }
+        if (fields.has(part.fieldname)) throw new ApiError(400, "duplicate_field", `the field ${JSON.stringify(part.fieldname)} was sent twice`);
+        fields.set(part.fieldname, String(part.value));
       }
-      if (image !== undefined) throw new ApiError(400, "too_many_files", "send exactly one image");
-      const buffer = await part.toBuffer(); // throws 413 past the file size limit
-      image = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-    } else {
-      if (part.fieldname === IMAGE_FIELD) throw new ApiError(400, "missing_image", "the field image must be a file (multipart with a filename), not text");
-      if (part.valueTruncated || part.fieldnameTruncated) throw new ApiError(400, "field_too_long", `the field ${JSON.stringify(part.fieldname)} is too long`);
-      if (fields.has(part.fieldname)) throw new ApiError(400, "duplicate_field", `the field ${JSON.stringify(part.fieldname)} was sent twice`);
-      fields.set(part.fieldname, String(part.value));
     }
+  } catch (error) {
+    throw multipartApiError(error) ?? error;
+  }
+  if (parts === 0) {
+    const message = `the multipart/form-data body holds no form field (a wrong boundary?); ${SEND_FORM}, with the image in a file field named image`;
+    throw new ApiError(400, "bad_multipart", message);
   }
   if (image === undefined) throw new ApiError(400, "missing_image", "the file field image is required: the picture to edit (PNG, JPEG, WebP, ...)");
   return { image, fields };
+}
+
+/**
+ * The multipart parser's own errors (no boundary, a body cut short, a malformed part) as a 400:
+ * they are the client's mistake. Errors with an HTTP status (size limits) and the API's own pass.
+ */
+function multipartApiError(error: unknown): ApiError | undefined {
+  if (error instanceof ApiError || !(error instanceof Error) || "statusCode" in error) return undefined;
+  if (/boundary not found/i.test(error.message)) {
+    return new ApiError(400, "bad_multipart", `the Content-Type multipart/form-data names no boundary; ${SEND_FORM}`);
+  }
+  const what = /unexpected end/i.test(error.message) ? "ends before the form does (cut short, or a wrong boundary)" : "is malformed";
+  return new ApiError(400, "bad_multipart", `the multipart/form-data body ${what}; ${SEND_FORM}`);
 }
 
 /**

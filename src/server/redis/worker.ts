@@ -8,6 +8,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Judge } from "../../vlm/judge.js";
 import { jobError } from "../job-errors.js";
+import { safeLog } from "../log-text.js";
 import { runEdit, type Editor } from "../run-edit.js";
 import {
   CANCEL_CHANNEL,
@@ -47,11 +48,12 @@ const SHUTDOWN = "shutdown";
 const CANCEL = "cancel";
 
 export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<RemoteWorker> {
+  const log = safeLog(options.log);
   const connection = redisOptions(options.queue);
   const redis = new Redis(connection);
   const subscriber = new Redis(connection);
-  redis.on("error", (error: Error) => options.log(`redis: ${error.message}`));
-  subscriber.on("error", (error: Error) => options.log(`redis: ${error.message}`));
+  redis.on("error", (error: Error) => log(`redis: ${error.message}`));
+  subscriber.on("error", (error: Error) => log(`redis: ${error.message}`));
 
   const processor = async (job: Job<RemoteJobData, RemoteResult>, token?: string, signal?: AbortSignal): Promise<RemoteResult> => {
     const { id, params } = job.data;
@@ -61,7 +63,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
       pending = pending.then(() => job.updateProgress(message)).catch(() => undefined); // in order, never failing the edit
     };
     report({ type: "started", worker: options.name, attempt: job.attemptsStarted });
-    options.log(`job ${id} started (attempt ${job.attemptsStarted}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
+    log(`job ${id} started (attempt ${job.attemptsStarted}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
     const warnings: string[] = [];
     try {
       const name = options.name;
@@ -99,20 +101,20 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     stalledInterval: options.stalledCheckMs ?? 15_000,
     maxStalledCount: 1,
   });
-  worker.on("error", (error: Error) => options.log(`worker: ${error.message}`));
+  worker.on("error", (error: Error) => log(`worker: ${error.message}`));
   worker.on("completed", (job) => {
-    options.log(`job ${job.id} done`);
+    log(`job ${job.id} done`);
     if (job.id) options.onFinished?.(job.id, "done");
   });
   worker.on("failed", (job, error) => {
     if (!job?.id || error instanceof WaitingError || error.name === "WaitingError") return;
-    options.log(`job ${job.id} failed: ${error.message}`);
+    log(`job ${job.id} failed: ${error.message}`);
     options.onFinished?.(job.id, "failed");
   });
 
   await subscriber.subscribe(CANCEL_CHANNEL);
   subscriber.on("message", (_channel: string, id: string) => {
-    if (worker.cancelJob(id, CANCEL)) options.log(`job ${id}: cancel requested, stopping after the current step`);
+    if (worker.cancelJob(id, CANCEL)) log(`job ${id}: cancel requested, stopping after the current step`);
   });
   await worker.waitUntilReady();
   void worker.run();

@@ -52,7 +52,13 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     const input = await inspectImage(upload.image, limits);
     const id = newJobId();
     await dir.writeInput(id, input.format, upload.image);
-    const stored = store.insertIfRoom({ id, params, input, createdAt: Date.now() }, limits.maxQueued);
+    let stored: boolean;
+    try {
+      stored = store.insertIfRoom({ id, params, input, createdAt: Date.now() }, limits.maxQueued);
+    } catch (error) {
+      await dir.removeInput(id, input.format); // no job holds it: leave no orphan behind
+      throw error;
+    }
     if (!stored) {
       await dir.removeInput(id, input.format);
       const retryAfter = retryAfterSeconds(store.meanRunMs(20));
