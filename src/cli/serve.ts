@@ -5,6 +5,8 @@ import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js"
 import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
 import { DEFAULT_MODEL } from "../api/session.js";
+import { KeepOptionError, parseKeep } from "../server/retention.js";
+import type { RetentionPolicy } from "../server/store.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
 /** Resolves on Ctrl-C or SIGTERM. */
@@ -40,6 +42,9 @@ in --data-dir and survive restarts; one worker runs them one at a time, in order
   --max-pixels N       largest width x height of an input        default: ${DEFAULT_LIMITS.maxPixels}
   --max-steps N        most steps a job may ask for              default: ${DEFAULT_LIMITS.maxSteps}
   --max-width N        largest output width a job may ask for    default: ${DEFAULT_LIMITS.maxWidth}
+  --keep AGE,COUNT     remove finished jobs (record, upload, result) older than AGE (30m, 12h,
+                       7d, 2w) or beyond the newest COUNT, or both (7d,1000); applied at start
+                       and hourly                                default: keep everything
   --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
                        running them here (then no model is loaded by this process)
 ${MODEL_OPTIONS_USAGE}
@@ -66,6 +71,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       "max-pixels": { type: "string" },
       "max-steps": { type: "string" },
       "max-width": { type: "string" },
+      keep: { type: "string" },
       queue: { type: "string" },
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
@@ -86,6 +92,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   const judge = judgeConfig(values);
   if (judge && queue) throw new UsageError("with --queue the workers run the edits: give --judge to `icedit worker`");
   const dataDir = resolve(values["data-dir"] ?? "icedit-data");
+  const keep = values.keep === undefined ? undefined : keepOption(values.keep);
   const quiet = values.quiet === true;
   const log = (line: string): void => {
     if (!quiet) io.err(line);
@@ -99,6 +106,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
     token,
     corsOrigins: values["cors-origin"] ?? [],
     queue,
+    keep,
     limits: {
       maxQueued: intOption("queue-size", values["queue-size"], DEFAULT_LIMITS.maxQueued, 1),
       maxUploadBytes: intOption("max-upload-mb", values["max-upload-mb"], DEFAULT_LIMITS.maxUploadBytes / 1024 / 1024, 1) * 1024 * 1024,
@@ -117,4 +125,13 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   log("icedit serve: stopping");
   await server.close();
   return 0;
+}
+
+function keepOption(text: string): RetentionPolicy {
+  try {
+    return parseKeep(text);
+  } catch (error) {
+    if (error instanceof KeepOptionError) throw new UsageError(error.message);
+    throw error;
+  }
 }
