@@ -50,8 +50,11 @@ export async function applyRetention(store: JobStore, dir: DataDir, policy: Rete
   return removed;
 }
 
-/** Applies the policy now and every hour until the returned stop is called (the timer never keeps the process up). */
-export async function startRetention(store: JobStore, dir: DataDir, policy: RetentionPolicy, log: (line: string) => void): Promise<() => void> {
+/**
+ * Applies the policy now and every hour until the returned stop is called (the timer never keeps
+ * the process up; stop waits for a run in progress, so that the store is closed after it).
+ */
+export async function startRetention(store: JobStore, dir: DataDir, policy: RetentionPolicy, log: (line: string) => void): Promise<() => Promise<void>> {
   const run = async (): Promise<void> => {
     const removed = await applyRetention(store, dir, policy, Date.now());
     if (removed > 0) log(`--keep: removed ${removed} finished job(s) with their files`);
@@ -64,5 +67,8 @@ export async function startRetention(store: JobStore, dir: DataDir, policy: Rete
       .finally(() => (running = undefined));
   }, RETENTION_INTERVAL_MS);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

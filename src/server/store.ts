@@ -386,11 +386,6 @@ export class JobStore {
     return new Set((this.db.prepare("SELECT id FROM jobs").all() as { id: string }[]).map((r) => r.id));
   }
 
-  /** Whether the database is healthy (SQLite's quick_check); throws a JobStoreError if not. */
-  check(): void {
-    withStoreErrors(this.path, () => quickCheck(this.db, this.path));
-  }
-
   /** Mean run time in ms of the last `n` finished jobs (undefined: none yet). */
   meanRunMs(n: number): number | undefined {
     const row = this.db

@@ -123,7 +123,7 @@ describe("job retention (--keep) and removing a finished job", () => {
     try {
       const lines: string[] = [];
       const stop = await startRetention(store, dir, { maxCount: 1 }, (line) => lines.push(line));
-      stop();
+      await stop();
       assert.deepEqual(lines, ["--keep: removed 1 finished job(s) with their files"]);
       assert.equal(store.get(finished[0] as string), undefined);
       assert.equal(store.get(finished[1] as string)?.status, "done");
