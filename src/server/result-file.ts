@@ -17,6 +17,8 @@ export async function readCheckedResult(path: string, expected: ResultDigest | n
     throw new ResultDamagedError(`${path} is ${bytes.length} bytes on disk, but ${expected.bytes} were written: the file was cut short or changed`);
   }
   const actual = digestOf(bytes).sha256;
-  if (actual !== expected.sha256) throw new ResultDamagedError(`${path} has changed on disk since it was written (SHA-256 ${actual}, written ${expected.sha256})`);
+  if (actual !== expected.sha256) {
+    throw new ResultDamagedError(`${path} has changed on disk since it was written (SHA-256 ${actual}, written ${expected.sha256})`);
+  }
   return bytes;
 }

@@ -22,7 +22,10 @@ export function jobStoreError(path: string, error: unknown): JobStoreError | und
       case "SQLITE_CORRUPT":
         return `${path} is damaged (${messageOf(error)}): restore it from a backup, or ${MOVE_AWAY}`;
       case "SQLITE_CANTOPEN":
-        return `cannot open ${path} (is it a directory, or is its folder missing or unreadable?): make it a file icedit may read and write, or choose another --data-dir`;
+        return (
+          `cannot open ${path} (is it a directory, or is its folder missing or unreadable?): ` +
+          "make it a file icedit may read and write, or choose another --data-dir"
+        );
       case "SQLITE_FULL":
         return `the disk holding ${path} is full: free some space (or move the data dir to a bigger disk) and start again`;
       case "SQLITE_READONLY":

@@ -404,9 +404,11 @@ function openDatabase(path: string): Database.Database {
     db.pragma("synchronous = FULL");
     const version = db.pragma("user_version", { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new JobStoreError(`${path} was written by a newer icedit (schema ${version}, this one knows ${SCHEMA_VERSION}); use a newer icedit or another --data-dir`);
+      const known = `schema ${version}, this one knows ${SCHEMA_VERSION}`;
+      throw new JobStoreError(`${path} was written by a newer icedit (${known}); use a newer icedit or another --data-dir`);
     }
-    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+    const tableRows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    const tables = tableRows.map((r) => r.name);
     const foreign = tables.filter((name) => !OUR_TABLES.has(name));
     if (foreign.length > 0) {
       throw new JobStoreError(`${path} is not an icedit job database (it has the tables ${foreign.join(", ")}): move it away, or choose another --data-dir`);
@@ -415,7 +417,8 @@ function openDatabase(path: string): Database.Database {
       const columns = new Set((db.pragma("table_info(jobs)") as { name: string }[]).map((c) => c.name));
       const missing = V1_COLUMNS.filter((c) => !columns.has(c));
       if (missing.length > 0) {
-        throw new JobStoreError(`${path} is not an icedit job database (its jobs table lacks ${missing.join(", ")}): move it away, or choose another --data-dir`);
+        const lacks = `its jobs table lacks ${missing.join(", ")}`;
+        throw new JobStoreError(`${path} is not an icedit job database (${lacks}): move it away, or choose another --data-dir`);
       }
     }
     db.transaction(() => {
@@ -435,6 +438,7 @@ function quickCheck(db: Database.Database, path: string): void {
   const rows = db.pragma("quick_check") as { quick_check: string }[];
   const problems = rows.map((r) => r.quick_check).filter((line) => line !== "ok");
   if (problems.length > 0) {
-    throw new JobStoreError(`${path} is damaged (${problems.slice(0, 2).join("; ")}): restore it from a backup, or move it away to start with an empty job list`);
+    const what = problems.slice(0, 2).join("; ");
+    throw new JobStoreError(`${path} is damaged (${what}): restore it from a backup, or move it away to start with an empty job list`);
   }
 }

@@ -29,7 +29,10 @@ export async function tidyDataDir(store: JobStore, dir: DataDir, log: (line: str
   found.sort((a, b) => a.createdAt - b.createdAt);
   const adopted = found.filter((job) => store.adopt(job)).map((job) => job.id);
   if (adopted.length > 0) {
-    log(`listed again ${adopted.length} finished job(s) that jobs.db did not know (was it lost, emptied or replaced by an older copy?), from their results' records`);
+    log(
+      `listed again ${adopted.length} finished job(s) that jobs.db did not know (was it lost, emptied or replaced by an older copy?), ` +
+        "from their results' records",
+    );
   }
   if (kept.length > 0) {
     const sample = kept.slice(0, 5).join(", ") + (kept.length > 5 ? ", ..." : "");

@@ -49,7 +49,8 @@ describe("server.pid: a live unrelated pid is taken over, a live icedit server o
     const started = processStartTime(pid);
     assert.ok(started, "/proc/<pid>/stat is readable here");
     await writeFile(pidFileOf(data), JSON.stringify({ pid, started, dataDir: realpathSync(data.root), token: "x" }));
-    assert.throws(() => data.lock(), (error: unknown) => error instanceof DataDirError && new RegExp(`another icedit server \\(pid ${pid}\\)`).test(error.message));
+    const refused = new RegExp(`another icedit server \\(pid ${pid}\\)`);
+    assert.throws(() => data.lock(), (error: unknown) => error instanceof DataDirError && refused.test(error.message));
     await writeFile(pidFileOf(data), JSON.stringify({ pid, started, dataDir: "/somewhere/else", token: "x" }));
     data.lock();
     data.unlock();

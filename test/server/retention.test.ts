@@ -14,13 +14,22 @@ import { tidyDataDir } from "../../src/server/tidy-data-dir.js";
 const DAY = 86_400_000;
 
 /** A store and data dir with finished jobs (finished on the given days) and one queued, one running. */
-async function fixture(root: string, finishedDays: readonly number[]): Promise<{ store: JobStore; dir: DataDir; finished: string[]; queued: string; running: string }> {
+interface Fixture {
+  readonly store: JobStore;
+  readonly dir: DataDir;
+  readonly finished: string[];
+  readonly queued: string;
+  readonly running: string;
+}
+
+async function fixture(root: string, finishedDays: readonly number[]): Promise<Fixture> {
   const dir = new DataDir(root);
   const store = new JobStore(dir.database);
   const add = async (n: number): Promise<string> => {
     const id = newJobId();
     await dir.writeInput(id, "jpeg", new Uint8Array([n]));
-    store.insertIfRoom({ id, params: { instruction: `job ${n}`, seed: n, steps: 1, guidance: 50, width: 64 }, input: { format: "jpeg", width: 8, height: 8, bytes: 1 }, createdAt: n }, 100);
+    const params = { instruction: `job ${n}`, seed: n, steps: 1, guidance: 50, width: 64 };
+    store.insertIfRoom({ id, params, input: { format: "jpeg", width: 8, height: 8, bytes: 1 }, createdAt: n }, 100);
     return id;
   };
   const finished: string[] = [];

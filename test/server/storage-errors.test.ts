@@ -22,6 +22,10 @@ function serveOnce(dataDir: string, options: { uid?: number } = {}): { status: n
   return { status: result.status, stderr: result.stderr };
 }
 
+function storeError(pattern: RegExp): (error: unknown) => boolean {
+  return (error: unknown) => error instanceof JobStoreError && pattern.test(error.message);
+}
+
 function assertOneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split("\n");
   assert.equal(lines.length, 1, `one line, got:\n${stderr}`);
@@ -40,7 +44,7 @@ describe("storage errors: one clear line each, never a stack trace", () => {
     const data = join(dir, "garbage");
     await mkdir(data);
     await writeFile(join(data, "jobs.db"), "this is not a database, just some text someone saved here by mistake ".repeat(20));
-    assert.throws(() => new JobStore(join(data, "jobs.db")), (error: unknown) => error instanceof JobStoreError && /is not an SQLite database/.test(error.message));
+    assert.throws(() => new JobStore(join(data, "jobs.db")), storeError(/is not an SQLite database/));
     const run = serveOnce(data);
     assert.equal(run.status, 1);
     assertOneLine(run.stderr, /^icedit serve: .*jobs\.db is not an SQLite database .*restore it from a backup, or move it away/);
@@ -49,7 +53,7 @@ describe("storage errors: one clear line each, never a stack trace", () => {
   it("a jobs.db that is a directory", async () => {
     const data = join(dir, "directory");
     await mkdir(join(data, "jobs.db"), { recursive: true });
-    assert.throws(() => new JobStore(join(data, "jobs.db")), (error: unknown) => error instanceof JobStoreError && /cannot open .*is it a directory/.test(error.message));
+    assert.throws(() => new JobStore(join(data, "jobs.db")), storeError(/cannot open .*is it a directory/));
     const run = serveOnce(data);
     assert.equal(run.status, 1);
     assertOneLine(run.stderr, /^icedit serve: cannot open .*jobs\.db \(is it a directory/);
@@ -65,12 +69,12 @@ describe("storage errors: one clear line each, never a stack trace", () => {
     const db2 = new Database(shaped);
     db2.exec("CREATE TABLE jobs (name TEXT, schedule TEXT)");
     db2.close();
-    assert.throws(() => new JobStore(shaped), (error: unknown) => error instanceof JobStoreError && /its jobs table lacks seq, id, status/.test(error.message));
+    assert.throws(() => new JobStore(shaped), storeError(/its jobs table lacks seq, id, status/));
     const newer = join(dir, "newer.db");
     const db3 = new Database(newer);
     db3.pragma("user_version = 99");
     db3.close();
-    assert.throws(() => new JobStore(newer), (error: unknown) => error instanceof JobStoreError && /written by a newer icedit/.test(error.message));
+    assert.throws(() => new JobStore(newer), storeError(/written by a newer icedit/));
   });
 
   it("a page-corrupted jobs.db is found at start (quick_check), not by a failing request later", async () => {
@@ -87,7 +91,7 @@ describe("storage errors: one clear line each, never a stack trace", () => {
     const pageSize = 4096;
     await file.write(Buffer.alloc(pageSize * 3, 0xa5), 0, pageSize * 3, pageSize * 3); // pages 4-6: inside the jobs table's b-tree
     await file.close();
-    assert.throws(() => new JobStore(path), (error: unknown) => error instanceof JobStoreError && /is damaged \(.*\): restore it from a backup/.test(error.message));
+    assert.throws(() => new JobStore(path), storeError(/is damaged \(.*\): restore it from a backup/));
   });
 
   it("a full disk on restart (SQLITE_FULL) and other SQLite failures become one line", () => {

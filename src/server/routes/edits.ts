@@ -107,7 +107,8 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     const bytes = await readCheckedResult(dir.resultPath(job.id), job.result).catch((error: unknown) => {
       if (!(error instanceof ResultDamagedError)) throw error;
       request.log.error(error.message);
-      throw new ApiError(500, "result_damaged", `the result of ${job.id} is damaged in the server's data dir (its size or checksum changed); submit the edit again`);
+      const message = `the result of ${job.id} is damaged in the server's data dir (its size or checksum changed); submit the edit again`;
+      throw new ApiError(500, "result_damaged", message);
     });
     return sendFile(reply, Buffer.from(bytes), "image/png", `${disposition}; filename="${job.id}.png"`);
   });
@@ -143,7 +144,8 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
       return reply.code(204).send();
     }
     if (isTerminal(job.status)) {
-      throw new ApiError(409, "already_finished", `edit ${job.id} is already ${job.status}; there is nothing to cancel (DELETE ${jobUrl(job.id)}?remove=true removes it)`);
+      const remove = `DELETE ${jobUrl(job.id)}?remove=true removes it`;
+      throw new ApiError(409, "already_finished", `edit ${job.id} is already ${job.status}; there is nothing to cancel (${remove})`);
     }
     if (store.cancelQueued(job.id, Date.now())) {
       const cancelled = store.get(job.id) as JobRow;
