@@ -7,6 +7,8 @@ import { intOption } from "./options.js";
 import { formatBytes, parseMemorySize } from "../runtime/memory-size.js";
 import { logText } from "../server/log-text.js";
 import { DEFAULT_MODEL } from "../api/session.js";
+import { KeepOptionError, parseKeep } from "../server/retention.js";
+import type { RetentionPolicy } from "../server/store.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions } from "./model-options.js";
 
 /** Resolves on Ctrl-C or SIGTERM. */
@@ -45,6 +47,9 @@ in --data-dir and survive restarts; one worker runs them one at a time, in order
   --min-free SIZE      free space the data dir must keep (512M, 2G; 0: no check); below it
                        /healthz answers 503               default: ${formatBytes(DEFAULT_LIMITS.minFreeBytes)}
                        (a write that finds the disk full answers 507 either way)
+  --keep AGE,COUNT     remove finished jobs (record, upload, result) older than AGE (30m, 12h,
+                       7d, 2w) or beyond the newest COUNT, or both (7d,1000); applied at start
+                       and hourly                                default: keep everything
   --queue redis://H:P  put jobs on Redis (BullMQ) for \`icedit worker\` processes instead of
                        running them here (then no model is loaded by this process)
 ${MODEL_OPTIONS_USAGE}
@@ -81,6 +86,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       "max-steps": { type: "string" },
       "max-width": { type: "string" },
       "min-free": { type: "string" },
+      keep: { type: "string" },
       queue: { type: "string" },
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
@@ -101,6 +107,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   const judge = judgeConfig(values);
   if (judge && queue) throw new UsageError("with --queue the workers run the edits: give --judge to `icedit worker`");
   const dataDir = resolve(values["data-dir"] ?? "icedit-data");
+  const keep = values.keep === undefined ? undefined : keepOption(values.keep);
   const quiet = values.quiet === true;
   const log = (line: string): void => {
     if (!quiet) io.err(logText(line));
@@ -114,6 +121,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
     token,
     corsOrigins: values["cors-origin"] ?? [],
     queue,
+    keep,
     limits: {
       maxQueued: intOption("queue-size", values["queue-size"], DEFAULT_LIMITS.maxQueued, 1),
       maxUploadBytes: intOption("max-upload-mb", values["max-upload-mb"], DEFAULT_LIMITS.maxUploadBytes / 1024 / 1024, 1) * 1024 * 1024,
@@ -133,4 +141,13 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
   log("icedit serve: stopping");
   await server.close();
   return 0;
+}
+
+function keepOption(text: string): RetentionPolicy {
+  try {
+    return parseKeep(text);
+  } catch (error) {
+    if (error instanceof KeepOptionError) throw new UsageError(error.message);
+    throw error;
+  }
 }

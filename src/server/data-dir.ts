@@ -6,15 +6,32 @@
  *   <dir>/inputs/<id>.<ext>        uploads as sent (ext from the sniffed format)
  *   <dir>/results/<id>.png         edited images
  *   <dir>/results/<id>.candidates.png   noise selection: the candidates' previews, winner framed
+ *   <dir>/results/<id>.json        the finished job's record, so that a lost jobs.db loses no result
  *   <dir>/embeddings/              text-embedding cache of the model session
  *   <dir>/server.pid               the process that owns the dir
+ *
+ * Nothing here deletes a file it cannot prove is debris: the temporary files of interrupted
+ * atomic writes, and the files of jobs that the store says were removed (removed_jobs).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, openSync, closeSync } from "node:fs";
+import { mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs";
 import { readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { IceditError } from "../errors.js";
 import { writeFileAtomic } from "../image/atomic-write.js";
 import { isJobId } from "./ids.js";
+import { createPidFile, holdsDataDir, readPidFile, removePidFile, type PidRecord } from "./pid-file.js";
+import type { AdoptedJob } from "./store.js";
+
+/** The temporary file name of writeFileAtomic: .<name>.<pid>.<12 hex>.tmp */
+const TEMP_FILE = /^\.[^/]+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+/** What a start-up sweep did and found. */
+export interface SweepReport {
+  /** Files removed: temporary files of interrupted writes, files of removed jobs. */
+  readonly removed: number;
+  /** Ids that have files here but no record and no removal note: kept, never deleted. */
+  readonly unknown: readonly string[];
+}
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
   png: "png",
@@ -43,6 +60,7 @@ export class DataDir {
   private readonly inputs: string;
   private readonly results: string;
   private readonly pidFile: string;
+  private owner: PidRecord | undefined;
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -63,30 +81,32 @@ export class DataDir {
    * running job as interrupted. A pid file left by a process that died (kill -9) is taken over.
    */
   lock(): void {
+    const identity = realRoot(this.root);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
-        const fd = openSync(this.pidFile, "wx");
-        writeFileSync(fd, `${process.pid}\n`);
-        closeSync(fd);
-        return;
+        this.owner = createPidFile(this.pidFile, identity);
       } catch (error) {
-        if (!(error instanceof Error && "code" in error && error.code === "EEXIST")) throw error;
+        throw new DataDirError(`cannot write ${this.pidFile} (${fsReason(error)}): give this user write access to the data dir, or choose another --data-dir`, {
+          cause: error,
+        });
       }
-      const pid = Number(readFileSync(this.pidFile, "utf8").trim());
-      if (Number.isSafeInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
-        throw new DataDirError(`another icedit server (pid ${pid}) uses the data dir ${this.root}; stop it or choose another --data-dir`);
+      if (this.owner) return;
+      const holder = readPidFile(this.pidFile);
+      if (holder && holdsDataDir(holder, identity)) {
+        throw new DataDirError(`another icedit server (pid ${holder.pid}) uses the data dir ${this.root}; stop it or choose another --data-dir`);
       }
-      rmSync(this.pidFile, { force: true });
+      try {
+        rmSync(this.pidFile, { force: true });
+      } catch (error) {
+        throw new DataDirError(`cannot remove the stale ${this.pidFile} (${fsReason(error)}): remove it by hand, then start again`, { cause: error });
+      }
     }
     throw new DataDirError(`cannot take the data dir ${this.root}: ${this.pidFile} keeps coming back`);
   }
 
   unlock(): void {
-    try {
-      if (readFileSync(this.pidFile, "utf8").trim() === String(process.pid)) rmSync(this.pidFile, { force: true });
-    } catch {
-      // already gone
-    }
+    if (this.owner) removePidFile(this.pidFile, this.owner);
+    this.owner = undefined;
   }
 
   inputPath(id: string, format: string): string {
@@ -121,6 +141,29 @@ export class DataDir {
     await writeFileAtomic(this.candidatesPath(id), png);
   }
 
+  /** The finished job's record beside its result: what re-lists it if jobs.db is lost. */
+  async writeResultRecord(job: AdoptedJob): Promise<void> {
+    await writeFileAtomic(this.resultRecordPath(job.id), new TextEncoder().encode(`${JSON.stringify(job)}\n`));
+  }
+
+  /** The record beside a result (undefined: none, or not readable as one). */
+  async readResultRecord(id: string): Promise<AdoptedJob | undefined> {
+    try {
+      const job = JSON.parse(await readFile(this.resultRecordPath(id), "utf8")) as AdoptedJob;
+      const valid = job.id === id && typeof job.params === "object" && typeof job.input === "object" && typeof job.input?.format === "string";
+      return valid ? job : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Removes a removed job's files, its record first (so that a crash never leaves a record without its result). */
+  async removeJobFiles(id: string, inputFormat: string): Promise<void> {
+    for (const path of [this.resultRecordPath(id), this.candidatesPath(id), this.resultPath(id), this.inputPath(id, inputFormat)]) {
+      await rm(path, { force: true });
+    }
+  }
+
   hasResult(id: string): boolean {
     return isFile(this.resultPath(id));
   }
@@ -129,24 +172,31 @@ export class DataDir {
     return isFile(this.candidatesPath(id));
   }
 
+  private resultRecordPath(id: string): string {
+    return join(this.results, `${checkedId(id)}.json`);
+  }
+
   /**
-   * Removes what a crash can leave behind: temporary files of interrupted atomic writes, and
-   * uploads whose job record was never committed (the server died between the two). Returns how
-   * many files went.
+   * Removes what is provably debris: temporary files of interrupted atomic writes (one process
+   * owns the dir, so none is being written) and the files of `removed` jobs. Files of ids the
+   * store does not know are kept and reported: jobs.db may have been lost or replaced by an older
+   * copy, and an upload whose record was never committed is small and harmless.
    */
-  sweep(known: ReadonlySet<string>): number {
-    let removed = 0;
+  sweep(known: ReadonlySet<string>, removed: ReadonlySet<string>): SweepReport {
+    let count = 0;
+    const unknown = new Set<string>();
     for (const dir of [this.inputs, this.results]) {
       for (const name of readdirSync(dir)) {
         const id = name.split(".")[0] ?? "";
-        const orphan = name.startsWith(".") ? name.endsWith(".tmp") : isJobId(id) && !known.has(id);
-        if (orphan) {
+        if (TEMP_FILE.test(name) || (isJobId(id) && removed.has(id))) {
           rmSync(join(dir, name), { force: true });
-          removed++;
+          count++;
+        } else if (isJobId(id) && !known.has(id)) {
+          unknown.add(id);
         }
       }
     }
-    return removed;
+    return { removed: count, unknown: [...unknown] };
   }
 }
 
@@ -163,11 +213,32 @@ function isFile(path: string): boolean {
   }
 }
 
-function isAlive(pid: number): boolean {
+function realRoot(root: string): string {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error instanceof Error && "code" in error && error.code === "EPERM";
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
+/** A file-system error in words (EACCES: permission denied, ...). */
+export function fsReason(error: unknown): string {
+  const code = error instanceof Error && "code" in error ? String(error.code) : "";
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "the file system is read-only";
+    case "ENOSPC":
+      return "no space left on the device";
+    case "EDQUOT":
+      return "the disk quota is used up";
+    case "ENOENT":
+      return "the folder does not exist";
+    case "ENOTDIR":
+      return "a part of the path is not a folder";
+    default:
+      return error instanceof Error ? error.message : String(error);
   }
 }

@@ -64,6 +64,14 @@ export interface JobRow {
   readonly warnings: readonly string[];
   /** The edit's record (as `icedit edit --json` writes it), once done. */
   readonly record: unknown;
+  /** The result file as written (null: not done, or done before icedit stored it). */
+  readonly result: ResultDigest | null;
+}
+
+/** A result file's size and SHA-256 (hex) at write time. */
+export interface ResultDigest {
+  readonly bytes: number;
+  readonly sha256: string;
 }
 
 /** Live progress of a running job (kept in memory, not stored: it is stale after a restart). */

@@ -96,14 +96,25 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           responses: { "200": jobReply("The job"), "404": errorReply("No such job") },
         },
         delete: {
-          operationId: "cancelEdit",
-          summary: "Cancel a job: a queued one at once, a running one after its current step",
-          parameters: [idParameter],
+          operationId: "cancelOrRemoveEdit",
+          summary:
+            "Cancel a job: a queued one at once, a running one after its current step. With remove=true: remove a finished " +
+            "(done, failed or cancelled) job for good, its record, upload and result",
+          parameters: [
+            idParameter,
+            {
+              name: "remove",
+              in: "query",
+              description: "true: remove the finished job and its files instead of cancelling (a queued or running job answers 409: cancel it first)",
+              schema: { type: "string", enum: ["true"] },
+            },
+          ],
           responses: {
             "200": jobReply("Cancelled"),
             "202": jobReply("Running: it stops after the current step (cancel_requested is true)"),
+            "204": { description: "remove=true: the job and its files are removed" },
             "404": errorReply("No such job"),
-            "409": errorReply("Already done, failed or cancelled"),
+            "409": errorReply("Cancel: already done, failed or cancelled (code already_finished). remove=true: still queued or running (code not_finished)"),
           },
         },
       },
@@ -117,6 +128,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             "404": errorReply("No such job"),
             "409": errorReply("The job is not done (queued, running, failed or cancelled)"),
             "410": errorReply("The result file is gone from the data dir"),
+            "500": errorReply("The result file is damaged on disk: its size or SHA-256 differs from what was written (code result_damaged)"),
           },
         },
       },

@@ -7,6 +7,7 @@ import type { Judge } from "../vlm/judge.js";
 import type { BackendHealth, JobBackend } from "./backend.js";
 import type { DataDir } from "./data-dir.js";
 import type { JobEvents } from "./events.js";
+import { finishWithResult } from "./finish-job.js";
 import { jobError } from "./job-errors.js";
 import type { JobProgress, JobRow } from "./job.js";
 import { runEdit, type Editor } from "./run-edit.js";
@@ -118,9 +119,7 @@ export class LocalRunner implements JobBackend {
         onWinner: (seed) => this.events.publish(job.id, { type: "winner", seed }),
       });
       if (controller.signal.reason === CANCEL) throw new Error(CANCEL); // asked to stop: no result, as asked
-      if (outcome.candidates) await this.dir.writeCandidates(job.id, outcome.candidates);
-      await this.dir.writeResult(job.id, outcome.png);
-      this.store.finishDone(job.id, outcome.record, warnings, Date.now());
+      await finishWithResult(this.store, this.dir, job, { ...outcome, warnings }, Date.now());
       this.options.log(`job ${job.id} done`);
     } catch (error) {
       if (controller.signal.reason === SHUTDOWN) {

@@ -13,8 +13,10 @@ import { checkHttpConfig, DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT, type HttpC
 import { DataDir } from "./data-dir.js";
 import { JobEvents } from "./events.js";
 import { safeLog } from "./log-text.js";
+import { startRetention } from "./retention.js";
 import { LocalRunner } from "./runner.js";
-import { JobStore } from "./store.js";
+import { JobStore, type RetentionPolicy } from "./store.js";
+import { tidyDataDir } from "./tidy-data-dir.js";
 
 export interface ServeOptions {
   readonly host?: string;
@@ -30,6 +32,8 @@ export interface ServeOptions {
   readonly judge?: JudgeConfig;
   /** redis://host:port: jobs go to Redis for `icedit worker` processes instead of running here. */
   readonly queue?: string;
+  /** Finished jobs to keep (`--keep`): applied at start and hourly (undefined: keep all). */
+  readonly keep?: RetentionPolicy;
   readonly log?: (line: string) => void;
 }
 
@@ -60,8 +64,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     const store = new JobStore(dir.database);
     cleanup.push(() => store.close());
-    const swept = dir.sweep(store.allIds());
-    if (swept > 0) log(`removed ${swept} file(s) left by an interrupted upload or write`);
+    await tidyDataDir(store, dir, log);
+    if (options.keep) {
+      const stopRetention = await startRetention(store, dir, options.keep, log);
+      cleanup.push(stopRetention);
+    }
     const events = new JobEvents();
     let backend: JobBackend;
     let session: IceditSession | null = null;

@@ -4,9 +4,11 @@
  * exactly one state. Progress is not stored (it changes every step and is stale after a crash).
  */
 import Database from "better-sqlite3";
-import type { EditParams, InputInfo, JobError, JobRow, JobStatus } from "./job.js";
+import type { EditParams, InputInfo, JobError, JobRow, JobStatus, ResultDigest } from "./job.js";
+import { JobStoreError, withStoreErrors } from "./store-errors.js";
 
-const SCHEMA_VERSION = 1;
+/** 1: jobs. 2: the result's size and SHA-256 (jobs.result_bytes, result_sha256), removed_jobs. */
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -25,10 +27,23 @@ CREATE TABLE IF NOT EXISTS jobs (
   error_code TEXT,
   error_message TEXT,
   warnings TEXT NOT NULL DEFAULT '[]',
-  record TEXT
+  record TEXT,
+  result_bytes INTEGER,
+  result_sha256 TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, seq);
+CREATE TABLE IF NOT EXISTS removed_jobs (
+  id TEXT PRIMARY KEY,
+  input_format TEXT NOT NULL,
+  removed_at INTEGER NOT NULL
+);
 `;
+
+/** Schema 1 databases get the columns of schema 2. */
+const MIGRATIONS: readonly string[] = ["ALTER TABLE jobs ADD COLUMN result_bytes INTEGER", "ALTER TABLE jobs ADD COLUMN result_sha256 TEXT"];
+
+const OUR_TABLES = new Set(["jobs", "removed_jobs"]);
+const V1_COLUMNS = ["seq", "id", "status", "params", "input", "created_at", "started_at", "finished_at", "attempts", "interruptions", "warnings", "record"];
 
 interface Row {
   seq: number;
@@ -47,6 +62,8 @@ interface Row {
   error_message: string | null;
   warnings: string;
   record: string | null;
+  result_bytes: number | null;
+  result_sha256: string | null;
 }
 
 function toJob(row: Row): JobRow {
@@ -66,6 +83,7 @@ function toJob(row: Row): JobRow {
     error: row.error_code === null ? null : { code: row.error_code, message: row.error_message ?? "" },
     warnings: JSON.parse(row.warnings) as string[],
     record: row.record === null ? null : (JSON.parse(row.record) as unknown),
+    result: row.result_bytes === null || row.result_sha256 === null ? null : { bytes: row.result_bytes, sha256: row.result_sha256 },
   };
 }
 
@@ -95,20 +113,27 @@ export const INTERRUPTED_TWICE: JobError = {
   message: "interrupted twice: the server stopped while this job ran, was restarted, retried it once, and stopped again; it is not retried again",
 };
 
+/** A finished job whose record was lost (jobs.db missing or replaced), as its result's sidecar tells it. */
+export type AdoptedJob = Omit<JobRow, "seq" | "status" | "cancelRequested" | "error">;
+
+/** Which finished jobs the retention removes: older than `maxAgeMs`, or beyond the newest `maxCount`. */
+export interface RetentionPolicy {
+  readonly maxAgeMs?: number;
+  readonly maxCount?: number;
+}
+
+/** A removed job whose files may still be on disk (the row goes first, the files after). */
+export interface RemovedJob {
+  readonly id: string;
+  readonly inputFormat: string;
+}
+
 export class JobStore {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
-    this.db.pragma("busy_timeout = 5000");
-    const version = this.db.pragma("user_version", { simple: true }) as number;
-    if (version > SCHEMA_VERSION) {
-      throw new Error(`${path} was written by a newer icedit (schema ${version}, this one knows ${SCHEMA_VERSION}); use a newer icedit or another --data-dir`);
-    }
-    this.db.exec(SCHEMA);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  /** Opens (or creates) the job records; a damaged, foreign or unwritable file is a JobStoreError. */
+  constructor(readonly path: string) {
+    this.db = withStoreErrors(path, () => openDatabase(path));
   }
 
   close(): void {
@@ -182,11 +207,86 @@ export class JobStore {
     return result.changes === 1;
   }
 
-  finishDone(id: string, record: unknown, warnings: readonly string[], now: number): boolean {
+  /** `digest`: the result file's size and SHA-256, checked before it is served. */
+  finishDone(id: string, record: unknown, warnings: readonly string[], now: number, digest?: ResultDigest): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'done', finished_at = ?, record = ?, warnings = ?, error_code = NULL, error_message = NULL WHERE id = ? AND status = 'running'")
-      .run(now, JSON.stringify(record), JSON.stringify(warnings), id);
+      .prepare(
+        "UPDATE jobs SET status = 'done', finished_at = ?, record = ?, warnings = ?, error_code = NULL, error_message = NULL, " +
+          "result_bytes = ?, result_sha256 = ? WHERE id = ? AND status = 'running'",
+      )
+      .run(now, JSON.stringify(record), JSON.stringify(warnings), digest?.bytes ?? null, digest?.sha256 ?? null, id);
     return result.changes === 1;
+  }
+
+  /** Lists again a finished job whose row was lost; false if a job with its id is known already. */
+  adopt(job: AdoptedJob): boolean {
+    const result = this.db
+      .prepare(
+        "INSERT OR IGNORE INTO jobs (id, status, params, input, created_at, started_at, finished_at, attempts, interruptions, worker, warnings, record, " +
+          "result_bytes, result_sha256) VALUES (?, 'done', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      )
+      .run(
+        job.id,
+        JSON.stringify(job.params),
+        JSON.stringify(job.input),
+        job.createdAt,
+        job.startedAt,
+        job.finishedAt,
+        job.attempts,
+        job.interruptions,
+        job.worker,
+        JSON.stringify(job.warnings),
+        JSON.stringify(job.record),
+        job.result?.bytes ?? null,
+        job.result?.sha256 ?? null,
+      );
+    return result.changes === 1;
+  }
+
+  /**
+   * Removes a finished job's row and notes it in removed_jobs, in one transaction: its files go
+   * after (removeFiles), and a crash in between leaves files that the next start knows to remove.
+   */
+  removeFinished(id: string, now: number): "removed" | "unfinished" | "missing" {
+    return this.db.transaction(() => {
+      const row = this.db.prepare("SELECT status, input FROM jobs WHERE id = ?").get(id) as Pick<Row, "status" | "input"> | undefined;
+      if (!row) return "missing" as const;
+      if (row.status === "queued" || row.status === "running") return "unfinished" as const;
+      const format = (JSON.parse(row.input) as InputInfo).format;
+      this.db.prepare("DELETE FROM jobs WHERE id = ?").run(id);
+      this.db.prepare("INSERT OR REPLACE INTO removed_jobs (id, input_format, removed_at) VALUES (?, ?, ?)").run(id, format, now);
+      return "removed" as const;
+    }).immediate();
+  }
+
+  /** Removed jobs whose files may still be on disk. */
+  removedJobs(): RemovedJob[] {
+    return (this.db.prepare("SELECT id, input_format FROM removed_jobs ORDER BY removed_at").all() as { id: string; input_format: string }[]).map(
+      (r) => ({ id: r.id, inputFormat: r.input_format }),
+    );
+  }
+
+  /** The files of a removed job are gone. */
+  forgetRemoved(id: string): void {
+    this.db.prepare("DELETE FROM removed_jobs WHERE id = ?").run(id);
+  }
+
+  /** Finished jobs the policy lets go, oldest first (queued and running jobs are never counted). */
+  expired(policy: RetentionPolicy, now: number): string[] {
+    const ids = new Set<string>();
+    if (policy.maxAgeMs !== undefined) {
+      const rows = this.db
+        .prepare("SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND coalesce(finished_at, created_at) < ? ORDER BY seq")
+        .all(now - policy.maxAgeMs) as { id: string }[];
+      for (const r of rows) ids.add(r.id);
+    }
+    if (policy.maxCount !== undefined) {
+      const rows = this.db
+        .prepare("SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') ORDER BY seq DESC LIMIT -1 OFFSET ?")
+        .all(policy.maxCount) as { id: string }[];
+      for (const r of rows.reverse()) ids.add(r.id);
+    }
+    return [...ids];
   }
 
   /** A running or queued job fails (a queued one can fail when its input is gone, say). */
@@ -292,5 +392,53 @@ export class JobStore {
       .prepare("SELECT avg(finished_at - started_at) AS ms FROM (SELECT finished_at, started_at FROM jobs WHERE status = 'done' ORDER BY seq DESC LIMIT ?)")
       .get(n) as { ms: number | null };
     return row.ms ?? undefined;
+  }
+}
+
+function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  try {
+    db.pragma("busy_timeout = 5000");
+    quickCheck(db, path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      const known = `schema ${version}, this one knows ${SCHEMA_VERSION}`;
+      throw new JobStoreError(`${path} was written by a newer icedit (${known}); use a newer icedit or another --data-dir`);
+    }
+    const tableRows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    const tables = tableRows.map((r) => r.name);
+    const foreign = tables.filter((name) => !OUR_TABLES.has(name));
+    if (foreign.length > 0) {
+      throw new JobStoreError(`${path} is not an icedit job database (it has the tables ${foreign.join(", ")}): move it away, or choose another --data-dir`);
+    }
+    if (tables.includes("jobs")) {
+      const columns = new Set((db.pragma("table_info(jobs)") as { name: string }[]).map((c) => c.name));
+      const missing = V1_COLUMNS.filter((c) => !columns.has(c));
+      if (missing.length > 0) {
+        const lacks = `its jobs table lacks ${missing.join(", ")}`;
+        throw new JobStoreError(`${path} is not an icedit job database (${lacks}): move it away, or choose another --data-dir`);
+      }
+    }
+    db.transaction(() => {
+      db.exec(SCHEMA);
+      if (version === 1) for (const sql of MIGRATIONS) db.exec(sql);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Reads every page's structure (fast: no index cross-checks), so that damage shows at start, not as a 500 later. */
+function quickCheck(db: Database.Database, path: string): void {
+  const rows = db.pragma("quick_check") as { quick_check: string }[];
+  const problems = rows.map((r) => r.quick_check).filter((line) => line !== "ok");
+  if (problems.length > 0) {
+    const what = problems.slice(0, 2).join("; ");
+    throw new JobStoreError(`${path} is damaged (${what}): restore it from a backup, or move it away to start with an empty job list`);
   }
 }

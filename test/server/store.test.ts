@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { DataDir } from "../../src/server/data-dir.js";
 import { newJobId } from "../../src/server/ids.js";
 import { JobStore, type NewJob } from "../../src/server/store.js";
@@ -86,19 +87,63 @@ describe("job records (SQLite) and the data dir", () => {
     store.close();
   });
 
-  it("sweeps what a crash leaves in the data dir: temporary files and uploads without a record", async () => {
+  it("sweeps only provable debris: temporary files of interrupted writes and files of removed jobs; unknown ids are kept and reported", async () => {
     const data = new DataDir(join(dir, "data"));
     const kept = newJobId();
-    const orphan = newJobId();
+    const unknown = newJobId();
+    const removed = newJobId();
     await data.writeInput(kept, "png", new Uint8Array([1]));
-    await data.writeInput(orphan, "png", new Uint8Array([2]));
+    await data.writeInput(unknown, "png", new Uint8Array([2]));
+    await data.writeResult(unknown, new Uint8Array([4]));
     await data.writeResult(kept, new Uint8Array([3]));
-    const temp = join(data.root, "results", `.${kept}.png.123.abc.tmp`);
+    await data.writeInput(removed, "webp", new Uint8Array([5]));
+    await data.writeResult(removed, new Uint8Array([6]));
+    const temp = join(data.root, "results", `.${kept}.png.123.0123456789ab.tmp`);
     await writeFile(temp, "partial");
-    assert.equal(data.sweep(new Set([kept])), 2);
-    assert.deepEqual(await readdir(join(data.root, "inputs")), [`${kept}.png`]);
+    const strangeDotFile = join(data.root, "results", ".notes.tmp");
+    await writeFile(strangeDotFile, "not ours");
+    const report = data.sweep(new Set([kept]), new Set([removed]));
+    assert.deepEqual(report, { removed: 3, unknown: [unknown] });
+    assert.deepEqual((await readdir(join(data.root, "inputs"))).sort(), [`${kept}.png`, `${unknown}.png`].sort());
     assert.equal(existsSync(temp), false);
+    assert.equal(existsSync(strangeDotFile), true, "a file that is not an interrupted write's is not ours to delete");
     assert.equal(data.hasResult(kept), true);
+    assert.equal(data.hasResult(unknown), true, "an unknown result is never deleted");
     assert.throws(() => data.inputPath("../../etc/passwd", "png"), /not a job id/);
   });
+
+  it("migrates a schema 1 database: the rows stay, results get a size and SHA-256 column", () => {
+    const path = join(dir, "v1.db");
+    const old = new Database(path);
+    old.exec(SCHEMA_1);
+    old.prepare("INSERT INTO jobs (id, status, params, input, created_at, finished_at) VALUES (?, 'done', ?, ?, 1, 2)").run(
+      "ed_aaaaaaaaaaaaaaaaaaaa",
+      JSON.stringify(job(1).params),
+      JSON.stringify(job(1).input),
+    );
+    old.pragma("user_version = 1");
+    old.close();
+    const store = new JobStore(path);
+    try {
+      const row = store.get("ed_aaaaaaaaaaaaaaaaaaaa");
+      assert.equal(row?.status, "done");
+      assert.equal(row?.result, null, "an old result has no digest (served unchecked)");
+      const fresh = job(2);
+      store.insertIfRoom(fresh, 10);
+      store.claimNext("local", 5);
+      store.finishDone(fresh.id, {}, [], 6, { bytes: 3, sha256: "ab" });
+      assert.deepEqual(store.get(fresh.id)?.result, { bytes: 3, sha256: "ab" });
+    } finally {
+      store.close();
+    }
+  });
 });
+
+/** The jobs table as icedit 0.x (schema 1) made it. */
+const SCHEMA_1 = `CREATE TABLE jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  params TEXT NOT NULL, input TEXT NOT NULL, created_at INTEGER NOT NULL, started_at INTEGER, finished_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0, interruptions INTEGER NOT NULL DEFAULT 0, cancel_requested INTEGER NOT NULL DEFAULT 0,
+  worker TEXT, error_code TEXT, error_message TEXT, warnings TEXT NOT NULL DEFAULT '[]', record TEXT);
+CREATE INDEX jobs_by_status ON jobs (status, seq);`;

@@ -10,6 +10,7 @@ import type { BackendHealth, JobBackend } from "../backend.js";
 import type { DataDir } from "../data-dir.js";
 import type { JobEvents } from "../events.js";
 import { isTerminal, type JobError, type JobProgress, type JobRow } from "../job.js";
+import { finishWithResult } from "../finish-job.js";
 import type { JobStore } from "../store.js";
 import {
   CANCEL_CHANNEL,
@@ -215,9 +216,13 @@ export class RedisBackend implements JobBackend {
 
   private async finishDone(job: JobRow, result: RemoteResult, remote: Job<RemoteJobData, RemoteResult>): Promise<void> {
     this.store.markStartedRemote(job.id, workerOf(remote), remote.attemptsStarted, Date.now()); // in case its start was missed
-    if (result.candidates) await this.dir.writeCandidates(job.id, new Uint8Array(Buffer.from(result.candidates, "base64")));
-    await this.dir.writeResult(job.id, new Uint8Array(Buffer.from(result.png, "base64")));
-    this.store.finishDone(job.id, result.record, result.warnings, Date.now());
+    const edit = {
+      png: new Uint8Array(Buffer.from(result.png, "base64")),
+      candidates: result.candidates ? new Uint8Array(Buffer.from(result.candidates, "base64")) : null,
+      record: result.record,
+      warnings: result.warnings,
+    };
+    await finishWithResult(this.store, this.dir, this.store.get(job.id) ?? job, edit, Date.now());
     this.finished(job.id);
     this.options.log(`job ${job.id} done by ${workerOf(remote)}`);
   }

@@ -10,6 +10,8 @@ import { isJobId, newJobId } from "../ids.js";
 import { isTerminal, type JobRow, type JobStatus } from "../job.js";
 import { jobUrl, jobView, type JobView } from "../job-view.js";
 import { parseEditParams } from "../params.js";
+import { readCheckedResult, ResultDamagedError } from "../result-file.js";
+import { removeJob } from "../retention.js";
 import { streamJobEvents } from "../sse.js";
 import type { JobStore } from "../store.js";
 import { inspectImage, readUpload } from "../upload.js";
@@ -108,7 +110,13 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     }
     if (!dir.hasResult(job.id)) throw new ApiError(410, "result_missing", `the result of ${job.id} is gone from the server's data dir`);
     const disposition = request.query.download === undefined ? "inline" : "attachment";
-    return sendFile(reply, dir.resultPath(job.id), "image/png", `${disposition}; filename="${job.id}.png"`);
+    const bytes = await readCheckedResult(dir.resultPath(job.id), job.result).catch((error: unknown) => {
+      if (!(error instanceof ResultDamagedError)) throw error;
+      request.log.error(error.message);
+      const message = `the result of ${job.id} is damaged in the server's data dir (its size or checksum changed); submit the edit again`;
+      throw new ApiError(500, "result_damaged", message);
+    });
+    return sendFile(reply, Buffer.from(bytes), "image/png", `${disposition}; filename="${job.id}.png"`);
   });
 
   app.get<{ Params: IdParams }>("/v1/edits/:id/candidates", async (request, reply) => {
@@ -130,10 +138,20 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     streamJobEvents(request, reply, job, { store, events, view, open: deps.streams });
   });
 
-  app.delete<{ Params: IdParams }>("/v1/edits/:id", async (request, reply) => {
+  app.delete<{ Params: IdParams; Querystring: { remove?: string } }>("/v1/edits/:id", async (request, reply) => {
     const job = find(request.params.id);
+    if (request.query.remove === "true") {
+      const outcome = await removeJob(store, dir, job.id, Date.now());
+      if (outcome === "unfinished") {
+        const cancel = `cancel it first (DELETE ${jobUrl(job.id)} without remove=true), then remove it once it is cancelled`;
+        throw new ApiError(409, "not_finished", `edit ${job.id} is queued or running; ${cancel}`);
+      }
+      if (outcome === "missing") throw new ApiError(404, "not_found", `no edit job ${JSON.stringify(job.id)} on this server`);
+      return reply.code(204).send();
+    }
     if (isTerminal(job.status)) {
-      throw new ApiError(409, "already_finished", `edit ${job.id} is already ${job.status}; there is nothing to cancel`);
+      const remove = `DELETE ${jobUrl(job.id)}?remove=true removes it`;
+      throw new ApiError(409, "already_finished", `edit ${job.id} is already ${job.status}; there is nothing to cancel (${remove})`);
     }
     if (store.cancelQueued(job.id, Date.now())) {
       const cancelled = store.get(job.id) as JobRow;
@@ -149,12 +167,12 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
   });
 }
 
-function sendFile(reply: FastifyReply, path: string, type: string, disposition: string): FastifyReply {
+function sendFile(reply: FastifyReply, file: string | Buffer, type: string, disposition: string): FastifyReply {
   return reply
     .header("content-type", type)
     .header("content-disposition", disposition)
     .header("cache-control", "private, max-age=31536000, immutable")
-    .send(createReadStream(path));
+    .send(typeof file === "string" ? createReadStream(file) : file);
 }
 
 /** When a queue slot is likely free again: about one job's run time. */

@@ -1,0 +1,58 @@
+/**
+ * What can go wrong with the job database, as one line that says what is wrong and what to do.
+ * SQLite's own errors (better-sqlite3's SqliteError, with codes like SQLITE_NOTADB) are mapped here,
+ * so that `icedit serve` never prints a stack trace for a damaged, foreign or unwritable jobs.db.
+ */
+import Database from "better-sqlite3";
+import { IceditError } from "../errors.js";
+
+export class JobStoreError extends IceditError {}
+
+const MOVE_AWAY = "move it away to start with an empty job list (finished results in the data dir are kept and re-listed)";
+
+/** Maps an error thrown while opening or using `path` (undefined: not a storage error we know). */
+export function jobStoreError(path: string, error: unknown): JobStoreError | undefined {
+  if (error instanceof JobStoreError) return error;
+  const code = error instanceof Database.SqliteError || (error instanceof Error && "code" in error) ? String((error as { code: unknown }).code) : "";
+  const base = code.replace(/^(SQLITE_[A-Z]+)_.*$/, "$1");
+  const reason = ((): string | undefined => {
+    switch (base) {
+      case "SQLITE_NOTADB":
+        return `${path} is not an SQLite database (is it the right file?): restore it from a backup, or ${MOVE_AWAY}`;
+      case "SQLITE_CORRUPT":
+        return `${path} is damaged (${messageOf(error)}): restore it from a backup, or ${MOVE_AWAY}`;
+      case "SQLITE_CANTOPEN":
+        return (
+          `cannot open ${path} (is it a directory, or is its folder missing or unreadable?): ` +
+          "make it a file icedit may read and write, or choose another --data-dir"
+        );
+      case "SQLITE_FULL":
+        return `the disk holding ${path} is full: free some space (or move the data dir to a bigger disk) and start again`;
+      case "SQLITE_READONLY":
+      case "SQLITE_PERM":
+      case "SQLITE_AUTH":
+        return `cannot write ${path} (read-only file, folder or file system): give this user write access to the data dir, or choose another --data-dir`;
+      case "SQLITE_BUSY":
+      case "SQLITE_LOCKED":
+        return `${path} is locked by another process: stop the other icedit server (or program) using it, or choose another --data-dir`;
+      case "SQLITE_IOERR":
+        return `reading or writing ${path} failed (${messageOf(error)}): check the disk and its free space, then start again`;
+      default:
+        return undefined;
+    }
+  })();
+  return reason === undefined ? undefined : new JobStoreError(reason, { cause: error });
+}
+
+/** Runs `body`, turning a known storage error into a JobStoreError. */
+export function withStoreErrors<T>(path: string, body: () => T): T {
+  try {
+    return body();
+  } catch (error) {
+    throw jobStoreError(path, error) ?? error;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
