@@ -3,7 +3,7 @@
  * paths and methods are exactly the routes the server registers.
  */
 import { ICEDIT_VERSION } from "../api/session.js";
-import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
+import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import type { ServerLimits } from "./config.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
