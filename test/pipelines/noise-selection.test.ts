@@ -152,7 +152,11 @@ describe("noise selection on the demo model", () => {
       assert.equal(selected.record.seed, 102);
       assert.deepEqual(
         progress.filter((p) => !p.startsWith("probe") && !p.startsWith("prepare")),
-        ["early:1/2", "early:2/2", "preview:0/3", "preview:3/3", "compare:1/2", "compare:2/2", "winner:1/1", "continue:3/4", "continue:4/4", "decode:1/1"],
+        // Each stage first reports its start (continue at step m), then its units as they are done.
+        [
+          ...["early:0/2", "early:1/2", "early:2/2", "preview:0/3", "preview:3/3", "compare:0/2", "compare:1/2", "compare:2/2"],
+          ...["winner:1/1", "continue:2/4", "continue:3/4", "continue:4/4", "decode:0/1", "decode:1/1"],
+        ],
       );
       assert.deepEqual(selected.previews.map((p) => p.seed), [100, 101, 102]);
       assert.deepEqual(selected.previews[0]!.image.dims, [48, 2 * W, 3], "no view: the whole diptych");
@@ -304,6 +308,7 @@ describe("noise selection on the demo model", () => {
     count.reset();
     await assert.rejects(
       fillWithNoiseSelection(models, request, {
+        seed: 42,
         candidates: 3,
         steps: 4,
         earlySteps: 3,
@@ -327,7 +332,7 @@ describe("noise selection on the demo model", () => {
     });
     count.reset();
     await assert.rejects(
-      fillWithNoiseSelection(models, request, { candidates: 3, steps: 4, earlySteps: 2, guidance: 50, judge, instruction, original: source, signal: second.signal }),
+      fillWithNoiseSelection(models, request, { seed: 42, candidates: 3, steps: 4, earlySteps: 2, guidance: 50, judge, instruction, original: source, signal: second.signal }),
       CancelledError,
     );
     assert.equal(count.calls(), 2, "the winner did not continue");
