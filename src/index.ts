@@ -3,7 +3,15 @@ export { IceditSession, edit, DEFAULT_MODEL, type OpenOptions, type EditRequest,
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
 export { EDIT_DEFAULTS } from "./api/edit-defaults.js";
-export { checkInstruction, resolveEditOptions, CONVENTION_NAMES, type EditOptions, type SelectionOptions, type ConventionsName } from "./api/edit-options.js";
+export {
+  checkInstruction,
+  resolveEditOptions,
+  CONVENTION_NAMES,
+  JUDGE_FALLBACKS,
+  type EditOptions,
+  type SelectionOptions,
+  type ConventionsName,
+} from "./api/edit-options.js";
 export type { EditRecord, EditProgress, EditStage } from "./pipelines/icedit/edit.js";
 export { readImage, decodeImage, writeImage, encodeImage } from "./image/index.js";
 export { makeDemoModel } from "./demo/make-demo-model.js";

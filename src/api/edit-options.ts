@@ -15,6 +15,7 @@ import { EDIT_DEFAULTS } from "./edit-defaults.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
+export const JUDGE_FALLBACKS: readonly JudgeFallback[] = ["none", "first-seed"];
 
 /** Noise selection: several seeds run a few steps, the judge picks the best early preview, only the winner runs on. */
 export interface SelectionOptions {
@@ -76,7 +77,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 
 function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
   const fallback = selection.fallback ?? EDIT_DEFAULTS.judgeFallback;
-  if (fallback !== "none" && fallback !== "first-seed") throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  if (!JUDGE_FALLBACKS.includes(fallback)) throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
   const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
   return {
     judge: selection.judge,

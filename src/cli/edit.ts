@@ -11,6 +11,7 @@ import {
   DEFAULT_MODEL,
   EDIT_DEFAULTS,
   IceditSession,
+  JUDGE_FALLBACKS,
   previewSheet,
   resolveEditOptions,
   type ConventionsName,
@@ -81,7 +82,7 @@ function selectionOptions(values: Values): SelectionChoice | null {
     return null;
   }
   const fallbackText = text(values, "judge-fallback");
-  const fallback = fallbackText === undefined ? undefined : choiceOption("judge-fallback", fallbackText, EDIT_DEFAULTS.judgeFallback, ["none", "first-seed"] as const);
+  const fallback = fallbackText === undefined ? undefined : choiceOption("judge-fallback", fallbackText, EDIT_DEFAULTS.judgeFallback, JUDGE_FALLBACKS);
   const judge = createJudge(config);
   const sheet = text(values, "contact-sheet");
   if (sheet) outputFormatFromPath(sheet);

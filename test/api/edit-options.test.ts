@@ -48,7 +48,9 @@ describe("resolveEditOptions", () => {
       { selection: { judge, earlySteps: 0 } },
       { selection: { judge, fallback: "retry" as "none" } },
     ];
-    for (const options of bad) assert.throws(() => resolveEditOptions(options), InvalidArgumentError, JSON.stringify(options, (k, v) => (k === "judge" ? "judge" : v)));
+    for (const options of bad) {
+      assert.throws(() => resolveEditOptions(options), InvalidArgumentError, JSON.stringify(options, (k, v) => (k === "judge" ? "judge" : v)));
+    }
   });
 
   it("checks the instruction as the edit does", () => {

@@ -251,7 +251,8 @@ describe("noise selection on the demo model", () => {
     assert.equal(count.evaluations(), 0, "no transformer work was wasted");
 
     const warnings: string[] = [];
-    const result = await editWith({ seed: 7, steps: 3, width: W, onWarning: (w) => warnings.push(w), selection: { candidates: 3, earlySteps: 2, judge, fallback: "first-seed" } });
+    const onWarning = (w: string): number => warnings.push(w);
+    const result = await editWith({ seed: 7, steps: 3, width: W, onWarning, selection: { candidates: 3, earlySteps: 2, judge, fallback: "first-seed" } });
     const t = result.record.tournament!;
     assert.equal(t.judge, "fallback: first-seed");
     assert.equal(t.winner, 7);
@@ -332,7 +333,10 @@ describe("noise selection on the demo model", () => {
     });
     count.reset();
     await assert.rejects(
-      fillWithNoiseSelection(models, request, { seed: 42, candidates: 3, steps: 4, earlySteps: 2, guidance: 50, judge, instruction, original: source, signal: second.signal }),
+      fillWithNoiseSelection(models, request, {
+        ...{ seed: 42, candidates: 3, steps: 4, earlySteps: 2, guidance: 50 },
+        ...{ judge, instruction, original: source, signal: second.signal },
+      }),
       CancelledError,
     );
     assert.equal(count.calls(), 2, "the winner did not continue");

@@ -32,7 +32,9 @@ export function candidateSeeds(options: SeedOptions): number[] {
     return seeds;
   }
   const { candidates: count, seed: base } = options;
-  if (count === undefined || base === undefined) throw new InvalidArgumentError("noise selection needs the candidates' seeds, or a base seed and a number of candidates");
+  if (count === undefined || base === undefined) {
+    throw new InvalidArgumentError("noise selection needs the candidates' seeds, or a base seed and a number of candidates");
+  }
   if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`the number of candidates must be a whole number of at least 1, got ${count}`);
   checkSeed(base);
   checkSeed(base + count - 1);
