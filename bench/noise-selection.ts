@@ -28,25 +28,26 @@ export async function benchNoiseSelection(): Promise<Record<string, unknown>> {
     try {
       const judge = judgeFromFunction(async (r) => ((await brightness(r.image1)) >= (await brightness(r.image2)) ? 1 : 2));
       const source = exampleImage();
-      const options = { judge, candidates: 6, earlySteps: 10, steps: 28, seed: 42 };
-      await session.editWithSelection(source, "make the sky green", { ...options, steps: 2, earlySteps: 1 });
+      const selection = { judge, candidates: 6, earlySteps: 10 };
+      const options = { selection, steps: 28, seed: 42 };
+      await session.edit(source, "make the sky green", { seed: 42, steps: 2, selection: { ...selection, earlySteps: 1 } });
       let start = performance.now();
-      const batched = await session.editWithSelection(source, "make the sky green", options);
+      const batched = await session.edit(source, "make the sky green", options);
       const batchedMs = performance.now() - start;
       start = performance.now();
-      const sequential = await session.editWithSelection(source, "make the sky green", { ...options, batchSize: 1 });
+      const sequential = await session.edit(source, "make the sky green", { ...options, selection: { ...selection, batchSize: 1 } });
       const sequentialMs = performance.now() - start;
       start = performance.now();
       for (let i = 0; i < 6; i++) await session.edit(source, "make the sky green", { seed: 42 + i, steps: 28 });
       const sixPlainMs = performance.now() - start;
       return {
         config: "demo model, 512x384 source (1024x384 diptych), M=6, m=10, n=28",
-        nfe_selection: batched.record.tournament.nfe,
+        nfe_selection: batched.record.tournament?.nfe,
         nfe_six_plain_edits: 6 * 28,
         selection_batched_ms: Math.round(batchedMs),
         selection_sequential_ms: Math.round(sequentialMs),
         six_plain_edits_ms: Math.round(sixPlainMs),
-        winner_same_both_ways: batched.record.tournament.winner === sequential.record.tournament.winner,
+        winner_same_both_ways: batched.record.tournament?.winner === sequential.record.tournament?.winner,
         peak_rss_mib: peakRssMiB(),
       };
     } finally {

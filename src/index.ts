@@ -2,14 +2,31 @@
 export { IceditSession, edit, DEFAULT_MODEL, type OpenOptions, type EditRequest, type SessionEditResult, type SessionRecord, type ModelIdentity, type ImageInput } from "./api/session.js";
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
-export { EDIT_DEFAULTS, type EditOptions, type EditRecord, type EditProgress } from "./pipelines/icedit/edit.js";
+export { EDIT_DEFAULTS } from "./api/edit-defaults.js";
+export {
+  checkInstruction,
+  resolveEditOptions,
+  CONVENTION_NAMES,
+  JUDGE_FALLBACKS,
+  type EditOptions,
+  type SelectionOptions,
+  type ConventionsName,
+} from "./api/edit-options.js";
+export type { EditRecord, EditProgress, EditStage } from "./pipelines/icedit/edit.js";
 export { readImage, decodeImage, writeImage, encodeImage } from "./image/index.js";
 export { makeDemoModel } from "./demo/make-demo-model.js";
 export { checkGolden } from "./golden/check.js";
 export { IceditError, InvalidArgumentError } from "./errors.js";
 export { CancelledError, NonFiniteLatentError } from "./pipelines/fill/errors.js";
 export type { Tensor, DType } from "./tensor.js";
-export { editWithNoiseSelection, fillWithNoiseSelection, previewSheet, type SelectionEditOptions, type TournamentRecord } from "./pipelines/noise-selection/index.js";
+export {
+  fillWithNoiseSelection,
+  previewSheet,
+  type CandidatePreview,
+  type JudgeFallback,
+  type TournamentRecord,
+  type TournamentComparison,
+} from "./pipelines/noise-selection/index.js";
 export { createJudge, judgeFromFunction, OpenAiJudge, OllamaJudge, parseChoice, pairwisePrompt, type Judge, type JudgeRequest, type JudgeVerdict, type JudgeConfig } from "./vlm/index.js";
 export * from "./vlm/errors.js";
 export { contactSheet } from "./image/contact-sheet.js";

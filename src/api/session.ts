@@ -23,11 +23,11 @@ import { SessionPool } from "../runtime/session-pool.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
 import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
-import { SELECTION_DEFAULTS } from "../pipelines/noise-selection/plan.js";
-import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
+import { editImage, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
 import type { Tensor } from "../tensor.js";
-import { editWithNoiseSelection, type CandidatePreview, type SelectionEditOptions, type TournamentRecord } from "../pipelines/noise-selection/index.js";
+import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
+import { resolveEditOptions, type EditOptions } from "./edit-options.js";
 
 export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
 export const DEFAULT_LORA = "RiverZ/normal-lora";
@@ -118,17 +118,15 @@ export interface SessionRecord extends EditRecord {
 }
 
 export interface SessionEditResult {
+  /** [h, w, 3] uint8: the edited image (with noise selection, the winner's). */
   readonly image: Tensor<"u8">;
+  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
+  readonly previews: readonly CandidatePreview[];
+  /** With noise selection, `record.tournament` says how the winner was chosen. */
   readonly record: SessionRecord;
 }
 
 export type ImageInput = string | Uint8Array | Tensor<"u8">;
-
-export interface SelectionSessionResult {
-  readonly image: Tensor<"u8">;
-  readonly previews: readonly CandidatePreview[];
-  readonly record: SessionRecord & { readonly tournament: TournamentRecord };
-}
 
 export const ICEDIT_VERSION = "0.1.0";
 
@@ -200,39 +198,23 @@ export class IceditSession {
     }
   }
 
-  /** Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`. */
-  async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
-    const pixels = await toPixels(image);
-    const memory = this.memory.beginEdit(editWork(pixels, options.width));
-    try {
-      const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
-        ...options,
-        onProgress: memory.watch(options.onProgress),
-      });
-      return { image: result.image, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
-    } finally {
-      memory.finish();
-    }
-  }
-
   /**
+   * Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`: the one edit
+   * entry. Options left out take EDIT_DEFAULTS (applied here, once). With `options.selection`,
    * VLM-guided early-filter noise selection: M seeds run m steps as one batch, the judge picks the
    * best early preview, and only the winner runs on to the last step.
    */
-  async editWithSelection(image: ImageInput, instruction: string, options: SelectionEditOptions): Promise<SelectionSessionResult> {
+  async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
+    // The one place an edit's options are completed and checked, before any work.
+    const settings = resolveEditOptions(options);
     const pixels = await toPixels(image);
-    const candidates = candidateCount(options);
-    const memory = this.memory.beginEdit(editWork(pixels, options.width, { candidates, batchSize: options.batchSize, previewBatch: options.previewBatch }));
+    const memory = this.memory.beginEdit(editWork(pixels, settings));
     try {
-      const result = await editWithNoiseSelection({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
-        ...options,
-        onProgress: memory.watch(options.onProgress),
+      const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
+        ...settings,
+        onProgress: memory.watch(settings.onProgress),
       });
-      return {
-        image: result.image,
-        previews: result.previews,
-        record: { ...result.record, ...this.identityRecord(memory.finish()) },
-      };
+      return { image: result.image, previews: result.previews, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
     } finally {
       memory.finish();
     }
@@ -246,11 +228,6 @@ export class IceditSession {
     await this.models.release();
     await this.engine.close();
   }
-}
-
-/** Noise selection's candidate count, for the memory estimates (bad counts are the edit's to report). */
-function candidateCount(options: SelectionEditOptions): number {
-  return options.seeds?.length ?? options.candidates ?? SELECTION_DEFAULTS.candidates;
 }
 
 async function toPixels(image: ImageInput): Promise<Tensor<"u8">> {

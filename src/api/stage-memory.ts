@@ -1,8 +1,8 @@
 /**
  * Peak resident memory and time per stage of an edit, from the pipeline's progress reports.
  * A report with step 0 starts its stage (the time before it belongs to the stage before); any
- * other report ends an interval of its own stage, because the pipelines report the first unit of
- * a stage's work when it is done ("continue" after its first step, "decode" when decoded).
+ * other report ends an interval of its own stage (a stage that starts at another step, "continue"
+ * at step m, takes the time since the report before it; so does one reported only when done).
  */
 import type { PeakMeter } from "../runtime/peak-rss.js";
 

@@ -1,20 +1,28 @@
-/** `icedit edit --image in.png --instruction "..."`: one in-context edit, written atomically. */
+/** `icedit edit --image in.png --instruction "..."`: one in-context edit (plain or with noise selection), written atomically. */
 import { parseArgs } from "node:util";
 import { basename, extname, resolve } from "node:path";
-import { readImage, writeImage, outputFormatFromPath } from "../image/index.js";
 import { writeFileAtomic } from "../image/atomic-write.js";
-import { icPrompt } from "../pipelines/icedit/prompt.js";
-import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
-import { CONVENTIONS } from "../pipelines/fill/conventions.js";
-import { CancelledError } from "../pipelines/fill/errors.js";
-import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
+import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
+import {
+  CancelledError,
+  checkInstruction,
+  CONVENTION_NAMES,
+  createJudge,
+  DEFAULT_MODEL,
+  EDIT_DEFAULTS,
+  IceditSession,
+  JUDGE_FALLBACKS,
+  previewSheet,
+  resolveEditOptions,
+  type ConventionsName,
+  type EditOptions,
+  type EditProgress,
+  type SelectionOptions,
+} from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { Progress } from "./progress.js";
-import type { Tensor } from "../tensor.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
-import { createJudge } from "../vlm/index.js";
-import { previewSheet, type SelectionEditOptions } from "../pipelines/noise-selection/index.js";
 
 export const EDIT_USAGE = `usage: icedit edit --image IN --instruction TEXT [options]
 
@@ -29,15 +37,16 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
-  --conventions C      diffusers (as ICEdit's reference) or bfl   default: diffusers
+  --conventions C      diffusers (as ICEdit's reference) or bfl   default: ${EDIT_DEFAULTS.conventions}
 ${MODEL_OPTIONS_USAGE}
 
 Noise selection (VLM-guided early filter: several seeds run a few steps, a vision-language
 judge picks the best early preview, only the winner runs to the end):
 ${JUDGE_OPTIONS_USAGE}
   --judge-fallback F   "first-seed": if the judge is unreachable, edit with the first seed
-  --candidates M       seeds to try (seed, seed+1, ...)           default: 6
-  --early-steps m      steps before judging (at most steps - 1)   default: 10
+                                                                  default: ${EDIT_DEFAULTS.judgeFallback}
+  --candidates M       seeds to try (seed, seed+1, ...)           default: ${EDIT_DEFAULTS.candidates}
+  --early-steps m      steps before judging (at most steps - 1)   default: ${EDIT_DEFAULTS.earlySteps}
   --contact-sheet PNG  also write the candidates' previews in a grid, winner framed
   --json PATH          also write the record (parameters, model, timings, memory) as JSON
   -q, --quiet          print only the output path and errors
@@ -46,27 +55,56 @@ ${JUDGE_OPTIONS_USAGE}
 Ctrl-C stops after the current step and writes nothing.`;
 
 interface SelectionChoice {
-  readonly options: Omit<SelectionEditOptions, "seed" | "steps" | "guidance" | "width" | "conventions" | "signal" | "onProgress" | "onWarning">;
+  readonly options: SelectionOptions;
   readonly sheet: string | null;
 }
 
+type Values = JudgeValues & Record<string, string | boolean | string[] | undefined>;
+
+function text(values: Values, key: string): string | undefined {
+  const value = values[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** A whole-number option, or undefined when it is not given (the library's defaults apply). */
+function givenInt(values: Values, key: string, min: number): number | undefined {
+  const value = text(values, key);
+  return value === undefined ? undefined : intOption(key, value, min, min);
+}
+
 /** The noise-selection options, or null when no --judge was given. */
-function selectionOptions(values: JudgeValues & Record<string, string | boolean | string[] | undefined>): SelectionChoice | null {
-  const text = (key: string): string | undefined => (typeof values[key] === "string" ? (values[key] as string) : undefined);
+function selectionOptions(values: Values): SelectionChoice | null {
   const config = judgeConfig(values);
   if (!config) {
     for (const key of ["candidates", "early-steps", "judge-fallback", "contact-sheet"]) {
-      if (text(key) !== undefined) throw new UsageError(`--${key} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
+      if (text(values, key) !== undefined) throw new UsageError(`--${key} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
     }
     return null;
   }
-  const fallback = choiceOption("judge-fallback", text("judge-fallback"), "none", ["none", "first-seed"] as const);
+  const fallbackText = text(values, "judge-fallback");
+  const fallback = fallbackText === undefined ? undefined : choiceOption("judge-fallback", fallbackText, EDIT_DEFAULTS.judgeFallback, JUDGE_FALLBACKS);
   const judge = createJudge(config);
-  const candidates = text("candidates") === undefined ? undefined : intOption("candidates", text("candidates"), 6, 1);
-  const earlySteps = text("early-steps") === undefined ? undefined : intOption("early-steps", text("early-steps"), 10, 1);
-  const sheet = text("contact-sheet");
+  const sheet = text(values, "contact-sheet");
   if (sheet) outputFormatFromPath(sheet);
-  return { options: { judge, fallback, candidates, earlySteps }, sheet: sheet ? resolve(sheet) : null };
+  return {
+    options: { judge, fallback, candidates: givenInt(values, "candidates", 1), earlySteps: givenInt(values, "early-steps", 1) },
+    sheet: sheet ? resolve(sheet) : null,
+  };
+}
+
+/** Shows an edit's progress events: a step bar for denoising stages, a line when another stage begins, the judge's verdicts. */
+function showProgress(progress: Progress): (p: EditProgress) => void {
+  return (p) => {
+    if (p.denoising) {
+      if (p.first) progress.startSteps(p.from);
+      if (p.step > p.from) progress.step(p.step, p.steps);
+    } else if (p.comparison) {
+      const c = p.comparison;
+      const verdict = c.choice === null ? "tie (kept seed " + c.a + ")" : `seed ${c.choice === 1 ? c.a : c.b}`;
+      progress.note(`judge: seed ${c.a} vs seed ${c.b} -> ${verdict}`);
+    } else if (p.winner !== undefined) progress.note(`winner: seed ${p.winner}`);
+    else if (p.first) progress.stage(p.stage === "decode" ? "decoding" : p.stage);
+  };
 }
 
 function defaultOutput(image: string): string {
@@ -105,21 +143,32 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);
-  const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
-  const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
-  const guidance = numberOption("guidance", values.guidance, EDIT_DEFAULTS.guidance);
-  const width = intOption("width", values.width, EDIT_DEFAULTS.width, 16);
-  if (width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
-  const conventions = CONVENTIONS[choiceOption("conventions", values.conventions, "diffusers", ["diffusers", "bfl"] as const)];
+  const width = givenInt(values, "width", 16);
+  if (width !== undefined && width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
+  const conventions: ConventionsName | undefined =
+    values.conventions === undefined ? undefined : choiceOption("conventions", values.conventions, EDIT_DEFAULTS.conventions, CONVENTION_NAMES);
   const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`), (line) => progress.note(line));
   const selection = selectionOptions(values);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
-  icPrompt(values.instruction);
+  checkInstruction(values.instruction);
+  const controller = new AbortController();
+  const options: EditOptions = {
+    seed: givenInt(values, "seed", 0),
+    steps: givenInt(values, "steps", 1),
+    guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
+    width,
+    conventions,
+    selection: selection?.options,
+    signal: controller.signal,
+    onWarning: (message) => progress.note(`warning: ${message}`, true),
+    onProgress: showProgress(progress),
+  };
+  // The library checks the options (and fills in its defaults) before any model is loaded.
+  const { steps } = resolveEditOptions(options);
 
   // Read the image before loading any model: a bad path fails in milliseconds.
   const source = await readImage(values.image);
-  const controller = new AbortController();
   const removeHandler = io.onInterrupt(() => {
     if (controller.signal.aborted) return;
     controller.abort();
@@ -136,66 +185,17 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       for (const warning of a.warnings) progress.note(`warning: ${warning}`, true);
     }
     progress.stage(`editing: ${values.instruction.trim()}`);
-    let done: { image: Tensor<"u8">; record: { timings: { totalMs: number } }; summary: string; sheet?: { path: string; image: Tensor<"u8"> } };
-    if (selection) {
-      const r = await session.editWithSelection(source, values.instruction, {
-        ...selection.options,
-        seed,
-        steps,
-        guidance,
-        width,
-        conventions,
-        signal: controller.signal,
-        onWarning: (message) => progress.note(`warning: ${message}`, true),
-        onProgress: (p) => {
-          if (p.stage === "early" || p.stage === "continue") {
-            if (p.step === 0 || (p.stage === "continue" && p.step === (selection.options.earlySteps ?? 0) + 1)) progress.startSteps();
-            if (p.step > 0) progress.step(p.step, p.steps);
-          } else if (p.stage === "compare" && p.comparison) {
-            const c = p.comparison;
-            const verdict = c.choice === null ? "tie (kept seed " + c.a + ")" : `seed ${c.choice === 1 ? c.a : c.b}`;
-            progress.note(`judge: seed ${c.a} vs seed ${c.b} -> ${verdict}`);
-          } else if (p.stage === "winner") progress.note(`winner: seed ${p.winner}`);
-          else if (p.step === 0) progress.stage(p.stage);
-        },
-      });
-      const t = r.record.tournament;
-      done = {
-        image: r.image,
-        record: r.record,
-        summary: `winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations`,
-        sheet: selection.sheet ? { path: selection.sheet, image: previewSheet(r.previews, t.winner) } : undefined,
-      };
-    } else {
-      let started = false;
-      const result = await session.edit(source, values.instruction, {
-        seed,
-        steps,
-        guidance,
-        width,
-        conventions,
-        signal: controller.signal,
-        onWarning: (message) => progress.note(`warning: ${message}`, true),
-        onProgress: (p) => {
-          if (p.stage === "denoise") {
-            if (!started) {
-              progress.startSteps();
-              started = true;
-            }
-            if (p.step > 0) progress.step(p.step, p.steps);
-          } else if (p.stage === "decode" && p.step === 0) progress.stage("decoding");
-        },
-      });
-      done = { image: result.image, record: result.record, summary: `seed ${seed}, ${steps} steps` };
-    }
+    const { image, previews, record } = await session.edit(source, values.instruction, options);
     if (controller.signal.aborted) throw new CancelledError(steps, steps);
-    await writeImage(output, done.image);
-    if (done.sheet) await writeImage(done.sheet.path, done.sheet.image);
+    const t = record.tournament;
+    await writeImage(output, image);
+    if (selection?.sheet && t) await writeImage(selection.sheet, previewSheet(previews, t.winner));
     if (values.json) {
-      await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...done.record, outputPath: output }, null, 2)}\n`));
+      await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...record, outputPath: output }, null, 2)}\n`));
     }
     progress.finish();
-    progress.note(`done in ${(done.record.timings.totalMs / 1000).toFixed(1)} s (${done.summary})`);
+    const summary = t ? `winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations` : `seed ${record.seed}, ${record.steps} steps`;
+    progress.note(`done in ${(record.timings.totalMs / 1000).toFixed(1)} s (${summary})`);
     io.out(output);
     return 0;
   } catch (error) {

@@ -11,6 +11,7 @@ function seconds(ms: number): string {
 export class Progress {
   private barShown = false;
   private stepStart = 0;
+  private stepFrom = 0;
   private lastDownloadLine = 0;
 
   constructor(
@@ -36,15 +37,16 @@ export class Progress {
     this.note(name);
   }
 
-  /** Call when denoising starts, then `step` after each step. */
-  startSteps(): void {
+  /** Call when denoising starts (after `from` steps done before, e.g. a winner's early steps), then `step` after each step. */
+  startSteps(from = 0): void {
     this.stepStart = performance.now();
+    this.stepFrom = from;
   }
 
   step(step: number, steps: number): void {
     if (this.quiet) return;
     const elapsed = performance.now() - this.stepStart;
-    const per = elapsed / step;
+    const per = elapsed / Math.max(1, step - this.stepFrom);
     const eta = per * (steps - step);
     const text = `step ${step}/${steps}  ${seconds(per)}/step  ETA ${seconds(eta)}`;
     if (!this.io.tty) {

@@ -1,6 +1,6 @@
 /** Why a job failed, as the { code, message } stored with it and shown to its client. */
 import { IceditError, InvalidArgumentError } from "../errors.js";
-import { NonFiniteLatentError } from "../pipelines/fill/errors.js";
+import { NonFiniteLatentError } from "../index.js";
 import { imageApiError, storageFullCode } from "./errors.js";
 import { NoJudgeError } from "./run-edit.js";
 import { JudgeError } from "../vlm/errors.js";

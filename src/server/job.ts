@@ -22,7 +22,7 @@ export interface EditParams {
 export interface SelectionParams {
   /** M seeds: seed, seed + 1, ... */
   readonly candidates: number;
-  /** m, the steps before judging (default 10, at most steps - 1). */
+  /** m, the steps before judging (absent: the library's default, at most steps - 1). */
   readonly earlySteps?: number;
   /** "first-seed": an unreachable judge makes the first seed win instead of failing the job. */
   readonly fallback: "none" | "first-seed";

@@ -3,7 +3,7 @@
  * paths and methods are exactly the routes the server registers.
  */
 import { ICEDIT_VERSION } from "../api/session.js";
-import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
+import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import type { ServerLimits } from "./config.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -232,11 +232,11 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               default: 1,
               description: "Noise selection when 2 or more: seeds seed, seed+1, ... run early_steps steps, the server's judge picks one, only it runs to the end",
             },
-            early_steps: { type: "integer", minimum: 1, default: 10, description: "Noise selection: steps before judging (at most steps - 1)" },
+            early_steps: { type: "integer", minimum: 1, default: EDIT_DEFAULTS.earlySteps, description: "Noise selection: steps before judging (at most steps - 1)" },
             judge_fallback: {
               type: "string",
               enum: ["none", "first-seed"],
-              default: "none",
+              default: EDIT_DEFAULTS.judgeFallback,
               description: "Noise selection: first-seed lets an unreachable judge make the first seed win instead of failing the job. Other judge settings are the server operator's (400)",
             },
           },

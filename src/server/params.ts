@@ -2,7 +2,7 @@
  * The edit parameters of a submission, from multipart text fields, with the same names, defaults
  * and rules as `icedit edit`. Every problem is a 400 that names the field and what it takes.
  */
-import { EDIT_DEFAULTS } from "../pipelines/icedit/edit.js";
+import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import { ApiError } from "./errors.js";
 import type { EditParams, SelectionParams } from "./job.js";
 

@@ -1,25 +1,19 @@
 /**
  * One job's edit, as both the in-process worker and `icedit worker` run it: decode the upload
- * (pixel limit first), edit (plain, or with noise selection when the job asks and a judge is
- * configured), encode the result, and for noise selection the candidates' previews as one
- * contact sheet with the winner framed.
+ * (pixel limit first), edit through the library's one entry (with noise selection when the job
+ * asks and a judge is configured), encode the result, and for noise selection the candidates'
+ * previews as one contact sheet with the winner framed.
  */
 import { IceditError } from "../errors.js";
 import { decodeImage, encodeImage } from "../image/index.js";
-import type { EditOptions } from "../pipelines/icedit/edit.js";
-import { previewSheet, type CandidatePreview, type SelectionEditOptions, type TournamentComparison } from "../pipelines/noise-selection/index.js";
+import { previewSheet, type EditOptions, type SessionEditResult, type TournamentComparison } from "../index.js";
 import type { Tensor } from "../tensor.js";
 import type { Judge } from "../vlm/judge.js";
 import type { EditParams, JobProgress } from "./job.js";
 
 /** What the workers need of a model session (IceditSession has it). */
 export interface Editor {
-  edit(image: Tensor<"u8">, instruction: string, options: EditOptions): Promise<{ readonly image: Tensor<"u8">; readonly record: unknown }>;
-  editWithSelection(
-    image: Tensor<"u8">,
-    instruction: string,
-    options: SelectionEditOptions,
-  ): Promise<{ readonly image: Tensor<"u8">; readonly previews: readonly CandidatePreview[]; readonly record: { readonly tournament: { readonly winner: number } } }>;
+  edit(image: Tensor<"u8">, instruction: string, options: EditOptions): Promise<Pick<SessionEditResult, "image" | "previews" | "record">>;
 }
 
 export interface EditHooks {
@@ -47,28 +41,25 @@ export class NoJudgeError extends IceditError {
 
 export async function runEdit(editor: Editor, judge: Judge | undefined, input: Uint8Array, params: EditParams, maxPixels: number, hooks: EditHooks): Promise<EditOutcome> {
   const pixels = await decodeImage(input, { name: "the uploaded image", maxPixels });
-  const common = { seed: params.seed, steps: params.steps, guidance: params.guidance, width: params.width, signal: hooks.signal, onWarning: hooks.onWarning };
-  if (!params.selection) {
-    const result = await editor.edit(pixels, params.instruction, {
-      ...common,
-      onProgress: (p) => hooks.onProgress({ stage: p.stage, step: p.step, steps: p.steps }),
-    });
-    return { png: await encodeImage(result.image, "png"), candidates: null, record: result.record };
-  }
-  if (!judge) throw new NoJudgeError();
-  const { candidates, earlySteps, fallback } = params.selection;
-  const result = await editor.editWithSelection(pixels, params.instruction, {
-    ...common,
-    judge,
-    fallback,
-    candidates,
-    earlySteps,
+  const asked = params.selection;
+  if (asked && !judge) throw new NoJudgeError();
+  const selection = asked && judge ? { judge, fallback: asked.fallback, candidates: asked.candidates, earlySteps: asked.earlySteps } : undefined;
+  const result = await editor.edit(pixels, params.instruction, {
+    seed: params.seed,
+    steps: params.steps,
+    guidance: params.guidance,
+    width: params.width,
+    selection,
+    signal: hooks.signal,
+    onWarning: hooks.onWarning,
     onProgress: (p) => {
       hooks.onProgress({ stage: p.stage, step: p.step, steps: p.steps });
       if (p.comparison) hooks.onComparison({ a: p.comparison.a, b: p.comparison.b, choice: p.comparison.choice });
       if (p.winner !== undefined) hooks.onWinner(p.winner);
     },
   });
-  const sheet = previewSheet(result.previews, result.record.tournament.winner);
-  return { png: await encodeImage(result.image, "png"), candidates: await encodeImage(sheet, "png"), record: result.record };
+  const png = await encodeImage(result.image, "png");
+  const tournament = result.record.tournament;
+  const candidates = tournament ? await encodeImage(previewSheet(result.previews, tournament.winner), "png") : null;
+  return { png, candidates, record: result.record };
 }

@@ -94,7 +94,7 @@ describe("memory plan (demo model)", () => {
   it("noise selection under a small budget: the transformer comes back after the previews, the VAE decoder after the winner's steps", async () => {
     const session = await IceditSession.open({ model, quant: "f32", embeddingCacheDir: null, maxMemory: MiB });
     try {
-      const result = await session.editWithSelection(exampleImage(), INSTRUCTION, { judge: challenger, candidates: 2, steps: 3, earlySteps: 1 });
+      const result = await session.edit(exampleImage(), INSTRUCTION, { steps: 3, selection: { judge: challenger, candidates: 2, earlySteps: 1 } });
       const m = result.record.memory;
       assert.equal(m.plan, "sequential");
       const loads = m.loads.filter((e) => e.kind === "load").map((e) => e.component);

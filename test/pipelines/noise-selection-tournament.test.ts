@@ -99,17 +99,18 @@ describe("noise selection: the running-maximum tournament", () => {
 describe("noise selection: seeds, early steps and cost", () => {
   it("derives seeds s, s+1, ... from a base seed, or takes them as given", () => {
     assert.deepEqual(candidateSeeds({ seed: 42, candidates: 3 }), [42, 43, 44]);
-    assert.deepEqual(candidateSeeds({}), [42, 43, 44, 45, 46, 47], "defaults: M = 6 from seed 42");
+    assert.throws(() => candidateSeeds({}), InvalidArgumentError, "no defaults in the pipeline: the library's edit entry gives them");
+    assert.throws(() => candidateSeeds({ seed: 42 }), InvalidArgumentError);
     assert.deepEqual(candidateSeeds({ seeds: [7, 3, 9] }), [7, 3, 9]);
     assert.throws(() => candidateSeeds({ seeds: [7, 7] }), InvalidArgumentError);
     assert.throws(() => candidateSeeds({ seeds: [1, 2], candidates: 3 }), InvalidArgumentError);
     assert.throws(() => candidateSeeds({ seeds: [] }), InvalidArgumentError);
-    assert.throws(() => candidateSeeds({ candidates: 0 }), InvalidArgumentError);
-    assert.throws(() => candidateSeeds({ seed: -1 }), InvalidArgumentError);
+    assert.throws(() => candidateSeeds({ seed: 42, candidates: 0 }), InvalidArgumentError);
+    assert.throws(() => candidateSeeds({ seed: -1, candidates: 2 }), InvalidArgumentError);
   });
 
   it("caps the early steps at n - 1 and counts M*m + (n - m) evaluations", () => {
-    assert.equal(earlyStepsFor(undefined, 28), 10);
+    assert.equal(earlyStepsFor(10, 28), 10);
     assert.equal(earlyStepsFor(10, 4), 3);
     assert.equal(earlyStepsFor(2, 4), 2);
     assert.throws(() => earlyStepsFor(1, 1), InvalidArgumentError);

@@ -17,7 +17,8 @@ import { CancelledError } from "../../src/pipelines/fill/errors.js";
 import type { FluxTransformer } from "../../src/pipelines/flux-transformer.js";
 import { makeDiptych } from "../../src/image/diptych.js";
 import { encodeImage } from "../../src/image/encode.js";
-import { editWithNoiseSelection, fillWithNoiseSelection, previewSheet, type SelectionProgress } from "../../src/pipelines/noise-selection/index.js";
+import { fillWithNoiseSelection, previewSheet, type SelectionProgress } from "../../src/pipelines/noise-selection/index.js";
+import { resolveEditOptions, type EditOptions } from "../../src/api/edit-options.js";
 import { createJudge, judgeFromFunction, JudgeTimeoutError, JudgeUnreachableError, type Judge, type JudgeRequest } from "../../src/vlm/index.js";
 import type { Tensor } from "../../src/tensor.js";
 import { brightness, closedPort, imagesOf, startJudgeServer } from "../vlm/judge-server.js";
@@ -97,6 +98,8 @@ describe("noise selection on the demo model", () => {
   let request: FillRequest;
   const instruction = "make the sky green";
   const W = 64;
+  /** An edit through the library's one entry: its defaults applied, plain or with `selection`. */
+  const editWith = (options: EditOptions): ReturnType<typeof editImage> => editImage(models, source, instruction, resolveEditOptions(options));
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-noise-selection-"));
@@ -149,7 +152,11 @@ describe("noise selection on the demo model", () => {
       assert.equal(selected.record.seed, 102);
       assert.deepEqual(
         progress.filter((p) => !p.startsWith("probe") && !p.startsWith("prepare")),
-        ["early:1/2", "early:2/2", "preview:0/3", "preview:3/3", "compare:1/2", "compare:2/2", "winner:1/1", "continue:3/4", "continue:4/4", "decode:1/1"],
+        // Each stage first reports its start (continue at step m), then its units as they are done.
+        [
+          ...["early:0/2", "early:1/2", "early:2/2", "preview:0/3", "preview:3/3", "compare:0/2", "compare:1/2", "compare:2/2"],
+          ...["winner:1/1", "continue:2/4", "continue:3/4", "continue:4/4", "decode:0/1", "decode:1/1"],
+        ],
       );
       assert.deepEqual(selected.previews.map((p) => p.seed), [100, 101, 102]);
       assert.deepEqual(selected.previews[0]!.image.dims, [48, 2 * W, 3], "no view: the whole diptych");
@@ -200,8 +207,8 @@ describe("noise selection on the demo model", () => {
       try {
         const judge = createJudge({ kind, url: kind === "openai" ? `${server.url}/v1` : server.url, model: "judge-vl", apiKey: "k" });
         count.reset();
-        const result = await editWithNoiseSelection(models, source, instruction, { seed: 20, candidates: 3, steps: 4, earlySteps: 2, width: W, judge });
-        const t = result.record.tournament;
+        const result = await editWith({ seed: 20, steps: 4, width: W, selection: { candidates: 3, earlySteps: 2, judge } });
+        const t = result.record.tournament!;
         assert.equal(count.evaluations(), 3 * 2 + 2);
         assert.equal(t.nfe, 8);
         assert.deepEqual(t.judge, { kind, url: kind === "openai" ? `${server.url}/v1` : server.url, model: "judge-vl" });
@@ -228,7 +235,7 @@ describe("noise selection on the demo model", () => {
         });
         assert.equal(server.requests.filter((r) => r.method === "GET").length, 1, "probed once");
 
-        const plain = await editImage(models, source, instruction, { seed: t.winner, steps: 4, width: W });
+        const plain = await editWith({ seed: t.winner, steps: 4, width: W });
         assertSameImage(result.image, plain.image);
       } finally {
         await server.close();
@@ -240,12 +247,13 @@ describe("noise selection on the demo model", () => {
     const port = await closedPort();
     const judge = createJudge({ kind: "ollama", url: `http://127.0.0.1:${port}`, model: "m" });
     count.reset();
-    await assert.rejects(editWithNoiseSelection(models, source, instruction, { seed: 7, candidates: 3, steps: 3, earlySteps: 2, width: W, judge }), JudgeUnreachableError);
+    await assert.rejects(editWith({ seed: 7, steps: 3, width: W, selection: { candidates: 3, earlySteps: 2, judge } }), JudgeUnreachableError);
     assert.equal(count.evaluations(), 0, "no transformer work was wasted");
 
     const warnings: string[] = [];
-    const result = await editWithNoiseSelection(models, source, instruction, { seed: 7, candidates: 3, steps: 3, earlySteps: 2, width: W, judge, fallback: "first-seed", onWarning: (w) => warnings.push(w) });
-    const t = result.record.tournament;
+    const onWarning = (w: string): number => warnings.push(w);
+    const result = await editWith({ seed: 7, steps: 3, width: W, onWarning, selection: { candidates: 3, earlySteps: 2, judge, fallback: "first-seed" } });
+    const t = result.record.tournament!;
     assert.equal(t.judge, "fallback: first-seed");
     assert.equal(t.winner, 7);
     assert.deepEqual(t.candidates, [7, 8, 9]);
@@ -253,7 +261,7 @@ describe("noise selection on the demo model", () => {
     assert.equal(t.nfe, 3);
     assert.match(t.fallbackReason ?? "", /ECONNREFUSED/);
     assert.equal(warnings.length, 1);
-    const plain = await editImage(models, source, instruction, { seed: 7, steps: 3, width: W });
+    const plain = await editWith({ seed: 7, steps: 3, width: W });
     assertSameImage(result.image, plain.image);
   });
 
@@ -262,8 +270,8 @@ describe("noise selection on the demo model", () => {
     try {
       for (let i = 0; i < 4; i++) server.script.push({ answer: "purple elephants" });
       const judge = createJudge({ kind: "openai", url: `${server.url}/v1`, model: "judge-vl", apiKey: null });
-      const result = await editWithNoiseSelection(models, source, instruction, { seed: 1, candidates: 3, steps: 3, earlySteps: 1, width: W, judge });
-      const t = result.record.tournament;
+      const result = await editWith({ seed: 1, steps: 3, width: W, selection: { candidates: 3, earlySteps: 1, judge } });
+      const t = result.record.tournament!;
       assert.deepEqual(t.comparisons.map((c) => [c.choice, c.retried]), [[null, true], [null, true]]);
       assert.match(t.comparisons[0]!.raw, /purple elephants\n\[reminder\] purple elephants/);
       assert.equal(t.winner, 1);
@@ -277,10 +285,10 @@ describe("noise selection on the demo model", () => {
     try {
       const judge = createJudge({ kind: "ollama", url: server.url, model: "judge-vl", timeoutMs: 200 });
       server.script.push({ delayMs: 1_000 });
-      await assert.rejects(editWithNoiseSelection(models, source, instruction, { seed: 1, candidates: 2, steps: 2, earlySteps: 1, width: W, judge }), JudgeTimeoutError);
+      await assert.rejects(editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 2, earlySteps: 1, judge } }), JudgeTimeoutError);
       server.script.push({ answer: "2" }, { delayMs: 1_000 });
-      const tolerated = await editWithNoiseSelection(models, source, instruction, { seed: 1, candidates: 3, steps: 2, earlySteps: 1, width: W, judge, fallback: "first-seed" });
-      const t = tolerated.record.tournament;
+      const tolerated = await editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 3, earlySteps: 1, judge, fallback: "first-seed" } });
+      const t = tolerated.record.tournament!;
       assert.equal(t.winner, 2);
       assert.equal(t.comparisons.length, 2);
       assert.match(t.comparisons[1]!.raw, /^error: .*did not answer within 0.2 s/);
@@ -288,15 +296,9 @@ describe("noise selection on the demo model", () => {
       assert.deepEqual(t.judge, { kind: "ollama", url: server.url, model: "judge-vl" });
 
       server.script.push({ status: 500, body: "busy" }, { answer: "2" });
-      const retried = await editWithNoiseSelection(models, source, instruction, {
-        seed: 1,
-        candidates: 2,
-        steps: 2,
-        earlySteps: 1,
-        width: W,
-        judge: createJudge({ kind: "ollama", url: server.url, model: "judge-vl", retries: 1 }),
-      });
-      assert.equal(retried.record.tournament.winner, 2);
+      const retrying = createJudge({ kind: "ollama", url: server.url, model: "judge-vl", retries: 1 });
+      const retried = await editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 2, earlySteps: 1, judge: retrying } });
+      assert.equal(retried.record.tournament?.winner, 2);
     } finally {
       await server.close();
     }
@@ -307,6 +309,7 @@ describe("noise selection on the demo model", () => {
     count.reset();
     await assert.rejects(
       fillWithNoiseSelection(models, request, {
+        seed: 42,
         candidates: 3,
         steps: 4,
         earlySteps: 3,
@@ -330,7 +333,10 @@ describe("noise selection on the demo model", () => {
     });
     count.reset();
     await assert.rejects(
-      fillWithNoiseSelection(models, request, { candidates: 3, steps: 4, earlySteps: 2, guidance: 50, judge, instruction, original: source, signal: second.signal }),
+      fillWithNoiseSelection(models, request, {
+        ...{ seed: 42, candidates: 3, steps: 4, earlySteps: 2, guidance: 50 },
+        ...{ judge, instruction, original: source, signal: second.signal },
+      }),
       CancelledError,
     );
     assert.equal(count.calls(), 2, "the winner did not continue");

@@ -158,6 +158,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   const denoiseMs = performance.now() - denoiseStart;
 
   const decodeStart = performance.now();
+  report("decode", 0, 1);
   const latent = unpackLatents(x, h, w);
   const { image: decoded } = await models.vae.decode(latent);
   const image = tensorToImage(decoded, conventions.toUint8);

@@ -9,6 +9,7 @@ import { resizeImage } from "../../image/resize.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillRecord } from "../fill/fill.js";
 import type { EncodedPrompt, TextConditioner, Truncation } from "../text-conditioning.js";
+import type { TournamentRecord } from "../noise-selection/record.js";
 
 export interface EditRecord {
   readonly instruction: string;
@@ -22,6 +23,8 @@ export interface EditRecord {
   readonly textCached: boolean;
   readonly fill: FillRecord;
   readonly timings: { readonly resizeMs: number; readonly textMs: number; readonly totalMs: number };
+  /** Noise selection's tournament, present only when selection ran (then `seed` is the winner's). */
+  readonly tournament?: TournamentRecord;
 }
 
 export interface EditInputs {

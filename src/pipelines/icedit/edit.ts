@@ -1,20 +1,26 @@
 /**
- * ICEdit's in-context edit: the source resized to width 512 (height a multiple of 16), placed on
- * the left of a diptych whose right half is masked, repainted by FLUX.1 Fill under the IC prompt,
- * and the right half cropped out. Pure: pixels and options in, pixels and a record out.
+ * ICEdit's in-context edit: the source resized to the edit width (height a multiple of 16), placed
+ * on the left of a diptych whose right half is masked, repainted by FLUX.1 Fill under the IC
+ * prompt, and the right half cropped out. With `selection`, several seeds run a few steps, a judge
+ * picks the best early preview and only the winner runs to the end (noise selection). Pure:
+ * pixels and resolved settings in (no defaults here: the library applies them), pixels and a
+ * record out.
  */
 import { cropRightHalf } from "../../image/diptych.js";
 import type { Tensor } from "../../tensor.js";
-import { fill, type FillProgress } from "../fill/fill.js";
-import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
+import type { Judge } from "../../vlm/judge.js";
+import { fill } from "../fill/fill.js";
+import type { FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
 import type { TextConditioner } from "../text-conditioning.js";
-import { editRecord, prepareEditInputs, type EditRecord } from "./edit-inputs.js";
 import type { FluxTransformer } from "../flux-transformer.js";
 import type { Vae } from "../vae.js";
+import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
+import type { CandidatePreview } from "../noise-selection/previews.js";
+import type { SelectionProgress } from "../noise-selection/record.js";
+import { editRecord, prepareEditInputs, type EditInputs, type EditRecord } from "./edit-inputs.js";
+import { editProgressReporter, type EditProgress } from "./edit-progress.js";
 import { icPrompt } from "./prompt.js";
-
-export const EDIT_DEFAULTS = { width: 512, steps: 28, guidance: 50, seed: 42 } as const;
 
 export interface EditModels {
   readonly transformer: FluxTransformer;
@@ -22,65 +28,98 @@ export interface EditModels {
   readonly text: TextConditioner;
 }
 
-export type EditStage = "resize" | "text" | FillProgress["stage"];
-
-export interface EditProgress {
-  readonly stage: EditStage;
-  readonly step: number;
-  readonly steps: number;
-  readonly ms: number;
+/** Noise selection, resolved: the candidates' seeds (in tournament order) and the early steps m. */
+export interface SelectionSettings {
+  readonly judge: Judge;
+  readonly fallback: JudgeFallback;
+  readonly seeds: readonly number[];
+  /** m, capped at steps - 1. */
+  readonly earlySteps: number;
+  /** Candidates per transformer run in the early steps (default all). */
+  readonly batchSize?: number;
+  /** Previews per VAE decoder run (default all). */
+  readonly previewBatch?: number;
 }
 
-export interface EditOptions {
-  readonly seed?: number;
-  readonly steps?: number;
-  readonly guidance?: number;
+export interface EditSettings {
+  /** The noise seed; with selection, the first candidate's seed is selection.seeds[0] instead. */
+  readonly seed: number;
+  readonly steps: number;
+  readonly guidance: number;
   /** Width of the edited image (the diptych is twice as wide); a multiple of 16. */
-  readonly width?: number;
-  readonly conventions?: FillConventions;
+  readonly width: number;
+  readonly conventions: FillConventions;
+  /** Noise selection; absent: a plain edit with `seed`. */
+  readonly selection?: SelectionSettings;
   readonly onProgress?: (progress: EditProgress) => void;
+  /** Each denoising step's latents (plain edits only). */
   readonly onStep?: (info: StepInfo) => void;
   readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
 export type { EditRecord } from "./edit-inputs.js";
+export type { EditProgress, EditStage } from "./edit-progress.js";
 
 export interface EditResult {
-  /** [h, w, 3] uint8: the edited image (the right half of the diptych). */
+  /** [h, w, 3] uint8: the edited image (the right half of the diptych; the winner's with selection). */
   readonly image: Tensor<"u8">;
+  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
+  readonly previews: readonly CandidatePreview[];
   readonly record: EditRecord;
 }
 
-export async function editImage(models: EditModels, source: Tensor<"u8">, instruction: string, options: EditOptions = {}): Promise<EditResult> {
+export async function editImage(models: EditModels, source: Tensor<"u8">, instruction: string, settings: EditSettings): Promise<EditResult> {
   const started = performance.now();
   const prompt = icPrompt(instruction);
-  const seed = options.seed ?? EDIT_DEFAULTS.seed;
-  const steps = options.steps ?? EDIT_DEFAULTS.steps;
-  const guidance = options.guidance ?? EDIT_DEFAULTS.guidance;
-  const report = (stage: EditStage, step: number, total: number): void =>
-    options.onProgress?.({ stage, step, steps: total, ms: performance.now() - started });
-  const inputs = await prepareEditInputs(models.text, source, prompt, options.width ?? EDIT_DEFAULTS.width, started, {
-    onStage: (stage, step) => report(stage, step, 1),
-    onWarning: options.onWarning,
-  });
-  const { diptych, encoded } = inputs;
+  const report = editProgressReporter(started, settings.onProgress);
+  const { selection } = settings;
 
-  const result = await fill(
-    { transformer: models.transformer, vae: models.vae },
-    { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y },
-    {
-      seed,
-      steps,
-      guidance,
-      conventions: options.conventions ?? DIFFUSERS_CONVENTIONS,
-      signal: options.signal,
-      onStep: options.onStep,
-      onProgress: (p) => report(p.stage, p.step, p.steps),
-    },
-  );
+  // The judge before any other work: an unreachable one fails in milliseconds.
+  let probed: Awaited<ReturnType<typeof probeJudge>> | undefined;
+  if (selection) {
+    report({ stage: "probe", step: 0, steps: 1 });
+    probed = await probeJudge(selection.judge, selection.seeds.length, selection.fallback);
+    if (probed.failure !== null) {
+      settings.onWarning?.(`the judge cannot be used (${probed.failure}); the first seed, ${selection.seeds[0]}, wins without a tournament`);
+    }
+    report({ stage: "probe", step: 1, steps: 1 });
+  }
+
+  const inputs = await prepareEditInputs(models.text, source, prompt, settings.width, started, {
+    onStage: (stage, step) => report({ stage, step, steps: 1 }),
+    onWarning: settings.onWarning,
+  });
+  const fillModels = { transformer: models.transformer, vae: models.vae };
+  const { diptych, encoded } = inputs;
+  const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
+  const common = { steps: settings.steps, guidance: settings.guidance, conventions: settings.conventions, signal: settings.signal };
+
+  if (!selection) {
+    const result = await fill(fillModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });
+    return { image: cropRightHalf(result.image), previews: [], record: recordOf(inputs, instruction, settings, result.record.seed, result.record) };
+  }
+  const result = await fillWithNoiseSelection(fillModels, request, {
+    ...common,
+    seeds: selection.seeds,
+    earlySteps: selection.earlySteps,
+    judge: selection.judge,
+    fallback: selection.fallback,
+    probed,
+    instruction,
+    original: inputs.resized,
+    view: cropRightHalf,
+    batchSize: selection.batchSize,
+    previewBatch: selection.previewBatch,
+    onProgress: (p: SelectionProgress) => report(p),
+  });
   return {
     image: cropRightHalf(result.image),
-    record: editRecord(inputs, { instruction, seed, steps, guidance, fill: result.record }),
+    previews: result.previews,
+    record: { ...recordOf(inputs, instruction, settings, result.tournament.winner, result.record), tournament: result.tournament },
   };
+}
+
+function recordOf(inputs: EditInputs, instruction: string, settings: EditSettings, seed: number, fillRecord: EditRecord["fill"]): EditRecord {
+  return editRecord(inputs, { instruction, seed, steps: settings.steps, guidance: settings.guidance, fill: fillRecord });
 }

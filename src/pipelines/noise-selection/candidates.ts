@@ -84,7 +84,7 @@ export interface EarlyOptions {
   /** Candidates per transformer run (default: all of them in one batch). */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
-  /** After each session run: done of total runs. */
+  /** (0, total) before the first session run, then after each: done of total runs. */
   readonly onRun?: (done: number, total: number, ms: number) => void;
 }
 
@@ -105,6 +105,7 @@ export async function runEarlySteps(transformer: FluxTransformer, shared: Shared
   const states: EarlyState[] = [];
   const stepMs: number[] = [];
   let nfe = 0;
+  options.onRun?.(0, totalRuns, 0);
   for (const chunk of chunks) {
     let x0: Tensor<"f32"> | null = null;
     const x = await denoise(transformer, stackBatch(chunk.map((c) => packLatents(c.noise))), batchConditioning(shared, chunk), shared.schedule, {

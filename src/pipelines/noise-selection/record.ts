@@ -51,9 +51,15 @@ export type SelectionStage = "probe" | "prepare" | "early" | "preview" | "compar
 
 export interface SelectionProgress {
   readonly stage: SelectionStage;
-  /** early: batched step runs done of all; preview: previews done of M; compare: comparisons done of M - 1; continue: the step (m + 1 .. n) of n. */
+  /**
+   * Each stage first reports its start, step 0 (continue: step m), then its units as they are done.
+   * early: batched step runs done of all; preview: previews done of M; compare: comparisons done of
+   * M - 1; continue: the step (m + 1 .. n) of n.
+   */
   readonly step: number;
   readonly steps: number;
+  /** continue: m, where its count starts (its first report has step m); absent: 0. */
+  readonly from?: number;
   readonly ms: number;
   /** compare: the comparison just made. */
   readonly comparison?: TournamentComparison;

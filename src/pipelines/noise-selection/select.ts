@@ -30,8 +30,8 @@ export interface SelectionOptions extends SeedOptions {
   /** n, the steps of the winner's whole run. */
   readonly steps: number;
   readonly guidance: number;
-  /** m, the candidates' early steps (default 10), capped at n - 1. */
-  readonly earlySteps?: number;
+  /** m, the candidates' early steps, capped at n - 1. */
+  readonly earlySteps: number;
   readonly judge: Judge;
   /**
    * "first-seed": an unreachable judge (probe) makes the first seed the winner without running the
@@ -179,6 +179,7 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
   let comparisons: TournamentRecord["comparisons"] = [];
   let fallbackReason: string | undefined = probeFailure ?? undefined;
   if (candidates.length > 1) {
+    report({ stage: "compare", step: 0, steps: candidates.length - 1 });
     const images = await Promise.all(previews.map((p) => encodeImage(p.image, "png")));
     const result = await runTournament({
       seeds: running,
@@ -203,6 +204,7 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
 
   // Only the winner goes on, from its own step-m state.
   const continueStart = performance.now();
+  report({ stage: "continue", step: m, steps: n, from: m });
   const chosen = candidates[winner] as (typeof candidates)[number];
   const continueStepMs: number[] = [];
   const x = await denoise(models.transformer, (early.states[winner] as (typeof early.states)[number]).x, batchConditioning(shared, [chosen]), shared.schedule, {
@@ -212,12 +214,13 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
     signal: options.signal,
     onStep: (info) => {
       continueStepMs.push(info.ms);
-      report({ stage: "continue", step: info.step, steps: n });
+      report({ stage: "continue", step: info.step, steps: n, from: m });
     },
   });
   const continueMs = performance.now() - continueStart;
 
   const decodeStart = performance.now();
+  report({ stage: "decode", step: 0, steps: 1 });
   const latent = unpackLatents(x, h, w);
   const { image: decoded } = await models.vae.decode(latent);
   const image = tensorToImage(decoded, conventions.toUint8);

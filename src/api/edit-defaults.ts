@@ -1,0 +1,19 @@
+/**
+ * The edit's defaults, in one table: the library's edit entry (resolveEditOptions) applies them
+ * once; the CLI's help, the server's parameters and its OpenAPI description read them from here.
+ */
+export const EDIT_DEFAULTS = {
+  seed: 42,
+  steps: 28,
+  guidance: 50,
+  /** Width of the edited image; the height keeps the aspect, rounded to a multiple of 16. */
+  width: 512,
+  /** "diffusers" (as ICEdit's reference) or "bfl". */
+  conventions: "diffusers",
+  /** Noise selection: M, the candidates (seed, seed + 1, ...). */
+  candidates: 6,
+  /** Noise selection: m, the steps before judging (capped at steps - 1). */
+  earlySteps: 10,
+  /** Noise selection: what an unreachable judge does ("none": the edit fails; "first-seed": the first seed wins). */
+  judgeFallback: "none",
+} as const;

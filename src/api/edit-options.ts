@@ -1,0 +1,90 @@
+/**
+ * What a caller may ask of an edit (everything optional), and the one place where what it leaves
+ * out is filled in from EDIT_DEFAULTS and the whole is checked before any work: the pipeline gets
+ * settings with no gaps.
+ */
+import { InvalidArgumentError } from "../errors.js";
+import { CONVENTIONS, type FillConventions } from "../pipelines/fill/conventions.js";
+import type { EditProgress, EditSettings, SelectionSettings } from "../pipelines/icedit/edit.js";
+import type { StepInfo } from "../pipelines/fill/denoise.js";
+import { icPrompt } from "../pipelines/icedit/prompt.js";
+import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan.js";
+import type { JudgeFallback } from "../pipelines/noise-selection/select.js";
+import type { Judge } from "../vlm/judge.js";
+import { EDIT_DEFAULTS } from "./edit-defaults.js";
+
+export type ConventionsName = FillConventions["name"];
+export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
+export const JUDGE_FALLBACKS: readonly JudgeFallback[] = ["none", "first-seed"];
+
+/** Noise selection: several seeds run a few steps, the judge picks the best early preview, only the winner runs on. */
+export interface SelectionOptions {
+  readonly judge: Judge;
+  readonly fallback?: JudgeFallback;
+  /** M, the number of candidates: seed, seed + 1, ... (default EDIT_DEFAULTS.candidates). */
+  readonly candidates?: number;
+  /** The candidates' seeds instead, in tournament order. */
+  readonly seeds?: readonly number[];
+  /** m, the steps before judging, capped at steps - 1 (default EDIT_DEFAULTS.earlySteps). */
+  readonly earlySteps?: number;
+  /** Candidates per transformer run in the early steps (default all). */
+  readonly batchSize?: number;
+  /** Previews per VAE decoder run (default all). */
+  readonly previewBatch?: number;
+}
+
+export interface EditOptions {
+  readonly seed?: number;
+  readonly steps?: number;
+  readonly guidance?: number;
+  /** Width of the edited image (the diptych is twice as wide); a multiple of 16. */
+  readonly width?: number;
+  readonly conventions?: ConventionsName;
+  /** Noise selection; absent: a plain edit with `seed`. */
+  readonly selection?: SelectionOptions;
+  readonly onProgress?: (progress: EditProgress) => void;
+  /** Each denoising step's latents (plain edits only). */
+  readonly onStep?: (info: StepInfo) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** Throws the edit's own error for an instruction it cannot take (empty), before any model is loaded. */
+export function checkInstruction(instruction: string): void {
+  icPrompt(instruction);
+}
+
+/** The edit's settings: `options` with EDIT_DEFAULTS where it is silent, checked. */
+export function resolveEditOptions(options: EditOptions): EditSettings {
+  const name = options.conventions ?? EDIT_DEFAULTS.conventions;
+  const conventions = CONVENTIONS[name];
+  if (!conventions) throw new InvalidArgumentError(`conventions must be one of ${CONVENTION_NAMES.join(", ")}, got "${String(name)}"`);
+  const seed = options.seed ?? EDIT_DEFAULTS.seed;
+  const steps = options.steps ?? EDIT_DEFAULTS.steps;
+  const settings: EditSettings = {
+    seed,
+    steps,
+    guidance: options.guidance ?? EDIT_DEFAULTS.guidance,
+    width: options.width ?? EDIT_DEFAULTS.width,
+    conventions,
+    onProgress: options.onProgress,
+    onStep: options.onStep,
+    onWarning: options.onWarning,
+    signal: options.signal,
+  };
+  return options.selection ? { ...settings, selection: resolveSelection(options.selection, seed, steps) } : settings;
+}
+
+function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
+  const fallback = selection.fallback ?? EDIT_DEFAULTS.judgeFallback;
+  if (!JUDGE_FALLBACKS.includes(fallback)) throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
+  return {
+    judge: selection.judge,
+    fallback,
+    seeds: candidateSeeds({ seeds: selection.seeds, seed, candidates }),
+    earlySteps: earlyStepsFor(selection.earlySteps ?? EDIT_DEFAULTS.earlySteps, steps),
+    batchSize: selection.batchSize,
+    previewBatch: selection.previewBatch,
+  };
+}

@@ -1,0 +1,60 @@
+/** The library's one edit entry: what a caller leaves out comes from EDIT_DEFAULTS, once, and bad options fail before any work. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { EDIT_DEFAULTS } from "../../src/api/edit-defaults.js";
+import { checkInstruction, resolveEditOptions } from "../../src/api/edit-options.js";
+import { InvalidArgumentError } from "../../src/errors.js";
+import { BFL_CONVENTIONS, DIFFUSERS_CONVENTIONS } from "../../src/pipelines/fill/conventions.js";
+import { EmptyInstructionError } from "../../src/pipelines/icedit/prompt.js";
+import { judgeFromFunction } from "../../src/vlm/index.js";
+
+const judge = judgeFromFunction(async () => 1 as const);
+
+describe("resolveEditOptions", () => {
+  it("fills a plain edit from the table, and no selection", () => {
+    const s = resolveEditOptions({});
+    assert.deepEqual([s.seed, s.steps, s.guidance, s.width], [42, 28, 50, 512], "the documented defaults");
+    assert.deepEqual([s.seed, s.steps, s.guidance, s.width], [EDIT_DEFAULTS.seed, EDIT_DEFAULTS.steps, EDIT_DEFAULTS.guidance, EDIT_DEFAULTS.width]);
+    assert.equal(s.conventions, DIFFUSERS_CONVENTIONS);
+    assert.equal(s.selection, undefined);
+  });
+
+  it("keeps what is given", () => {
+    const s = resolveEditOptions({ seed: 0, steps: 3, guidance: 0, width: 64, conventions: "bfl" });
+    assert.deepEqual([s.seed, s.steps, s.guidance, s.width], [0, 3, 0, 64], "zero is a value, not a gap");
+    assert.equal(s.conventions, BFL_CONVENTIONS);
+  });
+
+  it("fills noise selection: M seeds from the edit's seed, m early steps, the fallback", () => {
+    const s = resolveEditOptions({ seed: 7, selection: { judge } });
+    assert.deepEqual(s.selection?.seeds, [7, 8, 9, 10, 11, 12], "M = 6 from the edit's seed");
+    assert.equal(s.selection?.earlySteps, EDIT_DEFAULTS.earlySteps);
+    assert.equal(s.selection?.fallback, "none");
+    assert.equal(s.selection?.judge, judge);
+    const given = resolveEditOptions({ steps: 4, selection: { judge, seeds: [5, 1], earlySteps: 10, fallback: "first-seed", batchSize: 1 } });
+    assert.deepEqual(given.selection?.seeds, [5, 1]);
+    assert.equal(given.selection?.earlySteps, 3, "m capped at steps - 1");
+    assert.equal(given.selection?.fallback, "first-seed");
+    assert.equal(given.selection?.batchSize, 1);
+  });
+
+  it("refuses what the edit cannot take, before any work", () => {
+    const bad = [
+      { conventions: "comfy" as "bfl" },
+      { steps: 1, selection: { judge } },
+      { selection: { judge, seeds: [1, 2], candidates: 3 } },
+      { selection: { judge, seeds: [4, 4] } },
+      { selection: { judge, candidates: 0 } },
+      { selection: { judge, earlySteps: 0 } },
+      { selection: { judge, fallback: "retry" as "none" } },
+    ];
+    for (const options of bad) {
+      assert.throws(() => resolveEditOptions(options), InvalidArgumentError, JSON.stringify(options, (k, v) => (k === "judge" ? "judge" : v)));
+    }
+  });
+
+  it("checks the instruction as the edit does", () => {
+    assert.throws(() => checkInstruction("  \n"), EmptyInstructionError);
+    checkInstruction("make the sky green");
+  });
+});
