@@ -10,6 +10,8 @@ import { CancelledError } from "../pipelines/fill/errors.js";
 import { DEFAULT_MODEL, IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
+import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
+import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
 import type { Tensor } from "../tensor.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
@@ -31,6 +33,7 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
   --conventions C      diffusers (as ICEdit's reference) or bfl   default: diffusers
 ${MODEL_OPTIONS_USAGE}
+${LIMIT_OPTIONS_USAGE}
 
 Noise selection (VLM-guided early filter: several seeds run a few steps, a vision-language
 judge picks the best early preview, only the winner runs to the end):
@@ -51,7 +54,7 @@ interface SelectionChoice {
 }
 
 /** The noise-selection options, or null when no --judge was given. */
-function selectionOptions(values: JudgeValues & Record<string, string | boolean | string[] | undefined>): SelectionChoice | null {
+function selectionOptions(values: JudgeValues & Record<string, string | boolean | string[] | undefined>, maxCandidates: number): SelectionChoice | null {
   const text = (key: string): string | undefined => (typeof values[key] === "string" ? (values[key] as string) : undefined);
   const config = judgeConfig(values);
   if (!config) {
@@ -62,7 +65,7 @@ function selectionOptions(values: JudgeValues & Record<string, string | boolean 
   }
   const fallback = choiceOption("judge-fallback", text("judge-fallback"), "none", ["none", "first-seed"] as const);
   const judge = createJudge(config);
-  const candidates = text("candidates") === undefined ? undefined : intOption("candidates", text("candidates"), 6, 1);
+  const candidates = text("candidates") === undefined ? undefined : boundedIntOption("candidates", text("candidates"), 6, 1, maxCandidates, "max-candidates");
   const earlySteps = text("early-steps") === undefined ? undefined : intOption("early-steps", text("early-steps"), 10, 1);
   const sheet = text("contact-sheet");
   if (sheet) outputFormatFromPath(sheet);
@@ -80,6 +83,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     options: {
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
+      ...LIMIT_OPTIONS,
       image: { type: "string" },
       instruction: { type: "string" },
       output: { type: "string", short: "o" },
@@ -106,19 +110,25 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
-  const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
+  const limits = limitOptions(values);
+  const steps = boundedIntOption("steps", values.steps, EDIT_DEFAULTS.steps, 1, limits.maxSteps, "max-steps");
   const guidance = numberOption("guidance", values.guidance, EDIT_DEFAULTS.guidance);
-  const width = intOption("width", values.width, EDIT_DEFAULTS.width, 16);
+  const width = boundedIntOption("width", values.width, EDIT_DEFAULTS.width, 16, limits.maxWidth, "max-width");
   if (width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
   const conventions = CONVENTIONS[choiceOption("conventions", values.conventions, "diffusers", ["diffusers", "bfl"] as const)];
   const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`), (line) => progress.note(line));
-  const selection = selectionOptions(values);
+  const selection = selectionOptions(values, limits.maxCandidates);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
   icPrompt(values.instruction);
+  await checkOutputPaths({
+    files: [{ option: "-o", path: output }, { option: "--json", path: values.json }, { option: "--contact-sheet", path: selection?.sheet ?? undefined }],
+    dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
+    inputs: [{ option: "--image", path: values.image }],
+  });
 
   // Read the image before loading any model: a bad path fails in milliseconds.
-  const source = await readImage(values.image);
+  const source = await readImage(values.image, { maxPixels: limits.maxPixels });
   const controller = new AbortController();
   const removeHandler = io.onInterrupt(() => {
     if (controller.signal.aborted) return;
@@ -128,7 +138,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   let session: IceditSession | null = null;
   try {
     progress.stage(`model: ${values.model ?? DEFAULT_MODEL}`);
-    session = await IceditSession.open({ ...open, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
+    session = await IceditSession.open({ ...open, limits: { ...open.limits, ...limits }, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
     if (controller.signal.aborted) throw new CancelledError(0, steps);
     for (const a of session.model.adapters) {
       const kind = a.kind === "moe-lora" ? `LoRA-MoE, ${a.experts} experts, top-${a.topK}` : "LoRA";
