@@ -25,7 +25,8 @@ const RAISE = "pass a higher one in limits when opening the session (IceditSessi
 
 function overLimit(option: string, value: number, limits: EditLimits, name: LimitName): EditOptionError {
   const max = limits[name];
-  return new EditOptionError(option, value, `${option} is ${value}, more than the limit of ${max}: ${RAISE}, e.g. limits: { ${name}: ${value} }`, { name, max });
+  const message = `${option} is ${value}, more than the limit of ${max}: ${RAISE}, e.g. limits: { ${name}: ${value} }`;
+  return new EditOptionError(option, value, message, { name, max });
 }
 
 /** A whole number from `min` up, at most the named limit; undefined stays undefined (the default applies). */
@@ -42,7 +43,8 @@ function whole(option: string, value: unknown, min: number, limits?: EditLimits,
 export function checkEditRequest(image: unknown, instruction: unknown, options: EditNumbers, limits: EditLimits): void {
   checkImageInput(image);
   if (typeof instruction !== "string") {
-    throw new EditOptionError("instruction", instruction, `instruction must be a string (what to change, e.g. "make the sky green"), got ${describeValue(instruction)}`);
+    const message = `instruction must be a string (what to change, e.g. "make the sky green"), got ${describeValue(instruction)}`;
+    throw new EditOptionError("instruction", instruction, message);
   }
   whole("seed", options.seed, 0);
   whole("steps", options.steps, 1, limits, "maxSteps");
@@ -51,11 +53,14 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   }
   whole("width", options.width, 16, limits, "maxWidth");
   if (typeof options.width === "number" && options.width % 16 !== 0) {
-    throw new EditOptionError("width", options.width, `width must be a multiple of 16, got ${options.width} (try ${Math.max(16, Math.round(options.width / 16) * 16)})`);
+    const nearest = Math.max(16, Math.round(options.width / 16) * 16);
+    throw new EditOptionError("width", options.width, `width must be a multiple of 16, got ${options.width} (try ${nearest})`);
   }
   whole("candidates", options.candidates, 1, limits, "maxCandidates");
   if (options.seeds !== undefined) {
-    if (!Array.isArray(options.seeds)) throw new EditOptionError("seeds", options.seeds, `seeds takes a list of whole numbers, got ${describeValue(options.seeds)}`);
+    if (!Array.isArray(options.seeds)) {
+      throw new EditOptionError("seeds", options.seeds, `seeds takes a list of whole numbers, got ${describeValue(options.seeds)}`);
+    }
     if (options.seeds.length > limits.maxCandidates) throw overLimit("seeds.length", options.seeds.length, limits, "maxCandidates");
     options.seeds.forEach((s: unknown, i) => whole(`seeds[${i}]`, s, 0));
   }

@@ -59,7 +59,8 @@ export async function checkOutputPaths(paths: PathsToCheck): Promise<void> {
     if (!found) continue; // reading it reports a missing input with its own message
     for (const out of outputs) {
       if (sameFile(out, found)) {
-        throw new OutputPathError(out.option, out.path, `is the input ${input.option} ${input.path}: writing it would overwrite your input; choose another output path`);
+        const problem = `is the input ${input.option} ${input.path}: writing it would overwrite your input; choose another output path`;
+        throw new OutputPathError(out.option, out.path, problem);
       }
     }
   }

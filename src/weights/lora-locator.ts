@@ -24,7 +24,8 @@ export function parseAdapterSpec(text: string, defaultScale = 1): AdapterSpec {
     const spec = text.slice(0, colon);
     const scale = Number(suffix);
     if (suffix.trim() === "" || !Number.isFinite(scale)) {
-      throw new AdapterSpecError(`adapter ${text}: the scale "${suffix}" is not a number: write e.g. ${spec}:0.8, or leave ":${suffix}" out to use the default scale`);
+      const fix = `write e.g. ${spec}:0.8, or leave ":${suffix}" out to use the default scale`;
+      throw new AdapterSpecError(`adapter ${text}: the scale "${suffix}" is not a number: ${fix}`);
     }
     return { spec, scale };
   }

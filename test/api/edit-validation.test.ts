@@ -34,7 +34,8 @@ describe("the library checks an edit's options once, at its entry", () => {
       return true;
     });
     assert.equal(steps, undefined);
-    await assert.rejects(edit({ ...base, image: null as unknown as Uint8Array }), /image must be a file path, encoded bytes \(Uint8Array\) or a \[H, W, 3\] u8 Tensor, got null/);
+    const nullImage = edit({ ...base, image: null as unknown as Uint8Array });
+    await assert.rejects(nullImage, /image must be a file path, encoded bytes \(Uint8Array\) or a \[H, W, 3\] u8 Tensor, got null/);
     await assert.rejects(edit({ ...base, width: 100000 }), /width is 100000, more than the limit of 2048/);
     await assert.rejects(edit({ ...base, instruction: undefined as unknown as string }), EditOptionError);
   });

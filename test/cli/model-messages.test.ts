@@ -37,7 +37,8 @@ describe("config and adapter messages", () => {
     const folder = await damaged("no-heads", "transformer", (j) => delete j["num_attention_heads"]);
     const run = await editWith(folder);
     assert.equal(run.code, 1);
-    assert.match(run.err.join("\n"), new RegExp(`${join(folder, "transformer", "config.json").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: "num_attention_heads" is missing`));
+    const file = join(folder, "transformer", "config.json");
+    assert.ok(run.err.join("\n").includes(`${file}: "num_attention_heads" is missing`), run.err.join("\n"));
   });
 
   it("num_layers: -3 names num_layers and the file, not depth", async () => {
@@ -59,7 +60,9 @@ describe("config and adapter messages", () => {
   it("fluxParamsFromDiffusers keeps working on a good config, and names its source", () => {
     const config = diffusersFluxConfig(GOLDEN_T1);
     assert.deepEqual(fluxParamsFromDiffusers(config), GOLDEN_T1);
-    assert.throws(() => fluxParamsFromDiffusers({ ...config, attention_head_dim: 2.5 }, "/m/transformer/config.json"), /\/m\/transformer\/config\.json: "attention_head_dim" must be a whole number >= 1, got 2\.5/);
+    const fractional = { ...config, attention_head_dim: 2.5 };
+    const expected = /\/m\/transformer\/config\.json: "attention_head_dim" must be a whole number >= 1, got 2\.5/;
+    assert.throws(() => fluxParamsFromDiffusers(fractional, "/m/transformer/config.json"), expected);
   });
 
   it("an adapter scale that is not a number is a bad scale, not a missing adapter", () => {

@@ -107,7 +107,8 @@ describe("checkOutputPaths", () => {
     await writeFile(input, "x");
     const { link } = await import("node:fs/promises");
     await link(input, join(dir, "hard.png"));
-    await assert.rejects(checkOutputPaths({ files: [{ option: "-o", path: join(dir, "hard.png") }], inputs: [{ option: "--image", path: input }] }), OutputPathError);
+    const paths = { files: [{ option: "-o", path: join(dir, "hard.png") }], inputs: [{ option: "--image", path: input }] };
+    await assert.rejects(checkOutputPaths(paths), OutputPathError);
   });
 });
 
