@@ -17,6 +17,8 @@ export { readImage, decodeImage, writeImage, encodeImage } from "./image/index.j
 export { makeDemoModel } from "./demo/make-demo-model.js";
 export { checkGolden } from "./golden/check.js";
 export { IceditError, InvalidArgumentError } from "./errors.js";
+export { EditOptionError } from "./api/errors.js";
+export { DEFAULT_EDIT_LIMITS, THREADS_PER_CORE, type EditLimits } from "./api/edit-limits.js";
 export { CancelledError, NonFiniteLatentError } from "./pipelines/fill/errors.js";
 export type { Tensor, DType } from "./tensor.js";
 export {

@@ -23,6 +23,8 @@ import { SessionPool } from "../runtime/session-pool.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
 import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
+import { resolveEditLimits, type EditLimits } from "./edit-limits.js";
+import { checkEditRequest, checkThreads } from "./edit-validation.js";
 import { editImage, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
 import type { Tensor } from "../tensor.js";
@@ -86,6 +88,8 @@ export interface OpenOptions {
   readonly quantBlockSize?: number;
   /** Told when a converted-weights entry is used, (re)built or removed. */
   readonly onConverted?: (event: CacheEvent) => void;
+  /** Raise (or lower) the limits on steps, width, candidates, threads and input pixels (api/edit-limits.ts). */
+  readonly limits?: Partial<EditLimits>;
 }
 
 export interface ModelIdentity {
@@ -139,9 +143,12 @@ export class IceditSession {
     readonly device: ExecutionProvider,
     readonly quant: Precision,
     private readonly memory: SessionMemory,
+    private readonly limits: EditLimits,
   ) {}
 
   static async open(options: OpenOptions = {}): Promise<IceditSession> {
+    const limits = resolveEditLimits(options.limits);
+    checkThreads(options.threads, limits);
     const budgetBytes = resolveBudget(options.maxMemory);
     const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
     const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir, { maxBytes: options.embeddingCacheSize }) : new MemoryEmbeddingCache();
@@ -191,7 +198,7 @@ export class IceditSession {
         adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
         converted,
       };
-      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision, memory);
+      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision, memory, limits);
     } catch (error) {
       await engine.close();
       throw error;
@@ -205,9 +212,10 @@ export class IceditSession {
    * best early preview, and only the winner runs on to the last step.
    */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
-    // The one place an edit's options are completed and checked, before any work.
+    // The one place an edit's options are checked and completed, before any work.
+    checkEditRequest(image, instruction, options, this.limits);
     const settings = resolveEditOptions(options);
-    const pixels = await toPixels(image);
+    const pixels = await toPixels(image, this.limits.maxPixels);
     const memory = this.memory.beginEdit(editWork(pixels, settings));
     try {
       const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
@@ -230,8 +238,8 @@ export class IceditSession {
   }
 }
 
-async function toPixels(image: ImageInput): Promise<Tensor<"u8">> {
-  return typeof image === "string" ? readImage(image) : image instanceof Uint8Array ? decodeImage(image) : image;
+async function toPixels(image: ImageInput, maxPixels: number): Promise<Tensor<"u8">> {
+  return typeof image === "string" ? readImage(image, { maxPixels }) : image instanceof Uint8Array ? decodeImage(image, { maxPixels }) : image;
 }
 
 async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
@@ -256,6 +264,8 @@ export interface EditRequest extends OpenOptions, EditOptions {
 
 /** One edit: open the model, edit, close. For several edits keep an IceditSession open. */
 export async function edit(request: EditRequest): Promise<SessionEditResult> {
+  // Checked before the model loads: a bad option fails in milliseconds, not after minutes of loading.
+  checkEditRequest(request.image, request.instruction, request, resolveEditLimits(request.limits));
   const session = await IceditSession.open(request);
   try {
     return await session.edit(request.image, request.instruction, request);

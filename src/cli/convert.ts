@@ -15,6 +15,7 @@ import type { ExecutionProvider } from "../runtime/protocol.js";
 import { QUANTIZED_PRECISION } from "../api/auto-quant.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { blockSizeOption, choiceOption } from "./options.js";
+import { checkOutputPaths } from "./output-paths.js";
 
 export const CONVERT_USAGE = `usage: icedit convert [options]
 
@@ -70,6 +71,7 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   const blockSize = blockSizeOption("block-size", values["block-size"], 32);
   const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
   const root = resolve(values["cache-dir"] ?? convertedCacheDir());
+  await checkOutputPaths({ dirs: [{ option: "--cache-dir", path: root }] });
 
   const located = await locate(values.model ?? DEFAULT_MODEL, { revision: values.revision, download: values.offline ? false : undefined, include: isFluxFolderFile });
   const folder = await openFluxFillFolder(located.path, { transformer: values.transformer });

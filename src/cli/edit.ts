@@ -21,6 +21,8 @@ import {
 } from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
+import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
+import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
 
@@ -39,6 +41,7 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
   --conventions C      diffusers (as ICEdit's reference) or bfl   default: ${EDIT_DEFAULTS.conventions}
 ${MODEL_OPTIONS_USAGE}
+${LIMIT_OPTIONS_USAGE}
 
 Noise selection (VLM-guided early filter: several seeds run a few steps, a vision-language
 judge picks the best early preview, only the winner runs to the end):
@@ -72,8 +75,14 @@ function givenInt(values: Values, key: string, min: number): number | undefined 
   return value === undefined ? undefined : intOption(key, value, min, min);
 }
 
+/** A whole-number option up to a limit (raised by `--raisedBy`), or undefined when it is not given. */
+function givenBoundedInt(values: Values, key: string, min: number, max: number, raisedBy: string): number | undefined {
+  const value = text(values, key);
+  return value === undefined ? undefined : boundedIntOption(key, value, min, min, max, raisedBy);
+}
+
 /** The noise-selection options, or null when no --judge was given. */
-function selectionOptions(values: Values): SelectionChoice | null {
+function selectionOptions(values: Values, maxCandidates: number): SelectionChoice | null {
   const config = judgeConfig(values);
   if (!config) {
     for (const key of ["candidates", "early-steps", "judge-fallback", "contact-sheet"]) {
@@ -87,7 +96,12 @@ function selectionOptions(values: Values): SelectionChoice | null {
   const sheet = text(values, "contact-sheet");
   if (sheet) outputFormatFromPath(sheet);
   return {
-    options: { judge, fallback, candidates: givenInt(values, "candidates", 1), earlySteps: givenInt(values, "early-steps", 1) },
+    options: {
+      judge,
+      fallback,
+      candidates: givenBoundedInt(values, "candidates", 1, maxCandidates, "max-candidates"),
+      earlySteps: givenInt(values, "early-steps", 1),
+    },
     sheet: sheet ? resolve(sheet) : null,
   };
 }
@@ -118,6 +132,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     options: {
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
+      ...LIMIT_OPTIONS,
       image: { type: "string" },
       instruction: { type: "string" },
       output: { type: "string", short: "o" },
@@ -143,19 +158,25 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);
-  const width = givenInt(values, "width", 16);
+  const limits = limitOptions(values);
+  const width = givenBoundedInt(values, "width", 16, limits.maxWidth, "max-width");
   if (width !== undefined && width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
   const conventions: ConventionsName | undefined =
     values.conventions === undefined ? undefined : choiceOption("conventions", values.conventions, EDIT_DEFAULTS.conventions, CONVENTION_NAMES);
   const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`), (line) => progress.note(line));
-  const selection = selectionOptions(values);
+  const selection = selectionOptions(values, limits.maxCandidates);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
   checkInstruction(values.instruction);
+  await checkOutputPaths({
+    files: [{ option: "-o", path: output }, { option: "--json", path: values.json }, { option: "--contact-sheet", path: selection?.sheet ?? undefined }],
+    dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
+    inputs: [{ option: "--image", path: values.image }],
+  });
   const controller = new AbortController();
   const options: EditOptions = {
     seed: givenInt(values, "seed", 0),
-    steps: givenInt(values, "steps", 1),
+    steps: givenBoundedInt(values, "steps", 1, limits.maxSteps, "max-steps"),
     guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
     width,
     conventions,
@@ -168,7 +189,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const { steps } = resolveEditOptions(options);
 
   // Read the image before loading any model: a bad path fails in milliseconds.
-  const source = await readImage(values.image);
+  const source = await readImage(values.image, { maxPixels: limits.maxPixels });
   const removeHandler = io.onInterrupt(() => {
     if (controller.signal.aborted) return;
     controller.abort();
@@ -177,7 +198,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   let session: IceditSession | null = null;
   try {
     progress.stage(`model: ${values.model ?? DEFAULT_MODEL}`);
-    session = await IceditSession.open({ ...open, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
+    session = await IceditSession.open({ ...open, limits: { ...open.limits, ...limits }, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
     if (controller.signal.aborted) throw new CancelledError(0, steps);
     for (const a of session.model.adapters) {
       const kind = a.kind === "moe-lora" ? `LoRA-MoE, ${a.experts} experts, top-${a.topK}` : "LoRA";

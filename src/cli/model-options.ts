@@ -10,6 +10,9 @@ import { resolve } from "node:path";
 import { UsageError } from "./io.js";
 import { blockSizeOption, choiceOption, intOption, numberOption } from "./options.js";
 import { memoryOption, sizeOption } from "./memory-option.js";
+import { boundedIntOption } from "./limit-options.js";
+import { defaultThreadLimit, THREADS_PER_CORE } from "../api/edit-limits.js";
+import { parseAdapterSpec } from "../weights/lora-locator.js";
 
 /** Help text of the model options. */
 export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
@@ -42,6 +45,7 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
                        and the least recently used are released     default: auto
   --device D           cpu, cuda or webgpu                        default: cpu
   --threads N          CPU threads (0: one per core)              default: 0
+  --max-threads N      most --threads allowed                     default: ${THREADS_PER_CORE} x cores
   --offline            use only local folders and the Hugging Face cache`;
 
 /** Noise selection's judge, for the process that runs the model. */
@@ -97,6 +101,7 @@ export const MODEL_OPTIONS = {
   "embedding-cache-size": { type: "string" },
   device: { type: "string" },
   threads: { type: "string" },
+  "max-threads": { type: "string" },
   offline: { type: "boolean" },
 } as const;
 
@@ -116,6 +121,7 @@ export interface ModelValues {
   readonly "embedding-cache-size"?: string;
   readonly device?: string;
   readonly threads?: string;
+  readonly "max-threads"?: string;
   readonly offline?: boolean;
 }
 
@@ -129,13 +135,16 @@ export function describeCacheEvent(event: CacheEvent): string | null {
 
 /** How to open the model, from the parsed model options; `onNote` hears about weight conversions. */
 export function sessionOptions(values: ModelValues, onLoad: (component: string) => void, onNote: (message: string) => void = () => undefined): Omit<OpenOptions, "embeddingCacheDir"> {
+  const loraScale = numberOption("lora-scale", values["lora-scale"], 1);
+  for (const spec of values.lora ?? []) if (spec !== "none") parseAdapterSpec(spec, loraScale); // a bad ":scale" fails before any work
+  const maxThreads = intOption("max-threads", values["max-threads"], defaultThreadLimit(), 1);
   return {
     model: values.model,
     revision: values.revision,
     transformer: values.transformer,
     vae: values.vae,
     loras: values.lora === undefined ? "auto" : values.lora.some((l) => l === "none") ? [] : values.lora,
-    loraScale: numberOption("lora-scale", values["lora-scale"], 1),
+    loraScale,
     moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
     mergeLora: values["merge-lora"] === true,
     quant: choiceOption("quant", values.quant, "auto", ["auto", "f32", "int8", "int4"] as const),
@@ -149,7 +158,8 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
       if (line) onNote(line);
     },
     device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
-    threads: intOption("threads", values.threads, 0, 0),
+    threads: boundedIntOption("threads", values.threads, 0, 0, maxThreads, "max-threads"),
+    limits: { maxThreads },
     onLoad,
   };
 }

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { intOption } from "./options.js";
+import { LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { createJudge } from "../vlm/create.js";
 import { untilStopped } from "./serve.js";
 import { logText } from "../server/log-text.js";
@@ -20,6 +21,8 @@ fails the job with the reason).
   --name NAME          shown in job records and logs            default: <hostname>-<pid>
 ${MODEL_OPTIONS_USAGE}
 ${JUDGE_OPTIONS_USAGE}
+${LIMIT_OPTIONS_USAGE}
+                       (give the workers the --max-steps and --max-width of icedit serve)
   --lock-ms N          a job's lock without renewal; a dead worker's job moves on
                        after about this long                      default: 30000
   --stalled-check-ms N how often to look for jobs of dead workers default: 15000
@@ -38,6 +41,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
       name: { type: "string" },
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
+      ...LIMIT_OPTIONS,
       "lock-ms": { type: "string" },
       "stalled-check-ms": { type: "string" },
       quiet: { type: "boolean", short: "q" },
@@ -62,7 +66,8 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
   };
   // Loaded here, not at the top: the other commands need not load BullMQ and the Redis client.
   const { startRemoteWorker } = await import("../server/redis/worker.js");
-  const session = await IceditSession.open(sessionOptions(values, (component) => log(`loading ${component}`), log));
+  const open = sessionOptions(values, (component) => log(`loading ${component}`), log);
+  const session = await IceditSession.open({ ...open, limits: { ...open.limits, ...limitOptions(values) } });
   try {
     const worker = await startRemoteWorker({
       queue: values.queue,

@@ -39,7 +39,8 @@ export class TooManyPixelsError extends ImageReadError {
       source,
       `${source} is ${width}x${height} = ${pixels} pixels (${megapixels(pixels)}), more than the limit of ` +
         `${maxPixels} pixels (${megapixels(maxPixels)}); it was refused before decoding. ` +
-        `Raise the limit with the maxPixels option if this image is expected.`,
+        `If this image is expected, raise the limit: icedit edit --max-pixels N, or in the library ` +
+        `limits: { maxPixels: N } (IceditSession.open, edit()) or the maxPixels option (readImage, decodeImage).`,
     );
   }
 }

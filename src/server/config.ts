@@ -1,6 +1,7 @@
 /** The server's settings, their defaults, and the rule that an exposed server needs a token. */
 import { isIP } from "node:net";
 import { IceditError } from "../errors.js";
+import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 
 export interface ServerLimits {
   /** Largest upload (the image file) in bytes. */
@@ -19,8 +20,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxUploadBytes: 25 * 1024 * 1024,
   maxPixels: 25_000_000,
   maxQueued: 100,
-  maxSteps: 100,
-  maxWidth: 2048,
+  maxSteps: DEFAULT_EDIT_LIMITS.maxSteps,
+  maxWidth: DEFAULT_EDIT_LIMITS.maxWidth,
   maxInstructionChars: 1000,
   minFreeBytes: 512 * 1024 * 1024,
 };

@@ -4,6 +4,7 @@
  */
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import { ApiError } from "./errors.js";
+import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditParams, SelectionParams } from "./job.js";
 
 export interface ParamLimits {
@@ -76,7 +77,7 @@ function parseSelection(fields: ReadonlyMap<string, string>, steps: number, supp
       throw new ApiError(400, "judge_is_server_side", `${name}: the judge is set by the server's operator (icedit serve --judge ...); a request can only ask for noise selection with candidates, early_steps and judge_fallback`);
     }
   }
-  const candidates = integer(fields, "candidates", 1, 1, 64);
+  const candidates = integer(fields, "candidates", 1, 1, DEFAULT_EDIT_LIMITS.maxCandidates);
   const earlyText = fields.get("early_steps")?.trim() || undefined;
   const fallbackText = fields.get("judge_fallback")?.trim() || undefined;
   if (candidates < 2) {

@@ -16,12 +16,19 @@ export interface AdapterSpec {
 
 /** "RiverZ/normal-lora", "lora.safetensors:0.8", "C:\\x\\y.safetensors" (a Windows drive colon is not a scale). */
 export function parseAdapterSpec(text: string, defaultScale = 1): AdapterSpec {
-  const match = /^(.*):(-?\d+(?:\.\d+)?|-?\.\d+)$/.exec(text);
-  if (match && (match[1] as string).length > 1) {
-    const scale = Number(match[2]);
-    return { spec: match[1] as string, scale };
-  }
   if (!text.trim()) throw new AdapterSpecError("an empty --lora value: give a file, a folder or a Hugging Face repo id");
+  // The last colon starts a scale unless it is a drive's ("C:\\..."), the rest holds a path separator, or the whole text is a file.
+  const colon = text.lastIndexOf(":");
+  const suffix = text.slice(colon + 1);
+  if (colon > 1 && !/[\\/]/.test(suffix) && !existsSync(text)) {
+    const spec = text.slice(0, colon);
+    const scale = Number(suffix);
+    if (suffix.trim() === "" || !Number.isFinite(scale)) {
+      const fix = `write e.g. ${spec}:0.8, or leave ":${suffix}" out to use the default scale`;
+      throw new AdapterSpecError(`adapter ${text}: the scale "${suffix}" is not a number: ${fix}`);
+    }
+    return { spec, scale };
+  }
   return { spec: text, scale: defaultScale };
 }
 

@@ -20,38 +20,49 @@ export interface DiffusersFluxConfig {
   readonly axes_dims_rope: readonly number[];
 }
 
-function num(json: Record<string, unknown>, key: string): number {
+/** A whole number >= `min` under `key`; the message names the file (`source`) and the key. */
+function whole(json: Record<string, unknown>, key: string, source: string, min = 1): number {
   const v = json[key];
-  if (typeof v !== "number") throw new InvalidArgumentError(`transformer config.json: "${key}" must be a number, got ${JSON.stringify(v)}`);
+  if (v === undefined) throw new InvalidArgumentError(`${source}: "${key}" is missing (a whole number >= ${min}): is this a FLUX.1 Fill transformer config?`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
+    throw new InvalidArgumentError(`${source}: "${key}" must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
+  }
   return v;
 }
 
-export function fluxParamsFromDiffusers(json: Record<string, unknown>): FluxParams {
+/** FluxParams from a diffusers transformer config.json; `source` (its path) names it in errors. */
+export function fluxParamsFromDiffusers(json: Record<string, unknown>, source = "transformer config.json"): FluxParams {
   if (json["patch_size"] !== undefined && json["patch_size"] !== 1) {
-    throw new InvalidArgumentError(`transformer config.json: patch_size ${String(json["patch_size"])} is not FLUX's 1`);
+    throw new InvalidArgumentError(`${source}: patch_size ${String(json["patch_size"])} is not FLUX's 1`);
   }
   const axes = json["axes_dims_rope"];
   if (!Array.isArray(axes) || !axes.every((a) => typeof a === "number")) {
-    throw new InvalidArgumentError(`transformer config.json: "axes_dims_rope" must be a list of numbers`);
+    throw new InvalidArgumentError(`${source}: "axes_dims_rope" must be a list of numbers`);
   }
-  const inChannels = num(json, "in_channels");
-  const heads = num(json, "num_attention_heads");
+  const num = (key: string, min = 1): number => whole(json, key, source, min);
+  const inChannels = num("in_channels");
+  const heads = num("num_attention_heads");
   const params: FluxParams = {
     inChannels,
     outChannels: typeof json["out_channels"] === "number" ? json["out_channels"] : inChannels,
-    vecInDim: num(json, "pooled_projection_dim"),
-    contextInDim: num(json, "joint_attention_dim"),
-    hiddenSize: heads * num(json, "attention_head_dim"),
+    vecInDim: num("pooled_projection_dim"),
+    contextInDim: num("joint_attention_dim"),
+    hiddenSize: heads * num("attention_head_dim"),
     mlpRatio: 4,
     numHeads: heads,
-    depth: num(json, "num_layers"),
-    depthSingleBlocks: num(json, "num_single_layers"),
+    depth: num("num_layers", 0),
+    depthSingleBlocks: num("num_single_layers", 0),
     axesDim: axes as number[],
     theta: 10000,
     qkvBias: true,
     guidanceEmbed: json["guidance_embeds"] === true,
   };
-  validateFluxParams(params);
+  try {
+    validateFluxParams(params);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`${source}: ${error.message}`, { cause: error });
+    throw error;
+  }
   return params;
 }
 

@@ -2,34 +2,42 @@
 import { InvalidArgumentError } from "../../errors.js";
 import { validateVaeParams, type VaeParams } from "./params.js";
 
-function num(json: Record<string, unknown>, key: string, fallback?: number): number {
+function number(json: Record<string, unknown>, key: string, source: string, fallback?: number): number {
   const v = json[key] ?? fallback;
-  if (typeof v !== "number") throw new InvalidArgumentError(`vae config.json: "${key}" must be a number, got ${JSON.stringify(v)}`);
+  if (v === undefined) throw new InvalidArgumentError(`${source}: "${key}" is missing (a number): is this a FLUX VAE config?`);
+  if (typeof v !== "number") throw new InvalidArgumentError(`${source}: "${key}" must be a number, got ${JSON.stringify(v)}`);
   return v;
 }
 
-export function vaeParamsFromDiffusers(json: Record<string, unknown>): VaeParams {
+/** VaeParams from a diffusers vae/config.json; `source` (its path) names it in errors. */
+export function vaeParamsFromDiffusers(json: Record<string, unknown>, source = "vae config.json"): VaeParams {
+  const num = (key: string, fallback?: number): number => number(json, key, source, fallback);
   const blocks = json["block_out_channels"];
   if (!Array.isArray(blocks) || blocks.length === 0 || !blocks.every((b) => typeof b === "number")) {
-    throw new InvalidArgumentError(`vae config.json: "block_out_channels" must be a list of numbers`);
+    throw new InvalidArgumentError(`${source}: "block_out_channels" must be a list of numbers`);
   }
   const ch = blocks[0] as number;
-  if (blocks.some((b) => (b as number) % ch !== 0)) throw new InvalidArgumentError(`vae config.json: block_out_channels [${blocks}] are not multiples of ${ch}`);
+  if (blocks.some((b) => (b as number) % ch !== 0)) throw new InvalidArgumentError(`${source}: block_out_channels [${blocks}] are not multiples of ${ch}`);
   if (json["use_quant_conv"] === true || json["use_post_quant_conv"] === true) {
-    throw new InvalidArgumentError("vae config.json: quant_conv layers are not part of the FLUX VAE (use_quant_conv must be false)");
+    throw new InvalidArgumentError(`${source}: quant_conv layers are not part of the FLUX VAE (use_quant_conv must be false)`);
   }
   const params: VaeParams = {
-    resolution: num(json, "sample_size", 1024),
-    inChannels: num(json, "in_channels", 3),
+    resolution: num("sample_size", 1024),
+    inChannels: num("in_channels", 3),
     ch,
-    outCh: num(json, "out_channels", 3),
+    outCh: num("out_channels", 3),
     chMult: blocks.map((b) => (b as number) / ch),
-    numResBlocks: num(json, "layers_per_block"),
-    zChannels: num(json, "latent_channels"),
-    scaleFactor: num(json, "scaling_factor"),
-    shiftFactor: num(json, "shift_factor", 0),
+    numResBlocks: num("layers_per_block"),
+    zChannels: num("latent_channels"),
+    scaleFactor: num("scaling_factor"),
+    shiftFactor: num("shift_factor", 0),
   };
-  validateVaeParams(params);
+  try {
+    validateVaeParams(params);
+  } catch (error) {
+    if (error instanceof InvalidArgumentError) throw new InvalidArgumentError(`${source}: ${error.message}`, { cause: error });
+    throw error;
+  }
   return params;
 }
 

@@ -18,7 +18,7 @@ import { convertedParams } from "../converted-params.js";
 import { checkParams } from "../load-params.js";
 import { fluxQuantOptions, t5QuantOptions, type QuantOptions } from "../quantized-params.js";
 import { t5WeightView } from "../text-encoders.js";
-import { folderFluxParams, requireConfig } from "./load-models.js";
+import { folderFluxParams, textEncoderConfig } from "./load-models.js";
 
 export const CONVERTIBLE = ["transformer", "t5"] as const;
 export type ConvertibleComponent = (typeof CONVERTIBLE)[number];
@@ -69,7 +69,7 @@ export async function convertModelFolder(folder: FluxFillFolder, options: Conver
         quant: fluxQuantOptions(options.quant),
       }), options));
     } else {
-      const config = t5ConfigFromHf(requireConfig(folder, "text_encoder_2"));
+      const config = textEncoderConfig(folder, "text_encoder_2", t5ConfigFromHf);
       results.push(await convertOne(component, folder.textEncoder2.weights, (source) => ({
         module: new T5EncoderStack(config),
         view: t5WeightView(source),

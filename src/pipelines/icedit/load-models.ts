@@ -4,7 +4,9 @@
  * a memory budget). Sizes come from the folder's config.json files, or from the tensors of a BFL
  * single file.
  */
+import { join } from "node:path";
 import type { Engine } from "../../runtime/engine.js";
+import { IceditError } from "../../errors.js";
 import { SessionPool } from "../../runtime/session-pool.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
 import { fluxParamsFromDiffusers } from "../../models/flux/diffusers-config.js";
@@ -89,7 +91,23 @@ async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: T
 
 /** The transformer's sizes: from the folder's config.json, else from the checkpoint's tensor shapes. */
 export function folderFluxParams(folder: FluxFillFolder, source: TensorSource): FluxParams {
-  return folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(source);
+  return folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config, configFile(folder, "transformer")) : inferFluxParams(source);
+}
+
+/** Where a component's config.json is (a sub-folder of the diffusers layout). */
+function configFile(folder: FluxFillFolder, component: "transformer" | "vae" | "text_encoder" | "text_encoder_2"): string {
+  return join(folder.root, component, "config.json");
+}
+
+/** A text encoder's config from its config.json, which must be there; a bad value's message names the file. */
+export function textEncoderConfig<T>(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2", parse: (json: Record<string, unknown>) => T): T {
+  const json = requireConfig(folder, component);
+  try {
+    return parse(json);
+  } catch (error) {
+    if (error instanceof IceditError) throw new ModelFolderError(folder.root, component, `${configFile(folder, component)}: ${error.message}`);
+    throw error;
+  }
 }
 
 /** A component's config.json, which must be there. */
@@ -145,13 +163,13 @@ function adapterOptions(adapters: readonly AdapterFile[], sources: readonly Tens
 export async function openIceditModels(engine: Engine, folder: FluxFillFolder, options: OpenModelOptions): Promise<IceditModels> {
   const settings = options.settings ?? {};
   const pool = options.pool;
-  const t5Config = t5ConfigFromHf(requireConfig(folder, "text_encoder_2"));
-  const clipConfig = clipTextConfigFromHf(requireConfig(folder, "text_encoder"));
+  const t5Config = textEncoderConfig(folder, "text_encoder_2", t5ConfigFromHf);
+  const clipConfig = textEncoderConfig(folder, "text_encoder", clipTextConfigFromHf);
   const t5MaxLength = options.t5MaxLength ?? T5_MAX_LENGTH;
   const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
   const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", t5MaxLength);
   const opener = (path: string): SourceOpener => () => openWeights(path);
-  const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config) : FLUX_VAE;
+  const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config, configFile(folder, "vae")) : FLUX_VAE;
   const flux = await withOpened(opener(folder.transformer.weights), async (s) => folderFluxParams(folder, s));
   if (flux.inChannels !== FILL_IN_CHANNELS) {
     throw new ModelFolderError(

@@ -1,0 +1,98 @@
+/**
+ * The library's one check of an edit request, before any work: the image is an image, the
+ * instruction a string, every number a number of the right kind, and nothing over the session's
+ * limits (api/edit-limits.ts). Errors name the option, the value and, for a limit, how to raise it.
+ */
+import { describeValue, type EditLimits } from "./edit-limits.js";
+import { EditOptionError } from "./errors.js";
+
+/** The numbers of noise selection (EditOptions.selection), as a caller (maybe plain JavaScript) passed them. */
+export interface SelectionNumbers {
+  readonly candidates?: unknown;
+  readonly seeds?: unknown;
+  readonly earlySteps?: unknown;
+  readonly batchSize?: unknown;
+  readonly previewBatch?: unknown;
+}
+
+/** The numbers of an edit, as a caller (maybe plain JavaScript) passed them. */
+export interface EditNumbers {
+  readonly seed?: unknown;
+  readonly steps?: unknown;
+  readonly guidance?: unknown;
+  readonly width?: unknown;
+  readonly selection?: SelectionNumbers;
+}
+
+type LimitName = "maxSteps" | "maxWidth" | "maxCandidates" | "maxThreads";
+
+const RAISE = "pass a higher one in limits when opening the session (IceditSession.open or edit())";
+
+function overLimit(option: string, value: number, limits: EditLimits, name: LimitName): EditOptionError {
+  const max = limits[name];
+  const message = `${option} is ${value}, more than the limit of ${max}: ${RAISE}, e.g. limits: { ${name}: ${value} }`;
+  return new EditOptionError(option, value, message, { name, max });
+}
+
+/** A whole number from `min` up, at most the named limit; undefined stays undefined (the default applies). */
+function whole(option: string, value: unknown, min: number, limits?: EditLimits, limit?: LimitName): void {
+  if (value === undefined) return;
+  const range = limits && limit ? `from ${min} to ${limits[limit]}` : `>= ${min}`;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < min) {
+    throw new EditOptionError(option, value, `${option} takes a whole number ${range}, got ${describeValue(value)}`);
+  }
+  if (limits && limit && value > limits[limit]) throw overLimit(option, value, limits, limit);
+}
+
+/** Checks what `IceditSession.edit` and `edit()` are given; throws EditOptionError. */
+export function checkEditRequest(image: unknown, instruction: unknown, options: EditNumbers, limits: EditLimits): void {
+  checkImageInput(image);
+  if (typeof instruction !== "string") {
+    const message = `instruction must be a string (what to change, e.g. "make the sky green"), got ${describeValue(instruction)}`;
+    throw new EditOptionError("instruction", instruction, message);
+  }
+  whole("seed", options.seed, 0);
+  whole("steps", options.steps, 1, limits, "maxSteps");
+  if (options.guidance !== undefined && (typeof options.guidance !== "number" || !Number.isFinite(options.guidance))) {
+    throw new EditOptionError("guidance", options.guidance, `guidance takes a finite number, got ${describeValue(options.guidance)}`);
+  }
+  whole("width", options.width, 16, limits, "maxWidth");
+  if (typeof options.width === "number" && options.width % 16 !== 0) {
+    const nearest = Math.max(16, Math.round(options.width / 16) * 16);
+    throw new EditOptionError("width", options.width, `width must be a multiple of 16, got ${options.width} (try ${nearest})`);
+  }
+  if (options.selection !== undefined) checkSelection(options.selection, limits);
+}
+
+function checkSelection(selection: SelectionNumbers, limits: EditLimits): void {
+  whole("candidates", selection.candidates, 1, limits, "maxCandidates");
+  if (selection.seeds !== undefined) {
+    if (!Array.isArray(selection.seeds)) {
+      throw new EditOptionError("seeds", selection.seeds, `seeds takes a list of whole numbers, got ${describeValue(selection.seeds)}`);
+    }
+    if (selection.seeds.length > limits.maxCandidates) throw overLimit("seeds.length", selection.seeds.length, limits, "maxCandidates");
+    selection.seeds.forEach((s: unknown, i) => whole(`seeds[${i}]`, s, 0));
+  }
+  whole("earlySteps", selection.earlySteps, 1);
+  whole("batchSize", selection.batchSize, 1);
+  whole("previewBatch", selection.previewBatch, 1);
+}
+
+/** Intra-op threads at open: 0 (one per core) up to limits.maxThreads. */
+export function checkThreads(threads: unknown, limits: EditLimits): void {
+  whole("threads", threads, 0, limits, "maxThreads");
+}
+
+function checkImageInput(image: unknown): void {
+  if (typeof image === "string") {
+    if (image === "") throw new EditOptionError("image", image, "image is an empty path: give a file path, encoded bytes or [H, W, 3] u8 pixels");
+    return;
+  }
+  if (image instanceof Uint8Array || isTensorLike(image)) return;
+  throw new EditOptionError("image", image, `image must be a file path, encoded bytes (Uint8Array) or a [H, W, 3] u8 Tensor, got ${describeValue(image)}`);
+}
+
+/** A tensor's shape: its dtype and dims are the pipeline's to check (checkRgbImage names what is wrong). */
+function isTensorLike(image: unknown): boolean {
+  return typeof image === "object" && image !== null && "dtype" in image && "dims" in image && Array.isArray(image.dims) && "data" in image;
+}
