@@ -180,7 +180,8 @@ export class Prodigy {
 
   private update(grads: ReadonlyMap<string, Float64Array>, dlr: number, d: number): void {
     const o = this.options;
-    const decay = o.weightDecay !== 0 && o.decouple ? -o.weightDecay * dlr : 0;
+    // torch's add_(p, alpha) rounds alpha to float32; the golden router deltas match bit for bit with it
+    const decay = o.weightDecay !== 0 && o.decouple ? Math.fround(-o.weightDecay * dlr) : 0;
     for (const [name, param] of this.params) {
       const p = param.data;
       const st = this.tensors.get(name)!;
