@@ -62,6 +62,40 @@ describe("Prodigy", () => {
     assertClose([st.dNumerator], [(D0 * D0 * (1 - B1)) / (Math.sqrt(1 - B2) + 1e-8)], 1e-6, 0, "d_numerator");
   });
 
+  test("steps 2 and 3 by hand (eps 0.01, so the new d in the denominator shows): p, d_numerator decayed by b3, d", () => {
+    const eps = 0.01;
+    const params = f32Map({ w: [0] });
+    const opt = new Prodigy(params, { eps });
+    opt.step(f32Map({ w: [1] }));
+    opt.step(f32Map({ w: [1] }));
+    const a = (1 - B1) / (Math.sqrt(1 - B2) + eps);
+    const d2 = (D0 * a) / (1 + B3);
+    const p2 = -D0 * a - (D0 * D0 * (1 - B1) * (1 + B1)) / (D0 * Math.sqrt((1 - B2) * (1 + B2)) + d2 * eps);
+    assertClose([opt.d], [d2], 1e-6, 0, "d after step 2");
+    assertClose(params.get("w")!.data, [p2], 1e-6, 0, "p after step 2");
+    opt.step(f32Map({ w: [1] }));
+    const num3 = B3 * D0 * D0 * a + (d2 / D0) * d2 * -p2;
+    const s3 = B3 * D0 * (1 + B3) + (d2 * d2) / D0;
+    assertClose([opt.state().dNumerator], [num3], 1e-6, 0, "d_numerator after step 3");
+    assertClose([opt.d], [Math.max(d2, num3 / s3)], 1e-6, 0, "d after step 3");
+  });
+
+  test("growth_rate caps d's growth after it leaves d0, and the first rise jumps straight to d̂", () => {
+    const params = f32Map({ w: [0] });
+    const opt = new Prodigy(params, { growthRate: 1.02 });
+    opt.step(f32Map({ w: [1] }));
+    opt.step(f32Map({ w: [1] }));
+    const dHat = (D0 * (1 - B1)) / ((Math.sqrt(1 - B2) + 1e-8) * (1 + B3));
+    assertClose([opt.d], [dHat], 1e-6, 0, "d after step 2 (d == d0: d = max(d, d̂), not d0·growth_rate)");
+    let previous = opt.d;
+    for (let s = 0; s < 20; s++) {
+      opt.step(f32Map({ w: [1] }));
+      assert.ok(opt.d <= previous * 1.02 * (1 + 1e-12) && opt.d >= previous, `d ${opt.d} after ${previous}`);
+      previous = opt.d;
+    }
+    assert.ok(previous > dHat * 1.1, "d kept growing, at the capped rate");
+  });
+
   test("beta1 = 0: no first moment, step 1 moves by d0·g / (sqrt(1-b2)|g| + eps)", () => {
     const params = f32Map({ w: [0, 0] });
     const opt = new Prodigy(params, { betas: [0, B2] });
