@@ -13,8 +13,11 @@ export const CLIP_NORM_EPS = 1e-6;
 export function totalGradNorm(grads: Grads): number {
   let sumSq = 0;
   for (const [name, g] of grads) {
-    checkFinite(name, g.data);
-    for (const v of g.data) sumSq += v * v;
+    const data = g.data;
+    let part = 0;
+    for (let i = 0; i < data.length; i++) part += data[i]! * data[i]!;
+    if (!Number.isFinite(part)) checkFinite(name, data);
+    sumSq += part;
   }
   return Math.sqrt(sumSq);
 }

@@ -130,29 +130,28 @@ export class Prodigy {
     const b3 = o.beta3 ?? Math.sqrt(b2);
     const d = this.dValue;
     const dlr = prodigyStepSize(o, d, this.kValue);
-    const coupled = o.weightDecay !== 0 && !o.decouple;
+    // Coupled weight decay adds wd·p to the gradient (torch does it in place on p.grad; here on the fly).
+    const l2 = o.decouple ? 0 : o.weightDecay;
     const sScale = (d / o.d0) * (o.safeguardWarmup ? d : dlr);
-    const effective = new Map<string, Float64Array>();
     let deltaNumerator = 0;
     let dDenom = 0;
     for (const [name, param] of this.params) {
       const p = param.data;
-      const raw = grads.get(name)!.data;
-      const g = Float64Array.from(raw);
-      if (coupled) for (let i = 0; i < g.length; i++) g[i] = g[i]! + o.weightDecay * p[i]!;
-      effective.set(name, g);
+      const g = grads.get(name)!.data;
       const st = this.tensorState(name, p, b1);
+      const { expAvg: m, expAvgSq: v, s, p0 } = st;
       let dot = 0;
-      for (let j = 0; j < st.p0.length; j++) dot += g[j * o.sliceP]! * (st.p0[j]! - p[j * o.sliceP]!);
-      deltaNumerator += (d / o.d0) * dlr * dot;
-      const { expAvg: m, expAvgSq: v, s } = st;
-      for (let i = 0; i < p.length; i++) {
-        if (m) m[i] = m[i]! * b1 + d * (1 - b1) * g[i]!;
-        v[i] = v[i]! * b2 + d * d * (1 - b2) * g[i]! * g[i]!;
-      }
-      for (let j = 0; j < s.length; j++) {
-        s[j] = s[j]! * b3 + sScale * g[j * o.sliceP]!;
+      for (let j = 0, i = 0; j < s.length; j++, i += o.sliceP) {
+        const gi = l2 === 0 ? g[i]! : g[i]! + l2 * p[i]!;
+        dot += gi * (p0[j]! - p[i]!);
+        s[j] = s[j]! * b3 + sScale * gi;
         dDenom += Math.abs(s[j]!);
+      }
+      deltaNumerator += (d / o.d0) * dlr * dot;
+      for (let i = 0; i < p.length; i++) {
+        const gi = l2 === 0 ? g[i]! : g[i]! + l2 * p[i]!;
+        if (m) m[i] = m[i]! * b1 + d * (1 - b1) * gi;
+        v[i] = v[i]! * b2 + d * d * (1 - b2) * gi * gi;
       }
     }
     if (dDenom === 0) return;
@@ -164,7 +163,7 @@ export class Prodigy {
     dNew = Math.min(this.dMax, dNew * o.growthRate);
     this.dNumerator = numerator;
     this.dValue = dNew;
-    this.update(effective, dlr, dNew);
+    this.update(grads, l2, dlr, dNew);
     this.kValue += 1;
   }
 
@@ -178,20 +177,26 @@ export class Prodigy {
     return st;
   }
 
-  private update(grads: ReadonlyMap<string, Float64Array>, dlr: number, d: number): void {
+  private update(grads: Grads, l2: number, dlr: number, d: number): void {
     const o = this.options;
     // torch's add_(p, alpha) rounds alpha to float32; the golden router deltas match bit for bit with it
     const decay = o.weightDecay !== 0 && o.decouple ? Math.fround(-o.weightDecay * dlr) : 0;
     for (const [name, param] of this.params) {
       const p = param.data;
       const st = this.tensors.get(name)!;
-      const g = grads.get(name)!;
+      const g = grads.get(name)!.data;
       st.step += 1;
       const { expAvg: m, expAvgSq: v } = st;
       for (let i = 0; i < p.length; i++) {
         const denom = Math.sqrt(v[i]!) + d * o.eps;
-        if (decay !== 0) p[i] = p[i]! + decay * p[i]!;
-        p[i] = p[i]! - (m ? dlr * m[i]! : dlr * d * g[i]!) / denom;
+        if (m) {
+          if (decay !== 0) p[i] = p[i]! + decay * p[i]!;
+          p[i] = p[i]! - (dlr * m[i]!) / denom;
+        } else {
+          const gi = l2 === 0 ? g[i]! : g[i]! + l2 * p[i]!;
+          if (decay !== 0) p[i] = p[i]! + decay * p[i]!;
+          p[i] = p[i]! - (dlr * d * gi) / denom;
+        }
       }
     }
   }
