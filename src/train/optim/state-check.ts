@@ -5,7 +5,8 @@ import type { Params } from "./tensors.js";
 /** Throws unless `state.kind` is `kind`. */
 export function checkKind(state: { readonly kind?: unknown }, kind: string): void {
   if (state.kind !== kind) {
-    throw new OptimizerStateError(`the saved optimizer state is for ${String(state.kind)}, not ${kind}: resume with the optimizer the checkpoint was trained with`);
+    const what = `the saved optimizer state is for ${String(state.kind)}, not ${kind}`;
+    throw new OptimizerStateError(`${what}: resume with the optimizer the checkpoint was trained with`);
   }
 }
 
@@ -13,7 +14,8 @@ export function checkKind(state: { readonly kind?: unknown }, kind: string): voi
 export function checkStateNames(kind: string, params: Params, saved: Readonly<Record<string, unknown>>): void {
   for (const name of Object.keys(saved)) {
     if (!params.has(name)) {
-      throw new OptimizerStateError(`the saved ${kind} state has a tensor ${name} that is not a trainable parameter: resume with the adapter it was saved with`);
+      const what = `the saved ${kind} state has a tensor ${name} that is not a trainable parameter`;
+      throw new OptimizerStateError(`${what}: resume with the adapter it was saved with`);
     }
   }
 }
@@ -22,7 +24,8 @@ export function checkStateNames(kind: string, params: Params, saved: Readonly<Re
 export function checkBuffer(kind: string, name: string, field: string, buffer: unknown, length: number): Float32Array {
   if (!(buffer instanceof Float32Array) || buffer.length !== length) {
     const got = buffer instanceof Float32Array ? `${buffer.length} values` : typeof buffer;
-    throw new OptimizerStateError(`the saved ${kind} state of ${name} has ${field} with ${got}, expected a Float32Array of ${length}: the checkpoint does not fit this adapter`);
+    const what = `the saved ${kind} state of ${name} has ${field} with ${got}, expected a Float32Array of ${length}`;
+    throw new OptimizerStateError(`${what}: the checkpoint does not fit this adapter`);
   }
   return buffer.slice();
 }

@@ -37,7 +37,8 @@ export function checkGradients(params: ReadonlyMap<string, { readonly dims: read
       throw new GradientMismatchError(`no gradient for parameter ${name}: pass a gradient for every trainable tensor (zeros if it has none)`);
     }
     if (!sameDims(g.dims, p.dims)) {
-      throw new GradientMismatchError(`gradient of ${name} has shape ${shapeText(g.dims)}, the parameter has ${shapeText(p.dims)}: gradients must match their parameters`);
+      const what = `gradient of ${name} has shape ${shapeText(g.dims)}, the parameter has ${shapeText(p.dims)}`;
+      throw new GradientMismatchError(`${what}: gradients must match their parameters`);
     }
     checkFinite(name, g.data);
   }
