@@ -173,7 +173,7 @@ export class OpRegistry {
       return schema.outputs(query);
     } catch (e) {
       // Shape helpers (broadcast, reshapeShape, ...) throw plain GraphBuildErrors: add the node.
-      if (e instanceof GraphBuildError && !(e instanceof ShapeRuleError)) query.fail(e.message);
+      if (e instanceof GraphBuildError && !(e instanceof ShapeRuleError)) query.fail(e.message.replace(`${q.opType}: `, ""));
       throw e;
     }
   }

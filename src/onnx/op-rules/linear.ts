@@ -31,11 +31,12 @@ function gemm(q: ShapeQuery): OutputSpec[] {
   const c = q.optional(2);
   if (c) {
     if (c.dtype !== a.dtype) q.fail(`C ${c.name} is ${c.dtype}, A ${a.dtype}`);
-    const out = broadcast([m, n], c.shape, q.opType);
     const want: readonly Dim[] = [m, n];
-    if (out.length !== 2 || out.some((d, i) => typeof d === "number" && typeof want[i] === "number" && d !== want[i])) {
-      q.fail(`C ${c.name} ${shapeText(c.shape)} does not broadcast to [${m}, ${n}]`);
-    }
+    const fits = c.shape.every((d, i) => {
+      const w = want[want.length - c.shape.length + i];
+      return d === 1 || d === w || typeof d !== "number" || typeof w !== "number";
+    });
+    if (c.shape.length > 2 || !fits) q.fail(`C ${c.name} ${shapeText(c.shape)} does not broadcast to [${m}, ${n}]`);
   }
   return [{ dtype: a.dtype, shape: [m, n] }];
 }
