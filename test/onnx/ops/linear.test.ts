@@ -1,10 +1,10 @@
 /** matmul and gemmTransB run through ONNX Runtime against float64 references, and their shape checks. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Graph, GraphBuildError, ops } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import type { Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce, strides } from "./helpers.js";
+import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
+import { Engine } from "../../../src/runtime/index.js";
+import type { Tensor } from "../../../src/tensor.js";
+import { assertClose, outF32, randT, runOnce, strides } from "../helpers.js";
 
 let engine: Engine;
 before(() => {
