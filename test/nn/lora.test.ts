@@ -42,7 +42,8 @@ function ref(parts: readonly LowRankPart[]): Float64Array {
 
 async function run(parts: readonly LowRankPart[]): Promise<{ got: Float32Array; ops: string[] }> {
   const g = new Graph("lora");
-  const branch = lowRankBranch(g.addInput("x", "f32", ["N", IN]), g.addInput("y", "f32", ["N", OUT]), fuseLowRank(parts, IN, OUT), g.addInput("s", "f32", []), "l");
+  const [xv, yv, s] = [g.addInput("x", "f32", ["N", IN]), g.addInput("y", "f32", ["N", OUT]), g.addInput("s", "f32", [])];
+  const branch = lowRankBranch(xv, yv, fuseLowRank(parts, IN, OUT), s, "l");
   g.addOutput(branch, "out");
   const out = await runOnce(engine, g, { x, y, s: randT([], 0, S, S) });
   return { got: outF32(out, "out", [N, OUT]), ops: g.nodes.map((n) => n.opType) };

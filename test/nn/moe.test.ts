@@ -66,7 +66,8 @@ describe("moeBranch", () => {
       const h = matmulRef(x.data, transposeRef(ex.A.data, R, IN), N, IN, R);
       const up = matmulRef(h, transposeRef(ex.B.data, 3, R), N, R, 3);
       for (let n = 0; n < N; n++) {
-        for (let o = 0; o < 3; o++) want[n * OUT + 1 + o] = (want[n * OUT + 1 + o] as number) + scale * (w[n * E + e] as number) * 0.75 * (up[n * 3 + o] as number);
+        const weight = scale * (w[n * E + e] as number) * 0.75;
+        for (let o = 0; o < 3; o++) want[n * OUT + 1 + o] = (want[n * OUT + 1 + o] as number) + weight * (up[n * 3 + o] as number);
       }
     });
     assertClose(outF32(out, "out", [N, OUT]), want, "branch output", { rtol: 1e-4, atol: 1e-5 });

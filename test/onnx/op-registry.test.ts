@@ -66,7 +66,8 @@ describe("op registry", () => {
     const x = g.addInput("x", "f32", ["B", 6]);
     const target = g.addInput("target", "i64", [2]);
     assert.throws(() => g.addNode("Reshape", [x, target], {}), /Reshape \(node Reshape_0\): the target shape is computed: the caller must declare/);
-    assert.throws(() => g.addNode("Reshape", [x, target], {}, { declaredShapes: [["B", 2, 3]] }), /the shape vector has 2 entries, the declared shape \[B, 2, 3\]/);
+    const wrongRank = { declaredShapes: [["B", 2, 3]] };
+    assert.throws(() => g.addNode("Reshape", [x, target], {}, wrongRank), /the shape vector has 2 entries, the declared shape \[B, 2, 3\]/);
     const [y] = g.addNode("Reshape", [x, target], {}, { declaredShapes: [["B*2", 3]] });
     assert.deepEqual(y?.shape, ["B*2", 3]);
     // A constant target is read from the initializer: no declaration needed.
