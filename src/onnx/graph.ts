@@ -2,6 +2,8 @@
  * The graph IR: values with a dtype and a (possibly symbolic) shape, nodes, initializers.
  * Every op is a pure function of its inputs; nothing here knows about any model.
  * A Value knows its graph, so op helpers (ops/*.ts) take only values and read like math.
+ * Every node goes through the graph's op registry (op-registry.ts): its op's shape rule gives the
+ * outputs' dtypes and shapes, and an op type that is not registered is refused.
  */
 import type { DType, Tensor } from "../tensor.js";
 import { GraphBuildError, type Attributes, type Shape, type ValueInfo } from "./ir.js";

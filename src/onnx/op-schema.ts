@@ -43,6 +43,8 @@ export interface OpSchema {
   readonly opType: string;
   /** The output specs of a node of this op, validating its inputs and attributes. */
   readonly outputs: ShapeRule;
+  // Reverse-mode autodiff (issue 14) adds `readonly gradient?: GradientRule` here, per op; the op
+  // helpers and Graph.addNode stay as they are, and an op without one is refused by the differentiator.
 }
 
 /** A NodeQuery with typed accessors whose failures name the op and the node. */
@@ -120,7 +122,7 @@ export class ShapeQuery implements NodeQuery {
     return shapes;
   }
 
-  /** The dtype of input `i`, which must be one of `allowed`. */
+  /** Refuses `input` unless its dtype is one of `allowed`. */
   expectDtype(input: OpInput, allowed: readonly string[], what: string): void {
     if (!allowed.includes(input.dtype)) this.fail(`${what} ${input.name} must be ${allowed.join(" or ")}, got ${input.dtype}`);
   }
