@@ -1,7 +1,10 @@
 /**
  * Hashes the serialized ONNX of the main graphs (FLUX transformer plain / LoRA / MoE / quantized,
  * VAE encoder and decoder, T5, CLIP, LoRA merge), to prove a refactor of the graph IR leaves every
- * graph byte-identical. Run: node dist/scripts/graph-hashes.js
+ * graph byte-identical: run it before and after, and diff. scripts/ is outside tsconfig's include, so
+ * compile it with a config beside tsconfig.json such as
+ *   { "extends": "./tsconfig.json", "include": ["src", "scripts/graph-hashes.ts"] }
+ * (npx tsc -p that.json), then run node dist/scripts/graph-hashes.js.
  */
 import { createHash } from "node:crypto";
 import { buildClipTextGraph, ClipTextTransformer } from "../src/models/clip/model.js";
