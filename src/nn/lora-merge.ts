@@ -3,6 +3,7 @@
  * ONNX Runtime does the product (a 3072 x 12288 layer at rank 32 is 1.2 G multiply-adds).
  */
 import { Graph } from "../onnx/graph.js";
+import { gemm } from "../onnx/ops/index.js";
 
 /** Inputs w [O, I], b [O, R], a [R, I]; output merged [O, I] = b a + w (one Gemm). */
 export function buildLoraMergeGraph(): Graph {
@@ -10,7 +11,6 @@ export function buildLoraMergeGraph(): Graph {
   const w = g.addInput("w", "f32", ["O", "I"]);
   const b = g.addInput("b", "f32", ["O", "R"]);
   const a = g.addInput("a", "f32", ["R", "I"]);
-  const [merged] = g.addNode("Gemm", [b, a, w], {}, [{ dtype: "f32", shape: ["O", "I"] }]);
-  if (merged) g.addOutput(merged, "merged");
+  g.addOutput(gemm(b, a, w), "merged");
   return g;
 }

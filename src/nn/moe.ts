@@ -5,8 +5,8 @@
  * The experts' A are stacked [E*r, in] (one product gives every expert's hidden state) and their
  * B concatenated [out, E*r], so weighting the hidden state per expert and one product finish it.
  */
-import { attr, type Value } from "../onnx/graph.js";
-import { constI64, gemmTransB, mul, reshape, shapeOf, softmax, unsqueeze } from "../onnx/ops/index.js";
+import type { Value } from "../onnx/graph.js";
+import { filledLike, gemmTransB, mul, reshape, scatterElements, shapeOf, softmax, topK as topKOp, unsqueeze } from "../onnx/ops/index.js";
 import { InvalidArgumentError } from "../errors.js";
 import { tensor, type Tensor } from "../tensor.js";
 import { weightConstant } from "./lora.js";
@@ -62,18 +62,10 @@ export function fuseMoe(part: MoePart, inFeatures: number, outFeatures: number):
 
 /** x: [N, in] -> the routing weights w [N, E]: softmax over the top-k logits, zeros elsewhere. */
 export function moeRouteWeights(x: Value, route: Value, topK: number): Value {
-  const g = x.graph;
   const logits = gemmTransB(x, route, null);
-  const [n, e] = logits.shape;
-  const kShape = [n as string | number, topK];
-  const [values, indices] = g.addNode("TopK", [logits, constI64(g, [topK])], { axis: attr.int(-1), largest: attr.int(1), sorted: attr.int(1) }, [
-    { dtype: "f32", shape: kShape },
-    { dtype: "i64", shape: kShape },
-  ]) as [Value, Value];
-  const zero = attr.tensor(tensor("f32", [1]));
-  const [zeros] = g.addNode("ConstantOfShape", [shapeOf(logits)], { value: zero }, [{ dtype: "f32", shape: [n as string | number, e as number] }]) as [Value];
-  const [weights] = g.addNode("ScatterElements", [zeros, indices, softmax(values, -1)], { axis: attr.int(1) }, [{ dtype: "f32", shape: zeros.shape }]) as [Value];
-  return weights;
+  const top = topKOp(logits, topK, -1);
+  const zeros = filledLike(shapeOf(logits), logits.shape);
+  return scatterElements(zeros, top.indices, softmax(top.values, -1), 1);
 }
 
 /**

@@ -2,31 +2,28 @@
  * The graph IR: values with a dtype and a (possibly symbolic) shape, nodes, initializers.
  * Every op is a pure function of its inputs; nothing here knows about any model.
  * A Value knows its graph, so op helpers (ops/*.ts) take only values and read like math.
+ * Every node goes through the graph's op registry (op-registry.ts): its op's shape rule gives the
+ * outputs' dtypes and shapes, and an op type that is not registered is refused.
  */
 import type { DType, Tensor } from "../tensor.js";
-import { IceditError } from "../errors.js";
+import { GraphBuildError, type Attributes, type Shape, type ValueInfo } from "./ir.js";
+import type { OpInput, OpRegistry } from "./op-schema.js";
+import { OPS } from "./op-registry.js";
 
-/** A dimension: a number, or a symbolic name such as "B" or "L". */
-export type Dim = number | string;
-export type Shape = readonly Dim[];
+export { attr, GraphBuildError, type Attribute, type Attributes, type Dim, type OutputSpec, type Shape } from "./ir.js";
 
-export class GraphBuildError extends IceditError {}
-
-export type Attribute =
-  | { readonly type: "int"; readonly value: number }
-  | { readonly type: "float"; readonly value: number }
-  | { readonly type: "string"; readonly value: string }
-  | { readonly type: "ints"; readonly value: readonly number[] }
-  | { readonly type: "floats"; readonly value: readonly number[] }
-  | { readonly type: "tensor"; readonly value: Tensor };
-
-export type Attributes = Readonly<Record<string, Attribute>>;
-
-export interface Value {
+export interface Value extends ValueInfo {
   readonly graph: Graph;
-  readonly name: string;
-  readonly dtype: DType;
-  readonly shape: Shape;
+}
+
+/** How a node is added besides its op type, inputs and attributes. */
+export interface NodeOptions {
+  /** "" (default) for the ONNX domain, "com.microsoft" for ONNX Runtime's contrib ops. */
+  readonly domain?: string;
+  /** The name of the first output (a fresh name from the op type otherwise). */
+  readonly outputName?: string;
+  /** Output shapes that are data known only at run time (see NodeQuery.declaredShapes). */
+  readonly declaredShapes?: readonly Shape[];
 }
 
 export interface Node {
@@ -57,11 +54,6 @@ export interface Initializer {
   readonly data: InitializerData;
 }
 
-export interface OutputSpec {
-  readonly dtype: DType;
-  readonly shape: Shape;
-}
-
 export const DEFAULT_OPSETS: Readonly<Record<string, number>> = { "": 23, "com.microsoft": 1 };
 
 export class Graph {
@@ -74,7 +66,11 @@ export class Graph {
   private counter = 0;
   private dataDir: string | null = null;
 
-  constructor(readonly name: string) {}
+  /** `ops`: the registry every node goes through (the default holds every op icedit uses). */
+  constructor(
+    readonly name: string,
+    readonly ops: OpRegistry = OPS,
+  ) {}
 
   /** The directory the external initializers' locations are relative to (null: none bound yet). */
   get externalDataDir(): string | null {
@@ -119,7 +115,7 @@ export class Graph {
     const isInput = this.inputs.includes(value) || this.initializers.has(value.name);
     if (name !== value.name || isInput || this.outputs.includes(value)) {
       const outputName = name !== value.name ? name : undefined;
-      out = this.addNode("Identity", [value], {}, [{ dtype: value.dtype, shape: value.shape }], "", outputName)[0] as Value;
+      out = this.addNode("Identity", [value], {}, { outputName })[0] as Value;
     }
     this.outputs.push(out);
     return out;
@@ -142,15 +138,22 @@ export class Graph {
     return this.registerInitializer(this.freshName(hint), { kind: "inline", tensor: t });
   }
 
-  addNode(
-    opType: string,
-    inputs: readonly (Value | null)[],
-    attributes: Attributes,
-    outputs: readonly OutputSpec[],
-    domain = "",
-    outputName?: string,
-  ): Value[] {
+  /**
+   * Adds a node of a registered op; the registry's shape rule gives the outputs' dtypes and
+   * shapes (and refuses inputs or attributes that do not fit). Returns the output values.
+   */
+  addNode(opType: string, inputs: readonly (Value | null)[], attributes: Attributes, options: NodeOptions = {}): Value[] {
     for (const input of inputs) if (input) this.assertOwn(input);
+    const domain = options.domain ?? "";
+    const outputs = this.ops.outputs({
+      opType,
+      domain,
+      node: `${opType}_${this.nodes.length}`,
+      inputs: inputs.map((v) => (v ? this.opInput(v) : null)),
+      attributes,
+      declaredShapes: options.declaredShapes ?? null,
+    });
+    const outputName = options.outputName;
     const base = outputName ?? this.freshName(opType.toLowerCase());
     const values = outputs.map((spec, i): Value => ({
       graph: this,
@@ -162,18 +165,16 @@ export class Graph {
     return values;
   }
 
+  /** `value` as a shape rule sees it: with its data when it is an inline initializer. */
+  private opInput(value: Value): OpInput {
+    const init = this.initializers.get(value.name);
+    const constant: Tensor | null = init && init.value === value && init.data.kind === "inline" ? init.data.tensor : null;
+    return { name: value.name, dtype: value.dtype, shape: value.shape, constant };
+  }
+
   private assertOwn(value: Value): void {
     if (value.graph !== this) {
       throw new GraphBuildError(`value ${value.name} belongs to graph ${value.graph.name}, not ${this.name}`);
     }
   }
 }
-
-export const attr = {
-  int: (value: number): Attribute => ({ type: "int", value }),
-  float: (value: number): Attribute => ({ type: "float", value }),
-  string: (value: string): Attribute => ({ type: "string", value }),
-  ints: (value: readonly number[]): Attribute => ({ type: "ints", value }),
-  floats: (value: readonly number[]): Attribute => ({ type: "floats", value }),
-  tensor: (value: Tensor): Attribute => ({ type: "tensor", value }),
-};

@@ -1,12 +1,12 @@
 /**
  * Serialises a Graph as an ONNX ModelProto (field numbers from onnx/onnx.proto).
  */
-import type { DType, Tensor } from "../tensor.js";
+import type { Tensor } from "../tensor.js";
 import { GraphBuildError, type Attribute, type Graph, type Initializer, type Value } from "./graph.js";
+import { ONNX_DTYPE } from "./ir.js";
 import { ProtoMessage } from "./protobuf.js";
 
-/** ONNX TensorProto.DataType codes. */
-export const ONNX_DTYPE: Readonly<Record<DType, number>> = { f32: 1, u8: 2, i8: 3, i32: 6, i64: 7, bool: 9, f16: 10, f64: 11, bf16: 16 };
+export { ONNX_DTYPE };
 
 const IR_VERSION = 11;
 const ATTRIBUTE_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7 } as const;

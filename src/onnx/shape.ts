@@ -1,5 +1,5 @@
 /** Shape rules shared by the op helpers: broadcasting and symbolic dimension arithmetic. */
-import { GraphBuildError, type Dim, type Shape } from "./graph.js";
+import { GraphBuildError, type Dim, type Shape } from "./ir.js";
 
 export function shapeText(shape: Shape): string {
   return `[${shape.join(", ")}]`;

@@ -4,10 +4,10 @@ import { after, before, describe, test } from "node:test";
 import { Graph, GraphBuildError } from "../../src/onnx/index.js";
 import { GroupNorm } from "../../src/nn/group-norm.js";
 import { BuildContext } from "../../src/nn/module.js";
-import { InlineParams } from "../../src/pipelines/load-params.js";
 import { Engine } from "../../src/runtime/index.js";
 import type { Tensor } from "../../src/tensor.js";
 import { assertClose, outF32, randT } from "../onnx/helpers.js";
+import { mapBinder } from "./helpers.js";
 
 let engine: Engine;
 before(() => {
@@ -46,7 +46,7 @@ describe("GroupNorm", () => {
     const weight = randT([8], 21, 0.5, 1.5);
     const bias = randT([8], 22);
     const g = new Graph("group_norm");
-    const ctx = new BuildContext(g, new InlineParams(new Map([["norm.weight", weight], ["norm.bias", bias]])));
+    const ctx = new BuildContext(g, mapBinder(new Map([["norm.weight", weight], ["norm.bias", bias]])));
     const y = norm.forward(ctx, g.addInput("x", "f32", ["B", 8, "H", "W"]));
     assert.deepEqual(y.shape, ["B", 8, "H", "W"]);
     g.addOutput(y, "y");
@@ -67,7 +67,7 @@ describe("GroupNorm", () => {
     const ones = randT([2], 31, 1, 1);
     const zeros = randT([2], 32, 0, 0);
     const g = new Graph("group_norm_eps");
-    const ctx = new BuildContext(g, new InlineParams(new Map([["n.weight", ones], ["n.bias", zeros]])));
+    const ctx = new BuildContext(g, mapBinder(new Map([["n.weight", ones], ["n.bias", zeros]])));
     g.addOutput(norm.forward(ctx, g.addInput("x", "f32", [1, 2, 2, 2])), "y");
     const session = await engine.load(g);
     try {

@@ -4,10 +4,10 @@ import { normAxis } from "../shape.js";
 
 /** GELU (opset 20); "tanh" is the tanh approximation FLUX and T5 use, "none" the exact erf form. */
 export function gelu(x: Value, approximate: "tanh" | "none"): Value {
-  return x.graph.addNode("Gelu", [x], { approximate: attr.string(approximate) }, [{ dtype: x.dtype, shape: x.shape }])[0] as Value;
+  return x.graph.addNode("Gelu", [x], { approximate: attr.string(approximate) })[0] as Value;
 }
 
 export function softmax(x: Value, axis = -1): Value {
   const a = normAxis(axis, x.shape.length, "Softmax");
-  return x.graph.addNode("Softmax", [x], { axis: attr.int(a) }, [{ dtype: x.dtype, shape: x.shape }])[0] as Value;
+  return x.graph.addNode("Softmax", [x], { axis: attr.int(a) })[0] as Value;
 }

@@ -1,17 +1,14 @@
 /** Attention and rotary position embedding as fused ONNX Runtime ops (see docs/ort-ops.md §1). */
-import { attr, GraphBuildError, type Attribute, type Dim, type Value } from "../graph.js";
-import { shapeText } from "../shape.js";
+import { attr, type Attribute, type Value } from "../graph.js";
 
 /**
  * com.microsoft.MultiHeadAttention on 3-D [B, S, H*D] query/key/value, no mask.
  * `scale` defaults to 1/sqrt(D) inside the op.
  */
 export function multiHeadAttention(q: Value, k: Value, v: Value, numHeads: number, scale?: number): Value {
-  if (q.shape.length !== 3) throw new GraphBuildError(`MultiHeadAttention: query must be [B, S, H*D], got ${shapeText(q.shape)}`);
   const attrs: Record<string, Attribute> = { num_heads: attr.int(numHeads) };
   if (scale !== undefined) attrs["scale"] = attr.float(scale);
-  const shape: Dim[] = [q.shape[0] as Dim, q.shape[1] as Dim, v.shape[2] as Dim];
-  return q.graph.addNode("MultiHeadAttention", [q, k, v], attrs, [{ dtype: q.dtype, shape }], "com.microsoft")[0] as Value;
+  return q.graph.addNode("MultiHeadAttention", [q, k, v], attrs, { domain: "com.microsoft" })[0] as Value;
 }
 
 /**
@@ -19,7 +16,6 @@ export function multiHeadAttention(q: Value, k: Value, v: Value, numHeads: numbe
  * (x[2j], x[2j+1]) by the angles whose cos/sin are given as [B, S, D/2].
  */
 export function rotaryEmbedding(x: Value, cos: Value, sin: Value, numHeads: number): Value {
-  if (x.shape.length !== 3) throw new GraphBuildError(`RotaryEmbedding: input must be [B, S, H*D], got ${shapeText(x.shape)}`);
   const attrs = { interleaved: attr.int(1), num_heads: attr.int(numHeads) };
-  return x.graph.addNode("RotaryEmbedding", [x, cos, sin], attrs, [{ dtype: x.dtype, shape: x.shape }])[0] as Value;
+  return x.graph.addNode("RotaryEmbedding", [x, cos, sin], attrs)[0] as Value;
 }

@@ -1,6 +1,5 @@
 /** Element-wise ops (with numpy broadcasting). A plain number operand becomes an f32 scalar. */
 import { GraphBuildError, type Value } from "../graph.js";
-import { broadcast } from "../shape.js";
 import { scalarF32 } from "./constants.js";
 
 type Operand = Value | number;
@@ -13,13 +12,12 @@ function binary(op: string, a: Operand, b: Operand): Value {
   const g = anchor.graph;
   const x = left ?? scalarF32(g, a as number);
   const y = right ?? scalarF32(g, b as number);
-  if (x.dtype !== y.dtype) throw new GraphBuildError(`${op}: dtypes ${x.dtype} and ${y.dtype} differ (${x.name}, ${y.name})`);
-  const [out] = g.addNode(op, [x, y], {}, [{ dtype: x.dtype, shape: broadcast(x.shape, y.shape, op) }]);
+  const [out] = g.addNode(op, [x, y], {});
   return out as Value;
 }
 
 function unary(op: string, x: Value): Value {
-  const [out] = x.graph.addNode(op, [x], {}, [{ dtype: x.dtype, shape: x.shape }]);
+  const [out] = x.graph.addNode(op, [x], {});
   return out as Value;
 }
 

@@ -9,3 +9,4 @@ export * from "./conv.js";
 export * from "./attention-bias.js";
 export * from "./indexing.js";
 export * from "./quant.js";
+export * from "./selection.js";

@@ -18,7 +18,7 @@ export function sliceToEnds(x: Value, axes: readonly number[], ends: Value, dims
   const g = x.graph;
   const starts = constI64(g, new Array<number>(axes.length).fill(0), [axes.length], "starts");
   const inputs = [x, starts, ends, constI64(g, normalized, [normalized.length], "axes")];
-  return g.addNode("Slice", inputs, {}, [{ dtype: x.dtype, shape }])[0] as Value;
+  return g.addNode("Slice", inputs, {}, { declaredShapes: [shape] })[0] as Value;
 }
 
 /**
@@ -27,12 +27,5 @@ export function sliceToEnds(x: Value, axes: readonly number[], ends: Value, dims
  * indices[b] of each batch element: [B, D].
  */
 export function gatherND(data: Value, indices: Value, batchDims = 0): Value {
-  if (indices.dtype !== "i64") throw new GraphBuildError(`GatherND: indices must be i64, got ${indices.dtype}`);
-  const depth = indices.shape[indices.shape.length - 1];
-  if (typeof depth !== "number") throw new GraphBuildError(`GatherND: the last axis of the indices must have a fixed size, got ${shapeText(indices.shape)}`);
-  if (batchDims + depth > data.shape.length) {
-    throw new GraphBuildError(`GatherND: ${batchDims} batch axes plus ${depth}-long indices do not fit data ${shapeText(data.shape)}`);
-  }
-  const shape: Dim[] = [...indices.shape.slice(0, -1), ...data.shape.slice(batchDims + depth)];
-  return data.graph.addNode("GatherND", [data, indices], { batch_dims: attr.int(batchDims) }, [{ dtype: data.dtype, shape }])[0] as Value;
+  return data.graph.addNode("GatherND", [data, indices], { batch_dims: attr.int(batchDims) })[0] as Value;
 }

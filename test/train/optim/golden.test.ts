@@ -7,7 +7,7 @@
  * adapter key takes a step.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import type { Tensor } from "../../../src/tensor.js";
 import { AdamW } from "../../../src/train/optim/adamw.js";
@@ -15,7 +15,7 @@ import { clipGradNorm, totalGradNorm } from "../../../src/train/optim/clip.js";
 import { createOptimizer } from "../../../src/train/optim/create.js";
 import { Prodigy, type ProdigyOptions } from "../../../src/train/optim/prodigy.js";
 import { openSafetensors } from "../../../src/weights/safetensors.js";
-import { goldenFile } from "../../golden-paths.js";
+import { goldenFile, goldenSkip } from "../../golden-paths.js";
 import { cloneParams } from "./helpers.js";
 
 interface TrainCase {
@@ -28,7 +28,6 @@ interface TrainCase {
 }
 
 const manifestPath = goldenFile("manifest.json");
-const goldenSkip = existsSync(manifestPath) ? false : "golden vectors not found";
 const manifest = goldenSkip
   ? { cases: [] as TrainCase[], weights: {} as Record<string, { file: string }> }
   : (JSON.parse(readFileSync(manifestPath, "utf8")) as { cases: TrainCase[]; weights: Record<string, { file: string }> });

@@ -1,10 +1,10 @@
 /** matmul and gemmTransB run through ONNX Runtime against float64 references, and their shape checks. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Graph, GraphBuildError, ops } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import type { Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce, strides } from "./helpers.js";
+import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
+import { Engine } from "../../../src/runtime/index.js";
+import type { Tensor } from "../../../src/tensor.js";
+import { assertClose, outF32, randT, runOnce, strides } from "../helpers.js";
 
 let engine: Engine;
 before(() => {
@@ -115,5 +115,31 @@ describe("gemmTransB", () => {
     const x = g.addInput("a", "f32", [2, 3]);
     assert.throws(() => ops.gemmTransB(x, g.constant(randT([4, 5], 1)), null), (e: unknown) => e instanceof GraphBuildError && /\[2, 3\]/.test(e.message));
     assert.throws(() => ops.gemmTransB(g.addInput("x3", "f32", [1, 2, 3]), g.constant(randT([4, 3], 2)), null), GraphBuildError);
+  });
+});
+
+describe("gemm (no transposes)", () => {
+  test("a [M, K] @ b [K, N] + c, c a full [M, N] matrix or a row [N]", async () => {
+    const [a, b, c, row] = [randT([3, 2], 71), randT([2, 4], 72), randT([3, 4], 73), randT([4], 74)];
+    const g = new Graph("gemm_plain");
+    const [av, bv] = [g.addInput("a", "f32", ["M", 2]), g.addInput("b", "f32", [2, 4])];
+    const full = ops.gemm(av, bv, g.addInput("c", "f32", ["M", 4]));
+    assert.deepEqual(full.shape, ["M", 4]);
+    g.addOutput(full, "full");
+    g.addOutput(ops.gemm(av, bv, g.constant(row, "row")), "rowwise");
+    const out = await runOnce(engine, g, { a, b, c });
+    const ab = Array.from({ length: 12 }, (_, i) => {
+      const [m, n] = [Math.floor(i / 4), i % 4];
+      return (a.data[m * 2] as number) * (b.data[n] as number) + (a.data[m * 2 + 1] as number) * (b.data[4 + n] as number);
+    });
+    assertClose(outF32(out, "full", [3, 4]), ab.map((v, i) => v + (c.data[i] as number)), "gemm + c", { atol: 1e-6 });
+    assertClose(outF32(out, "rowwise", [3, 4]), ab.map((v, i) => v + (row.data[i % 4] as number)), "gemm + row", { atol: 1e-6 });
+  });
+
+  test("inner sizes that differ, or a c that does not broadcast to [M, N], are build-time errors", () => {
+    const g = new Graph("gemm_bad");
+    const a = g.addInput("a", "f32", [3, 2]);
+    assert.throws(() => ops.gemm(a, g.addInput("b", "f32", [3, 4]), null), GraphBuildError);
+    assert.throws(() => ops.gemm(a, g.addInput("b2", "f32", [2, 4]), g.addInput("c", "f32", [2, 4])), GraphBuildError);
   });
 });

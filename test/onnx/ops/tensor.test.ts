@@ -1,10 +1,10 @@
 /** Data-movement op helpers (reshape, transpose, concat, split, slice, ...) run through ONNX Runtime. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Graph, GraphBuildError, ops, type Value } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { tensor, type Tensor } from "../../src/tensor.js";
-import { f32t, i64t, outF32, randT, runOnce, strides } from "./helpers.js";
+import { Graph, GraphBuildError, ops, type Value } from "../../../src/onnx/index.js";
+import { Engine } from "../../../src/runtime/index.js";
+import { tensor, type Tensor } from "../../../src/tensor.js";
+import { f32t, i64t, outF32, randT, runOnce, strides } from "../helpers.js";
 
 let engine: Engine;
 before(() => {

@@ -1,9 +1,9 @@
 /** Element-wise op helpers run through ONNX Runtime against float64 references. */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { Graph, GraphBuildError, ops, type Value } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, broadcastRef, outF32, randT, runOnce } from "./helpers.js";
+import { Graph, GraphBuildError, ops, type Value } from "../../../src/onnx/index.js";
+import { Engine } from "../../../src/runtime/index.js";
+import { assertClose, broadcastRef, outF32, randT, runOnce } from "../helpers.js";
 
 let engine: Engine;
 before(() => {
