@@ -3,7 +3,12 @@
  * on demand and may be evicted between runs (runtime/session-pool.ts). Both run and release alike.
  */
 import type { Tensor } from "../tensor.js";
-import type { RunResult } from "./session.js";
+
+export interface RunResult {
+  readonly outputs: Readonly<Record<string, Tensor>>;
+  /** Time spent inside session.run, in milliseconds. */
+  readonly ms: number;
+}
 
 export interface RunnableSession {
   run(feeds: Readonly<Record<string, Tensor>>, outputs?: readonly string[]): Promise<RunResult>;

@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
 import { SessionReleasedError } from "./errors.js";
 import type { RunnableSession, LazySession, SessionLoader } from "./runnable-session.js";
-import type { RunResult } from "./session.js";
+import type { RunResult } from "./runnable-session.js";
 
 export interface PoolEvent {
   /** load: the loader ran; evict: dropped to make room; release: dropped by its owner or close(). */

@@ -3,7 +3,9 @@ import type { Dim, Shape } from "../onnx/graph.js";
 import { shapeString, type DType, type Tensor } from "../tensor.js";
 import { FeedError, RunError } from "./errors.js";
 import type { RequestChannel, SessionDescription } from "./protocol.js";
-import type { RunnableSession } from "./runnable-session.js";
+import type { RunnableSession, RunResult } from "./runnable-session.js";
+
+export type { RunResult };
 
 export interface DeclaredInput {
   readonly name: string;
@@ -11,11 +13,6 @@ export interface DeclaredInput {
   readonly shape: Shape;
 }
 
-export interface RunResult {
-  readonly outputs: Readonly<Record<string, Tensor>>;
-  /** Time spent inside session.run, in milliseconds. */
-  readonly ms: number;
-}
 
 /** Whether `message` names `name` as a whole word (an input "x" is not found in "onnxruntime"). */
 function mentions(message: string, name: string): boolean {
