@@ -9,14 +9,14 @@ import { fileURLToPath } from "node:url";
 import { randomLora, randomMoeLora } from "../src/demo/lora-files.js";
 import { Flux } from "../src/models/flux/model.js";
 import { imageIds, textIds, type FluxCall } from "../src/models/flux/inputs.js";
-import { fluxInitRule } from "../src/models/flux/init.js";
+import { fluxInitRule } from "../src/demo/init/flux.js";
 import { FLUX_MID, validateFluxParams } from "../src/models/flux/params.js";
 import { Prng } from "../src/numeric/prng.js";
-import { FluxTransformer, type AdapterOptions } from "../src/pipelines/flux-transformer.js";
+import { FluxTransformer, type AdapterOptions } from "../src/components/flux/transformer.js";
 import { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
-import { randomTensors } from "../src/weights/random.js";
+import { randomTensors } from "../src/demo/random-weights.js";
 import type { TensorSource } from "../src/weights/source.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_LORA_RUNS"] ?? 2);

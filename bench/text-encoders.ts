@@ -10,12 +10,12 @@
 import { Graph, type Value } from "../src/onnx/graph.js";
 import { add, matmul, multiHeadAttentionBiased, reshape, softmax, transpose } from "../src/onnx/ops/index.js";
 import { CLIP_L_TEXT } from "../src/models/clip/config.js";
-import { randomClipTextWeights } from "../src/models/clip/init.js";
+import { randomClipTextWeights } from "../src/demo/init/clip.js";
 import { T5_V1_1_XXL, type T5Config } from "../src/models/t5/config.js";
-import { randomT5Weights } from "../src/models/t5/init.js";
+import { randomT5Weights } from "../src/demo/init/t5.js";
 import { T5EncoderStack } from "../src/models/t5/model.js";
 import { Prng } from "../src/numeric/prng.js";
-import { ClipTextEncoder, T5Encoder } from "../src/pipelines/text-encoders.js";
+import { ClipTextEncoder, T5Encoder } from "../src/components/text/encoders.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";

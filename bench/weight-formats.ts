@@ -1,8 +1,8 @@
 /** The weight formats benchmarked side by side: float32 and MatMulNBits int8 / int4 at two block sizes. */
 import { Flux } from "../src/models/flux/model.js";
 import type { FluxParams } from "../src/models/flux/params.js";
-import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
-import { isQuantized } from "../src/pipelines/convert-tensors.js";
+import { defaultFluxKeep, linearWeightPaths } from "../src/components/params/quantized-params.js";
+import { isQuantized } from "../src/components/params/convert-tensors.js";
 import { nbitsLayout } from "../src/weights/quant/index.js";
 
 export interface NBitsFormat {

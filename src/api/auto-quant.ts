@@ -5,7 +5,7 @@
  * 12 GB card. On a GPU, float32 is kept only for models whose weights stay under 8 GiB.
  */
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import { activationBytes, componentEstimates, DEFAULT_WORK, totalBytes, weightBytes, type ModelSizes } from "../pipelines/icedit/memory-estimates.js";
+import { activationBytes, componentEstimates, DEFAULT_WORK, totalBytes, weightBytes, type ModelSizes } from "../components/memory-estimates.js";
 
 export type Precision = "f32" | "int8" | "int4";
 

@@ -12,7 +12,7 @@ import { machineMemoryBytes } from "../runtime/machine-memory.js";
 import { MEMORY_SIZE_FORMS } from "../runtime/memory-size.js";
 import { startPeakMeter } from "../runtime/peak-rss.js";
 import type { PoolEvent, SessionPool } from "../runtime/session-pool.js";
-import type { IceditModels } from "../pipelines/icedit/load-models.js";
+import type { IceditModels } from "../components/icedit-models.js";
 import {
   activationBytes,
   componentEstimates,
@@ -21,7 +21,7 @@ import {
   totalBytes,
   type ComponentBytes,
   type WorkSize,
-} from "../pipelines/icedit/memory-estimates.js";
+} from "../components/memory-estimates.js";
 import { StageMemoryRecorder, type StageMemory } from "./stage-memory.js";
 
 export type MemoryPlanKind = "resident" | "sequential";

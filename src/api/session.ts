@@ -4,28 +4,28 @@
  */
 import { join } from "node:path";
 import { existsSync } from "node:fs";
-import { locateAdapter, parseAdapterSpec } from "../weights/lora-locator.js";
-import type { AdapterFile } from "../pipelines/icedit/load-models.js";
-import type { LoadedAdapter } from "../pipelines/flux-transformer.js";
+import { locateAdapter, parseAdapterSpec } from "../weights/hub/lora-locator.js";
+import type { AdapterFile } from "../components/icedit-models.js";
+import type { LoadedAdapter } from "../components/flux/transformer.js";
 import { decodeImage, readImage } from "../image/index.js";
 import { Engine } from "../runtime/engine.js";
 import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js";
-import { locate, type Located } from "../weights/model-locator.js";
-import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
-import { convertedCacheDir, iceditCacheDir } from "../weights/cache-dirs.js";
+import { locate, type Located } from "../weights/hub/model-locator.js";
+import { isFluxFolderFile, openFluxFillFolder } from "../weights/hub/model-folder.js";
+import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
-import type { QuantOptions } from "../pipelines/quantized-params.js";
+import type { QuantOptions } from "../components/params/quantized-params.js";
 import { autoPrecision, type Precision } from "./auto-quant.js";
-import type { DownloadProgress } from "../weights/hub-download.js";
+import type { DownloadProgress } from "../weights/hub/download.js";
 import { DiskEmbeddingCache } from "../weights/embedding-cache.js";
-import { openIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
+import { openIceditModels, type IceditModels } from "../components/icedit-models.js";
 import { SessionPool } from "../runtime/session-pool.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
 import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
 import { SELECTION_DEFAULTS } from "../pipelines/noise-selection/plan.js";
 import { editImage, type EditOptions, type EditRecord } from "../pipelines/icedit/edit.js";
-import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
+import { MemoryEmbeddingCache, TextConditioner } from "../components/text/conditioning.js";
 import type { Tensor } from "../tensor.js";
 import { editWithNoiseSelection, type CandidatePreview, type SelectionEditOptions, type TournamentRecord } from "../pipelines/noise-selection/index.js";
 

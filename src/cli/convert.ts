@@ -6,11 +6,11 @@
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { DEFAULT_MODEL } from "../api/session.js";
-import { CONVERTIBLE, convertModelFolder, type ConvertibleComponent } from "../pipelines/icedit/convert-model.js";
-import { convertedCacheDir } from "../weights/cache-dirs.js";
+import { CONVERTIBLE, convertModelFolder, type ConvertibleComponent } from "../components/convert-models.js";
+import { convertedCacheDir } from "../weights/hub/cache-dirs.js";
 import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
-import { locate } from "../weights/model-locator.js";
-import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
+import { locate } from "../weights/hub/model-locator.js";
+import { isFluxFolderFile, openFluxFillFolder } from "../weights/hub/model-folder.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { QUANTIZED_PRECISION } from "../api/auto-quant.js";
 import { UsageError, type CommandIO } from "./io.js";

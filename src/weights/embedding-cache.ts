@@ -8,8 +8,8 @@ import { mkdir } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Tensor } from "../tensor.js";
-import { openSafetensors } from "./safetensors.js";
-import { writeSafetensors } from "./safetensors-writer.js";
+import { openSafetensors } from "./safetensors/open.js";
+import { writeSafetensors } from "./safetensors/writer.js";
 
 export interface TextEmbedding {
   /** T5 hidden states [1, T, d_t5] */

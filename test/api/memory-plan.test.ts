@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { IceditSession, makeDemoModel } from "icedit";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { MODEL_COMPONENTS } from "../../src/pipelines/icedit/memory-estimates.js";
+import { MODEL_COMPONENTS } from "../../src/components/memory-estimates.js";
 import type { Judge } from "../../src/vlm/judge.js";
 import type { PoolEvent } from "../../src/runtime/session-pool.js";
 

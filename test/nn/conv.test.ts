@@ -5,7 +5,7 @@ import { Graph, GraphBuildError, ops } from "../../src/onnx/index.js";
 import { convOutDim } from "../../src/onnx/ops/conv.js";
 import { Conv2d } from "../../src/nn/conv.js";
 import { BuildContext } from "../../src/nn/module.js";
-import { InlineParams } from "../../src/pipelines/load-params.js";
+import { InlineParams } from "../../src/components/params/load-params.js";
 import { Engine } from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
 import { assertClose, f32t, outF32, randT, runOnce } from "../onnx/helpers.js";

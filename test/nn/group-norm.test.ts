@@ -4,7 +4,7 @@ import { after, before, describe, test } from "node:test";
 import { Graph, GraphBuildError } from "../../src/onnx/index.js";
 import { GroupNorm } from "../../src/nn/group-norm.js";
 import { BuildContext } from "../../src/nn/module.js";
-import { InlineParams } from "../../src/pipelines/load-params.js";
+import { InlineParams } from "../../src/components/params/load-params.js";
 import { Engine } from "../../src/runtime/index.js";
 import type { Tensor } from "../../src/tensor.js";
 import { assertClose, outF32, randT } from "../onnx/helpers.js";

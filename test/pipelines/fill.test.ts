@@ -1,14 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../../src/runtime/engine.js";
-import { FluxTransformer } from "../../src/pipelines/flux-transformer.js";
-import { Vae } from "../../src/pipelines/vae.js";
+import { FluxTransformer } from "../../src/components/flux/transformer.js";
+import { Vae } from "../../src/components/vae/vae.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
 import { GOLDEN_V1 } from "../../src/models/vae/params.js";
 import { fill, type FillModels, type FillRequest } from "../../src/pipelines/fill/fill.js";
 import { BFL_CONVENTIONS, DIFFUSERS_CONVENTIONS } from "../../src/pipelines/fill/conventions.js";
 import { CancelledError, NonFiniteLatentError } from "../../src/pipelines/fill/errors.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import { memorySource } from "../../src/weights/memory-source.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { tensor, type Tensor } from "../../src/tensor.js";

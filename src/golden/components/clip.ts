@@ -6,7 +6,7 @@
  */
 import { clipTextConfigFromHf } from "../../models/clip/config.js";
 import { clipPooledIndex } from "../../models/clip/pooling.js";
-import { ClipTextEncoder } from "../../pipelines/text-encoders.js";
+import { ClipTextEncoder } from "../../components/text/encoders.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";

@@ -6,8 +6,8 @@
 import { fluxParamsFromBfl, type BflFluxParamsJson } from "../../models/flux/params.js";
 import { vaeParamsFromBfl, type BflAutoEncoderParamsJson } from "../../models/vae/params.js";
 import { f32ToBf16, bf16ToF32 } from "../../numeric/float16.js";
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
-import { Vae } from "../../pipelines/vae.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
+import { Vae } from "../../components/vae/vae.js";
 import { BFL_CONVENTIONS } from "../../pipelines/fill/conventions.js";
 import { fill } from "../../pipelines/fill/fill.js";
 import { checkPixels } from "../../pipelines/fill/pixels.js";

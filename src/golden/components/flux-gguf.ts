@@ -3,7 +3,7 @@
  * (weights = [GGUF file]), every tensor dequantized exactly to float32, then run exactly as the
  * "flux-transformer" cases on the inputs of the float32 case it shares.
  */
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
 import { openGguf } from "../../weights/gguf/index.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";

@@ -7,7 +7,7 @@ import { timestepEmbedding } from "../../nn/timestep-embedding.js";
 import { torchTimestepFreqs } from "../../numeric/torch-expf.js";
 import { fluxParamsFromBfl, type BflFluxParamsJson, type FluxParams } from "../../models/flux/params.js";
 import type { FluxCall } from "../../models/flux/inputs.js";
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { TensorComparison } from "../compare.js";

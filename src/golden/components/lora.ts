@@ -4,9 +4,9 @@
  * `out`, on `out_base` (the same call without the adapter) and on the MoE routing weights
  * (`route.<module>`). A plain LoRA is also run merged into the weights ("out@merged").
  */
-import { FluxTransformer, type AdapterOptions } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer, type AdapterOptions } from "../../components/flux/transformer.js";
 import type { Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
+import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";

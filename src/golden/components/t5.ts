@@ -6,7 +6,7 @@
  */
 import { relativePositionBucket, relativePositionBucketTable, type BucketSettings } from "../../models/t5/buckets.js";
 import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
-import { T5Encoder } from "../../pipelines/text-encoders.js";
+import { T5Encoder } from "../../components/text/encoders.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { TensorComparison } from "../compare.js";

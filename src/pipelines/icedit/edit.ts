@@ -8,10 +8,10 @@ import type { Tensor } from "../../tensor.js";
 import { fill, type FillProgress } from "../fill/fill.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
-import type { TextConditioner } from "../text-conditioning.js";
+import type { TextConditioner } from "../../components/text/conditioning.js";
 import { editRecord, prepareEditInputs, type EditRecord } from "./edit-inputs.js";
-import type { FluxTransformer } from "../flux-transformer.js";
-import type { Vae } from "../vae.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
+import type { Vae } from "../../components/vae/vae.js";
 import { icPrompt } from "./prompt.js";
 
 export const EDIT_DEFAULTS = { width: 512, steps: 28, guidance: 50, seed: 42 } as const;

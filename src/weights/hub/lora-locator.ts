@@ -1,0 +1,43 @@
+/**
+ * Finds a LoRA adapter file from what a user typed: a .safetensors file, a folder holding one, or
+ * a Hugging Face repo id (cache, then download). "ID|PATH:scale" carries a scale.
+ */
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { IceditError } from "../../errors.js";
+import { locate, type LocateOptions } from "./model-locator.js";
+
+export class AdapterSpecError extends IceditError {}
+
+export interface AdapterSpec {
+  readonly spec: string;
+  readonly scale: number;
+}
+
+/** "RiverZ/normal-lora", "lora.safetensors:0.8", "C:\\x\\y.safetensors" (a Windows drive colon is not a scale). */
+export function parseAdapterSpec(text: string, defaultScale = 1): AdapterSpec {
+  const match = /^(.*):(-?\d+(?:\.\d+)?|-?\.\d+)$/.exec(text);
+  if (match && (match[1] as string).length > 1) {
+    const scale = Number(match[2]);
+    return { spec: match[1] as string, scale };
+  }
+  if (!text.trim()) throw new AdapterSpecError("an empty --lora value: give a file, a folder or a Hugging Face repo id");
+  return { spec: text, scale: defaultScale };
+}
+
+const PREFERRED = ["pytorch_lora_weights.safetensors", "adapter_model.safetensors"];
+
+/** The adapter file in a folder: a preferred name, else the only .safetensors file. */
+export function adapterFileIn(dir: string): string {
+  for (const name of PREFERRED) if (existsSync(join(dir, name))) return join(dir, name);
+  const files = readdirSync(dir).filter((f) => f.endsWith(".safetensors"));
+  if (files.length === 1) return join(dir, files[0] as string);
+  if (files.length === 0) throw new AdapterSpecError(`${dir} holds no .safetensors adapter file`);
+  throw new AdapterSpecError(`${dir} holds several .safetensors files (${files.join(", ")}): name the one to use`);
+}
+
+export async function locateAdapter(spec: string, options: LocateOptions = {}): Promise<string> {
+  if (existsSync(spec)) return statSync(spec).isDirectory() ? adapterFileIn(spec) : spec;
+  const located = await locate(spec, { what: "LoRA", ...options, include: (p) => p.endsWith(".safetensors") && !p.includes("/") });
+  return statSync(located.path).isDirectory() ? adapterFileIn(located.path) : located.path;
+}
