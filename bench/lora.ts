@@ -69,7 +69,7 @@ async function timedStep(model: FluxTransformer, call: FluxCall): Promise<{ ms: 
  */
 async function timeVariant(engine: Engine, baseModel: FluxTransformer, base: TensorSource, call: FluxCall, adapters: readonly AdapterOptions[]): Promise<Timing> {
   const start = performance.now();
-  const model = await FluxTransformer.load(engine, base, { params: FLUX_MID, adapters });
+  const model = await FluxTransformer.open(engine, { weights: base, params: FLUX_MID, adapters });
   const loadMs = performance.now() - start;
   try {
     await model.forward(call);
@@ -126,7 +126,7 @@ export async function benchLora(engine: Engine): Promise<Record<string, unknown>
     guidance: tensor("f32", [1], Float32Array.of(50)),
   };
   const loadStart = performance.now();
-  const baseModel = await FluxTransformer.load(engine, base, { params });
+  const baseModel = await FluxTransformer.open(engine, { weights: base, params });
   const baseLoadMs = Math.round(performance.now() - loadStart);
   try {
     await baseModel.forward(call);

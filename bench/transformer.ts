@@ -67,7 +67,7 @@ export async function benchTransformer(engine: Engine): Promise<Record<string, u
   const weights = randomTensors(new Flux(params).parameters(), 1, fluxInitRule);
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
   const loadStart = performance.now();
-  const transformer = await FluxTransformer.load(engine, memorySource(weights), { params });
+  const transformer = await FluxTransformer.open(engine, { weights: memorySource(weights), params });
   const loadMs = performance.now() - loadStart;
   weights.clear();
   const prng = new Prng(2);

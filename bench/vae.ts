@@ -87,8 +87,8 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
   const source = memorySource(weights, "random FLUX VAE");
 
-  const encLoad = await timed(() => Vae.load(engine, source, params, {}, { encoder: true, decoder: false }));
-  const decLoad = await timed(() => Vae.load(engine, source, params, {}, { encoder: false, decoder: true }));
+  const encLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: true, decoder: false } }));
+  const decLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: false, decoder: true } }));
   weights.clear();
   const rssLoaded = maxRssMiB();
 

@@ -5,10 +5,10 @@
 import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
 import type { JudgeConfig } from "../vlm/create.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import type { CacheEvent } from "../weights/converted/index.js";
+import type { CacheEvent } from "../api/index.js";
 import { resolve } from "node:path";
 import { UsageError } from "./io.js";
-import { blockSizeOption, choiceOption, intOption, numberOption } from "./options.js";
+import { choiceOption, intOption, numberOption, precisionOption } from "./options.js";
 import { memoryOption } from "./memory-option.js";
 
 /** Help text of the model options. */
@@ -133,8 +133,7 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     loraScale: numberOption("lora-scale", values["lora-scale"], 1),
     moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
     mergeLora: values["merge-lora"] === true,
-    quant: choiceOption("quant", values.quant, "auto", ["auto", "f32", "int8", "int4"] as const),
-    quantBlockSize: blockSizeOption("block-size", values["block-size"], 32),
+    precision: precisionOption(values.quant, values["block-size"], ["auto", "f32", "int8", "int4"]),
     maxMemory: memoryOption("max-memory", values["max-memory"]),
     download: values.offline ? false : undefined,
     convertedCacheDir: values["cache-dir"] === undefined ? undefined : values["cache-dir"] === "none" ? null : resolve(values["cache-dir"]),

@@ -1,24 +1,25 @@
 /**
  * Converts the big components of a FLUX.1 Fill model folder (the transformer and T5) to
- * block-quantized MatMulNBits weights in a ConvertedCache, exactly as a quantized load would, so
- * that later loads find the entries and skip the conversion. Builds no session.
+ * block-quantized MatMulNBits weights in a ConvertedCache, exactly as a quantized open would (the
+ * same component specs), so that later opens find the entries and skip the conversion. Builds no
+ * session.
  */
 import { Flux } from "../models/flux/model.js";
 import { T5EncoderStack } from "../models/t5/model.js";
 import { t5ConfigFromHf } from "../models/t5/config.js";
-import type { Module } from "../nn/module.js";
-import { bflView } from "../weights/layouts/bfl-view.js";
 import type { ConvertedCache } from "../weights/converted/index.js";
-import type { FluxFillFolder } from "../weights/hub/model-folder.js";
+import { requireConfig, type FluxFillFolder } from "../weights/hub/model-folder.js";
 import { ModelFolderError } from "../weights/hub/errors.js";
 import { openWeights } from "../weights/open-weights.js";
 import type { TensorSource } from "../weights/source.js";
 import { withOpened } from "../weights/source-opener.js";
+import type { ComponentSpec } from "./component-spec.js";
 import { convertedParams } from "./params/converted-params.js";
 import { checkParams } from "./params/load-params.js";
-import { fluxQuantOptions, t5QuantOptions, type QuantOptions } from "./params/quantized-params.js";
-import { t5WeightView } from "./text/encoders.js";
-import { folderFluxParams, requireConfig } from "./icedit-models.js";
+import type { QuantizedPrecision } from "./precision.js";
+import { fluxSpec } from "./flux/spec.js";
+import { folderFluxParams } from "./flux/sizes.js";
+import { t5Spec } from "./text/t5.js";
 
 export const CONVERTIBLE = ["transformer", "t5"] as const;
 export type ConvertibleComponent = (typeof CONVERTIBLE)[number];
@@ -34,26 +35,33 @@ export interface ConvertedComponent {
 }
 
 export interface ConvertModelOptions {
-  readonly quant: Omit<QuantOptions, "cache" | "keep">;
+  readonly precision: QuantizedPrecision;
   readonly cache: ConvertedCache;
   readonly components?: readonly ConvertibleComponent[];
   /** Called with each tensor converted (done, total) of the component being built. */
   readonly onTensor?: (component: ConvertibleComponent, done: number, total: number) => void;
 }
 
-async function convertOne(
+async function convertOne<Part extends string, View extends TensorSource>(
   component: ConvertibleComponent,
   file: string,
-  model: (source: TensorSource) => { module: Module; view: TensorSource; quant: QuantOptions },
+  specOf: (source: TensorSource) => ComponentSpec<Part, View>,
   options: ConvertModelOptions,
 ): Promise<ConvertedComponent> {
   const started = performance.now();
   return withOpened(() => openWeights(file), async (source) => {
-    const { module, view, quant } = model(source);
-    checkParams(module.parameters(), view);
-    const total = module.parameters().length;
+    const spec = specOf(source);
+    const view = spec.view(source);
+    const specs = spec.model.parameters();
+    checkParams(specs, view, spec.hints(view));
     let done = 0;
-    const params = await convertedParams(module, view, { ...quant, onTensor: () => options.onTensor?.(component, ++done, total) }, options.cache);
+    const quant = {
+      precision: options.precision,
+      keep: spec.quantized?.keep,
+      component: spec.component,
+      onTensor: () => options.onTensor?.(component, ++done, specs.length),
+    };
+    const params = await convertedParams(spec.model, view, quant, options.cache);
     if (!params) throw new ModelFolderError(file, component, "its weights are not in files, so they cannot be converted into the cache");
     return { component, source: file, dir: params.dir, bytes: params.manifest.data.size, built: params.built, ms: performance.now() - started };
   });
@@ -63,18 +71,14 @@ export async function convertModelFolder(folder: FluxFillFolder, options: Conver
   const results: ConvertedComponent[] = [];
   for (const component of options.components ?? CONVERTIBLE) {
     if (component === "transformer") {
-      results.push(await convertOne(component, folder.transformer.weights, (source) => ({
-        module: new Flux(folderFluxParams(folder, source)),
-        view: bflView(source),
-        quant: fluxQuantOptions(options.quant),
-      }), options));
+      const specOf = (source: TensorSource): ComponentSpec<"transformer"> => {
+        const params = folderFluxParams(folder, source);
+        return fluxSpec(new Flux(params), params);
+      };
+      results.push(await convertOne(component, folder.transformer.weights, specOf, options));
     } else {
       const config = t5ConfigFromHf(requireConfig(folder, "text_encoder_2"));
-      results.push(await convertOne(component, folder.textEncoder2.weights, (source) => ({
-        module: new T5EncoderStack(config),
-        view: t5WeightView(source),
-        quant: t5QuantOptions(options.quant),
-      }), options));
+      results.push(await convertOne(component, folder.textEncoder2.weights, () => t5Spec(new T5EncoderStack(config), config), options));
     }
   }
   return results;

@@ -7,7 +7,6 @@
 import type { Engine } from "../runtime/engine.js";
 import { SessionPool } from "../runtime/session-pool.js";
 import type { SessionSettings } from "../runtime/protocol.js";
-import { fluxParamsFromDiffusers } from "../models/flux/diffusers-config.js";
 import type { FluxParams } from "../models/flux/params.js";
 import { vaeParamsFromDiffusers } from "../models/vae/diffusers-config.js";
 import { FLUX_VAE, type VaeParams } from "../models/vae/params.js";
@@ -16,16 +15,18 @@ import { clipTextConfigFromHf, type ClipTextConfig } from "../models/clip/config
 import { PromptTokenizer } from "../text/tokenizer.js";
 import { openSafetensors } from "../weights/safetensors/open.js";
 import { openWeights } from "../weights/open-weights.js";
-import { bflView } from "../weights/layouts/bfl-view.js";
 import type { TensorSource } from "../weights/source.js";
 import { withOpened, type SourceOpener } from "../weights/source-opener.js";
-import type { FluxFillFolder } from "../weights/hub/model-folder.js";
+import { requireConfig, type FluxFillFolder } from "../weights/hub/model-folder.js";
+import type { ConvertedCache } from "../weights/converted/index.js";
 import { ModelFolderError } from "../weights/hub/errors.js";
 import { FluxTransformer, type AdapterOptions } from "./flux/transformer.js";
+import { folderFluxParams } from "./flux/sizes.js";
 import { Vae } from "./vae/vae.js";
-import { ClipTextEncoder, T5Encoder } from "./text/encoders.js";
-import type { QuantOptions } from "./params/quantized-params.js";
+import { ClipTextEncoder } from "./text/clip.js";
+import { T5Encoder } from "./text/t5.js";
 import type { TextModels } from "./text/conditioning.js";
+import { F32, type Precision } from "./precision.js";
 import { MODEL_COMPONENTS, weightBytes, type ComponentBytes, type ModelSizes } from "./memory-estimates.js";
 
 export const CLIP_MAX_LENGTH = 77;
@@ -44,8 +45,13 @@ export interface AdapterFile {
 
 export interface LoadModelOptions {
   readonly settings?: Partial<SessionSettings>;
-  /** Block-quantize the transformer's and T5's linear weights (int8 or int4 MatMulNBits). */
-  readonly quant?: QuantOptions;
+  /**
+   * The transformer's and T5's precision (default f32), or how to choose it from the model's sizes
+   * (e.g. by what fits in memory: "auto" is resolved here, once).
+   */
+  readonly precision?: Precision | ((sizes: ModelSizes) => Precision);
+  /** Where quantized weights are kept once converted (none: converted in memory at every open). */
+  readonly cache?: ConvertedCache;
   /** LoRA / LoRA-MoE adapters applied to the transformer. */
   readonly adapters?: readonly AdapterFile[];
   /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
@@ -70,8 +76,8 @@ export interface IceditModels {
   readonly sizes: ModelSizes;
   /** Each component's weights as loaded, in bytes (estimated from the parameter counts). */
   readonly weightBytes: ComponentBytes;
-  /** The block quantization of the transformer and T5 (null: float32). */
-  readonly quant: QuantOptions | null;
+  /** The precision of the transformer and T5. */
+  readonly precision: Precision;
   /** The components' sessions (named as MODEL_COMPONENTS). */
   readonly pool: SessionPool;
   release(): Promise<void>;
@@ -87,48 +93,9 @@ async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: T
   }
 }
 
-/** The transformer's sizes: from the folder's config.json, else from the checkpoint's tensor shapes. */
-export function folderFluxParams(folder: FluxFillFolder, source: TensorSource): FluxParams {
-  return folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config) : inferFluxParams(source);
-}
-
-/** A component's config.json, which must be there. */
-export function requireConfig(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2"): Record<string, unknown> {
-  const config = component === "text_encoder" ? folder.textEncoder.config : folder.textEncoder2.config;
-  if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
-  return config;
-}
-
-/** FLUX sizes from a BFL-named checkpoint's tensor shapes (head size from the QK-norm scale). */
-export function inferFluxParams(source: TensorSource): FluxParams {
-  const view = bflView(source);
-  const dims = (name: string): readonly number[] => view.entry(name).dims;
-  const [hidden, inChannels] = dims("img_in.weight") as [number, number];
-  const headDim = dims("double_blocks.0.img_attn.norm.query_norm.scale")[0] as number;
-  const count = (prefix: string): number => new Set(view.names().filter((n) => n.startsWith(prefix)).map((n) => n.split(".")[1])).size;
-  const axis0 = headDim / 8;
-  return {
-    inChannels,
-    outChannels: dims("final_layer.linear.weight")[0] as number,
-    vecInDim: dims("vector_in.in_layer.weight")[1] as number,
-    contextInDim: dims("txt_in.weight")[1] as number,
-    hiddenSize: hidden,
-    mlpRatio: (dims("double_blocks.0.img_mlp.0.weight")[0] as number) / hidden,
-    numHeads: hidden / headDim,
-    depth: count("double_blocks."),
-    depthSingleBlocks: count("single_blocks."),
-    axesDim: [axis0, (headDim - axis0) / 2, (headDim - axis0) / 2],
-    theta: 10000,
-    qkvBias: view.has("double_blocks.0.img_attn.qkv.bias"),
-    guidanceEmbed: view.has("guidance_in.in_layer.weight"),
-  };
-}
-
 export interface OpenModelOptions extends Omit<LoadModelOptions, "onComponent"> {
   /** Where the components' sessions live: created on their first run, evicted under its budget. */
   readonly pool: SessionPool;
-  /** Picks the precision from the model's sizes when `quant` is not given (e.g. by what fits in memory). */
-  readonly chooseQuant?: (sizes: ModelSizes) => QuantOptions | undefined;
 }
 
 /** Files of adapters opened for the time of `use` (the transformer reads them whole at open). */
@@ -161,13 +128,15 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
     );
   }
   const sizes: ModelSizes = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig, t5Length: t5MaxLength, clipLength: CLIP_MAX_LENGTH };
-  const quant = options.quant ?? options.chooseQuant?.(sizes);
-  const clip = await ClipTextEncoder.open(engine, opener(folder.textEncoder.weights), clipConfig, settings, pool.lazy("text_encoder", 0));
-  const t5 = await T5Encoder.open(engine, opener(folder.textEncoder2.weights), t5Config, settings, { quant }, pool.lazy("text_encoder_2", 0));
-  const vae = await Vae.open(engine, opener(folder.vae.weights), vaeParams, settings, { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) });
+  const precision = typeof options.precision === "function" ? options.precision(sizes) : (options.precision ?? F32);
+  const big = { settings, precision, cache: options.cache };
+  const clip = await ClipTextEncoder.open(engine, { config: clipConfig, weights: opener(folder.textEncoder.weights), settings, lazy: pool.lazy("text_encoder", 0) });
+  const t5 = await T5Encoder.open(engine, { config: t5Config, weights: opener(folder.textEncoder2.weights), ...big, lazy: pool.lazy("text_encoder_2", 0) });
+  const vaeLazy = { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) };
+  const vae = await Vae.open(engine, { params: vaeParams, weights: opener(folder.vae.weights), settings, lazy: vaeLazy });
   const adapters = options.adapters ?? [];
   const transformer = await withSources(adapters, (sources) =>
-    FluxTransformer.open(engine, opener(folder.transformer.weights), { params: flux, settings, quant, adapters: adapterOptions(adapters, sources) }, pool.lazy("transformer", 0)),
+    FluxTransformer.open(engine, { params: flux, weights: opener(folder.transformer.weights), ...big, adapters: adapterOptions(adapters, sources), lazy: pool.lazy("transformer", 0) }),
   );
   const params: LoadedParams = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig };
   return {
@@ -176,8 +145,8 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
     text: { clip, t5, clipTokenizer, t5Tokenizer, identity: folder.root },
     params,
     sizes,
-    quant: quant ?? null,
-    weightBytes: weightBytes(sizes, { quant, adapterBytes: transformer.branchBytes }),
+    precision,
+    weightBytes: weightBytes(sizes, { precision, adapterBytes: transformer.branchBytes }),
     pool,
     release: () => pool.close(),
   };

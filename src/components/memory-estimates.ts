@@ -25,8 +25,9 @@ import type { T5Config } from "../models/t5/config.js";
 import { ClipTextTransformer } from "../models/clip/model.js";
 import type { ClipTextConfig } from "../models/clip/config.js";
 import type { Module, ParamSpec } from "../nn/module.js";
-import { fluxQuantOptions, linearWeightPaths, type QuantOptions } from "./params/quantized-params.js";
-import { isQuantized } from "./params/convert-tensors.js";
+import { isQuantized, linearWeightPaths, nbitsOf } from "./params/convert-tensors.js";
+import { defaultFluxKeep } from "./flux/spec.js";
+import { isQuantizedPrecision, type Precision, type QuantizedPrecision } from "./precision.js";
 
 /** The components an edit loads, in the order it first needs them. */
 export const MODEL_COMPONENTS = ["text_encoder", "text_encoder_2", "vae_encoder", "vae_decoder", "transformer"] as const;
@@ -48,8 +49,8 @@ export interface ModelSizes {
 }
 
 export interface ComponentPrecision {
-  /** Block-quantized linear weights of the transformer and T5 (as loaded with --quant). */
-  readonly quant?: QuantOptions;
+  /** The precision of the transformer's and T5's linear weights (default f32). */
+  readonly precision?: Precision;
   /** Bytes of the transformer's (unmerged) LoRA branches. */
   readonly adapterBytes?: number;
 }
@@ -68,36 +69,36 @@ export interface WorkSize {
 export const DEFAULT_WORK: WorkSize = { width: 1024, height: 512, batch: 1, decodeBatch: 1 };
 
 /** Bytes per weight of a MatMulNBits layer: the codes and one float32 scale per block. */
-export function nbitsBytesPerWeight(bits: 4 | 8, blockSize = 32): number {
-  return bits / 8 + SCALE_BYTES / blockSize;
+export function nbitsBytesPerWeight(precision: QuantizedPrecision): number {
+  return nbitsOf(precision.kind) / 8 + SCALE_BYTES / precision.blockSize;
 }
 
 function count(spec: ParamSpec): number {
   return spec.shape.reduce((n, d) => n * d, 1);
 }
 
-/** Bytes of `specs` of `model` as loaded: packed when quantized (and not kept in float), else float32. */
-export function parameterBytes(model: Module, specs: readonly ParamSpec[], quant?: QuantOptions): number {
-  const linear = quant ? linearWeightPaths(model) : new Set<string>();
+/** Bytes of `specs` of `model` as loaded: packed when quantized (and not in a layer kept in float), else float32. */
+export function parameterBytes(model: Module, specs: readonly ParamSpec[], precision?: Precision, keep?: (linearPath: string) => boolean): number {
+  const quantized = isQuantizedPrecision(precision) ? precision : null;
+  const linear = quantized ? linearWeightPaths(model) : new Set<string>();
   let bytes = 0;
   for (const spec of specs) {
-    bytes += quant && isQuantized(spec.path, linear, quant.keep) ? count(spec) * nbitsBytesPerWeight(quant.bits, quant.blockSize) : count(spec) * F32_BYTES;
+    bytes += quantized && isQuantized(spec.path, linear, keep) ? count(spec) * nbitsBytesPerWeight(quantized) : count(spec) * F32_BYTES;
   }
   return bytes;
 }
 
-export function weightBytes(sizes: ModelSizes, precision: ComponentPrecision = {}): ComponentBytes {
+export function weightBytes(sizes: ModelSizes, loaded: ComponentPrecision = {}): ComponentBytes {
   const clip = new ClipTextTransformer(sizes.clip);
   const t5 = new T5EncoderStack(sizes.t5);
   const vae = new AutoEncoder(sizes.vae);
   const flux = new Flux(sizes.flux);
-  const fluxQuant = precision.quant ? fluxQuantOptions(precision.quant) : undefined;
   return {
     text_encoder: parameterBytes(clip, clip.parameters()),
-    text_encoder_2: parameterBytes(t5, t5.parameters(), precision.quant),
+    text_encoder_2: parameterBytes(t5, t5.parameters(), loaded.precision),
     vae_encoder: parameterBytes(vae, vaeParameters(vae, { encoder: true, decoder: false })),
     vae_decoder: parameterBytes(vae, vaeParameters(vae, { encoder: false, decoder: true })),
-    transformer: parameterBytes(flux, flux.parameters(), fluxQuant) + (precision.adapterBytes ?? 0),
+    transformer: parameterBytes(flux, flux.parameters(), loaded.precision, defaultFluxKeep) + (loaded.adapterBytes ?? 0),
   };
 }
 

@@ -99,7 +99,7 @@ export async function runT1(
   options: { taps?: readonly string[]; forward?: FluxForwardOptions } = {},
 ): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> {
   const source = weights instanceof Map ? memorySource(weights) : (weights as TensorSource);
-  const model = await FluxTransformer.load(engine, source, { params: GOLDEN_T1, adapters, taps: options.taps });
+  const model = await FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, adapters, taps: options.taps });
   try {
     const result = await model.forward(call, options.forward);
     return { out: result.out, taps: result.taps, model };

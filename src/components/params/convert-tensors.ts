@@ -8,14 +8,16 @@ import { Linear } from "../../nn/linear.js";
 import type { Module } from "../../nn/module.js";
 import type { Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
-import { packGgufBlocks, quantizeNBits, type PackedNBits } from "../../weights/quant/index.js";
+import { packGgufBlocks, quantizeNBits, type NBits, type PackedNBits } from "../../weights/quant/index.js";
+import type { QuantizedKind } from "../precision.js";
+import type { QuantOptions } from "./quant-options.js";
 
-export interface NBitsOptions {
-  readonly bits: 4 | 8;
-  /** Elements per block along the input dimension (a power of two from 16 to 256). Default 32. */
-  readonly blockSize?: number;
-  /** Linear layers (module paths) kept in float. */
-  readonly keep?: (linearPath: string) => boolean;
+/** What the converter needs of the quantized-load options. */
+export type NBitsOptions = Pick<QuantOptions, "precision" | "keep">;
+
+/** The MatMulNBits code width of a quantized precision: the one place a precision becomes bits. */
+export function nbitsOf(kind: QuantizedKind): NBits {
+  return kind === "int8" ? 8 : 4;
 }
 
 export type ConvertedTensor =
@@ -51,17 +53,18 @@ export function isQuantized(path: string, linear: ReadonlySet<string>, keep?: (l
 /** Yields every parameter of `model` (in declaration order) in its load form; shapes must be checked before. */
 export async function* convertTensors(model: Module, source: TensorSource, options: NBitsOptions): AsyncGenerator<ConvertedTensor> {
   const linear = linearWeightPaths(model);
-  const blockSize = options.blockSize ?? 32;
+  const { blockSize } = options.precision;
+  const bits = nbitsOf(options.precision.kind);
   for (const spec of model.parameters()) {
     if (!isQuantized(spec.path, linear, options.keep)) {
       yield { kind: "float", path: spec.path, tensor: await source.readF32(spec.path) };
       continue;
     }
     const ggmlType = blockType(source, spec.path);
-    const nativeBlocks = (ggmlType === "Q8_0" && options.bits === 8) || (ggmlType === "Q4_0" && options.bits === 4);
+    const nativeBlocks = (ggmlType === "Q8_0" && bits === 8) || (ggmlType === "Q4_0" && bits === 4);
     const packed = nativeBlocks && blockSize === 32 && hasBlocks(source)
       ? packGgufBlocks(await source.readBlocks(spec.path))
-      : quantizeNBits(await source.readF32(spec.path), { bits: options.bits, blockSize });
+      : quantizeNBits(await source.readF32(spec.path), { bits, blockSize });
     yield { kind: "packed", path: spec.path, packed };
   }
 }

@@ -10,7 +10,7 @@ import type { TensorSource } from "../../weights/source.js";
 import { DATA_FILE, packedNames, sourceStamps, type ConvertedCache, type ConvertedManifest } from "../../weights/converted/index.js";
 import { convertTensors, isQuantized, linearWeightPaths } from "./convert-tensors.js";
 import { BoundPackings } from "./bound-packings.js";
-import type { QuantOptions } from "./quantized-params.js";
+import type { QuantOptions } from "./quant-options.js";
 
 /** Bumped whenever the converter's output for the same input changes. */
 const CONVERTER_VERSION = 1;
@@ -58,7 +58,6 @@ export async function convertedParams(model: Module, source: TensorSource, optio
   const sources = await sourceStamps(source, specs.map((s) => s.path));
   if (!sources) return null;
   const linear = linearWeightPaths(model);
-  const blockSize = options.blockSize ?? 32;
   const recipe = JSON.stringify({
     converter: CONVERTER_VERSION,
     params: specs.map((s) => [s.path, s.shape]),
@@ -66,9 +65,8 @@ export async function convertedParams(model: Module, source: TensorSource, optio
   });
   const request = {
     component: options.component ?? model.constructor.name.toLowerCase(),
-    precision: options.bits === 8 ? ("int8" as const) : ("int4" as const),
-    blockSize,
-    device: options.device ?? "cpu",
+    precision: options.precision.kind,
+    blockSize: options.precision.blockSize,
     sources,
     recipe,
   };

@@ -10,44 +10,14 @@ import type { Module, ParamBinder, ParamSpec, QuantizedWeight } from "../../nn/m
 import type { Tensor } from "../../tensor.js";
 import { MissingTensorError } from "../../weights/errors.js";
 import type { TensorSource } from "../../weights/source.js";
-import type { ConvertedCache } from "../../weights/converted/index.js";
 import type { PackedNBits } from "../../weights/quant/index.js";
 import { checkParams, type ParamHints } from "./load-params.js";
-import { convertTensors, type NBitsOptions } from "./convert-tensors.js";
+import { convertTensors } from "./convert-tensors.js";
 import { convertedParams } from "./converted-params.js";
 import { BoundPackings } from "./bound-packings.js";
+import type { QuantOptions } from "./quant-options.js";
 
-export { linearWeightPaths } from "./convert-tensors.js";
-
-export interface QuantOptions extends NBitsOptions {
-  /** MatMulNBits accuracy_level: 4 quantizes activations to int8 (fast), 0 keeps them float. Default 4. */
-  readonly accuracyLevel?: 0 | 4;
-  /** Keep the converted weights here: built on first use, checked on every later one. */
-  readonly cache?: ConvertedCache;
-  /** Names the component in the cache (default: the model class, e.g. "flux"). */
-  readonly component?: string;
-  /** Recorded in the cache entry (the MatMulNBits form is the same on every device). Default "cpu". */
-  readonly device?: string;
-  /** Called after each tensor a cache build converts. */
-  readonly onTensor?: () => void;
-}
-
-/** What city96's FLUX GGUF files and ICEdit's memory advice keep in float: the *_in embedders and the final layer. */
-export function defaultFluxKeep(path: string): boolean {
-  return /^(img_in|txt_in|time_in|vector_in|guidance_in|final_layer)(\.|$)/.test(path);
-}
-
-/**
- * The quantized-load options of the FLUX transformer and of T5, in one place: loads, `icedit
- * convert` and the memory estimates must agree on them, or a converted entry would never be found.
- */
-export function fluxQuantOptions(quant: QuantOptions): QuantOptions {
-  return { keep: defaultFluxKeep, component: "transformer", ...quant };
-}
-
-export function t5QuantOptions(quant: QuantOptions): QuantOptions {
-  return { component: "t5", ...quant };
-}
+export type { QuantOptions } from "./quant-options.js";
 
 export class QuantizedParams implements ParamBinder {
   private readonly bound = new BoundPackings();

@@ -5,7 +5,8 @@
  */
 import type { PromptTokenizer } from "../../text/tokenizer.js";
 import { tensor, type Tensor } from "../../tensor.js";
-import type { ClipTextEncoder, T5Encoder } from "./encoders.js";
+import type { ClipTextEncoder } from "./clip.js";
+import type { T5Encoder } from "./t5.js";
 import type { EmbeddingCache, TextEmbedding } from "../../weights/embedding-cache.js";
 
 export type { EmbeddingCache, TextEmbedding } from "../../weights/embedding-cache.js";

@@ -7,13 +7,12 @@ import { AutoEncoder, buildVaeDecoderGraph, buildVaeEncoderGraph, vaeParameters 
 import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
 import type { ParamSpec } from "../../nn/module.js";
 import type { Engine } from "../../runtime/engine.js";
-import type { SessionSettings } from "../../runtime/protocol.js";
 import type { LazySession, RunnableSession } from "../../runtime/runnable-session.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import { vaeBflView, type VaeView } from "../../weights/layouts/vae-view.js";
-import type { TensorSource } from "../../weights/source.js";
-import { withOpened, type SourceOpener } from "../../weights/source-opener.js";
-import { checkParams, loadParams, type MismatchHint, type MissingHint, type ParamHints } from "../params/load-params.js";
+import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
+import { openComponent } from "../open-component.js";
+import type { MismatchHint, MissingHint } from "../params/load-params.js";
 
 /** A tensor given to encode/decode does not have a shape the VAE can take; the message says which would. */
 export class VaeInputError extends InvalidArgumentError {}
@@ -40,6 +39,15 @@ export interface VaeDecoded {
 export interface VaeParts {
   readonly encoder?: boolean;
   readonly decoder?: boolean;
+}
+
+export const VAE_PARTS = ["encoder", "decoder"] as const;
+export type VaePart = (typeof VAE_PARTS)[number];
+
+export interface VaeOptions extends ComponentOptions<LazyVaeParts> {
+  readonly params: VaeParams;
+  /** The parts to load now (both by default); a pooled VAE has the parts given in `lazy`. */
+  readonly parts?: VaeParts;
 }
 
 /** The lazily created session of each part a Vae.open should have (a missing part is not loaded). */
@@ -82,6 +90,19 @@ function missingHint(view: VaeView): MissingHint {
       return `the file has no ${half}${where}; load the VAE with parts { ${half}: false } if you only need the other half`;
     }
     return `is this a complete FLUX VAE (ae.safetensors or the diffusers vae/ folder)?${where}`;
+  };
+}
+
+/** The VAE's spec: BFL keys (a diffusers AutoencoderKL file is seen through a view), float32 only, two parts. */
+export function vaeSpec(model: AutoEncoder, params: VaeParams): ComponentSpec<VaePart, VaeView> {
+  const { levels } = validateVaeParams(params);
+  return {
+    component: "VAE",
+    model,
+    view: (source) => vaeBflView(source, { levels }),
+    hints: (view) => ({ mismatch: mismatchHint(params), missing: missingHint(view) }),
+    params: (part) => vaeParameters(model, { encoder: part === "encoder", decoder: part === "decoder" }),
+    build: (weights, part) => (part === "encoder" ? buildVaeEncoderGraph(model.encoder, weights) : buildVaeDecoderGraph(model.decoder, weights)),
   };
 }
 
@@ -130,48 +151,19 @@ export class Vae {
   }
 
   /**
-   * Checks every needed tensor of `source` (BFL or diffusers layout, detected) against `params`
-   * before reading any, then builds and loads the requested graphs (both by default).
+   * Checks every needed tensor of the weights (BFL or diffusers layout, detected) against `params`
+   * before reading any, then creates each requested part's session (both by default) now, or, with
+   * `options.lazy`, on the part's first run (then the parts are those given a pool entry).
    */
-  static async load(engine: Engine, source: TensorSource, params: VaeParams, settings: Partial<SessionSettings> = {}, parts: VaeParts = {}): Promise<Vae> {
-    const { levels } = validateVaeParams(params);
-    const want = { encoder: parts.encoder ?? true, decoder: parts.decoder ?? true };
-    if (!want.encoder && !want.decoder) throw new InvalidArgumentError("Vae.load: parts must ask for the encoder, the decoder or both");
-    const model = new AutoEncoder(params);
-    const view = vaeBflView(source, { levels });
-    const specs = vaeParameters(model, want);
-    const weights = await loadParams(specs, view, { mismatch: mismatchHint(params), missing: missingHint(view) });
-    const encoder = want.encoder ? await engine.load(buildVaeEncoderGraph(model.encoder, weights), settings) : null;
-    try {
-      const decoder = want.decoder ? await engine.load(buildVaeDecoderGraph(model.decoder, weights), settings) : null;
-      return new Vae(params, encoder, decoder);
-    } catch (error) {
-      await encoder?.release();
-      throw error;
-    }
-  }
-
-  /**
-   * The VAE with each part's session created on demand by its LazySession (a SessionPool entry)
-   * and re-read from `open` after an eviction; every needed tensor's shape is checked now.
-   */
-  static async open(engine: Engine, open: SourceOpener, params: VaeParams, settings: Partial<SessionSettings>, parts: LazyVaeParts): Promise<Vae> {
-    const { levels } = validateVaeParams(params);
-    if (!parts.encoder && !parts.decoder) throw new InvalidArgumentError("Vae.open: parts must give the encoder, the decoder or both");
-    const model = new AutoEncoder(params);
-    const hintsOf = (view: VaeView): ParamHints => ({ mismatch: mismatchHint(params), missing: missingHint(view) });
-    await withOpened(open, async (source) => {
-      const view = vaeBflView(source, { levels });
-      checkParams(vaeParameters(model, { encoder: parts.encoder !== undefined, decoder: parts.decoder !== undefined }), view, hintsOf(view));
-    });
-    const part = (which: "encoder" | "decoder"): Promise<RunnableSession> =>
-      withOpened(open, async (source) => {
-        const view = vaeBflView(source, { levels });
-        const weights = await loadParams(vaeParameters(model, { encoder: which === "encoder", decoder: which === "decoder" }), view, hintsOf(view));
-        const graph = which === "encoder" ? buildVaeEncoderGraph(model.encoder, weights) : buildVaeDecoderGraph(model.decoder, weights);
-        return engine.load(graph, settings);
-      });
-    return new Vae(params, parts.encoder?.(() => part("encoder")) ?? null, parts.decoder?.(() => part("decoder")) ?? null);
+  static async open(engine: Engine, options: VaeOptions): Promise<Vae> {
+    const { params } = options;
+    validateVaeParams(params);
+    const lazy = options.lazy;
+    const want = lazy ? { encoder: lazy.encoder !== undefined, decoder: lazy.decoder !== undefined } : { encoder: options.parts?.encoder ?? true, decoder: options.parts?.decoder ?? true };
+    if (!want.encoder && !want.decoder) throw new InvalidArgumentError("Vae.open: parts must ask for the encoder, the decoder or both");
+    const parts = VAE_PARTS.filter((p) => want[p]);
+    const opened = await openComponent(engine, vaeSpec(new AutoEncoder(params), params), parts, options, lazy ? (p) => lazy[p] as LazySession : undefined);
+    return new Vae(params, opened.sessions.get("encoder") ?? null, opened.sessions.get("decoder") ?? null);
   }
 
   get hasEncoder(): boolean {

@@ -25,7 +25,7 @@ export const fluxGgufRunner: ComponentRunner = {
         const call = await readFluxCall(inputs);
         // Every expected name is asked for; the graph returns those it has (intermediates), hostTensors the rest.
         const taps = expected.names().filter((n) => n !== "out");
-        const transformer = await FluxTransformer.load(env.engine, weights, { params, taps });
+        const transformer = await FluxTransformer.open(env.engine, { weights, params, taps });
         const result = await transformer.forward(call);
         await transformer.release();
         const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };

@@ -78,7 +78,7 @@ export const fluxTransformerRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       for (const id of c.weights) {
         const result = await withWeights(env.manifest, id, async (source) => {
-          const transformer = await FluxTransformer.load(env.engine, source, { params, taps });
+          const transformer = await FluxTransformer.open(env.engine, { weights: source, params, taps });
           try {
             return await transformer.forward(call);
           } finally {

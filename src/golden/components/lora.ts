@@ -52,7 +52,7 @@ async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult
     const adapter: AdapterOptions = { source: adapterFile, scale, topK };
 
     const run = async (adapters: readonly AdapterOptions[]): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> => {
-      const model = await FluxTransformer.load(env.engine, base, { params, taps: adapters.length > 0 ? taps : [], adapters });
+      const model = await FluxTransformer.open(env.engine, { weights: base, params, taps: adapters.length > 0 ? taps : [], adapters });
       try {
         const result = await model.forward(call);
         return { out: result.out, taps: result.taps, model };

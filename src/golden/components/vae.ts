@@ -51,7 +51,7 @@ export const vaeRunner: ComponentRunner = {
       const source = await openSafetensors(env.manifest.path(entry.file));
       let vae: Vae;
       try {
-        vae = await Vae.load(env.engine, source, params, {}, parts);
+        vae = await Vae.open(env.engine, { weights: source, params, parts });
       } finally {
         await source.close();
       }

@@ -118,3 +118,10 @@ export function isFluxFolderFile(path: string): boolean {
   if (path === "model_index.json") return true;
   return /^(transformer|vae|text_encoder|text_encoder_2|tokenizer|tokenizer_2|scheduler)\//.test(path) && !path.endsWith(".md");
 }
+
+/** A text encoder's config.json, which must be there. */
+export function requireConfig(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2"): Record<string, unknown> {
+  const config = component === "text_encoder" ? folder.textEncoder.config : folder.textEncoder2.config;
+  if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
+  return config;
+}

@@ -101,7 +101,7 @@ describe("LoRA on the T1 transformer", () => {
 
   test("scales change per call and by setter without a rebuild; a merged adapter's scale is fixed", async () => {
     const source = await openSafetensors(loraFile);
-    const model = await FluxTransformer.load(engine, memorySource(base), { params: GOLDEN_T1, adapters: [{ source, scale: 0.5 }] });
+    const model = await FluxTransformer.open(engine, { weights: memorySource(base), params: GOLDEN_T1, adapters: [{ source, scale: 0.5 }] });
     try {
       assert.ok(maxAbsDiff((await model.forward(call, { loraScales: [0] })).out, baseOut) < 1e-6, "scale 0 is the base model");
       const reference = (await runT1(engine, mergeReference(base, scaled(loraUpdates, -1.5)), call)).out;
@@ -112,7 +112,7 @@ describe("LoRA on the T1 transformer", () => {
     } finally {
       await model.release();
     }
-    const merged = await FluxTransformer.load(engine, memorySource(base), { params: GOLDEN_T1, adapters: [{ source, merge: true }] });
+    const merged = await FluxTransformer.open(engine, { weights: memorySource(base), params: GOLDEN_T1, adapters: [{ source, merge: true }] });
     try {
       await assert.rejects(merged.forward(call, { loraScales: [0.5] }), LoraMergeError);
       assert.ok(maxAbsDiff((await merged.forward(call, { loraScales: [1] })).out, baseOut) > 1e-2);

@@ -2,7 +2,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../../../src/runtime/engine.js";
 import { FluxTransformer } from "../../../src/components/flux/transformer.js";
-import { quantizeParams, linearWeightPaths, defaultFluxKeep } from "../../../src/components/params/quantized-params.js";
+import { quantizeParams } from "../../../src/components/params/quantized-params.js";
+import { linearWeightPaths } from "../../../src/components/params/convert-tensors.js";
+import { defaultFluxKeep } from "../../../src/components/flux/spec.js";
+import { precisionOf, type QuantizedKind } from "../../../src/components/precision.js";
 import { Flux } from "../../../src/models/flux/model.js";
 import { FLUX_MID, GOLDEN_T1, type FluxParams } from "../../../src/models/flux/params.js";
 import { fluxInitRule } from "../../../src/demo/init/flux.js";
@@ -48,8 +51,8 @@ function randomCall(params: FluxParams, rows: number, cols: number, text: number
   };
 }
 
-async function out(engine: Engine, source: TensorSource, params: FluxParams, call: FluxCall, quant?: { bits: 4 | 8; accuracyLevel: 0 | 4 }): Promise<Float32Array> {
-  const model = await FluxTransformer.load(engine, source, { params, quant });
+async function out(engine: Engine, source: TensorSource, params: FluxParams, call: FluxCall, kind?: QuantizedKind, accuracyLevel: 0 | 4 = 4): Promise<Float32Array> {
+  const model = await FluxTransformer.open(engine, { weights: source, params, precision: kind && precisionOf(kind), accuracyLevel });
   try {
     return (await model.forward(call)).out.data;
   } finally {
@@ -82,8 +85,8 @@ describe("quantized transformer (MatMulNBits)", () => {
     const source = await openSafetensors(goldenFile("weights/t1_bfl_f32.safetensors"));
     try {
       const reference = await out(engine, source, GOLDEN_T1, call);
-      const int8 = relativeError(await out(engine, source, GOLDEN_T1, call, { bits: 8, accuracyLevel: 4 }), reference);
-      const int4 = relativeError(await out(engine, source, GOLDEN_T1, call, { bits: 4, accuracyLevel: 4 }), reference);
+      const int8 = relativeError(await out(engine, source, GOLDEN_T1, call, "int8"), reference);
+      const int4 = relativeError(await out(engine, source, GOLDEN_T1, call, "int4"), reference);
       assert.ok(int8 < (TOLERANCE["golden"]?.int8 ?? 0), `int8 ${int8}`);
       assert.ok(int4 < (TOLERANCE["golden"]?.int4 ?? 0), `int4 ${int4}`);
       assert.ok(int8 > 0 && int4 > int8, "quantization really happened");
@@ -101,8 +104,8 @@ describe("quantized transformer (MatMulNBits)", () => {
       const source = memorySource(weights);
       const call = randomCall(params, rows, cols, text, 12);
       const reference = await out(engine, source, params, call);
-      const int8 = relativeError(await out(engine, source, params, call, { bits: 8, accuracyLevel: 4 }), reference);
-      const int4 = relativeError(await out(engine, source, params, call, { bits: 4, accuracyLevel: 4 }), reference);
+      const int8 = relativeError(await out(engine, source, params, call, "int8"), reference);
+      const int4 = relativeError(await out(engine, source, params, call, "int4"), reference);
       assert.ok(int8 < (TOLERANCE[key]?.int8 ?? 0), `int8 ${int8}`);
       assert.ok(int4 < (TOLERANCE[key]?.int4 ?? 0), `int4 ${int4}`);
     });
@@ -112,11 +115,11 @@ describe("quantized transformer (MatMulNBits)", () => {
     const inputs = await openSafetensors(goldenFile("cases/flux_transformer_b1.inputs.safetensors"));
     const call = await readFluxCall(inputs);
     await inputs.close();
-    for (const [file, bits] of [["weights/t1_gguf_q8_0.gguf", 8], ["weights/t1_gguf_q4_0.gguf", 4]] as const) {
+    for (const [file, kind] of [["weights/t1_gguf_q8_0.gguf", "int8"], ["weights/t1_gguf_q4_0.gguf", "int4"]] as const) {
       const gguf = await openGguf(goldenFile(file));
       try {
         const dequantized = await out(engine, gguf, GOLDEN_T1, call);
-        const native = await out(engine, gguf, GOLDEN_T1, call, { bits, accuracyLevel: 0 });
+        const native = await out(engine, gguf, GOLDEN_T1, call, kind, 0);
         assert.ok(relativeError(native, dequantized) < 1e-5, file);
       } finally {
         await gguf.close();
@@ -128,7 +131,7 @@ describe("quantized transformer (MatMulNBits)", () => {
     const model = new Flux(GOLDEN_T1);
     const source = await openSafetensors(goldenFile("weights/t1_bfl_f32.safetensors"));
     try {
-      const q = await quantizeParams(model, source, { bits: 8, keep: defaultFluxKeep });
+      const q = await quantizeParams(model, source, { precision: { kind: "int8", blockSize: 32 }, keep: defaultFluxKeep });
       const linear = linearWeightPaths(model);
       assert.ok(q.floats.has("img_in.weight") && q.floats.has("final_layer.linear.weight") && q.floats.has("time_in.in_layer.weight"));
       assert.ok(q.packed.has("double_blocks.0.img_attn.qkv.weight") && q.packed.has("single_blocks.1.linear2.weight"));
@@ -147,7 +150,7 @@ describe("quantized transformer (MatMulNBits)", () => {
     const lora = await openSafetensors(goldenFile("weights/lora_peft_r4.safetensors"));
     try {
       await assert.rejects(
-        FluxTransformer.load(engine, source, { params: GOLDEN_T1, quant: { bits: 8 }, adapters: [{ source: lora, merge: true }] }),
+        FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, precision: precisionOf("int8"), adapters: [{ source: lora, merge: true }] }),
         LoraMergeError,
       );
     } finally {

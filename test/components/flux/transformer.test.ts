@@ -17,7 +17,7 @@ import { goldenFile } from "../../golden-paths.js";
 async function runWith(engine: Engine, weightsFile: string, call: FluxCall): Promise<Tensor<"f32">> {
   const source = await openSafetensors(weightsFile);
   try {
-    const model = await FluxTransformer.load(engine, source, { params: GOLDEN_T1 });
+    const model = await FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1 });
     const { out } = await model.forward(call);
     await model.release();
     return out;

@@ -13,6 +13,7 @@ import { ConvertedCache, ConvertedCacheError, DATA_FILE, MANIFEST_FILE, type Cac
 import { Prng } from "../../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { goldenFile } from "../../golden-paths.js";
+import { precisionOf } from "../../../src/components/precision.js";
 
 function call(): FluxCall {
   const prng = new Prng(7);
@@ -42,7 +43,7 @@ describe("converted-weights cache", () => {
   async function run(cache: ConvertedCache | undefined, bits: 4 | 8 = 8, file = weights): Promise<Float32Array> {
     const source = await openWeights(file);
     try {
-      const model = await FluxTransformer.load(engine, source, { params: GOLDEN_T1, quant: { bits, cache } });
+      const model = await FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, precision: precisionOf(bits === 8 ? "int8" : "int4"), cache });
       try {
         return (await model.forward(input)).out.data;
       } finally {
@@ -171,7 +172,7 @@ describe("converted-weights cache", () => {
     const tensors = new Map<string, Tensor>();
     for (const name of file.names()) tensors.set(name, await file.read(name));
     await file.close();
-    const model = await FluxTransformer.load(engine, memorySource(tensors), { params: GOLDEN_T1, quant: { bits: 8, cache: new ConvertedCache(root) } });
+    const model = await FluxTransformer.open(engine, { weights: memorySource(tensors), params: GOLDEN_T1, precision: precisionOf("int8"), cache: new ConvertedCache(root) });
     assert.deepEqual((await model.forward(input)).out.data, reference);
     await model.release();
     await assert.rejects(readdir(root));

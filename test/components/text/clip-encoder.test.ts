@@ -11,7 +11,8 @@ import { randomClipTextWeights } from "../../../src/demo/init/clip.js";
 import { ClipTextTransformer } from "../../../src/models/clip/model.js";
 import { clipPooledIndex, clipPooledIndexOfRow } from "../../../src/models/clip/pooling.js";
 import { HfConfigError } from "../../../src/models/t5/hf-json.js";
-import { ClipTextEncoder, TextEncoderInputError } from "../../../src/components/text/encoders.js";
+import { ClipTextEncoder } from "../../../src/components/text/clip.js";
+import { TextEncoderInputError } from "../../../src/components/text/token-ids.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { MissingTensorError, ShapeMismatchError } from "../../../src/weights/errors.js";
@@ -28,7 +29,7 @@ let encoder: ClipTextEncoder;
 before(async () => {
   engine = new Engine();
   manifest = await loadManifest(GOLDEN_DIR);
-  encoder = await ClipTextEncoder.load(engine, memorySource(weights), CLIP_TEXT_TINY);
+  encoder = await ClipTextEncoder.open(engine, { weights: memorySource(weights), config: CLIP_TEXT_TINY });
 });
 after(async () => {
   await encoder.release();
@@ -76,7 +77,7 @@ describe("CLIP pooling rules", () => {
     const ids = [...tokenizerIds([4, 5, 6], 12), ...[10, 20, 30, 40, 50, 997, 60, 70, 80, 90, 100, 110]];
     const legacy = await encoder.encode(ids64([2, 12], ids));
     assert.deepEqual(legacy.pooledIndex, [4, 5]);
-    const first = await ClipTextEncoder.load(engine, memorySource(weights), { ...CLIP_TEXT_TINY, eosTokenId: 999 });
+    const first = await ClipTextEncoder.open(engine, { weights: memorySource(weights), config: { ...CLIP_TEXT_TINY, eosTokenId: 999 } });
     try {
       const out = await first.encode(ids64([2, 12], ids));
       assert.deepEqual(out.pooledIndex, [4, 0]);
@@ -114,7 +115,7 @@ describe("CLIP graph", () => {
     const ids = ids64([1, 77], tokenizerIds([7, 8]));
     const want = await encoder.encode(ids);
     for (const source of [memorySource(bare), memorySource(withIds)]) {
-      const other = await ClipTextEncoder.load(engine, source, CLIP_TEXT_TINY);
+      const other = await ClipTextEncoder.open(engine, { weights: source, config: CLIP_TEXT_TINY });
       try {
         assert.deepEqual((await other.encode(ids)).pooled.data, want.pooled.data);
       } finally {
@@ -172,12 +173,12 @@ describe("CLIP errors", () => {
   test("missing and misshaped weights name the tensor and what to check", async () => {
     const fewer = new Map(weights);
     fewer.delete("text_model.encoder.layers.1.mlp.fc2.bias");
-    await assert.rejects(ClipTextEncoder.load(engine, memorySource(fewer, "clip.safetensors"), CLIP_TEXT_TINY), (e: unknown) => {
+    await assert.rejects(ClipTextEncoder.open(engine, { weights: memorySource(fewer, "clip.safetensors"), config: CLIP_TEXT_TINY }), (e: unknown) => {
       assert.ok(e instanceof MissingTensorError);
       assert.match(e.message, /encoder\.layers\.1\.mlp\.fc2\.bias missing in clip\.safetensors: .*CLIP text model checkpoint/);
       return true;
     });
-    await assert.rejects(ClipTextEncoder.load(engine, memorySource(weights), { ...CLIP_TEXT_TINY, maxPositions: 64 }), (e: unknown) => {
+    await assert.rejects(ClipTextEncoder.open(engine, { weights: memorySource(weights), config: { ...CLIP_TEXT_TINY, maxPositions: 64 } }), (e: unknown) => {
       assert.ok(e instanceof ShapeMismatchError);
       assert.match(e.message, /position_embedding\.weight .* has shape \[77, 64\], expected \[64, 64\].*64 positions/);
       return true;

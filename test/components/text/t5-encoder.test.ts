@@ -12,7 +12,8 @@ import { T5_TINY, T5_V1_1_XXL, t5ConfigFromHf, t5HfConfig, type T5Config } from 
 import { HfConfigError } from "../../../src/models/t5/hf-json.js";
 import { randomT5Weights } from "../../../src/demo/init/t5.js";
 import { T5EncoderStack } from "../../../src/models/t5/model.js";
-import { T5Encoder, TextEncoderInputError } from "../../../src/components/text/encoders.js";
+import { T5Encoder } from "../../../src/components/text/t5.js";
+import { TextEncoderInputError } from "../../../src/components/text/token-ids.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { MissingTensorError, ShapeMismatchError } from "../../../src/weights/errors.js";
@@ -162,7 +163,7 @@ describe("T5 encoder against a plain-JS reference", () => {
   const ids = [3, 17, 9, 39, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
   test("unscaled logits, the block-0 bias in every block, tanh-GELU gate: matches to 1e-5", async () => {
-    const encoder = await T5Encoder.load(engine, memorySource(weights), config);
+    const encoder = await T5Encoder.open(engine, { weights: memorySource(weights), config });
     try {
       const out = await encoder.encode(ids64([1, ids.length], ids));
       assert.deepEqual(out.dims, [1, ids.length, config.dModel]);
@@ -176,7 +177,7 @@ describe("T5 encoder against a plain-JS reference", () => {
   });
 
   test("one graph serves every length and batch: a batch of two equals two single runs", async () => {
-    const encoder = await T5Encoder.load(engine, memorySource(weights), config);
+    const encoder = await T5Encoder.open(engine, { weights: memorySource(weights), config });
     try {
       const a = [5, 6, 7, 1, 0, 0, 0];
       const b = [30, 2, 11, 12, 13, 1, 0];
@@ -232,8 +233,8 @@ describe("T5 errors and key forms", () => {
     aliased.set("encoder.embed_tokens.weight", weights.get("shared.weight") as Tensor);
     aliased.delete("shared.weight");
     const ids = ids64([1, 5], [4, 5, 6, 1, 0]);
-    const a = await T5Encoder.load(engine, memorySource(weights), T5_TINY);
-    const b = await T5Encoder.load(engine, memorySource(aliased), T5_TINY);
+    const a = await T5Encoder.open(engine, { weights: memorySource(weights), config: T5_TINY });
+    const b = await T5Encoder.open(engine, { weights: memorySource(aliased), config: T5_TINY });
     try {
       assert.deepEqual((await a.encode(ids)).data, (await b.encode(ids)).data);
     } finally {
@@ -243,7 +244,7 @@ describe("T5 errors and key forms", () => {
   });
 
   test("bad ids: out of the vocabulary, wrong rank, wrong dtype", async () => {
-    const encoder = await T5Encoder.load(engine, memorySource(weights), T5_TINY);
+    const encoder = await T5Encoder.open(engine, { weights: memorySource(weights), config: T5_TINY });
     try {
       await assert.rejects(encoder.encode(ids64([1, 3], [1, 128, 0])), (e: unknown) => {
         assert.ok(e instanceof TextEncoderInputError);
@@ -262,15 +263,15 @@ describe("T5 errors and key forms", () => {
   test("missing and misshaped weights name the tensor and what to check", async () => {
     const fewer = new Map(weights);
     for (const k of [...fewer.keys()]) if (k.startsWith("encoder.block.1.")) fewer.delete(k);
-    await assert.rejects(T5Encoder.load(engine, memorySource(fewer, "t5.safetensors"), T5_TINY), (e: unknown) => {
+    await assert.rejects(T5Encoder.open(engine, { weights: memorySource(fewer, "t5.safetensors"), config: T5_TINY }), (e: unknown) => {
       assert.ok(e instanceof MissingTensorError);
       assert.match(e.message, /encoder\.block\.1\..* missing in t5\.safetensors: the file has 1 encoder blocks but the config asks for 2/);
       return true;
     });
     const noEmbedding = new Map(weights);
     noEmbedding.delete("shared.weight");
-    await assert.rejects(T5Encoder.load(engine, memorySource(noEmbedding), T5_TINY), /shared\.weight .*alias encoder\.embed_tokens\.weight/);
-    await assert.rejects(T5Encoder.load(engine, memorySource(weights), { ...T5_TINY, dFf: 80 }), (e: unknown) => {
+    await assert.rejects(T5Encoder.open(engine, { weights: memorySource(noEmbedding), config: T5_TINY }), /shared\.weight .*alias encoder\.embed_tokens\.weight/);
+    await assert.rejects(T5Encoder.open(engine, { weights: memorySource(weights), config: { ...T5_TINY, dFf: 80 } }), (e: unknown) => {
       assert.ok(e instanceof ShapeMismatchError);
       assert.match(e.message, /wi_0\.weight .* has shape \[96, 64\], expected \[80, 64\]: .*d_ff 80.*config\.json/);
       return true;

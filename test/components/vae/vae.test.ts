@@ -48,7 +48,7 @@ before(async () => {
   await file.close();
   image = await readInput("cases/vae_encode.inputs.safetensors", "image");
   latent = await readInput("cases/vae_decode.inputs.safetensors", "latent");
-  vae = await Vae.load(engine, memorySource(bflWeights, WEIGHTS), GOLDEN_V1);
+  vae = await Vae.open(engine, { weights: memorySource(bflWeights, WEIGHTS), params: GOLDEN_V1 });
 });
 after(async () => {
   await vae.release();
@@ -86,7 +86,7 @@ describe("VAE pipeline", () => {
       const path = join(dir, "diffusion_pytorch_model.safetensors");
       await writeSafetensors(path, await convertVae(memorySource(bflWeights), "diffusers"));
       const source = await openSafetensors(path);
-      const other = await Vae.load(engine, source, GOLDEN_V1);
+      const other = await Vae.open(engine, { weights: source, params: GOLDEN_V1 });
       await source.close();
       try {
         const [a, b] = [await vae.encode(image), await other.encode(image)];
@@ -149,7 +149,7 @@ describe("VAE errors", () => {
   });
 
   test("a decoder-only VAE refuses to encode", async () => {
-    const decoderOnly = await Vae.load(engine, memorySource(bflWeights), GOLDEN_V1, {}, { encoder: false });
+    const decoderOnly = await Vae.open(engine, { weights: memorySource(bflWeights), params: GOLDEN_V1, parts: { encoder: false } });
     try {
       assert.equal(decoderOnly.hasEncoder, false);
       await assert.rejects(decoderOnly.encode(image), VaePartError);
@@ -162,24 +162,24 @@ describe("VAE errors", () => {
   test("missing tensors and wrong shapes name the tensor, the file and the likely cause", async () => {
     const without = new Map(bflWeights);
     without.delete("decoder.up.2.block.1.conv1.weight");
-    await assert.rejects(Vae.load(engine, memorySource(without, "ae.safetensors"), GOLDEN_V1), (e: unknown) => {
+    await assert.rejects(Vae.open(engine, { weights: memorySource(without, "ae.safetensors"), params: GOLDEN_V1 }), (e: unknown) => {
       assert.ok(e instanceof MissingTensorError);
       assert.match(e.message, /decoder\.up\.2\.block\.1\.conv1\.weight missing in ae\.safetensors/);
       return true;
     });
     const diffusers = await convertVae(memorySource(without), "diffusers");
-    await assert.rejects(Vae.load(engine, memorySource(diffusers, "vae.safetensors"), GOLDEN_V1), /looked for decoder\.up_blocks\.1\.resnets\.1\.conv1\.weight/);
+    await assert.rejects(Vae.open(engine, { weights: memorySource(diffusers, "vae.safetensors"), params: GOLDEN_V1 }), /looked for decoder\.up_blocks\.1\.resnets\.1\.conv1\.weight/);
     const encoderOnly = new Map([...bflWeights].filter(([k]) => k.startsWith("encoder.")));
-    await assert.rejects(Vae.load(engine, memorySource(encoderOnly, "enc.safetensors"), GOLDEN_V1), /no decoder.*parts \{ decoder: false \}/);
+    await assert.rejects(Vae.open(engine, { weights: memorySource(encoderOnly, "enc.safetensors"), params: GOLDEN_V1 }), /no decoder.*parts \{ decoder: false \}/);
     const sd = new Map(bflWeights);
     sd.set("encoder.conv_out.weight", tensor("f32", [8, 64, 3, 3]));
     sd.set("encoder.conv_out.bias", tensor("f32", [8]));
-    await assert.rejects(Vae.load(engine, memorySource(sd, "sd.safetensors"), GOLDEN_V1), (e: unknown) => {
+    await assert.rejects(Vae.open(engine, { weights: memorySource(sd, "sd.safetensors"), params: GOLDEN_V1 }), (e: unknown) => {
       assert.ok(e instanceof ShapeMismatchError);
       assert.match(e.message, /encoder\.conv_out\.weight in sd\.safetensors has shape \[8, 64, 3, 3\], expected \[32, 64, 3, 3\]/);
       assert.match(e.message, /4-channel Stable Diffusion VAE/);
       return true;
     });
-    await assert.rejects(Vae.load(engine, memorySource(bflWeights), { ...GOLDEN_V1, ch: 64 }), /sizes of the configured VAE/);
+    await assert.rejects(Vae.open(engine, { weights: memorySource(bflWeights), params: { ...GOLDEN_V1, ch: 64 } }), /sizes of the configured VAE/);
   });
 });
