@@ -60,7 +60,7 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   }
   if (positionals.length > 0) throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
-  const precision = convertPrecision(precisionOption(values.quant, values["block-size"], ["auto", "int8", "int4"]), device);
+  const precision = convertPrecision(precisionOption(values.quant, values["block-size"], ["int8", "int4"]), device);
   const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
   const onEvent = (e: CacheEvent): void => {
     if (e.kind === "build") io.err(`${e.component}: converting to ${precision.kind} (${e.reason})`);
