@@ -1,6 +1,6 @@
 /**
  * The memory plan of an IceditSession. The budget is maxMemory (default: the memory this process
- * may use). If every component's estimate (weights + activations, pipelines/icedit/
+ * may use). If every component's estimate (weights + activations, components/
  * memory-estimates.ts) fits at once, the plan is "resident": all are loaded at open and stay, as
  * a server wants. Otherwise it is "sequential": each component is loaded when it first runs and
  * the least recently used idle ones are evicted to keep the pool under the budget (text encoders,
