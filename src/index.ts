@@ -1,5 +1,7 @@
 /** icedit's library API. */
 export { IceditSession, edit, DEFAULT_MODEL, type OpenOptions, type EditRequest, type SessionEditResult, type SessionRecord, type ModelIdentity, type ImageInput } from "./api/session.js";
+export { convertModel, type ConvertOptions } from "./api/open-model.js";
+export { precisionOf, type Precision, type PrecisionChoice, type PrecisionKind } from "./components/precision.js";
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
 export { EDIT_DEFAULTS, type EditOptions, type EditRecord, type EditProgress } from "./pipelines/icedit/edit.js";
