@@ -27,7 +27,8 @@ export const F32: WeightFormat = { name: "f32", quant: null, precision: F32_PREC
 
 export function nbits(bits: 4 | 8, blockSize: number, accuracyLevel: 0 | 4 = 4): WeightFormat {
   const suffix = accuracyLevel === 4 ? "" : `-acc${accuracyLevel}`;
-  return { name: `int${bits}-b${blockSize}${suffix}`, quant: { bits, blockSize, accuracyLevel }, precision: precisionOf(bits === 8 ? "int8" : "int4", blockSize) };
+  const precision = precisionOf(bits === 8 ? "int8" : "int4", blockSize);
+  return { name: `int${bits}-b${blockSize}${suffix}`, quant: { bits, blockSize, accuracyLevel }, precision };
 }
 
 export const ALL_FORMATS: readonly WeightFormat[] = [F32, nbits(8, 32), nbits(8, 128), nbits(4, 32), nbits(4, 128)];

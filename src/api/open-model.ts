@@ -27,6 +27,7 @@ import {
   type PrecisionKind,
   type QuantizedPrecision,
 } from "../components/precision.js";
+import type { ModelSizes } from "../components/memory-estimates.js";
 import { InvalidArgumentError } from "../errors.js";
 import { autoPrecision } from "./auto-quant.js";
 import { resolveBudget } from "./memory-plan.js";
@@ -105,7 +106,9 @@ export interface LoadedAdapterRecord extends LoadedAdapter {
 }
 
 /** Where the model is and what its folder holds. */
-async function locateModel(options: Pick<OpenOptions, "model" | "revision" | "download" | "onDownload" | "transformer" | "vae">): Promise<{ spec: string; located: Located; folder: FluxFillFolder }> {
+type LocateOptions = Pick<OpenOptions, "model" | "revision" | "download" | "onDownload" | "transformer" | "vae">;
+
+async function locateModel(options: LocateOptions): Promise<{ spec: string; located: Located; folder: FluxFillFolder }> {
   const spec = options.model ?? DEFAULT_MODEL;
   const located = await locate(spec, { revision: options.revision, download: options.download, include: isFluxFolderFile, onProgress: options.onDownload });
   const folder = await openFluxFillFolder(located.path, { transformer: options.transformer, vae: options.vae });
@@ -147,7 +150,7 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
     const root = cacheRoot(options.convertedCacheDir);
     const cache = root ? new ConvertedCache(root, { onEvent, device }) : undefined;
     const { kind, blockSize } = choice;
-    const precision = kind === "auto" ? (sizes: Parameters<typeof autoPrecision>[0]) => precisionOf(autoPrecision(sizes, device, budgetBytes), blockSize) : precisionOf(kind, blockSize);
+    const precision = kind === "auto" ? (sizes: ModelSizes) => precisionOf(autoPrecision(sizes, device, budgetBytes), blockSize) : precisionOf(kind, blockSize);
     const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
     const models = await openIceditModels(engine, folder, { settings, adapters, pool, precision, cache });
     const identity: ModelIdentity = {

@@ -5,7 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { convertModel, convertPrecision, CONVERTIBLE, DEFAULT_MODEL, defaultConvertedCacheDir, type CacheEvent, type ConvertibleComponent } from "../api/index.js";
+import { convertModel, convertPrecision, CONVERTIBLE, DEFAULT_MODEL, defaultConvertedCacheDir } from "../api/index.js";
+import type { CacheEvent, ConvertibleComponent } from "../api/index.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { choiceOption, precisionOption } from "./options.js";

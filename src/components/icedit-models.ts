@@ -130,13 +130,20 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   const sizes: ModelSizes = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig, t5Length: t5MaxLength, clipLength: CLIP_MAX_LENGTH };
   const precision = typeof options.precision === "function" ? options.precision(sizes) : (options.precision ?? F32);
   const big = { settings, precision, cache: options.cache };
-  const clip = await ClipTextEncoder.open(engine, { config: clipConfig, weights: opener(folder.textEncoder.weights), settings, lazy: pool.lazy("text_encoder", 0) });
+  const clipWeights = opener(folder.textEncoder.weights);
+  const clip = await ClipTextEncoder.open(engine, { config: clipConfig, weights: clipWeights, settings, lazy: pool.lazy("text_encoder", 0) });
   const t5 = await T5Encoder.open(engine, { config: t5Config, weights: opener(folder.textEncoder2.weights), ...big, lazy: pool.lazy("text_encoder_2", 0) });
   const vaeLazy = { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) };
   const vae = await Vae.open(engine, { params: vaeParams, weights: opener(folder.vae.weights), settings, lazy: vaeLazy });
   const adapters = options.adapters ?? [];
   const transformer = await withSources(adapters, (sources) =>
-    FluxTransformer.open(engine, { params: flux, weights: opener(folder.transformer.weights), ...big, adapters: adapterOptions(adapters, sources), lazy: pool.lazy("transformer", 0) }),
+    FluxTransformer.open(engine, {
+      params: flux,
+      weights: opener(folder.transformer.weights),
+      ...big,
+      adapters: adapterOptions(adapters, sources),
+      lazy: pool.lazy("transformer", 0),
+    }),
   );
   const params: LoadedParams = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig };
   return {

@@ -39,7 +39,12 @@ function checkParts<Part extends string, View extends TensorSource>(spec: Compon
 }
 
 /** The weights of `part` in their load form. */
-async function loadPart<Part extends string, View extends TensorSource>(spec: ComponentSpec<Part, View>, source: TensorSource, part: Part, options: ComponentOptions<unknown>): Promise<ParamBinder> {
+async function loadPart<Part extends string, View extends TensorSource>(
+  spec: ComponentSpec<Part, View>,
+  source: TensorSource,
+  part: Part,
+  options: ComponentOptions<unknown>,
+): Promise<ParamBinder> {
   const view = spec.view(source);
   const hints = spec.hints(view);
   const precision = options.precision;
@@ -76,7 +81,8 @@ export async function openComponent<Part extends string, View extends TensorSour
   const { weights } = options;
   if (lazyOf) {
     if (typeof weights !== "function") {
-      throw new InvalidArgumentError(`a pooled ${spec.component} reads its weights again after an eviction: give a function that opens them, not an open source`);
+      const what = `a pooled ${spec.component} reads its weights again after an eviction`;
+      throw new InvalidArgumentError(`${what}: give a function that opens them, not an open source`);
     }
     if ((options.taps ?? []).length > 0) throw new InvalidArgumentError(`taps are for a ${spec.component} loaded now, not a pooled one`);
     await withOpened(weights, async (source) => checkParts(spec, source, parts));
