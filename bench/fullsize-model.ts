@@ -11,21 +11,21 @@ import { mkdir, open, rename, rm, writeFile, type FileHandle } from "node:fs/pro
 import { join } from "node:path";
 import { Flux } from "../src/models/flux/model.js";
 import { FLUX_FILL_DEV, type FluxParams } from "../src/models/flux/params.js";
-import { fluxInitRule } from "../src/models/flux/init.js";
+import { fluxInitRule } from "../src/demo/init/flux.js";
 import { AutoEncoder } from "../src/models/vae/model.js";
 import { FLUX_VAE, type VaeParams } from "../src/models/vae/params.js";
-import { vaeInitRule } from "../src/models/vae/init.js";
+import { vaeInitRule } from "../src/demo/init/vae.js";
 import { diffusersVaeConfig } from "../src/models/vae/diffusers-config.js";
 import { T5_V1_1_XXL, t5HfConfig, type T5Config } from "../src/models/t5/config.js";
 import { T5EncoderStack } from "../src/models/t5/model.js";
-import { t5InitRule } from "../src/models/t5/init.js";
+import { t5InitRule } from "../src/demo/init/t5.js";
 import { CLIP_L_TEXT, clipTextHfConfig, type ClipTextConfig } from "../src/models/clip/config.js";
-import { randomClipTextWeights } from "../src/models/clip/init.js";
-import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../src/text/demo-tokenizers.js";
-import { randomTensors, type InitRule, type ParamShape } from "../src/weights/random.js";
+import { randomClipTextWeights } from "../src/demo/init/clip.js";
+import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../src/demo/tokenizers.js";
+import { randomTensors, type InitRule, type ParamShape } from "../src/demo/random-weights.js";
 import { memorySource } from "../src/weights/memory-source.js";
 import { convertVae } from "../src/weights/layouts/vae-view.js";
-import { encodeLayoutHeader, writeSafetensors } from "../src/weights/safetensors-writer.js";
+import { encodeLayoutHeader, writeSafetensors } from "../src/weights/safetensors/writer.js";
 import { numel } from "../src/tensor.js";
 
 export const FULLSIZE_TRANSFORMER_FILE = "flux1-fill-dev-random-Q8_0.gguf";

@@ -30,8 +30,7 @@ export async function benchFullPipeline(): Promise<Record<string, unknown>> {
   const session = await IceditSession.open({
     model: model.dir,
     transformer: model.transformer,
-    quant: "int8",
-    quantBlockSize: blockSize,
+    precision: { kind: "int8", blockSize },
     loras: [],
     download: false,
     maxMemory,

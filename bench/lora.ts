@@ -9,14 +9,14 @@ import { fileURLToPath } from "node:url";
 import { randomLora, randomMoeLora } from "../src/demo/lora-files.js";
 import { Flux } from "../src/models/flux/model.js";
 import { imageIds, textIds, type FluxCall } from "../src/models/flux/inputs.js";
-import { fluxInitRule } from "../src/models/flux/init.js";
+import { fluxInitRule } from "../src/demo/init/flux.js";
 import { FLUX_MID, validateFluxParams } from "../src/models/flux/params.js";
 import { Prng } from "../src/numeric/prng.js";
-import { FluxTransformer, type AdapterOptions } from "../src/pipelines/flux-transformer.js";
+import { FluxTransformer, type AdapterOptions } from "../src/components/flux/transformer.js";
 import { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
-import { randomTensors } from "../src/weights/random.js";
+import { randomTensors } from "../src/demo/random-weights.js";
 import type { TensorSource } from "../src/weights/source.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_LORA_RUNS"] ?? 2);
@@ -69,7 +69,7 @@ async function timedStep(model: FluxTransformer, call: FluxCall): Promise<{ ms: 
  */
 async function timeVariant(engine: Engine, baseModel: FluxTransformer, base: TensorSource, call: FluxCall, adapters: readonly AdapterOptions[]): Promise<Timing> {
   const start = performance.now();
-  const model = await FluxTransformer.load(engine, base, { params: FLUX_MID, adapters });
+  const model = await FluxTransformer.open(engine, { weights: base, params: FLUX_MID, adapters });
   const loadMs = performance.now() - start;
   try {
     await model.forward(call);
@@ -126,7 +126,7 @@ export async function benchLora(engine: Engine): Promise<Record<string, unknown>
     guidance: tensor("f32", [1], Float32Array.of(50)),
   };
   const loadStart = performance.now();
-  const baseModel = await FluxTransformer.load(engine, base, { params });
+  const baseModel = await FluxTransformer.open(engine, { weights: base, params });
   const baseLoadMs = Math.round(performance.now() - loadStart);
   try {
     await baseModel.forward(call);

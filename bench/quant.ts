@@ -6,13 +6,13 @@
  * dominant shape in the same formats. A short table goes to standard error.
  */
 import { Flux } from "../src/models/flux/model.js";
-import { fluxInitRule } from "../src/models/flux/init.js";
+import { fluxInitRule } from "../src/demo/init/flux.js";
 import { FLUX_MID, type FluxParams } from "../src/models/flux/params.js";
 import { DEMO_FLUX } from "../src/demo/make-demo-model.js";
-import { FluxTransformer } from "../src/pipelines/flux-transformer.js";
+import { FluxTransformer } from "../src/components/flux/transformer.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { memorySource } from "../src/weights/memory-source.js";
-import { randomTensors } from "../src/weights/random.js";
+import { randomTensors } from "../src/demo/random-weights.js";
 import type { TensorSource } from "../src/weights/source.js";
 import type { FluxCall } from "../src/models/flux/inputs.js";
 import { fluxForwardFlops } from "./flux-flops.js";
@@ -49,7 +49,7 @@ interface FormatResult {
 
 async function forwardTimes(engine: Engine, source: TensorSource, params: FluxParams, call: FluxCall, format: WeightFormat): Promise<{ loadMs: number; runs: number[]; out: Float32Array }> {
   const loadStart = performance.now();
-  const model = await FluxTransformer.load(engine, source, { params, quant: format.quant ?? undefined });
+  const model = await FluxTransformer.open(engine, { weights: source, params, precision: format.precision, accuracyLevel: format.quant?.accuracyLevel });
   const loadMs = performance.now() - loadStart;
   try {
     const out = (await model.forward(call)).out.data;

@@ -10,12 +10,13 @@
 import { Graph, type Value } from "../src/onnx/graph.js";
 import { add, matmul, multiHeadAttentionBiased, reshape, softmax, transpose } from "../src/onnx/ops/index.js";
 import { CLIP_L_TEXT } from "../src/models/clip/config.js";
-import { randomClipTextWeights } from "../src/models/clip/init.js";
+import { randomClipTextWeights } from "../src/demo/init/clip.js";
 import { T5_V1_1_XXL, type T5Config } from "../src/models/t5/config.js";
-import { randomT5Weights } from "../src/models/t5/init.js";
+import { randomT5Weights } from "../src/demo/init/t5.js";
 import { T5EncoderStack } from "../src/models/t5/model.js";
 import { Prng } from "../src/numeric/prng.js";
-import { ClipTextEncoder, T5Encoder } from "../src/pipelines/text-encoders.js";
+import { ClipTextEncoder } from "../src/components/text/clip.js";
+import { T5Encoder } from "../src/components/text/t5.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
@@ -73,7 +74,7 @@ async function benchClip(engine: Engine): Promise<Record<string, unknown>> {
   const config = CLIP_L_TEXT;
   const weights = randomClipTextWeights(config, 21);
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
-  const load = await timed(() => ClipTextEncoder.load(engine, memorySource(weights), config));
+  const load = await timed(() => ClipTextEncoder.open(engine, { weights: memorySource(weights), config }));
   weights.clear();
   const prng = new Prng(22);
   // BOS, 20 content ids, EOS, EOS padding: what the FLUX tokenizer gives.
@@ -108,7 +109,7 @@ async function benchT5(engine: Engine): Promise<Record<string, unknown>> {
   const input = ids([1, T5_LENGTH], (i) => (i < 40 ? 2 + (prng.nextUint32() % 32000) : i === 40 ? 1 : 0));
   const measured: Record<number, { load_ms: number; encode_ms: number; encode_ms_runs: number[]; encode_warmup_ms: number }> = {};
   for (const n of [1, layers]) {
-    const load = await timed(() => T5Encoder.load(engine, source, { ...big, numLayers: n }));
+    const load = await timed(() => T5Encoder.open(engine, { weights: source, config: { ...big, numLayers: n } }));
     const times = await timeRuns(async () => {
       await load.value.encode(input);
     });

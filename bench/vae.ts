@@ -5,15 +5,15 @@
  */
 import { Graph, type Value } from "../src/onnx/graph.js";
 import { AutoEncoder, decodeValues, encodeValues } from "../src/models/vae/model.js";
-import { vaeInitRule } from "../src/models/vae/init.js";
+import { vaeInitRule } from "../src/demo/init/vae.js";
 import { FLUX_VAE } from "../src/models/vae/params.js";
 import { BuildContext, type ParamBinder, type ParamSpec } from "../src/nn/module.js";
 import { Prng } from "../src/numeric/prng.js";
-import { Vae } from "../src/pipelines/vae.js";
+import { Vae } from "../src/components/vae/vae.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
-import { randomTensors } from "../src/weights/random.js";
+import { randomTensors } from "../src/demo/random-weights.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_VAE_RUNS"] ?? 2);
 const HEIGHT = Number(process.env["ICEDIT_BENCH_VAE_HEIGHT"] ?? 512);
@@ -87,8 +87,8 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
   const source = memorySource(weights, "random FLUX VAE");
 
-  const encLoad = await timed(() => Vae.load(engine, source, params, {}, { encoder: true, decoder: false }));
-  const decLoad = await timed(() => Vae.load(engine, source, params, {}, { encoder: false, decoder: true }));
+  const encLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: true, decoder: false } }));
+  const decLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: false, decoder: true } }));
   weights.clear();
   const rssLoaded = maxRssMiB();
 

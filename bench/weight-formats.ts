@@ -1,9 +1,11 @@
 /** The weight formats benchmarked side by side: float32 and MatMulNBits int8 / int4 at two block sizes. */
 import { Flux } from "../src/models/flux/model.js";
 import type { FluxParams } from "../src/models/flux/params.js";
-import { defaultFluxKeep, linearWeightPaths } from "../src/pipelines/quantized-params.js";
-import { isQuantized } from "../src/pipelines/convert-tensors.js";
+import { linearWeightPaths } from "../src/components/params/convert-tensors.js";
+import { defaultFluxKeep } from "../src/components/flux/spec.js";
+import { isQuantized } from "../src/components/params/convert-tensors.js";
 import { nbitsLayout } from "../src/weights/quant/index.js";
+import { F32 as F32_PRECISION, precisionOf, type Precision } from "../src/components/precision.js";
 
 export interface NBitsFormat {
   readonly bits: 4 | 8;
@@ -17,13 +19,16 @@ export interface WeightFormat {
   readonly name: string;
   /** null: float32 weights. */
   readonly quant: NBitsFormat | null;
+  /** The same as the precision a component is opened with. */
+  readonly precision: Precision;
 }
 
-export const F32: WeightFormat = { name: "f32", quant: null };
+export const F32: WeightFormat = { name: "f32", quant: null, precision: F32_PRECISION };
 
 export function nbits(bits: 4 | 8, blockSize: number, accuracyLevel: 0 | 4 = 4): WeightFormat {
   const suffix = accuracyLevel === 4 ? "" : `-acc${accuracyLevel}`;
-  return { name: `int${bits}-b${blockSize}${suffix}`, quant: { bits, blockSize, accuracyLevel } };
+  const precision = precisionOf(bits === 8 ? "int8" : "int4", blockSize);
+  return { name: `int${bits}-b${blockSize}${suffix}`, quant: { bits, blockSize, accuracyLevel }, precision };
 }
 
 export const ALL_FORMATS: readonly WeightFormat[] = [F32, nbits(8, 32), nbits(8, 128), nbits(4, 32), nbits(4, 128)];

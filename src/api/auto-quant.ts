@@ -5,17 +5,13 @@
  * 12 GB card. On a GPU, float32 is kept only for models whose weights stay under 8 GiB.
  */
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import { activationBytes, componentEstimates, DEFAULT_WORK, totalBytes, weightBytes, type ModelSizes } from "../pipelines/icedit/memory-estimates.js";
-
-export type Precision = "f32" | "int8" | "int4";
+import { activationBytes, componentEstimates, DEFAULT_WORK, totalBytes, weightBytes, type ModelSizes } from "../components/memory-estimates.js";
+import { QUANTIZED_KIND, type PrecisionKind } from "../components/precision.js";
 
 const GPU_FLOAT_LIMIT_BYTES = 8 * 2 ** 30;
 
-/** The quantized precision each device runs best: int8 on the CPU (fast MatMulNBits, fits 24 GB), int4 on GPUs (FLUX fits 12 GB). */
-export const QUANTIZED_PRECISION: Readonly<Record<ExecutionProvider, "int8" | "int4">> = { cpu: "int8", cuda: "int4", webgpu: "int4" };
-
-export function autoPrecision(sizes: ModelSizes, device: ExecutionProvider, budgetBytes: number): Precision {
+export function autoPrecision(sizes: ModelSizes, device: ExecutionProvider, budgetBytes: number): PrecisionKind {
   const weights = weightBytes(sizes);
   const fits = device === "cpu" ? totalBytes(componentEstimates(weights, activationBytes(sizes, DEFAULT_WORK))) <= budgetBytes : totalBytes(weights) <= GPU_FLOAT_LIMIT_BYTES;
-  return fits ? "f32" : QUANTIZED_PRECISION[device];
+  return fits ? "f32" : QUANTIZED_KIND[device];
 }

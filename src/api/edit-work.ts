@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from "../errors.js";
 import { editSize } from "../image/edit-size.js";
 import type { EditSettings } from "../pipelines/icedit/edit.js";
-import { DEFAULT_WORK, type WorkSize } from "../pipelines/icedit/memory-estimates.js";
+import { DEFAULT_WORK, type WorkSize } from "../components/memory-estimates.js";
 import type { Tensor } from "../tensor.js";
 
 export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "width" | "selection">): WorkSize {

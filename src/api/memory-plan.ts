@@ -1,6 +1,6 @@
 /**
  * The memory plan of an IceditSession. The budget is maxMemory (default: the memory this process
- * may use). If every component's estimate (weights + activations, pipelines/icedit/
+ * may use). If every component's estimate (weights + activations, components/
  * memory-estimates.ts) fits at once, the plan is "resident": all are loaded at open and stay, as
  * a server wants. Otherwise it is "sequential": each component is loaded when it first runs and
  * the least recently used idle ones are evicted to keep the pool under the budget (text encoders,
@@ -12,7 +12,7 @@ import { machineMemoryBytes } from "../runtime/machine-memory.js";
 import { MEMORY_SIZE_FORMS } from "../runtime/memory-size.js";
 import { startPeakMeter } from "../runtime/peak-rss.js";
 import type { PoolEvent, SessionPool } from "../runtime/session-pool.js";
-import type { IceditModels } from "../pipelines/icedit/load-models.js";
+import type { IceditModels } from "../components/icedit-models.js";
 import {
   activationBytes,
   componentEstimates,
@@ -21,7 +21,7 @@ import {
   totalBytes,
   type ComponentBytes,
   type WorkSize,
-} from "../pipelines/icedit/memory-estimates.js";
+} from "../components/memory-estimates.js";
 import { StageMemoryRecorder, type StageMemory } from "./stage-memory.js";
 
 export type MemoryPlanKind = "resident" | "sequential";

@@ -3,116 +3,31 @@
  * downloaded), then edit images with instructions. `import { IceditSession, edit } from "icedit"`.
  */
 import { join } from "node:path";
-import { existsSync } from "node:fs";
-import { locateAdapter, parseAdapterSpec } from "../weights/lora-locator.js";
-import type { AdapterFile } from "../pipelines/icedit/load-models.js";
-import type { LoadedAdapter } from "../pipelines/flux-transformer.js";
 import { decodeImage, readImage } from "../image/index.js";
-import { Engine } from "../runtime/engine.js";
-import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js";
-import { locate, type Located } from "../weights/model-locator.js";
-import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
-import { convertedCacheDir, iceditCacheDir } from "../weights/cache-dirs.js";
-import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
-import type { QuantOptions } from "../pipelines/quantized-params.js";
-import { autoPrecision, type Precision } from "./auto-quant.js";
-import type { DownloadProgress } from "../weights/hub-download.js";
+import type { Engine } from "../runtime/engine.js";
+import type { ExecutionProvider } from "../runtime/protocol.js";
+import { iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import { DiskEmbeddingCache } from "../weights/embedding-cache.js";
-import { openIceditModels, type IceditModels } from "../pipelines/icedit/load-models.js";
-import { SessionPool } from "../runtime/session-pool.js";
+import type { IceditModels } from "../components/icedit-models.js";
+import type { PrecisionKind } from "../components/precision.js";
+import { openModel, type ModelIdentity, type OpenOptions } from "./open-model.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
-import { resolveBudget, SessionMemory, type MemoryRecord } from "./memory-plan.js";
+import { SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
 import { resolveEditLimits, type EditLimits } from "./edit-limits.js";
 import { checkEditRequest, checkThreads } from "./edit-validation.js";
 import { editImage, type EditRecord } from "../pipelines/icedit/edit.js";
-import { MemoryEmbeddingCache, TextConditioner } from "../pipelines/text-conditioning.js";
+import { MemoryEmbeddingCache, TextConditioner } from "../components/text/conditioning.js";
 import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
 import { resolveEditOptions, type EditOptions } from "./edit-options.js";
 
-export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
-export const DEFAULT_LORA = "RiverZ/normal-lora";
-/** Where a model folder may carry its own ICEdit LoRA (the demo model does). */
-export const FOLDER_LORA = join("icedit-lora", "pytorch_lora_weights.safetensors");
-
-export interface OpenOptions {
-  /** A Hugging Face repo id or a local folder in the diffusers FLUX.1 Fill layout. */
-  readonly model?: string;
-  readonly revision?: string;
-  /** A transformer file (e.g. flux1-fill-dev.safetensors) instead of the folder's transformer/. */
-  readonly transformer?: string;
-  /** A VAE file (e.g. ae.safetensors) instead of the folder's vae/. */
-  readonly vae?: string;
-  /** false: use only local folders and the hub cache. */
-  readonly download?: boolean;
-  readonly device?: ExecutionProvider;
-  /** Intra-op threads (0: one per core). */
-  readonly threads?: number;
-  /** Keep text embeddings on disk here (null: in memory only). Default: <hub cache>/../icedit/embeddings. */
-  readonly embeddingCacheDir?: string | null;
-  /** Most bytes the embeddings on disk may take; the least recently used go first. Default 256 MiB. */
-  readonly embeddingCacheSize?: number;
-  readonly onDownload?: (progress: DownloadProgress) => void;
-  readonly onLoad?: (component: string) => void;
-  /**
-   * LoRA / LoRA-MoE adapters: repo ids or paths, each optionally "…:scale". "auto" (the default)
-   * uses the model folder's own ICEdit LoRA when it has one (icedit-lora/), else RiverZ/normal-lora;
-   * an empty list applies none.
-   */
-  readonly loras?: readonly string[] | "auto";
-  /** Scale of adapters given without ":scale". Default 1. */
-  readonly loraScale?: number;
-  /** Experts per token of MoE-LoRA adapters (not stored in the file). Default 1, as ICEdit. */
-  readonly moeTopK?: number;
-  /** Fold plain LoRA into the weights (base speed, fixed scale). */
-  readonly mergeLora?: boolean;
-  /**
-   * Weights of the transformer and T5: "f32" (as stored, upcast), block-quantized "int8" / "int4",
-   * or "auto" (the default): f32 when the model fits the memory budget at f32, else int8 on the
-   * CPU and int4 on a GPU (api/auto-quant.ts).
-   */
-  readonly quant?: Precision | "auto";
-  /**
-   * Memory budget in bytes, or "auto" (the default): the machine's memory, or its cgroup's limit.
-   * When the model's estimated footprint fits, every component stays loaded; otherwise each is
-   * loaded when needed and the least recently used ones are released to stay within it.
-   */
-  readonly maxMemory?: number | "auto";
-  /**
-   * Where quantized weights are kept once converted (see `icedit convert`); null: convert at every
-   * open, in memory. Default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache.
-   */
-  readonly convertedCacheDir?: string | null;
-  /** Weights per quantization block with int8/int4 (16 to 256, a power of two). Default 32. */
-  readonly quantBlockSize?: number;
-  /** Told when a converted-weights entry is used, (re)built or removed. */
-  readonly onConverted?: (event: CacheEvent) => void;
-  /** Raise (or lower) the limits on steps, width, candidates, threads and input pixels (api/edit-limits.ts). */
-  readonly limits?: Partial<EditLimits>;
-}
-
-export interface ModelIdentity {
-  readonly spec: string;
-  readonly path: string;
-  readonly from: Located["from"];
-  readonly repoId?: string;
-  readonly revision?: string;
-  readonly transformer: string;
-  readonly vae: string;
-  readonly adapters: readonly LoadedAdapterRecord[];
-  /** What the converted-weights cache did at open (entries used, built or rebuilt, and why). */
-  readonly converted: readonly CacheEvent[];
-}
-
-export interface LoadedAdapterRecord extends LoadedAdapter {
-  readonly spec: string;
-}
+export { DEFAULT_LORA, DEFAULT_MODEL, FOLDER_LORA, type LoadedAdapterRecord, type ModelIdentity, type OpenOptions } from "./open-model.js";
 
 export interface SessionRecord extends EditRecord {
   readonly model: ModelIdentity;
   /** The precision used (what "auto" resolved to). */
-  readonly quant: Precision;
+  readonly quant: PrecisionKind;
   readonly device: ExecutionProvider;
   /** Peak resident memory of the process so far, in bytes. */
   readonly peakRssBytes: number;
@@ -141,65 +56,23 @@ export class IceditSession {
     private readonly text: TextConditioner,
     readonly model: ModelIdentity,
     readonly device: ExecutionProvider,
-    readonly quant: Precision,
+    readonly quant: PrecisionKind,
     private readonly memory: SessionMemory,
     private readonly limits: EditLimits,
   ) {}
 
   static async open(options: OpenOptions = {}): Promise<IceditSession> {
+    // Checked before any model work: a bad limit, thread count or cache size fails at once.
     const limits = resolveEditLimits(options.limits);
     checkThreads(options.threads, limits);
-    const budgetBytes = resolveBudget(options.maxMemory);
     const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
     const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir, { maxBytes: options.embeddingCacheSize }) : new MemoryEmbeddingCache();
-    const spec = options.model ?? DEFAULT_MODEL;
-    const located = await locate(spec, {
-      revision: options.revision,
-      download: options.download,
-      include: isFluxFolderFile,
-      onProgress: options.onDownload,
-    });
-    const folder = await openFluxFillFolder(located.path, { transformer: options.transformer, vae: options.vae });
-    const adapters = await resolveAdapters(options, folder.root);
-    const device = options.device ?? "cpu";
-    const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
-    const engine = new Engine();
+    const { engine, models, identity, device, precision } = await openModel(options);
     try {
-      const converted: CacheEvent[] = [];
-      const cacheDir = options.convertedCacheDir === undefined ? convertedCacheDir() : options.convertedCacheDir;
-      const onEvent = (event: CacheEvent): void => {
-        // A sequential plan reloads components: a repeated hit of an entry already recorded adds nothing.
-        const last = converted.filter((e) => e.component === event.component).at(-1);
-        if (!(event.kind === "hit" && last && (last.kind === "hit" || last.kind === "built"))) converted.push(event);
-        options.onConverted?.(event);
-      };
-      const cache = cacheDir ? new ConvertedCache(cacheDir, { onEvent }) : undefined;
-      const quantOf = (precision: Precision): QuantOptions | undefined =>
-        precision === "f32" ? undefined : { bits: precision === "int8" ? 8 : 4, blockSize: options.quantBlockSize, cache, device };
-      const asked = options.quant ?? "auto";
-      const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
-      const models = await openIceditModels(engine, folder, {
-        settings,
-        adapters,
-        pool,
-        quant: asked === "auto" ? undefined : quantOf(asked),
-        chooseQuant: asked === "auto" ? (sizes) => quantOf(autoPrecision(sizes, device, budgetBytes)) : undefined,
-      });
-      const precision: Precision = models.quant === null ? "f32" : models.quant.bits === 8 ? "int8" : "int4";
       const memory = await SessionMemory.start(models);
-      const identity: ModelIdentity = {
-        spec,
-        path: located.path,
-        from: located.from,
-        repoId: located.repoId,
-        revision: located.revision,
-        transformer: folder.transformer.weights,
-        vae: folder.vae.weights,
-        adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
-        converted,
-      };
-      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision, memory, limits);
+      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision.kind, memory, limits);
     } catch (error) {
+      await models.release();
       await engine.close();
       throw error;
     }
@@ -240,21 +113,6 @@ export class IceditSession {
 
 async function toPixels(image: ImageInput, maxPixels: number): Promise<Tensor<"u8">> {
   return typeof image === "string" ? readImage(image, { maxPixels }) : image instanceof Uint8Array ? decodeImage(image, { maxPixels }) : image;
-}
-
-async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
-  const scale = options.loraScale ?? 1;
-  let specs: readonly string[];
-  if (options.loras === undefined || options.loras === "auto") {
-    specs = existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
-  } else specs = options.loras;
-  const files: AdapterFile[] = [];
-  for (const text of specs) {
-    const { spec, scale: given } = parseAdapterSpec(text, scale);
-    const file = await locateAdapter(spec, { download: options.download, revision: undefined, onProgress: options.onDownload });
-    files.push({ spec, file, scale: given, topK: options.moeTopK, merge: options.mergeLora });
-  }
-  return files;
 }
 
 export interface EditRequest extends OpenOptions, EditOptions {

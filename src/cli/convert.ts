@@ -5,16 +5,11 @@
  */
 import { parseArgs } from "node:util";
 import { resolve } from "node:path";
-import { DEFAULT_MODEL } from "../api/session.js";
-import { CONVERTIBLE, convertModelFolder, type ConvertibleComponent } from "../pipelines/icedit/convert-model.js";
-import { convertedCacheDir } from "../weights/cache-dirs.js";
-import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
-import { locate } from "../weights/model-locator.js";
-import { isFluxFolderFile, openFluxFillFolder } from "../weights/model-folder.js";
+import { convertModel, convertPrecision, CONVERTIBLE, DEFAULT_MODEL, defaultConvertedCacheDir } from "../api/index.js";
+import type { CacheEvent, ConvertibleComponent } from "../api/index.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import { QUANTIZED_PRECISION } from "../api/auto-quant.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { blockSizeOption, choiceOption } from "./options.js";
+import { choiceOption, precisionOption } from "./options.js";
 import { checkOutputPaths } from "./output-paths.js";
 
 export const CONVERT_USAGE = `usage: icedit convert [options]
@@ -34,7 +29,7 @@ every use (size always, SHA-256 when the file changed since its last check).
                        weights are the same for every device)     default: cpu
   --only C             convert only this component: transformer or t5
   --cache-dir DIR      the converted-weights cache   default: $ICEDIT_CACHE_DIR/converted,
-                       else beside the Hugging Face cache (${convertedCacheDir()})
+                       else beside the Hugging Face cache (${defaultConvertedCacheDir()})
   --verify             re-hash existing entries even when their files look unchanged
   --offline            use only local folders and the Hugging Face cache
   -h, --help           this help`;
@@ -67,24 +62,27 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   }
   if (positionals.length > 0) throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
-  const quant = choiceOption("quant", values.quant, QUANTIZED_PRECISION[device], ["int8", "int4"] as const);
-  const blockSize = blockSizeOption("block-size", values["block-size"], 32);
+  const precision = convertPrecision(precisionOption(values.quant, values["block-size"], ["int8", "int4"]), device);
   const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
-  const root = resolve(values["cache-dir"] ?? convertedCacheDir());
-  await checkOutputPaths({ dirs: [{ option: "--cache-dir", path: root }] });
-
-  const located = await locate(values.model ?? DEFAULT_MODEL, { revision: values.revision, download: values.offline ? false : undefined, include: isFluxFolderFile });
-  const folder = await openFluxFillFolder(located.path, { transformer: values.transformer });
+  const cacheDir = values["cache-dir"] === undefined ? undefined : resolve(values["cache-dir"]);
+  // Checked before any work: a cache dir that cannot be written fails now, not after the conversion.
+  if (cacheDir !== undefined) await checkOutputPaths({ dirs: [{ option: "--cache-dir", path: cacheDir }] });
   const onEvent = (e: CacheEvent): void => {
-    if (e.kind === "build") io.err(`${e.component}: converting to ${quant} (${e.reason})`);
+    if (e.kind === "build") io.err(`${e.component}: converting to ${precision.kind} (${e.reason})`);
     else if (e.kind === "removed") io.err(`${e.component}: removed ${e.dir} (${e.reason})`);
   };
-  const cache = new ConvertedCache(root, { verify: values.verify ? "always" : "changed", onEvent });
   let shown = -1;
-  const results = await convertModelFolder(folder, {
-    quant: { bits: quant === "int8" ? 8 : 4, blockSize, device },
-    cache,
+  const results = await convertModel({
+    model: values.model,
+    revision: values.revision,
+    transformer: values.transformer,
+    download: values.offline ? false : undefined,
+    precision,
+    device,
     components,
+    cacheDir,
+    verify: values.verify,
+    onEvent,
     onTensor: (component, done, total) => {
       const percent = Math.floor((100 * done) / total);
       if (!io.tty || (percent === shown && done < total)) return;
@@ -94,7 +92,7 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   });
   for (const r of results) {
     const what = r.built ? `converted in ${(r.ms / 1000).toFixed(1)} s` : `up to date (checked in ${(r.ms / 1000).toFixed(1)} s)`;
-    io.err(`${r.component}: ${quant}, block ${blockSize}, ${gib(r.bytes)}: ${what}`);
+    io.err(`${r.component}: ${precision.kind}, block ${precision.blockSize}, ${gib(r.bytes)}: ${what}`);
     io.out(r.dir);
   }
   return 0;

@@ -5,14 +5,14 @@
 import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
 import type { JudgeConfig } from "../vlm/create.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import type { CacheEvent } from "../weights/converted/index.js";
+import type { CacheEvent } from "../api/index.js";
 import { resolve } from "node:path";
 import { UsageError } from "./io.js";
-import { blockSizeOption, choiceOption, intOption, numberOption } from "./options.js";
+import { choiceOption, intOption, numberOption, precisionOption } from "./options.js";
 import { memoryOption, sizeOption } from "./memory-option.js";
 import { boundedIntOption } from "./limit-options.js";
 import { defaultThreadLimit, THREADS_PER_CORE } from "../api/edit-limits.js";
-import { parseAdapterSpec } from "../weights/lora-locator.js";
+import { parseAdapterSpec } from "../index.js";
 
 /** Help text of the model options. */
 export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
@@ -147,8 +147,7 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     loraScale,
     moeTopK: intOption("moe-top-k", values["moe-top-k"], 1, 1),
     mergeLora: values["merge-lora"] === true,
-    quant: choiceOption("quant", values.quant, "auto", ["auto", "f32", "int8", "int4"] as const),
-    quantBlockSize: blockSizeOption("block-size", values["block-size"], 32),
+    precision: precisionOption(values.quant, values["block-size"], ["auto", "f32", "int8", "int4"]),
     maxMemory: memoryOption("max-memory", values["max-memory"]),
     embeddingCacheSize: sizeOption("embedding-cache-size", values["embedding-cache-size"]),
     download: values.offline ? false : undefined,

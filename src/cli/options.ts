@@ -1,6 +1,6 @@
 /** Parsing option values with errors that say which option and what it takes. */
 import { UsageError } from "./io.js";
-import { BLOCK_SIZES } from "../weights/quant/index.js";
+import { BLOCK_SIZES, type PrecisionChoice, type PrecisionKind } from "../api/index.js";
 
 export function intOption(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -26,4 +26,9 @@ export function blockSizeOption(name: string, value: string | undefined, fallbac
   const size = intOption(name, value, fallback, 1);
   if (!(BLOCK_SIZES as readonly number[]).includes(size)) throw new UsageError(`--${name} takes ${BLOCK_SIZES.join(", ")}, got ${size}`);
   return size;
+}
+
+/** --quant (one of `kinds`; absent: "auto") and --block-size as the one precision value the library takes ("auto" resolved there). */
+export function precisionOption(quant: string | undefined, blockSize: string | undefined, kinds: readonly (PrecisionKind | "auto")[]): PrecisionChoice {
+  return { kind: choiceOption("quant", quant, "auto", kinds), blockSize: blockSizeOption("block-size", blockSize, 32) };
 }

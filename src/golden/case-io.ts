@@ -3,7 +3,7 @@
  * typed reads, and the comparison of all expected tensors a run produced.
  */
 import type { Tensor } from "../tensor.js";
-import { openSafetensors } from "../weights/safetensors.js";
+import { openSafetensors } from "../weights/safetensors/open.js";
 import type { TensorSource } from "../weights/source.js";
 import { compareTensor, ruleFor, type TensorComparison } from "./compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "./manifest.js";

@@ -11,8 +11,8 @@ import { mkdir, readdir, rm, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { InvalidArgumentError } from "../errors.js";
 import type { Tensor } from "../tensor.js";
-import { openSafetensors } from "./safetensors.js";
-import { encodeSafetensorsHeader, writeSafetensors } from "./safetensors-writer.js";
+import { openSafetensors } from "./safetensors/open.js";
+import { encodeSafetensorsHeader, writeSafetensors } from "./safetensors/writer.js";
 
 export interface TextEmbedding {
   /** T5 hidden states [1, T, d_t5] */

@@ -10,7 +10,7 @@ import { FLUX_VAE } from "../../src/models/vae/params.js";
 import { T5_V1_1_XXL } from "../../src/models/t5/config.js";
 import { CLIP_L_TEXT } from "../../src/models/clip/config.js";
 import { DEMO_CLIP, DEMO_FLUX, DEMO_T5, DEMO_VAE } from "../../src/demo/make-demo-model.js";
-import type { ModelSizes } from "../../src/pipelines/icedit/memory-estimates.js";
+import type { ModelSizes } from "../../src/components/memory-estimates.js";
 
 const GIB = 2 ** 30;
 const FULL: ModelSizes = { flux: FLUX_FILL_DEV, vae: FLUX_VAE, t5: T5_V1_1_XXL, clip: CLIP_L_TEXT, t5Length: 512, clipLength: 77 };

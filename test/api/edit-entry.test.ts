@@ -29,7 +29,7 @@ describe("IceditSession.edit: one entry, plain or with selection", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-edit-entry-"));
     await makeDemoModel(join(dir, "demo"));
-    session = await IceditSession.open({ model: join(dir, "demo"), quant: "f32", embeddingCacheDir: null, convertedCacheDir: null });
+    session = await IceditSession.open({ model: join(dir, "demo"), precision: "f32", embeddingCacheDir: null, convertedCacheDir: null });
   });
   after(async () => {
     await session?.close();

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { IceditSession, makeDemoModel } from "icedit";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { MODEL_COMPONENTS } from "../../src/pipelines/icedit/memory-estimates.js";
+import { MODEL_COMPONENTS } from "../../src/components/memory-estimates.js";
 import type { Judge } from "../../src/vlm/judge.js";
 import type { PoolEvent } from "../../src/runtime/session-pool.js";
 
@@ -38,7 +38,7 @@ describe("memory plan (demo model)", () => {
 
   it("a budget too small for the whole model loads one component at a time and gives the same image, bit for bit", async () => {
     const loadedAtOpen: string[] = [];
-    const resident = await IceditSession.open({ model, quant: "f32", embeddingCacheDir: null, onLoad: (c) => loadedAtOpen.push(c) });
+    const resident = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, onLoad: (c) => loadedAtOpen.push(c) });
     let residentEdit;
     try {
       assert.deepEqual(loadedAtOpen, [...MODEL_COMPONENTS], "resident: everything is loaded at open");
@@ -51,7 +51,7 @@ describe("memory plan (demo model)", () => {
     assert.deepEqual(r.loads, [], "nothing loads during a resident edit");
 
     const loaded: string[] = [];
-    const sequential = await IceditSession.open({ model, quant: "f32", embeddingCacheDir: null, maxMemory: MiB, onLoad: (c) => loaded.push(c) });
+    const sequential = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB, onLoad: (c) => loaded.push(c) });
     let sequentialEdit;
     try {
       assert.deepEqual(loaded, [], "sequential: nothing is loaded at open");
@@ -92,7 +92,7 @@ describe("memory plan (demo model)", () => {
   });
 
   it("noise selection under a small budget: the transformer comes back after the previews, the VAE decoder after the winner's steps", async () => {
-    const session = await IceditSession.open({ model, quant: "f32", embeddingCacheDir: null, maxMemory: MiB });
+    const session = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB });
     try {
       const result = await session.edit(exampleImage(), INSTRUCTION, { steps: 3, selection: { judge: challenger, candidates: 2, earlySteps: 1 } });
       const m = result.record.memory;

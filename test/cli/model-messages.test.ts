@@ -4,7 +4,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { icedit } from "./test-io.js";
-import { parseAdapterSpec, AdapterSpecError } from "../../src/weights/lora-locator.js";
+import { parseAdapterSpec, AdapterSpecError } from "../../src/weights/hub/lora-locator.js";
 import { fluxParamsFromDiffusers, diffusersFluxConfig } from "../../src/models/flux/diffusers-config.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
 

@@ -9,7 +9,7 @@ import { AdapterBuildContext } from "../../src/nn/adapter-context.js";
 import { LinearAdapterSet } from "../../src/nn/adapter-set.js";
 import { Linear } from "../../src/nn/linear.js";
 import { fuseLowRank, type LowRankPart } from "../../src/nn/lora.js";
-import { InlineParams } from "../../src/pipelines/load-params.js";
+import { InlineParams } from "../../src/components/params/load-params.js";
 import { Prng } from "../../src/numeric/prng.js";
 import { Engine } from "../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../src/tensor.js";

@@ -6,11 +6,11 @@
 import assert from "node:assert/strict";
 import type { FluxCall } from "../../src/models/flux/inputs.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
-import { FluxTransformer, type AdapterOptions, type FluxForwardOptions } from "../../src/pipelines/flux-transformer.js";
+import { FluxTransformer, type AdapterOptions, type FluxForwardOptions } from "../../src/components/flux/transformer.js";
 import type { Engine } from "../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { memorySource } from "../../src/weights/memory-source.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import type { TensorSource } from "../../src/weights/source.js";
 import { readFluxCall } from "../../src/golden/components/flux-transformer.js";
 import { goldenFile } from "../golden-paths.js";
@@ -99,7 +99,7 @@ export async function runT1(
   options: { taps?: readonly string[]; forward?: FluxForwardOptions } = {},
 ): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> {
   const source = weights instanceof Map ? memorySource(weights) : (weights as TensorSource);
-  const model = await FluxTransformer.load(engine, source, { params: GOLDEN_T1, adapters, taps: options.taps });
+  const model = await FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, adapters, taps: options.taps });
   try {
     const result = await model.forward(call, options.forward);
     return { out: result.out, taps: result.taps, model };

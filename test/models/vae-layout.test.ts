@@ -8,7 +8,7 @@ import { InvalidArgumentError } from "../../src/errors.js";
 import type { Tensor } from "../../src/tensor.js";
 import { MissingTensorError, ShapeMismatchError } from "../../src/weights/errors.js";
 import { memorySource } from "../../src/weights/memory-source.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import type { TensorSource } from "../../src/weights/source.js";
 import { VaeLayoutError, VaeUnmappedTensorError } from "../../src/weights/layouts/vae-errors.js";
 import { convertVae, vaeBflView, vaeKeyFormat, vaeKeyMapper } from "../../src/weights/layouts/vae-view.js";

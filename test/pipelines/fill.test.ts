@@ -1,14 +1,14 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Engine } from "../../src/runtime/engine.js";
-import { FluxTransformer } from "../../src/pipelines/flux-transformer.js";
-import { Vae } from "../../src/pipelines/vae.js";
+import { FluxTransformer } from "../../src/components/flux/transformer.js";
+import { Vae } from "../../src/components/vae/vae.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
 import { GOLDEN_V1 } from "../../src/models/vae/params.js";
 import { fill, type FillModels, type FillRequest } from "../../src/pipelines/fill/fill.js";
 import { BFL_CONVENTIONS, DIFFUSERS_CONVENTIONS } from "../../src/pipelines/fill/conventions.js";
 import { CancelledError, NonFiniteLatentError } from "../../src/pipelines/fill/errors.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import { memorySource } from "../../src/weights/memory-source.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
@@ -31,8 +31,8 @@ describe("fill pipeline", { skip: goldenSkip }, () => {
   before(async () => {
     engine = new Engine();
     transformerWeights = await loadAll(goldenFile("weights/t1_bfl_f32.safetensors"));
-    const transformer = await FluxTransformer.load(engine, memorySource(transformerWeights), { params: GOLDEN_T1 });
-    const vae = await Vae.load(engine, memorySource(await loadAll(goldenFile("weights/vae_v1_bfl_f32.safetensors"))), GOLDEN_V1);
+    const transformer = await FluxTransformer.open(engine, { weights: memorySource(transformerWeights), params: GOLDEN_T1 });
+    const vae = await Vae.open(engine, { weights: memorySource(await loadAll(goldenFile("weights/vae_v1_bfl_f32.safetensors"))), params: GOLDEN_V1 });
     models = { transformer, vae };
     const inputs = await openSafetensors(goldenFile("cases/fill_denoise.inputs.safetensors"));
     request = {
@@ -94,7 +94,7 @@ describe("fill pipeline", { skip: goldenSkip }, () => {
     const broken = new Map(transformerWeights);
     const bias = tensor("f32", [64], new Float32Array(64).fill(NaN));
     broken.set("final_layer.linear.bias", bias);
-    const transformer = await FluxTransformer.load(engine, memorySource(broken), { params: GOLDEN_T1 });
+    const transformer = await FluxTransformer.open(engine, { weights: memorySource(broken), params: GOLDEN_T1 });
     try {
       await assert.rejects(
         fill({ ...models, transformer }, request, { seed: 1, steps: 3, guidance: 50 }),

@@ -5,7 +5,7 @@ import { checkGolden } from "../../src/golden/check.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { f32ToBf16 } from "../../src/numeric/float16.js";
 import { TorchGenerator, torchRandn, type TorchRandnDType } from "../../src/sampling/torch-rng.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 
 /** Skips n words of a generator's stream. */
 function skip(g: TorchGenerator, n: number): TorchGenerator {

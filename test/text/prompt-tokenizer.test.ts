@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { PromptTokenizer, demoClipTokenizerFiles, demoT5TokenizerFiles, idsTensor } from "../../src/text/index.js";
+import { PromptTokenizer, idsTensor } from "../../src/text/index.js";
+import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../../src/demo/tokenizers.js";
 import { longPrompt, referenceClipIds, referenceUnigramIds } from "./helpers.js";
 
 const PROMPTS = [

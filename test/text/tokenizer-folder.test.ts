@@ -6,13 +6,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ProtoMessage } from "../../src/onnx/protobuf.js";
-import {
-  PromptTokenizer,
-  TokenizerFilesError,
-  TokenizerFormatError,
-  demoClipTokenizerFiles,
-  demoT5TokenizerFiles,
-} from "../../src/text/index.js";
+import { PromptTokenizer, TokenizerFilesError, TokenizerFormatError } from "../../src/text/index.js";
+import { demoClipTokenizerFiles, demoT5TokenizerFiles } from "../../src/demo/tokenizers.js";
 import { longPrompt, tempFolder } from "./helpers.js";
 
 const PROMPTS = ["make her hair dark green", "Turn the sky into a sunset, it's 2024!", "", longPrompt(90), "😊 café"];

@@ -9,7 +9,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DiskEmbeddingCache, type TextEmbedding } from "../../src/weights/embedding-cache.js";
-import { writeSafetensors } from "../../src/weights/safetensors-writer.js";
+import { writeSafetensors } from "../../src/weights/safetensors/writer.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { tensor } from "../../src/tensor.js";
 

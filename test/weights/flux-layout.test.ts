@@ -8,7 +8,7 @@ import { UnknownLayoutError, UnmappedTensorError, WrongLayoutError } from "../..
 import { bflToDiffusers, diffusersToBfl } from "../../src/weights/layouts/flux-convert.js";
 import { detectFluxLayout, fluxKeyFormat } from "../../src/weights/layouts/flux-detect.js";
 import { memorySource } from "../../src/weights/memory-source.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import type { TensorSource } from "../../src/weights/source.js";
 import { bytesOf, GOLDEN } from "./helpers.js";
 import { goldenSkip, haveGolden } from "../golden-paths.js";

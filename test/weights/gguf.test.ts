@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 import { f32ToHalfBits } from "../../src/numeric/float16.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import type { TensorSource } from "../../src/weights/source.js";
 import { ClosedSourceError, MissingTensorError } from "../../src/weights/errors.js";
 import { NotBlockQuantizedError, openGguf, type GgufFile } from "../../src/weights/gguf/index.js";

@@ -5,7 +5,7 @@ import { Prng } from "../../src/numeric/prng.js";
 import type { Tensor } from "../../src/tensor.js";
 import { MissingFileError } from "../../src/weights/errors.js";
 import { memorySource } from "../../src/weights/memory-source.js";
-import { openSafetensors } from "../../src/weights/safetensors.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import { LoraFormatError, LoraNoMatchError, LoraShapeError, readLoraAdapter, type LoraDescription } from "../../src/weights/lora/index.js";
 import { T1_TARGETS, randomMatrix } from "./lora-helpers.js";
 import { tempDir } from "./helpers.js";

@@ -6,7 +6,7 @@
  */
 import { clipTextConfigFromHf } from "../../models/clip/config.js";
 import { clipPooledIndex } from "../../models/clip/pooling.js";
-import { ClipTextEncoder } from "../../pipelines/text-encoders.js";
+import { ClipTextEncoder } from "../../components/text/clip.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
@@ -38,7 +38,7 @@ export const clipTextRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {
-        const encoder = await withWeights(env.manifest, id, (source) => ClipTextEncoder.load(env.engine, source, config, {}, { taps }));
+        const encoder = await withWeights(env.manifest, id, (source) => ClipTextEncoder.open(env.engine, { weights: source, config, taps }));
         try {
           const out = await encoder.forward(ids);
           const actual: Record<string, Tensor | undefined> = {

@@ -6,8 +6,8 @@
 import { fluxParamsFromBfl, type BflFluxParamsJson } from "../../models/flux/params.js";
 import { vaeParamsFromBfl, type BflAutoEncoderParamsJson } from "../../models/vae/params.js";
 import { f32ToBf16, bf16ToF32 } from "../../numeric/float16.js";
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
-import { Vae } from "../../pipelines/vae.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
+import { Vae } from "../../components/vae/vae.js";
 import { BFL_CONVENTIONS } from "../../pipelines/fill/conventions.js";
 import { fill } from "../../pipelines/fill/fill.js";
 import { checkPixels } from "../../pipelines/fill/pixels.js";
@@ -20,7 +20,7 @@ import { compareExpected, readTyped, weightsConfig, withCaseFiles, withWeights }
 
 async function loadVae(env: GoldenEnv, weightId: string): Promise<Vae> {
   const params = vaeParamsFromBfl(weightsConfig(env.manifest, weightId, "bfl_AutoEncoderParams") as BflAutoEncoderParamsJson);
-  return withWeights(env.manifest, weightId, (s) => Vae.load(env.engine, s, params));
+  return withWeights(env.manifest, weightId, (s) => Vae.open(env.engine, { weights: s, params }));
 }
 
 /** bf16 of our float32 img_cond against the reference's bf16 tensor: exact or 1 bf16 ulp. */
@@ -98,7 +98,7 @@ export const fillPipelineRunner: ComponentRunner = {
     const [transformerId, vaeId] = c.weights;
     if (!transformerId || !vaeId) throw new GoldenManifestError(`case ${c.name} must name [transformer, VAE] weights`);
     const params = fluxParamsFromBfl(weightsConfig(env.manifest, transformerId, "bfl_FluxParams") as BflFluxParamsJson);
-    const transformer = await withWeights(env.manifest, transformerId, (s) => FluxTransformer.load(env.engine, s, { params }));
+    const transformer = await withWeights(env.manifest, transformerId, (s) => FluxTransformer.open(env.engine, { weights: s, params }));
     const vae = await loadVae(env, vaeId);
     try {
       return await withCaseFiles(env, c, async (inputs, expected) => {

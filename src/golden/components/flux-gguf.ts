@@ -3,7 +3,7 @@
  * (weights = [GGUF file]), every tensor dequantized exactly to float32, then run exactly as the
  * "flux-transformer" cases on the inputs of the float32 case it shares.
  */
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
 import { openGguf } from "../../weights/gguf/index.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
@@ -25,7 +25,7 @@ export const fluxGgufRunner: ComponentRunner = {
         const call = await readFluxCall(inputs);
         // Every expected name is asked for; the graph returns those it has (intermediates), hostTensors the rest.
         const taps = expected.names().filter((n) => n !== "out");
-        const transformer = await FluxTransformer.load(env.engine, weights, { params, taps });
+        const transformer = await FluxTransformer.open(env.engine, { weights, params, taps });
         const result = await transformer.forward(call);
         await transformer.release();
         const actual = { ...hostTensors(params, call), ...result.taps, out: result.out };

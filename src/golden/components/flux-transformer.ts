@@ -7,7 +7,7 @@ import { timestepEmbedding } from "../../nn/timestep-embedding.js";
 import { torchTimestepFreqs } from "../../numeric/torch-expf.js";
 import { fluxParamsFromBfl, type BflFluxParamsJson, type FluxParams } from "../../models/flux/params.js";
 import type { FluxCall } from "../../models/flux/inputs.js";
-import { FluxTransformer } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer } from "../../components/flux/transformer.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { TensorComparison } from "../compare.js";
@@ -78,7 +78,7 @@ export const fluxTransformerRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       for (const id of c.weights) {
         const result = await withWeights(env.manifest, id, async (source) => {
-          const transformer = await FluxTransformer.load(env.engine, source, { params, taps });
+          const transformer = await FluxTransformer.open(env.engine, { weights: source, params, taps });
           try {
             return await transformer.forward(call);
           } finally {

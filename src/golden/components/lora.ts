@@ -4,9 +4,9 @@
  * `out`, on `out_base` (the same call without the adapter) and on the MoE routing weights
  * (`route.<module>`). A plain LoRA is also run merged into the weights ("out@merged").
  */
-import { FluxTransformer, type AdapterOptions } from "../../pipelines/flux-transformer.js";
+import { FluxTransformer, type AdapterOptions } from "../../components/flux/transformer.js";
 import type { Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
+import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
@@ -52,7 +52,7 @@ async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult
     const adapter: AdapterOptions = { source: adapterFile, scale, topK };
 
     const run = async (adapters: readonly AdapterOptions[]): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> => {
-      const model = await FluxTransformer.load(env.engine, base, { params, taps: adapters.length > 0 ? taps : [], adapters });
+      const model = await FluxTransformer.open(env.engine, { weights: base, params, taps: adapters.length > 0 ? taps : [], adapters });
       try {
         const result = await model.forward(call);
         return { out: result.out, taps: result.taps, model };

@@ -1,7 +1,7 @@
 /** Golden component "schedule": BFL get_schedule(n, L) for every (n, L) pair of the case. */
 import { getSchedule } from "../../sampling/schedule.js";
 import { tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
+import { openSafetensors } from "../../weights/safetensors/open.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";

@@ -6,7 +6,7 @@
  */
 import { relativePositionBucket, relativePositionBucketTable, type BucketSettings } from "../../models/t5/buckets.js";
 import { t5ConfigFromHf, type T5Config } from "../../models/t5/config.js";
-import { T5Encoder } from "../../pipelines/text-encoders.js";
+import { T5Encoder } from "../../components/text/t5.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { TensorComparison } from "../compare.js";
@@ -59,7 +59,7 @@ export const t5EncoderRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {
-        const encoder = await withWeights(env.manifest, id, (source) => T5Encoder.load(env.engine, source, config, {}, { taps }));
+        const encoder = await withWeights(env.manifest, id, (source) => T5Encoder.open(env.engine, { weights: source, config, taps }));
         try {
           const out = await encoder.forward(ids);
           const actual: Record<string, Tensor | undefined> = {

@@ -13,7 +13,7 @@ import { bf16ToF32 } from "../../numeric/float16.js";
 import { TorchGenerator, type TorchRandnDType } from "../../sampling/torch-rng.js";
 import { torchRandnDType } from "../../sampling/torch-rng-args.js";
 import { tensor, type Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
+import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type CaseTolerance, type GoldenCase, type ToleranceRule } from "../manifest.js";

@@ -4,9 +4,9 @@
  * (bfl_AutoEncoderParams), the weights from the case's first weights id, in either layout.
  */
 import { vaeParamsFromBfl, type BflAutoEncoderParamsJson, type VaeParams } from "../../models/vae/params.js";
-import { Vae } from "../../pipelines/vae.js";
+import { Vae } from "../../components/vae/vae.js";
 import type { Tensor } from "../../tensor.js";
-import { openSafetensors } from "../../weights/safetensors.js";
+import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
@@ -51,7 +51,7 @@ export const vaeRunner: ComponentRunner = {
       const source = await openSafetensors(env.manifest.path(entry.file));
       let vae: Vae;
       try {
-        vae = await Vae.load(env.engine, source, params, {}, parts);
+        vae = await Vae.open(env.engine, { weights: source, params, parts });
       } finally {
         await source.close();
       }

@@ -3,7 +3,7 @@
  * cancellation between steps and a NaN/Inf guard. Runs any sub-range of the steps, so a caller
  * can stop early (noise selection) and continue later from the same state.
  */
-import type { FluxTransformer } from "../flux-transformer.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { eulerStep, firstNonFinite } from "../../sampling/euler.js";
 import { concatTokens } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";

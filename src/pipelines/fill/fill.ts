@@ -2,8 +2,8 @@
  * FLUX.1 Fill: an image, a mask and text embeddings in, the repainted image out, with a record of
  * what was done. Pure: arrays and options in, pixels and a record out (no files, no console).
  */
-import type { FluxTransformer } from "../flux-transformer.js";
-import type { Vae } from "../vae.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
+import type { Vae } from "../../components/vae/vae.js";
 import { textIds } from "../../models/flux/inputs.js";
 import { packLatents, unpackLatents } from "../../sampling/packing.js";
 import { InvalidArgumentError } from "../../errors.js";

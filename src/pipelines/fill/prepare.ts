@@ -3,7 +3,7 @@
  * the VAE encoder, packed 2x2 to 64 channels per token, and the mask unshuffled 8x8 and packed to
  * 256 channels: 320 conditioning channels per image token.
  */
-import type { Vae } from "../vae.js";
+import type { Vae } from "../../components/vae/vae.js";
 import { imageIds } from "../../models/flux/inputs.js";
 import { concatTokens, packLatents, packMask, unshuffleMask } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";

@@ -8,7 +8,7 @@ import { editSize } from "../../image/edit-size.js";
 import { resizeImage } from "../../image/resize.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillRecord } from "../fill/fill.js";
-import type { EncodedPrompt, TextConditioner, Truncation } from "../text-conditioning.js";
+import type { EncodedPrompt, TextConditioner, Truncation } from "../../components/text/conditioning.js";
 import type { TournamentRecord } from "../noise-selection/record.js";
 
 export interface EditRecord {

@@ -4,7 +4,7 @@
  * that seed makes them, and the first m steps of all candidates run as batches through the
  * transformer (one session run per step for a whole batch).
  */
-import type { FluxTransformer } from "../flux-transformer.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { textIds } from "../../models/flux/inputs.js";
 import { estimateX0 } from "../../sampling/euler.js";
 import { packLatents } from "../../sampling/packing.js";

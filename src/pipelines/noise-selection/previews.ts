@@ -1,5 +1,5 @@
 /** The candidates' early previews: their x0 estimates through the VAE decoder, in batches, as uint8 images. */
-import type { Vae } from "../vae.js";
+import type { Vae } from "../../components/vae/vae.js";
 import { unpackLatents } from "../../sampling/packing.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { Tensor } from "../../tensor.js";

@@ -25,8 +25,6 @@ export interface ConvertRequest {
   readonly component: string;
   readonly precision: ConvertedPrecision;
   readonly blockSize: number;
-  /** The device the entry was made for (MatMulNBits form is the same on CPU, CUDA and WebGPU). */
-  readonly device: string;
   readonly sources: readonly SourceFileStamp[];
   /** Everything else the stored tensors depend on: parameter names and shapes, which layers stay float, converter version. */
   readonly recipe: string;
@@ -44,6 +42,8 @@ export interface CacheOptions {
   /** "always": hash the data file on every open; "changed" (default): when its stat changed since the last check. */
   readonly verify?: "changed" | "always";
   readonly onEvent?: (event: CacheEvent) => void;
+  /** The device the entries are made for, recorded in their manifests (MatMulNBits form is the same on CPU, CUDA and WebGPU). Default "cpu". */
+  readonly device?: string;
 }
 
 /** Streams a file through SHA-256. */
@@ -102,7 +102,7 @@ export class ConvertedCache {
         component: request.component,
         precision: request.precision,
         blockSize: request.blockSize,
-        device: request.device,
+        device: this.options.device ?? "cpu",
         createdAt: new Date().toISOString(),
         sources: request.sources,
       };

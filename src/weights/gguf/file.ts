@@ -10,7 +10,7 @@ import type { FileHandle } from "node:fs/promises";
 import { allocate, numel, type Tensor } from "../../tensor.js";
 import { ClosedSourceError, MissingTensorError } from "../errors.js";
 import { readFully } from "../read-bytes.js";
-import { openForReading } from "../safetensors-file.js";
+import { openForReading } from "../safetensors/file.js";
 import { sampleNames } from "../sample-names.js";
 import type { TensorEntry, TensorSource } from "../source.js";
 import { toF32 } from "../to-f32.js";

@@ -7,8 +7,8 @@ import type { Tensor } from "../../../src/tensor.js";
 import { flattenOptimizerState, OPTIMIZER_METADATA_KEY, unflattenOptimizerState } from "../../../src/train/optim/checkpoint.js";
 import { createOptimizer, optimizerFromState } from "../../../src/train/optim/create.js";
 import { OptimizerStateError } from "../../../src/train/optim/errors.js";
-import { openSafetensors } from "../../../src/weights/safetensors.js";
-import { writeSafetensors } from "../../../src/weights/safetensors-writer.js";
+import { openSafetensors } from "../../../src/weights/safetensors/open.js";
+import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { bytes, cloneParams, f32Map } from "./helpers.js";
 
 const start = (): Map<string, Tensor<"f32">> => f32Map({ "t.lora_A.expert_0.weight": [0.2, -0.4, 0.1], "t.lora_route.weight": [1.5, -0.5] });

@@ -14,7 +14,7 @@ import { AdamW } from "../../../src/train/optim/adamw.js";
 import { clipGradNorm, totalGradNorm } from "../../../src/train/optim/clip.js";
 import { createOptimizer } from "../../../src/train/optim/create.js";
 import { Prodigy, type ProdigyOptions } from "../../../src/train/optim/prodigy.js";
-import { openSafetensors } from "../../../src/weights/safetensors.js";
+import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { goldenFile, goldenSkip } from "../../golden-paths.js";
 import { cloneParams } from "./helpers.js";
 
