@@ -149,7 +149,8 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   return {
     transformer,
     vae,
-    text: { clip, t5, clipTokenizer, t5Tokenizer, identity: folder.root },
+    // T5's precision is part of the embeddings' identity: int8 and f32 weights give different embeddings.
+    text: { clip, t5, clipTokenizer, t5Tokenizer, identity: `${folder.root} t5:${precision.kind}/${precision.blockSize}` },
     params,
     sizes,
     precision,
