@@ -50,7 +50,11 @@ export async function runChild(script: string, args: readonly string[], resultPa
     () => null,
   );
   if (result && !timedOut) return { result, error: null, timedOut, wallMs };
-  const how = timedOut ? `timed out after ${(limitMs / 1000).toFixed(1)} s` : exit.signal ? `killed by ${exit.signal}` : `exited with code ${exit.code}`;
+  const how = timedOut
+    ? `timed out after ${(limitMs / 1000).toFixed(1)} s`
+    : exit.signal
+      ? `killed by ${exit.signal}`
+      : `exited with code ${exit.code}`;
   const tail = stderr.trim();
   return { result: null, error: tail ? `${how}: ${tail}` : how, timedOut, wallMs };
 }

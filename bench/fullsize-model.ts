@@ -39,7 +39,7 @@ class Uniform {
   }
   /** Fills `out` with uniform values of standard deviation `std` around `mean`. */
   fill(out: Float32Array, std: number, mean: number): void {
-    const a = std * Math.sqrt(3) * 2 / 4294967296;
+    const a = (std * Math.sqrt(3) * 2) / 4294967296;
     let x = this.state;
     for (let i = 0; i < out.length; i++) {
       x ^= x << 13;
@@ -157,7 +157,14 @@ async function writeTransformerGguf(path: string, flux: FluxParams, seed: number
 }
 
 /** bf16 safetensors shards of `params`, streamed, plus the index file transformers writes. */
-async function writeBf16Shards(dir: string, base: string, params: readonly ParamShape[], rule: (p: ParamShape) => InitRule, shards: number, seed: number): Promise<void> {
+async function writeBf16Shards(
+  dir: string,
+  base: string,
+  params: readonly ParamShape[],
+  rule: (p: ParamShape) => InitRule,
+  shards: number,
+  seed: number,
+): Promise<void> {
   await mkdir(dir, { recursive: true });
   const rng = new Uniform(seed);
   const per = Math.ceil(params.length / shards);
@@ -168,7 +175,10 @@ async function writeBf16Shards(dir: string, base: string, params: readonly Param
     const part = params.slice(s * per, (s + 1) * per);
     for (const p of part) weightMap[p.path] = file;
     total += part.reduce((n, p) => n + numel(p.shape) * 2, 0);
-    const head = encodeLayoutHeader(part.map((p) => ({ name: p.path, dtype: "bf16" as const, dims: p.shape })), { format: "pt" });
+    const head = encodeLayoutHeader(
+      part.map((p) => ({ name: p.path, dtype: "bf16" as const, dims: p.shape })),
+      { format: "pt" },
+    );
     const handle = await open(join(dir, file), "w");
     try {
       await writeAll(handle, head);
@@ -226,7 +236,14 @@ export async function fullSizeModel(dir: string, seed = 1, sizes: ModelSizes = F
   const parts: Record<string, () => Promise<void>> = {
     transformer: () => writeTransformerGguf(join(tmp, FULLSIZE_TRANSFORMER_FILE), sizes.flux, seed),
     t5: async () => {
-      await writeBf16Shards(join(tmp, "text_encoder_2"), "model", new T5EncoderStack(sizes.t5).parameters(), t5InitRule(sizes.t5), 2, seed + 1);
+      await writeBf16Shards(
+        join(tmp, "text_encoder_2"),
+        "model",
+        new T5EncoderStack(sizes.t5).parameters(),
+        t5InitRule(sizes.t5),
+        2,
+        seed + 1,
+      );
       await json(join(tmp, "text_encoder_2", "config.json"), t5HfConfig(sizes.t5));
     },
     clip: async () => {
@@ -236,14 +253,20 @@ export async function fullSizeModel(dir: string, seed = 1, sizes: ModelSizes = F
     },
     vae: async () => {
       await mkdir(join(tmp, "vae"), { recursive: true });
-      const vae = await convertVae(memorySource(randomTensors(new AutoEncoder(sizes.vae).parameters(), seed + 3, vaeInitRule)), "diffusers");
+      const vae = await convertVae(
+        memorySource(randomTensors(new AutoEncoder(sizes.vae).parameters(), seed + 3, vaeInitRule)),
+        "diffusers",
+      );
       await writeSafetensors(join(tmp, "vae", "diffusion_pytorch_model.safetensors"), vae, { format: "pt" });
       await json(join(tmp, "vae", "config.json"), diffusersVaeConfig(sizes.vae));
     },
     tokenizers: async () => {
       const clipFiles = demoClipTokenizerFiles(Math.min(sizes.clip.vocabSize, TOKENIZER_VOCAB.clip), { tokenizerJson: false });
       const t5Files = demoT5TokenizerFiles(Math.min(sizes.t5.vocabSize, TOKENIZER_VOCAB.t5));
-      for (const [folder, files] of [["tokenizer", clipFiles], ["tokenizer_2", t5Files]] as const) {
+      for (const [folder, files] of [
+        ["tokenizer", clipFiles],
+        ["tokenizer_2", t5Files],
+      ] as const) {
         await mkdir(join(tmp, folder), { recursive: true });
         for (const [name, content] of Object.entries(files)) await writeFile(join(tmp, folder, name), content);
       }

@@ -51,7 +51,11 @@ export async function benchFullPipeline(): Promise<Record<string, unknown>> {
       image_tokens: record.fill.imageTokens,
       block_size: blockSize,
       model_write_s: Math.round(model.writeSeconds),
-      converted: record.model.converted.map((e) => ({ component: e.component, kind: e.kind, ...("ms" in e ? { s: Math.round(e.ms / 100) / 10 } : {}) })),
+      converted: record.model.converted.map((e) => ({
+        component: e.component,
+        kind: e.kind,
+        ...("ms" in e ? { s: Math.round(e.ms / 100) / 10 } : {}),
+      })),
       open_s: Math.round(openMs / 100) / 10,
       plan: memory.plan,
       budget_gib: gib(memory.budgetBytes),
@@ -65,7 +69,9 @@ export async function benchFullPipeline(): Promise<Record<string, unknown>> {
       total_s: Math.round(record.timings.totalMs / 100) / 10,
       peak_rss_gib: gib(processPeakRssBytes()),
     };
-    say(`plan ${result.plan} (budget ${result.budget_gib} GiB), step ${result.step_s} s (${result.step_without_load_s} s without loading), edit ${result.total_s} s, peak RSS ${result.peak_rss_gib} GiB`);
+    say(
+      `plan ${result.plan} (budget ${result.budget_gib} GiB), step ${result.step_s} s (${result.step_without_load_s} s without loading), edit ${result.total_s} s, peak RSS ${result.peak_rss_gib} GiB`,
+    );
     for (const s of result.stages) say(`  ${s.stage.padEnd(10)} ${String(s.s).padStart(7)} s  peak ${s.peak_rss_gib} GiB`);
     return result;
   } finally {

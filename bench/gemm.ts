@@ -55,14 +55,25 @@ function gemmGraph(shape: GemmShape, weight: Tensor<"f32">, format: WeightFormat
     const p = quantizeNBits(weight, { bits: format.quant.bits, blockSize: format.quant.blockSize });
     const b = g.addInitializer("w_q", { kind: "inline", tensor: p.b });
     const scales = g.addInitializer("w_scales", { kind: "inline", tensor: p.scales });
-    y = matMulNBits(a, b, scales, null, { K: shape.k, N: shape.n, bits: format.quant.bits, blockSize: format.quant.blockSize, accuracyLevel: format.quant.accuracyLevel });
+    y = matMulNBits(a, b, scales, null, {
+      K: shape.k,
+      N: shape.n,
+      bits: format.quant.bits,
+      blockSize: format.quant.blockSize,
+      accuracyLevel: format.quant.accuracyLevel,
+    });
   }
   // Only one row leaves the session, so the timing is the GEMM, not copying the output out.
   g.addOutput(slice(y, 0, 0, 1), "y");
   return g;
 }
 
-export async function gemmThroughput(engine: Engine, shape: GemmShape, formats: readonly WeightFormat[], options: GemmOptions): Promise<Record<string, GemmTiming>> {
+export async function gemmThroughput(
+  engine: Engine,
+  shape: GemmShape,
+  formats: readonly WeightFormat[],
+  options: GemmOptions,
+): Promise<Record<string, GemmTiming>> {
   const prng = new Prng(options.seed ?? 3);
   const weight = tensor("f32", [shape.n, shape.k]);
   prng.fillNormal(weight.data, 0.02);
@@ -81,7 +92,10 @@ export async function gemmThroughput(engine: Engine, shape: GemmShape, formats: 
     return Object.fromEntries(
       formats.map((format, i) => {
         const ms = median(times[i] ?? []);
-        return [format.name, { ms: +ms.toFixed(2), ms_runs: (times[i] ?? []).map((t) => +t.toFixed(2)), gflops_per_s: Math.round(flop / 1e9 / (ms / 1000)) }];
+        return [
+          format.name,
+          { ms: +ms.toFixed(2), ms_runs: (times[i] ?? []).map((t) => +t.toFixed(2)), gflops_per_s: Math.round(flop / 1e9 / (ms / 1000)) },
+        ];
       }),
     );
   } finally {

@@ -40,7 +40,15 @@ interface Timed {
 }
 
 /** Loads a prepared graph, runs it once (first run: kernel selection, shader compilation) and `runs` times more. */
-async function timeGraph(engine: Engine, graph: Graph, modelPath: string, settings: Partial<SessionSettings>, feeds: Record<string, Tensor>, output: string, runs: number): Promise<{ timed: Timed; out: Tensor }> {
+async function timeGraph(
+  engine: Engine,
+  graph: Graph,
+  modelPath: string,
+  settings: Partial<SessionSettings>,
+  feeds: Record<string, Tensor>,
+  output: string,
+  runs: number,
+): Promise<{ timed: Timed; out: Tensor }> {
   const createStart = performance.now();
   const session = await engine.load(graph, settings, modelPath);
   const createMs = performance.now() - createStart;
@@ -49,7 +57,12 @@ async function timeGraph(engine: Engine, graph: Graph, modelPath: string, settin
     const times: number[] = [];
     for (let i = 0; i < runs; i++) times.push((await session.run(feeds, [output])).ms);
     const round = (ms: number): number => Math.round(ms * 10) / 10;
-    const timed = { session_create_ms: Math.round(createMs), first_run_ms: round(first.ms), ms: round(median(times)), ms_runs: times.map(round) };
+    const timed = {
+      session_create_ms: Math.round(createMs),
+      first_run_ms: round(first.ms),
+      ms: round(median(times)),
+      ms_runs: times.map(round),
+    };
     return { timed, out: first.outputs[output] as Tensor };
   } finally {
     await session.release();
@@ -59,13 +72,24 @@ async function timeGraph(engine: Engine, graph: Graph, modelPath: string, settin
 async function runCase(engine: Engine, plan: GpuPlan, c: GpuCase, spec: ChildSpec): Promise<Record<string, unknown>> {
   const settings: Partial<SessionSettings> = { executionProvider: spec.provider };
   if (c.kind === "gemm") {
-    return { shape: plan.gemm.shape, formats: await gemmThroughput(engine, plan.gemm.shape, plan.gemm.formats, { runs: plan.runs * 2, settings }) };
+    return {
+      shape: plan.gemm.shape,
+      formats: await gemmThroughput(engine, plan.gemm.shape, plan.gemm.formats, { runs: plan.runs * 2, settings }),
+    };
   }
   const prepared = await readPrepared(spec.dir, c.id);
   if (c.kind === "flux") {
     const { params, layout } = c.model;
     const feeds = fluxFeeds(params, randomFluxCall(params, layout, CALL_SEED));
-    const { timed, out } = await timeGraph(engine, fluxGraph(c.model, prepared.manifest), prepared.modelPath, settings, feeds, "out", plan.runs);
+    const { timed, out } = await timeGraph(
+      engine,
+      fluxGraph(c.model, prepared.manifest),
+      prepared.modelPath,
+      settings,
+      feeds,
+      "out",
+      plan.runs,
+    );
     await writeFile(spec.outputPath, new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength));
     const gflop = fluxForwardFlops(params, layoutShape(layout)) / 1e9;
     return { ...timed, gflop: +gflop.toFixed(1), gflops_per_s: Math.round(gflop / (timed.ms / 1000)) };
@@ -73,7 +97,15 @@ async function runCase(engine: Engine, plan: GpuPlan, c: GpuCase, spec: ChildSpe
   const { vae } = plan;
   const latent = tensor("f32", [1, vae.params.zChannels, vae.height / 8, vae.width / 8]);
   new Prng(LATENT_SEED).fillNormal(latent.data, 1);
-  const { timed, out } = await timeGraph(engine, vaeDecoderGraph(vae, prepared.manifest), prepared.modelPath, settings, { latent }, "image", plan.runs);
+  const { timed, out } = await timeGraph(
+    engine,
+    vaeDecoderGraph(vae, prepared.manifest),
+    prepared.modelPath,
+    settings,
+    { latent },
+    "image",
+    plan.runs,
+  );
   await writeFile(spec.outputPath, new Uint8Array(out.data.buffer, out.data.byteOffset, out.data.byteLength));
   return { ...timed, image: [1, vae.params.outCh, vae.height, vae.width] };
 }
@@ -88,8 +120,7 @@ async function main(): Promise<void> {
     if (spec.caseId === PROBE) {
       await probeProvider(engine, { executionProvider: spec.provider });
       result = { ok: true };
-    }
-    else if (!c) throw new Error(`no case ${spec.caseId} in the plan (cases: ${plan.cases.map((x) => x.id).join(", ")})`);
+    } else if (!c) throw new Error(`no case ${spec.caseId} in the plan (cases: ${plan.cases.map((x) => x.id).join(", ")})`);
     else result = await runCase(engine, plan, c, spec);
   } catch (error) {
     result = { error: error instanceof Error ? error.message : String(error) };

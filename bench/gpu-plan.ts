@@ -45,7 +45,16 @@ export interface GpuPlan {
 }
 
 /** Toy FLUX sizes with the real structure (head dim 64, the RoPE axes scaled down). */
-const QUICK_FLUX: FluxParams = { ...FLUX_MID, hiddenSize: 256, numHeads: 4, axesDim: [8, 28, 28], contextInDim: 256, vecInDim: 64, depth: 1, depthSingleBlocks: 2 };
+const QUICK_FLUX: FluxParams = {
+  ...FLUX_MID,
+  hiddenSize: 256,
+  numHeads: 4,
+  axesDim: [8, 28, 28],
+  contextInDim: 256,
+  vecInDim: 64,
+  depth: 1,
+  depthSingleBlocks: 2,
+};
 const QUICK_BLOCK: FluxParams = { ...QUICK_FLUX, hiddenSize: 384, numHeads: 6, contextInDim: 512, depthSingleBlocks: 1 };
 /** The demo model's VAE sizes (not imported from src/demo, which would pull in sharp: this bench needs only onnxruntime-node). */
 const QUICK_VAE: VaeParams = { ...FLUX_VAE, ch: 32, chMult: [1, 1, 2, 2], numResBlocks: 1 };
@@ -76,7 +85,8 @@ export function gpuPlan(options: PlanOptions): GpuPlan {
   const limit = (full: number): number => (quick ? 60 : full);
   const cases: GpuCase[] = [{ id: "gemm", kind: "gemm", limitS: limit(150) }];
   for (const model of [mid, block]) {
-    for (const format of model.formats) cases.push({ id: caseId(model, format), kind: "flux", model, format, limitS: limit(model.id === "block" ? 200 : 150) });
+    for (const format of model.formats)
+      cases.push({ id: caseId(model, format), kind: "flux", model, format, limitS: limit(model.id === "block" ? 200 : 150) });
   }
   cases.push({ id: "vae-decode", kind: "vae", limitS: limit(150) });
   return {

@@ -19,7 +19,16 @@ import { Prng } from "../src/numeric/prng.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { quantizeNBits } from "../src/weights/quant/index.js";
 import type { ParamShape, InitRule } from "../src/demo/random-weights.js";
-import { ExternalWriter, ManifestParams, manifestBytes, writeManifest, writeModelProto, type ExternalTensor, type PackedRef, type WeightManifest } from "./external-weights.js";
+import {
+  ExternalWriter,
+  ManifestParams,
+  manifestBytes,
+  writeManifest,
+  writeModelProto,
+  type ExternalTensor,
+  type PackedRef,
+  type WeightManifest,
+} from "./external-weights.js";
 import { caseId, type FluxModelSpec, type VaeSpec } from "./gpu-plan.js";
 import type { WeightFormat } from "./weight-formats.js";
 
@@ -77,7 +86,12 @@ export async function prepareFlux(dir: string, model: FluxModelSpec): Promise<Re
         const q = out.format.quant;
         if (q && quantizable) {
           const p = quantizeNBits(t, { bits: q.bits, blockSize: q.blockSize });
-          out.packed[spec.path] = { b: await out.writer.add(p.b), scales: await out.writer.add(p.scales), bits: q.bits, blockSize: q.blockSize };
+          out.packed[spec.path] = {
+            b: await out.writer.add(p.b),
+            scales: await out.writer.add(p.scales),
+            bits: q.bits,
+            blockSize: q.blockSize,
+          };
         } else {
           out.floats[spec.path] = await out.writer.add(t);
         }
@@ -104,7 +118,8 @@ export async function prepareVaeDecoder(dir: string, vae: VaeSpec): Promise<numb
   const floats: Record<string, ExternalTensor> = {};
   const prng = new Prng(VAE_WEIGHT_SEED);
   try {
-    for (const spec of new AutoEncoder(vae.params).decoder.parameters()) floats[spec.path] = await writer.add(randomTensor(prng, spec, vaeInitRule));
+    for (const spec of new AutoEncoder(vae.params).decoder.parameters())
+      floats[spec.path] = await writer.add(randomTensor(prng, spec, vaeInitRule));
   } finally {
     await writer.close();
   }

@@ -54,7 +54,14 @@ export async function addComparisons(plan: GpuPlan, dir: string, providers: Reco
 }
 
 function cell(value: unknown, width: number): string {
-  const text = typeof value === "number" ? (Math.abs(value) < 0.01 && value !== 0 ? value.toExponential(2) : String(value)) : value === undefined ? "-" : String(value);
+  const text =
+    typeof value === "number"
+      ? Math.abs(value) < 0.01 && value !== 0
+        ? value.toExponential(2)
+        : String(value)
+      : value === undefined
+        ? "-"
+        : String(value);
   return text.padStart(width);
 }
 
@@ -65,8 +72,14 @@ function errorText(e: unknown): string {
 function caseLine(provider: string, id: string, r: CaseResult, cpuMs: unknown): string {
   const head = `  ${provider.padEnd(8)} ${id.padEnd(16)}`;
   const formats = r["formats"] as Record<string, { gflops_per_s: number }> | undefined;
-  if (formats) return `${head} GFLOP/s: ${Object.entries(formats).map(([f, t]) => `${f} ${t.gflops_per_s}`).join(", ")}`;
-  if (!succeeded(r)) return `${head} ${String(r["error"] ?? r["skipped"] ?? "no result").split("\n")[0]?.slice(0, 160)}`;
+  if (formats)
+    return `${head} GFLOP/s: ${Object.entries(formats)
+      .map(([f, t]) => `${f} ${t.gflops_per_s}`)
+      .join(", ")}`;
+  if (!succeeded(r))
+    return `${head} ${String(r["error"] ?? r["skipped"] ?? "no result")
+      .split("\n")[0]
+      ?.slice(0, 160)}`;
   const ratio = typeof cpuMs === "number" && typeof r["ms"] === "number" ? (cpuMs / r["ms"]).toFixed(2) : "-";
   return `${head} ${cell(r["session_create_ms"], 9)} ${cell(r["first_run_ms"], 9)} ${cell(r["ms"], 8)} ${cell(ratio, 7)}  ${errorText(r["error_vs_cpu_f32"])}`;
 }
@@ -79,7 +92,8 @@ export function gpuTable(providers: Record<string, ProviderResult>): string {
       lines.push(`  ${provider.padEnd(8)} not available: ${result.why.split("\n")[0]?.slice(0, 160)}`);
       continue;
     }
-    for (const [id, r] of Object.entries(result.cases)) lines.push(caseLine(provider, id, r, cpu?.available ? cpu.cases[id]?.["ms"] : undefined));
+    for (const [id, r] of Object.entries(result.cases))
+      lines.push(caseLine(provider, id, r, cpu?.available ? cpu.cases[id]?.["ms"] : undefined));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -76,8 +76,11 @@ function options(): { quick: boolean; providers: ExecutionProvider[]; blockSize:
 
 function gpuInfo(): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile("nvidia-smi", ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"], { timeout: 10_000 }, (error, stdout) =>
-      resolve(error ? null : stdout.trim()),
+    execFile(
+      "nvidia-smi",
+      ["--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
+      { timeout: 10_000 },
+      (error, stdout) => resolve(error ? null : stdout.trim()),
     );
   });
 }
@@ -89,7 +92,11 @@ async function ortVersion(): Promise<string> {
 }
 
 /** Which providers can run here: installed (Engine.availableProviders) and able to run a probe graph (in a child). */
-async function providerStatus(dir: string, plan: GpuPlan, providers: readonly ExecutionProvider[]): Promise<Record<string, ProviderResult>> {
+async function providerStatus(
+  dir: string,
+  plan: GpuPlan,
+  providers: readonly ExecutionProvider[],
+): Promise<Record<string, ProviderResult>> {
   const engine = new Engine();
   const installed = await engine.availableProviders();
   const status: Record<string, ProviderResult> = {};
@@ -104,7 +111,8 @@ async function providerStatus(dir: string, plan: GpuPlan, providers: readonly Ex
         continue;
       }
       const probe = await runCase(dir, plan, provider, "probe", PROBE_LIMIT_MS);
-      status[provider] = probe["ok"] === true ? { available: true, cases: {} } : { available: false, installed: true, why: String(probe["error"]) };
+      status[provider] =
+        probe["ok"] === true ? { available: true, cases: {} } : { available: false, installed: true, why: String(probe["error"]) };
     }
   } finally {
     await engine.close();
@@ -155,7 +163,13 @@ function summary(r: CaseResult): string {
  * order, each within an equal share of the budget left, so a provider that is slow or hangs case
  * after case cannot starve the ones after it.
  */
-async function runAll(dir: string, plan: GpuPlan, providers: Record<string, ProviderResult>, order: readonly ExecutionProvider[], deadline: number): Promise<void> {
+async function runAll(
+  dir: string,
+  plan: GpuPlan,
+  providers: Record<string, ProviderResult>,
+  order: readonly ExecutionProvider[],
+  deadline: number,
+): Promise<void> {
   const cpu = providers["cpu"];
   const references = cpu?.available ? plan.cases.filter((c) => referenceCase(plan, c.id) === c.id).map((c) => c.id) : [];
   const runUntil = async (provider: ExecutionProvider, ids: readonly string[], until: number, why: string): Promise<void> => {
@@ -174,7 +188,12 @@ async function runAll(dir: string, plan: GpuPlan, providers: Record<string, Prov
     const share = (deadline - performance.now()) / (usable.length - i);
     const status = providers[provider];
     const ids = plan.cases.map((c) => c.id).filter((id) => status?.available && !(id in status.cases));
-    await runUntil(provider, ids, performance.now() + share, `${provider}'s share of the time budget (${Math.round(share / 1000)} s) was spent`);
+    await runUntil(
+      provider,
+      ids,
+      performance.now() + share,
+      `${provider}'s share of the time budget (${Math.round(share / 1000)} s) was spent`,
+    );
   }
 }
 
@@ -187,10 +206,21 @@ async function main(): Promise<void> {
   await mkdir(join(dir, "results"), { recursive: true });
   await mkdir(join(dir, "outputs"), { recursive: true });
   const result: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, onnxruntime_node: await ortVersion(), gpu: await gpuInfo() },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? "unknown",
+      memory_gib: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      onnxruntime_node: await ortVersion(),
+      gpu: await gpuInfo(),
+    },
     mode: opts.quick ? "quick" : "full",
     settings: { runs: plan.runs, block_size: opts.blockSize, accuracy_level: 4, budget_s: opts.budgetMs / 1000 },
-    plan: { gemm: plan.gemm.shape, models: plan.models.map((m) => ({ id: m.id, ...m.params, ...m.layout, formats: m.formats.map((f) => f.name) })), vae: { ...plan.vae.params, height: plan.vae.height, width: plan.vae.width } },
+    plan: {
+      gemm: plan.gemm.shape,
+      models: plan.models.map((m) => ({ id: m.id, ...m.params, ...m.layout, formats: m.formats.map((f) => f.name) })),
+      vae: { ...plan.vae.params, height: plan.vae.height, width: plan.vae.width },
+    },
   };
   try {
     const providers = await providerStatus(dir, plan, opts.providers);
@@ -199,7 +229,10 @@ async function main(): Promise<void> {
     await addComparisons(plan, dir, providers);
     // Cases in plan order (the CPU references ran first).
     for (const status of Object.values(providers)) {
-      if (status.available) status.cases = Object.fromEntries(plan.cases.filter((c) => c.id in status.cases).map((c) => [c.id, status.cases[c.id] as CaseResult]));
+      if (status.available)
+        status.cases = Object.fromEntries(
+          plan.cases.filter((c) => c.id in status.cases).map((c) => [c.id, status.cases[c.id] as CaseResult]),
+        );
     }
     result["providers"] = providers;
     process.stderr.write(gpuTable(providers));

@@ -67,7 +67,13 @@ async function timedStep(model: FluxTransformer, call: FluxCall): Promise<{ ms: 
  * Loads the variant, warms it up, then alternates base and variant steps (machine noise hits
  * both alike) and compares the medians.
  */
-async function timeVariant(engine: Engine, baseModel: FluxTransformer, base: TensorSource, call: FluxCall, adapters: readonly AdapterOptions[]): Promise<Timing> {
+async function timeVariant(
+  engine: Engine,
+  baseModel: FluxTransformer,
+  base: TensorSource,
+  call: FluxCall,
+  adapters: readonly AdapterOptions[],
+): Promise<Timing> {
   const start = performance.now();
   const model = await FluxTransformer.open(engine, { weights: base, params: FLUX_MID, adapters });
   const loadMs = performance.now() - start;

@@ -45,7 +45,12 @@ async function main(): Promise<void> {
   }
   const names = asked.length > 0 ? asked : Object.keys(SECTIONS);
   const result: Record<string, unknown> = {
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpu: cpus()[0]?.model ?? "unknown",
+      memory_gib: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+    },
   };
   for (const name of names) {
     const engine = new Engine();

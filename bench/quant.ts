@@ -47,9 +47,20 @@ interface FormatResult {
   readonly error_vs_f32: OutputError | null;
 }
 
-async function forwardTimes(engine: Engine, source: TensorSource, params: FluxParams, call: FluxCall, format: WeightFormat): Promise<{ loadMs: number; runs: number[]; out: Float32Array }> {
+async function forwardTimes(
+  engine: Engine,
+  source: TensorSource,
+  params: FluxParams,
+  call: FluxCall,
+  format: WeightFormat,
+): Promise<{ loadMs: number; runs: number[]; out: Float32Array }> {
   const loadStart = performance.now();
-  const model = await FluxTransformer.open(engine, { weights: source, params, precision: format.precision, accuracyLevel: format.quant?.accuracyLevel });
+  const model = await FluxTransformer.open(engine, {
+    weights: source,
+    params,
+    precision: format.precision,
+    accuracyLevel: format.quant?.accuracyLevel,
+  });
   const loadMs = performance.now() - loadStart;
   try {
     const out = (await model.forward(call)).out.data;

@@ -61,7 +61,11 @@ async function timeRuns(run: () => Promise<unknown>): Promise<{ warmupMs: number
 }
 
 function ids(dims: [number, number], values: (i: number) => number): Tensor<"i64"> {
-  return tensor("i64", dims, BigInt64Array.from({ length: dims[0] * dims[1] }, (_, i) => BigInt(values(i))));
+  return tensor(
+    "i64",
+    dims,
+    BigInt64Array.from({ length: dims[0] * dims[1] }, (_, i) => BigInt(values(i))),
+  );
 }
 
 /** Multiply-adds x 2 of one T5 block at length T (projections, attention, gated FF). */

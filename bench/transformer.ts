@@ -111,7 +111,12 @@ export async function benchTransformer(engine: Engine): Promise<Record<string, u
     gflops_per_s: gflops,
     raw_matmul: { before, after },
     transformer_vs_matmul: gflops / raw,
-    loop: { steps: loopSteps, step_ms: stepMs.map(Math.round), ms_per_step: Math.round(loopMs / loopSteps), host_overhead_ms_per_step: Math.round(loopMs / loopSteps - ms) },
+    loop: {
+      steps: loopSteps,
+      step_ms: stepMs.map(Math.round),
+      ms_per_step: Math.round(loopMs / loopSteps),
+      host_overhead_ms_per_step: Math.round(loopMs / loopSteps - ms),
+    },
     peak_rss_mib: peakRssMiB(),
   };
 }

@@ -53,12 +53,20 @@ function graphFlops(g: Graph): { conv: number; attention: number } {
   return { conv, attention };
 }
 
-function countFlops(model: AutoEncoder, height: number, width: number): { encoder: { conv: number; attention: number }; decoder: { conv: number; attention: number } } {
+function countFlops(
+  model: AutoEncoder,
+  height: number,
+  width: number,
+): { encoder: { conv: number; attention: number }; decoder: { conv: number; attention: number } } {
   const enc = new Graph("vae_encoder_flops");
   encodeValues(new BuildContext(enc, shapeOnly), model.encoder, enc.addInput("image", "f32", [1, 3, height, width]));
   const dec = new Graph("vae_decoder_flops");
   const f = 8;
-  decodeValues(new BuildContext(dec, shapeOnly), model.decoder, dec.addInput("latent", "f32", [1, FLUX_VAE.zChannels, height / f, width / f]));
+  decodeValues(
+    new BuildContext(dec, shapeOnly),
+    model.decoder,
+    dec.addInput("latent", "f32", [1, FLUX_VAE.zChannels, height / f, width / f]),
+  );
   return { encoder: graphFlops(enc), decoder: graphFlops(dec) };
 }
 
@@ -93,7 +101,11 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
   const rssLoaded = maxRssMiB();
 
   const prng = new Prng(11);
-  const image: Tensor<"f32"> = tensor("f32", [1, 3, HEIGHT, WIDTH], Float32Array.from({ length: 3 * HEIGHT * WIDTH }, () => 2 * prng.uniform() - 1));
+  const image: Tensor<"f32"> = tensor(
+    "f32",
+    [1, 3, HEIGHT, WIDTH],
+    Float32Array.from({ length: 3 * HEIGHT * WIDTH }, () => 2 * prng.uniform() - 1),
+  );
   let latent: Tensor<"f32"> | null = null;
   const encode = await timeRuns(async () => {
     latent = (await encLoad.value.encode(image)).latent;
@@ -120,8 +132,21 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
     decode_ms: Math.round(decMs),
     decode_ms_runs: decode.runs.map(Math.round),
     decode_warmup_ms: Math.round(decode.warmupMs),
-    gflop: { encoder: Math.round(gflop(flops.encoder)), decoder: Math.round(gflop(flops.decoder)), attention_each: Math.round(flops.encoder.attention / 1e9) },
-    gflops_per_s: { encoder: Math.round(gflop(flops.encoder) / (encMs / 1000)), decoder: Math.round(gflop(flops.decoder) / (decMs / 1000)) },
-    max_rss_mib: { start: rssStart, after_load: rssLoaded, after_encode: rssEncoded, after_decode: rssDecoded, note: "process-wide peak (ORT runs in a worker thread of this process)" },
+    gflop: {
+      encoder: Math.round(gflop(flops.encoder)),
+      decoder: Math.round(gflop(flops.decoder)),
+      attention_each: Math.round(flops.encoder.attention / 1e9),
+    },
+    gflops_per_s: {
+      encoder: Math.round(gflop(flops.encoder) / (encMs / 1000)),
+      decoder: Math.round(gflop(flops.decoder) / (decMs / 1000)),
+    },
+    max_rss_mib: {
+      start: rssStart,
+      after_load: rssLoaded,
+      after_encode: rssEncoded,
+      after_decode: rssDecoded,
+      note: "process-wide peak (ORT runs in a worker thread of this process)",
+    },
   };
 }

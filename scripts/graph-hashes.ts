@@ -49,7 +49,14 @@ function adapters(model: Flux): Map<string, LinearAdapter[]> {
   const layers = new Map<string, LinearAdapter[]>();
   const h = model.params.hiddenSize;
   const qkv = fuseLowRank(
-    [0, 1, 2].map((i) => ({ A: filled([4, h], i), B: filled([h, 4], i + 9), bias: null, rowStart: i * h, rowEnd: (i + 1) * h, scaling: 0.5 })),
+    [0, 1, 2].map((i) => ({
+      A: filled([4, h], i),
+      B: filled([h, 4], i + 9),
+      bias: null,
+      rowStart: i * h,
+      rowEnd: (i + 1) * h,
+      scaling: 0.5,
+    })),
     h,
     3 * h,
   );

@@ -31,7 +31,9 @@ const perTestMs = Number(process.env.ICEDIT_TEST_TIMEOUT_MS || 600_000);
 const runLimitS = Number(process.env.ICEDIT_TEST_RUN_LIMIT_S || 1500);
 const golden = resolve(process.env.ICEDIT_GOLDEN_DIR || join(checkout, "..", "shared", "golden"));
 if (!existsSync(join(golden, "manifest.json"))) {
-  console.log(`# golden vectors not found at ${golden}: the tests that need them are skipped (put them there or set ICEDIT_GOLDEN_DIR=DIR)`);
+  console.log(
+    `# golden vectors not found at ${golden}: the tests that need them are skipped (put them there or set ICEDIT_GOLDEN_DIR=DIR)`,
+  );
 }
 
 const files = findTests(testDir);

@@ -1,5 +1,15 @@
 /** icedit's library API. */
-export { IceditSession, edit, DEFAULT_MODEL, type OpenOptions, type EditRequest, type SessionEditResult, type SessionRecord, type ModelIdentity, type ImageInput } from "./api/session.js";
+export {
+  IceditSession,
+  edit,
+  DEFAULT_MODEL,
+  type OpenOptions,
+  type EditRequest,
+  type SessionEditResult,
+  type SessionRecord,
+  type ModelIdentity,
+  type ImageInput,
+} from "./api/session.js";
 export { convertModel, type ConvertOptions } from "./api/open-model.js";
 export { precisionOf, type Precision, type PrecisionChoice, type PrecisionKind } from "./components/precision.js";
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
@@ -31,7 +41,18 @@ export {
   type TournamentRecord,
   type TournamentComparison,
 } from "./pipelines/noise-selection/index.js";
-export { createJudge, judgeFromFunction, OpenAiJudge, OllamaJudge, parseChoice, pairwisePrompt, type Judge, type JudgeRequest, type JudgeVerdict, type JudgeConfig } from "./vlm/index.js";
+export {
+  createJudge,
+  judgeFromFunction,
+  OpenAiJudge,
+  OllamaJudge,
+  parseChoice,
+  pairwisePrompt,
+  type Judge,
+  type JudgeRequest,
+  type JudgeVerdict,
+  type JudgeConfig,
+} from "./vlm/index.js";
 export * from "./vlm/errors.js";
 export { contactSheet } from "./image/contact-sheet.js";
 export { parseAdapterSpec, AdapterSpecError, type AdapterSpec } from "./weights/hub/lora-locator.js";

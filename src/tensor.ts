@@ -26,7 +26,15 @@ export interface Tensor<D extends DType = DType> {
 }
 
 export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
-  f32: 4, f16: 2, bf16: 2, f64: 8, i64: 8, i32: 4, i8: 1, u8: 1, bool: 1,
+  f32: 4,
+  f16: 2,
+  bf16: 2,
+  f64: 8,
+  i64: 8,
+  i32: 4,
+  i8: 1,
+  u8: 1,
+  bool: 1,
 };
 
 export function numel(dims: readonly number[]): number {

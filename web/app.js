@@ -170,7 +170,7 @@ form.addEventListener("submit", async (event) => {
     if (!response.ok) {
       await checkAuth(response);
       const retry = response.headers.get("retry-after");
-      showFormError(await errorMessage(response) + (retry ? ` (retry in ${retry} s)` : ""));
+      showFormError((await errorMessage(response)) + (retry ? ` (retry in ${retry} s)` : ""));
       return;
     }
     const job = await response.json();
@@ -350,7 +350,8 @@ async function finishDone(job) {
     if (tournament && tournamentList.children.length === 0) {
       for (const c of tournament.comparisons) onEvent("comparison", c);
     }
-    if (tournament) winnerLine.textContent = `Winner: seed ${tournament.winner} of ${tournament.candidates.length} (seeds ${tournament.candidates.join(", ")})`;
+    if (tournament)
+      winnerLine.textContent = `Winner: seed ${tournament.winner} of ${tournament.candidates.length} (seeds ${tournament.candidates.join(", ")})`;
     candidatesImage.src = await imageUrl(job.urls.candidates).catch(() => "");
     candidatesImage.hidden = false;
   }
@@ -383,7 +384,11 @@ function historyItem(job) {
   thumb.alt = "";
   thumb.width = 64;
   thumb.height = 64;
-  if (job.status === "done") imageUrl(job.urls.image).then((url) => (thumb.src = url), () => undefined);
+  if (job.status === "done")
+    imageUrl(job.urls.image).then(
+      (url) => (thumb.src = url),
+      () => undefined,
+    );
   const text = document.createElement("span");
   const { when, state } = describe(job);
   const title = document.createElement("strong");

@@ -77,7 +77,8 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 
 function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
   const fallback = selection.fallback ?? EDIT_DEFAULTS.judgeFallback;
-  if (!JUDGE_FALLBACKS.includes(fallback)) throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  if (!JUDGE_FALLBACKS.includes(fallback))
+    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
   const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
   return {
     judge: selection.judge,

@@ -85,11 +85,16 @@ export function checkThreads(threads: unknown, limits: EditLimits): void {
 
 function checkImageInput(image: unknown): void {
   if (typeof image === "string") {
-    if (image === "") throw new EditOptionError("image", image, "image is an empty path: give a file path, encoded bytes or [H, W, 3] u8 pixels");
+    if (image === "")
+      throw new EditOptionError("image", image, "image is an empty path: give a file path, encoded bytes or [H, W, 3] u8 pixels");
     return;
   }
   if (image instanceof Uint8Array || isTensorLike(image)) return;
-  throw new EditOptionError("image", image, `image must be a file path, encoded bytes (Uint8Array) or a [H, W, 3] u8 Tensor, got ${describeValue(image)}`);
+  throw new EditOptionError(
+    "image",
+    image,
+    `image must be a file path, encoded bytes (Uint8Array) or a [H, W, 3] u8 Tensor, got ${describeValue(image)}`,
+  );
 }
 
 /** A tensor's shape: its dtype and dims are the pipeline's to check (checkRgbImage names what is wrong). */

@@ -17,5 +17,10 @@ export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "wid
   // Batch sizes the pipeline would refuse are its to report; estimate for all candidates at once instead.
   const n = settings.selection?.seeds.length ?? 1;
   const whole = (k: number | undefined): number => (k !== undefined && Number.isInteger(k) && k >= 1 ? Math.min(k, n) : n);
-  return { width: 2 * size.width, height: size.height, batch: whole(settings.selection?.batchSize), decodeBatch: whole(settings.selection?.previewBatch) };
+  return {
+    width: 2 * size.width,
+    height: size.height,
+    batch: whole(settings.selection?.batchSize),
+    decodeBatch: whole(settings.selection?.previewBatch),
+  };
 }

@@ -40,7 +40,9 @@ export interface MemoryRecord {
 export function resolveBudget(maxMemory: number | "auto" | undefined): number {
   if (maxMemory === undefined || maxMemory === "auto") return machineMemoryBytes();
   if (typeof maxMemory !== "number" || !Number.isFinite(maxMemory) || maxMemory <= 0) {
-    throw new InvalidArgumentError(`maxMemory takes a positive number of bytes or "auto", got ${JSON.stringify(maxMemory)} (the CLI's --max-memory takes ${MEMORY_SIZE_FORMS})`);
+    throw new InvalidArgumentError(
+      `maxMemory takes a positive number of bytes or "auto", got ${JSON.stringify(maxMemory)} (the CLI's --max-memory takes ${MEMORY_SIZE_FORMS})`,
+    );
   }
   return Math.floor(maxMemory);
 }

@@ -115,7 +115,12 @@ type LocateOptions = Pick<OpenOptions, "model" | "revision" | "download" | "onDo
 
 async function locateModel(options: LocateOptions): Promise<{ spec: string; located: Located; folder: FluxFillFolder }> {
   const spec = options.model ?? DEFAULT_MODEL;
-  const located = await locate(spec, { revision: options.revision, download: options.download, include: isFluxFolderFile, onProgress: options.onDownload });
+  const located = await locate(spec, {
+    revision: options.revision,
+    download: options.download,
+    include: isFluxFolderFile,
+    onProgress: options.onDownload,
+  });
   const folder = await openFluxFillFolder(located.path, { transformer: options.transformer, vae: options.vae });
   return { spec, located, folder };
 }
@@ -155,7 +160,10 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
     const root = cacheRoot(options.convertedCacheDir);
     const cache = root ? new ConvertedCache(root, { onEvent, device }) : undefined;
     const { kind, blockSize } = choice;
-    const precision = kind === "auto" ? (sizes: ModelSizes) => precisionOf(autoPrecision(sizes, device, budgetBytes), blockSize) : precisionOf(kind, blockSize);
+    const precision =
+      kind === "auto"
+        ? (sizes: ModelSizes) => precisionOf(autoPrecision(sizes, device, budgetBytes), blockSize)
+        : precisionOf(kind, blockSize);
     const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
     const models = await openIceditModels(engine, folder, { settings, adapters, pool, precision, cache });
     const identity: ModelIdentity = {
@@ -193,7 +201,8 @@ export interface ConvertOptions extends Pick<OpenOptions, "model" | "revision" |
 /** The precision a conversion makes: a quantized kind ("auto": the device's). */
 export function convertPrecision(choice: PrecisionChoice | QuantizedPrecision, device: ExecutionProvider = "cpu"): QuantizedPrecision {
   const kind = choice.kind === "auto" ? QUANTIZED_KIND[device] : choice.kind;
-  if (kind === "f32") throw new InvalidArgumentError("converting to f32 makes nothing: convert to int8 or int4 (float weights are read as they are)");
+  if (kind === "f32")
+    throw new InvalidArgumentError("converting to f32 makes nothing: convert to int8 or int4 (float weights are read as they are)");
   return { kind, blockSize: precisionOf(kind, choice.blockSize).blockSize };
 }
 
@@ -221,4 +230,3 @@ export async function resolveAdapters(options: OpenOptions, root: string): Promi
   }
   return files;
 }
-

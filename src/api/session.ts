@@ -66,11 +66,22 @@ export class IceditSession {
     const limits = resolveEditLimits(options.limits);
     checkThreads(options.threads, limits);
     const embeddingDir = options.embeddingCacheDir === undefined ? join(iceditCacheDir(), "embeddings") : options.embeddingCacheDir;
-    const embeddings = embeddingDir ? new DiskEmbeddingCache(embeddingDir, { maxBytes: options.embeddingCacheSize }) : new MemoryEmbeddingCache();
+    const embeddings = embeddingDir
+      ? new DiskEmbeddingCache(embeddingDir, { maxBytes: options.embeddingCacheSize })
+      : new MemoryEmbeddingCache();
     const { engine, models, identity, device, precision } = await openModel(options);
     try {
       const memory = await SessionMemory.start(models);
-      return new IceditSession(engine, models, new TextConditioner(models.text, embeddings), identity, device, precision.kind, memory, limits);
+      return new IceditSession(
+        engine,
+        models,
+        new TextConditioner(models.text, embeddings),
+        identity,
+        device,
+        precision.kind,
+        memory,
+        limits,
+      );
     } catch (error) {
       await models.release();
       await engine.close();
@@ -102,7 +113,14 @@ export class IceditSession {
   }
 
   private identityRecord(memory: MemoryRecord): Omit<SessionRecord, keyof EditRecord> {
-    return { model: this.model, device: this.device, quant: this.quant, peakRssBytes: processPeakRssBytes(), memory, icedit: ICEDIT_VERSION };
+    return {
+      model: this.model,
+      device: this.device,
+      quant: this.quant,
+      peakRssBytes: processPeakRssBytes(),
+      memory,
+      icedit: ICEDIT_VERSION,
+    };
   }
 
   async close(): Promise<void> {
@@ -112,7 +130,11 @@ export class IceditSession {
 }
 
 async function toPixels(image: ImageInput, maxPixels: number): Promise<Tensor<"u8">> {
-  return typeof image === "string" ? readImage(image, { maxPixels }) : image instanceof Uint8Array ? decodeImage(image, { maxPixels }) : image;
+  return typeof image === "string"
+    ? readImage(image, { maxPixels })
+    : image instanceof Uint8Array
+      ? decodeImage(image, { maxPixels })
+      : image;
 }
 
 export interface EditRequest extends OpenOptions, EditOptions {

@@ -15,7 +15,12 @@ export async function checkGoldenCommand(args: readonly string[], io: CommandIO)
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { only: { type: "string" }, require: { type: "string" }, verbose: { type: "boolean", short: "v" }, help: { type: "boolean", short: "h" } },
+    options: {
+      only: { type: "string" },
+      require: { type: "string" },
+      verbose: { type: "boolean", short: "v" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help) {
     io.out(CHECK_GOLDEN_USAGE);
@@ -24,7 +29,12 @@ export async function checkGoldenCommand(args: readonly string[], io: CommandIO)
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError(`check-golden takes one directory\n${CHECK_GOLDEN_USAGE}`);
   if (values.require !== undefined && values.require !== "all") throw new UsageError(`--require takes only "all", got "${values.require}"`);
-  const only = values.only ? values.only.split(",").map((s) => s.trim()).filter(Boolean) : undefined;
+  const only = values.only
+    ? values.only
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
   const summary = await checkGolden(dir, {
     only,
     requireAll: values.require === "all",

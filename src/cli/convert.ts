@@ -60,10 +60,12 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
     io.out(CONVERT_USAGE);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
+  if (positionals.length > 0)
+    throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
   const precision = convertPrecision(precisionOption(values.quant, values["block-size"], ["int8", "int4"]), device);
-  const components: readonly ConvertibleComponent[] = values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
+  const components: readonly ConvertibleComponent[] =
+    values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
   const cacheDir = values["cache-dir"] === undefined ? undefined : resolve(values["cache-dir"]);
   // Checked before any work: a cache dir that cannot be written fails now, not after the conversion.
   if (cacheDir !== undefined) await checkOutputPaths({ dirs: [{ option: "--cache-dir", path: cacheDir }] });

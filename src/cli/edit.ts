@@ -24,7 +24,15 @@ import { choiceOption, intOption, numberOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
-import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, sessionOptions, type JudgeValues } from "./model-options.js";
+import {
+  JUDGE_OPTIONS,
+  JUDGE_OPTIONS_USAGE,
+  judgeConfig,
+  MODEL_OPTIONS,
+  MODEL_OPTIONS_USAGE,
+  sessionOptions,
+  type JudgeValues,
+} from "./model-options.js";
 
 export const EDIT_USAGE = `usage: icedit edit --image IN --instruction TEXT [options]
 
@@ -86,12 +94,14 @@ function selectionOptions(values: Values, maxCandidates: number): SelectionChoic
   const config = judgeConfig(values);
   if (!config) {
     for (const key of ["candidates", "early-steps", "judge-fallback", "contact-sheet"]) {
-      if (text(values, key) !== undefined) throw new UsageError(`--${key} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
+      if (text(values, key) !== undefined)
+        throw new UsageError(`--${key} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
     }
     return null;
   }
   const fallbackText = text(values, "judge-fallback");
-  const fallback = fallbackText === undefined ? undefined : choiceOption("judge-fallback", fallbackText, EDIT_DEFAULTS.judgeFallback, JUDGE_FALLBACKS);
+  const fallback =
+    fallbackText === undefined ? undefined : choiceOption("judge-fallback", fallbackText, EDIT_DEFAULTS.judgeFallback, JUDGE_FALLBACKS);
   const judge = createJudge(config);
   const sheet = text(values, "contact-sheet");
   if (sheet) outputFormatFromPath(sheet);
@@ -160,16 +170,27 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const progress = new Progress(io, values.quiet === true);
   const limits = limitOptions(values);
   const width = givenBoundedInt(values, "width", 16, limits.maxWidth, "max-width");
-  if (width !== undefined && width % 16 !== 0) throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
+  if (width !== undefined && width % 16 !== 0)
+    throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
   const conventions: ConventionsName | undefined =
-    values.conventions === undefined ? undefined : choiceOption("conventions", values.conventions, EDIT_DEFAULTS.conventions, CONVENTION_NAMES);
-  const open = sessionOptions(values, (component) => progress.stage(`loading ${component}`), (line) => progress.note(line));
+    values.conventions === undefined
+      ? undefined
+      : choiceOption("conventions", values.conventions, EDIT_DEFAULTS.conventions, CONVENTION_NAMES);
+  const open = sessionOptions(
+    values,
+    (component) => progress.stage(`loading ${component}`),
+    (line) => progress.note(line),
+  );
   const selection = selectionOptions(values, limits.maxCandidates);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
   checkInstruction(values.instruction);
   await checkOutputPaths({
-    files: [{ option: "-o", path: output }, { option: "--json", path: values.json }, { option: "--contact-sheet", path: selection?.sheet ?? undefined }],
+    files: [
+      { option: "-o", path: output },
+      { option: "--json", path: values.json },
+      { option: "--contact-sheet", path: selection?.sheet ?? undefined },
+    ],
     dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
     inputs: [{ option: "--image", path: values.image }],
   });
@@ -198,7 +219,11 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   let session: IceditSession | null = null;
   try {
     progress.stage(`model: ${values.model ?? DEFAULT_MODEL}`);
-    session = await IceditSession.open({ ...open, limits: { ...open.limits, ...limits }, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
+    session = await IceditSession.open({
+      ...open,
+      limits: { ...open.limits, ...limits },
+      onDownload: (p) => progress.download(p.file, p.bytes, p.total),
+    });
     if (controller.signal.aborted) throw new CancelledError(0, steps);
     for (const a of session.model.adapters) {
       const kind = a.kind === "moe-lora" ? `LoRA-MoE, ${a.experts} experts, top-${a.topK}` : "LoRA";
@@ -212,10 +237,15 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     await writeImage(output, image);
     if (selection?.sheet && t) await writeImage(selection.sheet, previewSheet(previews, t.winner));
     if (values.json) {
-      await writeFileAtomic(resolve(values.json), new TextEncoder().encode(`${JSON.stringify({ ...record, outputPath: output }, null, 2)}\n`));
+      await writeFileAtomic(
+        resolve(values.json),
+        new TextEncoder().encode(`${JSON.stringify({ ...record, outputPath: output }, null, 2)}\n`),
+      );
     }
     progress.finish();
-    const summary = t ? `winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations` : `seed ${record.seed}, ${record.steps} steps`;
+    const summary = t
+      ? `winner seed ${t.winner} of ${t.candidates.length}, ${t.nfe} transformer evaluations`
+      : `seed ${record.seed}, ${record.steps} steps`;
     progress.note(`done in ${(record.timings.totalMs / 1000).toFixed(1)} s (${summary})`);
     io.out(output);
     return 0;

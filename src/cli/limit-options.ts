@@ -35,7 +35,14 @@ export function limitOptions(values: LimitValues): Omit<EditLimits, "maxThreads"
 }
 
 /** A whole number from `min` to `max`; over `max` the message says which option raises the limit. */
-export function boundedIntOption(name: string, value: string | undefined, fallback: number, min: number, max: number, raisedBy: string): number {
+export function boundedIntOption(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+  raisedBy: string,
+): number {
   const n = intOption(name, value, fallback, min);
   if (n > max) throw new UsageError(`--${name} ${n} is more than the limit of ${max}: add --${raisedBy} ${n} if you mean it`);
   return n;

@@ -13,6 +13,7 @@ export function memoryOption(name: string, value: string | undefined): number | 
 export function sizeOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const bytes = parseMemorySize(value);
-  if (bytes === null) throw new UsageError(`--${name} takes a size such as 256M or 1G (binary units: 1G = 1 GiB) or a number of bytes, got "${value}"`);
+  if (bytes === null)
+    throw new UsageError(`--${name} takes a size such as 256M or 1G (binary units: 1G = 1 GiB) or a number of bytes, got "${value}"`);
   return bytes;
 }

@@ -128,13 +128,18 @@ export interface ModelValues {
 /** One line about what the converted-weights cache did, or null for a silent hit. */
 export function describeCacheEvent(event: CacheEvent): string | null {
   if (event.kind === "build") return `${event.component}: converting the weights once into ${event.dir} (${event.reason})`;
-  if (event.kind === "built") return `${event.component}: converted in ${(event.ms / 1000).toFixed(1)} s (${(event.bytes / 2 ** 30).toFixed(2)} GiB)`;
+  if (event.kind === "built")
+    return `${event.component}: converted in ${(event.ms / 1000).toFixed(1)} s (${(event.bytes / 2 ** 30).toFixed(2)} GiB)`;
   if (event.kind === "removed") return `${event.component}: removed outdated converted weights ${event.dir} (${event.reason})`;
   return null;
 }
 
 /** How to open the model, from the parsed model options; `onNote` hears about weight conversions. */
-export function sessionOptions(values: ModelValues, onLoad: (component: string) => void, onNote: (message: string) => void = () => undefined): Omit<OpenOptions, "embeddingCacheDir"> {
+export function sessionOptions(
+  values: ModelValues,
+  onLoad: (component: string) => void,
+  onNote: (message: string) => void = () => undefined,
+): Omit<OpenOptions, "embeddingCacheDir"> {
   const loraScale = numberOption("lora-scale", values["lora-scale"], 1);
   for (const spec of values.lora ?? []) if (spec !== "none") parseAdapterSpec(spec, loraScale); // a bad ":scale" fails before any work
   const maxThreads = intOption("max-threads", values["max-threads"], defaultThreadLimit(), 1);
@@ -162,4 +167,3 @@ export function sessionOptions(values: ModelValues, onLoad: (component: string) 
     onLoad,
   };
 }
-

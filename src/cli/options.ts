@@ -29,6 +29,10 @@ export function blockSizeOption(name: string, value: string | undefined, fallbac
 }
 
 /** --quant (one of `kinds`; absent: "auto") and --block-size as the one precision value the library takes ("auto" resolved there). */
-export function precisionOption(quant: string | undefined, blockSize: string | undefined, kinds: readonly (PrecisionKind | "auto")[]): PrecisionChoice {
+export function precisionOption(
+  quant: string | undefined,
+  blockSize: string | undefined,
+  kinds: readonly (PrecisionKind | "auto")[],
+): PrecisionChoice {
   return { kind: choiceOption("quant", quant, "auto", kinds), blockSize: blockSizeOption("block-size", blockSize, 32) };
 }

@@ -11,7 +11,11 @@ import { IceditError } from "../errors.js";
 
 /** An output or input path could not be used; nothing was computed or written. */
 export class OutputPathError extends IceditError {
-  constructor(readonly option: string, readonly path: string, problem: string) {
+  constructor(
+    readonly option: string,
+    readonly path: string,
+    problem: string,
+  ) {
     super(`${option} ${path}: ${problem}`);
   }
 }
@@ -50,7 +54,11 @@ export async function checkOutputPaths(paths: PathsToCheck): Promise<void> {
     for (let j = 0; j < i; j++) {
       const [a, b] = [outputs[j] as Resolved, outputs[i] as Resolved];
       if (sameFile(a, b)) {
-        throw new OutputPathError(b.option, b.path, `is the same file as ${a.option} ${a.path}: one would overwrite the other; give them different paths`);
+        throw new OutputPathError(
+          b.option,
+          b.path,
+          `is the same file as ${a.option} ${a.path}: one would overwrite the other; give them different paths`,
+        );
       }
     }
   }
@@ -70,7 +78,11 @@ async function checkOutputFile(option: string, path: string): Promise<Resolved> 
   const full = resolve(path);
   const found = await existing(full);
   if (found?.stats?.isDirectory()) {
-    throw new OutputPathError(option, path, `is a directory: give a file name, e.g. ${join(path, option === "--json" ? "record.json" : "edited.png")}`);
+    throw new OutputPathError(
+      option,
+      path,
+      `is a directory: give a file name, e.g. ${join(path, option === "--json" ? "record.json" : "edited.png")}`,
+    );
   }
   const parent = await checkWritableDir(option, path, dirname(found?.real ?? full));
   return found ? { ...found, option, path } : { option, path, real: join(parent, basename(full)), stats: null };
@@ -94,7 +106,12 @@ async function checkOutputDir(option: string, path: string): Promise<void> {
 /** Checks that `dir` (the parent of an output) exists, is a directory and is writable; returns its real path. */
 async function checkWritableDir(option: string, path: string, dir: string): Promise<string> {
   const found = await existing(dir);
-  if (!found) throw new OutputPathError(option, path, `the directory ${dir} does not exist: create it first (mkdir -p ${dir}) or write somewhere else`);
+  if (!found)
+    throw new OutputPathError(
+      option,
+      path,
+      `the directory ${dir} does not exist: create it first (mkdir -p ${dir}) or write somewhere else`,
+    );
   if (!found.stats?.isDirectory()) throw new OutputPathError(option, path, `${dir} is not a directory: write somewhere else`);
   try {
     await access(found.real, constants.W_OK | constants.X_OK);

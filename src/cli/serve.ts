@@ -66,7 +66,8 @@ export function minFreeOption(value: string | undefined): number {
   if (value === undefined) return DEFAULT_LIMITS.minFreeBytes;
   if (/^\s*0+\s*$/.test(value)) return 0;
   const bytes = parseMemorySize(value);
-  if (bytes === null) throw new UsageError(`--min-free takes a size such as 512M, 1G or 1GiB (binary units), or 0 for no check; got "${value}"`);
+  if (bytes === null)
+    throw new UsageError(`--min-free takes a size such as 512M, 1G or 1GiB (binary units), or 0 for no check; got "${value}"`);
   return bytes;
 }
 

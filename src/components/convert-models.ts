@@ -49,22 +49,32 @@ async function convertOne<Part extends string, View extends TensorSource>(
   options: ConvertModelOptions,
 ): Promise<ConvertedComponent> {
   const started = performance.now();
-  return withOpened(() => openWeights(file), async (source) => {
-    const spec = specOf(source);
-    const view = spec.view(source);
-    const specs = spec.model.parameters();
-    checkParams(specs, view, spec.hints(view));
-    let done = 0;
-    const quant = {
-      precision: options.precision,
-      keep: spec.quantized?.keep,
-      component: spec.component,
-      onTensor: () => options.onTensor?.(component, ++done, specs.length),
-    };
-    const params = await convertedParams(spec.model, view, quant, options.cache);
-    if (!params) throw new ModelFolderError(file, component, "its weights are not in files, so they cannot be converted into the cache");
-    return { component, source: file, dir: params.dir, bytes: params.manifest.data.size, built: params.built, ms: performance.now() - started };
-  });
+  return withOpened(
+    () => openWeights(file),
+    async (source) => {
+      const spec = specOf(source);
+      const view = spec.view(source);
+      const specs = spec.model.parameters();
+      checkParams(specs, view, spec.hints(view));
+      let done = 0;
+      const quant = {
+        precision: options.precision,
+        keep: spec.quantized?.keep,
+        component: spec.component,
+        onTensor: () => options.onTensor?.(component, ++done, specs.length),
+      };
+      const params = await convertedParams(spec.model, view, quant, options.cache);
+      if (!params) throw new ModelFolderError(file, component, "its weights are not in files, so they cannot be converted into the cache");
+      return {
+        component,
+        source: file,
+        dir: params.dir,
+        bytes: params.manifest.data.size,
+        built: params.built,
+        ms: performance.now() - started,
+      };
+    },
+  );
 }
 
 export async function convertModelFolder(folder: FluxFillFolder, options: ConvertModelOptions): Promise<ConvertedComponent[]> {

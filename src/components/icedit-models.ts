@@ -117,7 +117,10 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   const t5MaxLength = options.t5MaxLength ?? T5_MAX_LENGTH;
   const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
   const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", t5MaxLength);
-  const opener = (path: string): SourceOpener => () => openWeights(path);
+  const opener =
+    (path: string): SourceOpener =>
+    () =>
+      openWeights(path);
   const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config, configFile(folder, "vae")) : FLUX_VAE;
   const flux = await withOpened(opener(folder.transformer.weights), async (s) => folderFluxParams(folder, s));
   if (flux.inChannels !== FILL_IN_CHANNELS) {
@@ -131,8 +134,18 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   const precision = typeof options.precision === "function" ? options.precision(sizes) : (options.precision ?? F32);
   const big = { settings, precision, cache: options.cache };
   const clipWeights = opener(folder.textEncoder.weights);
-  const clip = await ClipTextEncoder.open(engine, { config: clipConfig, weights: clipWeights, settings, lazy: pool.lazy("text_encoder", 0) });
-  const t5 = await T5Encoder.open(engine, { config: t5Config, weights: opener(folder.textEncoder2.weights), ...big, lazy: pool.lazy("text_encoder_2", 0) });
+  const clip = await ClipTextEncoder.open(engine, {
+    config: clipConfig,
+    weights: clipWeights,
+    settings,
+    lazy: pool.lazy("text_encoder", 0),
+  });
+  const t5 = await T5Encoder.open(engine, {
+    config: t5Config,
+    weights: opener(folder.textEncoder2.weights),
+    ...big,
+    lazy: pool.lazy("text_encoder_2", 0),
+  });
   const vaeLazy = { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) };
   const vae = await Vae.open(engine, { params: vaeParams, weights: opener(folder.vae.weights), settings, lazy: vaeLazy });
   const adapters = options.adapters ?? [];

@@ -78,7 +78,12 @@ function count(spec: ParamSpec): number {
 }
 
 /** Bytes of `specs` of `model` as loaded: packed when quantized (and not in a layer kept in float), else float32. */
-export function parameterBytes(model: Module, specs: readonly ParamSpec[], precision?: Precision, keep?: (linearPath: string) => boolean): number {
+export function parameterBytes(
+  model: Module,
+  specs: readonly ParamSpec[],
+  precision?: Precision,
+  keep?: (linearPath: string) => boolean,
+): number {
   const quantized = isQuantizedPrecision(precision) ? precision : null;
   const linear = quantized ? linearWeightPaths(model) : new Set<string>();
   let bytes = 0;

@@ -26,16 +26,29 @@ function useWeights<T>(weights: TensorSource | SourceOpener, use: (source: Tenso
   return typeof weights === "function" ? withOpened(weights, use) : use(weights);
 }
 
-function checkPrecision<Part extends string, View extends TensorSource>(spec: ComponentSpec<Part, View>, options: ComponentOptions<unknown>): void {
+function checkPrecision<Part extends string, View extends TensorSource>(
+  spec: ComponentSpec<Part, View>,
+  options: ComponentOptions<unknown>,
+): void {
   if (isQuantizedPrecision(options.precision) && !spec.quantized) {
-    throw new InvalidArgumentError(`the ${spec.component} has no quantized form: open it with precision f32 (only the transformer and T5 are quantized)`);
+    throw new InvalidArgumentError(
+      `the ${spec.component} has no quantized form: open it with precision f32 (only the transformer and T5 are quantized)`,
+    );
   }
 }
 
 /** Presence and shape of every parameter of `parts`, without reading any. */
-function checkParts<Part extends string, View extends TensorSource>(spec: ComponentSpec<Part, View>, source: TensorSource, parts: readonly Part[]): void {
+function checkParts<Part extends string, View extends TensorSource>(
+  spec: ComponentSpec<Part, View>,
+  source: TensorSource,
+  parts: readonly Part[],
+): void {
   const view = spec.view(source);
-  checkParams(parts.flatMap((p) => spec.params(p)), view, spec.hints(view));
+  checkParams(
+    parts.flatMap((p) => spec.params(p)),
+    view,
+    spec.hints(view),
+  );
 }
 
 /** The weights of `part` in their load form. */
@@ -49,7 +62,13 @@ async function loadPart<Part extends string, View extends TensorSource>(
   const hints = spec.hints(view);
   const precision = options.precision;
   if (!isQuantizedPrecision(precision)) return loadParams(spec.params(part), view, hints);
-  const quant = { precision, keep: spec.quantized?.keep, component: spec.component, cache: options.cache, accuracyLevel: options.accuracyLevel };
+  const quant = {
+    precision,
+    keep: spec.quantized?.keep,
+    component: spec.component,
+    cache: options.cache,
+    accuracyLevel: options.accuracyLevel,
+  };
   return loadQuantizedParams(spec.model, view, quant, hints);
 }
 
@@ -88,7 +107,8 @@ export async function openComponent<Part extends string, View extends TensorSour
     await withOpened(weights, async (source) => checkParts(spec, source, parts));
     const sessions = new Map<Part, RunnableSession>();
     for (const part of parts) {
-      const load = (): Promise<RunnableSession> => withOpened(weights, async (source) => (await loadSession(engine, spec, source, part, options)).session);
+      const load = (): Promise<RunnableSession> =>
+        withOpened(weights, async (source) => (await loadSession(engine, spec, source, part, options)).session);
       sessions.set(part, lazyOf(part)(load));
     }
     return { sessions, outputs: new Map() };

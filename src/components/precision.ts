@@ -43,7 +43,8 @@ export const QUANTIZED_KIND: Readonly<Record<ExecutionProvider, QuantizedKind>> 
 
 /** A checked precision; the block size defaults to 32 (GGUF's Q8_0/Q4_0 blocks, used as they are). */
 export function precisionOf(kind: PrecisionKind, blockSize: number = DEFAULT_BLOCK_SIZE): Precision {
-  if (!PRECISION_KINDS.includes(kind)) throw new InvalidArgumentError(`precision must be one of ${PRECISION_KINDS.join(", ")}, got "${String(kind)}"`);
+  if (!PRECISION_KINDS.includes(kind))
+    throw new InvalidArgumentError(`precision must be one of ${PRECISION_KINDS.join(", ")}, got "${String(kind)}"`);
   if (!(BLOCK_SIZES as readonly number[]).includes(blockSize)) {
     throw new InvalidArgumentError(`the quantization block size must be one of ${BLOCK_SIZES.join(", ")}, got ${blockSize}`);
   }
@@ -53,7 +54,9 @@ export function precisionOf(kind: PrecisionKind, blockSize: number = DEFAULT_BLO
 /** A checked choice; a bare kind takes the default block size. */
 export function precisionChoice(choice: PrecisionChoice | PrecisionKind | "auto"): PrecisionChoice {
   if (typeof choice === "string") return choice === "auto" ? AUTO : precisionOf(choice);
-  return choice.kind === "auto" ? { kind: "auto", blockSize: precisionOf("f32", choice.blockSize).blockSize } : precisionOf(choice.kind, choice.blockSize);
+  return choice.kind === "auto"
+    ? { kind: "auto", blockSize: precisionOf("f32", choice.blockSize).blockSize }
+    : precisionOf(choice.kind, choice.blockSize);
 }
 
 export function isQuantizedPrecision(precision: Precision | undefined): precision is QuantizedPrecision {

@@ -11,7 +11,13 @@ import { iceditLoraModules, isMoeModule, loraKeys, loraRouteKey, type IceditLora
 /** ICEdit's LoRA modules for a FLUX model of these sizes. */
 function targets(p: FluxParams): IceditLoraModule[] {
   const { mlpHidden } = validateFluxParams(p);
-  return iceditLoraModules({ inChannels: p.inChannels, hiddenSize: p.hiddenSize, mlpHidden, depth: p.depth, depthSingleBlocks: p.depthSingleBlocks });
+  return iceditLoraModules({
+    inChannels: p.inChannels,
+    hiddenSize: p.hiddenSize,
+    mlpHidden,
+    depth: p.depth,
+    depthSingleBlocks: p.depthSingleBlocks,
+  });
 }
 
 function normal(prng: Prng, dims: readonly number[], std: number): Tensor<"f32"> {

@@ -36,7 +36,17 @@ import { writeImage } from "../image/write.js";
  * demo folder as --transformer), fed by a T5 of width 48 and a CLIP of width 32.
  */
 export const DEMO_T5: T5Config = { ...T5_V1_1_XXL, vocabSize: 256, dModel: 48, dKv: 12, dFf: 128, numLayers: 2, numHeads: 4 };
-export const DEMO_CLIP: ClipTextConfig = { ...CLIP_L_TEXT, vocabSize: 1024, hiddenSize: 32, intermediateSize: 64, numLayers: 2, numHeads: 4, bosTokenId: 0, padTokenId: 1, projectionDim: 32 };
+export const DEMO_CLIP: ClipTextConfig = {
+  ...CLIP_L_TEXT,
+  vocabSize: 1024,
+  hiddenSize: 32,
+  intermediateSize: 64,
+  numLayers: 2,
+  numHeads: 4,
+  bosTokenId: 0,
+  padTokenId: 1,
+  projectionDim: 32,
+};
 export const DEMO_FLUX: FluxParams = {
   ...FLUX_FILL_DEV,
   vecInDim: DEMO_CLIP.hiddenSize,
@@ -167,7 +177,9 @@ export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoMode
     await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
     await writeSafetensors(join(tmp, DEMO_LORA_FILE), randomLora(DEMO_FLUX, DEMO_LORA.rank, seed + 4), { format: "pt" });
     await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
-    await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), { format: "pt" });
+    await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), {
+      format: "pt",
+    });
     await writeFile(join(tmp, "README.md"), README);
     await writeJson(join(tmp, DEMO_MARKER), { seed, flux: DEMO_FLUX, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP, lora: DEMO_LORA });
     await writeImage(join(tmp, "example.png"), exampleImage());

@@ -13,11 +13,7 @@ export interface InitRule {
   readonly mean?: number;
 }
 
-export function randomTensors(
-  params: readonly ParamShape[],
-  seed: number,
-  rule: (p: ParamShape) => InitRule,
-): Map<string, Tensor<"f32">> {
+export function randomTensors(params: readonly ParamShape[], seed: number, rule: (p: ParamShape) => InitRule): Map<string, Tensor<"f32">> {
   const prng = new Prng(seed);
   const out = new Map<string, Tensor<"f32">>();
   for (const p of params) {

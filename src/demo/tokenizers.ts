@@ -139,9 +139,19 @@ export function demoClipTokenizerFiles(vocabSize: number, options: DemoTokenizer
   const sorted = [...byId].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const config = {
     add_prefix_space: false,
-    added_tokens_decoder: Object.fromEntries(added.map((t) => [String(t.id), {
-      content: t.content, lstrip: false, normalized: t.normalized, rstrip: false, single_word: false, special: true,
-    }])),
+    added_tokens_decoder: Object.fromEntries(
+      added.map((t) => [
+        String(t.id),
+        {
+          content: t.content,
+          lstrip: false,
+          normalized: t.normalized,
+          rstrip: false,
+          single_word: false,
+          special: true,
+        },
+      ]),
+    ),
     bos_token: BOS,
     clean_up_tokenization_spaces: true,
     do_lower_case: true,
@@ -165,7 +175,14 @@ export function demoClipTokenizerFiles(vocabSize: number, options: DemoTokenizer
     "special_tokens_map.json": JSON.stringify(specialMap, null, 2) + "\n",
   };
   if (options.tokenizerJson ?? true) {
-    const json = clipTokenizerJson({ vocab, merges, bos: { content: BOS, id: bosId }, eos: { content: EOS, id: eosId }, unk: EOS, addedTokens: added });
+    const json = clipTokenizerJson({
+      vocab,
+      merges,
+      bos: { content: BOS, id: bosId },
+      eos: { content: EOS, id: eosId },
+      unk: EOS,
+      addedTokens: added,
+    });
     files["tokenizer.json"] = tokenizerJsonText(json, byId);
   }
   return files;
@@ -193,14 +210,32 @@ export function demoT5TokenizerFiles(vocabSize: number): TokenizerFiles {
   checkSize("T5", vocabSize, DEMO_T5_MIN_VOCAB, DEMO_T5_MIN_VOCAB + optionalMax);
   const pieces: [string, number][] = [["<pad>", 0], ["</s>", 0], ["<unk>", 0], ...demoT5Pieces(vocabSize - 3)];
   const added = [addedToken(0, "<pad>", false), addedToken(1, "</s>", false), addedToken(2, "<unk>", false)];
-  const json = t5TokenizerJson({ pieces, unkId: 2, eos: "</s>", eosId: 1, addedTokens: added, prependScheme: "always", byteFallback: false });
+  const json = t5TokenizerJson({
+    pieces,
+    unkId: 2,
+    eos: "</s>",
+    eosId: 1,
+    addedTokens: added,
+    prependScheme: "always",
+    byteFallback: false,
+  });
   // No sentencepiece charsmap here: NFKC and whitespace folding stand in for its nmt_nfkc rules.
   const normalizer = json.normalizer as { normalizers: object[] };
   normalizer.normalizers.unshift({ type: "NFKC" }, { type: "Replace", pattern: { Regex: "\\s" }, content: " " });
   const config = {
-    added_tokens_decoder: Object.fromEntries(added.map((t) => [String(t.id), {
-      content: t.content, lstrip: false, normalized: false, rstrip: false, single_word: false, special: true,
-    }])),
+    added_tokens_decoder: Object.fromEntries(
+      added.map((t) => [
+        String(t.id),
+        {
+          content: t.content,
+          lstrip: false,
+          normalized: false,
+          rstrip: false,
+          single_word: false,
+          special: true,
+        },
+      ]),
+    ),
     additional_special_tokens: [],
     clean_up_tokenization_spaces: true,
     eos_token: "</s>",

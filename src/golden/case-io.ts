@@ -10,7 +10,11 @@ import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "./man
 import type { GoldenEnv } from "./case-result.js";
 
 /** Opens the case's inputs and expected files for `use`, and closes them after. */
-export async function withCaseFiles<T>(env: GoldenEnv, c: GoldenCase, use: (inputs: TensorSource, expected: TensorSource) => Promise<T>): Promise<T> {
+export async function withCaseFiles<T>(
+  env: GoldenEnv,
+  c: GoldenCase,
+  use: (inputs: TensorSource, expected: TensorSource) => Promise<T>,
+): Promise<T> {
   if (!c.inputs) throw new GoldenManifestError(`case ${c.name} has no inputs file`);
   const inputs = await openSafetensors(env.manifest.path(c.inputs));
   try {

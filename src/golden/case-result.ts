@@ -35,7 +35,9 @@ export function formatCaseLine(r: CaseResult): string {
   const failed = r.comparisons.filter((c) => !c.ok);
   const pool = failed.length > 0 ? failed : r.comparisons;
   const worst = pool.reduce<TensorComparison | null>((w, c) => (!w || c.maxAbsErr > w.maxAbsErr ? c : w), null);
-  const failing = r.comparisons.filter((c) => !c.ok).map((c) => (c.problem ? `${c.name}: ${c.problem}` : `${c.name}: ${c.failures}/${c.count} outside`));
+  const failing = r.comparisons
+    .filter((c) => !c.ok)
+    .map((c) => (c.problem ? `${c.name}: ${c.problem}` : `${c.name}: ${c.failures}/${c.count} outside`));
   const maxErr = r.comparisons.reduce((m, c) => Math.max(m, c.maxAbsErr), 0);
   const parts = [`${r.status} ${r.name} max_abs_err=${maxErr.toExponential(2)} worst=${worst?.name ?? "-"}`];
   if (failing.length > 0) parts.push(`[${failing.join("; ")}]`);

@@ -61,7 +61,9 @@ const ROWS: Readonly<Record<string, string>> = {
   "?": "01110 10001 00001 00010 00100 00000 00100",
 };
 
-const GLYPHS: ReadonlyMap<string, readonly number[]> = new Map(Object.entries(ROWS).map(([ch, rows]) => [ch, rows.split(" ").map((r) => parseInt(r, 2))]));
+const GLYPHS: ReadonlyMap<string, readonly number[]> = new Map(
+  Object.entries(ROWS).map(([ch, rows]) => [ch, rows.split(" ").map((r) => parseInt(r, 2))]),
+);
 
 /** The 7 rows of a character's glyph, bit 4 the leftmost pixel. */
 export function glyph(ch: string): readonly number[] {

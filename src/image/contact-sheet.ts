@@ -59,12 +59,14 @@ export function contactSheet(entries: readonly SheetEntry[], columns?: number, o
   if (entries.length === 0) throw new InvalidArgumentError("a contact sheet needs at least one image");
   const views = entries.map((e, i) => checkRgbImage(e.image, `contact sheet image ${i + 1}`));
   const cols = columns ?? (entries.length <= 4 ? entries.length : Math.ceil(Math.sqrt(entries.length)));
-  if (!Number.isInteger(cols) || cols < 1) throw new InvalidArgumentError(`the number of columns must be a whole number of at least 1, got ${cols}`);
+  if (!Number.isInteger(cols) || cols < 1)
+    throw new InvalidArgumentError(`the number of columns must be a whole number of at least 1, got ${cols}`);
   const rows = Math.ceil(entries.length / cols);
   const maxW = Math.max(...views.map((v) => v.width));
   const maxH = Math.max(...views.map((v) => v.height));
   const scale = options.scale ?? Math.max(1, Math.round(maxW / 128));
-  if (!Number.isInteger(scale) || scale < 1) throw new InvalidArgumentError(`the font scale must be a whole number of at least 1, got ${scale}`);
+  if (!Number.isInteger(scale) || scale < 1)
+    throw new InvalidArgumentError(`the font scale must be a whole number of at least 1, got ${scale}`);
   const frame = Math.max(3, 2 * scale);
   const pad = frame + Math.max(2, scale);
   const labelHeight = GLYPH_HEIGHT * scale + pad;

@@ -50,7 +50,9 @@ async function decodeWithin(bytes: Uint8Array, source: string, limits: ResolvedL
       .toBuffer({ resolveWithObject: true });
   } catch (error) {
     const detail = sharpMessage(error);
-    throw new CorruptImageError(source, `${source}: cannot decode the image (${detail}); the file is truncated or corrupt`, { cause: error });
+    throw new CorruptImageError(source, `${source}: cannot decode the image (${detail}); the file is truncated or corrupt`, {
+      cause: error,
+    });
   }
   const { data, info } = output;
   if (info.channels !== 3 || data.length !== info.width * info.height * 3) {

@@ -14,11 +14,17 @@ export const EDIT_WIDTH = 512;
 export const EDIT_MULTIPLE = 16;
 
 export function editSize(srcWidth: number, srcHeight: number, targetWidth = EDIT_WIDTH): { width: number; height: number } {
-  for (const [name, value] of [["source width", srcWidth], ["source height", srcHeight], ["target width", targetWidth]] as const) {
+  for (const [name, value] of [
+    ["source width", srcWidth],
+    ["source height", srcHeight],
+    ["target width", targetWidth],
+  ] as const) {
     if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive integer, got ${value}`);
   }
   if (targetWidth % EDIT_MULTIPLE !== 0) {
-    throw new InvalidArgumentError(`target width must be a multiple of ${EDIT_MULTIPLE} (FLUX works on 16-pixel patches), got ${targetWidth}`);
+    throw new InvalidArgumentError(
+      `target width must be a multiple of ${EDIT_MULTIPLE} (FLUX works on 16-pixel patches), got ${targetWidth}`,
+    );
   }
   // units = round(srcHeight * targetWidth / (srcWidth * 16)), half up, in exact integer arithmetic
   const units = Math.floor((2 * srcHeight * targetWidth + EDIT_MULTIPLE * srcWidth) / (2 * EDIT_MULTIPLE * srcWidth));

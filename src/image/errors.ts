@@ -7,7 +7,11 @@ import { IceditError, InvalidArgumentError } from "../errors.js";
 
 /** The root of every problem with an input image. `source` is the path or the caller's name. */
 export class ImageReadError extends IceditError {
-  constructor(readonly source: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly source: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -33,7 +37,12 @@ export class CorruptImageError extends ImageReadError {}
 
 /** The header declares more pixels than the limit allows; nothing was decoded. */
 export class TooManyPixelsError extends ImageReadError {
-  constructor(source: string, readonly width: number, readonly height: number, readonly maxPixels: number) {
+  constructor(
+    source: string,
+    readonly width: number,
+    readonly height: number,
+    readonly maxPixels: number,
+  ) {
     const pixels = width * height;
     super(
       source,
@@ -47,7 +56,11 @@ export class TooManyPixelsError extends ImageReadError {
 
 /** The file is larger than the caller's maxFileBytes limit. */
 export class ImageFileTooLargeError extends ImageReadError {
-  constructor(source: string, readonly bytes: number, readonly maxFileBytes: number) {
+  constructor(
+    source: string,
+    readonly bytes: number,
+    readonly maxFileBytes: number,
+  ) {
     super(
       source,
       `${source} is ${bytes} bytes, more than the limit of ${maxFileBytes} bytes; ` +
@@ -58,7 +71,11 @@ export class ImageFileTooLargeError extends ImageReadError {
 
 /** The output path's extension names no format this project writes. Thrown before any work. */
 export class UnsupportedOutputFormatError extends InvalidArgumentError {
-  constructor(readonly path: string, extension: string, supported: readonly string[]) {
+  constructor(
+    readonly path: string,
+    extension: string,
+    supported: readonly string[],
+  ) {
     const what = extension === "" ? "has no extension" : `has the extension "${extension}"`;
     super(`cannot write ${path}: it ${what}; supported extensions: ${supported.join(", ")}`);
   }
@@ -66,7 +83,11 @@ export class UnsupportedOutputFormatError extends InvalidArgumentError {
 
 /** Writing the output failed; no partial file and no temporary file was left behind. */
 export class ImageWriteError extends IceditError {
-  constructor(readonly path: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly path: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

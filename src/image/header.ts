@@ -30,7 +30,10 @@ function jpegSize(b: Uint8Array): DeclaredSize | undefined {
   while (i + 1 < b.length) {
     if (b[i] !== 0xff) return undefined;
     const marker = b[i + 1];
-    if (marker === 0xff) { i += 1; continue; } // fill byte
+    if (marker === 0xff) {
+      i += 1;
+      continue;
+    } // fill byte
     i += 2;
     if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) continue; // segments without a length
     if (marker === 0xd9 || marker === 0xda) return undefined; // end of image or scan data before any frame

@@ -41,6 +41,13 @@ export async function readMetadata(bytes: Uint8Array, source: string): Promise<M
 /** sharp's message on one line, without libvips' trailing newlines and repeats. */
 export function sharpMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const lines = [...new Set(text.split("\n").map((line) => line.trim()).filter((line) => line !== ""))];
+  const lines = [
+    ...new Set(
+      text
+        .split("\n")
+        .map((line) => line.trim())
+        .filter((line) => line !== ""),
+    ),
+  ];
   return lines.join("; ").replace(/:;/g, ":") || "unknown error";
 }

@@ -26,7 +26,7 @@ export interface ProbeOptions {
 
 export async function probeImage(input: Uint8Array | string, options: ProbeOptions = {}): Promise<ImageInfo> {
   const limits = resolveLimits(options.maxFileBytes === undefined ? {} : { maxFileBytes: options.maxFileBytes });
-  const source = typeof input === "string" ? input : options.name ?? "image data";
+  const source = typeof input === "string" ? input : (options.name ?? "image data");
   const bytes = typeof input === "string" ? await readImageFile(input, limits) : input;
   if (bytes.length === 0) throw new EmptyImageError(source);
   checkFileBytes(source, bytes.length, limits);

@@ -10,9 +10,17 @@ export type ResizeKernel = keyof KernelEnum;
  * image: [H, W, 3] u8 -> [height, width, 3] u8. The aspect ratio is the caller's choice (fit
  * "fill"); samples are filtered in sRGB values, as PIL does, not in linear light.
  */
-export async function resizeImage(image: Tensor<"u8">, width: number, height: number, kernel: ResizeKernel = "lanczos3"): Promise<RgbImage> {
+export async function resizeImage(
+  image: Tensor<"u8">,
+  width: number,
+  height: number,
+  kernel: ResizeKernel = "lanczos3",
+): Promise<RgbImage> {
   const source = checkRgbImage(image);
-  for (const [name, value] of [["width", width], ["height", height]] as const) {
+  for (const [name, value] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1) throw new InvalidArgumentError(`resize ${name} must be a positive integer, got ${value}`);
   }
   if (!Object.hasOwn(sharp.kernel, kernel)) {

@@ -21,7 +21,12 @@ export interface LinearAdapters {
 }
 
 export class AdapterBuildContext extends BuildContext {
-  constructor(graph: Graph, binder: ParamBinder, tapNames: ReadonlySet<string>, readonly adapters: LinearAdapters) {
+  constructor(
+    graph: Graph,
+    binder: ParamBinder,
+    tapNames: ReadonlySet<string>,
+    readonly adapters: LinearAdapters,
+  ) {
     super(graph, binder, tapNames);
   }
 }

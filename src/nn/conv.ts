@@ -1,7 +1,7 @@
 /** 2-D convolution with torch's Conv2d parameters: weight [out, in, k, k], bias [out]. */
 import type { Value } from "../onnx/graph.js";
 import { conv } from "../onnx/ops/index.js";
-import { BuildContext, Module, type ParamSpec } from "./module.js";
+import { type BuildContext, Module, type ParamSpec } from "./module.js";
 
 export interface Conv2dOptions {
   readonly stride?: number;
@@ -19,7 +19,13 @@ export class Conv2d extends Module {
   readonly stride: number;
   readonly pads: readonly number[];
 
-  constructor(path: string, readonly inChannels: number, readonly outChannels: number, readonly kernel: number, options: Conv2dOptions = {}) {
+  constructor(
+    path: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly kernel: number,
+    options: Conv2dOptions = {},
+  ) {
     super(path);
     this.weight = this.param("weight", [outChannels, inChannels, kernel, kernel]);
     this.bias = options.bias === false ? null : this.param("bias", [outChannels]);

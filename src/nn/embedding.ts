@@ -1,12 +1,16 @@
 /** A lookup table with torch's nn.Embedding parameter: weight [num, dim]. */
 import type { Value } from "../onnx/graph.js";
 import { gather } from "../onnx/ops/index.js";
-import { BuildContext, Module, type ParamSpec } from "./module.js";
+import { type BuildContext, Module, type ParamSpec } from "./module.js";
 
 export class Embedding extends Module {
   readonly weight: ParamSpec;
 
-  constructor(path: string, readonly num: number, readonly dim: number) {
+  constructor(
+    path: string,
+    readonly num: number,
+    readonly dim: number,
+  ) {
     super(path);
     this.weight = this.param("weight", [num, dim]);
   }

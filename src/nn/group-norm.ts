@@ -6,7 +6,7 @@
 import { GraphBuildError, type Value } from "../onnx/graph.js";
 import { add, constF32, instanceNorm, mul, reshape, reshapeTo, shapeOf, unsqueeze } from "../onnx/ops/index.js";
 import { shapeText } from "../onnx/shape.js";
-import { BuildContext, Module, type ParamSpec } from "./module.js";
+import { type BuildContext, Module, type ParamSpec } from "./module.js";
 
 /** Normalises each of `groups` channel groups of x [B, C, ...] to zero mean, unit variance (biased), then x * weight[c] + bias[c]. */
 export function groupNorm(ctx: BuildContext, x: Value, weight: Value, bias: Value, groups: number, epsilon: number): Value {
@@ -15,7 +15,12 @@ export function groupNorm(ctx: BuildContext, x: Value, weight: Value, bias: Valu
     throw new GraphBuildError(`GroupNorm: input ${shapeText(x.shape)} needs a fixed channel count divisible by ${groups} groups`);
   }
   const grouped = reshape(x, [0, groups, -1]);
-  const normed = instanceNorm(grouped, ctx.ones(groups), constF32(ctx.graph, new Array<number>(groups).fill(0), [groups], "zeros"), epsilon);
+  const normed = instanceNorm(
+    grouped,
+    ctx.ones(groups),
+    constF32(ctx.graph, new Array<number>(groups).fill(0), [groups], "zeros"),
+    epsilon,
+  );
   const back = reshapeTo(normed, shapeOf(x), x.shape);
   const axes = Array.from({ length: x.shape.length - 2 }, (_, i) => i + 1);
   return add(mul(back, unsqueeze(weight, axes)), unsqueeze(bias, axes));
@@ -26,7 +31,12 @@ export class GroupNorm extends Module {
   readonly weight: ParamSpec;
   readonly bias: ParamSpec;
 
-  constructor(path: string, readonly groups: number, readonly channels: number, readonly epsilon: number) {
+  constructor(
+    path: string,
+    readonly groups: number,
+    readonly channels: number,
+    readonly epsilon: number,
+  ) {
     super(path);
     if (channels % groups !== 0) throw new GraphBuildError(`GroupNorm ${path}: ${channels} channels do not split into ${groups} groups`);
     this.weight = this.param("weight", [channels]);

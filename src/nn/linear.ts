@@ -3,13 +3,18 @@ import type { Value } from "../onnx/graph.js";
 import { concat, gemmTransB, matMulNBits, reshape, reshapeTo, shapeOf } from "../onnx/ops/index.js";
 import { constI64 } from "../onnx/ops/constants.js";
 import { adaptersOf } from "./adapter-context.js";
-import { BuildContext, Module, type ParamSpec } from "./module.js";
+import { type BuildContext, Module, type ParamSpec } from "./module.js";
 
 export class Linear extends Module {
   readonly weight: ParamSpec;
   readonly bias: ParamSpec | null;
 
-  constructor(path: string, readonly inFeatures: number, readonly outFeatures: number, bias = true) {
+  constructor(
+    path: string,
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    bias = true,
+  ) {
     super(path);
     this.weight = this.param("weight", [outFeatures, inFeatures]);
     this.bias = bias ? this.param("bias", [outFeatures]) : null;

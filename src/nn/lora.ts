@@ -60,8 +60,19 @@ export function fuseLowRank(parts: readonly LowRankPart[], inFeatures: number, o
       );
     }
     A.data.set(p.A.data, at * inFeatures);
-    blocks.push({ rowStart: p.rowStart, rowEnd: p.rowEnd, rank: r, B: tensor("f32", p.B.dims, p.B.data.map((v) => v * p.scaling)) });
-    if (bias && p.bias) for (let i = 0; i < rows; i++) bias.data[p.rowStart + i] = (bias.data[p.rowStart + i] as number) + (p.bias.data[i] as number) * p.scaling;
+    blocks.push({
+      rowStart: p.rowStart,
+      rowEnd: p.rowEnd,
+      rank: r,
+      B: tensor(
+        "f32",
+        p.B.dims,
+        p.B.data.map((v) => v * p.scaling),
+      ),
+    });
+    if (bias && p.bias)
+      for (let i = 0; i < rows; i++)
+        bias.data[p.rowStart + i] = (bias.data[p.rowStart + i] as number) + (p.bias.data[i] as number) * p.scaling;
     at += r;
   }
   return { inFeatures, outFeatures, A, blocks, bias };
@@ -73,7 +84,8 @@ export function blockDiagonalB(fused: FusedLowRank): Tensor<"f32"> {
   const B = tensor("f32", [fused.outFeatures, total]);
   let col = 0;
   for (const b of fused.blocks) {
-    for (let i = 0; i < b.rowEnd - b.rowStart; i++) B.data.set(b.B.data.subarray(i * b.rank, (i + 1) * b.rank), (b.rowStart + i) * total + col);
+    for (let i = 0; i < b.rowEnd - b.rowStart; i++)
+      B.data.set(b.B.data.subarray(i * b.rank, (i + 1) * b.rank), (b.rowStart + i) * total + col);
     col += b.rank;
   }
   return B;
@@ -99,7 +111,11 @@ export function lowRankBranch(x: Value, y: Value, fused: FusedLowRank, scale: Va
   const h = mul(gemmTransB(x, weightConstant(g, `${name}.lora_A`, fused.A), null), scale);
   let out: Value;
   if (fused.blocks.length > 1 && tilesRows(fused)) {
-    const pieces = split(h, fused.blocks.map((b) => b.rank), 1);
+    const pieces = split(
+      h,
+      fused.blocks.map((b) => b.rank),
+      1,
+    );
     const ups = fused.blocks.map((b, i) => gemmTransB(pieces[i] as Value, weightConstant(g, `${name}.lora_B${i}`, b.B), null));
     out = add(y, concat(ups, 1));
   } else {

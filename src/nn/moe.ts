@@ -46,7 +46,9 @@ export function fuseMoe(part: MoePart, inFeatures: number, outFeatures: number):
   const B = tensor("f32", [outFeatures, width]);
   part.experts.forEach((e, k) => {
     if (e.A.dims[0] !== rank || e.A.dims[1] !== inFeatures || e.B.dims[0] !== rows || e.B.dims[1] !== rank) {
-      throw new InvalidArgumentError(`MoE-LoRA expert ${k}: A [${e.A.dims}] B [${e.B.dims}] does not fit rank ${rank}, [${rows} rows, ${inFeatures} inputs]`);
+      throw new InvalidArgumentError(
+        `MoE-LoRA expert ${k}: A [${e.A.dims}] B [${e.B.dims}] does not fit rank ${rank}, [${rows} rows, ${inFeatures} inputs]`,
+      );
     }
     A.data.set(e.A.data, k * rank * inFeatures);
     for (let i = 0; i < rows; i++) {

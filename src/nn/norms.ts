@@ -1,7 +1,7 @@
 /** Normalisation layers. */
 import type { Value } from "../onnx/graph.js";
 import { add, layerNorm, mul, reshape, rmsNorm } from "../onnx/ops/index.js";
-import { BuildContext, Module, type ParamSpec } from "./module.js";
+import { type BuildContext, Module, type ParamSpec } from "./module.js";
 
 /** LayerNorm over the last axis without affine parameters (FLUX's norms). x: [..., D]. */
 export function layerNormNoAffine(ctx: BuildContext, x: Value, dim: number, epsilon: number): Value {
@@ -17,7 +17,12 @@ export function modulatedNorm(ctx: BuildContext, x: Value, shift: Value, scale: 
 export class RMSNorm extends Module {
   readonly scale: ParamSpec;
 
-  constructor(path: string, readonly dim: number, readonly epsilon: number, paramName = "scale") {
+  constructor(
+    path: string,
+    readonly dim: number,
+    readonly epsilon: number,
+    paramName = "scale",
+  ) {
     super(path);
     this.scale = this.param(paramName, [dim]);
   }

@@ -60,12 +60,12 @@ export function f32ToHalfBits(value: number): number {
     const half = 1 << (shift - 1);
     const rest = mantissa & ((1 << shift) - 1);
     let m = mantissa >>> shift;
-    if (rest > half || (rest === half && (m & 1))) m++;
+    if (rest > half || (rest === half && m & 1)) m++;
     return sign | m;
   }
-  let m = mantissa >>> 13;
+  const m = mantissa >>> 13;
   const rest = mantissa & 0x1fff;
   let h = sign | (e << 10) | m;
-  if (rest > 0x1000 || (rest === 0x1000 && (m & 1))) h++;
+  if (rest > 0x1000 || (rest === 0x1000 && m & 1)) h++;
   return h;
 }

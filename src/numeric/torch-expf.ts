@@ -35,8 +35,8 @@ const NEG_L2UF = fr(-0.693145751953125);
 const NEG_L2LF = fr(-1.428606765330187045e-6);
 /** Minimax polynomial of (exp(s) - 1 - s) / s², highest degree first. */
 const EXPF_POLY: readonly number[] = [
-  0.000198527617612853646278381, 0.00139304355252534151077271, 0.00833336077630519866943359,
-  0.0416664853692054748535156, 0.166666671633720397949219, 0.5,
+  0.000198527617612853646278381, 0.00139304355252534151077271, 0.00833336077630519866943359, 0.0416664853692054748535156,
+  0.166666671633720397949219, 0.5,
 ].map(fr);
 
 /**
@@ -97,11 +97,7 @@ export function torchExpF32(x: number): number {
  * integer `half` is a float32 division (exact here, half being a power of two); then exp.
  * The exp function defaults to torchExpF32 and can be swapped (e.g. for sleefExpF32).
  */
-export function torchTimestepFreqs(
-  dim = 256,
-  maxPeriod = 10000,
-  exp: (x: number) => number = torchExpF32,
-): Float32Array {
+export function torchTimestepFreqs(dim = 256, maxPeriod = 10000, exp: (x: number) => number = torchExpF32): Float32Array {
   const half = Math.floor(dim / 2);
   const scale = fr(-Math.log(maxPeriod));
   const out = new Float32Array(half);

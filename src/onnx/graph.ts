@@ -155,12 +155,14 @@ export class Graph {
     });
     const outputName = options.outputName;
     const base = outputName ?? this.freshName(opType.toLowerCase());
-    const values = outputs.map((spec, i): Value => ({
-      graph: this,
-      name: i === 0 ? (outputName ? this.claim(outputName) : base) : this.freshName(`${base}_${i}`),
-      dtype: spec.dtype,
-      shape: [...spec.shape],
-    }));
+    const values = outputs.map(
+      (spec, i): Value => ({
+        graph: this,
+        name: i === 0 ? (outputName ? this.claim(outputName) : base) : this.freshName(`${base}_${i}`),
+        dtype: spec.dtype,
+        shape: [...spec.shape],
+      }),
+    );
     this.nodes.push({ opType, domain, name: `${opType}_${this.nodes.length}`, inputs: [...inputs], outputs: values, attributes });
     return values;
   }

@@ -152,7 +152,9 @@ export class OpRegistry {
   get(domain: string, opType: string): OpSchema {
     const schema = this.schemas.get(keyOf(domain, opType));
     if (!schema) {
-      throw new UnknownOpError(`op ${describeOp(domain, opType)} is not registered: add its shape rule to src/onnx/op-rules/ (and OPS in op-registry.ts)`);
+      throw new UnknownOpError(
+        `op ${describeOp(domain, opType)} is not registered: add its shape rule to src/onnx/op-rules/ (and OPS in op-registry.ts)`,
+      );
     }
     return schema;
   }

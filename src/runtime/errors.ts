@@ -2,7 +2,11 @@
 import { IceditError } from "../errors.js";
 
 export class RuntimeError extends IceditError {
-  constructor(readonly graph: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly graph: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -12,14 +16,22 @@ export class SessionCreateError extends RuntimeError {}
 
 /** A feed does not match the graph's declared input (missing, wrong dtype or shape, unknown). */
 export class FeedError extends RuntimeError {
-  constructor(graph: string, readonly input: string, message: string) {
+  constructor(
+    graph: string,
+    readonly input: string,
+    message: string,
+  ) {
     super(graph, message);
   }
 }
 
 /** ONNX Runtime failed while running a graph. `input` is set when its message names one. */
 export class RunError extends RuntimeError {
-  constructor(graph: string, readonly input: string | null, message: string) {
+  constructor(
+    graph: string,
+    readonly input: string | null,
+    message: string,
+  ) {
     super(graph, message);
   }
 }

@@ -19,7 +19,9 @@ function readLimit(path: string): number | null {
 /** The cgroup v2 path of this process ("0::/a/b" in /proc/self/cgroup), or null. */
 function ownCgroup(): string | null {
   try {
-    const line = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => l.startsWith("0::"));
+    const line = readFileSync("/proc/self/cgroup", "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("0::"));
     return line ? line.slice(3).trim() : null;
   } catch {
     return null;

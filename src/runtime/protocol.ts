@@ -16,8 +16,20 @@ export interface SessionSettings {
 export type ModelSource = { readonly bytes: Uint8Array } | { readonly path: string };
 
 export type Request =
-  | { readonly id: number; readonly kind: "create"; readonly graph: string; readonly model: ModelSource; readonly settings: SessionSettings }
-  | { readonly id: number; readonly kind: "run"; readonly session: number; readonly feeds: Readonly<Record<string, Tensor>>; readonly outputs: readonly string[] }
+  | {
+      readonly id: number;
+      readonly kind: "create";
+      readonly graph: string;
+      readonly model: ModelSource;
+      readonly settings: SessionSettings;
+    }
+  | {
+      readonly id: number;
+      readonly kind: "run";
+      readonly session: number;
+      readonly feeds: Readonly<Record<string, Tensor>>;
+      readonly outputs: readonly string[];
+    }
   | { readonly id: number; readonly kind: "release"; readonly session: number }
   | { readonly id: number; readonly kind: "providers" }
   | { readonly id: number; readonly kind: "close" };
@@ -38,7 +50,13 @@ export interface SessionDescription {
 
 export type Reply =
   | { readonly id: number; readonly ok: true; readonly kind: "created"; readonly description: SessionDescription }
-  | { readonly id: number; readonly ok: true; readonly kind: "ran"; readonly outputs: Readonly<Record<string, Tensor>>; readonly ms: number }
+  | {
+      readonly id: number;
+      readonly ok: true;
+      readonly kind: "ran";
+      readonly outputs: Readonly<Record<string, Tensor>>;
+      readonly ms: number;
+    }
   | { readonly id: number; readonly ok: true; readonly kind: "released" }
   | { readonly id: number; readonly ok: true; readonly kind: "providers"; readonly providers: readonly string[] }
   | { readonly id: number; readonly ok: true; readonly kind: "closed" }

@@ -50,7 +50,8 @@ interface Entry {
 const RECENT_EVENTS = 256;
 
 function checkBytes(name: string, bytes: number): number {
-  if (!(bytes >= 0) || Number.isNaN(bytes)) throw new InvalidArgumentError(`session pool: the cost of ${name} must be a number of bytes >= 0, got ${bytes}`);
+  if (!(bytes >= 0) || Number.isNaN(bytes))
+    throw new InvalidArgumentError(`session pool: the cost of ${name} must be a number of bytes >= 0, got ${bytes}`);
   return bytes;
 }
 
@@ -66,7 +67,8 @@ export class SessionPool {
     readonly budgetBytes = Number.POSITIVE_INFINITY,
     private readonly hooks: PoolHooks = {},
   ) {
-    if (!(budgetBytes > 0)) throw new InvalidArgumentError(`session pool: the budget must be a positive number of bytes, got ${budgetBytes}`);
+    if (!(budgetBytes > 0))
+      throw new InvalidArgumentError(`session pool: the budget must be a positive number of bytes, got ${budgetBytes}`);
   }
 
   /** Adds a component; nothing is loaded until it runs (or preload()). */
@@ -94,7 +96,10 @@ export class SessionPool {
 
   /** The loaded components, least recently used first. */
   loaded(): string[] {
-    return [...this.entries.values()].filter((e) => e.session).sort((a, b) => a.lastUsed - b.lastUsed).map((e) => e.name);
+    return [...this.entries.values()]
+      .filter((e) => e.session)
+      .sort((a, b) => a.lastUsed - b.lastUsed)
+      .map((e) => e.name);
   }
 
   residentBytes(): number {
@@ -156,7 +161,13 @@ export class SessionPool {
           this.hooks.onLoading?.(entry.name);
           const started = performance.now();
           entry.session = await entry.load();
-          this.record({ kind: "load", component: entry.name, bytes: entry.bytes, ms: performance.now() - started, ...(overBudget ? { overBudget } : {}) });
+          this.record({
+            kind: "load",
+            component: entry.name,
+            bytes: entry.bytes,
+            ms: performance.now() - started,
+            ...(overBudget ? { overBudget } : {}),
+          });
         }
         entry.lastUsed = ++this.clock;
         return entry.session;

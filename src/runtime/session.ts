@@ -13,7 +13,6 @@ export interface DeclaredInput {
   readonly shape: Shape;
 }
 
-
 /** Whether `message` names `name` as a whole word (an input "x" is not found in "onnxruntime"). */
 function mentions(message: string, name: string): boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -43,12 +42,20 @@ export class Session implements RunnableSession {
       }
       const expected = shapeString(input.shape);
       if (t.dims.length !== input.shape.length) {
-        throw new FeedError(this.graph, input.name, `graph ${this.graph}: input ${input.name} must have shape ${expected}, got ${shapeString(t.dims)}`);
+        throw new FeedError(
+          this.graph,
+          input.name,
+          `graph ${this.graph}: input ${input.name} must have shape ${expected}, got ${shapeString(t.dims)}`,
+        );
       }
       input.shape.forEach((dim: Dim, i) => {
         const size = t.dims[i] as number;
         if (typeof dim === "number" && dim !== size) {
-          throw new FeedError(this.graph, input.name, `graph ${this.graph}: input ${input.name} must have shape ${expected}, got ${shapeString(t.dims)}`);
+          throw new FeedError(
+            this.graph,
+            input.name,
+            `graph ${this.graph}: input ${input.name} must have shape ${expected}, got ${shapeString(t.dims)}`,
+          );
         }
         if (typeof dim === "string") {
           const seen = symbols.get(dim);
@@ -65,7 +72,11 @@ export class Session implements RunnableSession {
     }
     for (const name of Object.keys(feeds)) {
       if (!this.inputs.some((i) => i.name === name)) {
-        throw new FeedError(this.graph, name, `graph ${this.graph} has no input ${name} (inputs: ${this.inputs.map((i) => i.name).join(", ")})`);
+        throw new FeedError(
+          this.graph,
+          name,
+          `graph ${this.graph} has no input ${name} (inputs: ${this.inputs.map((i) => i.name).join(", ")})`,
+        );
       }
     }
   }

@@ -12,7 +12,14 @@ import type { DType, Tensor } from "../tensor.js";
 import { ORT_TYPE, type Reply, type Request, type SessionSettings } from "./protocol.js";
 
 const DTYPE_OF: Readonly<Record<string, DType>> = {
-  float32: "f32", float16: "f16", float64: "f64", int64: "i64", int32: "i32", int8: "i8", uint8: "u8", bool: "bool",
+  float32: "f32",
+  float16: "f16",
+  float64: "f64",
+  int64: "i64",
+  int32: "i32",
+  int8: "i8",
+  uint8: "u8",
+  bool: "bool",
 };
 
 /**

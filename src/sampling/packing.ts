@@ -94,7 +94,8 @@ export function concatTokens(parts: readonly Tensor<"f32">[]): Tensor<"f32"> {
   if (!first) throw new InvalidArgumentError("concatTokens needs at least one tensor");
   const [b, l] = first.dims as [number, number];
   const widths = parts.map((p) => {
-    if (p.dims[0] !== b || p.dims[1] !== l) throw new InvalidArgumentError(`cannot concatenate ${shapeString(p.dims)} with ${shapeString(first.dims)}`);
+    if (p.dims[0] !== b || p.dims[1] !== l)
+      throw new InvalidArgumentError(`cannot concatenate ${shapeString(p.dims)} with ${shapeString(first.dims)}`);
     return p.dims[2] as number;
   });
   const total = widths.reduce((s, x) => s + x, 0);

@@ -86,19 +86,26 @@ export class DataDir {
       try {
         this.owner = createPidFile(this.pidFile, identity);
       } catch (error) {
-        throw new DataDirError(`cannot write ${this.pidFile} (${fsReason(error)}): give this user write access to the data dir, or choose another --data-dir`, {
-          cause: error,
-        });
+        throw new DataDirError(
+          `cannot write ${this.pidFile} (${fsReason(error)}): give this user write access to the data dir, or choose another --data-dir`,
+          {
+            cause: error,
+          },
+        );
       }
       if (this.owner) return;
       const holder = readPidFile(this.pidFile);
       if (holder && holdsDataDir(holder, identity)) {
-        throw new DataDirError(`another icedit server (pid ${holder.pid}) uses the data dir ${this.root}; stop it or choose another --data-dir`);
+        throw new DataDirError(
+          `another icedit server (pid ${holder.pid}) uses the data dir ${this.root}; stop it or choose another --data-dir`,
+        );
       }
       try {
         rmSync(this.pidFile, { force: true });
       } catch (error) {
-        throw new DataDirError(`cannot remove the stale ${this.pidFile} (${fsReason(error)}): remove it by hand, then start again`, { cause: error });
+        throw new DataDirError(`cannot remove the stale ${this.pidFile} (${fsReason(error)}): remove it by hand, then start again`, {
+          cause: error,
+        });
       }
     }
     throw new DataDirError(`cannot take the data dir ${this.root}: ${this.pidFile} keeps coming back`);
@@ -150,7 +157,8 @@ export class DataDir {
   async readResultRecord(id: string): Promise<AdoptedJob | undefined> {
     try {
       const job = JSON.parse(await readFile(this.resultRecordPath(id), "utf8")) as AdoptedJob;
-      const valid = job.id === id && typeof job.params === "object" && typeof job.input === "object" && typeof job.input?.format === "string";
+      const valid =
+        job.id === id && typeof job.params === "object" && typeof job.input === "object" && typeof job.input?.format === "string";
       return valid ? job : undefined;
     } catch {
       return undefined;

@@ -39,7 +39,11 @@ export function imageApiError(error: unknown): ApiError | undefined {
     return new ApiError(413, "too_many_pixels", message);
   }
   if (error instanceof ImageFileTooLargeError) {
-    return new ApiError(413, "upload_too_large", `the image is ${error.bytes} bytes, more than this server's limit of ${error.maxFileBytes} bytes`);
+    return new ApiError(
+      413,
+      "upload_too_large",
+      `the image is ${error.bytes} bytes, more than this server's limit of ${error.maxFileBytes} bytes`,
+    );
   }
   if (error instanceof EmptyImageError) return new ApiError(400, "empty_image", error.message);
   if (error instanceof UnsupportedImageFormatError) return new ApiError(415, "unsupported_image", error.message);
@@ -95,10 +99,18 @@ export function toApiError(error: unknown, limits: { readonly maxUploadBytes: nu
   switch (error.code) {
     case "FST_REQ_FILE_TOO_LARGE":
     case "FST_ERR_CTP_BODY_TOO_LARGE":
-      return new ApiError(413, "upload_too_large", `the upload is larger than the limit of ${limits.maxUploadBytes} bytes; send a smaller image`);
+      return new ApiError(
+        413,
+        "upload_too_large",
+        `the upload is larger than the limit of ${limits.maxUploadBytes} bytes; send a smaller image`,
+      );
     case "FST_INVALID_MULTIPART_CONTENT_TYPE":
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return new ApiError(415, "not_multipart", "send the request as multipart/form-data: a file field named image and the edit parameters as fields");
+      return new ApiError(
+        415,
+        "not_multipart",
+        "send the request as multipart/form-data: a file field named image and the edit parameters as fields",
+      );
     case "FST_FILES_LIMIT":
       return new ApiError(400, "too_many_files", "send exactly one file, in the field named image");
     case "FST_FIELDS_LIMIT":

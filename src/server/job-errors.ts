@@ -11,7 +11,10 @@ export function jobError(error: unknown): JobError {
   if (image) return { code: image.code, message: image.message };
   const full = storageFullCode(error);
   if (full !== undefined) {
-    return { code: "insufficient_storage", message: `the server's disk is full (${full}): the result could not be stored; submit the edit again later` };
+    return {
+      code: "insufficient_storage",
+      message: `the server's disk is full (${full}): the result could not be stored; submit the edit again later`,
+    };
   }
   if (error instanceof NoJudgeError) return { code: "no_judge", message: error.message };
   if (error instanceof JudgeError) return { code: "judge_failed", message: `the judge failed: ${error.message}` };

@@ -52,7 +52,9 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             ),
             "401": errorReply("No or a wrong bearer token"),
             "403": errorReply("A cross-origin request, or a Host that this server does not answer"),
-            "413": errorReply(`The upload is over ${limits.maxUploadBytes} bytes, or the image header declares over ${limits.maxPixels} pixels`),
+            "413": errorReply(
+              `The upload is over ${limits.maxUploadBytes} bytes, or the image header declares over ${limits.maxPixels} pixels`,
+            ),
             "415": errorReply("Not multipart/form-data, or the file is not an image in a supported format (sniffed from its bytes)"),
             "429": {
               description: `The queue is full (${limits.maxQueued} jobs waiting)`,
@@ -105,7 +107,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             {
               name: "remove",
               in: "query",
-              description: "true: remove the finished job and its files instead of cancelling (a queued or running job answers 409: cancel it first)",
+              description:
+                "true: remove the finished job and its files instead of cancelling (a queued or running job answers 409: cancel it first)",
               schema: { type: "string", enum: ["true"] },
             },
           ],
@@ -114,7 +117,9 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             "202": jobReply("Running: it stops after the current step (cancel_requested is true)"),
             "204": { description: "remove=true: the job and its files are removed" },
             "404": errorReply("No such job"),
-            "409": errorReply("Cancel: already done, failed or cancelled (code already_finished). remove=true: still queued or running (code not_finished)"),
+            "409": errorReply(
+              "Cancel: already done, failed or cancelled (code already_finished). remove=true: still queued or running (code not_finished)",
+            ),
           },
         },
       },
@@ -122,13 +127,18 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
         get: {
           operationId: "getEditImage",
           summary: "The edited image (PNG)",
-          parameters: [idParameter, { name: "download", in: "query", description: "present: Content-Disposition attachment", schema: { type: "string" } }],
+          parameters: [
+            idParameter,
+            { name: "download", in: "query", description: "present: Content-Disposition attachment", schema: { type: "string" } },
+          ],
           responses: {
             "200": { description: "The result", content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } } } },
             "404": errorReply("No such job"),
             "409": errorReply("The job is not done (queued, running, failed or cancelled)"),
             "410": errorReply("The result file is gone from the data dir"),
-            "500": errorReply("The result file is damaged on disk: its size or SHA-256 differs from what was written (code result_damaged)"),
+            "500": errorReply(
+              "The result file is damaged on disk: its size or SHA-256 differs from what was written (code result_damaged)",
+            ),
           },
         },
       },
@@ -138,7 +148,10 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           summary: "Noise selection: the candidates' early previews as one image, each seed labelled, the winner framed",
           parameters: [idParameter],
           responses: {
-            "200": { description: "The contact sheet", content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } } } },
+            "200": {
+              description: "The contact sheet",
+              content: { "image/png": { schema: { type: "string", contentMediaType: "image/png" } } },
+            },
             "404": errorReply("No such job, or it ran without noise selection"),
             "409": errorReply("The job is not done"),
             "410": errorReply("The file is gone from the data dir"),
@@ -150,7 +163,10 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           operationId: "getEditSource",
           summary: "The uploaded image, as sent",
           parameters: [idParameter],
-          responses: { "200": { description: "The upload, with its sniffed content type", content: { "image/*": {} } }, "404": errorReply("No such job") },
+          responses: {
+            "200": { description: "The upload, with its sniffed content type", content: { "image/*": {} } },
+            "404": errorReply("No such job"),
+          },
         },
       },
       "/v1/edits/{id}/events": {
@@ -178,27 +194,54 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           responses: {
             "200": { description: "Ready", content: { "application/json": { schema: ref("Health") } } },
             "503": {
-              description: "Not ready (shutting down, the queue backend is unreachable, or the data dir has less free space than --min-free)",
+              description:
+                "Not ready (shutting down, the queue backend is unreachable, or the data dir has less free space than --min-free)",
               content: { "application/json": { schema: ref("Health") } },
             },
           },
         },
       },
       "/openapi.json": {
-        get: { operationId: "openapi", summary: "This document", security: [{}], responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": {} } } } },
+        get: {
+          operationId: "openapi",
+          summary: "This document",
+          security: [{}],
+          responses: { "200": { description: "OpenAPI 3.1", content: { "application/json": {} } } },
+        },
       },
       "/": {
-        get: { operationId: "page", summary: "The web page for editing", security: [{}], responses: { "200": { description: "HTML", content: { "text/html": {} } } } },
+        get: {
+          operationId: "page",
+          summary: "The web page for editing",
+          security: [{}],
+          responses: { "200": { description: "HTML", content: { "text/html": {} } } },
+        },
       },
       "/app.js": {
-        get: { operationId: "pageScript", summary: "The page's script", security: [{}], responses: { "200": { description: "JavaScript", content: { "text/javascript": {} } } } },
+        get: {
+          operationId: "pageScript",
+          summary: "The page's script",
+          security: [{}],
+          responses: { "200": { description: "JavaScript", content: { "text/javascript": {} } } },
+        },
       },
       "/style.css": {
-        get: { operationId: "pageStyle", summary: "The page's style sheet", security: [{}], responses: { "200": { description: "CSS", content: { "text/css": {} } } } },
+        get: {
+          operationId: "pageStyle",
+          summary: "The page's style sheet",
+          security: [{}],
+          responses: { "200": { description: "CSS", content: { "text/css": {} } } },
+        },
       },
     },
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "--token or ICEDIT_TOKEN of the server; required when it listens beyond loopback" } },
+      securitySchemes: {
+        bearer: {
+          type: "http",
+          scheme: "bearer",
+          description: "--token or ICEDIT_TOKEN of the server; required when it listens beyond loopback",
+        },
+      },
       schemas: {
         Error: {
           type: "object",
@@ -219,25 +262,43 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           type: "object",
           required: ["image", "instruction"],
           properties: {
-            image: { type: "string", contentMediaType: "application/octet-stream", description: `PNG, JPEG, WebP, GIF, TIFF or AVIF; at most ${limits.maxUploadBytes} bytes and ${limits.maxPixels} pixels` },
+            image: {
+              type: "string",
+              contentMediaType: "application/octet-stream",
+              description: `PNG, JPEG, WebP, GIF, TIFF or AVIF; at most ${limits.maxUploadBytes} bytes and ${limits.maxPixels} pixels`,
+            },
             instruction: { type: "string", maxLength: limits.maxInstructionChars, examples: ["make the sky green"] },
             seed: { type: "integer", minimum: 0, default: EDIT_DEFAULTS.seed },
             steps: { type: "integer", minimum: 1, maximum: limits.maxSteps, default: EDIT_DEFAULTS.steps },
             guidance: { type: "number", minimum: 0, maximum: 1000, default: EDIT_DEFAULTS.guidance },
-            width: { type: "integer", minimum: 16, maximum: limits.maxWidth, multipleOf: 16, default: EDIT_DEFAULTS.width, description: "Width of the edited image; the height keeps the aspect (a multiple of 16)" },
+            width: {
+              type: "integer",
+              minimum: 16,
+              maximum: limits.maxWidth,
+              multipleOf: 16,
+              default: EDIT_DEFAULTS.width,
+              description: "Width of the edited image; the height keeps the aspect (a multiple of 16)",
+            },
             candidates: {
               type: "integer",
               minimum: 1,
               maximum: 64,
               default: 1,
-              description: "Noise selection when 2 or more: seeds seed, seed+1, ... run early_steps steps, the server's judge picks one, only it runs to the end",
+              description:
+                "Noise selection when 2 or more: seeds seed, seed+1, ... run early_steps steps, the server's judge picks one, only it runs to the end",
             },
-            early_steps: { type: "integer", minimum: 1, default: EDIT_DEFAULTS.earlySteps, description: "Noise selection: steps before judging (at most steps - 1)" },
+            early_steps: {
+              type: "integer",
+              minimum: 1,
+              default: EDIT_DEFAULTS.earlySteps,
+              description: "Noise selection: steps before judging (at most steps - 1)",
+            },
             judge_fallback: {
               type: "string",
               enum: ["none", "first-seed"],
               default: EDIT_DEFAULTS.judgeFallback,
-              description: "Noise selection: first-seed lets an unreachable judge make the first seed win instead of failing the job. Other judge settings are the server operator's (400)",
+              description:
+                "Noise selection: first-seed lets an unreachable judge make the first seed win instead of failing the job. Other judge settings are the server operator's (400)",
             },
           },
           additionalProperties: false,
@@ -267,14 +328,23 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
                 selection: {
                   type: "object",
                   description: "Present for noise selection",
-                  properties: { candidates: { type: "integer" }, earlySteps: { type: "integer" }, fallback: { type: "string", enum: ["none", "first-seed"] } },
+                  properties: {
+                    candidates: { type: "integer" },
+                    earlySteps: { type: "integer" },
+                    fallback: { type: "string", enum: ["none", "first-seed"] },
+                  },
                 },
               },
             },
             input: {
               type: "object",
               description: "The upload as sniffed from its bytes",
-              properties: { format: { type: "string" }, width: { type: "integer" }, height: { type: "integer" }, bytes: { type: "integer" } },
+              properties: {
+                format: { type: "string" },
+                width: { type: "integer" },
+                height: { type: "integer" },
+                bytes: { type: "integer" },
+              },
             },
             queue_position: { type: ["integer", "null"], description: "Jobs running or waiting before this one (queued jobs)" },
             progress: { oneOf: [ref("Progress"), { type: "null" }] },
@@ -284,7 +354,9 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             worker: { type: ["string", "null"] },
             error: { oneOf: [{ type: "null" }, { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } }] },
             warnings: { type: "array", items: { type: "string" } },
-            record: { description: "The edit's record (as `icedit edit --json` writes it) once done; with noise selection it has the tournament" },
+            record: {
+              description: "The edit's record (as `icedit edit --json` writes it) once done; with noise selection it has the tournament",
+            },
             urls: {
               type: "object",
               properties: {

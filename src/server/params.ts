@@ -27,7 +27,8 @@ function integer(fields: ReadonlyMap<string, string>, name: string, fallback: nu
   const text = fields.get(name);
   if (text === undefined || text.trim() === "") return fallback;
   const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw invalid(name, `takes a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    throw invalid(name, `takes a whole number from ${min} to ${max}, got ${JSON.stringify(text)}`);
   return n;
 }
 
@@ -46,15 +47,24 @@ export interface SelectionSupport {
 
 export function parseEditParams(fields: ReadonlyMap<string, string>, limits: ParamLimits, support: SelectionSupport): EditParams {
   for (const name of fields.keys()) {
-    const known = (EDIT_FIELDS as readonly string[]).includes(name) || (NOISE_SELECTION_FIELDS as readonly string[]).includes(name) || JUDGE_FIELD.test(name);
+    const known =
+      (EDIT_FIELDS as readonly string[]).includes(name) ||
+      (NOISE_SELECTION_FIELDS as readonly string[]).includes(name) ||
+      JUDGE_FIELD.test(name);
     if (!known) {
-      throw new ApiError(400, "unknown_field", `unknown field ${JSON.stringify(name)}; the fields are image, ${EDIT_FIELDS.join(", ")} (see /openapi.json)`);
+      throw new ApiError(
+        400,
+        "unknown_field",
+        `unknown field ${JSON.stringify(name)}; the fields are image, ${EDIT_FIELDS.join(", ")} (see /openapi.json)`,
+      );
     }
   }
   const raw = fields.get("instruction");
-  if (raw === undefined) throw new ApiError(400, "missing_instruction", 'the field "instruction" is required: say what to change, e.g. "make the sky green"');
+  if (raw === undefined)
+    throw new ApiError(400, "missing_instruction", 'the field "instruction" is required: say what to change, e.g. "make the sky green"');
   const instruction = raw.trim();
-  if (instruction === "") throw new ApiError(400, "missing_instruction", 'the instruction is empty: say what to change, e.g. "make the sky green"');
+  if (instruction === "")
+    throw new ApiError(400, "missing_instruction", 'the instruction is empty: say what to change, e.g. "make the sky green"');
   if ([...instruction].length > limits.maxInstructionChars) {
     throw invalid("instruction", `is ${[...instruction].length} characters long, more than the limit of ${limits.maxInstructionChars}`);
   }
@@ -74,7 +84,11 @@ export function parseEditParams(fields: ReadonlyMap<string, string>, limits: Par
 function parseSelection(fields: ReadonlyMap<string, string>, steps: number, support: SelectionSupport): SelectionParams | undefined {
   for (const name of fields.keys()) {
     if (JUDGE_FIELD.test(name) && name !== "judge_fallback") {
-      throw new ApiError(400, "judge_is_server_side", `${name}: the judge is set by the server's operator (icedit serve --judge ...); a request can only ask for noise selection with candidates, early_steps and judge_fallback`);
+      throw new ApiError(
+        400,
+        "judge_is_server_side",
+        `${name}: the judge is set by the server's operator (icedit serve --judge ...); a request can only ask for noise selection with candidates, early_steps and judge_fallback`,
+      );
     }
   }
   const candidates = integer(fields, "candidates", 1, 1, DEFAULT_EDIT_LIMITS.maxCandidates);
@@ -82,7 +96,10 @@ function parseSelection(fields: ReadonlyMap<string, string>, steps: number, supp
   const fallbackText = fields.get("judge_fallback")?.trim() || undefined;
   if (candidates < 2) {
     if (earlyText !== undefined || fallbackText !== undefined) {
-      throw invalid(earlyText !== undefined ? "early_steps" : "judge_fallback", "is part of noise selection: also send candidates (2 or more)");
+      throw invalid(
+        earlyText !== undefined ? "early_steps" : "judge_fallback",
+        "is part of noise selection: also send candidates (2 or more)",
+      );
     }
     return undefined;
   }
@@ -92,7 +109,11 @@ function parseSelection(fields: ReadonlyMap<string, string>, steps: number, supp
     throw invalid("judge_fallback", `takes none or first-seed, got ${JSON.stringify(fallbackText)}`);
   }
   if (!support.noiseSelection) {
-    throw new ApiError(501, "no_judge", "this server has no judge for noise selection; its operator can add one (icedit serve --judge openai|ollama --judge-model NAME). Leave candidates out for a plain edit");
+    throw new ApiError(
+      501,
+      "no_judge",
+      "this server has no judge for noise selection; its operator can add one (icedit serve --judge openai|ollama --judge-model NAME). Leave candidates out for a plain edit",
+    );
   }
   const fallback = fallbackText === "first-seed" ? "first-seed" : "none";
   return earlySteps === undefined ? { candidates, fallback } : { candidates, earlySteps, fallback };

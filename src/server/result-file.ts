@@ -14,7 +14,9 @@ export async function readCheckedResult(path: string, expected: ResultDigest | n
   const bytes = new Uint8Array(await readFile(path));
   if (expected === null) return bytes;
   if (bytes.length !== expected.bytes) {
-    throw new ResultDamagedError(`${path} is ${bytes.length} bytes on disk, but ${expected.bytes} were written: the file was cut short or changed`);
+    throw new ResultDamagedError(
+      `${path} is ${bytes.length} bytes on disk, but ${expected.bytes} were written: the file was cut short or changed`,
+    );
   }
   const actual = digestOf(bytes).sha256;
   if (actual !== expected.sha256) {

@@ -54,7 +54,12 @@ export async function applyRetention(store: JobStore, dir: DataDir, policy: Rete
  * Applies the policy now and every hour until the returned stop is called (the timer never keeps
  * the process up; stop waits for a run in progress, so that the store is closed after it).
  */
-export async function startRetention(store: JobStore, dir: DataDir, policy: RetentionPolicy, log: (line: string) => void): Promise<() => Promise<void>> {
+export async function startRetention(
+  store: JobStore,
+  dir: DataDir,
+  policy: RetentionPolicy,
+  log: (line: string) => void,
+): Promise<() => Promise<void>> {
   const run = async (): Promise<void> => {
     const removed = await applyRetention(store, dir, policy, Date.now());
     if (removed > 0) log(`--keep: removed ${removed} finished job(s) with their files`);

@@ -39,11 +39,19 @@ export class NoJudgeError extends IceditError {
   }
 }
 
-export async function runEdit(editor: Editor, judge: Judge | undefined, input: Uint8Array, params: EditParams, maxPixels: number, hooks: EditHooks): Promise<EditOutcome> {
+export async function runEdit(
+  editor: Editor,
+  judge: Judge | undefined,
+  input: Uint8Array,
+  params: EditParams,
+  maxPixels: number,
+  hooks: EditHooks,
+): Promise<EditOutcome> {
   const pixels = await decodeImage(input, { name: "the uploaded image", maxPixels });
   const asked = params.selection;
   if (asked && !judge) throw new NoJudgeError();
-  const selection = asked && judge ? { judge, fallback: asked.fallback, candidates: asked.candidates, earlySteps: asked.earlySteps } : undefined;
+  const selection =
+    asked && judge ? { judge, fallback: asked.fallback, candidates: asked.candidates, earlySteps: asked.earlySteps } : undefined;
   const result = await editor.edit(pixels, params.instruction, {
     seed: params.seed,
     steps: params.steps,

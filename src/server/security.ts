@@ -55,7 +55,11 @@ export function registerSecurity(app: FastifyInstance, config: HttpConfig): void
     const host = request.headers.host;
     if (host === undefined) throw new ApiError(400, "missing_host", "the request has no Host header");
     if (loopbackOnly && !isLoopbackHost(hostName(host))) {
-      throw new ApiError(403, "bad_host", `this server listens on loopback and answers only requests to localhost, 127.0.0.1 or [::1], not ${JSON.stringify(host)}`);
+      throw new ApiError(
+        403,
+        "bad_host",
+        `this server listens on loopback and answers only requests to localhost, 127.0.0.1 or [::1], not ${JSON.stringify(host)}`,
+      );
     }
     const origin = request.headers.origin;
     const allowed = origin !== undefined && cors.has(origin);
@@ -65,13 +69,18 @@ export function registerSecurity(app: FastifyInstance, config: HttpConfig): void
       reply.header("access-control-expose-headers", "Location, Retry-After");
     }
     if (origin !== undefined && UNSAFE_METHODS.has(request.method) && !allowed && !sameOrigin(origin, host)) {
-      throw new ApiError(403, "cross_origin", `requests from ${origin} are not allowed; start the server with --cors-origin ${origin} to allow them`);
+      throw new ApiError(
+        403,
+        "cross_origin",
+        `requests from ${origin} are not allowed; start the server with --cors-origin ${origin} to allow them`,
+      );
     }
     const path = request.url.split("?")[0] ?? "";
     if (request.method !== "OPTIONS" && (path === "/v1" || path.startsWith("/v1/"))) {
       const token = checkToken(request.headers.authorization);
       if (token !== "ok") {
-        const message = token === "wrong" ? "the bearer token is wrong" : "this server needs a bearer token: send `Authorization: Bearer <token>`";
+        const message =
+          token === "wrong" ? "the bearer token is wrong" : "this server needs a bearer token: send `Authorization: Bearer <token>`";
         throw new ApiError(401, "unauthorized", message, { "www-authenticate": 'Bearer realm="icedit"' });
       }
     }

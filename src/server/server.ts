@@ -76,7 +76,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const { RedisBackend } = await import("./redis/backend.js");
       backend = new RedisBackend(options.queue, store, dir, events, { log, maxPixels: config.limits.maxPixels });
     } else {
-      const limits = { ...options.session?.limits, maxSteps: config.limits.maxSteps, maxWidth: config.limits.maxWidth, maxPixels: config.limits.maxPixels };
+      const limits = {
+        ...options.session?.limits,
+        maxSteps: config.limits.maxSteps,
+        maxWidth: config.limits.maxWidth,
+        maxPixels: config.limits.maxPixels,
+      };
       session = await IceditSession.open({ ...options.session, embeddingCacheDir: dir.embeddings, limits });
       const opened = session;
       cleanup.push(() => opened.close());

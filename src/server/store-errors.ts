@@ -13,7 +13,8 @@ const MOVE_AWAY = "move it away to start with an empty job list (finished result
 /** Maps an error thrown while opening or using `path` (undefined: not a storage error we know). */
 export function jobStoreError(path: string, error: unknown): JobStoreError | undefined {
   if (error instanceof JobStoreError) return error;
-  const code = error instanceof Database.SqliteError || (error instanceof Error && "code" in error) ? String((error as { code: unknown }).code) : "";
+  const code =
+    error instanceof Database.SqliteError || (error instanceof Error && "code" in error) ? String((error as { code: unknown }).code) : "";
   const base = code.replace(/^(SQLITE_[A-Z]+)_.*$/, "$1");
   const reason = ((): string | undefined => {
     switch (base) {

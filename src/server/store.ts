@@ -40,10 +40,26 @@ CREATE TABLE IF NOT EXISTS removed_jobs (
 `;
 
 /** Schema 1 databases get the columns of schema 2. */
-const MIGRATIONS: readonly string[] = ["ALTER TABLE jobs ADD COLUMN result_bytes INTEGER", "ALTER TABLE jobs ADD COLUMN result_sha256 TEXT"];
+const MIGRATIONS: readonly string[] = [
+  "ALTER TABLE jobs ADD COLUMN result_bytes INTEGER",
+  "ALTER TABLE jobs ADD COLUMN result_sha256 TEXT",
+];
 
 const OUR_TABLES = new Set(["jobs", "removed_jobs"]);
-const V1_COLUMNS = ["seq", "id", "status", "params", "input", "created_at", "started_at", "finished_at", "attempts", "interruptions", "warnings", "record"];
+const V1_COLUMNS = [
+  "seq",
+  "id",
+  "status",
+  "params",
+  "input",
+  "created_at",
+  "started_at",
+  "finished_at",
+  "attempts",
+  "interruptions",
+  "warnings",
+  "record",
+];
 
 interface Row {
   seq: number;
@@ -110,7 +126,8 @@ export interface Recovery {
 
 export const INTERRUPTED_TWICE: JobError = {
   code: "interrupted",
-  message: "interrupted twice: the server stopped while this job ran, was restarted, retried it once, and stopped again; it is not retried again",
+  message:
+    "interrupted twice: the server stopped while this job ran, was restarted, retried it once, and stopped again; it is not retried again",
 };
 
 /** A finished job whose record was lost (jobs.db missing or replaced), as its result's sidecar tells it. */
@@ -142,13 +159,15 @@ export class JobStore {
 
   /** Inserts a queued job if fewer than `maxQueued` are queued; false when the queue is full. */
   insertIfRoom(job: NewJob, maxQueued: number): boolean {
-    return this.db.transaction((): boolean => {
-      if (this.countByStatus("queued") >= maxQueued) return false;
-      this.db
-        .prepare("INSERT INTO jobs (id, status, params, input, created_at) VALUES (?, 'queued', ?, ?, ?)")
-        .run(job.id, JSON.stringify(job.params), JSON.stringify(job.input), job.createdAt);
-      return true;
-    }).immediate();
+    return this.db
+      .transaction((): boolean => {
+        if (this.countByStatus("queued") >= maxQueued) return false;
+        this.db
+          .prepare("INSERT INTO jobs (id, status, params, input, created_at) VALUES (?, 'queued', ?, ?, ?)")
+          .run(job.id, JSON.stringify(job.params), JSON.stringify(job.input), job.createdAt);
+        return true;
+      })
+      .immediate();
   }
 
   get(id: string): JobRow | undefined {
@@ -186,14 +205,16 @@ export class JobStore {
 
   /** Moves the oldest queued job to running and returns it (undefined: none queued). */
   claimNext(worker: string, now: number): JobRow | undefined {
-    return this.db.transaction((): JobRow | undefined => {
-      const row = this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1").get() as Row | undefined;
-      if (!row) return undefined;
-      this.db
-        .prepare("UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1, worker = ? WHERE seq = ?")
-        .run(now, worker, row.seq);
-      return this.get(row.id);
-    }).immediate();
+    return this.db
+      .transaction((): JobRow | undefined => {
+        const row = this.db.prepare("SELECT * FROM jobs WHERE status = 'queued' ORDER BY seq LIMIT 1").get() as Row | undefined;
+        if (!row) return undefined;
+        this.db
+          .prepare("UPDATE jobs SET status = 'running', started_at = ?, attempts = attempts + 1, worker = ? WHERE seq = ?")
+          .run(now, worker, row.seq);
+        return this.get(row.id);
+      })
+      .immediate();
   }
 
   /**
@@ -202,7 +223,9 @@ export class JobStore {
    */
   markStartedRemote(id: string, worker: string, attempt: number, now: number): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'running', started_at = ?, attempts = ?, worker = ? WHERE id = ? AND status IN ('queued', 'running') AND attempts < ?")
+      .prepare(
+        "UPDATE jobs SET status = 'running', started_at = ?, attempts = ?, worker = ? WHERE id = ? AND status IN ('queued', 'running') AND attempts < ?",
+      )
       .run(now, attempt, worker, id, attempt);
     return result.changes === 1;
   }
@@ -248,22 +271,24 @@ export class JobStore {
    * after (removeFiles), and a crash in between leaves files that the next start knows to remove.
    */
   removeFinished(id: string, now: number): "removed" | "unfinished" | "missing" {
-    return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT status, input FROM jobs WHERE id = ?").get(id) as Pick<Row, "status" | "input"> | undefined;
-      if (!row) return "missing" as const;
-      if (row.status === "queued" || row.status === "running") return "unfinished" as const;
-      const format = (JSON.parse(row.input) as InputInfo).format;
-      this.db.prepare("DELETE FROM jobs WHERE id = ?").run(id);
-      this.db.prepare("INSERT OR REPLACE INTO removed_jobs (id, input_format, removed_at) VALUES (?, ?, ?)").run(id, format, now);
-      return "removed" as const;
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT status, input FROM jobs WHERE id = ?").get(id) as Pick<Row, "status" | "input"> | undefined;
+        if (!row) return "missing" as const;
+        if (row.status === "queued" || row.status === "running") return "unfinished" as const;
+        const format = (JSON.parse(row.input) as InputInfo).format;
+        this.db.prepare("DELETE FROM jobs WHERE id = ?").run(id);
+        this.db.prepare("INSERT OR REPLACE INTO removed_jobs (id, input_format, removed_at) VALUES (?, ?, ?)").run(id, format, now);
+        return "removed" as const;
+      })
+      .immediate();
   }
 
   /** Removed jobs whose files may still be on disk. */
   removedJobs(): RemovedJob[] {
-    return (this.db.prepare("SELECT id, input_format FROM removed_jobs ORDER BY removed_at").all() as { id: string; input_format: string }[]).map(
-      (r) => ({ id: r.id, inputFormat: r.input_format }),
-    );
+    return (
+      this.db.prepare("SELECT id, input_format FROM removed_jobs ORDER BY removed_at").all() as { id: string; input_format: string }[]
+    ).map((r) => ({ id: r.id, inputFormat: r.input_format }));
   }
 
   /** The files of a removed job are gone. */
@@ -276,7 +301,9 @@ export class JobStore {
     const ids = new Set<string>();
     if (policy.maxAgeMs !== undefined) {
       const rows = this.db
-        .prepare("SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND coalesce(finished_at, created_at) < ? ORDER BY seq")
+        .prepare(
+          "SELECT id FROM jobs WHERE status IN ('done', 'failed', 'cancelled') AND coalesce(finished_at, created_at) < ? ORDER BY seq",
+        )
         .all(now - policy.maxAgeMs) as { id: string }[];
       for (const r of rows) ids.add(r.id);
     }
@@ -292,7 +319,9 @@ export class JobStore {
   /** A running or queued job fails (a queued one can fail when its input is gone, say). */
   finishFailed(id: string, error: JobError, warnings: readonly string[], now: number): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'failed', finished_at = ?, error_code = ?, error_message = ?, warnings = ? WHERE id = ? AND status IN ('queued', 'running')")
+      .prepare(
+        "UPDATE jobs SET status = 'failed', finished_at = ?, error_code = ?, error_message = ?, warnings = ? WHERE id = ? AND status IN ('queued', 'running')",
+      )
       .run(now, error.code, error.message, JSON.stringify(warnings), id);
     return result.changes === 1;
   }
@@ -319,29 +348,39 @@ export class JobStore {
   /** A running job goes back to the queue without counting as an interruption (orderly shutdown). */
   requeue(id: string): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'queued', started_at = NULL, attempts = max(attempts - 1, 0), worker = NULL WHERE id = ? AND status = 'running'")
+      .prepare(
+        "UPDATE jobs SET status = 'queued', started_at = NULL, attempts = max(attempts - 1, 0), worker = NULL WHERE id = ? AND status = 'running'",
+      )
       .run(id);
     return result.changes === 1;
   }
 
   /** Counts an interruption of a running job: back to the queue once, failed the second time. */
   interrupt(id: string, now: number): "requeued" | "failed" | "cancelled" | "not-running" {
-    return this.db.transaction(() => {
-      const row = this.db.prepare("SELECT * FROM jobs WHERE id = ? AND status = 'running'").get(id) as Row | undefined;
-      if (!row) return "not-running" as const;
-      if (row.cancel_requested) {
-        this.db.prepare("UPDATE jobs SET status = 'cancelled', finished_at = ?, interruptions = interruptions + 1 WHERE seq = ?").run(now, row.seq);
-        return "cancelled" as const;
-      }
-      if (row.interruptions + 1 >= 2) {
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT * FROM jobs WHERE id = ? AND status = 'running'").get(id) as Row | undefined;
+        if (!row) return "not-running" as const;
+        if (row.cancel_requested) {
+          this.db
+            .prepare("UPDATE jobs SET status = 'cancelled', finished_at = ?, interruptions = interruptions + 1 WHERE seq = ?")
+            .run(now, row.seq);
+          return "cancelled" as const;
+        }
+        if (row.interruptions + 1 >= 2) {
+          this.db
+            .prepare(
+              "UPDATE jobs SET status = 'failed', finished_at = ?, interruptions = interruptions + 1, error_code = ?, error_message = ? WHERE seq = ?",
+            )
+            .run(now, INTERRUPTED_TWICE.code, INTERRUPTED_TWICE.message, row.seq);
+          return "failed" as const;
+        }
         this.db
-          .prepare("UPDATE jobs SET status = 'failed', finished_at = ?, interruptions = interruptions + 1, error_code = ?, error_message = ? WHERE seq = ?")
-          .run(now, INTERRUPTED_TWICE.code, INTERRUPTED_TWICE.message, row.seq);
-        return "failed" as const;
-      }
-      this.db.prepare("UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = interruptions + 1 WHERE seq = ?").run(row.seq);
-      return "requeued" as const;
-    }).immediate();
+          .prepare("UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = interruptions + 1 WHERE seq = ?")
+          .run(row.seq);
+        return "requeued" as const;
+      })
+      .immediate();
   }
 
   /**
@@ -351,7 +390,9 @@ export class JobStore {
    */
   requeueRemote(id: string, attempt: number, interruptions: number): boolean {
     const result = this.db
-      .prepare("UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = max(interruptions, ?) WHERE id = ? AND status = 'running' AND attempts <= ?")
+      .prepare(
+        "UPDATE jobs SET status = 'queued', started_at = NULL, worker = NULL, interruptions = max(interruptions, ?) WHERE id = ? AND status = 'running' AND attempts <= ?",
+      )
       .run(interruptions, id, attempt);
     return result.changes === 1;
   }
@@ -368,7 +409,9 @@ export class JobStore {
 
   /** At start-up (one process per data dir): every job left running was interrupted by a crash. */
   recover(now: number): Recovery {
-    const running = (this.db.prepare("SELECT id FROM jobs WHERE status = 'running' ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
+    const running = (this.db.prepare("SELECT id FROM jobs WHERE status = 'running' ORDER BY seq").all() as { id: string }[]).map(
+      (r) => r.id,
+    );
     const requeued: string[] = [];
     const failed: string[] = [];
     const cancelled: string[] = [];
@@ -389,7 +432,9 @@ export class JobStore {
   /** Mean run time in ms of the last `n` finished jobs (undefined: none yet). */
   meanRunMs(n: number): number | undefined {
     const row = this.db
-      .prepare("SELECT avg(finished_at - started_at) AS ms FROM (SELECT finished_at, started_at FROM jobs WHERE status = 'done' ORDER BY seq DESC LIMIT ?)")
+      .prepare(
+        "SELECT avg(finished_at - started_at) AS ms FROM (SELECT finished_at, started_at FROM jobs WHERE status = 'done' ORDER BY seq DESC LIMIT ?)",
+      )
       .get(n) as { ms: number | null };
     return row.ms ?? undefined;
   }
@@ -407,11 +452,15 @@ function openDatabase(path: string): Database.Database {
       const known = `schema ${version}, this one knows ${SCHEMA_VERSION}`;
       throw new JobStoreError(`${path} was written by a newer icedit (${known}); use a newer icedit or another --data-dir`);
     }
-    const tableRows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[];
+    const tableRows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as {
+      name: string;
+    }[];
     const tables = tableRows.map((r) => r.name);
     const foreign = tables.filter((name) => !OUR_TABLES.has(name));
     if (foreign.length > 0) {
-      throw new JobStoreError(`${path} is not an icedit job database (it has the tables ${foreign.join(", ")}): move it away, or choose another --data-dir`);
+      throw new JobStoreError(
+        `${path} is not an icedit job database (it has the tables ${foreign.join(", ")}): move it away, or choose another --data-dir`,
+      );
     }
     if (tables.includes("jobs")) {
       const columns = new Set((db.pragma("table_info(jobs)") as { name: string }[]).map((c) => c.name));

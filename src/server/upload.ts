@@ -20,12 +20,17 @@ export interface Upload {
 }
 
 const IMAGE_FIELD = "image";
-const SEND_FORM = "send a whole multipart/form-data body, with the boundary that the Content-Type header names (an HTTP client's form support does this)";
+const SEND_FORM =
+  "send a whole multipart/form-data body, with the boundary that the Content-Type header names (an HTTP client's form support does this)";
 const NAME = "the uploaded image";
 
 export async function readUpload(request: FastifyRequest): Promise<Upload> {
   if (!request.isMultipart()) {
-    throw new ApiError(415, "not_multipart", "send the request as multipart/form-data: a file field named image and the edit parameters as fields");
+    throw new ApiError(
+      415,
+      "not_multipart",
+      "send the request as multipart/form-data: a file field named image and the edit parameters as fields",
+    );
   }
   let image: Uint8Array | undefined;
   const fields = new Map<string, string>();
@@ -36,17 +41,23 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
       if (part.type === "file") {
         if (part.fieldname !== IMAGE_FIELD) {
           part.file.resume();
-          throw new ApiError(400, "unknown_field", `a file came in the field ${JSON.stringify(part.fieldname)}; send the image in the field named image`);
+          throw new ApiError(
+            400,
+            "unknown_field",
+            `a file came in the field ${JSON.stringify(part.fieldname)}; send the image in the field named image`,
+          );
         }
         if (image !== undefined) throw new ApiError(400, "too_many_files", "send exactly one image");
         const buffer = await part.toBuffer(); // throws 413 past the file size limit
         image = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       } else {
-        if (part.fieldname === IMAGE_FIELD) throw new ApiError(400, "missing_image", "the field image must be a file (multipart with a filename), not text");
+        if (part.fieldname === IMAGE_FIELD)
+          throw new ApiError(400, "missing_image", "the field image must be a file (multipart with a filename), not text");
         if (part.valueTruncated || part.fieldnameTruncated) {
           throw new ApiError(400, "field_too_long", `the field ${JSON.stringify(part.fieldname)} is too long`);
         }
-        if (fields.has(part.fieldname)) throw new ApiError(400, "duplicate_field", `the field ${JSON.stringify(part.fieldname)} was sent twice`);
+        if (fields.has(part.fieldname))
+          throw new ApiError(400, "duplicate_field", `the field ${JSON.stringify(part.fieldname)} was sent twice`);
         fields.set(part.fieldname, String(part.value));
       }
     }
@@ -57,7 +68,8 @@ export async function readUpload(request: FastifyRequest): Promise<Upload> {
     const message = `the multipart/form-data body holds no form field (a wrong boundary?); ${SEND_FORM}, with the image in a file field named image`;
     throw new ApiError(400, "bad_multipart", message);
   }
-  if (image === undefined) throw new ApiError(400, "missing_image", "the file field image is required: the picture to edit (PNG, JPEG, WebP, ...)");
+  if (image === undefined)
+    throw new ApiError(400, "missing_image", "the file field image is required: the picture to edit (PNG, JPEG, WebP, ...)");
   return { image, fields };
 }
 
@@ -82,7 +94,11 @@ function multipartApiError(error: unknown): ApiError | undefined {
 export async function inspectImage(bytes: Uint8Array, limits: UploadLimits): Promise<InputInfo> {
   try {
     if (bytes.length > limits.maxUploadBytes) {
-      throw new ApiError(413, "upload_too_large", `the image is ${bytes.length} bytes, more than this server's limit of ${limits.maxUploadBytes} bytes`);
+      throw new ApiError(
+        413,
+        "upload_too_large",
+        `the image is ${bytes.length} bytes, more than this server's limit of ${limits.maxUploadBytes} bytes`,
+      );
     }
     await decodeImage(bytes, { name: NAME, maxPixels: limits.maxPixels });
     const info = await probeImage(bytes, { name: NAME });

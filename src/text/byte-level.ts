@@ -11,7 +11,11 @@
  */
 export function byteLevelAlphabet(): [number, string][] {
   const printable: number[] = [];
-  const ranges: [number, number][] = [[0x21, 0x7e], [0xa1, 0xac], [0xae, 0xff]];
+  const ranges: [number, number][] = [
+    [0x21, 0x7e],
+    [0xa1, 0xac],
+    [0xae, 0xff],
+  ];
   for (const [lo, hi] of ranges) for (let b = lo; b <= hi; b++) printable.push(b);
   const pairs: [number, string][] = printable.map((b) => [b, String.fromCharCode(b)]);
   const isPrintable = new Set(printable);

@@ -57,7 +57,7 @@ export function clipJsonFromVocab(
   config: TokenizerConfigInfo,
   files: { vocab: string; merges: string },
 ): TokenizerJson {
-  const has = (t: string): boolean => Object.prototype.hasOwnProperty.call(vocab, t);
+  const has = (t: string): boolean => Object.hasOwn(vocab, t);
   merges.forEach(([a, b], rank) => {
     for (const t of [a, b, a + b]) {
       if (!has(t)) {
@@ -92,7 +92,10 @@ export function clipJsonFromVocab(
   }
   for (const t of added) {
     if (has(t.content) && vocab[t.content] !== t.id) {
-      throw new TokenizerFormatError(files.vocab, `added token ${JSON.stringify(t.content)} has id ${t.id} in the tokenizer config but ${vocab[t.content]} here`);
+      throw new TokenizerFormatError(
+        files.vocab,
+        `added token ${JSON.stringify(t.content)} has id ${t.id} in the tokenizer config but ${vocab[t.content]} here`,
+      );
     }
   }
   return clipTokenizerJson({

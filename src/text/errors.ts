@@ -24,7 +24,11 @@ export class TokenizerFilesError extends IceditError {
 
 /** A tokenizer file exists but its content cannot be used (bad JSON, missing token, wrong model type). */
 export class TokenizerFormatError extends IceditError {
-  constructor(readonly file: string, problem: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    problem: string,
+    options?: { cause?: unknown },
+  ) {
     super(`${file}: ${problem}`, options);
   }
 }

@@ -33,7 +33,10 @@ const SP_USER_DEFINED = 4;
 /** A forward-only protobuf reader over one message's bytes. */
 class Reader {
   pos = 0;
-  constructor(private readonly bytes: Uint8Array, private readonly file: string) {}
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly file: string,
+  ) {}
 
   get done(): boolean {
     return this.pos >= this.bytes.length;

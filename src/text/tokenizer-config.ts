@@ -62,19 +62,13 @@ function addedTokensDecoder(value: unknown, file: string): AddedTokenJson[] {
  * Merges the two files (either may be absent: pass undefined). `configFile` and `mapFile` are the
  * paths used in error messages.
  */
-export function readTokenizerConfig(
-  config: unknown,
-  specialMap: unknown,
-  configFile: string,
-  mapFile: string,
-): TokenizerConfigInfo {
+export function readTokenizerConfig(config: unknown, specialMap: unknown, configFile: string, mapFile: string): TokenizerConfigInfo {
   if (config === undefined && specialMap === undefined) return EMPTY;
   if (config !== undefined && !isRecord(config)) throw new TokenizerFormatError(configFile, "must hold a JSON object");
   if (specialMap !== undefined && !isRecord(specialMap)) throw new TokenizerFormatError(mapFile, "must hold a JSON object");
   const c = config ?? {};
   const m = specialMap ?? {};
-  const pick = (key: string): string | undefined =>
-    tokenText(m[key], mapFile, key) ?? tokenText(c[key], configFile, key);
+  const pick = (key: string): string | undefined => tokenText(m[key], mapFile, key) ?? tokenText(c[key], configFile, key);
   const extraIds = c["extra_ids"];
   const legacy = c["legacy"];
   const addPrefixSpace = c["add_prefix_space"];

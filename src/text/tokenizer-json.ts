@@ -56,11 +56,7 @@ export function clipTokenizerJson(p: ClipJsonParts): TokenizerJson {
     added_tokens: p.addedTokens,
     normalizer: {
       type: "Sequence",
-      normalizers: [
-        { type: "NFC" },
-        { type: "Replace", pattern: { Regex: "\\s+" }, content: " " },
-        { type: "Lowercase" },
-      ],
+      normalizers: [{ type: "NFC" }, { type: "Replace", pattern: { Regex: "\\s+" }, content: " " }, { type: "Lowercase" }],
     },
     pre_tokenizer: {
       type: "Sequence",

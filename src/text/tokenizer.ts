@@ -80,9 +80,14 @@ export class PromptTokenizer {
     config: TokenizerConfigInfo,
     source: string,
   ): PromptTokenizer {
-    const names = kind === "clip"
-      ? { bos: config.bos ?? DEFAULT_NAMES.clip.bos, eos: config.eos ?? DEFAULT_NAMES.clip.eos, pad: config.pad ?? config.eos ?? DEFAULT_NAMES.clip.pad }
-      : { eos: config.eos ?? DEFAULT_NAMES.t5.eos, pad: config.pad ?? DEFAULT_NAMES.t5.pad };
+    const names =
+      kind === "clip"
+        ? {
+            bos: config.bos ?? DEFAULT_NAMES.clip.bos,
+            eos: config.eos ?? DEFAULT_NAMES.clip.eos,
+            pad: config.pad ?? config.eos ?? DEFAULT_NAMES.clip.pad,
+          }
+        : { eos: config.eos ?? DEFAULT_NAMES.t5.eos, pad: config.pad ?? DEFAULT_NAMES.t5.pad };
     let tokenizer: HfTokenizer;
     try {
       tokenizer = createHfTokenizer(json, { eos_token: names.eos });
@@ -94,7 +99,10 @@ export class PromptTokenizer {
       if (id !== undefined) return id;
       const found = name === undefined ? undefined : tokenizer.token_to_id(name);
       if (found === undefined) {
-        throw new TokenizerFormatError(source, `the ${role} token ${JSON.stringify(name)} is not in the vocabulary: pass its id in specialIds`);
+        throw new TokenizerFormatError(
+          source,
+          `the ${role} token ${JSON.stringify(name)} is not in the vocabulary: pass its id in specialIds`,
+        );
       }
       return found;
     };
@@ -145,7 +153,8 @@ export function idsTensor(batch: readonly Tokenized[]): Tensor<"i64"> {
   const t = batch[0]?.ids.length ?? 0;
   const data = new BigInt64Array(batch.length * t);
   batch.forEach((row, b) => {
-    if (row.ids.length !== t) throw new InvalidArgumentError(`batch rows have ${t} and ${row.ids.length} ids: tokenize them with one tokenizer`);
+    if (row.ids.length !== t)
+      throw new InvalidArgumentError(`batch rows have ${t} and ${row.ids.length} ids: tokenize them with one tokenizer`);
     row.ids.forEach((id, i) => (data[b * t + i] = BigInt(id)));
   });
   return tensor("i64", [batch.length, t], data);

@@ -19,7 +19,11 @@ export type AskChat = (turns: readonly ChatTurn[], signal?: AbortSignal) => Prom
 
 export async function comparePairwise(ask: AskChat, request: JudgeRequest): Promise<JudgeVerdict> {
   const started = performance.now();
-  const question: ChatTurn = { role: "user", text: pairwisePrompt(request.instruction), images: [request.image1, request.image2, request.original] };
+  const question: ChatTurn = {
+    role: "user",
+    text: pairwisePrompt(request.instruction),
+    images: [request.image1, request.image2, request.original],
+  };
   const answer = await ask([question], request.signal);
   const choice = parseChoice(answer);
   if (choice !== null) return { choice, raw: answer, ms: performance.now() - started, retried: false };

@@ -42,12 +42,16 @@ export function judgeApiKey(kind: JudgeKind, env: Readonly<Record<string, string
 }
 
 export function createJudge(config: JudgeConfig): Judge {
-  if (!JUDGE_KINDS.includes(config.kind)) throw new InvalidArgumentError(`the judge kind must be one of ${JUDGE_KINDS.join(", ")}, got "${String(config.kind)}"`);
+  if (!JUDGE_KINDS.includes(config.kind))
+    throw new InvalidArgumentError(`the judge kind must be one of ${JUDGE_KINDS.join(", ")}, got "${String(config.kind)}"`);
   if (!config.model || config.model.trim() === "") {
-    throw new InvalidArgumentError(`a ${config.kind} judge needs a model name (e.g. ${config.kind === "ollama" ? "qwen2.5vl:72b" : "Qwen/Qwen2.5-VL-72B-Instruct"})`);
+    throw new InvalidArgumentError(
+      `a ${config.kind} judge needs a model name (e.g. ${config.kind === "ollama" ? "qwen2.5vl:72b" : "Qwen/Qwen2.5-VL-72B-Instruct"})`,
+    );
   }
   const timeoutMs = config.timeoutMs ?? DEFAULT_JUDGE_TIMEOUT_MS;
-  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) throw new InvalidArgumentError(`the judge time-out must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs))
+    throw new InvalidArgumentError(`the judge time-out must be a positive number of milliseconds, got ${timeoutMs}`);
   const url = config.url ?? DEFAULT_JUDGE_URLS[config.kind];
   try {
     const parsed = new URL(url);
@@ -76,7 +80,8 @@ export function judgeFromFunction(fn: JudgeFunction): Judge {
       const started = performance.now();
       const out = await fn(request);
       const choice = typeof out === "string" ? parseChoice(out) : out;
-      if (choice !== 1 && choice !== 2 && choice !== null) throw new InvalidArgumentError(`a judge function must return 1, 2, null or a text answer, got ${String(out)}`);
+      if (choice !== 1 && choice !== 2 && choice !== null)
+        throw new InvalidArgumentError(`a judge function must return 1, 2, null or a text answer, got ${String(out)}`);
       return { choice, raw: typeof out === "string" ? out : String(out), ms: performance.now() - started, retried: false };
     },
   };

@@ -5,7 +5,10 @@ export class JudgeError extends IceditError {}
 
 /** No connection could be made (refused, DNS, reset before an answer). */
 export class JudgeUnreachableError extends JudgeError {
-  constructor(readonly url: string, reason: string) {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
     super(
       `the judge at ${url} cannot be reached (${reason}): is the server running, and is the URL right? ` +
         "Give another judge URL, or choose the first-seed fallback to edit without a judge",
@@ -15,7 +18,10 @@ export class JudgeUnreachableError extends JudgeError {
 
 /** The judge did not answer within the time-out. */
 export class JudgeTimeoutError extends JudgeError {
-  constructor(readonly url: string, readonly timeoutMs: number) {
+  constructor(
+    readonly url: string,
+    readonly timeoutMs: number,
+  ) {
     super(`the judge at ${url} did not answer within ${timeoutMs / 1000} s: raise the judge time-out, or use a smaller or less busy model`);
   }
 }
@@ -32,15 +38,24 @@ function httpHint(status: number, kind: "openai" | "ollama", model: string): str
       : `check the URL (Ollama answers at <url>/api/chat, e.g. http://127.0.0.1:11434) and that the model is pulled: ollama pull ${model}`;
   }
   if (status === 413) return "the images are too large for this server: lower the edit width or raise the server's request size limit";
-  if (status === 400 || status === 422) return `check the model name "${model}" and that this model accepts images (a vision-language model is needed)`;
+  if (status === 400 || status === 422)
+    return `check the model name "${model}" and that this model accepts images (a vision-language model is needed)`;
   return `check the judge URL, model name "${model}" and API key`;
 }
 
 /** The judge answered with an HTTP error that a retry will not fix (4xx), or kept failing (5xx, 429). */
 export class JudgeHttpError extends JudgeError {
-  constructor(readonly url: string, readonly status: number, readonly body: string, kind: "openai" | "ollama", model: string) {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    readonly body: string,
+    kind: "openai" | "ollama",
+    model: string,
+  ) {
     const excerpt = body.trim().slice(0, 300);
-    super(`the judge at ${url} answered HTTP ${status}${excerpt ? `: ${excerpt}` : ""}; ${status >= 500 || status === 429 ? "it kept failing after retries; try again later or check the server's log" : httpHint(status, kind, model)}`);
+    super(
+      `the judge at ${url} answered HTTP ${status}${excerpt ? `: ${excerpt}` : ""}; ${status >= 500 || status === 429 ? "it kept failing after retries; try again later or check the server's log" : httpHint(status, kind, model)}`,
+    );
   }
 }
 

@@ -75,7 +75,14 @@ async function attempt(url: string, init: RequestInit, timeoutMs: number, signal
 }
 
 /** POSTs `body` as JSON and returns the parsed JSON answer of a 2xx response. */
-export async function postJson(target: HttpTarget, url: string, body: unknown, headers: Record<string, string>, settings: HttpSettings, signal?: AbortSignal): Promise<unknown> {
+export async function postJson(
+  target: HttpTarget,
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  settings: HttpSettings,
+  signal?: AbortSignal,
+): Promise<unknown> {
   const init: RequestInit = { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
   for (let tries = 0; ; tries++) {
     const answer = await attempt(url, init, settings.timeoutMs, signal);
@@ -90,7 +97,9 @@ export async function postJson(target: HttpTarget, url: string, body: unknown, h
       try {
         return JSON.parse(answer.body) as unknown;
       } catch {
-        throw new JudgeResponseError(`the judge at ${url} answered HTTP ${answer.status} with something that is not JSON: ${answer.body.slice(0, 200)}`);
+        throw new JudgeResponseError(
+          `the judge at ${url} answered HTTP ${answer.status} with something that is not JSON: ${answer.body.slice(0, 200)}`,
+        );
       }
     }
     const retryable = answer.status === 429 || answer.status >= 500;

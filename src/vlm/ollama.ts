@@ -22,7 +22,8 @@ export class OllamaJudge implements Judge {
   async probe(): Promise<void> {
     const url = `${this.identity.url}/api/tags`;
     const answer = await getOnce(url, this.headers, this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-    if (answer.status === 401 || answer.status === 403) throw new JudgeHttpError(url, answer.status, answer.body, "ollama", this.identity.model);
+    if (answer.status === 401 || answer.status === 403)
+      throw new JudgeHttpError(url, answer.status, answer.body, "ollama", this.identity.model);
     if (answer.status !== 200 || this.options.checkModel === false) return;
     let json: unknown;
     try {
@@ -35,7 +36,9 @@ export class OllamaJudge implements Judge {
     const names = models.flatMap((m) => (isRecord(m) ? [m["name"], m["model"]].filter((n): n is string => typeof n === "string") : []));
     if (!listsModel(names, this.identity.model)) {
       const have = [...new Set(names)].slice(0, 12).join(", ") || "no models";
-      throw new JudgeModelError(`the Ollama server at ${this.identity.url} has no model "${this.identity.model}" (it has: ${have}): run \`ollama pull ${this.identity.model}\` there, or check the judge model name`);
+      throw new JudgeModelError(
+        `the Ollama server at ${this.identity.url} has no model "${this.identity.model}" (it has: ${have}): run \`ollama pull ${this.identity.model}\` there, or check the judge model name`,
+      );
     }
   }
 
@@ -49,14 +52,19 @@ export class OllamaJudge implements Judge {
       if (temperature !== null) options["temperature"] = temperature;
       const body = {
         model: this.identity.model,
-        messages: turns.map((t) => (t.images && t.images.length > 0 ? { role: t.role, content: t.text, images: t.images.map(base64) } : { role: t.role, content: t.text })),
+        messages: turns.map((t) =>
+          t.images && t.images.length > 0
+            ? { role: t.role, content: t.text, images: t.images.map(base64) }
+            : { role: t.role, content: t.text },
+        ),
         stream: false,
         options,
       };
       const json = await postJson(this.identity, url, body, this.headers, this.http, signal);
       const message = isRecord(json) ? json["message"] : undefined;
       const text = isRecord(message) ? message["content"] : undefined;
-      if (typeof text !== "string") throw new JudgeResponseError(`the Ollama server at ${url} answered without message.content: is this Ollama's /api/chat?`);
+      if (typeof text !== "string")
+        throw new JudgeResponseError(`the Ollama server at ${url} answered without message.content: is this Ollama's /api/chat?`);
       return text;
     }, request);
   }

@@ -44,7 +44,9 @@ function answerText(json: unknown, url: string): string {
   if (Array.isArray(value)) {
     return value.map((part: unknown) => (isRecord(part) && typeof part["text"] === "string" ? part["text"] : "")).join("");
   }
-  throw new JudgeResponseError(`the judge at ${url} answered without choices[0].message.content: is this an OpenAI-compatible chat-completions API?`);
+  throw new JudgeResponseError(
+    `the judge at ${url} answered without choices[0].message.content: is this an OpenAI-compatible chat-completions API?`,
+  );
 }
 
 export class OpenAiJudge implements Judge {
@@ -62,7 +64,8 @@ export class OpenAiJudge implements Judge {
   async probe(): Promise<void> {
     const url = `${this.identity.url}/models`;
     const answer = await getOnce(url, this.headers, this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-    if (answer.status === 401 || answer.status === 403) throw new JudgeHttpError(url, answer.status, answer.body, "openai", this.identity.model);
+    if (answer.status === 401 || answer.status === 403)
+      throw new JudgeHttpError(url, answer.status, answer.body, "openai", this.identity.model);
     if (answer.status !== 200 || this.options.checkModel === false) return;
     let json: unknown;
     try {
@@ -74,7 +77,9 @@ export class OpenAiJudge implements Judge {
     const ids = data.map((m) => (isRecord(m) && typeof m["id"] === "string" ? m["id"] : "")).filter((id) => id !== "");
     if (ids.length > 0 && !listsModel(ids, this.identity.model)) {
       const shown = ids.slice(0, 12).join(", ") + (ids.length > 12 ? ", ..." : "");
-      throw new JudgeModelError(`the judge at ${this.identity.url} does not serve the model "${this.identity.model}"; it lists: ${shown}. Check the judge model name`);
+      throw new JudgeModelError(
+        `the judge at ${this.identity.url} does not serve the model "${this.identity.model}"; it lists: ${shown}. Check the judge model name`,
+      );
     }
   }
 

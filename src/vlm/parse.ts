@@ -14,7 +14,8 @@ const REF = `(?:(?:the\\s+)?${NOUN}\\s*(?:#|no\\.?|number)?\\s*(1|2|one|two)\\b|
 const VERB =
   "(?:choose|chose|choosing|pick|picked|prefer|preferred|select|selected|go\\s+with|vote\\s+for|recommend|answer\\s+is|answer\\s*:|choice\\s+is|choice\\s*:|winner\\s+is|winner\\s*:|verdict\\s*:|(?:better|best)(?:\\s+(?:one|image|edit|candidate|option))?\\s+(?:is|would\\s+be))";
 /** After a reference, its praise: "image 2 is clearly better", "the second one follows the instruction better". */
-const PRAISE = "(?:is|was|looks|seems|does|follows|wins|has|matches|performs|shows)\\b(?:\\s+[a-z'-]+){0,4}?\\s+(?:better|best|superior|preferable|more\\s+faithful|winner)\\b";
+const PRAISE =
+  "(?:is|was|looks|seems|does|follows|wins|has|matches|performs|shows)\\b(?:\\s+[a-z'-]+){0,4}?\\s+(?:better|best|superior|preferable|more\\s+faithful|winner)\\b";
 /** "image 1 and image 2", "the first or the second": a reference that does not choose. */
 const PAIRED = `\\s*(?:and|or|&|/|,|vs\\.?|versus)\\s*(?:the\\s+)?(?:${NOUN}\\s*)?(?:1|2|one|two|first|second)\\b`;
 const NOT_A_PAIR = "(?!\\s*(?:and\\b|or\\b|&|/|vs\\b|versus\\b))";

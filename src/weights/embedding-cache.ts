@@ -65,7 +65,9 @@ export class DiskEmbeddingCache implements EmbeddingCache {
   ) {
     const maxBytes = options.maxBytes ?? DEFAULT_EMBEDDING_CACHE_BYTES;
     if (!Number.isFinite(maxBytes) || maxBytes <= 0) {
-      throw new InvalidArgumentError(`the embedding cache's maxBytes (embeddingCacheSize) takes a positive number of bytes, got ${maxBytes}`);
+      throw new InvalidArgumentError(
+        `the embedding cache's maxBytes (embeddingCacheSize) takes a positive number of bytes, got ${maxBytes}`,
+      );
     }
     this.maxBytes = Math.floor(maxBytes);
   }

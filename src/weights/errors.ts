@@ -7,7 +7,11 @@ import { shapeString } from "../tensor.js";
 
 /** Something is wrong with a weight file; `file` is its path (or the index path of a sharded set). */
 export class WeightsFileError extends IceditError {
-  constructor(readonly file: string, message: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly file: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -28,7 +32,12 @@ export class InvalidHeaderError extends WeightsFileError {
 
 /** A tensor uses a dtype this project does not read. */
 export class UnknownDTypeError extends WeightsFileError {
-  constructor(file: string, readonly tensor: string, readonly dtype: string, supported: readonly string[]) {
+  constructor(
+    file: string,
+    readonly tensor: string,
+    readonly dtype: string,
+    supported: readonly string[],
+  ) {
     const fp8 = dtype.startsWith("F8") || dtype.startsWith("F4") || dtype.startsWith("F6");
     const hint = fp8
       ? ": 8-bit and smaller float checkpoints are not supported; use a bf16, f16 or f32 checkpoint (or a GGUF file)"
@@ -39,14 +48,22 @@ export class UnknownDTypeError extends WeightsFileError {
 
 /** A tensor's byte range is inconsistent: end before begin, wrong length for its shape, or overlapping another. */
 export class TensorOffsetError extends WeightsFileError {
-  constructor(file: string, readonly tensor: string, problem: string) {
+  constructor(
+    file: string,
+    readonly tensor: string,
+    problem: string,
+  ) {
     super(file, `${file}: tensor ${tensor}: ${problem}: the file is corrupt or was written by a broken tool; re-download or re-export it`);
   }
 }
 
 /** A named tensor is not in the file. */
 export class MissingTensorError extends WeightsFileError {
-  constructor(readonly tensor: string, file: string, hint?: string) {
+  constructor(
+    readonly tensor: string,
+    file: string,
+    hint?: string,
+  ) {
     super(file, `tensor ${tensor} missing in ${file}${hint ? `: ${hint}` : ""}`);
   }
 }
@@ -69,16 +86,23 @@ export class ShapeMismatchError extends WeightsFileError {
   ) {
     super(
       file,
-      `tensor ${tensor} in ${file} has shape ${shapeString(actual)}, expected ${shapeString(expected)}` +
-        (hint ? `: ${hint}` : ""),
+      `tensor ${tensor} in ${file} has shape ${shapeString(actual)}, expected ${shapeString(expected)}` + (hint ? `: ${hint}` : ""),
     );
   }
 }
 
 /** A tensor was asked for as floats but holds integers or booleans. */
 export class TensorDTypeError extends WeightsFileError {
-  constructor(readonly tensor: string, file: string, readonly dtype: string, wanted: string) {
-    super(file, `tensor ${tensor} in ${file} has dtype ${dtype} and cannot be read as ${wanted}: it holds integers, not weights; read it with read() instead`);
+  constructor(
+    readonly tensor: string,
+    file: string,
+    readonly dtype: string,
+    wanted: string,
+  ) {
+    super(
+      file,
+      `tensor ${tensor} in ${file} has dtype ${dtype} and cannot be read as ${wanted}: it holds integers, not weights; read it with read() instead`,
+    );
   }
 }
 

@@ -9,7 +9,10 @@ import type { TensorSource } from "./source.js";
  */
 export function stripPrefixView(source: TensorSource, prefix: string): TensorSource {
   if (prefix === "") return source;
-  const names = source.names().filter((n) => n.startsWith(prefix)).map((n) => n.slice(prefix.length));
+  const names = source
+    .names()
+    .filter((n) => n.startsWith(prefix))
+    .map((n) => n.slice(prefix.length));
   const known = new Set(names);
   const full = (name: string): string => {
     if (!known.has(name)) throw new MissingTensorError(name, source.description, `looked for ${prefix}${name}; ${sampleNames(names)}`);

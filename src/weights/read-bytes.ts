@@ -12,7 +12,10 @@ export async function readFully(handle: FileHandle, into: Uint8Array, position: 
     const length = Math.min(CHUNK, into.length - done);
     const { bytesRead } = await handle.read(into, done, length, position + done);
     if (bytesRead === 0) {
-      throw new TruncatedFileError(file, `needed ${into.length} bytes at offset ${position}, the file ended after ${done}; did it change while open?`);
+      throw new TruncatedFileError(
+        file,
+        `needed ${into.length} bytes at offset ${position}, the file ended after ${done}; did it change while open?`,
+      );
     }
     done += bytesRead;
   }

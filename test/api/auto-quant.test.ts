@@ -39,7 +39,12 @@ describe("quant auto at open", () => {
       const roomy = await IceditSession.open({ model, embeddingCacheDir: null, convertedCacheDir: join(dir, "converted") });
       assert.equal(roomy.quant, "f32");
       await roomy.close();
-      const tight = await IceditSession.open({ model, embeddingCacheDir: null, convertedCacheDir: join(dir, "converted"), maxMemory: 2 ** 20 });
+      const tight = await IceditSession.open({
+        model,
+        embeddingCacheDir: null,
+        convertedCacheDir: join(dir, "converted"),
+        maxMemory: 2 ** 20,
+      });
       try {
         assert.equal(tight.quant, "int8");
         const { record } = await tight.edit(join(model, "example.png"), "add a moon", { steps: 1 });

@@ -44,7 +44,14 @@ describe("IceditSession.edit: one entry, plain or with selection", () => {
     assert.equal(result.record.seed, 5);
     assert.deepEqual(stagesBegun(events), ["resize", "text", "prepare", "denoise", "decode"]);
     const denoise = events.filter((e) => e.stage === "denoise");
-    assert.deepEqual(denoise.map((e) => [e.step, e.from, e.first, e.denoising]), [[0, 0, true, true], [1, 0, false, true], [2, 0, false, true]]);
+    assert.deepEqual(
+      denoise.map((e) => [e.step, e.from, e.first, e.denoising]),
+      [
+        [0, 0, true, true],
+        [1, 0, false, true],
+        [2, 0, false, true],
+      ],
+    );
     assert.ok(events.filter((e) => e.stage !== "denoise").every((e) => !e.denoising));
   });
 
@@ -63,13 +70,44 @@ describe("IceditSession.edit: one entry, plain or with selection", () => {
     assert.equal(t.earlySteps, 2, "the default m (10) capped at steps - 1");
     assert.equal(t.winner, 6);
     assert.equal(result.record.seed, 6, "the record's seed is the winner's");
-    assert.deepEqual(result.previews.map((p) => p.seed), [5, 6]);
-    assert.deepEqual(stagesBegun(events), ["probe", "resize", "text", "prepare", "early", "preview", "compare", "winner", "continue", "decode"]);
+    assert.deepEqual(
+      result.previews.map((p) => p.seed),
+      [5, 6],
+    );
+    assert.deepEqual(stagesBegun(events), [
+      "probe",
+      "resize",
+      "text",
+      "prepare",
+      "early",
+      "preview",
+      "compare",
+      "winner",
+      "continue",
+      "decode",
+    ]);
     const early = events.filter((e) => e.stage === "early");
-    assert.deepEqual(early.map((e) => [e.step, e.first]), [[0, true], [1, false], [2, false]], "the early runs begin at 0");
+    assert.deepEqual(
+      early.map((e) => [e.step, e.first]),
+      [
+        [0, true],
+        [1, false],
+        [2, false],
+      ],
+      "the early runs begin at 0",
+    );
     const cont = events.filter((e) => e.stage === "continue");
-    assert.deepEqual(cont.map((e) => [e.step, e.steps, e.from, e.first, e.denoising]), [[2, 3, 2, true, true], [3, 3, 2, false, true]]);
-    assert.deepEqual(events.filter((e) => e.winner !== undefined).map((e) => e.winner), [6]);
+    assert.deepEqual(
+      cont.map((e) => [e.step, e.steps, e.from, e.first, e.denoising]),
+      [
+        [2, 3, 2, true, true],
+        [3, 3, 2, false, true],
+      ],
+    );
+    assert.deepEqual(
+      events.filter((e) => e.winner !== undefined).map((e) => e.winner),
+      [6],
+    );
     assert.equal(events.filter((e) => e.comparison).length, 1);
   });
 });

@@ -14,7 +14,10 @@ describe("resolveEditOptions", () => {
   it("fills a plain edit from the table, and no selection", () => {
     const s = resolveEditOptions({});
     assert.deepEqual([s.seed, s.steps, s.guidance, s.width], [42, 28, 50, 512], "the documented defaults");
-    assert.deepEqual([s.seed, s.steps, s.guidance, s.width], [EDIT_DEFAULTS.seed, EDIT_DEFAULTS.steps, EDIT_DEFAULTS.guidance, EDIT_DEFAULTS.width]);
+    assert.deepEqual(
+      [s.seed, s.steps, s.guidance, s.width],
+      [EDIT_DEFAULTS.seed, EDIT_DEFAULTS.steps, EDIT_DEFAULTS.guidance, EDIT_DEFAULTS.width],
+    );
     assert.equal(s.conventions, DIFFUSERS_CONVENTIONS);
     assert.equal(s.selection, undefined);
   });
@@ -31,7 +34,10 @@ describe("resolveEditOptions", () => {
     assert.equal(s.selection?.earlySteps, EDIT_DEFAULTS.earlySteps);
     assert.equal(s.selection?.fallback, "none");
     assert.equal(s.selection?.judge, judge);
-    const given = resolveEditOptions({ steps: 4, selection: { judge, seeds: [5, 1], earlySteps: 10, fallback: "first-seed", batchSize: 1 } });
+    const given = resolveEditOptions({
+      steps: 4,
+      selection: { judge, seeds: [5, 1], earlySteps: 10, fallback: "first-seed", batchSize: 1 },
+    });
     assert.deepEqual(given.selection?.seeds, [5, 1]);
     assert.equal(given.selection?.earlySteps, 3, "m capped at steps - 1");
     assert.equal(given.selection?.fallback, "first-seed");
@@ -49,7 +55,11 @@ describe("resolveEditOptions", () => {
       { selection: { judge, fallback: "retry" as "none" } },
     ];
     for (const options of bad) {
-      assert.throws(() => resolveEditOptions(options), InvalidArgumentError, JSON.stringify(options, (k, v) => (k === "judge" ? "judge" : v)));
+      assert.throws(
+        () => resolveEditOptions(options),
+        InvalidArgumentError,
+        JSON.stringify(options, (k, v) => (k === "judge" ? "judge" : v)),
+      );
     }
   });
 

@@ -46,8 +46,14 @@ describe("the library checks an edit's options once, at its entry", () => {
       assert.match(e.message, /threads is 100000, more than the limit of \d+: .*maxThreads/);
       return true;
     });
-    await assert.rejects(IceditSession.open({ model: join(dir, "no-model"), download: false, threads: 100000, limits: { maxThreads: 100000 } }), /not found/);
-    await assert.rejects(IceditSession.open({ model: join(dir, "no-model"), limits: { maxSteps: 0 } }), /limits\.maxSteps takes a whole number >= 1, got 0/);
+    await assert.rejects(
+      IceditSession.open({ model: join(dir, "no-model"), download: false, threads: 100000, limits: { maxThreads: 100000 } }),
+      /not found/,
+    );
+    await assert.rejects(
+      IceditSession.open({ model: join(dir, "no-model"), limits: { maxSteps: 0 } }),
+      /limits\.maxSteps takes a whole number >= 1, got 0/,
+    );
   });
 
   it("session.edit checks plain and selection edits against the session's limits", async () => {
@@ -57,7 +63,10 @@ describe("the library checks an edit's options once, at its entry", () => {
     await assert.rejects(session.edit(image, "x", { steps: Number.NaN }), /steps takes a whole number from 1 to 3, got NaN/);
     await assert.rejects(session.edit(image, "x", { seed: -1 }), /seed takes a whole number >= 0, got -1/);
     await assert.rejects(session.edit(image, "x", { width: 40 }), /width must be a multiple of 16, got 40 \(try 48\)/);
-    await assert.rejects(session.edit(image, "x", { guidance: "high" as unknown as number }), /guidance takes a finite number, got "high" \(a string\)/);
+    await assert.rejects(
+      session.edit(image, "x", { guidance: "high" as unknown as number }),
+      /guidance takes a finite number, got "high" \(a string\)/,
+    );
     const judge = judgeFromFunction(async () => 1 as const);
     await assert.rejects(session.edit(image, "x", { selection: { judge, candidates: 65 } }), /candidates is 65, more than the limit of 64/);
     await assert.rejects(session.edit(image, "x", { steps: 2.5, selection: { judge, candidates: 2 } }), /steps takes a whole number/);
@@ -67,9 +76,17 @@ describe("the library checks an edit's options once, at its entry", () => {
 
   it("checkEditRequest: each option by name", () => {
     const limits = resolveEditLimits({ maxSteps: 10 });
-    assert.doesNotThrow(() => checkEditRequest("in.png", "x", { steps: 10, seed: 0, width: 16, selection: { candidates: 2, seeds: [1, 2] } }, limits));
-    assert.throws(() => checkEditRequest("in.png", "x", { selection: { seeds: new Array(65).fill(0) } }, limits), /seeds\.length is 65, more than the limit of 64/);
-    assert.throws(() => checkEditRequest("in.png", "x", { selection: { seeds: [1, 0.5] } }, limits), /seeds\[1\] takes a whole number >= 0, got 0\.5/);
+    assert.doesNotThrow(() =>
+      checkEditRequest("in.png", "x", { steps: 10, seed: 0, width: 16, selection: { candidates: 2, seeds: [1, 2] } }, limits),
+    );
+    assert.throws(
+      () => checkEditRequest("in.png", "x", { selection: { seeds: new Array(65).fill(0) } }, limits),
+      /seeds\.length is 65, more than the limit of 64/,
+    );
+    assert.throws(
+      () => checkEditRequest("in.png", "x", { selection: { seeds: [1, 0.5] } }, limits),
+      /seeds\[1\] takes a whole number >= 0, got 0\.5/,
+    );
     assert.throws(() => checkEditRequest("", "x", {}, limits), /image is an empty path/);
     assert.throws(() => checkEditRequest({}, "x", {}, limits), /image must be .* got an object/);
   });

@@ -29,7 +29,10 @@ describe("embedding cache size", () => {
       assert.equal(a.record.textCached, false);
       assert.equal(b.record.textCached, false, "an entry larger than the limit is not kept");
       const names = await readdir(cacheDir).catch(() => []);
-      assert.deepEqual(names.filter((n) => n.endsWith(".safetensors")), []);
+      assert.deepEqual(
+        names.filter((n) => n.endsWith(".safetensors")),
+        [],
+      );
     } finally {
       await session.close();
     }
@@ -70,11 +73,14 @@ describe("embedding cache size", () => {
     assert.equal(sessionOptions({ "embedding-cache-size": "64M" }, none).embeddingCacheSize, 64 * 2 ** 20);
     assert.equal(sessionOptions({ "embedding-cache-size": "1GiB" }, none).embeddingCacheSize, 2 ** 30);
     for (const bad of ["0", "-1M", "lots", "auto"]) {
-      assert.throws(() => sessionOptions({ "embedding-cache-size": bad }, none), (error: unknown) => {
-        assert.ok(error instanceof UsageError);
-        assert.match(error.message, /^--embedding-cache-size takes a size such as 256M/);
-        return true;
-      });
+      assert.throws(
+        () => sessionOptions({ "embedding-cache-size": bad }, none),
+        (error: unknown) => {
+          assert.ok(error instanceof UsageError);
+          assert.match(error.message, /^--embedding-cache-size takes a size such as 256M/);
+          return true;
+        },
+      );
     }
   });
 });

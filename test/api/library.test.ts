@@ -7,7 +7,7 @@ import { IceditSession, edit, makeDemoModel } from "icedit";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { EmptyInstructionError } from "../../src/pipelines/icedit/prompt.js";
 
-describe("library API (import from \"icedit\")", () => {
+describe('library API (import from "icedit")', () => {
   let dir: string;
   let model: string;
   before(async () => {

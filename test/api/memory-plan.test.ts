@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IceditSession, makeDemoModel } from "icedit";
+import { IceditSession, makeDemoModel, type SessionEditResult } from "icedit";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { MODEL_COMPONENTS } from "../../src/components/memory-estimates.js";
@@ -39,7 +39,7 @@ describe("memory plan (demo model)", () => {
   it("a budget too small for the whole model loads one component at a time and gives the same image, bit for bit", async () => {
     const loadedAtOpen: string[] = [];
     const resident = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, onLoad: (c) => loadedAtOpen.push(c) });
-    let residentEdit;
+    let residentEdit: SessionEditResult;
     try {
       assert.deepEqual(loadedAtOpen, [...MODEL_COMPONENTS], "resident: everything is loaded at open");
       residentEdit = await resident.edit(exampleImage(), INSTRUCTION, { steps: 2 });
@@ -51,8 +51,14 @@ describe("memory plan (demo model)", () => {
     assert.deepEqual(r.loads, [], "nothing loads during a resident edit");
 
     const loaded: string[] = [];
-    const sequential = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB, onLoad: (c) => loaded.push(c) });
-    let sequentialEdit;
+    const sequential = await IceditSession.open({
+      model,
+      precision: "f32",
+      embeddingCacheDir: null,
+      maxMemory: MiB,
+      onLoad: (c) => loaded.push(c),
+    });
+    let sequentialEdit: SessionEditResult;
     try {
       assert.deepEqual(loaded, [], "sequential: nothing is loaded at open");
       sequentialEdit = await sequential.edit(exampleImage(), INSTRUCTION, { steps: 2 });
@@ -81,11 +87,17 @@ describe("memory plan (demo model)", () => {
     );
     assert.deepEqual(loaded, ["text_encoder_2", "text_encoder", "vae_encoder", "transformer", "vae_decoder"]);
     assert.ok(s.loads.filter((e) => e.kind === "load").every((e) => e.ms >= 0 && e.bytes > 0));
-    assert.ok(s.loads.some((e) => e.overBudget === true), "components bigger than 1 MiB load over budget");
+    assert.ok(
+      s.loads.some((e) => e.overBudget === true),
+      "components bigger than 1 MiB load over budget",
+    );
     for (const c of MODEL_COMPONENTS) assert.ok(s.estimates[c] > 0, c);
     assert.deepEqual(s.estimates, r.estimates, "estimates depend on the model and the edit's size, not the plan");
     for (const record of [r, s]) {
-      assert.deepEqual(record.stages.map((st) => st.stage), ["resize", "text", "prepare", "denoise", "decode"]);
+      assert.deepEqual(
+        record.stages.map((st) => st.stage),
+        ["resize", "text", "prepare", "denoise", "decode"],
+      );
       assert.ok(record.stages.every((st) => st.peakRssBytes > 0 && st.ms >= 0));
     }
     assert.ok(sequentialEdit.record.peakRssBytes >= Math.max(...s.stages.map((st) => st.peakRssBytes)));
@@ -94,13 +106,25 @@ describe("memory plan (demo model)", () => {
   it("noise selection under a small budget: the transformer comes back after the previews, the VAE decoder after the winner's steps", async () => {
     const session = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB });
     try {
-      const result = await session.edit(exampleImage(), INSTRUCTION, { steps: 3, selection: { judge: challenger, candidates: 2, earlySteps: 1 } });
+      const result = await session.edit(exampleImage(), INSTRUCTION, {
+        steps: 3,
+        selection: { judge: challenger, candidates: 2, earlySteps: 1 },
+      });
       const m = result.record.memory;
       assert.equal(m.plan, "sequential");
       const loads = m.loads.filter((e) => e.kind === "load").map((e) => e.component);
-      assert.deepEqual(loads, ["text_encoder_2", "text_encoder", "vae_encoder", "transformer", "vae_decoder", "transformer", "vae_decoder"]);
+      assert.deepEqual(loads, [
+        "text_encoder_2",
+        "text_encoder",
+        "vae_encoder",
+        "transformer",
+        "vae_decoder",
+        "transformer",
+        "vae_decoder",
+      ]);
       const stages = m.stages.map((st) => st.stage);
-      for (const stage of ["probe", "text", "prepare", "early", "preview", "compare", "continue", "decode"]) assert.ok(stages.includes(stage), stage);
+      for (const stage of ["probe", "text", "prepare", "early", "preview", "compare", "continue", "decode"])
+        assert.ok(stages.includes(stage), stage);
       assert.ok(m.stages.every((st) => st.peakRssBytes > 0));
     } finally {
       await session.close();

@@ -39,7 +39,15 @@ test("a step-0 report starts its stage; other reports end an interval of their o
   const stages = recorder.finish(); // 12 -> decode
   assert.deepEqual(
     stages.map((s) => [s.stage, s.peakRssBytes]),
-    [["resize", 2], ["text", 4], ["prepare", 5], ["early", 8], ["preview", 9], ["continue", 10], ["decode", 12]],
+    [
+      ["resize", 2],
+      ["text", 4],
+      ["prepare", 5],
+      ["early", 8],
+      ["preview", 9],
+      ["continue", 10],
+      ["decode", 12],
+    ],
   );
   assert.ok(stages.every((s) => s.ms >= 0));
   assert.equal(meter.stopped, true);

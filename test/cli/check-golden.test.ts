@@ -16,10 +16,17 @@ describe("icedit check-golden", { skip: goldenSkip }, () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-golden-"));
     await symlink(join(GOLDEN_DIR, "cases"), join(dir, "cases"));
     await symlink(join(GOLDEN_DIR, "weights"), join(dir, "weights"));
-    const manifest = JSON.parse(await readFile(goldenFile("manifest.json"), "utf8")) as { cases: { name: string; component: string; expected: string; weights: string[] }[] };
+    const manifest = JSON.parse(await readFile(goldenFile("manifest.json"), "utf8")) as {
+      cases: { name: string; component: string; expected: string; weights: string[] }[];
+    };
     const transformer = manifest.cases.find((c) => c.name === "flux_transformer_b1");
     assert.ok(transformer);
-    const wrong = { ...transformer, name: "wrong_expected", weights: ["t1_bfl_f32"], expected: "cases/flux_transformer_b1_bf16w.expected.safetensors" };
+    const wrong = {
+      ...transformer,
+      name: "wrong_expected",
+      weights: ["t1_bfl_f32"],
+      expected: "cases/flux_transformer_b1_bf16w.expected.safetensors",
+    };
     const unknown = { ...transformer, name: "future_case", component: "future-component" };
     await writeFile(join(dir, "manifest.json"), JSON.stringify({ ...manifest, cases: [transformer, wrong, unknown] }));
   });
@@ -29,7 +36,13 @@ describe("icedit check-golden", { skip: goldenSkip }, () => {
     const { code, out } = await icedit(["check-golden", GOLDEN_DIR, "--only", "flux-transformer"]);
     assert.equal(code, 0);
     const lines = out.filter((l) => LINE.test(l));
-    assert.deepEqual(lines.map((l) => LINE.exec(l)?.slice(1, 3)), [["PASS", "flux_transformer_b1"], ["PASS", "flux_transformer_b1_bf16w"]]);
+    assert.deepEqual(
+      lines.map((l) => LINE.exec(l)?.slice(1, 3)),
+      [
+        ["PASS", "flux_transformer_b1"],
+        ["PASS", "flux_transformer_b1_bf16w"],
+      ],
+    );
     assert.equal(out.at(-1), "2 passed, 0 failed");
   });
 

@@ -19,8 +19,25 @@ describe("icedit convert", () => {
   const edit = async (quant: string, name: string): Promise<{ record: Record; err: string[]; image: Buffer }> => {
     const out = join(dir, `${name}.png`);
     const json = join(dir, `${name}.json`);
-    const run = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "add a moon", "--steps", "2",
-      "--quant", quant, "--cache-dir", cache, "-o", out, "--json", json]);
+    const run = await icedit([
+      "edit",
+      "--model",
+      model,
+      "--image",
+      join(model, "example.png"),
+      "--instruction",
+      "add a moon",
+      "--steps",
+      "2",
+      "--quant",
+      quant,
+      "--cache-dir",
+      cache,
+      "-o",
+      out,
+      "--json",
+      json,
+    ]);
     assert.equal(run.code, 0, run.err.join("\n"));
     return { record: JSON.parse(await readFile(json, "utf8")) as Record, err: run.err, image: await readFile(out) };
   };
@@ -54,8 +71,23 @@ describe("icedit convert", () => {
     const { record, err, image } = await edit("int8", "cached");
     assert.deepEqual(record.model.converted.map((e) => `${e.component}:${e.kind}`).sort(), ["t5:hit", "transformer:hit"]);
     assert.doesNotMatch(err.join("\n"), /converting/);
-    const uncached = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "add a moon", "--steps", "2",
-      "--quant", "int8", "--cache-dir", "none", "-o", join(dir, "uncached.png")]);
+    const uncached = await icedit([
+      "edit",
+      "--model",
+      model,
+      "--image",
+      join(model, "example.png"),
+      "--instruction",
+      "add a moon",
+      "--steps",
+      "2",
+      "--quant",
+      "int8",
+      "--cache-dir",
+      "none",
+      "-o",
+      join(dir, "uncached.png"),
+    ]);
     assert.equal(uncached.code, 0);
     assert.deepEqual(await readFile(join(dir, "uncached.png")), image);
   });

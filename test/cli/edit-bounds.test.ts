@@ -32,8 +32,14 @@ describe("icedit edit refuses values over its limits, and takes raised limits", 
     const cases: [string[], RegExp][] = [
       [["--steps", "1e9"], /--steps 1000000000 is more than the limit of 100: add --max-steps 1000000000 if you mean it/],
       [["--width", "100000"], /--width 100000 is more than the limit of 2048: add --max-width 100000/],
-      [["--threads", "100000"], new RegExp(`--threads 100000 is more than the limit of ${THREADS_PER_CORE * availableParallelism()}: add --max-threads`)],
-      [["--judge", "openai", "--judge-model", "m", "--candidates", "1000"], /--candidates 1000 is more than the limit of 64: add --max-candidates 1000/],
+      [
+        ["--threads", "100000"],
+        new RegExp(`--threads 100000 is more than the limit of ${THREADS_PER_CORE * availableParallelism()}: add --max-threads`),
+      ],
+      [
+        ["--judge", "openai", "--judge-model", "m", "--candidates", "1000"],
+        /--candidates 1000 is more than the limit of 64: add --max-candidates 1000/,
+      ],
     ];
     for (const [args, pattern] of cases) {
       const r = await run(args);
@@ -53,7 +59,20 @@ describe("icedit edit refuses values over its limits, and takes raised limits", 
   });
 
   it("raised limits let the values through (the run then stops at the missing model)", async () => {
-    const r = await run(["--steps", "150", "--max-steps", "150", "--width", "4096", "--max-width", "4096", "--threads", "100000", "--max-threads", "100000"]);
+    const r = await run([
+      "--steps",
+      "150",
+      "--max-steps",
+      "150",
+      "--width",
+      "4096",
+      "--max-width",
+      "4096",
+      "--threads",
+      "100000",
+      "--max-threads",
+      "100000",
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.err.join("\n"), /no-model.*not found|no such file or folder/);
   });

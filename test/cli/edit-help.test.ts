@@ -22,6 +22,10 @@ it("shows every edit default of EDIT_DEFAULTS on its option's line", async () =>
     // The option's entry: its line and the indented lines after it, up to the next option.
     const entry = new RegExp(`^  ${option} [^\\n]*(\\n {20,}[^\\n]*)*`, "m").exec(help)?.[0];
     assert.ok(entry, `${option} is in the help`);
-    assert.match(entry, new RegExp(`default: ${String(EDIT_DEFAULTS[key as keyof typeof EDIT_DEFAULTS])}\\b`), `${option} shows its default`);
+    assert.match(
+      entry,
+      new RegExp(`default: ${String(EDIT_DEFAULTS[key as keyof typeof EDIT_DEFAULTS])}\\b`),
+      `${option} shows its default`,
+    );
   }
 });

@@ -16,11 +16,14 @@ describe("--max-memory", () => {
     assert.equal(memoryOption("max-memory", "20GiB"), 20 * 1024 ** 3);
     assert.equal(memoryOption("max-memory", "512M"), 512 * 1024 ** 2);
     for (const bad of ["20X", "-4G", "0", "lots", ""]) {
-      assert.throws(() => memoryOption("max-memory", bad), (error: unknown) => {
-        assert.ok(error instanceof UsageError);
-        assert.match(error.message, /--max-memory takes a size such as 20G, 20GiB, 512M .* or "auto", got/);
-        return true;
-      });
+      assert.throws(
+        () => memoryOption("max-memory", bad),
+        (error: unknown) => {
+          assert.ok(error instanceof UsageError);
+          assert.match(error.message, /--max-memory takes a size such as 20G, 20GiB, 512M .* or "auto", got/);
+          return true;
+        },
+      );
     }
   });
 
@@ -39,24 +42,67 @@ describe("--max-memory", () => {
       const output = join(dir, "out.png");
       const record = join(dir, "record.json");
       const image = join(model, "example.png");
-      const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "x", "--steps", "1", "--quant", "f32", "--max-memory", "1M", "-o", output, "--json", record]);
+      const run = await icedit([
+        "edit",
+        "--model",
+        model,
+        "--image",
+        image,
+        "--instruction",
+        "x",
+        "--steps",
+        "1",
+        "--quant",
+        "f32",
+        "--max-memory",
+        "1M",
+        "-o",
+        output,
+        "--json",
+        record,
+      ]);
       assert.equal(run.code, 0, run.err.join("\n"));
       assert.deepEqual(run.out, [output]);
       assert.match(run.err.join("\n"), /loading transformer/);
       const json = JSON.parse(await readFile(record, "utf8")) as {
-        memory: { plan: string; budgetBytes: number; estimates: Record<string, number>; stages: { stage: string; peakRssBytes: number }[]; loads: { kind: string; component: string }[] };
+        memory: {
+          plan: string;
+          budgetBytes: number;
+          estimates: Record<string, number>;
+          stages: { stage: string; peakRssBytes: number }[];
+          loads: { kind: string; component: string }[];
+        };
       };
       assert.equal(json.memory.plan, "sequential");
       assert.equal(json.memory.budgetBytes, 1024 * 1024);
-      assert.deepEqual(Object.keys(json.memory.estimates).sort(), ["text_encoder", "text_encoder_2", "transformer", "vae_decoder", "vae_encoder"]);
-      assert.deepEqual(json.memory.stages.map((s) => s.stage), ["resize", "text", "prepare", "denoise", "decode"]);
+      assert.deepEqual(Object.keys(json.memory.estimates).sort(), [
+        "text_encoder",
+        "text_encoder_2",
+        "transformer",
+        "vae_decoder",
+        "vae_encoder",
+      ]);
+      assert.deepEqual(
+        json.memory.stages.map((s) => s.stage),
+        ["resize", "text", "prepare", "denoise", "decode"],
+      );
       assert.ok(json.memory.stages.every((s) => s.peakRssBytes > 0));
       assert.equal(json.memory.loads.filter((e) => e.kind === "load").length, 5);
       assert.equal(json.memory.loads.filter((e) => e.kind === "evict").length, 4);
     });
 
     it("refuses a bad size before loading anything", async () => {
-      const run = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "x", "--max-memory", "12X"]);
+      const run = await icedit([
+        "edit",
+        "--model",
+        model,
+        "--image",
+        join(model, "example.png"),
+        "--instruction",
+        "x",
+        "--max-memory",
+        "12X",
+      ]);
       assert.equal(run.code, 2);
       assert.match(run.err.join("\n"), /icedit edit: --max-memory takes a size such as 20G/);
       assert.doesNotMatch(run.err.join("\n"), /loading/);

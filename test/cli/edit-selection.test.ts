@@ -28,12 +28,36 @@ describe("icedit edit with noise selection", () => {
     const sheet = join(dir, "sheet.png");
     const record = join(dir, "record.json");
     const run = await icedit([
-      "edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "make the sky green",
-      "--steps", "3", "--judge", "openai", "--judge-url", `${judge.url}/v1`, "--judge-model", "judge-vl",
-      "--candidates", "3", "--early-steps", "2", "-o", out, "--contact-sheet", sheet, "--json", record,
+      "edit",
+      "--model",
+      model,
+      "--image",
+      join(model, "example.png"),
+      "--instruction",
+      "make the sky green",
+      "--steps",
+      "3",
+      "--judge",
+      "openai",
+      "--judge-url",
+      `${judge.url}/v1`,
+      "--judge-model",
+      "judge-vl",
+      "--candidates",
+      "3",
+      "--early-steps",
+      "2",
+      "-o",
+      out,
+      "--contact-sheet",
+      sheet,
+      "--json",
+      record,
     ]);
     assert.equal(run.code, 0, run.err.join("\n"));
-    const json = JSON.parse(await readFile(record, "utf8")) as { tournament: { candidates: number[]; comparisons: unknown[]; winner: number; nfe: number } };
+    const json = JSON.parse(await readFile(record, "utf8")) as {
+      tournament: { candidates: number[]; comparisons: unknown[]; winner: number; nfe: number };
+    };
     assert.deepEqual(json.tournament.candidates, [42, 43, 44]);
     assert.equal(json.tournament.comparisons.length, 2);
     assert.equal(json.tournament.nfe, 3 * 2 + (3 - 2));
@@ -45,8 +69,27 @@ describe("icedit edit with noise selection", () => {
 
   it("fails fast when the judge is down, and falls back to the first seed when asked", async () => {
     const port = await closedPort();
-    const base = ["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "x", "--steps", "2",
-      "--judge", "ollama", "--judge-url", `http://127.0.0.1:${port}`, "--judge-model", "m", "--candidates", "2", "--early-steps", "1"];
+    const base = [
+      "edit",
+      "--model",
+      model,
+      "--image",
+      join(model, "example.png"),
+      "--instruction",
+      "x",
+      "--steps",
+      "2",
+      "--judge",
+      "ollama",
+      "--judge-url",
+      `http://127.0.0.1:${port}`,
+      "--judge-model",
+      "m",
+      "--candidates",
+      "2",
+      "--early-steps",
+      "1",
+    ];
     const down = await icedit([...base, "-o", join(dir, "down.png")]);
     assert.equal(down.code, 1);
     assert.match(down.err.join("\n"), /judge/i);

@@ -48,7 +48,21 @@ describe("icedit edit", () => {
   it("edits an image with the demo model and writes the image and the record", async () => {
     const output = join(dir, "out.webp");
     const record = join(dir, "record.json");
-    const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "make the sky green", "--steps", "2", "-o", output, "--json", record]);
+    const run = await icedit([
+      "edit",
+      "--model",
+      model,
+      "--image",
+      image,
+      "--instruction",
+      "make the sky green",
+      "--steps",
+      "2",
+      "-o",
+      output,
+      "--json",
+      record,
+    ]);
     assert.equal(run.code, 0, run.err.join("\n"));
     assert.deepEqual(run.out, [output]);
     const edited = await readImage(output);
@@ -61,7 +75,11 @@ describe("icedit edit", () => {
     assert.ok((json["peakRssBytes"] as number) > 0);
     assert.match(run.err.join("\n"), /step 2\/2/);
     const adapters = (json["model"] as { adapters: { kind: string; matchedModules: number; scale: number }[] }).adapters;
-    assert.deepEqual(adapters.map((a) => [a.kind, a.matchedModules, a.scale]), [["lora", 25, 1]], "the demo folder's own ICEdit LoRA by default");
+    assert.deepEqual(
+      adapters.map((a) => [a.kind, a.matchedModules, a.scale]),
+      [["lora", 25, 1]],
+      "the demo folder's own ICEdit LoRA by default",
+    );
   });
 
   it("applies the adapters asked for: a MoE-LoRA at a scale, or none", async () => {
@@ -70,12 +88,33 @@ describe("icedit edit", () => {
     for (const lora of [[`${moe}:0.5`, "--moe-top-k", "2"], ["none"]]) {
       const out = join(dir, `lora-${outputs.length}.png`);
       const record = join(dir, `lora-${outputs.length}.json`);
-      const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "x", "--steps", "1", "-o", out, "--json", record, "--lora", ...lora]);
+      const run = await icedit([
+        "edit",
+        "--model",
+        model,
+        "--image",
+        image,
+        "--instruction",
+        "x",
+        "--steps",
+        "1",
+        "-o",
+        out,
+        "--json",
+        record,
+        "--lora",
+        ...lora,
+      ]);
       assert.equal(run.code, 0, run.err.join("\n"));
       outputs.push(await readFile(record, "utf8"));
     }
-    const [withMoe, without] = outputs.map((o) => JSON.parse(o) as { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } });
-    assert.deepEqual(withMoe?.model.adapters.map((a) => [a.kind, a.experts, a.topK, a.scale]), [["moe-lora", 4, 2, 0.5]]);
+    const [withMoe, without] = outputs.map(
+      (o) => JSON.parse(o) as { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } },
+    );
+    assert.deepEqual(
+      withMoe?.model.adapters.map((a) => [a.kind, a.experts, a.topK, a.scale]),
+      [["moe-lora", 4, 2, 0.5]],
+    );
     assert.deepEqual(without?.model.adapters, []);
   });
 
@@ -83,8 +122,27 @@ describe("icedit edit", () => {
     const a = join(dir, "a.png");
     const b = join(dir, "b.png");
     const c = join(dir, "c.png");
-    for (const [out, seed] of [[a, "5"], [b, "5"], [c, "6"]] as const) {
-      const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "add a cat", "--steps", "1", "--seed", seed, "-o", out, "-q"]);
+    for (const [out, seed] of [
+      [a, "5"],
+      [b, "5"],
+      [c, "6"],
+    ] as const) {
+      const run = await icedit([
+        "edit",
+        "--model",
+        model,
+        "--image",
+        image,
+        "--instruction",
+        "add a cat",
+        "--steps",
+        "1",
+        "--seed",
+        seed,
+        "-o",
+        out,
+        "-q",
+      ]);
       assert.equal(run.code, 0, run.err.join("\n"));
     }
     assert.deepEqual((await readImage(a)).data, (await readImage(b)).data);
@@ -102,11 +160,17 @@ describe("icedit edit", () => {
         if (line.startsWith("step 1/")) recorded.interrupt();
       },
     };
-    const run = await icedit(["edit", "--model", model, "--image", image, "--instruction", "remove the house", "--steps", "5", "-o", output], { ...recorded, io });
+    const run = await icedit(
+      ["edit", "--model", model, "--image", image, "--instruction", "remove the house", "--steps", "5", "-o", output],
+      { ...recorded, io },
+    );
     assert.equal(run.code, 130);
     assert.match(run.err.join("\n"), /cancelled after step 1 of 5; nothing was written/);
     assert.equal(existsSync(output), false);
-    assert.deepEqual(readdirSync(dir).filter((f) => f.includes("cancelled")), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.includes("cancelled")),
+      [],
+    );
   });
 
   describe("bad input", () => {
@@ -117,7 +181,10 @@ describe("icedit edit", () => {
     };
 
     it("a missing image file", async () => {
-      await expectError(["edit", "--model", model, "--image", join(dir, "nope.png"), "--instruction", "x"], /nope\.png.*(not found|does not exist|no such)/i);
+      await expectError(
+        ["edit", "--model", model, "--image", join(dir, "nope.png"), "--instruction", "x"],
+        /nope\.png.*(not found|does not exist|no such)/i,
+      );
     });
 
     it("a 0-byte file, a file that is not an image, a directory", async () => {
@@ -143,7 +210,10 @@ describe("icedit edit", () => {
     });
 
     it("a missing model folder and a folder without a component", async () => {
-      await expectError(["edit", "--model", join(dir, "no-model"), "--image", image, "--instruction", "x", "--offline"], /no-model.*not found|no such file or folder/);
+      await expectError(
+        ["edit", "--model", join(dir, "no-model"), "--image", image, "--instruction", "x", "--offline"],
+        /no-model.*not found|no such file or folder/,
+      );
       const broken = join(dir, "broken");
       await mkdir(broken);
       for (const part of ["transformer", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "model_index.json"]) {
@@ -151,11 +221,27 @@ describe("icedit edit", () => {
       }
       await expectError(["edit", "--model", broken, "--image", image, "--instruction", "x"], /vae: missing/);
       await rename(join(broken, "text_encoder_2"), join(broken, "t5-elsewhere"));
-      await expectError(["edit", "--model", broken, "--image", image, "--instruction", "x", "--vae", join(model, "vae", "diffusion_pytorch_model.safetensors")], /text_encoder_2: missing/);
+      await expectError(
+        [
+          "edit",
+          "--model",
+          broken,
+          "--image",
+          image,
+          "--instruction",
+          "x",
+          "--vae",
+          join(model, "vae", "diffusion_pytorch_model.safetensors"),
+        ],
+        /text_encoder_2: missing/,
+      );
     });
 
     it("a LoRA file that does not exist", async () => {
-      await expectError(["edit", "--model", model, "--image", image, "--instruction", "x", "--lora", join(dir, "missing-lora.safetensors")], /LoRA .*missing-lora\.safetensors not found/);
+      await expectError(
+        ["edit", "--model", model, "--image", image, "--instruction", "x", "--lora", join(dir, "missing-lora.safetensors")],
+        /LoRA .*missing-lora\.safetensors not found/,
+      );
     });
 
     it("bad options: usage errors exit 2", async () => {
@@ -176,8 +262,29 @@ describe("icedit edit with a GGUF transformer", { skip: goldenSkip }, () => {
       assert.equal((await icedit(["make-demo-model", model])).code, 0);
       const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
       const record = join(dir, "record.json");
-      const run = await icedit(["edit", "--model", model, "--image", join(model, "example.png"), "--instruction", "x", "--steps", "1", "--lora", "none",
-        "--transformer", gguf, "--quant", "int8", "--cache-dir", join(dir, "converted"), "-o", join(dir, "out.png"), "--json", record]);
+      const run = await icedit([
+        "edit",
+        "--model",
+        model,
+        "--image",
+        join(model, "example.png"),
+        "--instruction",
+        "x",
+        "--steps",
+        "1",
+        "--lora",
+        "none",
+        "--transformer",
+        gguf,
+        "--quant",
+        "int8",
+        "--cache-dir",
+        join(dir, "converted"),
+        "-o",
+        join(dir, "out.png"),
+        "--json",
+        record,
+      ]);
       assert.equal(run.code, 0, run.err.join("\n"));
       const json = JSON.parse(await readFile(record, "utf8")) as { model: { transformer: string }; quant: string };
       assert.equal(json.model.transformer, gguf);

@@ -29,7 +29,20 @@ describe("icedit edit with a 100,000-character instruction", () => {
     const instruction = "make the sky green ".repeat(5300).slice(0, 100_000);
     const run = spawnSync(
       process.execPath,
-      [bin, "edit", "--model", join(dir, "demo"), "--image", join(dir, "demo", "example.png"), "--instruction", instruction, "--steps", "1", "-o", output],
+      [
+        bin,
+        "edit",
+        "--model",
+        join(dir, "demo"),
+        "--image",
+        join(dir, "demo", "example.png"),
+        "--instruction",
+        instruction,
+        "--steps",
+        "1",
+        "-o",
+        output,
+      ],
       { encoding: "utf8", timeout: 120_000 },
     );
     assert.equal(run.signal, null, `the process died by ${run.signal}`);

@@ -31,7 +31,19 @@ describe("config and adapter messages", () => {
     return copy;
   };
   const editWith = (folder: string) =>
-    icedit(["edit", "--model", folder, "--image", join(model, "example.png"), "--instruction", "x", "--steps", "1", "-o", join(dir, "o.png")]);
+    icedit([
+      "edit",
+      "--model",
+      folder,
+      "--image",
+      join(model, "example.png"),
+      "--instruction",
+      "x",
+      "--steps",
+      "1",
+      "-o",
+      join(dir, "o.png"),
+    ]);
 
   it("a missing transformer key names the file and the key", async () => {
     const folder = await damaged("no-heads", "transformer", (j) => delete j["num_attention_heads"]);
@@ -66,7 +78,10 @@ describe("config and adapter messages", () => {
   });
 
   it("an adapter scale that is not a number is a bad scale, not a missing adapter", () => {
-    assert.throws(() => parseAdapterSpec("dir:NaN"), (e: unknown) => e instanceof AdapterSpecError && /the scale "NaN" is not a number/.test(e.message));
+    assert.throws(
+      () => parseAdapterSpec("dir:NaN"),
+      (e: unknown) => e instanceof AdapterSpecError && /the scale "NaN" is not a number/.test(e.message),
+    );
     assert.throws(() => parseAdapterSpec("a/b.safetensors:high"), /the scale "high" is not a number/);
     assert.throws(() => parseAdapterSpec("lora:"), /the scale "" is not a number/);
     assert.deepEqual(parseAdapterSpec("lora.safetensors:0.8"), { spec: "lora.safetensors", scale: 0.8 });

@@ -96,7 +96,11 @@ describe("checkOutputPaths", () => {
 
   it("accepts distinct new files in existing directories, and skips options not given", async () => {
     await checkOutputPaths({
-      files: [{ option: "-o", path: join(dir, "a.png") }, { option: "--json", path: join(dir, "a.json") }, { option: "--contact-sheet", path: undefined }],
+      files: [
+        { option: "-o", path: join(dir, "a.png") },
+        { option: "--json", path: join(dir, "a.json") },
+        { option: "--contact-sheet", path: undefined },
+      ],
       dirs: [{ option: "--cache-dir", path: join(dir, "new", "cache") }],
       inputs: [{ option: "--image", path: join(dir, "missing-input.png") }],
     });

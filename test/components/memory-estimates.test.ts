@@ -6,7 +6,14 @@ import { FLUX_VAE } from "../../src/models/vae/params.js";
 import { FLUX_FILL_DEV } from "../../src/models/flux/params.js";
 import { T5_V1_1_XXL } from "../../src/models/t5/config.js";
 import { CLIP_L_TEXT } from "../../src/models/clip/config.js";
-import { activationBytes, DEFAULT_WORK, nbitsBytesPerWeight, parameterBytes, weightBytes, type ModelSizes } from "../../src/components/memory-estimates.js";
+import {
+  activationBytes,
+  DEFAULT_WORK,
+  nbitsBytesPerWeight,
+  parameterBytes,
+  weightBytes,
+  type ModelSizes,
+} from "../../src/components/memory-estimates.js";
 import { precisionOf } from "../../src/components/precision.js";
 
 const REAL: ModelSizes = { flux: FLUX_FILL_DEV, vae: FLUX_VAE, t5: T5_V1_1_XXL, clip: CLIP_L_TEXT, t5Length: 512, clipLength: 77 };
@@ -22,7 +29,11 @@ describe("memory estimates", () => {
     const layer = new Linear("proj", 64, 32, true);
     assert.equal(parameterBytes(layer, layer.parameters()), 4 * (64 * 32 + 32));
     assert.equal(parameterBytes(layer, layer.parameters(), precisionOf("int8")), 64 * 32 * 1.125 + 4 * 32);
-    assert.equal(parameterBytes(layer, layer.parameters(), precisionOf("int8"), () => true), 4 * (64 * 32 + 32), "kept in float");
+    assert.equal(
+      parameterBytes(layer, layer.parameters(), precisionOf("int8"), () => true),
+      4 * (64 * 32 + 32),
+      "kept in float",
+    );
   });
 
   test("the real model's sizes: FLUX.1 Fill about 11.9 B parameters, T5-XXL about 4.8 B, CLIP-L about 123 M; int8: 12-13 GiB and 5.2-5.5 GiB (the float embedding included)", () => {

@@ -14,7 +14,11 @@ import { tensor, type Tensor } from "../../src/tensor.js";
 const weights = randomClipTextWeights(CLIP_TEXT_TINY, 3);
 
 function ids(): Tensor<"i64"> {
-  return tensor("i64", [1, 5], BigInt64Array.from([1, 5, 9, 2, 2], (v) => BigInt(v)));
+  return tensor(
+    "i64",
+    [1, 5],
+    BigInt64Array.from([1, 5, 9, 2, 2], (v) => BigInt(v)),
+  );
 }
 
 describe("openComponent (through ClipTextEncoder.open)", () => {
@@ -41,7 +45,10 @@ describe("openComponent (through ClipTextEncoder.open)", () => {
         /give a function that opens them/,
       );
       const open = async (): Promise<TensorSource> => memorySource(weights);
-      await assert.rejects(ClipTextEncoder.open(engine, { weights: open, config: CLIP_TEXT_TINY, taps: ["embeddings"], lazy: pool.lazy("clip", 0) }), /taps are for/);
+      await assert.rejects(
+        ClipTextEncoder.open(engine, { weights: open, config: CLIP_TEXT_TINY, taps: ["embeddings"], lazy: pool.lazy("clip", 0) }),
+        /taps are for/,
+      );
     } finally {
       await pool.close();
     }

@@ -9,7 +9,13 @@ describe("demo CLIP files", () => {
   const vocab = JSON.parse(files["vocab.json"] as string) as Record<string, number>;
 
   test("the file set of a CLIPTokenizer folder, plus tokenizer.json", () => {
-    assert.deepEqual(Object.keys(files).sort(), ["merges.txt", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json", "vocab.json"]);
+    assert.deepEqual(Object.keys(files).sort(), [
+      "merges.txt",
+      "special_tokens_map.json",
+      "tokenizer.json",
+      "tokenizer_config.json",
+      "vocab.json",
+    ]);
   });
 
   test("CLIP's id layout: byte alphabet, its </w> forms, merges, then BOS and EOS last", () => {
@@ -37,7 +43,10 @@ describe("demo CLIP files", () => {
     const lines = (files["vocab.json"] as string).split("\n");
     assert.equal(lines[0], "{");
     assert.equal(lines[1], '  "!": 0,');
-    const keys = lines.slice(1, -2).map((l) => JSON.parse(`{${l.replace(/,$/, "")}}`) as Record<string, number>).map((o) => Object.keys(o)[0] as string);
+    const keys = lines
+      .slice(1, -2)
+      .map((l) => JSON.parse(`{${l.replace(/,$/, "")}}`) as Record<string, number>)
+      .map((o) => Object.keys(o)[0] as string);
     assert.deepEqual(keys, [...keys].sort());
     const json = files["tokenizer.json"] as string;
     assert.ok(json.indexOf('"!": 0') < json.indexOf('"0": 15'), "vocab in id order, digits not moved first");
@@ -76,7 +85,10 @@ describe("demo T5 files", () => {
     assert.equal(json.model.unk_id, 2);
     const v = json.model.vocab;
     assert.equal(v.length, 128);
-    assert.deepEqual(v.slice(0, 4).map(([p]) => p), ["<pad>", "</s>", "<unk>", "\u2581"]);
+    assert.deepEqual(
+      v.slice(0, 4).map(([p]) => p),
+      ["<pad>", "</s>", "<unk>", "\u2581"],
+    );
     for (let i = 4; i < v.length; i++) assert.ok((v[i - 1] as [string, number])[1] >= (v[i] as [string, number])[1]);
     const pieces = new Set(v.map(([p]) => p));
     for (let c = 0x21; c <= 0x7e; c++) assert.ok(pieces.has(String.fromCharCode(c)), String.fromCharCode(c));

@@ -18,14 +18,21 @@ import { probeImage } from "../../src/image/probe.js";
 import { fromRaw, noise, pngHeaderOnly, tempDir } from "./fixtures.js";
 
 /** Asserts that `run` rejects with an error of class `type` whose message contains every `parts`. */
-async function rejectsWith(run: () => Promise<unknown>, type: abstract new (...args: never[]) => Error, ...parts: string[]): Promise<Error> {
+async function rejectsWith(
+  run: () => Promise<unknown>,
+  type: abstract new (...args: never[]) => Error,
+  ...parts: string[]
+): Promise<Error> {
   let caught: unknown;
   try {
     await run();
   } catch (error) {
     caught = error;
   }
-  assert.ok(caught instanceof type, `expected ${type.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`);
+  assert.ok(
+    caught instanceof type,
+    `expected ${type.name}, got ${caught instanceof Error ? `${caught.name}: ${caught.message}` : String(caught)}`,
+  );
   assert.ok(caught instanceof IceditError, "derives from IceditError");
   for (const part of parts) assert.ok(caught.message.includes(part), `message "${caught.message}" should contain "${part}"`);
   return caught;
@@ -49,16 +56,14 @@ test("a directory is refused with ImageUnreadableError", async (t) => {
   await rejectsWith(() => readImage(dir), ImageUnreadableError, dir, "is a directory");
 });
 
-test(
-  "an unreadable file (chmod 000) is refused with ImageUnreadableError (skipped when run as root, where chmod 000 files stay readable)",
-  { skip: process.getuid?.() === 0 ? "running as root: chmod 000 does not stop root from reading" : false },
-  async (t) => {
-    const path = join(await tempDir(t), "secret.png");
-    await writeFile(path, await fromRaw(new Uint8Array(12), 2, 2, 3).png().toBuffer());
-    await chmod(path, 0o000);
-    await rejectsWith(() => readImage(path), ImageUnreadableError, path, "permission denied");
-  },
-);
+test("an unreadable file (chmod 000) is refused with ImageUnreadableError (skipped when run as root, where chmod 000 files stay readable)", {
+  skip: process.getuid?.() === 0 ? "running as root: chmod 000 does not stop root from reading" : false,
+}, async (t) => {
+  const path = join(await tempDir(t), "secret.png");
+  await writeFile(path, await fromRaw(new Uint8Array(12), 2, 2, 3).png().toBuffer());
+  await chmod(path, 0o000);
+  await rejectsWith(() => readImage(path), ImageUnreadableError, path, "permission denied");
+});
 
 test("a 0-byte file and empty bytes are refused as empty", async (t) => {
   const path = join(await tempDir(t), "empty.jpg");
@@ -76,12 +81,16 @@ test("a text file is refused as not an image, listing the supported formats", as
 });
 
 test("an SVG is refused on purpose (its size is not declared in a header)", async () => {
-  const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>');
+  const svg = new TextEncoder().encode(
+    '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+  );
   await rejectsWith(() => decodeImage(svg, { name: "drawing.svg" }), UnsupportedImageFormatError, "drawing.svg", "SVG", "not supported");
 });
 
 test("a truncated PNG is refused as corrupt", async (t) => {
-  const png = await fromRaw(noise(64 * 64 * 3), 64, 64, 3).png().toBuffer();
+  const png = await fromRaw(noise(64 * 64 * 3), 64, 64, 3)
+    .png()
+    .toBuffer();
   const path = join(await tempDir(t), "cut.png");
   await writeFile(path, png.subarray(0, Math.floor(png.length / 2)));
   await rejectsWith(() => readImage(path), CorruptImageError, path, "truncated or corrupt");
@@ -90,7 +99,9 @@ test("a truncated PNG is refused as corrupt", async (t) => {
 });
 
 test("a truncated JPEG is refused as corrupt", async () => {
-  const jpeg = await fromRaw(noise(64 * 64 * 3), 64, 64, 3).jpeg().toBuffer();
+  const jpeg = await fromRaw(noise(64 * 64 * 3), 64, 64, 3)
+    .jpeg()
+    .toBuffer();
   await rejectsWith(() => decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)), { name: "cut.jpg" }), CorruptImageError, "cut.jpg");
 });
 
@@ -113,19 +124,27 @@ test("a PNG whose header claims 30000x30000 is refused from the header, fast, na
 });
 
 test("the pixel limit is inclusive and configurable", async () => {
-  const png = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3).png().toBuffer();
+  const png = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3)
+    .png()
+    .toBuffer();
   assert.deepEqual((await decodeImage(png, { maxPixels: 5000 })).dims, [50, 100, 3]);
   await rejectsWith(() => decodeImage(png, { maxPixels: 4999 }), TooManyPixelsError, "100x50", "4999");
   // JPEG and WebP headers are checked the same way before decoding.
-  const jpeg = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3).jpeg().toBuffer();
+  const jpeg = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3)
+    .jpeg()
+    .toBuffer();
   await rejectsWith(() => decodeImage(jpeg, { maxPixels: 4999 }), TooManyPixelsError, "100x50");
-  const webp = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3).webp().toBuffer();
+  const webp = await fromRaw(new Uint8Array(100 * 50 * 3), 100, 50, 3)
+    .webp()
+    .toBuffer();
   await rejectsWith(() => decodeImage(webp, { maxPixels: 4999 }), TooManyPixelsError, "100x50");
 });
 
 test("a file over maxFileBytes is refused before it is read", async (t) => {
   const path = join(await tempDir(t), "big.png");
-  const png = await fromRaw(noise(32 * 32 * 3), 32, 32, 3).png().toBuffer();
+  const png = await fromRaw(noise(32 * 32 * 3), 32, 32, 3)
+    .png()
+    .toBuffer();
   await writeFile(path, png);
   await rejectsWith(() => readImage(path, { maxFileBytes: 100 }), ImageFileTooLargeError, path, `${png.length} bytes`, "maxFileBytes");
   assert.deepEqual((await readImage(path, { maxFileBytes: png.length })).dims, [32, 32, 3]);

@@ -44,12 +44,23 @@ test("a grayscale PNG becomes RGB with equal channels", async () => {
   assert.equal((await sharp(png).metadata()).channels, 1, "fixture is single-channel");
   const image = await decodeImage(png);
   assert.deepEqual(image.dims, [2, 3, 3]);
-  assert.deepEqual([...image.data], [...grey].flatMap((v) => [v, v, v]));
+  assert.deepEqual(
+    [...image.data],
+    [...grey].flatMap((v) => [v, v, v]),
+  );
 });
 
 test("a 16-bit PNG is reduced to 8 bits (257 * k -> k)", async () => {
   const k = [0, 255, 128, 1, 2, 3, 200, 100, 50, 7, 8, 9];
-  const png = await fromRaw(Uint16Array.from(k, (v) => v * 257), 2, 2, 3).toColourspace("rgb16").png().toBuffer();
+  const png = await fromRaw(
+    Uint16Array.from(k, (v) => v * 257),
+    2,
+    2,
+    3,
+  )
+    .toColourspace("rgb16")
+    .png()
+    .toBuffer();
   const meta = await sharp(png).metadata();
   assert.equal(meta.depth, "ushort", "fixture is 16-bit");
   assert.equal(meta.bitsPerSample, 16);
@@ -60,13 +71,21 @@ test("a 16-bit PNG is reduced to 8 bits (257 * k -> k)", async () => {
 
 test("a 16-bit grey PNG with alpha becomes 8-bit RGB on white", async () => {
   // (grey, alpha): opaque black, transparent, opaque 257*100
-  const png = await fromRaw(Uint16Array.from([0, 65535, 0, 0, 25700, 65535, 65535, 65535]), 2, 2, 2).toColourspace("grey16").png().toBuffer();
+  const png = await fromRaw(Uint16Array.from([0, 65535, 0, 0, 25700, 65535, 65535, 65535]), 2, 2, 2)
+    .toColourspace("grey16")
+    .png()
+    .toBuffer();
   const image = await decodeImage(png);
   assert.deepEqual([...image.data], [0, 0, 0, 255, 255, 255, 100, 100, 100, 255, 255, 255]);
 });
 
 test("a palette PNG becomes RGB with the palette's colours", async () => {
-  const colours = [[200, 30, 40], [10, 220, 90], [0, 0, 0], [255, 255, 255]];
+  const colours = [
+    [200, 30, 40],
+    [10, 220, 90],
+    [0, 0, 0],
+    [255, 255, 255],
+  ];
   const data = Uint8Array.from([0, 1, 2, 3, 3, 2, 1, 0].flatMap((i) => colours[i]!));
   const png = await fromRaw(data, 4, 2, 3).png({ palette: true, colours: 4, dither: 0, quality: 100 }).toBuffer();
   const meta = await sharp(png).metadata();
@@ -102,7 +121,7 @@ test("WebP decodes: lossless exactly, lossy approximately", async () => {
   assert.deepEqual(lossless.dims, [8, 16, 3]);
   assert.deepEqual([...lossless.data], [...data]);
 
-  const smooth = new Uint8Array(64 * 32 * 3).map((_, i) => (i % 3 === 0 ? (i / 3) % 64 * 4 : 100));
+  const smooth = new Uint8Array(64 * 32 * 3).map((_, i) => (i % 3 === 0 ? ((i / 3) % 64) * 4 : 100));
   const lossy = await decodeImage(await fromRaw(smooth, 64, 32, 3).webp({ quality: 95 }).toBuffer());
   assert.deepEqual(lossy.dims, [32, 64, 3]);
   assert.ok(maxAbsDiff(lossy.data, smooth) <= 24, `max difference ${maxAbsDiff(lossy.data, smooth)}`);
@@ -117,7 +136,9 @@ test("a GIF decodes to RGB", async () => {
 
 test("probeImage reads the header of a file or of bytes", async (t) => {
   const dir = await tempDir(t);
-  const png = await fromRaw(new Uint8Array(5 * 3 * 4), 5, 3, 4).png().toBuffer();
+  const png = await fromRaw(new Uint8Array(5 * 3 * 4), 5, 3, 4)
+    .png()
+    .toBuffer();
   const path = join(dir, "a.png");
   await writeFile(path, png);
   const want = { format: "png", width: 5, height: 3, channels: 4, hasAlpha: true, orientation: 1 };

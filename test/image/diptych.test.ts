@@ -39,7 +39,10 @@ test("cropRightHalf takes the box (w, 0, 2w, h) back out", () => {
 });
 
 test("bad shapes are refused", () => {
-  assert.throws(() => cropRightHalf(rgbImage(2, 3)), (e: unknown) => e instanceof InvalidArgumentError && /even width/.test(e.message));
+  assert.throws(
+    () => cropRightHalf(rgbImage(2, 3)),
+    (e: unknown) => e instanceof InvalidArgumentError && /even width/.test(e.message),
+  );
   const grey = { dtype: "u8", dims: [2, 2], data: new Uint8Array(4) } as const;
   assert.throws(() => makeDiptych(grey), InvalidArgumentError);
   assert.throws(() => makeDiptych({ dtype: "u8", dims: [2, 2, 3], data: new Uint8Array(11) }), /holds 11 bytes/);

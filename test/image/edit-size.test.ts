@@ -31,7 +31,10 @@ test("editSize takes another target width that is a multiple of 16", () => {
 });
 
 test("editSize refuses a target width that is not a multiple of 16, and bad sizes", () => {
-  assert.throws(() => editSize(1000, 750, 500), (e: unknown) => e instanceof InvalidArgumentError && /multiple of 16/.test(e.message));
+  assert.throws(
+    () => editSize(1000, 750, 500),
+    (e: unknown) => e instanceof InvalidArgumentError && /multiple of 16/.test(e.message),
+  );
   assert.throws(() => editSize(0, 750), InvalidArgumentError);
   assert.throws(() => editSize(1000, -1), InvalidArgumentError);
   assert.throws(() => editSize(1000.5, 750), InvalidArgumentError);

@@ -14,9 +14,16 @@ test("resizing gives the requested dims, aspect not kept", async () => {
 });
 
 test("a constant image stays constant under every kernel", async () => {
-  const image = rgbImage(12, 20, new Uint8Array(12 * 20 * 3).map((_, i) => [17, 130, 240][i % 3]!));
+  const image = rgbImage(
+    12,
+    20,
+    new Uint8Array(12 * 20 * 3).map((_, i) => [17, 130, 240][i % 3]!),
+  );
   for (const kernel of ["nearest", "linear", "cubic", "mitchell", "lanczos2", "lanczos3"] as const) {
-    for (const [w, h] of [[8, 5], [45, 31]]) {
+    for (const [w, h] of [
+      [8, 5],
+      [45, 31],
+    ]) {
       const out = await resizeImage(image, w!, h!, kernel);
       for (let y = 0; y < h!; y++) {
         for (let x = 0; x < w!; x++) assert.deepEqual(pixel(out, x, y), [17, 130, 240], `${kernel} ${w}x${h} at (${x}, ${y})`);

@@ -32,7 +32,11 @@ test("PNG round trip is exact", async (t) => {
   assert.deepEqual(await readdir(dir), ["out.png"], "no temporary file left");
 });
 
-for (const [name, tolerance] of [["out.jpg", 12], ["OUT.JPEG", 12], ["out.webp", 24]] as const) {
+for (const [name, tolerance] of [
+  ["out.jpg", 12],
+  ["OUT.JPEG", 12],
+  ["out.webp", 24],
+] as const) {
   test(`${name} round trip is close`, async (t) => {
     const dir = await tempDir(t);
     const image = picture();

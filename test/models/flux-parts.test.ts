@@ -31,8 +31,19 @@ describe("FLUX params", () => {
 
   it("reads BFL FluxParams JSON", () => {
     const p = fluxParamsFromBfl({
-      in_channels: 384, out_channels: 64, vec_in_dim: 32, context_in_dim: 48, hidden_size: 128, mlp_ratio: 4,
-      num_heads: 4, depth: 2, depth_single_blocks: 2, axes_dim: [4, 14, 14], theta: 10000, qkv_bias: true, guidance_embed: true,
+      in_channels: 384,
+      out_channels: 64,
+      vec_in_dim: 32,
+      context_in_dim: 48,
+      hidden_size: 128,
+      mlp_ratio: 4,
+      num_heads: 4,
+      depth: 2,
+      depth_single_blocks: 2,
+      axes_dim: [4, 14, 14],
+      theta: 10000,
+      qkv_bias: true,
+      guidance_embed: true,
     });
     assert.deepEqual(p, GOLDEN_T1);
   });

@@ -25,7 +25,14 @@ function matrix(prng: Prng, dims: readonly number[], std: number): Tensor<"f32">
 
 function part(prng: Prng, rowStart: number, rowEnd: number, rank: number, scaling: number, withBias = false): LowRankPart {
   const rows = rowEnd - rowStart;
-  return { A: matrix(prng, [rank, IN], 0.3), B: matrix(prng, [rows, rank], 0.3), bias: withBias ? matrix(prng, [rows], 0.3) : null, rowStart, rowEnd, scaling };
+  return {
+    A: matrix(prng, [rank, IN], 0.3),
+    B: matrix(prng, [rows, rank], 0.3),
+    bias: withBias ? matrix(prng, [rows], 0.3) : null,
+    rowStart,
+    rowEnd,
+    scaling,
+  };
 }
 
 const LAYOUTS: Record<string, (prng: Prng) => LowRankPart[]> = {
@@ -53,7 +60,17 @@ describe("LoRA branch layouts vs a float64 reference", () => {
       const x = g.addInput("x", "f32", ["B", "N", IN]);
       const scales = g.addInput("lora_scales", "f32", [2]);
       const set = new LinearAdapterSet(new Map([["layer", [{ scaleIndex: 1, lowRank: fuseLowRank(parts, IN, OUT), moe: [] }]]]), scales);
-      const ctx = new AdapterBuildContext(g, new InlineParams(new Map([["layer.weight", weight], ["layer.bias", bias]])), new Set(), set);
+      const ctx = new AdapterBuildContext(
+        g,
+        new InlineParams(
+          new Map([
+            ["layer.weight", weight],
+            ["layer.bias", bias],
+          ]),
+        ),
+        new Set(),
+        set,
+      );
       g.addOutput(new Linear("layer", IN, OUT).forward(ctx, x), "y");
       const session = await engine.load(g);
       const input = matrix(prng, [2, 3, IN], 1);

@@ -39,8 +39,13 @@ export function stackCalls(a: FluxCall, b: FluxCall): FluxCall {
     return tensor("f32", [2, ...x.dims.slice(1)], data);
   };
   return {
-    img: cat(a.img, b.img), imgIds: cat(a.imgIds, b.imgIds), txt: cat(a.txt, b.txt), txtIds: cat(a.txtIds, b.txtIds),
-    timesteps: cat(a.timesteps, b.timesteps), y: cat(a.y, b.y), guidance: cat(a.guidance, b.guidance),
+    img: cat(a.img, b.img),
+    imgIds: cat(a.imgIds, b.imgIds),
+    txt: cat(a.txt, b.txt),
+    txtIds: cat(a.txtIds, b.txtIds),
+    timesteps: cat(a.timesteps, b.timesteps),
+    y: cat(a.y, b.y),
+    guidance: cat(a.guidance, b.guidance),
   };
 }
 
@@ -48,7 +53,11 @@ export function stackCalls(a: FluxCall, b: FluxCall): FluxCall {
 export function otherSample(call: FluxCall): FluxCall {
   return {
     ...call,
-    img: tensor("f32", call.img.dims, call.img.data.map((v, i) => -0.5 * v + 0.01 * (i % 7))),
+    img: tensor(
+      "f32",
+      call.img.dims,
+      call.img.data.map((v, i) => -0.5 * v + 0.01 * (i % 7)),
+    ),
     timesteps: tensor("f32", [1], Float32Array.of(0.31)),
     guidance: tensor("f32", [1], Float32Array.of(3.5)),
   };

@@ -51,7 +51,10 @@ describe("MoE-LoRA layer vs a float64 reference", () => {
       const prng = new Prng(100 + topK);
       const weight = matrix(prng, [OUT, IN], 0.2);
       const bias = matrix(prng, [OUT], 0.1);
-      const experts = Array.from({ length: E }, () => ({ A: matrix(prng, [R, IN], 0.3), B: matrix(prng, [MOE_ROWS[1] - MOE_ROWS[0], R], 0.3) }));
+      const experts = Array.from({ length: E }, () => ({
+        A: matrix(prng, [R, IN], 0.3),
+        B: matrix(prng, [MOE_ROWS[1] - MOE_ROWS[0], R], 0.3),
+      }));
       const route = matrix(prng, [E, IN], 0.5);
       const loraA = matrix(prng, [2, IN], 0.3);
       const loraB = matrix(prng, [LORA_ROWS[1] - LORA_ROWS[0], 2], 0.3);
@@ -62,10 +65,22 @@ describe("MoE-LoRA layer vs a float64 reference", () => {
       const g = new Graph("moe_layer");
       const x = g.addInput("x", "f32", ["B", "N", IN]);
       const scales = g.addInput("lora_scales", "f32", [1]);
-      const lowRank = fuseLowRank([{ A: loraA, B: loraB, bias: null, rowStart: LORA_ROWS[0], rowEnd: LORA_ROWS[1], scaling: loraScaling }], IN, OUT);
-      const moe = { ...fuseMoe({ experts, route, expertScaling, topK, rowStart: MOE_ROWS[0], rowEnd: MOE_ROWS[1] }, IN, OUT), tap: "route.layer" };
+      const lowRank = fuseLowRank(
+        [{ A: loraA, B: loraB, bias: null, rowStart: LORA_ROWS[0], rowEnd: LORA_ROWS[1], scaling: loraScaling }],
+        IN,
+        OUT,
+      );
+      const moe = {
+        ...fuseMoe({ experts, route, expertScaling, topK, rowStart: MOE_ROWS[0], rowEnd: MOE_ROWS[1] }, IN, OUT),
+        tap: "route.layer",
+      };
       const set = new LinearAdapterSet(new Map([["layer", [{ scaleIndex: 0, lowRank, moe: [moe] }]]]), scales);
-      const binder = new InlineParams(new Map([["layer.weight", weight], ["layer.bias", bias]]));
+      const binder = new InlineParams(
+        new Map([
+          ["layer.weight", weight],
+          ["layer.bias", bias],
+        ]),
+      );
       const ctx = new AdapterBuildContext(g, binder, new Set(["route.layer"]), set);
       g.addOutput(new Linear("layer", IN, OUT).forward(ctx, x), "y");
       const routeTap = ctx.taps.get("route.layer");
@@ -99,7 +114,9 @@ describe("MoE-LoRA layer vs a float64 reference", () => {
         lora.forEach((v, i) => (ref[LORA_ROWS[0] + i] = (ref[LORA_ROWS[0] + i] as number) + scale * loraScaling * v));
         experts.forEach((ex, e) => {
           const contribution = matVec(ex.B, matVec(ex.A, xt));
-          contribution.forEach((v, i) => (ref[MOE_ROWS[0] + i] = (ref[MOE_ROWS[0] + i] as number) + scale * expertScaling * (weights[e] as number) * v));
+          contribution.forEach(
+            (v, i) => (ref[MOE_ROWS[0] + i] = (ref[MOE_ROWS[0] + i] as number) + scale * expertScaling * (weights[e] as number) * v),
+          );
         });
         ref.forEach((v, o) => (maxErr = Math.max(maxErr, Math.abs(v - (y.data[t * OUT + o] as number)))));
         weights.forEach((v, e) => (maxErr = Math.max(maxErr, Math.abs(v - (w.data[t * E + e] as number)))));

@@ -68,7 +68,7 @@ describe("MoE-LoRA on the T1 transformer (6 experts, top-2, batch 2)", { skip: g
     assert.ok(maxAbsDiff(withMoe.out, withPlain.out) < 1e-5, `${maxAbsDiff(withMoe.out, withPlain.out)}`);
     const info = withMoe.model.adapters[0];
     assert.deepEqual([info?.kind, info?.experts, info?.topK, info?.format], ["moe-lora", EXPERTS, 2, "diffusers-peft+icedit-moe"]);
-    const tokens = { "transformer_blocks": 24, "single_transformer_blocks": 29 };
+    const tokens = { transformer_blocks: 24, single_transformer_blocks: 29 };
     for (const name of taps) {
       const w = withMoe.taps[name] as Tensor<"f32">;
       const n = name.includes("single") ? tokens.single_transformer_blocks : tokens.transformer_blocks;

@@ -54,7 +54,8 @@ describe("VAE params", { skip: goldenSkip }, () => {
     // The SD VAE (z=4) encoder/decoder have 34,163,592 / 49,490,179; FLUX's 16 latent channels widen
     // encoder.conv_out by 24*512*9 + 24 and decoder.conv_in by 12*512*9.
     const model = new AutoEncoder(FLUX_VAE);
-    const count = (specs: readonly { shape: readonly number[] }[]): number => specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+    const count = (specs: readonly { shape: readonly number[] }[]): number =>
+      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
     assert.equal(count(model.encoder.parameters()), 34163592 + 24 * 512 * 9 + 24);
     assert.equal(count(model.decoder.parameters()), 49490179 + 12 * 512 * 9);
     assert.equal(count(model.parameters()), 83819683);
@@ -133,20 +134,26 @@ describe("VAE layout detection and conversion", { skip: goldenSkip }, () => {
   });
 
   test("typed errors: not a VAE, extra Stable Diffusion tensors, a non-square attention weight", async () => {
-    assert.throws(() => vaeKeyFormat(["img_in.weight", "double_blocks.0.img_attn.qkv.weight"], "flux.safetensors"), (e: unknown) => {
-      assert.ok(e instanceof VaeLayoutError);
-      assert.match(e.message, /flux\.safetensors is not a VAE checkpoint/);
-      return true;
-    });
+    assert.throws(
+      () => vaeKeyFormat(["img_in.weight", "double_blocks.0.img_attn.qkv.weight"], "flux.safetensors"),
+      (e: unknown) => {
+        assert.ok(e instanceof VaeLayoutError);
+        assert.match(e.message, /flux\.safetensors is not a VAE checkpoint/);
+        return true;
+      },
+    );
     const withQuant = new Map<string, Tensor>();
     for (const name of bfl.names()) withQuant.set(name, await bfl.read(name));
     withQuant.set("quant_conv.weight", await bfl.read("encoder.conv_in.bias"));
-    assert.throws(() => vaeBflView(memorySource(withQuant, "sd-vae.safetensors")), (e: unknown) => {
-      assert.ok(e instanceof VaeUnmappedTensorError);
-      assert.match(e.message, /quant_conv\.weight/);
-      assert.match(e.message, /Stable Diffusion VAE/);
-      return true;
-    });
+    assert.throws(
+      () => vaeBflView(memorySource(withQuant, "sd-vae.safetensors")),
+      (e: unknown) => {
+        assert.ok(e instanceof VaeUnmappedTensorError);
+        assert.match(e.message, /quant_conv\.weight/);
+        assert.match(e.message, /Stable Diffusion VAE/);
+        return true;
+      },
+    );
     const diffusers = await convertVae(bfl, "diffusers");
     diffusers.set("encoder.mid_block.attentions.0.to_q.weight", await bfl.read("encoder.conv_in.weight"));
     const view = vaeBflView(memorySource(diffusers, "bad.safetensors"));

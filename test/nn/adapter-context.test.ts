@@ -17,9 +17,19 @@ after(() => engine.close());
 
 /** Records each call and adds 10 * x[:, 0] to every output (a branch with a known effect). */
 class Recorder implements LinearAdapters {
-  readonly calls: { site: LinearSite; x: readonly (string | number)[]; y: readonly (string | number)[]; input: readonly (string | number)[] }[] = [];
+  readonly calls: {
+    site: LinearSite;
+    x: readonly (string | number)[];
+    y: readonly (string | number)[];
+    input: readonly (string | number)[];
+  }[] = [];
   apply(_ctx: BuildContext, site: LinearSite, x: Value, y: Value, input: Value): Value {
-    this.calls.push({ site: { path: site.path, inFeatures: site.inFeatures, outFeatures: site.outFeatures }, x: x.shape, y: y.shape, input: input.shape });
+    this.calls.push({
+      site: { path: site.path, inFeatures: site.inFeatures, outFeatures: site.outFeatures },
+      x: x.shape,
+      y: y.shape,
+      input: input.shape,
+    });
     return ops.add(y, ops.mul(ops.slice(x, 1, 0, 1), 10));
   }
 }
@@ -35,7 +45,12 @@ describe("AdapterBuildContext", () => {
     assert.equal(adaptersOf(new BuildContext(g, binder)), null);
     g.addOutput(new Linear("fc", 3, 2, false).forward(ctx, g.addInput("x", "f32", ["B", "L", 3])), "y");
     assert.equal(recorder.calls.length, 1);
-    assert.deepEqual(recorder.calls[0], { site: { path: "fc", inFeatures: 3, outFeatures: 2 }, x: ["B*L", 3], y: ["B*L", 2], input: ["B", "L", 3] });
+    assert.deepEqual(recorder.calls[0], {
+      site: { path: "fc", inFeatures: 3, outFeatures: 2 },
+      x: ["B*L", 3],
+      y: ["B*L", 2],
+      input: ["B", "L", 3],
+    });
     const x = randT([2, 2, 3], 2);
     const base = matmulRef(x.data, transposeRef(w.data, 2, 3), 4, 3, 2);
     const want = base.map((v, i) => v + 10 * (x.data[Math.floor(i / 2) * 3] as number));

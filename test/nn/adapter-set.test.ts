@@ -52,7 +52,17 @@ describe("LinearAdapterSet", () => {
   test("y = x W^T + b + s0 * B (A x) + s1 * (top-1 expert's B_e (A_e x)), and the routing tap [B, L, E]", async () => {
     const g = new Graph("adapted");
     const set = new LinearAdapterSet(adapters(), g.addInput("lora_scales", "f32", [2]));
-    const ctx = new AdapterBuildContext(g, mapBinder(new Map([["proj.weight", w], ["proj.bias", bias]])), new Set(["route.proj"]), set);
+    const ctx = new AdapterBuildContext(
+      g,
+      mapBinder(
+        new Map([
+          ["proj.weight", w],
+          ["proj.bias", bias],
+        ]),
+      ),
+      new Set(["route.proj"]),
+      set,
+    );
     assert.equal(adaptersOf(ctx), set);
     g.addOutput(new Linear("proj", IN, OUT).forward(ctx, g.addInput("x", "f32", ["B", "L", IN])), "y");
     const tap = ctx.taps.get("route.proj");

@@ -17,21 +17,37 @@ after(() => engine.close());
 describe("Conv2d", () => {
   test("Conv2d module: torch weight layout [out, in, k, k], 1x1 kernel", async () => {
     const layer = new Conv2d("proj", 3, 2, 1);
-    assert.deepEqual(layer.parameters().map((p) => [p.path, p.shape]), [["proj.weight", [2, 3, 1, 1]], ["proj.bias", [2]]]);
+    assert.deepEqual(
+      layer.parameters().map((p) => [p.path, p.shape]),
+      [
+        ["proj.weight", [2, 3, 1, 1]],
+        ["proj.bias", [2]],
+      ],
+    );
     const w = f32t([2, 3, 1, 1], [1, 2, 3, -1, 0, 0.5]);
     const bias = f32t([2], [0.25, -1]);
     const g = new Graph("conv2d_module");
-    const ctx = new BuildContext(g, mapBinder(new Map([["proj.weight", w], ["proj.bias", bias]])));
+    const ctx = new BuildContext(
+      g,
+      mapBinder(
+        new Map([
+          ["proj.weight", w],
+          ["proj.bias", bias],
+        ]),
+      ),
+    );
     g.addOutput(layer.forward(ctx, g.addInput("x", "f32", [1, 3, 1, 2])), "y");
     const out = await runOnce(engine, g, { x: f32t([1, 3, 1, 2], [1, 10, 2, 20, 3, 30]) });
     // channel 0: 1*x0 + 2*x1 + 3*x2 + 0.25; channel 1: -x0 + 0.5*x2 - 1
     assert.deepEqual([...outF32(out, "y", [1, 2, 1, 2])], [1 + 4 + 9 + 0.25, 10 + 40 + 90 + 0.25, -1 + 1.5 - 1, -10 + 15 - 1]);
   });
 
-
   test("stride 2 and asymmetric padding [top, left, bottom, right], no bias: a 2x2 kernel of ones sums windows", async () => {
     const layer = new Conv2d("down", 1, 1, 2, { stride: 2, padding: [0, 0, 1, 1], bias: false });
-    assert.deepEqual(layer.parameters().map((p) => p.path), ["down.weight"]);
+    assert.deepEqual(
+      layer.parameters().map((p) => p.path),
+      ["down.weight"],
+    );
     const g = new Graph("conv2d_down");
     const ctx = new BuildContext(g, mapBinder(new Map([["down.weight", f32t([1, 1, 2, 2], [1, 1, 1, 1])]])));
     const y = layer.forward(ctx, g.addInput("x", "f32", [1, 1, "H", "W"]));

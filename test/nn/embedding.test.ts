@@ -25,6 +25,9 @@ describe("Embedding", () => {
     g.addOutput(y, "y");
     const ids = [6, 0, 3, 3, 1, 5];
     const out = outF32(await runOnce(engine, g, { ids: i64t([2, 3], ids) }), "y", [2, 3, 3]);
-    assert.deepEqual(Array.from(out), ids.flatMap((id) => Array.from(weight.data.subarray(id * 3, id * 3 + 3))));
+    assert.deepEqual(
+      Array.from(out),
+      ids.flatMap((id) => Array.from(weight.data.subarray(id * 3, id * 3 + 3))),
+    );
   });
 });

@@ -46,13 +46,24 @@ describe("GroupNorm", () => {
     const weight = randT([8], 21, 0.5, 1.5);
     const bias = randT([8], 22);
     const g = new Graph("group_norm");
-    const ctx = new BuildContext(g, mapBinder(new Map([["norm.weight", weight], ["norm.bias", bias]])));
+    const ctx = new BuildContext(
+      g,
+      mapBinder(
+        new Map([
+          ["norm.weight", weight],
+          ["norm.bias", bias],
+        ]),
+      ),
+    );
     const y = norm.forward(ctx, g.addInput("x", "f32", ["B", 8, "H", "W"]));
     assert.deepEqual(y.shape, ["B", 8, "H", "W"]);
     g.addOutput(y, "y");
     const session = await engine.load(g);
     try {
-      for (const [dims, seed] of [[[2, 8, 3, 5], 23], [[1, 8, 4, 4], 24]] as const) {
+      for (const [dims, seed] of [
+        [[2, 8, 3, 5], 23],
+        [[1, 8, 4, 4], 24],
+      ] as const) {
         const x = randT(dims, seed, -3, 5);
         const { outputs } = await session.run({ x });
         assertClose(outF32(outputs, "y", dims), groupNormRef(x, weight, bias, 4, 1e-6), `group norm ${dims}`, { atol: 2e-6, rtol: 1e-5 });
@@ -67,7 +78,15 @@ describe("GroupNorm", () => {
     const ones = randT([2], 31, 1, 1);
     const zeros = randT([2], 32, 0, 0);
     const g = new Graph("group_norm_eps");
-    const ctx = new BuildContext(g, mapBinder(new Map([["n.weight", ones], ["n.bias", zeros]])));
+    const ctx = new BuildContext(
+      g,
+      mapBinder(
+        new Map([
+          ["n.weight", ones],
+          ["n.bias", zeros],
+        ]),
+      ),
+    );
     g.addOutput(norm.forward(ctx, g.addInput("x", "f32", [1, 2, 2, 2])), "y");
     const session = await engine.load(g);
     try {

@@ -18,10 +18,27 @@ describe("LayerNorm", () => {
   test("normalises the last axis, then weight and bias; epsilon counts for near-constant rows", async () => {
     const [N, D, eps] = [3, 6, 1e-2];
     const norm = new LayerNorm("ln", D, eps);
-    assert.deepEqual(norm.parameters().map((p) => p.path), ["ln.weight", "ln.bias"]);
+    assert.deepEqual(
+      norm.parameters().map((p) => p.path),
+      ["ln.weight", "ln.bias"],
+    );
     const [weight, bias] = [randT([D], 1), randT([D], 2)];
     const g = new Graph("ln");
-    g.addOutput(norm.forward(new BuildContext(g, mapBinder(new Map([["ln.weight", weight], ["ln.bias", bias]]))), g.addInput("x", "f32", ["N", D])), "y");
+    g.addOutput(
+      norm.forward(
+        new BuildContext(
+          g,
+          mapBinder(
+            new Map([
+              ["ln.weight", weight],
+              ["ln.bias", bias],
+            ]),
+          ),
+        ),
+        g.addInput("x", "f32", ["N", D]),
+      ),
+      "y",
+    );
     const x = randT([N, D], 3, -0.1, 0.1);
     const out = outF32(await runOnce(engine, g, { x }), "y", [N, D]);
     const want = new Float64Array(N * D);

@@ -16,7 +16,14 @@ before(() => {
 after(() => engine.close());
 
 /** x [rows, in] W^T + b in float64. */
-function linearRef(x: Tensor<"f32">, w: ArrayLike<number>, b: ArrayLike<number> | null, rows: number, inF: number, outF: number): Float64Array {
+function linearRef(
+  x: Tensor<"f32">,
+  w: ArrayLike<number>,
+  b: ArrayLike<number> | null,
+  rows: number,
+  inF: number,
+  outF: number,
+): Float64Array {
   const y = matmulRef(x.data, transposeRef(w, outF, inF), rows, inF, outF);
   return b ? y.map((v, i) => v + (b[i % outF] as number)) : y;
 }
@@ -27,7 +34,15 @@ describe("Linear", () => {
     const w = randT([3, 5], 1);
     const b = randT([3], 2);
     const g = new Graph("linear");
-    const ctx = new BuildContext(g, mapBinder(new Map([["proj.weight", w], ["proj.bias", b]])));
+    const ctx = new BuildContext(
+      g,
+      mapBinder(
+        new Map([
+          ["proj.weight", w],
+          ["proj.bias", b],
+        ]),
+      ),
+    );
     const y = layer.forward(ctx, g.addInput("x", "f32", ["B", "L", 5]));
     assert.deepEqual(y.shape, ["B", "L", 3]);
     g.addOutput(y, "y");
@@ -38,11 +53,17 @@ describe("Linear", () => {
 
   test("x [N, in] without bias: one Gemm, no reshapes", async () => {
     const layer = new Linear("fc", 4, 2, false);
-    assert.deepEqual(layer.parameters().map((p) => p.path), ["fc.weight"]);
+    assert.deepEqual(
+      layer.parameters().map((p) => p.path),
+      ["fc.weight"],
+    );
     const w = randT([2, 4], 4);
     const g = new Graph("linear");
     g.addOutput(layer.forward(new BuildContext(g, mapBinder(new Map([["fc.weight", w]]))), g.addInput("x", "f32", ["N", 4])), "y");
-    assert.deepEqual(g.nodes.map((n) => n.opType), ["Gemm", "Identity"]);
+    assert.deepEqual(
+      g.nodes.map((n) => n.opType),
+      ["Gemm", "Identity"],
+    );
     const x = randT([3, 4], 5);
     assertClose(outF32(await runOnce(engine, g, { x }), "y", [3, 2]), linearRef(x, w.data, null, 3, 4, 2), "y", { rtol: 1e-5, atol: 1e-6 });
   });

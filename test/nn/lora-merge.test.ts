@@ -22,7 +22,12 @@ describe("buildLoraMergeGraph", () => {
       const a = randT([R, I], R + 10);
       const out = await runOnce(engine, buildLoraMergeGraph(), { w, b, a });
       const ba = matmulRef(b.data, a.data, O, R, I);
-      assertClose(outF32(out, "merged", [O, I]), ba.map((v, i) => v + (w.data[i] as number)), `merged ${O}x${I} rank ${R}`, { rtol: 1e-5, atol: 1e-6 });
+      assertClose(
+        outF32(out, "merged", [O, I]),
+        ba.map((v, i) => v + (w.data[i] as number)),
+        `merged ${O}x${I} rank ${R}`,
+        { rtol: 1e-5, atol: 1e-6 },
+      );
     }
   });
 });

@@ -21,7 +21,14 @@ const S = 0.5;
 
 function part(seed: number, rowStart: number, rowEnd: number, rank: number, bias: boolean): LowRankPart {
   const rows = rowEnd - rowStart;
-  return { A: randT([rank, IN], seed), B: randT([rows, rank], seed + 1), bias: bias ? randT([rows], seed + 2) : null, rowStart, rowEnd, scaling: 1.5 };
+  return {
+    A: randT([rank, IN], seed),
+    B: randT([rows, rank], seed + 1),
+    bias: bias ? randT([rows], seed + 2) : null,
+    rowStart,
+    rowEnd,
+    scaling: 1.5,
+  };
 }
 
 /** y + s * scaling * (B (A x) + bias) on each part's rows. */

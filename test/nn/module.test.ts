@@ -34,14 +34,20 @@ describe("Module", () => {
       { path: "model.blocks.0.weight", shape: [3, 2] },
       { path: "model.blocks.1.weight", shape: [4, 2] },
     ]);
-    assert.deepEqual([...tree.walk()].map((m) => m.path), ["model", "model.blocks.0", "model.blocks.1"]);
+    assert.deepEqual(
+      [...tree.walk()].map((m) => m.path),
+      ["model", "model.blocks.0", "model.blocks.1"],
+    );
     assert.deepEqual(new Tree("").parameters()[0], { path: "bias", shape: [2] });
     assert.equal(joinPath("", "x"), "x");
     assert.equal(joinPath("a.b", "x"), "a.b.x");
   });
 
   test("a parameter with a non-positive or fractional size is refused, naming it", () => {
-    assert.throws(() => new Leaf("bad", 0), (e: unknown) => e instanceof GraphBuildError && /parameter bad\.weight: invalid shape \[0,2\]/.test(e.message));
+    assert.throws(
+      () => new Leaf("bad", 0),
+      (e: unknown) => e instanceof GraphBuildError && /parameter bad\.weight: invalid shape \[0,2\]/.test(e.message),
+    );
     assert.throws(() => new Leaf("bad", 1.5), GraphBuildError);
   });
 });
@@ -51,7 +57,12 @@ describe("BuildContext", () => {
     const tree = new Tree("m");
     const g = new Graph("ctx");
     let binds = 0;
-    const inner = mapBinder(new Map([["m.bias", tensor("f32", [2])], ["m.blocks.0.weight", tensor("f32", [3, 3])]]));
+    const inner = mapBinder(
+      new Map([
+        ["m.bias", tensor("f32", [2])],
+        ["m.blocks.0.weight", tensor("f32", [3, 3])],
+      ]),
+    );
     const ctx = new BuildContext(g, { bind: (graph, spec) => (binds++, inner.bind(graph, spec)) }, new Set(["wanted"]));
     const bias = ctx.param(tree.bias);
     assert.equal(ctx.param(tree.bias), bias);

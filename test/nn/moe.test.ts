@@ -24,7 +24,10 @@ function routeRef(k: number): Float64Array {
   const w = new Float64Array(N * E);
   for (let n = 0; n < N; n++) {
     const row = Array.from(logits.subarray(n * E, (n + 1) * E));
-    const top = row.map((v, e) => [v, e] as const).sort((p, q) => q[0] - p[0]).slice(0, k);
+    const top = row
+      .map((v, e) => [v, e] as const)
+      .sort((p, q) => q[0] - p[0])
+      .slice(0, k);
     const m = top[0]?.[0] ?? 0;
     const sum = top.reduce((s, [v]) => s + Math.exp(v - m), 0);
     for (const [v, e] of top) w[n * E + e] = Math.exp(v - m) / sum;

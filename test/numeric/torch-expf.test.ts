@@ -50,7 +50,16 @@ test("fmaF32 rounds a·b + c once (where the naive double computation rounds twi
 });
 
 test("rintHalfEven rounds ties to even like CVTPS2DQ", () => {
-  const cases: Array<[number, number]> = [[0.5, 0], [1.5, 2], [2.5, 2], [-0.5, 0], [-1.5, -2], [-2.5, -2], [2.4999998, 2], [-7.6, -8]];
+  const cases: Array<[number, number]> = [
+    [0.5, 0],
+    [1.5, 2],
+    [2.5, 2],
+    [-0.5, 0],
+    [-1.5, -2],
+    [-2.5, -2],
+    [2.4999998, 2],
+    [-7.6, -8],
+  ];
   for (const [x, want] of cases) assert.equal(rintHalfEven(x), want, `rint(${x})`);
 });
 
@@ -92,7 +101,10 @@ test("sleefExpF32 reproduces Sleef_expf16_u10 bit for bit", () => {
   }
 });
 
-for (const [name, exp] of [["torchExpF32", torchExpF32], ["sleefExpF32", sleefExpF32]] as const) {
+for (const [name, exp] of [
+  ["torchExpF32", torchExpF32],
+  ["sleefExpF32", sleefExpF32],
+] as const) {
   test(`${name} closed-form values`, () => {
     assertSameF32(exp(0), 1, "exp(0)");
     assertSameF32(exp(-0), 1, "exp(-0)");
@@ -142,7 +154,6 @@ function mismatches(table: Float32Array, golden: Float32Array): Array<{ k: numbe
   return out;
 }
 
-
 function goldenFreqs(): Float32Array {
   const { shape, data } = readF32Tensor(goldenFile("cases/flux_transformer_b1.expected.safetensors"), "timestep_freqs");
   assert.deepEqual(shape, [128]);
@@ -156,7 +167,10 @@ test("timestep frequencies: torch's op order, compared with the golden table", {
   assertSameF32(table[0] ?? NaN, 1, "f_0");
   // oneMKL's vsExp (what torch.exp runs here) is closed source; the correctly rounded model
   // matches every entry but k = 12 and k = 106, where the golden value is 1 ulp higher.
-  assert.deepEqual(mismatches(table, golden), [{ k: 12, ulps: 1 }, { k: 106, ulps: 1 }]);
+  assert.deepEqual(mismatches(table, golden), [
+    { k: 12, ulps: 1 },
+    { k: 106, ulps: 1 },
+  ]);
   for (let k = 0; k < 128; k++) {
     if (k !== 12 && k !== 106) assertSameF32(table[k] ?? NaN, golden[k] ?? NaN, `f_${k}`);
   }
@@ -165,7 +179,10 @@ test("timestep frequencies: torch's op order, compared with the golden table", {
   const naive = new Float32Array(128);
   const scale = Math.fround(-Math.log(10000));
   for (let k = 0; k < 128; k++) naive[k] = Math.fround(Math.exp(Math.fround(Math.fround(scale * k) / 128)));
-  assert.deepEqual(mismatches(naive, golden).map((m) => m.k), [12, 106]);
+  assert.deepEqual(
+    mismatches(naive, golden).map((m) => m.k),
+    [12, 106],
+  );
   const sleef = mismatches(torchTimestepFreqs(256, 10000, sleefExpF32), golden);
   assert.deepEqual(
     sleef.map((m) => m.k),

@@ -30,11 +30,24 @@ export function f32t(dims: readonly number[], values: ArrayLike<number>): Tensor
 }
 
 export function i64t(dims: readonly number[], values: readonly number[]): Tensor<"i64"> {
-  return tensor("i64", dims, BigInt64Array.from(values, (v) => BigInt(v)));
+  return tensor(
+    "i64",
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 }
 
 export function randT(dims: readonly number[], seed: number, lo = -1, hi = 1): Tensor<"f32"> {
-  return tensor("f32", dims, uniform(dims.reduce((a, b) => a * b, 1), seed, lo, hi));
+  return tensor(
+    "f32",
+    dims,
+    uniform(
+      dims.reduce((a, b) => a * b, 1),
+      seed,
+      lo,
+      hi,
+    ),
+  );
 }
 
 export interface Tolerance {
@@ -73,7 +86,11 @@ export function outF32(outputs: Readonly<Record<string, Tensor>>, name: string, 
 }
 
 /** Loads `g`, runs it once with `feeds`, releases the session. */
-export async function runOnce(engine: Engine, g: Graph, feeds: Readonly<Record<string, Tensor>>): Promise<Readonly<Record<string, Tensor>>> {
+export async function runOnce(
+  engine: Engine,
+  g: Graph,
+  feeds: Readonly<Record<string, Tensor>>,
+): Promise<Readonly<Record<string, Tensor>>> {
   const session = await engine.load(g);
   try {
     return (await session.run(feeds)).outputs;

@@ -8,11 +8,14 @@ describe("op registry", () => {
   test("a node of an unregistered op type is refused, naming the op, and adds nothing", () => {
     const g = new Graph("g");
     const x = g.addInput("x", "f32", [2]);
-    assert.throws(() => g.addNode("NoSuchOp", [x], {}), (e: unknown) => {
-      assert.ok(e instanceof UnknownOpError && e instanceof GraphBuildError, String(e));
-      assert.match(e.message, /op NoSuchOp is not registered/);
-      return true;
-    });
+    assert.throws(
+      () => g.addNode("NoSuchOp", [x], {}),
+      (e: unknown) => {
+        assert.ok(e instanceof UnknownOpError && e instanceof GraphBuildError, String(e));
+        assert.match(e.message, /op NoSuchOp is not registered/);
+        return true;
+      },
+    );
     assert.equal(g.nodes.length, 0);
   });
 
@@ -29,11 +32,14 @@ describe("op registry", () => {
     const a = g.addInput("a", "f32", [2, 3]);
     const b = g.addInput("b", "f32", [4, 5]);
     ops.add(a, a);
-    assert.throws(() => ops.matmul(a, b), (e: unknown) => {
-      assert.ok(e instanceof ShapeRuleError, String(e));
-      assert.equal(e.message, "MatMul (node MatMul_1): [2, 3] @ [4, 5]: inner dimensions differ");
-      return true;
-    });
+    assert.throws(
+      () => ops.matmul(a, b),
+      (e: unknown) => {
+        assert.ok(e instanceof ShapeRuleError, String(e));
+        assert.equal(e.message, "MatMul (node MatMul_1): [2, 3] @ [4, 5]: inner dimensions differ");
+        return true;
+      },
+    );
     assert.equal(g.nodes.length, 1);
     const c = g.addInput("c", "f32", [3, 2]);
     assert.throws(() => ops.add(a, c), /Add \(node Add_1\): shapes \[2, 3\] and \[3, 2\] do not broadcast$/);
@@ -43,7 +49,10 @@ describe("op registry", () => {
   test("rules check attributes against the inputs: Transpose perm, Gemm C, Conv kernel_shape", () => {
     const g = new Graph("g");
     const x = g.addInput("x", "f32", [2, 3]);
-    assert.throws(() => g.addNode("Transpose", [x], { perm: attr.ints([0, 0]) }), /Transpose \(node Transpose_0\): perm \[0,0\] does not fit \[2, 3\]/);
+    assert.throws(
+      () => g.addNode("Transpose", [x], { perm: attr.ints([0, 0]) }),
+      /Transpose \(node Transpose_0\): perm \[0,0\] does not fit \[2, 3\]/,
+    );
     const w = g.addInput("w", "f32", [4, 3]);
     const badC = g.addInput("c", "f32", [5]);
     assert.throws(() => ops.gemmTransB(x, w, badC), /Gemm \(node Gemm_0\): C c \[5\] does not broadcast to \[2, 4\]/);
@@ -65,7 +74,10 @@ describe("op registry", () => {
     const g = new Graph("g");
     const x = g.addInput("x", "f32", ["B", 6]);
     const target = g.addInput("target", "i64", [2]);
-    assert.throws(() => g.addNode("Reshape", [x, target], {}), /Reshape \(node Reshape_0\): the target shape is computed: the caller must declare/);
+    assert.throws(
+      () => g.addNode("Reshape", [x, target], {}),
+      /Reshape \(node Reshape_0\): the target shape is computed: the caller must declare/,
+    );
     const wrongRank = { declaredShapes: [["B", 2, 3]] };
     assert.throws(() => g.addNode("Reshape", [x, target], {}, wrongRank), /the shape vector has 2 entries, the declared shape \[B, 2, 3\]/);
     const [y] = g.addNode("Reshape", [x, target], {}, { declaredShapes: [["B*2", 3]] });

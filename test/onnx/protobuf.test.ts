@@ -205,8 +205,13 @@ describe("serializeModel", () => {
     const model = decode(serializeModel(tinyGraph()));
     assert.equal(int(one(model, 1)), 11, "ir_version");
     assert.equal(str(one(model, 2)), "icedit", "producer_name");
-    const opsets = all(model, 8).map(msg).map((o) => [str(one(o, 1)), int(one(o, 2))]);
-    assert.deepEqual(opsets.sort(), [["", 23], ["com.microsoft", 1]]);
+    const opsets = all(model, 8)
+      .map(msg)
+      .map((o) => [str(one(o, 1)), int(one(o, 2))]);
+    assert.deepEqual(opsets.sort(), [
+      ["", 23],
+      ["com.microsoft", 1],
+    ]);
     assert.equal(str(one(msg(one(model, 7)), 2)), "tiny", "graph name");
   });
 
@@ -214,7 +219,10 @@ describe("serializeModel", () => {
     const graph = msg(one(decode(serializeModel(tinyGraph())), 7));
     const nodes = all(graph, 1).map(msg);
     // addOutput under a new name adds an Identity that renames the Transpose output to "y".
-    assert.deepEqual(nodes.map((n) => str(one(n, 4))), ["MatMul", "LayerNormalization", "Transpose", "Identity"]);
+    assert.deepEqual(
+      nodes.map((n) => str(one(n, 4))),
+      ["MatMul", "LayerNormalization", "Transpose", "Identity"],
+    );
     const [matmul, norm, transpose, rename] = nodes as [Field[], Field[], Field[], Field[]];
     assert.deepEqual(all(matmul, 1).map(str), ["x", "w"]);
     assert.equal(all(matmul, 2).length, 1);
@@ -223,7 +231,11 @@ describe("serializeModel", () => {
     assert.deepEqual(all(rename, 2).map(str), ["y"]);
     assert.equal(all(norm, 7).length, 0, "default domain is omitted");
 
-    const attrs = new Map(all(norm, 5).map(msg).map((a) => [str(one(a, 1)), a]));
+    const attrs = new Map(
+      all(norm, 5)
+        .map(msg)
+        .map((a) => [str(one(a, 1)), a]),
+    );
     const axis = attrs.get("axis") as Field[];
     assert.equal(int(one(axis, 20)), 2, "AttributeProto.type INT");
     assert.equal(int(one(axis, 3)), -1, "axis = -1 as a 10-byte int64 varint");
@@ -249,7 +261,11 @@ describe("serializeModel", () => {
 
   test("initializers: name, dims, data_type and little-endian raw_data", () => {
     const graph = msg(one(decode(serializeModel(tinyGraph())), 7));
-    const inits = new Map(all(graph, 5).map(msg).map((t) => [str(one(t, 8)), t]));
+    const inits = new Map(
+      all(graph, 5)
+        .map(msg)
+        .map((t) => [str(one(t, 8)), t]),
+    );
     assert.deepEqual([...inits.keys()].sort(), ["scale", "w"]);
     const wt = inits.get("w") as Field[];
     assert.deepEqual(all(wt, 1).map(int), [3, 2], "dims");
@@ -316,8 +332,14 @@ describe("external-data initializers", () => {
     assert.equal(int(one(t, 2)), 1);
     assert.equal(int(one(t, 14)), 1, "data_location EXTERNAL");
     assert.equal(all(t, 9).length, 0, "no raw_data");
-    const entries = all(t, 13).map(msg).map((e) => [str(one(e, 1)), str(one(e, 2))]);
-    assert.deepEqual(entries, [["location", "weights.bin"], ["offset", String(PREFIX)], ["length", "24"]]);
+    const entries = all(t, 13)
+      .map(msg)
+      .map((e) => [str(one(e, 1)), str(one(e, 2))]);
+    assert.deepEqual(entries, [
+      ["location", "weights.bin"],
+      ["offset", String(PREFIX)],
+      ["length", "24"],
+    ]);
   });
 
   test("ONNX Runtime reads the weights from the data file beside the .onnx file", async () => {
@@ -333,7 +355,8 @@ describe("external-data initializers", () => {
     await session.release();
     const want = new Float64Array(4);
     for (let b = 0; b < 2; b++) {
-      for (let n = 0; n < 2; n++) want[b * 2 + n] = [0, 1, 2].reduce((s, k) => s + (x.data[b * 3 + k] as number) * (w.data[k * 2 + n] as number), 0);
+      for (let n = 0; n < 2; n++)
+        want[b * 2 + n] = [0, 1, 2].reduce((s, k) => s + (x.data[b * 3 + k] as number) * (w.data[k * 2 + n] as number), 0);
     }
     assertClose(outF32(outputs, "y", [2, 2]), want, "external weights", { atol: 1e-6 });
   });
@@ -342,6 +365,9 @@ describe("external-data initializers", () => {
     const g = externalGraph("missing.bin");
     const path = join(dir, "missing.onnx");
     await writeFile(path, serializeModel(g));
-    await assert.rejects(engine.load(g, {}, path), (e: unknown) => e instanceof SessionCreateError && e.graph === "external" && /external/.test(e.message));
+    await assert.rejects(
+      engine.load(g, {}, path),
+      (e: unknown) => e instanceof SessionCreateError && e.graph === "external" && /external/.test(e.message),
+    );
   });
 });

@@ -28,8 +28,14 @@ describe("repacking ggml blocks (hand-made)", () => {
     assert.deepEqual([p.bits, p.blockSize, p.N, p.K, p.nBlocks], [8, 32, 1, 64, 2]);
     assert.deepEqual(p.b.dims, [1, 2, 32]);
     assert.equal(p.zeroPoints, null);
-    assert.deepEqual([...p.b.data], [...codes].map((q) => q + 128));
-    assert.deepEqual([...decodePacked(p)], [...codes].map((q, i) => q * (i < 32 ? 0.25 : -1)));
+    assert.deepEqual(
+      [...p.b.data],
+      [...codes].map((q) => q + 128),
+    );
+    assert.deepEqual(
+      [...decodePacked(p)],
+      [...codes].map((q, i) => q * (i < 32 ? 0.25 : -1)),
+    );
   });
 
   test("Q4_0: byte j's (j, j+16) nibble pair becomes consecutive pairs (2i, 2i+1)", () => {
@@ -41,7 +47,10 @@ describe("repacking ggml blocks (hand-made)", () => {
     const element = (e: number): number => (e < 16 ? e : 31 - e);
     const want = Array.from({ length: 16 }, (_, i) => element(2 * i) | (element(2 * i + 1) << 4));
     assert.deepEqual([...p.b.data], want);
-    assert.deepEqual([...decodePacked(p)], Array.from({ length: 32 }, (_, e) => (element(e) - 8) * -0.5));
+    assert.deepEqual(
+      [...decodePacked(p)],
+      Array.from({ length: 32 }, (_, e) => (element(e) - 8) * -0.5),
+    );
   });
 });
 
@@ -54,7 +63,11 @@ async function run(p: PackedNBits, a: Float32Array, M: number): Promise<Float32A
 function copyUnrepacked(b: GgufQ4_0Blocks): PackedNBits {
   const nb = b.cols / 32;
   return {
-    bits: 4, blockSize: 32, N: b.rows, K: b.cols, nBlocks: nb,
+    bits: 4,
+    blockSize: 32,
+    N: b.rows,
+    K: b.cols,
+    nBlocks: nb,
     b: tensor("u8", [b.rows, nb, 16], b.codes.slice()),
     scales: tensor("f32", [b.rows, nb], b.scales.slice()),
     zeroPoints: null,
@@ -105,10 +118,16 @@ for (const type of ["Q8_0", "Q4_0"] as const) {
         if (blocks.type === "Q4_0") {
           controls.push(["Q4_0 bytes copied without repacking", copyUnrepacked(blocks)]);
           const p = packQ4_0(blocks);
-          controls.push(["Q4_0 with |d| (sign of the scales dropped)", { ...p, scales: tensor("f32", p.scales.dims, p.scales.data.map(Math.abs)) }]);
+          controls.push([
+            "Q4_0 with |d| (sign of the scales dropped)",
+            { ...p, scales: tensor("f32", p.scales.dims, p.scales.data.map(Math.abs)) },
+          ]);
         } else {
           const p = packQ8_0(blocks);
-          controls.push(["Q8_0 int8 bytes used as uint8 without + 128", { ...p, b: tensor("u8", p.b.dims, new Uint8Array(blocks.codes.buffer.slice(0))) }]);
+          controls.push([
+            "Q8_0 int8 bytes used as uint8 without + 128",
+            { ...p, b: tensor("u8", p.b.dims, new Uint8Array(blocks.codes.buffer.slice(0))) },
+          ]);
         }
         for (const [label, wrong] of controls) {
           const err = relErr(await run(wrong, a, M), want);

@@ -34,7 +34,14 @@ export function decodePacked(p: PackedNBits): Float64Array {
 }
 
 /** y [M, N] = a [M, K] @ w^T in float64. */
-export function linearRef(a: ArrayLike<number>, w: ArrayLike<number>, M: number, K: number, N: number, bias?: ArrayLike<number>): Float64Array {
+export function linearRef(
+  a: ArrayLike<number>,
+  w: ArrayLike<number>,
+  M: number,
+  K: number,
+  N: number,
+  bias?: ArrayLike<number>,
+): Float64Array {
   const y = new Float64Array(M * N);
   for (let m = 0; m < M; m++) {
     for (let n = 0; n < N; n++) {
@@ -69,4 +76,3 @@ export function packedGraph(p: PackedNBits, aDims: readonly Dim[], accuracyLevel
   g.addOutput(y, "y");
   return g;
 }
-

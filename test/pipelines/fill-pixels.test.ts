@@ -4,12 +4,20 @@ import { checkPixels, imageToTensor, maskImage, maskToTensor, tensorToImage } fr
 import { FillInputError } from "../../src/pipelines/fill/errors.js";
 import { tensor } from "../../src/tensor.js";
 
-const rgb = (h: number, w: number): ReturnType<typeof tensor<"u8">> => tensor("u8", [h, w, 3], new Uint8Array(h * w * 3).map((_, i) => i % 251));
+const rgb = (h: number, w: number): ReturnType<typeof tensor<"u8">> =>
+  tensor(
+    "u8",
+    [h, w, 3],
+    new Uint8Array(h * w * 3).map((_, i) => i % 251),
+  );
 const gray = (h: number, w: number): ReturnType<typeof tensor<"u8">> => tensor("u8", [h, w], new Uint8Array(h * w).fill(255));
 
 describe("fill pixels", () => {
   it("refuses an image and mask of different sizes", () => {
-    assert.throws(() => checkPixels(rgb(32, 64), gray(32, 48)), (e: unknown) => e instanceof FillInputError && /64x32 but the mask is 48x32/.test(e.message));
+    assert.throws(
+      () => checkPixels(rgb(32, 64), gray(32, 48)),
+      (e: unknown) => e instanceof FillInputError && /64x32 but the mask is 48x32/.test(e.message),
+    );
   });
 
   it("says which sizes would work when not a multiple of 16, or crops when asked", () => {

@@ -32,7 +32,10 @@ describe("fill pipeline", { skip: goldenSkip }, () => {
     engine = new Engine();
     transformerWeights = await loadAll(goldenFile("weights/t1_bfl_f32.safetensors"));
     const transformer = await FluxTransformer.open(engine, { weights: memorySource(transformerWeights), params: GOLDEN_T1 });
-    const vae = await Vae.open(engine, { weights: memorySource(await loadAll(goldenFile("weights/vae_v1_bfl_f32.safetensors"))), params: GOLDEN_V1 });
+    const vae = await Vae.open(engine, {
+      weights: memorySource(await loadAll(goldenFile("weights/vae_v1_bfl_f32.safetensors"))),
+      params: GOLDEN_V1,
+    });
     models = { transformer, vae };
     const inputs = await openSafetensors(goldenFile("cases/fill_denoise.inputs.safetensors"));
     request = {
@@ -87,7 +90,10 @@ describe("fill pipeline", { skip: goldenSkip }, () => {
 
   it("refuses zero steps and bad text shapes", async () => {
     await assert.rejects(fill(models, request, { seed: 1, steps: 0, guidance: 50 }), InvalidArgumentError);
-    await assert.rejects(fill(models, { ...request, y: tensor("f32", [32]) }, { seed: 1, steps: 1, guidance: 50 }), /y must be \[1, features\]/);
+    await assert.rejects(
+      fill(models, { ...request, y: tensor("f32", [32]) }, { seed: 1, steps: 1, guidance: 50 }),
+      /y must be \[1, features\]/,
+    );
   });
 
   it("stops with an error naming the step when the latents become NaN", async () => {

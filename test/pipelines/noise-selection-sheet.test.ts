@@ -17,11 +17,15 @@ function pixel(image: Tensor<"u8">, x: number, y: number): number[] {
 
 describe("contact sheet", () => {
   // scale 1: frame 3, padding 3 + 2 = 5, label band 7 + 5: a 20x10 image takes a 30 x 32 cell.
-  const sheet = contactSheet([
-    { image: flat(20, 10, 100), label: "42", winner: false },
-    { image: flat(20, 10, 200), label: "7", winner: true },
-    { image: flat(20, 10, 50), label: "s", winner: false },
-  ], 2, { scale: 1 });
+  const sheet = contactSheet(
+    [
+      { image: flat(20, 10, 100), label: "42", winner: false },
+      { image: flat(20, 10, 200), label: "7", winner: true },
+      { image: flat(20, 10, 50), label: "s", winner: false },
+    ],
+    2,
+    { scale: 1 },
+  );
 
   it("lays the images out in a grid of cells", () => {
     assert.deepEqual(sheet.dims, [2 * 32, 2 * 30, 3]);

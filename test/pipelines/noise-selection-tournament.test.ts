@@ -74,7 +74,10 @@ describe("noise selection: the running-maximum tournament", () => {
 
   it("a judge error fails the tournament, or under the fallback ends it with the incumbent", async () => {
     const failure = new JudgeTimeoutError("http://judge", 100);
-    await assert.rejects(runTournament({ seeds, images, original, instruction: "x", judge: scriptedJudge([2, failure]) }), JudgeTimeoutError);
+    await assert.rejects(
+      runTournament({ seeds, images, original, instruction: "x", judge: scriptedJudge([2, failure]) }),
+      JudgeTimeoutError,
+    );
     const judge = scriptedJudge([2, failure, 2]);
     const tolerated = await runTournament({ seeds, images, original, instruction: "x", judge, tolerateJudgeErrors: true });
     assert.equal(tolerated.winner, 1);
@@ -89,7 +92,15 @@ describe("noise selection: the running-maximum tournament", () => {
     const controller = new AbortController();
     const judge = scriptedJudge([1, 1, 1]);
     await assert.rejects(
-      runTournament({ seeds, images, original, instruction: "x", judge, signal: controller.signal, onComparison: () => controller.abort() }),
+      runTournament({
+        seeds,
+        images,
+        original,
+        instruction: "x",
+        judge,
+        signal: controller.signal,
+        onComparison: () => controller.abort(),
+      }),
       CancelledError,
     );
     assert.equal(judge.seen.length, 1);

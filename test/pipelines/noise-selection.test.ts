@@ -19,12 +19,24 @@ import { makeDiptych } from "../../src/image/diptych.js";
 import { encodeImage } from "../../src/image/encode.js";
 import { fillWithNoiseSelection, previewSheet, type SelectionProgress } from "../../src/pipelines/noise-selection/index.js";
 import { resolveEditOptions, type EditOptions } from "../../src/api/edit-options.js";
-import { createJudge, judgeFromFunction, JudgeTimeoutError, JudgeUnreachableError, type Judge, type JudgeRequest } from "../../src/vlm/index.js";
+import {
+  createJudge,
+  judgeFromFunction,
+  JudgeTimeoutError,
+  JudgeUnreachableError,
+  type Judge,
+  type JudgeRequest,
+} from "../../src/vlm/index.js";
 import type { Tensor } from "../../src/tensor.js";
 import { brightness, closedPort, imagesOf, startJudgeServer } from "../vlm/judge-server.js";
 
 /** Counts the samples the transformer evaluates (one per batch row per call), independently of the pipeline. */
-function counting(transformer: FluxTransformer): { transformer: FluxTransformer; evaluations: () => number; calls: () => number; reset: () => void } {
+function counting(transformer: FluxTransformer): {
+  transformer: FluxTransformer;
+  evaluations: () => number;
+  calls: () => number;
+  reset: () => void;
+} {
   let evaluations = 0;
   let calls = 0;
   const proxy = new Proxy(transformer, {
@@ -99,7 +111,8 @@ describe("noise selection on the demo model", () => {
   const instruction = "make the sky green";
   const W = 64;
   /** An edit through the library's one entry: its defaults applied, plain or with `selection`. */
-  const editWith = (options: EditOptions): ReturnType<typeof editImage> => editImage(models, source, instruction, resolveEditOptions(options));
+  const editWith = (options: EditOptions): ReturnType<typeof editImage> =>
+    editImage(models, source, instruction, resolveEditOptions(options));
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-noise-selection-"));
@@ -143,7 +156,13 @@ describe("noise selection on the demo model", () => {
       assert.equal(t.runs, 4);
       assert.deepEqual(t.candidates, [100, 101, 102]);
       assert.equal(t.winner, 102);
-      assert.deepEqual(t.comparisons.map((c) => [c.a, c.b, c.choice]), [[100, 101, 2], [101, 102, 2]]);
+      assert.deepEqual(
+        t.comparisons.map((c) => [c.a, c.b, c.choice]),
+        [
+          [100, 101, 2],
+          [101, 102, 2],
+        ],
+      );
       assert.equal(t.earlySteps, 2);
       assert.equal(t.batch, 3);
       assert.equal(t.judge, "custom");
@@ -158,7 +177,10 @@ describe("noise selection on the demo model", () => {
           ...["winner:1/1", "continue:2/4", "continue:3/4", "continue:4/4", "decode:0/1", "decode:1/1"],
         ],
       );
-      assert.deepEqual(selected.previews.map((p) => p.seed), [100, 101, 102]);
+      assert.deepEqual(
+        selected.previews.map((p) => p.seed),
+        [100, 101, 102],
+      );
       assert.deepEqual(selected.previews[0]!.image.dims, [48, 2 * W, 3], "no view: the whole diptych");
 
       count.reset();
@@ -189,14 +211,31 @@ describe("noise selection on the demo model", () => {
     let probed = 0;
     const judge: Judge = { probe: async () => void probed++, compare: async () => assert.fail("no comparison with one candidate") };
     count.reset();
-    const one = await fillWithNoiseSelection(models, request, { seeds: [3], steps: 3, earlySteps: 10, guidance: 50, judge, instruction, original: source });
+    const one = await fillWithNoiseSelection(models, request, {
+      seeds: [3],
+      steps: 3,
+      earlySteps: 10,
+      guidance: 50,
+      judge,
+      instruction,
+      original: source,
+    });
     assert.equal(probed, 0);
     assert.equal(one.tournament.earlySteps, 2);
     assert.equal(one.tournament.nfe, 3);
     assert.equal(count.evaluations(), 3);
     assert.equal(one.tournament.winner, 3);
     assert.deepEqual(one.tournament.comparisons, []);
-    const capped = await fillWithNoiseSelection(models, request, { candidates: 2, seed: 1, steps: 3, earlySteps: 10, guidance: 50, judge: scripted([1]), instruction, original: source });
+    const capped = await fillWithNoiseSelection(models, request, {
+      candidates: 2,
+      seed: 1,
+      steps: 3,
+      earlySteps: 10,
+      guidance: 50,
+      judge: scripted([1]),
+      instruction,
+      original: source,
+    });
     assert.equal(capped.tournament.earlySteps, 2);
     assert.equal(capped.tournament.nfe, 2 * 2 + 1);
   });
@@ -247,12 +286,21 @@ describe("noise selection on the demo model", () => {
     const port = await closedPort();
     const judge = createJudge({ kind: "ollama", url: `http://127.0.0.1:${port}`, model: "m" });
     count.reset();
-    await assert.rejects(editWith({ seed: 7, steps: 3, width: W, selection: { candidates: 3, earlySteps: 2, judge } }), JudgeUnreachableError);
+    await assert.rejects(
+      editWith({ seed: 7, steps: 3, width: W, selection: { candidates: 3, earlySteps: 2, judge } }),
+      JudgeUnreachableError,
+    );
     assert.equal(count.evaluations(), 0, "no transformer work was wasted");
 
     const warnings: string[] = [];
     const onWarning = (w: string): number => warnings.push(w);
-    const result = await editWith({ seed: 7, steps: 3, width: W, onWarning, selection: { candidates: 3, earlySteps: 2, judge, fallback: "first-seed" } });
+    const result = await editWith({
+      seed: 7,
+      steps: 3,
+      width: W,
+      onWarning,
+      selection: { candidates: 3, earlySteps: 2, judge, fallback: "first-seed" },
+    });
     const t = result.record.tournament!;
     assert.equal(t.judge, "fallback: first-seed");
     assert.equal(t.winner, 7);
@@ -272,7 +320,13 @@ describe("noise selection on the demo model", () => {
       const judge = createJudge({ kind: "openai", url: `${server.url}/v1`, model: "judge-vl", apiKey: null });
       const result = await editWith({ seed: 1, steps: 3, width: W, selection: { candidates: 3, earlySteps: 1, judge } });
       const t = result.record.tournament!;
-      assert.deepEqual(t.comparisons.map((c) => [c.choice, c.retried]), [[null, true], [null, true]]);
+      assert.deepEqual(
+        t.comparisons.map((c) => [c.choice, c.retried]),
+        [
+          [null, true],
+          [null, true],
+        ],
+      );
       assert.match(t.comparisons[0]!.raw, /purple elephants\n\[reminder\] purple elephants/);
       assert.equal(t.winner, 1);
     } finally {
@@ -285,9 +339,17 @@ describe("noise selection on the demo model", () => {
     try {
       const judge = createJudge({ kind: "ollama", url: server.url, model: "judge-vl", timeoutMs: 200 });
       server.script.push({ delayMs: 1_000 });
-      await assert.rejects(editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 2, earlySteps: 1, judge } }), JudgeTimeoutError);
+      await assert.rejects(
+        editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 2, earlySteps: 1, judge } }),
+        JudgeTimeoutError,
+      );
       server.script.push({ answer: "2" }, { delayMs: 1_000 });
-      const tolerated = await editWith({ seed: 1, steps: 2, width: W, selection: { candidates: 3, earlySteps: 1, judge, fallback: "first-seed" } });
+      const tolerated = await editWith({
+        seed: 1,
+        steps: 2,
+        width: W,
+        selection: { candidates: 3, earlySteps: 1, judge, fallback: "first-seed" },
+      });
       const t = tolerated.record.tournament!;
       assert.equal(t.winner, 2);
       assert.equal(t.comparisons.length, 2);
@@ -343,12 +405,22 @@ describe("noise selection on the demo model", () => {
   });
 
   it("draws a contact sheet of the previews with the winner framed", async () => {
-    const result = await fillWithNoiseSelection(models, request, { seed: 4, candidates: 3, steps: 2, earlySteps: 1, guidance: 50, judge: scripted([2, 1]), instruction, original: source });
+    const result = await fillWithNoiseSelection(models, request, {
+      seed: 4,
+      candidates: 3,
+      steps: 2,
+      earlySteps: 1,
+      guidance: 50,
+      judge: scripted([2, 1]),
+      instruction,
+      original: source,
+    });
     const sheet = previewSheet(result.previews, result.tournament.winner);
     assert.equal(sheet.dims[2], 3);
     assert.ok((sheet.dims[1] as number) >= 3 * 2 * W, "three previews side by side");
     let green = 0;
-    for (let i = 0; i < sheet.data.length; i += 3) if (sheet.data[i] === 0 && sheet.data[i + 1] === 230 && sheet.data[i + 2] === 90) green++;
+    for (let i = 0; i < sheet.data.length; i += 3)
+      if (sheet.data[i] === 0 && sheet.data[i + 1] === 230 && sheet.data[i + 2] === 90) green++;
     assert.ok(green > 2 * (2 * W + 48) * 2, `a winner frame is drawn (${green} green pixels)`);
   });
 });

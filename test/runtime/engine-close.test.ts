@@ -16,7 +16,10 @@ test("after close, runs and loads reject with EngineClosedError; close is idempo
   g.addOutput(ops.neg(g.addInput("x", "f32", [2])), "y");
   const session = await engine.load(g);
   const x = randT([2], 1);
-  assert.deepEqual(Array.from((await session.run({ x })).outputs["y"]!.data as Float32Array), Array.from(x.data, (v) => -v));
+  assert.deepEqual(
+    Array.from((await session.run({ x })).outputs["y"]!.data as Float32Array),
+    Array.from(x.data, (v) => -v),
+  );
 
   await engine.close();
   await assert.rejects(session.run({ x }), (e: unknown) => e instanceof EngineClosedError && /closed/.test(e.message));

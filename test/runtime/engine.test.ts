@@ -68,7 +68,10 @@ describe("several sessions on one engine", () => {
     const checkA = async (seed: number): Promise<void> => {
       const x = randT([5], seed);
       const { outputs } = await sa.run({ x });
-      assert.deepEqual(Array.from(outF32(outputs, "y", [5])), Array.from(x.data, (v) => Math.fround(v + 1)));
+      assert.deepEqual(
+        Array.from(outF32(outputs, "y", [5])),
+        Array.from(x.data, (v) => Math.fround(v + 1)),
+      );
     };
     const checkB = async (seed: number): Promise<void> => {
       const x = randT([3, 4], seed);

@@ -40,7 +40,10 @@ describe("RunError", () => {
     const session = await engine.load(g);
     await session.run({ x: randT([2], 2) });
     await session.release();
-    await assert.rejects(session.run({ x: randT([2], 2) }), (e: unknown) => e instanceof RunError && e.graph === "released" && /released/.test(e.message));
+    await assert.rejects(
+      session.run({ x: randT([2], 2) }),
+      (e: unknown) => e instanceof RunError && e.graph === "released" && /released/.test(e.message),
+    );
   });
 });
 
@@ -96,7 +99,10 @@ describe("SessionCreateError", () => {
     g.addOutput(ops.mul(g.addInput("x", "f32", [3]), 2), "y");
     const s = await engine.load(g);
     const x = randT([3], 3);
-    assert.deepEqual(Array.from(outF32((await s.run({ x })).outputs, "y", [3])), Array.from(x.data, (v) => 2 * v));
+    assert.deepEqual(
+      Array.from(outF32((await s.run({ x })).outputs, "y", [3])),
+      Array.from(x.data, (v) => 2 * v),
+    );
     await s.release();
   });
 });
@@ -106,7 +112,10 @@ describe("ProviderUnavailableError", () => {
     const g = new Graph("on_cuda");
     g.addOutput(ops.neg(g.addInput("x", "f32", [2])), "y");
     await assert.rejects(engine.load(g, { executionProvider: "cuda" }), (e: unknown) => {
-      assert.ok(e instanceof ProviderUnavailableError, `want ProviderUnavailableError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+      assert.ok(
+        e instanceof ProviderUnavailableError,
+        `want ProviderUnavailableError, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`,
+      );
       assert.match(e.message, /cuda/);
       assert.match(e.message, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
       return true;

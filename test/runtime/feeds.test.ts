@@ -72,8 +72,14 @@ describe("FeedError", () => {
 
   test("the session still runs correctly after rejected feeds", async () => {
     const { outputs } = await session.run({ alpha, beta });
-    assert.deepEqual(Array.from(outF32(outputs, "y1", [2, 3])), Array.from(alpha.data, (v) => Math.fround(v + 1)));
-    assert.deepEqual(Array.from(outF32(outputs, "y2", [2, 4])), Array.from(beta.data, (v) => 2 * v));
+    assert.deepEqual(
+      Array.from(outF32(outputs, "y1", [2, 3])),
+      Array.from(alpha.data, (v) => Math.fround(v + 1)),
+    );
+    assert.deepEqual(
+      Array.from(outF32(outputs, "y2", [2, 4])),
+      Array.from(beta.data, (v) => 2 * v),
+    );
   });
 
   test("checkFeeds is synchronous and needs no worker round trip", () => {

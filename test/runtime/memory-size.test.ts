@@ -25,7 +25,8 @@ describe("parseMemorySize", () => {
   });
 
   test("anything else is refused", () => {
-    for (const text of ["", "auto", "G", "20X", "-1G", "0", "0M", "20 GB RAM", "1e9", "20iB", "NaN"]) assert.equal(parseMemorySize(text), null, text);
+    for (const text of ["", "auto", "G", "20X", "-1G", "0", "0M", "20 GB RAM", "1e9", "20iB", "NaN"])
+      assert.equal(parseMemorySize(text), null, text);
   });
 
   test("formatBytes", () => {

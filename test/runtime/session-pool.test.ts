@@ -2,7 +2,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { Graph, ops } from "../../src/onnx/index.js";
-import { Engine, SessionPool, SessionReleasedError, type PoolEvent, type RunnableSession, type RunResult } from "../../src/runtime/index.js";
+import {
+  Engine,
+  SessionPool,
+  SessionReleasedError,
+  type PoolEvent,
+  type RunnableSession,
+  type RunResult,
+} from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
 import { outF32 } from "../onnx/helpers.js";
 

@@ -34,7 +34,11 @@ describe("schedule", () => {
   });
 
   it("diffusers' float64 variant equals BFL's to float rounding", () => {
-    for (const [n, l] of [[28, 2048], [50, 4096], [4, 24]] as const) {
+    for (const [n, l] of [
+      [28, 2048],
+      [50, 4096],
+      [4, 24],
+    ] as const) {
       const a = getSchedule(n, l);
       const b = getDiffusersSchedule(n, l);
       for (let i = 0; i < a.length; i++) assert.ok(Math.abs((a[i] ?? 0) - (b[i] ?? 0)) < 3e-7, `n=${n} i=${i}`);
@@ -65,7 +69,10 @@ describe("packing", () => {
     const u = unshuffleMask(tensor("f32", [1, 16, 16], mask));
     assert.deepEqual(u.dims, [1, 64, 2, 2]);
     assert.equal(u.data[(3 * 8 + 5) * 4 + 0 * 2 + 1], 1);
-    assert.equal(u.data.reduce((s, v) => s + v, 0), 1);
+    assert.equal(
+      u.data.reduce((s, v) => s + v, 0),
+      1,
+    );
     const p = packMask(tensor("f32", [1, 16, 16], mask));
     assert.deepEqual(p.dims, [1, 1, 256]);
     // token 0 covers the 2x2 latent cells; cell (row 0, col 1) is px = 1

@@ -38,7 +38,8 @@ test("avxLogF32 is Cephes' logf: within 1 float32 step of log, NaN for x <= 0", 
     const x = Math.fround(k * 2 ** -24); // the 1 - u arguments of the normal kernel
     worst = Math.max(worst, ulpDistanceF32(avxLogF32(x), Math.fround(Math.log(x))));
   }
-  for (const x of [1e-30, 1e-10, 3, 1234.5, 3e38]) worst = Math.max(worst, ulpDistanceF32(avxLogF32(Math.fround(x)), Math.fround(Math.log(Math.fround(x)))));
+  for (const x of [1e-30, 1e-10, 3, 1234.5, 3e38])
+    worst = Math.max(worst, ulpDistanceF32(avxLogF32(Math.fround(x)), Math.fround(Math.log(Math.fround(x)))));
   assert.ok(worst <= 1, `worst ${worst} steps`);
   assert.ok(Object.is(avxLogF32(1), 0));
   assert.ok(Number.isNaN(avxLogF32(0)));
@@ -57,7 +58,11 @@ test("avxSinCosF32 is Cephes' sinf/cosf: within 1.2e-7 of sin and cos on the ker
   }
   for (const x of [-100.25, -3, -0.5, 7.5, 1000]) {
     avxSinCosF32(Math.fround(x), out);
-    worst = Math.max(worst, Math.abs((out[0] as number) - Math.sin(Math.fround(x))), Math.abs((out[1] as number) - Math.cos(Math.fround(x))));
+    worst = Math.max(
+      worst,
+      Math.abs((out[0] as number) - Math.sin(Math.fround(x))),
+      Math.abs((out[1] as number) - Math.cos(Math.fround(x))),
+    );
   }
   assert.ok(worst <= 1.2e-7, `worst ${worst}`);
   avxSinCosF32(0, out);

@@ -21,7 +21,11 @@ function assertConsumed(g: TorchGenerator, seed: number, words: number, what: st
 
 test("golden torch_randn_seed42 passes through check-golden", { skip: goldenSkip }, async () => {
   const summary = await checkGolden(GOLDEN_DIR, { only: ["torch-randn"] });
-  assert.equal(summary.failed, 0, JSON.stringify(summary.results, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)));
+  assert.equal(
+    summary.failed,
+    0,
+    JSON.stringify(summary.results, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
+  );
   assert.ok(summary.passed >= 1);
 });
 
@@ -38,7 +42,10 @@ test("golden torch.randn tensors are reproduced bit for bit (f32 and bf16)", { s
       const a = g.randn(e.dims, dtype);
       assert.equal(a.dtype, e.dtype, name);
       assert.deepEqual(a.dims, e.dims, name);
-      const bits = (t: typeof e): number[] => Array.from(t.data instanceof Float32Array ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : (t.data as Uint16Array));
+      const bits = (t: typeof e): number[] =>
+        Array.from(
+          t.data instanceof Float32Array ? new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length) : (t.data as Uint16Array),
+        );
       const [x, y] = [bits(a), bits(e)];
       const differing = x.filter((v, i) => v !== y[i]).length;
       assert.equal(differing, 0, `${name}: ${differing} of ${y.length} values differ in their bits`);

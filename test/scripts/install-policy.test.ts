@@ -36,7 +36,8 @@ describe("install policy", () => {
   });
 
   it("leaves no project config in .npmrc that npm warns about", () => {
-    if (existsSync(join(checkout, ".npmrc"))) assert.doesNotMatch(readFileSync(join(checkout, ".npmrc"), "utf8"), /onnxruntime-node-install/);
+    if (existsSync(join(checkout, ".npmrc")))
+      assert.doesNotMatch(readFileSync(join(checkout, ".npmrc"), "utf8"), /onnxruntime-node-install/);
     const run = npm(["config", "list"]);
     assert.equal(run.status, 0, String(run.stderr));
     assert.doesNotMatch(String(run.stderr), /Unknown project config/);

@@ -70,10 +70,16 @@ describe("icedit serve: who may use it", () => {
     assert.equal((JSON.parse(rebinding.body) as ErrorReply).error.code, "bad_host");
     assert.equal((await rawRequest(`${base}/v1/edits`, { headers: { ...headers, host: "localhost:1234" } })).status, 200);
 
-    const crossSite = await rawRequest(`${base}/v1/edits/ed_00000000000000000000`, { method: "DELETE", headers: { ...headers, origin: "http://evil.example" } });
+    const crossSite = await rawRequest(`${base}/v1/edits/ed_00000000000000000000`, {
+      method: "DELETE",
+      headers: { ...headers, origin: "http://evil.example" },
+    });
     assert.equal(crossSite.status, 403);
     assert.equal((JSON.parse(crossSite.body) as ErrorReply).error.code, "cross_origin");
-    const sameSite = await rawRequest(`${base}/v1/edits/ed_00000000000000000000`, { method: "DELETE", headers: { ...headers, origin: base } });
+    const sameSite = await rawRequest(`${base}/v1/edits/ed_00000000000000000000`, {
+      method: "DELETE",
+      headers: { ...headers, origin: base },
+    });
     assert.equal(sameSite.status, 404, "same origin passes the check (then: no such job)");
 
     const other = await rawRequest(`${base}/v1/edits`, { headers: { ...headers, origin: "http://evil.example" } });
@@ -81,10 +87,16 @@ describe("icedit serve: who may use it", () => {
     assert.equal(other.headers.get("access-control-allow-origin"), null, "CORS is off for other origins");
     const allowed = await rawRequest(`${base}/v1/edits`, { headers: { ...headers, origin: ALLOWED } });
     assert.equal(allowed.headers.get("access-control-allow-origin"), ALLOWED);
-    const preflight = await rawRequest(`${base}/v1/edits`, { method: "OPTIONS", headers: { origin: ALLOWED, "access-control-request-method": "POST" } });
+    const preflight = await rawRequest(`${base}/v1/edits`, {
+      method: "OPTIONS",
+      headers: { origin: ALLOWED, "access-control-request-method": "POST" },
+    });
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /Authorization/);
-    const refused = await rawRequest(`${base}/v1/edits`, { method: "OPTIONS", headers: { origin: "http://evil.example", "access-control-request-method": "POST" } });
+    const refused = await rawRequest(`${base}/v1/edits`, {
+      method: "OPTIONS",
+      headers: { origin: "http://evil.example", "access-control-request-method": "POST" },
+    });
     assert.equal(refused.headers.get("access-control-allow-origin"), null);
 
     const list = await json<{ items: Job[] }>(await fetch(`${base}/v1/edits`, { headers }));

@@ -5,7 +5,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeImage } from "../../src/image/index.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
-import { demoModel, followEvents, getJob, json, png, pngHeaderBomb, submit, waitFor, waitForStatus, type ErrorReply, type Job } from "./helpers.js";
+import {
+  demoModel,
+  followEvents,
+  getJob,
+  json,
+  png,
+  pngHeaderBomb,
+  submit,
+  waitFor,
+  waitForStatus,
+  type ErrorReply,
+  type Job,
+} from "./helpers.js";
 
 /** A job that runs for a few seconds on the demo model (many cheap steps at width 256). */
 const LONG = { instruction: "make it slow", width: 256, steps: 90 };
@@ -71,7 +83,10 @@ describe("icedit serve: the edit API", () => {
 
     // A client that connects after the end gets the final event at once.
     const late = await followEvents(base, id);
-    assert.deepEqual(late.map((e) => e.event), ["done"]);
+    assert.deepEqual(
+      late.map((e) => e.event),
+      ["done"],
+    );
   });
 
   it("lists the jobs newest first, a page at a time", async () => {
@@ -80,9 +95,14 @@ describe("icedit serve: the edit API", () => {
     for (const id of ids) await waitForStatus(base, id, ["done"]);
     const first = await json<{ items: Job[]; next_cursor: string | null }>(await fetch(`${base}/v1/edits?limit=2`));
     assert.equal(first.status, 200);
-    assert.deepEqual(first.body.items.map((j) => j.id), [ids[2], ids[1]]);
+    assert.deepEqual(
+      first.body.items.map((j) => j.id),
+      [ids[2], ids[1]],
+    );
     assert.ok(first.body.next_cursor);
-    const second = await json<{ items: Job[]; next_cursor: string | null }>(await fetch(`${base}/v1/edits?limit=2&cursor=${first.body.next_cursor}`));
+    const second = await json<{ items: Job[]; next_cursor: string | null }>(
+      await fetch(`${base}/v1/edits?limit=2&cursor=${first.body.next_cursor}`),
+    );
     assert.equal(second.body.items[0]?.id, ids[0]);
     const done = await json<{ items: Job[] }>(await fetch(`${base}/v1/edits?status=done&limit=100`));
     assert.ok(done.body.items.every((j) => j.status === "done"));
@@ -93,9 +113,27 @@ describe("icedit serve: the edit API", () => {
 
   it("refuses bad submissions with 4xx JSON errors that say what was wrong", async () => {
     const cases: Array<[string, Promise<{ status: number; body: ErrorReply }>, number, string, RegExp]> = [
-      ["a text file", submit(base, new TextEncoder().encode("not an image at all"), QUICK, { type: "image/png" }), 415, "unsupported_image", /not an image in a supported format/],
-      ["an upload over the limit", submit(base, new Uint8Array(300 * 1024).fill(7), QUICK), 413, "upload_too_large", /limit of 262144 bytes/],
-      ["a header bomb (30000x30000)", submit(base, pngHeaderBomb(30000, 30000), QUICK), 413, "too_many_pixels", /30000x30000.*nothing was decoded/],
+      [
+        "a text file",
+        submit(base, new TextEncoder().encode("not an image at all"), QUICK, { type: "image/png" }),
+        415,
+        "unsupported_image",
+        /not an image in a supported format/,
+      ],
+      [
+        "an upload over the limit",
+        submit(base, new Uint8Array(300 * 1024).fill(7), QUICK),
+        413,
+        "upload_too_large",
+        /limit of 262144 bytes/,
+      ],
+      [
+        "a header bomb (30000x30000)",
+        submit(base, pngHeaderBomb(30000, 30000), QUICK),
+        413,
+        "too_many_pixels",
+        /30000x30000.*nothing was decoded/,
+      ],
       ["an empty file", submit(base, new Uint8Array(0), QUICK), 400, "empty_image", /empty/],
       ["a truncated PNG", submit(base, image.subarray(0, 100), QUICK), 400, "corrupt_image", /truncated or corrupt/],
       ["no image", submit(base, null, QUICK), 400, "missing_image", /image is required/],
@@ -107,9 +145,27 @@ describe("icedit serve: the edit API", () => {
       ["guidance NaN", submit(base, image, { ...QUICK, guidance: "NaN" }), 400, "invalid_parameter", /^guidance:/],
       ["a misspelt field", submit(base, image, { ...QUICK, seeds: 3 }), 400, "unknown_field", /"seeds"/],
       ["noise selection without a judge", submit(base, image, { ...QUICK, steps: 4, candidates: 4 }), 501, "no_judge", /has no judge/],
-      ["a client-chosen judge", submit(base, image, { ...QUICK, candidates: 4, judge_url: "http://169.254.169.254/" }), 400, "judge_is_server_side", /^judge_url: the judge is set by the server's operator/],
-      ["early_steps without candidates", submit(base, image, { ...QUICK, early_steps: 2 }), 400, "invalid_parameter", /also send candidates/],
-      ["a malformed noise-selection field", submit(base, image, { ...QUICK, candidates: "many" }), 400, "invalid_parameter", /^candidates:/],
+      [
+        "a client-chosen judge",
+        submit(base, image, { ...QUICK, candidates: 4, judge_url: "http://169.254.169.254/" }),
+        400,
+        "judge_is_server_side",
+        /^judge_url: the judge is set by the server's operator/,
+      ],
+      [
+        "early_steps without candidates",
+        submit(base, image, { ...QUICK, early_steps: 2 }),
+        400,
+        "invalid_parameter",
+        /also send candidates/,
+      ],
+      [
+        "a malformed noise-selection field",
+        submit(base, image, { ...QUICK, candidates: "many" }),
+        400,
+        "invalid_parameter",
+        /^candidates:/,
+      ],
     ];
     for (const [what, pending, status, code, message] of cases) {
       const reply = await pending;
@@ -117,10 +173,14 @@ describe("icedit serve: the edit API", () => {
       assert.equal(reply.body.error.code, code, what);
       assert.match(reply.body.error.message, message, what);
     }
-    const notMultipart = await json<ErrorReply>(await fetch(`${base}/v1/edits`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }));
+    const notMultipart = await json<ErrorReply>(
+      await fetch(`${base}/v1/edits`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }),
+    );
     assert.equal(notMultipart.status, 415);
     assert.equal(notMultipart.body.error.code, "not_multipart");
-    const rawPng = await json<ErrorReply>(await fetch(`${base}/v1/edits`, { method: "POST", headers: { "content-type": "image/png" }, body: image }));
+    const rawPng = await json<ErrorReply>(
+      await fetch(`${base}/v1/edits`, { method: "POST", headers: { "content-type": "image/png" }, body: image }),
+    );
     assert.equal(rawPng.status, 415);
     for (const path of ["/v1/edits/ed_00000000000000000000", "/v1/edits/../../etc/passwd", "/v1/edits/x/image", "/nope"]) {
       const missing = await json<ErrorReply>(await fetch(`${base}${path}`));
@@ -128,7 +188,10 @@ describe("icedit serve: the edit API", () => {
       assert.equal(missing.body.error.code, "not_found", path);
     }
     const list = await json<{ items: Job[] }>(await fetch(`${base}/v1/edits?limit=100`));
-    assert.ok(list.body.items.every((j) => j.params.instruction !== "   "), "no refused submission became a job");
+    assert.ok(
+      list.body.items.every((j) => j.params.instruction !== "   "),
+      "no refused submission became a job",
+    );
   });
 
   it("cancels a queued job at once and a running one after its current step", async () => {
@@ -144,7 +207,10 @@ describe("icedit serve: the edit API", () => {
     const cancelQueued = await json<Job>(await fetch(`${base}/v1/edits/${queued.id}`, { method: "DELETE" }));
     assert.equal(cancelQueued.status, 200);
     assert.equal(cancelQueued.body.status, "cancelled");
-    assert.deepEqual((await followEvents(base, queued.id)).map((e) => e.event), ["cancelled"]);
+    assert.deepEqual(
+      (await followEvents(base, queued.id)).map((e) => e.event),
+      ["cancelled"],
+    );
 
     const events = followEvents(base, long);
     const cancelRunning = await json<Job>(await fetch(`${base}/v1/edits/${long}`, { method: "DELETE" }));
@@ -209,7 +275,10 @@ describe("icedit serve: the edit API", () => {
     for (const id of ["image-input", "instruction", "seed", "dice", "steps", "guidance", "compare", "download", "history"]) {
       assert.match(html, new RegExp(`id="${id}"`), id);
     }
-    for (const [path, type] of [["/app.js", /javascript/], ["/style.css", /css/]] as const) {
+    for (const [path, type] of [
+      ["/app.js", /javascript/],
+      ["/style.css", /css/],
+    ] as const) {
       const file = await fetch(`${base}${path}`);
       assert.equal(file.status, 200, path);
       assert.match(file.headers.get("content-type") ?? "", type);

@@ -91,7 +91,9 @@ export function multipartBody(boundary: string, image: Uint8Array, fields: Recor
   for (const [name, value] of Object.entries(fields)) {
     parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
   }
-  parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="in.png"\r\nContent-Type: image/png\r\n\r\n`));
+  parts.push(
+    Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="in.png"\r\nContent-Type: image/png\r\n\r\n`),
+  );
   parts.push(Buffer.from(image));
   parts.push(Buffer.from(`\r\n--${boundary}--\r\n`));
   return Buffer.concat(parts);

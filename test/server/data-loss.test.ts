@@ -75,7 +75,10 @@ describe("icedit serve: a lost, emptied or half-copied jobs.db never costs a res
     await crash(child);
     for (const suffix of ["", "-wal", "-shm"]) await rm(database(suffix), { force: true });
     ({ base, child } = await start());
-    assert.ok(child.err.some((l) => /listed again 3 finished job\(s\) that jobs\.db did not know/.test(l)), child.err.join("\n"));
+    assert.ok(
+      child.err.some((l) => /listed again 3 finished job\(s\) that jobs\.db did not know/.test(l)),
+      child.err.join("\n"),
+    );
     await check("jobs.db missing");
 
     await crash(child);
@@ -123,7 +126,12 @@ describe("icedit serve: a lost, emptied or half-copied jobs.db never costs a res
     const removed = await fetch(`${base}/v1/edits/${done}?remove=true`, { method: "DELETE" });
     assert.equal(removed.status, 204);
     assert.equal((await fetch(`${base}/v1/edits/${done}`)).status, 404);
-    for (const sub of ["inputs", "results"]) assert.deepEqual((await readdir(join(data, sub))).filter((n) => n.startsWith(done)), [], sub);
+    for (const sub of ["inputs", "results"])
+      assert.deepEqual(
+        (await readdir(join(data, sub))).filter((n) => n.startsWith(done)),
+        [],
+        sub,
+      );
 
     const again = await json<ErrorReply>(await fetch(`${base}/v1/edits/${done}?remove=true`, { method: "DELETE" }));
     assert.equal(again.status, 404);

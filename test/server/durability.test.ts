@@ -11,7 +11,9 @@ const QUICK = { instruction: "make the sky green", width: 64, steps: 1 };
 async function denoising(base: string, id: string, attempt: number): Promise<Job> {
   return waitFor(`${id} denoising in attempt ${attempt}`, async () => {
     const job = await getJob(base, id);
-    return job.status === "running" && job.attempts === attempt && job.progress?.stage === "denoise" && job.progress.step >= 1 ? job : undefined;
+    return job.status === "running" && job.attempts === attempt && job.progress?.stage === "denoise" && job.progress.step >= 1
+      ? job
+      : undefined;
   });
 }
 
@@ -55,7 +57,10 @@ describe("icedit serve: jobs survive crashes (kill -9) and restarts", () => {
     const earlyResult = await bytesOf(`${base}/v1/edits/${early}/image`);
 
     const long = (await submit(base, image, LONG)).body.id;
-    const waiting = [(await submit(base, image, { ...QUICK, seed: 1 })).body.id, (await submit(base, image, { ...QUICK, seed: 2 })).body.id];
+    const waiting = [
+      (await submit(base, image, { ...QUICK, seed: 1 })).body.id,
+      (await submit(base, image, { ...QUICK, seed: 2 })).body.id,
+    ];
     await denoising(base, long, 1);
     await crash();
 

@@ -34,7 +34,12 @@ export function pngHeaderBomb(width: number, height: number): Uint8Array {
   new DataView(ihdr.buffer).setUint32(0, width);
   new DataView(ihdr.buffer).setUint32(4, height);
   ihdr.set([8, 2, 0, 0, 0], 8);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", ihdr), chunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk("IEND", new Uint8Array())];
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk("IEND", new Uint8Array()),
+  ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -113,7 +118,11 @@ export interface SseEvent {
 }
 
 /** Reads a job's event stream to its end (the server closes it after the final event). */
-export async function followEvents(base: string, id: string, options: { token?: string; timeoutMs?: number; onEvent?: (e: SseEvent) => void } = {}): Promise<SseEvent[]> {
+export async function followEvents(
+  base: string,
+  id: string,
+  options: { token?: string; timeoutMs?: number; onEvent?: (e: SseEvent) => void } = {},
+): Promise<SseEvent[]> {
   const response = await fetch(`${base}/v1/edits/${id}/events`, {
     headers: { accept: "text/event-stream", ...authHeaders(options.token) },
     signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
@@ -144,7 +153,12 @@ export async function followEvents(base: string, id: string, options: { token?: 
   return events;
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+  everyMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -154,11 +168,21 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
   }
 }
 
-export async function waitForStatus(base: string, id: string, statuses: readonly string[], timeoutMs = 60_000, token?: string): Promise<Job> {
-  return waitFor(`${id} to be ${statuses.join(" or ")}`, async () => {
-    const job = await getJob(base, id, token);
-    return statuses.includes(job.status) ? job : undefined;
-  }, timeoutMs);
+export async function waitForStatus(
+  base: string,
+  id: string,
+  statuses: readonly string[],
+  timeoutMs = 60_000,
+  token?: string,
+): Promise<Job> {
+  return waitFor(
+    `${id} to be ${statuses.join(" or ")}`,
+    async () => {
+      const job = await getJob(base, id, token);
+      return statuses.includes(job.status) ? job : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** `node bin/icedit.js <args>` as a child process, with its stdout and stderr lines. */
@@ -172,7 +196,10 @@ export class Child {
     this.proc = spawn(process.execPath, [`${ROOT}bin/icedit.js`, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     createInterface({ input: this.proc.stdout }).on("line", (line) => this.out.push(line));
     createInterface({ input: this.proc.stderr }).on("line", (line) => this.err.push(line));
-    this.exited = once(this.proc, "exit").then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+    this.exited = once(this.proc, "exit").then(([code, signal]) => ({
+      code: code as number | null,
+      signal: signal as NodeJS.Signals | null,
+    }));
   }
 
   get pid(): number | undefined {
@@ -183,12 +210,16 @@ export class Child {
   async line(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
     let exited = false;
     void this.exited.then(() => (exited = true));
-    return waitFor(`a line matching ${pattern} from icedit ${this.proc.spawnargs.slice(2, 3).join(" ")}`, () => {
-      const found = this.out.find((l) => pattern.test(l));
-      if (found !== undefined) return found;
-      if (exited) throw new Error(`the process exited without printing it:\n${this.err.join("\n")}`);
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      `a line matching ${pattern} from icedit ${this.proc.spawnargs.slice(2, 3).join(" ")}`,
+      () => {
+        const found = this.out.find((l) => pattern.test(l));
+        if (found !== undefined) return found;
+        if (exited) throw new Error(`the process exited without printing it:\n${this.err.join("\n")}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -212,7 +243,10 @@ export async function serveChild(args: readonly string[], env: Record<string, st
 
 /** Installs Debian packages the tests need when missing (scripts/test-setup). */
 export function ensureDebianPackages(...packages: string[]): void {
-  execFileSync(`${ROOT}scripts/test-setup/ensure-debian-packages.sh`, packages, { stdio: ["ignore", "inherit", "inherit"], timeout: 15 * 60_000 });
+  execFileSync(`${ROOT}scripts/test-setup/ensure-debian-packages.sh`, packages, {
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 15 * 60_000,
+  });
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -221,7 +255,10 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** A request through node:http, which (unlike fetch) sends any Host and Origin headers. */
-export async function rawRequest(url: string, options: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {}): Promise<Reply<string>> {
+export async function rawRequest(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {},
+): Promise<Reply<string>> {
   const { request } = await import("node:http");
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? "GET", headers: options.headers }, (res) => {
@@ -229,7 +266,8 @@ export async function rawRequest(url: string, options: { method?: string; header
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => {
         const headers = new Headers();
-        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+        for (const [name, value] of Object.entries(res.headers))
+          if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
         resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks).toString("utf8") });
       });
       res.on("error", reject);

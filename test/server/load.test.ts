@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Child, demoModel, followEvents, getJob, json, percentile, png, serveChild, submit, waitFor, type Job } from "./helpers.js";
+import { type Child, demoModel, followEvents, getJob, json, percentile, png, serveChild, submit, waitFor, type Job } from "./helpers.js";
 
 const CLIENTS = 10;
 const PER_CLIENT = 5;
@@ -43,7 +43,9 @@ describe("icedit serve: a bounded load (50 submissions from 10 concurrent client
     const client = async (c: number): Promise<string[]> => {
       const ids: string[] = [];
       for (let i = 0; i < PER_CLIENT; i++) {
-        const reply = await timed(submitMs, () => submit(base, image, { instruction: `client ${c} edit ${i}`, seed: c * 100 + i, width: 64, steps: 1 }));
+        const reply = await timed(submitMs, () =>
+          submit(base, image, { instruction: `client ${c} edit ${i}`, seed: c * 100 + i, width: 64, steps: 1 }),
+        );
         assert.equal(reply.status, 202, JSON.stringify(reply.body));
         ids.push(reply.body.id);
         await timed(readMs, () => getJob(base, reply.body.id));
@@ -59,10 +61,15 @@ describe("icedit serve: a bounded load (50 submissions from 10 concurrent client
     // Reads while the worker is still busy with the backlog.
     const health = await json<{ jobs: { queued: number; running: number } }>(await fetch(`${base}/healthz`));
     const busy = health.body.jobs.queued + health.body.jobs.running > 0;
-    await waitFor("every job to finish", async () => {
-      const page = await json<{ items: Job[] }>(await timed(readMs, () => fetch(`${base}/v1/edits?limit=100`)));
-      return page.body.items.every((j) => j.status === "done") ? true : undefined;
-    }, 180_000, 200);
+    await waitFor(
+      "every job to finish",
+      async () => {
+        const page = await json<{ items: Job[] }>(await timed(readMs, () => fetch(`${base}/v1/edits?limit=100`)));
+        return page.body.items.every((j) => j.status === "done") ? true : undefined;
+      },
+      180_000,
+      200,
+    );
     const totalMs = performance.now() - started;
 
     assert.equal(new Set(ids).size, CLIENTS * PER_CLIENT, "every submission got its own job");
@@ -73,7 +80,10 @@ describe("icedit serve: a bounded load (50 submissions from 10 concurrent client
       assert.equal(job.status, "done");
       assert.equal(job.attempts, 1, `${job.id} ran once`);
     }
-    const starts = all.body.items.slice().reverse().map((j) => (j as unknown as { started_at: string }).started_at);
+    const starts = all.body.items
+      .slice()
+      .reverse()
+      .map((j) => (j as unknown as { started_at: string }).started_at);
     assert.deepEqual([...starts].sort(), starts, "run in submission order");
     for (const id of ids.slice(0, 5)) assert.equal((await fetch(`${base}/v1/edits/${id}/image`, { method: "HEAD" })).status, 200);
 

@@ -30,7 +30,7 @@ describe("server log lines", () => {
   });
 
   it("leaves ordinary text alone, other scripts and emoji included, and escaping twice changes nothing", () => {
-    const plain = "job ed_123 started: \"make the sky green\", ciel vert, 空を緑に, سماء خضراء 🌿, C:\\path\\x";
+    const plain = 'job ed_123 started: "make the sky green", ciel vert, 空を緑に, سماء خضراء 🌿, C:\\path\\x';
     assert.equal(logText(plain), plain);
     const once = logText("a\u202eb\nc");
     assert.equal(logText(once), once);

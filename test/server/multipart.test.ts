@@ -38,9 +38,15 @@ describe("icedit serve: malformed multipart bodies", () => {
     ["no boundary", () => ["multipart/form-data", body]],
     ["an empty boundary", () => ["multipart/form-data; boundary=", body]],
     ["a body cut short", () => [`multipart/form-data; boundary=${BOUNDARY}`, body.subarray(0, Math.floor(body.length / 2))]],
-    ["a body cut inside the headers of a part", () => [`multipart/form-data; boundary=${BOUNDARY}`, body.subarray(0, BOUNDARY.length + 20)]],
+    [
+      "a body cut inside the headers of a part",
+      () => [`multipart/form-data; boundary=${BOUNDARY}`, body.subarray(0, BOUNDARY.length + 20)],
+    ],
     ["a wrong boundary", () => ["multipart/form-data; boundary=not-the-one-in-the-body", body]],
-    ["a part without headers", () => [`multipart/form-data; boundary=${BOUNDARY}`, Buffer.from(`--${BOUNDARY}\r\nno colon\r\n\r\nx\r\n--${BOUNDARY}--\r\n`)]],
+    [
+      "a part without headers",
+      () => [`multipart/form-data; boundary=${BOUNDARY}`, Buffer.from(`--${BOUNDARY}\r\nno colon\r\n\r\nx\r\n--${BOUNDARY}--\r\n`)],
+    ],
   ];
   for (const [name, make] of cases) {
     it(`answers 400 bad_multipart to ${name}, and logs no stack`, async () => {

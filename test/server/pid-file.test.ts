@@ -50,7 +50,10 @@ describe("server.pid: a live unrelated pid is taken over, a live icedit server o
     assert.ok(started, "/proc/<pid>/stat is readable here");
     await writeFile(pidFileOf(data), JSON.stringify({ pid, started, dataDir: realpathSync(data.root), token: "x" }));
     const refused = new RegExp(`another icedit server \\(pid ${pid}\\)`);
-    assert.throws(() => data.lock(), (error: unknown) => error instanceof DataDirError && refused.test(error.message));
+    assert.throws(
+      () => data.lock(),
+      (error: unknown) => error instanceof DataDirError && refused.test(error.message),
+    );
     await writeFile(pidFileOf(data), JSON.stringify({ pid, started, dataDir: "/somewhere/else", token: "x" }));
     data.lock();
     data.unlock();

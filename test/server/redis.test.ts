@@ -7,7 +7,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
-import { Child, demoModel, ensureDebianPackages, freePort, getJob, json, png, serveChild, submit, waitFor, waitForStatus, type Job } from "./helpers.js";
+import {
+  Child,
+  demoModel,
+  ensureDebianPackages,
+  freePort,
+  getJob,
+  json,
+  png,
+  serveChild,
+  submit,
+  waitFor,
+  waitForStatus,
+  type Job,
+} from "./helpers.js";
 
 const LONG = { instruction: "take your time", width: 256, steps: 60 };
 const QUICK = { instruction: "make the sky green", width: 64, steps: 1 };
@@ -24,8 +37,26 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
 
   const startWorker = async (name: string): Promise<Child> => {
     const worker = new Child([
-      "worker", "--queue", queue, "--model", model, "--name", name, "--threads", "1", "--lock-ms", "3000", "--stalled-check-ms", "1000", "--quiet",
-      "--judge", "openai", "--judge-model", "judge-vl", "--judge-url", `${judge.url}/v1`,
+      "worker",
+      "--queue",
+      queue,
+      "--model",
+      model,
+      "--name",
+      name,
+      "--threads",
+      "1",
+      "--lock-ms",
+      "3000",
+      "--stalled-check-ms",
+      "1000",
+      "--quiet",
+      "--judge",
+      "openai",
+      "--judge-model",
+      "judge-vl",
+      "--judge-url",
+      `${judge.url}/v1`,
     ]);
     children.push(worker);
     workers.set(name, worker);
@@ -46,20 +77,29 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
     dataDir = join(dir, "data");
     judge = await startJudgeServer(["judge-vl"]);
     const port = await freePort();
-    redis = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], { stdio: "ignore" });
+    redis = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+      { stdio: "ignore" },
+    );
     queue = `redis://127.0.0.1:${port}`;
-    await waitFor("redis-server to answer", async () => {
-      const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-      client.on("error", () => undefined);
-      try {
-        await client.connect();
-        return (await client.ping()) === "PONG" ? true : undefined;
-      } catch {
-        return undefined;
-      } finally {
-        client.disconnect();
-      }
-    }, 20_000, 100);
+    await waitFor(
+      "redis-server to answer",
+      async () => {
+        const client = new Redis({ host: "127.0.0.1", port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        client.on("error", () => undefined);
+        try {
+          await client.connect();
+          return (await client.ping()) === "PONG" ? true : undefined;
+        } catch {
+          return undefined;
+        } finally {
+          client.disconnect();
+        }
+      },
+      20_000,
+      100,
+    );
   });
   after(async () => {
     for (const child of children) await child.stop();
@@ -109,7 +149,10 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
     assert.equal(retried.worker, survivor, "the killed worker's job was finished by the other one");
     assert.equal(retried.interruptions, 1);
     assert.equal(retried.attempts, 2);
-    const tournament = (await getJob(base, selected)) as Job & { record: { tournament: { candidates: number[] } }; urls: { candidates: string } };
+    const tournament = (await getJob(base, selected)) as Job & {
+      record: { tournament: { candidates: number[] } };
+      urls: { candidates: string };
+    };
     assert.deepEqual(tournament.record.tournament.candidates, [42, 43], "noise selection on a remote worker with its own judge");
     assert.equal((await fetch(`${base}${tournament.urls.candidates}`)).status, 200);
     const done = doneLines();

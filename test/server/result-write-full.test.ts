@@ -31,7 +31,11 @@ describe("icedit serve: a full disk when a job writes its result", () => {
 
   before(async () => {
     root = await mkdtemp(join(tmpdir(), "icedit-result-full-"));
-    session = await IceditSession.open({ model: await demoModel(join(root, "demo")), embeddingCacheDir: null, convertedCacheDir: join(root, "converted") });
+    session = await IceditSession.open({
+      model: await demoModel(join(root, "demo")),
+      embeddingCacheDir: null,
+      convertedCacheDir: join(root, "converted"),
+    });
   });
   after(async () => {
     await runner?.close();
@@ -56,7 +60,12 @@ describe("icedit serve: a full disk when a job writes its result", () => {
     const image = await png();
     await dir.writeInput(id, "png", image);
     const input = { format: "png", width: 64, height: 48, bytes: image.length };
-    assert.ok(store.insertIfRoom({ id, params: { instruction: "x", seed: 1, steps: 1, guidance: 50, width: 64 }, input, createdAt: Date.now() }, 10));
+    assert.ok(
+      store.insertIfRoom(
+        { id, params: { instruction: "x", seed: 1, steps: 1, guidance: 50, width: 64 }, input, createdAt: Date.now() },
+        10,
+      ),
+    );
     await runner.submitted();
     const job = await waitFor("the job to fail", () => {
       const row = store.get(id);
@@ -67,6 +76,9 @@ describe("icedit serve: a full disk when a job writes its result", () => {
     assert.match(job.error?.message ?? "", /disk is full.*again later/);
     assert.deepEqual(readdirSync(join(dir.root, "results")), []);
     assert.deepEqual(readdirSync(join(dir.root, "inputs")), [`${id}.png`]);
-    assert.ok(logs.some((line) => line.includes(`job ${id} failed: the server's disk is full`)), logs.join("\n"));
+    assert.ok(
+      logs.some((line) => line.includes(`job ${id} failed: the server's disk is full`)),
+      logs.join("\n"),
+    );
   });
 });

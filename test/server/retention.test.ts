@@ -37,7 +37,13 @@ async function fixture(root: string, finishedDays: readonly number[]): Promise<F
     const id = await add(n);
     const job = store.claimNext("local", day * DAY);
     assert.equal(job?.id, id);
-    await finishWithResult(store, dir, job, { png: new Uint8Array([1, 2, n]), candidates: new Uint8Array([9]), record: { n }, warnings: [] }, day * DAY);
+    await finishWithResult(
+      store,
+      dir,
+      job,
+      { png: new Uint8Array([1, 2, n]), candidates: new Uint8Array([9]), record: { n }, warnings: [] },
+      day * DAY,
+    );
     finished.push(id);
   }
   const running = await add(100);
@@ -47,7 +53,12 @@ async function fixture(root: string, finishedDays: readonly number[]): Promise<F
 }
 
 function filesOf(dir: DataDir, id: string): boolean[] {
-  return [existsSync(dir.inputPath(id, "jpeg")), dir.hasResult(id), dir.hasCandidates(id), existsSync(join(dir.root, "results", `${id}.json`))];
+  return [
+    existsSync(dir.inputPath(id, "jpeg")),
+    dir.hasResult(id),
+    dir.hasCandidates(id),
+    existsSync(join(dir.root, "results", `${id}.json`)),
+  ];
 }
 
 describe("job retention (--keep) and removing a finished job", () => {
@@ -64,7 +75,11 @@ describe("job retention (--keep) and removing a finished job", () => {
     assert.deepEqual(parseKeep("2w"), { maxAgeMs: 14 * DAY, maxCount: undefined });
     assert.deepEqual(parseKeep("0"), { maxAgeMs: undefined, maxCount: 0 });
     for (const bad of ["", "7x", "-1", "1.5d", "0d", "7d,7d", "3,4", "7 days"]) {
-      assert.throws(() => parseKeep(bad), (error: unknown) => error instanceof KeepOptionError && /give an age \(30m, 12h, 7d, 2w\)/.test(error.message), bad);
+      assert.throws(
+        () => parseKeep(bad),
+        (error: unknown) => error instanceof KeepOptionError && /give an age \(30m, 12h, 7d, 2w\)/.test(error.message),
+        bad,
+      );
     }
   });
 

@@ -18,7 +18,12 @@ describe("icedit serve --judge: noise selection through the API", () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-selection-"));
     const model = await demoModel(join(dir, "demo"));
     judge = await startJudgeServer(["judge-vl"]);
-    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model }, judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" } });
+    server = await startServer({
+      port: 0,
+      dataDir: join(dir, "data"),
+      session: { model },
+      judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" },
+    });
     base = server.url;
   });
   after(async () => {
@@ -31,9 +36,20 @@ describe("icedit serve --judge: noise selection through the API", () => {
     const health = await json<{ noise_selection: boolean }>(await fetch(`${base}/healthz`));
     assert.equal(health.body.noise_selection, true);
     const image = await png(64, 48);
-    const submitted = await submit(base, image, { instruction: "make the sky green", width: 64, steps: 3, seed: 5, candidates: 3, early_steps: 1 });
+    const submitted = await submit(base, image, {
+      instruction: "make the sky green",
+      width: 64,
+      steps: 3,
+      seed: 5,
+      candidates: 3,
+      early_steps: 1,
+    });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
-    assert.deepEqual((submitted.body.params as unknown as { selection: unknown }).selection, { candidates: 3, earlySteps: 1, fallback: "none" });
+    assert.deepEqual((submitted.body.params as unknown as { selection: unknown }).selection, {
+      candidates: 3,
+      earlySteps: 1,
+      fallback: "none",
+    });
 
     const events = await followEvents(base, submitted.body.id);
     const names = events.map((e) => e.event);
@@ -45,7 +61,10 @@ describe("icedit serve --judge: noise selection through the API", () => {
     const stages = new Set(events.filter((e) => e.event === "progress").map((e) => e.data["stage"]));
     for (const stage of ["probe", "early", "preview", "compare", "continue", "decode"]) assert.ok(stages.has(stage), `stage ${stage}`);
 
-    const done = events.at(-1)?.data as unknown as Job & { record: { tournament: { candidates: number[]; winner: number } }; urls: { candidates: string } };
+    const done = events.at(-1)?.data as unknown as Job & {
+      record: { tournament: { candidates: number[]; winner: number } };
+      urls: { candidates: string };
+    };
     assert.deepEqual(done.record.tournament.candidates, [5, 6, 7]);
     assert.equal(done.record.tournament.winner, winner);
     const sheet = await fetch(`${base}${done.urls.candidates}`);

@@ -12,13 +12,17 @@ import { ROOT } from "./helpers.js";
 
 /** `icedit serve` on `dataDir`: it must fail before it needs a model. */
 function serveOnce(dataDir: string, options: { uid?: number } = {}): { status: number | null; stderr: string } {
-  const result = spawnSync(process.execPath, [`${ROOT}bin/icedit.js`, "serve", "--port", "0", "--data-dir", dataDir, "--model", "/nonexistent"], {
-    cwd: ROOT,
-    encoding: "utf8",
-    timeout: 30_000,
-    uid: options.uid,
-    gid: options.uid,
-  });
+  const result = spawnSync(
+    process.execPath,
+    [`${ROOT}bin/icedit.js`, "serve", "--port", "0", "--data-dir", dataDir, "--model", "/nonexistent"],
+    {
+      cwd: ROOT,
+      encoding: "utf8",
+      timeout: 30_000,
+      uid: options.uid,
+      gid: options.uid,
+    },
+  );
   return { status: result.status, stderr: result.stderr };
 }
 
@@ -98,7 +102,10 @@ describe("storage errors: one clear line each, never a stack trace", () => {
     const full = new Database.SqliteError("database or disk is full", "SQLITE_FULL");
     const mapped = jobStoreError("/data/jobs.db", full);
     assert.ok(mapped instanceof JobStoreError);
-    assert.equal(mapped.message, "the disk holding /data/jobs.db is full: free some space (or move the data dir to a bigger disk) and start again");
+    assert.equal(
+      mapped.message,
+      "the disk holding /data/jobs.db is full: free some space (or move the data dir to a bigger disk) and start again",
+    );
     assert.throws(
       () =>
         withStoreErrors("/data/jobs.db", () => {
@@ -113,7 +120,11 @@ describe("storage errors: one clear line each, never a stack trace", () => {
         }),
       /cannot write \/data\/jobs\.db \(read-only/,
     );
-    assert.equal(jobStoreError("/x", new TypeError("a bug")), undefined, "not a storage error: left alone (a 500 with its stack in the log)");
+    assert.equal(
+      jobStoreError("/x", new TypeError("a bug")),
+      undefined,
+      "not a storage error: left alone (a 500 with its stack in the log)",
+    );
   });
 
   it("a read-only data dir: DataDirError naming the file and what to do", async () => {
@@ -125,7 +136,10 @@ describe("storage errors: one clear line each, never a stack trace", () => {
     const asRoot = process.getuid?.() === 0;
     const run = serveOnce(data, asRoot ? { uid: 65534 } : {}); // root may write anywhere: run as nobody
     assert.equal(run.status, 1);
-    assertOneLine(run.stderr, /^icedit serve: cannot write .*server\.pid \(permission denied\): give this user write access to the data dir/);
+    assertOneLine(
+      run.stderr,
+      /^icedit serve: cannot write .*server\.pid \(permission denied\): give this user write access to the data dir/,
+    );
     assert.equal(fsReason(Object.assign(new Error("EROFS: read-only file system"), { code: "EROFS" })), "the file system is read-only");
     if (!asRoot) assert.throws(() => new DataDir(data).lock(), DataDirError);
   });

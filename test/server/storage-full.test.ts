@@ -68,7 +68,10 @@ describe("icedit serve: a full disk", () => {
   const diskErrors: ReadonlyArray<readonly [string, () => Error]> = [
     ["ENOSPC", () => systemError("ENOSPC", "no space left on device")],
     ["EDQUOT", () => systemError("EDQUOT", "disk quota exceeded")],
-    ["ENOSPC inside the atomic writer's error", () => new ImageWriteError("/x", "cannot write /x: disk full", { cause: systemError("ENOSPC", "no space") })],
+    [
+      "ENOSPC inside the atomic writer's error",
+      () => new ImageWriteError("/x", "cannot write /x: disk full", { cause: systemError("ENOSPC", "no space") }),
+    ],
   ];
   for (const [name, error] of diskErrors) {
     it(`answers 507 insufficient_storage when writing the upload fails with ${name}, and keeps no job`, async () => {

@@ -116,11 +116,9 @@ describe("job records (SQLite) and the data dir", () => {
     const path = join(dir, "v1.db");
     const old = new Database(path);
     old.exec(SCHEMA_1);
-    old.prepare("INSERT INTO jobs (id, status, params, input, created_at, finished_at) VALUES (?, 'done', ?, ?, 1, 2)").run(
-      "ed_aaaaaaaaaaaaaaaaaaaa",
-      JSON.stringify(job(1).params),
-      JSON.stringify(job(1).input),
-    );
+    old
+      .prepare("INSERT INTO jobs (id, status, params, input, created_at, finished_at) VALUES (?, 'done', ?, ?, 1, 2)")
+      .run("ed_aaaaaaaaaaaaaaaaaaaa", JSON.stringify(job(1).params), JSON.stringify(job(1).input));
     old.pragma("user_version = 1");
     old.close();
     const store = new JobStore(path);

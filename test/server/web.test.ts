@@ -41,7 +41,12 @@ describe("icedit serve: the web page in headless Chromium", () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-web-"));
     const model = await demoModel(join(dir, "demo"));
     judge = await startJudgeServer(["judge-vl"]);
-    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model }, judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" } });
+    server = await startServer({
+      port: 0,
+      dataDir: join(dir, "data"),
+      session: { model },
+      judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" },
+    });
     // launch() gives the browser a fresh, temporary --user-data-dir of its own.
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
     page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
@@ -96,13 +101,24 @@ describe("icedit serve: the web page in headless Chromium", () => {
 
     const result = page.locator("#result-image");
     await result.waitFor({ state: "visible", timeout: 60_000 });
-    await shown(page, `(() => {
+    await shown(
+      page,
+      `(() => {
       const after = document.getElementById("result-image");
       const before = document.getElementById("source-image");
       return after.complete && after.naturalWidth > 0 && before.complete && before.naturalWidth > 0;
-    })()`);
-    assert.deepEqual(await page.evaluate(`(() => { const img = document.getElementById("result-image"); return [img.naturalWidth, img.naturalHeight]; })()`), [64, 48]);
-    assert.ok(statuses.some((s) => /step \d of 2/.test(s)), `live progress seen: ${statuses.join(" | ")}`);
+    })()`,
+    );
+    assert.deepEqual(
+      await page.evaluate(
+        `(() => { const img = document.getElementById("result-image"); return [img.naturalWidth, img.naturalHeight]; })()`,
+      ),
+      [64, 48],
+    );
+    assert.ok(
+      statuses.some((s) => /step \d of 2/.test(s)),
+      `live progress seen: ${statuses.join(" | ")}`,
+    );
     assert.match(await page.locator("#status").innerText(), /^Done in/);
 
     // The comparison slider moves with the keyboard and uncovers the before image.
@@ -115,7 +131,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
     const download = page.getByRole("link", { name: "Download the result" });
     assert.match((await download.getAttribute("href")) ?? "", /^blob:/);
     assert.match((await download.getAttribute("download")) ?? "", /^ed_[0-9a-z]{20}\.png$/);
-    const record = JSON.parse(await page.locator("#record").textContent() ?? "{}") as { seed: number; guidance: number };
+    const record = JSON.parse((await page.locator("#record").textContent()) ?? "{}") as { seed: number; guidance: number };
     assert.equal(record.seed, Number(seed));
     assert.equal(record.guidance, 30);
 
@@ -154,7 +170,9 @@ describe("icedit serve: the web page in headless Chromium", () => {
 
   it("says what was wrong when the server refuses a submission", async () => {
     await page.goto(server.url);
-    await page.locator("#image-input").setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just text, not a picture") });
+    await page
+      .locator("#image-input")
+      .setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just text, not a picture") });
     await page.getByLabel("Instruction").fill("make the sky green");
     await page.getByRole("button", { name: "Edit", exact: true }).click();
     const alert = page.getByRole("alert");

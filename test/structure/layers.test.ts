@@ -21,22 +21,35 @@ function importsOf(file: string): string[] {
 }
 
 function offenders(folder: string, bad: (spec: string, text: string) => boolean): string[] {
-  return sources(join(SRC, folder)).filter((f) => importsOf(f).some((s) => bad(s, readFileSync(f, "utf8")))).map((f) => relative(SRC, f));
+  return sources(join(SRC, folder))
+    .filter((f) => importsOf(f).some((s) => bad(s, readFileSync(f, "utf8"))))
+    .map((f) => relative(SRC, f));
 }
 
 describe("source layering", () => {
   it("pipelines/ keeps only pipelines, and they are pure: no file system, no weight files, no console", () => {
-    assert.deepEqual(offenders("pipelines", (s) => s.startsWith("node:fs") || /\/weights\/(hub|safetensors|gguf)\/|open-weights/.test(s)), []);
+    assert.deepEqual(
+      offenders("pipelines", (s) => s.startsWith("node:fs") || /\/weights\/(hub|safetensors|gguf)\/|open-weights/.test(s)),
+      [],
+    );
     const printing = sources(join(SRC, "pipelines")).filter((f) => /\bconsole\.\w+\(/.test(readFileSync(f, "utf8")));
     assert.deepEqual(printing, []);
   });
 
   it("the CLI's convert opens models through the library only", () => {
     const imports = importsOf(join(SRC, "cli", "convert.ts"));
-    assert.deepEqual(imports.filter((s) => /\/(weights|components|pipelines)\//.test(s)), []);
+    assert.deepEqual(
+      imports.filter((s) => /\/(weights|components|pipelines)\//.test(s)),
+      [],
+    );
   });
 
   it("weights/, text/ and models/ do not import the demo's helpers", () => {
-    for (const folder of ["weights", "text", "models"]) assert.deepEqual(offenders(folder, (s) => s.includes("/demo/")), [], folder);
+    for (const folder of ["weights", "text", "models"])
+      assert.deepEqual(
+        offenders(folder, (s) => s.includes("/demo/")),
+        [],
+        folder,
+      );
   });
 });

@@ -10,7 +10,12 @@ import { join } from "node:path";
 /** CLIP: NFC, collapse whitespace, lowercase, split by CLIP's regex, UTF-8 bytes as byte chars, BPE with </w>. */
 export function referenceClipIds(text: string, vocab: Record<string, number>, merges: readonly string[]): number[] {
   const printable: number[] = [];
-  for (const [lo, hi] of [[0x21, 0x7e], [0xa1, 0xac], [0xae, 0xff]] as const) for (let b = lo; b <= hi; b++) printable.push(b);
+  for (const [lo, hi] of [
+    [0x21, 0x7e],
+    [0xa1, 0xac],
+    [0xae, 0xff],
+  ] as const)
+    for (let b = lo; b <= hi; b++) printable.push(b);
   const byteChar = new Map<number, string>();
   printable.forEach((b) => byteChar.set(b, String.fromCharCode(b)));
   let extra = 0;
@@ -55,7 +60,12 @@ export function referenceClipIds(text: string, vocab: Record<string, number>, me
  * ▁), spaces to ▁ with a leading ▁, then the highest-scoring segmentation; characters without a
  * piece are unknown (score min - 10) and neighbouring unknowns fuse into one.
  */
-export function referenceUnigramIds(text: string, pieces: readonly (readonly [string, number])[], unkId: number, skip: ReadonlySet<number>): number[] {
+export function referenceUnigramIds(
+  text: string,
+  pieces: readonly (readonly [string, number])[],
+  unkId: number,
+  skip: ReadonlySet<number>,
+): number[] {
   let s = text.normalize("NFKC").replace(/\s/gu, " ").trimEnd().replace(/ {2,}/g, "\u2581").replaceAll(" ", "\u2581");
   if (s.length === 0) return [];
   if (!s.startsWith("\u2581")) s = "\u2581" + s;

@@ -25,7 +25,10 @@ interface ClipFiles {
 
 function clipParts(files: Record<string, string>): ClipFiles {
   const vocab = JSON.parse(files["vocab.json"] as string) as Record<string, number>;
-  const merges = (files["merges.txt"] as string).split("\n").slice(1).filter((l) => l !== "");
+  const merges = (files["merges.txt"] as string)
+    .split("\n")
+    .slice(1)
+    .filter((l) => l !== "");
   return { vocab, merges };
 }
 
@@ -123,7 +126,10 @@ describe("T5 (demo, vocab 128 and 1000)", () => {
     test(`[${size}] special ids: pad 0, eos 1, unk 2; no BOS`, () => {
       assert.equal(tok.vocabSize, size);
       assert.deepEqual(tok.specialIds, { eos: 1, pad: 0 });
-      assert.deepEqual(pieces.slice(0, 3).map(([p]) => p), ["<pad>", "</s>", "<unk>"]);
+      assert.deepEqual(
+        pieces.slice(0, 3).map(([p]) => p),
+        ["<pad>", "</s>", "<unk>"],
+      );
     });
 
     test(`[${size}] make her hair dark green -> [..., 1, 0, 0, ...] of length 512`, () => {

@@ -13,8 +13,29 @@ import { PromptTokenizer } from "../../src/text/index.js";
 import { tempFolder } from "./helpers.js";
 
 const CLIP_VOCAB = [
-  "l", "o", "w", "e", "r", "s", "t", "i", "d", "n", "lo", "l</w>", "w</w>", "r</w>", "t</w>",
-  "low</w>", "er</w>", "lowest</w>", "newer</w>", "wider", "<unk>", "<|startoftext|>", "<|endoftext|>",
+  "l",
+  "o",
+  "w",
+  "e",
+  "r",
+  "s",
+  "t",
+  "i",
+  "d",
+  "n",
+  "lo",
+  "l</w>",
+  "w</w>",
+  "r</w>",
+  "t</w>",
+  "low</w>",
+  "er</w>",
+  "lowest</w>",
+  "newer</w>",
+  "wider",
+  "<unk>",
+  "<|startoftext|>",
+  "<|endoftext|>",
 ];
 
 test("transformers' CLIP fixture through vocab.json + merges.txt: lower newer", async () => {
@@ -38,8 +59,18 @@ test("transformers' CLIP fixture through vocab.json + merges.txt: lower newer", 
 
 test("tokenizers' Unigram fixture (test_encode2): Viterbi segmentation and fused unknowns", () => {
   const pieces: [string, number][] = [
-    ["<unk>", 0], ["ab", 0], ["cd", -0.1], ["abc", -0.2], ["a", -0.3], ["b", -0.4], ["c", -0.5],
-    ["ABC", -0.5], ["abcdabcd", 20], ["q", 20.5], ["r", 20.5], ["qr", -0.5],
+    ["<unk>", 0],
+    ["ab", 0],
+    ["cd", -0.1],
+    ["abc", -0.2],
+    ["a", -0.3],
+    ["b", -0.4],
+    ["c", -0.5],
+    ["ABC", -0.5],
+    ["abcdabcd", 20],
+    ["q", 20.5],
+    ["r", 20.5],
+    ["qr", -0.5],
   ];
   const json = {
     added_tokens: [],
@@ -63,5 +94,10 @@ test("tokenizers' Unigram fixture (test_encode2): Viterbi segmentation and fused
     ["abqrcd", ["ab", "q", "r", "cd"]],
   ];
   const id = new Map(pieces.map(([p], i) => [p, i]));
-  for (const [text, want] of cases) assert.deepEqual(tok.contentIds(text), want.map((p) => id.get(p)), text);
+  for (const [text, want] of cases)
+    assert.deepEqual(
+      tok.contentIds(text),
+      want.map((p) => id.get(p)),
+      text,
+    );
 });

@@ -13,7 +13,10 @@ import { longPrompt, tempFolder } from "./helpers.js";
 const PROMPTS = ["make her hair dark green", "Turn the sky into a sunset, it's 2024!", "", longPrompt(90), "😊 café"];
 
 /** A sentencepiece ModelProto (Unigram) holding the given pieces; type 3 = CONTROL, 2 = UNKNOWN. */
-function spieceModel(pieces: readonly (readonly [string, number])[], opts: { unkId?: number; modelType?: number; charsmap?: Uint8Array } = {}): Uint8Array {
+function spieceModel(
+  pieces: readonly (readonly [string, number])[],
+  opts: { unkId?: number; modelType?: number; charsmap?: Uint8Array } = {},
+): Uint8Array {
   const m = new ProtoMessage();
   pieces.forEach(([piece, score], id) => {
     const p = new ProtoMessage().string(1, piece).float(2, score);
@@ -55,7 +58,10 @@ describe("CLIP folders", () => {
     assert.deepEqual(await idsFrom(slow, "clip", 77), fast);
     assert.deepEqual(fast[0]?.slice(0, 1), [798]);
     const json = PromptTokenizer.fromJson(JSON.parse(files["tokenizer.json"] as string) as object, "clip", 77);
-    assert.deepEqual(PROMPTS.map((p) => json.encode(p).ids), fast);
+    assert.deepEqual(
+      PROMPTS.map((p) => json.encode(p).ids),
+      fast,
+    );
   });
 
   test("the smallest demo vocabulary (514: bytes only, no merges) still tokenizes anything", async () => {
@@ -131,7 +137,10 @@ describe("T5 folders", () => {
   test("a BPE sentencepiece model is refused with a hint to use tokenizer.json", async () => {
     const { dir, cleanup } = await tempFolder({ "spiece.model": spieceModel(pieces, { modelType: 2 }) });
     try {
-      await assert.rejects(PromptTokenizer.fromFolder(dir, "t5", 512), /spiece\.model: is a sentencepiece model of type BPE.*tokenizer\.json/);
+      await assert.rejects(
+        PromptTokenizer.fromFolder(dir, "t5", 512),
+        /spiece\.model: is a sentencepiece model of type BPE.*tokenizer\.json/,
+      );
     } finally {
       await cleanup();
     }
@@ -151,7 +160,10 @@ describe("missing and broken files", () => {
   test("an empty folder names the folder and every file looked for", async () => {
     const { dir, cleanup } = await tempFolder({ "tokenizer_config.json": "{}" });
     try {
-      for (const [kind, wanted] of [["clip", /tokenizer\.json, or vocab\.json \+ merges\.txt/], ["t5", /tokenizer\.json, or spiece\.model/]] as const) {
+      for (const [kind, wanted] of [
+        ["clip", /tokenizer\.json, or vocab\.json \+ merges\.txt/],
+        ["t5", /tokenizer\.json, or spiece\.model/],
+      ] as const) {
         await assert.rejects(PromptTokenizer.fromFolder(dir, kind, 77), (e: unknown) => {
           assert.ok(e instanceof TokenizerFilesError);
           assert.equal(e.dir, dir);
@@ -166,7 +178,10 @@ describe("missing and broken files", () => {
   });
 
   test("a folder that does not exist, and half of CLIP's pair", async () => {
-    await assert.rejects(PromptTokenizer.fromFolder("/nonexistent/flux/tokenizer", "clip", 77), /\/nonexistent\/flux\/tokenizer: the folder does not exist/);
+    await assert.rejects(
+      PromptTokenizer.fromFolder("/nonexistent/flux/tokenizer", "clip", 77),
+      /\/nonexistent\/flux\/tokenizer: the folder does not exist/,
+    );
     const { dir, cleanup } = await tempFolder({ "vocab.json": "{}" });
     try {
       await assert.rejects(PromptTokenizer.fromFolder(dir, "clip", 77), /has vocab\.json but no merges\.txt/);
@@ -183,8 +198,14 @@ describe("missing and broken files", () => {
       await cleanup();
     }
     const t5 = JSON.parse(demoT5TokenizerFiles(128)["tokenizer.json"] as string) as object;
-    assert.throws(() => PromptTokenizer.fromJson(t5, "clip", 77), /EOS token "<\|endoftext\|>" is not in the vocabulary: pass its id in specialIds/);
+    assert.throws(
+      () => PromptTokenizer.fromJson(t5, "clip", 77),
+      /EOS token "<\|endoftext\|>" is not in the vocabulary: pass its id in specialIds/,
+    );
     const clip = JSON.parse(demoClipTokenizerFiles(600)["tokenizer.json"] as string) as object;
-    assert.throws(() => PromptTokenizer.fromJson(clip, "t5", 512, { eos: 599, pad: 0 }), /post-processor wraps text in \[598, 599\].*T5 prompt/);
+    assert.throws(
+      () => PromptTokenizer.fromJson(clip, "t5", 512, { eos: 599, pad: 0 }),
+      /post-processor wraps text in \[598, 599\].*T5 prompt/,
+    );
   });
 });

@@ -133,7 +133,10 @@ describe("HTTP judges against a local server", () => {
 
   it("gives up after the retries with an error that names the status", async () => {
     for (let i = 0; i < 4; i++) server.script.push({ status: 503, body: "down" });
-    await assert.rejects(openai({ http: { ...fast, retries: 3 } }).compare(request), (e: unknown) => e instanceof JudgeHttpError && e.status === 503 && /kept failing/.test(e.message));
+    await assert.rejects(
+      openai({ http: { ...fast, retries: 3 } }).compare(request),
+      (e: unknown) => e instanceof JudgeHttpError && e.status === 503 && /kept failing/.test(e.message),
+    );
     assert.equal(server.requests.length, 4, "the first attempt and 3 retries");
   });
 
@@ -149,10 +152,16 @@ describe("HTTP judges against a local server", () => {
 
   it("fails on 4xx at once, saying what to check", async () => {
     server.script.push({ status: 401, body: JSON.stringify({ error: { message: "invalid api key" } }) });
-    await assert.rejects(openai().compare(request), (e: unknown) => e instanceof JudgeHttpError && e.status === 401 && /ICEDIT_JUDGE_API_KEY or OPENAI_API_KEY/.test(e.message));
+    await assert.rejects(
+      openai().compare(request),
+      (e: unknown) => e instanceof JudgeHttpError && e.status === 401 && /ICEDIT_JUDGE_API_KEY or OPENAI_API_KEY/.test(e.message),
+    );
     assert.equal(server.requests.length, 1, "no retry for a 4xx");
     server.script.push({ status: 404, body: JSON.stringify({ error: "model 'nope' not found" }) });
-    await assert.rejects(ollama({ model: "nope" }).compare(request), (e: unknown) => e instanceof JudgeHttpError && /ollama pull nope/.test(e.message));
+    await assert.rejects(
+      ollama({ model: "nope" }).compare(request),
+      (e: unknown) => e instanceof JudgeHttpError && /ollama pull nope/.test(e.message),
+    );
   });
 
   it("honours the time-out", async () => {
@@ -178,13 +187,19 @@ describe("HTTP judges against a local server", () => {
     await ollama().probe();
     assert.equal(server.requests[1]!.path, "/api/tags");
     await assert.rejects(openai({ model: "other" }).probe(), (e: unknown) => e instanceof JudgeModelError && /judge-vl/.test(e.message));
-    await assert.rejects(ollama({ model: "other" }).probe(), (e: unknown) => e instanceof JudgeModelError && /ollama pull other/.test(e.message));
+    await assert.rejects(
+      ollama({ model: "other" }).probe(),
+      (e: unknown) => e instanceof JudgeModelError && /ollama pull other/.test(e.message),
+    );
     await openai({ model: "other", checkModel: false }).probe();
   });
 
   it("probe: a closed port fails fast with JudgeUnreachableError", async () => {
     const port = await closedPort();
-    for (const judge of [new OpenAiJudge({ url: `http://127.0.0.1:${port}/v1`, model: "m" }), new OllamaJudge({ url: `http://127.0.0.1:${port}`, model: "m" })]) {
+    for (const judge of [
+      new OpenAiJudge({ url: `http://127.0.0.1:${port}/v1`, model: "m" }),
+      new OllamaJudge({ url: `http://127.0.0.1:${port}`, model: "m" }),
+    ]) {
       const started = performance.now();
       await assert.rejects(judge.probe(), (e: unknown) => e instanceof JudgeUnreachableError && /ECONNREFUSED/.test(e.message));
       assert.ok(performance.now() - started < 2_000);

@@ -58,7 +58,9 @@ export function imagesOf(json: unknown): string[] {
   const first = messages[0] as Json;
   if (Array.isArray(first["images"])) return first["images"] as string[];
   const content = first["content"] as Json[];
-  return content.filter((p) => p["type"] === "image_url").map((p) => ((p["image_url"] as Json)["url"] as string).replace(/^data:image\/png;base64,/, ""));
+  return content
+    .filter((p) => p["type"] === "image_url")
+    .map((p) => ((p["image_url"] as Json)["url"] as string).replace(/^data:image\/png;base64,/, ""));
 }
 
 async function brighterAnswer(json: unknown): Promise<string> {
@@ -86,8 +88,10 @@ export async function startJudgeServer(models: string[] = ["judge-vl"]): Promise
         json = text;
       }
       requests.push({ method: req.method ?? "", path, headers: req.headers, json });
-      if (req.method === "GET" && path === "/v1/models") return send(res, 200, JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model" })) }));
-      if (req.method === "GET" && path === "/api/tags") return send(res, 200, JSON.stringify({ models: models.map((name) => ({ name: `${name}:latest`, model: `${name}:latest` })) }));
+      if (req.method === "GET" && path === "/v1/models")
+        return send(res, 200, JSON.stringify({ object: "list", data: models.map((id) => ({ id, object: "model" })) }));
+      if (req.method === "GET" && path === "/api/tags")
+        return send(res, 200, JSON.stringify({ models: models.map((name) => ({ name: `${name}:latest`, model: `${name}:latest` })) }));
       const openai = req.method === "POST" && path === "/v1/chat/completions";
       const ollama = req.method === "POST" && path === "/api/chat";
       if (!openai && !ollama) return send(res, 404, JSON.stringify({ error: "not found" }));
@@ -96,8 +100,21 @@ export async function startJudgeServer(models: string[] = ["judge-vl"]): Promise
       if (res.destroyed || req.socket.destroyed) return;
       if (step?.status && (step.status < 200 || step.status >= 300)) return send(res, step.status, step.body ?? "", step.headers);
       const answer = step?.answer ?? (await brighterAnswer(json));
-      if (openai) return send(res, 200, JSON.stringify({ id: "x", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: answer }, finish_reason: "stop" }] }));
-      return send(res, 200, JSON.stringify({ model: (json as Json)["model"], message: { role: "assistant", content: answer }, done: true }));
+      if (openai)
+        return send(
+          res,
+          200,
+          JSON.stringify({
+            id: "x",
+            object: "chat.completion",
+            choices: [{ index: 0, message: { role: "assistant", content: answer }, finish_reason: "stop" }],
+          }),
+        );
+      return send(
+        res,
+        200,
+        JSON.stringify({ model: (json as Json)["model"], message: { role: "assistant", content: answer }, done: true }),
+      );
     })().catch((error: unknown) => send(res, 500, JSON.stringify({ error: String(error) })));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -10,7 +10,7 @@ const TABLE: readonly (readonly [string, 1 | 2 | null])[] = [
   ["image 1.", 1],
   ["**2**", 2],
   ["**Image 1**", 1],
-  ["\"2\"", 2],
+  ['"2"', 2],
   ["(1)", 1],
   ["Image #2", 2],
   ["### Answer: 2", 2],

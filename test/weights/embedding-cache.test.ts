@@ -16,8 +16,16 @@ import { tensor } from "../../src/tensor.js";
 /** A small embedding whose values depend on `seed`: txt [1, 4, 8], y [1, 6]. */
 function embedding(seed: number): TextEmbedding {
   return {
-    txt: tensor("f32", [1, 4, 8], Float32Array.from({ length: 32 }, (_, i) => seed + i / 64)),
-    y: tensor("f32", [1, 6], Float32Array.from({ length: 6 }, (_, i) => -seed - i / 8)),
+    txt: tensor(
+      "f32",
+      [1, 4, 8],
+      Float32Array.from({ length: 32 }, (_, i) => seed + i / 64),
+    ),
+    y: tensor(
+      "f32",
+      [1, 6],
+      Float32Array.from({ length: 6 }, (_, i) => -seed - i / 8),
+    ),
   };
 }
 
@@ -185,7 +193,10 @@ describe("DiskEmbeddingCache", () => {
 
   it("rejects a size limit that is not a positive number of bytes", () => {
     for (const maxBytes of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
-      assert.throws(() => new DiskEmbeddingCache(fresh(), { maxBytes }), (e: unknown) => e instanceof InvalidArgumentError && /maxBytes|embeddingCacheSize/.test(e.message));
+      assert.throws(
+        () => new DiskEmbeddingCache(fresh(), { maxBytes }),
+        (e: unknown) => e instanceof InvalidArgumentError && /maxBytes|embeddingCacheSize/.test(e.message),
+      );
     }
   });
 });

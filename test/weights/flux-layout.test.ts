@@ -41,7 +41,11 @@ async function assertSameTensors(got: ReadonlyMap<string, Tensor> | TensorSource
 }
 
 /** In-memory copy of a source with renamed / dropped / extra tensors. */
-async function copyOf(src: TensorSource, edit: (name: string) => string | null = (n) => n, extra: Record<string, Tensor> = {}): Promise<TensorSource> {
+async function copyOf(
+  src: TensorSource,
+  edit: (name: string) => string | null = (n) => n,
+  extra: Record<string, Tensor> = {},
+): Promise<TensorSource> {
   const map = new Map<string, Tensor>();
   for (const name of src.names()) {
     const to = edit(name);
@@ -67,8 +71,14 @@ describe("FLUX layout detection", { skip: goldenSkip }, () => {
 
   test("neither layout: UnknownLayoutError with sample keys", () => {
     const names = ["encoder.conv_in.weight", "decoder.conv_out.bias"];
-    assert.throws(() => detectFluxLayout(names, "vae.safetensors"), (e: unknown) =>
-      e instanceof UnknownLayoutError && e.message.includes("vae.safetensors") && e.message.includes("not a FLUX transformer") && e.message.includes("encoder.conv_in.weight"));
+    assert.throws(
+      () => detectFluxLayout(names, "vae.safetensors"),
+      (e: unknown) =>
+        e instanceof UnknownLayoutError &&
+        e.message.includes("vae.safetensors") &&
+        e.message.includes("not a FLUX transformer") &&
+        e.message.includes("encoder.conv_in.weight"),
+    );
     assert.throws(() => detectFluxLayout([]), UnknownLayoutError);
   });
 });
@@ -95,7 +105,10 @@ describe("FLUX layout conversion (golden T1, bitwise)", { skip: goldenSkip }, ()
     }
     const qkv = view.entry("double_blocks.0.img_attn.qkv.weight");
     assert.equal(qkv.fileOffset, -1);
-    assert.deepEqual(qkv.derivedFrom?.map((e) => e.name), ["transformer_blocks.0.attn.to_q.weight", "transformer_blocks.0.attn.to_k.weight", "transformer_blocks.0.attn.to_v.weight"]);
+    assert.deepEqual(
+      qkv.derivedFrom?.map((e) => e.name),
+      ["transformer_blocks.0.attn.to_q.weight", "transformer_blocks.0.attn.to_k.weight", "transformer_blocks.0.attn.to_v.weight"],
+    );
     assert.equal(view.entry("img_in.weight").fileOffset, diffusers.entry("x_embedder.weight").fileOffset);
     const readF32 = await view.readF32("single_blocks.1.linear1.bias");
     assert.deepEqual(readF32.data, (await bfl.read("single_blocks.1.linear1.bias")).data);
@@ -104,7 +117,9 @@ describe("FLUX layout conversion (golden T1, bitwise)", { skip: goldenSkip }, ()
 
   test("bflView of a BFL file is the file itself; of a prefixed one, a renaming view", async () => {
     assert.equal(bflView(bfl), bfl);
-    const comfy = await copyOf(bfl, (n) => `model.diffusion_model.${n}`, { "first_stage_model.x": { dtype: "u8", dims: [1], data: Uint8Array.from([1]) } });
+    const comfy = await copyOf(bfl, (n) => `model.diffusion_model.${n}`, {
+      "first_stage_model.x": { dtype: "u8", dims: [1], data: Uint8Array.from([1]) },
+    });
     await assertSameTensors(bflView(comfy), bfl);
   });
 
@@ -125,8 +140,11 @@ describe("FLUX layout errors", { skip: goldenSkip }, () => {
 
   test("an incomplete fused group names the missing part", async () => {
     const src = await copyOf(diffusers, (n) => (n === "transformer_blocks.1.attn.to_k.weight" ? null : n));
-    assert.throws(() => bflView(src), (e: unknown) =>
-      e instanceof MissingTensorError && e.tensor === "transformer_blocks.1.attn.to_k.weight" && e.message.includes("edited.safetensors"));
+    assert.throws(
+      () => bflView(src),
+      (e: unknown) =>
+        e instanceof MissingTensorError && e.tensor === "transformer_blocks.1.attn.to_k.weight" && e.message.includes("edited.safetensors"),
+    );
   });
 
   test("tensors with no counterpart (fused to_qkv) are refused", async () => {
@@ -140,7 +158,13 @@ describe("FLUX layout errors", { skip: goldenSkip }, () => {
     const src = await copyOf(diffusers, (n) => (n === "single_transformer_blocks.0.proj_mlp.bias" ? null : n), {
       "single_transformer_blocks.0.proj_mlp.bias": { dtype: "f32", dims: [500], data: bad },
     });
-    assert.throws(() => bflView(src), (e: unknown) =>
-      e instanceof ShapeMismatchError && e.message.includes("proj_mlp.bias") && e.message.includes("[512]") && e.message.includes("[500]"));
+    assert.throws(
+      () => bflView(src),
+      (e: unknown) =>
+        e instanceof ShapeMismatchError &&
+        e.message.includes("proj_mlp.bias") &&
+        e.message.includes("[512]") &&
+        e.message.includes("[500]"),
+    );
   });
 });

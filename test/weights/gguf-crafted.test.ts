@@ -7,9 +7,13 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { MissingTensorError, TensorOffsetError, TruncatedFileError, WeightsFileError } from "../../src/weights/errors.js";
+import { MissingTensorError, TensorOffsetError, TruncatedFileError, type WeightsFileError } from "../../src/weights/errors.js";
 import {
-  GgufFormatError, NotBlockQuantizedError, openGguf, UnsupportedGgmlTypeError, UnsupportedGgufVersionError,
+  GgufFormatError,
+  NotBlockQuantizedError,
+  openGguf,
+  UnsupportedGgmlTypeError,
+  UnsupportedGgufVersionError,
 } from "../../src/weights/gguf/index.js";
 import { tempDir } from "./helpers.js";
 
@@ -21,23 +25,45 @@ after(() => cleanup());
 /** Little-endian byte writer. */
 class Bytes {
   private readonly out: number[] = [];
-  get length(): number { return this.out.length; }
+  get length(): number {
+    return this.out.length;
+  }
   private put(n: number, fill: (v: DataView) => void): this {
     const b = new Uint8Array(n);
     fill(new DataView(b.buffer));
     this.out.push(...b);
     return this;
   }
-  u8(v: number): this { return this.put(1, (d) => d.setUint8(0, v)); }
-  i8(v: number): this { return this.put(1, (d) => d.setInt8(0, v)); }
-  u16(v: number): this { return this.put(2, (d) => d.setUint16(0, v, true)); }
-  i16(v: number): this { return this.put(2, (d) => d.setInt16(0, v, true)); }
-  u32(v: number): this { return this.put(4, (d) => d.setUint32(0, v, true)); }
-  i32(v: number): this { return this.put(4, (d) => d.setInt32(0, v, true)); }
-  f32(v: number): this { return this.put(4, (d) => d.setFloat32(0, v, true)); }
-  f64(v: number): this { return this.put(8, (d) => d.setFloat64(0, v, true)); }
-  u64(v: number | bigint): this { return this.put(8, (d) => d.setBigUint64(0, BigInt(v), true)); }
-  i64(v: bigint): this { return this.put(8, (d) => d.setBigInt64(0, v, true)); }
+  u8(v: number): this {
+    return this.put(1, (d) => d.setUint8(0, v));
+  }
+  i8(v: number): this {
+    return this.put(1, (d) => d.setInt8(0, v));
+  }
+  u16(v: number): this {
+    return this.put(2, (d) => d.setUint16(0, v, true));
+  }
+  i16(v: number): this {
+    return this.put(2, (d) => d.setInt16(0, v, true));
+  }
+  u32(v: number): this {
+    return this.put(4, (d) => d.setUint32(0, v, true));
+  }
+  i32(v: number): this {
+    return this.put(4, (d) => d.setInt32(0, v, true));
+  }
+  f32(v: number): this {
+    return this.put(4, (d) => d.setFloat32(0, v, true));
+  }
+  f64(v: number): this {
+    return this.put(8, (d) => d.setFloat64(0, v, true));
+  }
+  u64(v: number | bigint): this {
+    return this.put(8, (d) => d.setBigUint64(0, BigInt(v), true));
+  }
+  i64(v: bigint): this {
+    return this.put(8, (d) => d.setBigInt64(0, v, true));
+  }
   str(s: string): this {
     const b = new TextEncoder().encode(s);
     return this.u64(b.length).raw(b);
@@ -50,7 +76,9 @@ class Bytes {
     while (this.out.length % alignment !== 0) this.out.push(0);
     return this;
   }
-  bytes(): Uint8Array { return Uint8Array.from(this.out); }
+  bytes(): Uint8Array {
+    return Uint8Array.from(this.out);
+  }
 }
 
 const T = { F32: 0, F16: 1, Q4_0: 2, Q4_1: 3, Q5_0: 6, Q8_0: 8, Q4_K: 12, BF16: 30 };
@@ -81,7 +109,11 @@ function buildGguf(spec: FileSpec): Uint8Array {
   const alignment = spec.alignment ?? 32;
   const tensors = spec.tensors ?? [];
   const kv = spec.kv ?? [];
-  const b = new Bytes().u32(spec.magic ?? 0x46554747).u32(spec.version ?? 3).u64(tensors.length).u64(kv.length);
+  const b = new Bytes()
+    .u32(spec.magic ?? 0x46554747)
+    .u32(spec.version ?? 3)
+    .u64(tensors.length)
+    .u64(kv.length);
   for (const write of kv) write(b);
   let next = 0;
   const offsets: number[] = [];
@@ -110,8 +142,14 @@ async function write(spec: FileSpec | Uint8Array): Promise<string> {
   return path;
 }
 
-const kvU32 = (key: string, v: number) => (b: Bytes): void => void b.str(key).u32(4).u32(v);
-const kvStr = (key: string, v: string) => (b: Bytes): void => void b.str(key).u32(8).str(v);
+const kvU32 =
+  (key: string, v: number) =>
+  (b: Bytes): void =>
+    void b.str(key).u32(4).u32(v);
+const kvStr =
+  (key: string, v: string) =>
+  (b: Bytes): void =>
+    void b.str(key).u32(8).str(v);
 
 function f32Bytes(values: number[]): Uint8Array {
   const b = new Bytes();
@@ -140,16 +178,27 @@ describe("GGUF crafted: reading", () => {
       (b: Bytes) => void b.str("f32").u32(6).f32(-1.5),
       (b: Bytes) => void b.str("bool").u32(7).u8(0),
       kvStr("empty", ""),
-      (b: Bytes) => void b.str("u64").u32(10).u64(2n ** 64n - 1n),
-      (b: Bytes) => void b.str("i64").u32(11).i64(-(2n ** 63n)),
+      (b: Bytes) =>
+        void b
+          .str("u64")
+          .u32(10)
+          .u64(2n ** 64n - 1n),
+      (b: Bytes) =>
+        void b
+          .str("i64")
+          .u32(11)
+          .i64(-(2n ** 63n)),
       (b: Bytes) => void b.str("f64").u32(12).f64(1e-300),
-      (b: Bytes) => void b.str("nested").u32(9).u32(9).u64(2)
-        .u32(5).u64(2).i32(1).i32(2)
-        .u32(8).u64(1).str("x"),
+      (b: Bytes) => void b.str("nested").u32(9).u32(9).u64(2).u32(5).u64(2).i32(1).i32(2).u32(8).u64(1).str("x"),
       (b: Bytes) => void b.str("no_items").u32(9).u32(8).u64(0),
     ];
     // Q8_0 [2, 64]: d = 0.5 (f16 0x3800), q = j - 16 in row 0 block 0, then other patterns.
-    const q8 = [...q8Block(0x3800, (j) => j - 16), ...q8Block(0xb800, (j) => 127 - j), ...q8Block(0x3c00, () => -128), ...q8Block(0, (j) => j)];
+    const q8 = [
+      ...q8Block(0x3800, (j) => j - 16),
+      ...q8Block(0xb800, (j) => 127 - j),
+      ...q8Block(0x3c00, () => -128),
+      ...q8Block(0, (j) => j),
+    ];
     // Q4_0 [1, 32]: d = -2 (f16 0xc000); byte j = low nibble j % 16, high nibble 15 - j.
     const q4 = [0x00, 0xc0, ...Array.from({ length: 16 }, (_, j) => (j & 15) | ((15 - j) << 4))];
     const path = await write({
@@ -179,9 +228,17 @@ describe("GGUF crafted: reading", () => {
       assert.deepEqual(m.get("empty"), { type: "STRING", value: "" });
       assert.deepEqual(m.get("no_items"), { type: "ARRAY", elementType: "STRING", value: [] });
       assert.deepEqual(m.get("nested"), {
-        type: "ARRAY", elementType: "ARRAY",
+        type: "ARRAY",
+        elementType: "ARRAY",
         value: [
-          { type: "ARRAY", elementType: "INT32", value: [{ type: "INT32", value: 1 }, { type: "INT32", value: 2 }] },
+          {
+            type: "ARRAY",
+            elementType: "INT32",
+            value: [
+              { type: "INT32", value: 1 },
+              { type: "INT32", value: 2 },
+            ],
+          },
           { type: "ARRAY", elementType: "STRING", value: [{ type: "STRING", value: "x" }] },
         ],
       });
@@ -215,10 +272,7 @@ describe("GGUF crafted: reading", () => {
 
       const q4v = await g.readF32("q4");
       assert.deepEqual(q4v.dims, [1, 1, 32]);
-      const want4 = [
-        ...Array.from({ length: 16 }, (_, j) => -2 * (j - 8)),
-        ...Array.from({ length: 16 }, (_, j) => -2 * (15 - j - 8)),
-      ];
+      const want4 = [...Array.from({ length: 16 }, (_, j) => -2 * (j - 8)), ...Array.from({ length: 16 }, (_, j) => -2 * (15 - j - 8))];
       assert.deepEqual([...q4v.data], want4);
       const b4 = await g.readBlocks("q4");
       assert.equal(b4.type, "Q4_0");
@@ -237,7 +291,12 @@ describe("GGUF crafted: reading", () => {
   test("a header longer than the first read (a 3 MB string array) is read in full", async () => {
     const words = Array.from({ length: 30000 }, (_, i) => `token_${i}_${"x".repeat(90)}`);
     const path = await write({
-      kv: [(b: Bytes) => { b.str("tokenizer.ggml.tokens").u32(9).u32(8).u64(words.length); for (const w of words) b.str(w); }],
+      kv: [
+        (b: Bytes) => {
+          b.str("tokenizer.ggml.tokens").u32(9).u32(8).u64(words.length);
+          for (const w of words) b.str(w);
+        },
+      ],
       tensors: [F32_TENSOR],
     });
     const g = await openGguf(path);
@@ -259,7 +318,11 @@ describe("GGUF crafted: reading", () => {
 });
 
 /** Opening `spec` fails with `type`, and the message names the file and matches `pattern`. */
-async function refuses(spec: FileSpec | Uint8Array, type: abstract new (...args: never[]) => WeightsFileError, pattern: RegExp): Promise<void> {
+async function refuses(
+  spec: FileSpec | Uint8Array,
+  type: abstract new (...args: never[]) => WeightsFileError,
+  pattern: RegExp,
+): Promise<void> {
   const path = await write(spec);
   await assert.rejects(openGguf(path), (e: unknown) => {
     assert.ok(e instanceof type, `expected ${type.name}, got ${String(e)}`);
@@ -271,7 +334,12 @@ async function refuses(spec: FileSpec | Uint8Array, type: abstract new (...args:
 
 describe("GGUF crafted: validation", () => {
   test("bad magic", () => refuses({ magic: 0x4e454b4f }, GgufFormatError, /magic/));
-  test("a safetensors file is not GGUF", () => refuses(Uint8Array.from([16, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32]), GgufFormatError, /magic/));
+  test("a safetensors file is not GGUF", () =>
+    refuses(
+      Uint8Array.from([16, 0, 0, 0, 0, 0, 0, 0, 123, 125, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32, 32]),
+      GgufFormatError,
+      /magic/,
+    ));
   test("unsupported versions", async () => {
     await refuses({ version: 2 }, UnsupportedGgufVersionError, /version 2 is not supported/);
     await refuses({ version: 4 }, UnsupportedGgufVersionError, /version 4/);
@@ -285,20 +353,41 @@ describe("GGUF crafted: validation", () => {
   });
   test("absurd counts are refused before looping", async () => {
     await refuses(new Bytes().u32(0x46554747).u32(3).u64(0).u64(1e12).bytes(), TruncatedFileError, /kv_count/);
-    await refuses({ kv: [(b: Bytes) => void b.str("arr").u32(9).u32(4).u64(2 ** 40)] }, TruncatedFileError, /element count/);
+    await refuses(
+      {
+        kv: [
+          (b: Bytes) =>
+            void b
+              .str("arr")
+              .u32(9)
+              .u32(4)
+              .u64(2 ** 40),
+        ],
+      },
+      TruncatedFileError,
+      /element count/,
+    );
   });
   test("tensor data past the end of the file", () =>
     refuses({ tensors: [F32_TENSOR], cut: buildGguf({ tensors: [F32_TENSOR] }).length - 4 }, TruncatedFileError, /tensor a\.weight/));
   test("misaligned tensor offsets", async () => {
     await refuses({ tensors: [{ ...F32_TENSOR, offset: 16 }] }, TensorOffsetError, /a\.weight.*not a multiple of the alignment 32/);
-    await refuses({ alignment: 64, kv: [kvU32("general.alignment", 64)], tensors: [{ ...F32_TENSOR, offset: 32 }] }, TensorOffsetError, /alignment 64/);
+    await refuses(
+      { alignment: 64, kv: [kvU32("general.alignment", 64)], tensors: [{ ...F32_TENSOR, offset: 32 }] },
+      TensorOffsetError,
+      /alignment 64/,
+    );
   });
   test("overlapping tensors", () =>
     refuses({ tensors: [F32_TENSOR, { ...F32_TENSOR, name: "b.weight", offset: 0 }] }, TensorOffsetError, /overlap/));
   test("more than 4 dimensions", () =>
     refuses({ tensors: [{ ...F32_TENSOR, ne: [1, 1, 1, 3, 2], nDims: 5 }] }, GgufFormatError, /5 dimensions/));
   test("block types need rows that are a multiple of 32", () =>
-    refuses({ tensors: [{ name: "q", ne: [48, 1], type: T.Q8_0, data: new Uint8Array(51) }] }, GgufFormatError, /tensor q is Q8_0 with rows of 48/));
+    refuses(
+      { tensors: [{ name: "q", ne: [48, 1], type: T.Q8_0, data: new Uint8Array(51) }] },
+      GgufFormatError,
+      /tensor q is Q8_0 with rows of 48/,
+    ));
   test("other ggml types are refused by name", async () => {
     await refuses({ tensors: [{ ...F32_TENSOR, type: T.Q4_1 }] }, UnsupportedGgmlTypeError, /a\.weight has ggml type Q4_1/);
     await refuses({ tensors: [{ ...F32_TENSOR, type: T.Q5_0 }] }, UnsupportedGgmlTypeError, /Q5_0/);
@@ -312,6 +401,10 @@ describe("GGUF crafted: validation", () => {
     await refuses({ kv: [(b: Bytes) => void b.str("k").u32(8).u64(2).raw([0xc3, 0x28])] }, GgufFormatError, /UTF-8/);
     await refuses({ kv: [kvU32("k", 1), kvU32("k", 2)] }, GgufFormatError, /twice/);
     await refuses({ tensors: [F32_TENSOR, { ...F32_TENSOR, offset: 32 }] }, GgufFormatError, /twice/);
-    await refuses({ tensors: [F32_TENSOR, { ...F32_TENSOR, name: "model.diffusion_model.a.weight", offset: 32 }] }, GgufFormatError, /both become a\.weight/);
+    await refuses(
+      { tensors: [F32_TENSOR, { ...F32_TENSOR, name: "model.diffusion_model.a.weight", offset: 32 }] },
+      GgufFormatError,
+      /both become a\.weight/,
+    );
   });
 });

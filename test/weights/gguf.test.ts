@@ -81,11 +81,13 @@ describe("GGUF golden files: header", { skip: goldenSkip }, () => {
       assert.deepEqual(probe("int64"), { type: "INT64", value: -(2n ** 40n) - 1n });
       assert.deepEqual(probe("float64"), { type: "FLOAT64", value: Math.PI });
       assert.deepEqual(probe("array_int32"), {
-        type: "ARRAY", elementType: "INT32",
+        type: "ARRAY",
+        elementType: "INT32",
         value: [4, 14, 14].map((value) => ({ type: "INT32", value })),
       });
       assert.deepEqual(probe("array_string"), {
-        type: "ARRAY", elementType: "STRING",
+        type: "ARRAY",
+        elementType: "STRING",
         value: ["double_blocks", "single_blocks"].map((value) => ({ type: "STRING", value })),
       });
       assert.deepEqual(m.get("general.alignment"), { type: "UINT32", value: 64 });
@@ -127,10 +129,14 @@ describe("GGUF golden files: tensors", { skip: goldenSkip }, () => {
     });
   });
 
-  for (const [id, type] of [["t1_gguf_q8_0", "Q8_0"], ["t1_gguf_q4_0", "Q4_0"]] as const) {
+  for (const [id, type] of [
+    ["t1_gguf_q8_0", "Q8_0"],
+    ["t1_gguf_q4_0", "Q4_0"],
+  ] as const) {
     test(`${id}: dequantized weights are within the block step of the source, and the max error is the generator's`, async () => {
       const c = manifest.cases.find((k) => k.name === `flux_transformer_b1_gguf_${type.toLowerCase()}`);
-      const stats = (c?.params["weight_error_vs_source"] as Record<string, { max_abs: number }>)[type];
+      assert.ok(c, `no flux_transformer_b1_gguf_${type.toLowerCase()} case in the manifest`);
+      const stats = (c.params["weight_error_vs_source"] as Record<string, { max_abs: number }>)[type];
       assert.ok(stats);
       await withGguf(id, async (g) => {
         let maxAbs = 0;
@@ -158,7 +164,10 @@ describe("GGUF golden files: tensors", { skip: goldenSkip }, () => {
           for (const d of b.scales) if (d < 0) negative++;
           blocks += b.scales.length;
         }
-        assert.ok(Math.abs(maxAbs - stats.max_abs) <= 1e-5 * Math.max(1, stats.max_abs * 1e3), `max error ${maxAbs} vs the manifest's ${stats.max_abs}`);
+        assert.ok(
+          Math.abs(maxAbs - stats.max_abs) <= 1e-5 * Math.max(1, stats.max_abs * 1e3),
+          `max error ${maxAbs} vs the manifest's ${stats.max_abs}`,
+        );
         if (type === "Q4_0") assert.ok(negative > blocks / 4, `Q4_0 has negative scales (${negative} of ${blocks})`);
         else assert.equal(negative, 0);
       });

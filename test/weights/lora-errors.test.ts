@@ -100,7 +100,10 @@ describe("LoRA validation", () => {
 
   test("half of a pair missing, or experts without a router, is a format error", async () => {
     const prng = new Prng(5);
-    await assert.rejects(read({ "transformer.x_embedder.lora_A.weight": randomMatrix(prng, [4, 384]) }), (e: unknown) => e instanceof LoraFormatError && /x_embedder/.test(e.message));
+    await assert.rejects(
+      read({ "transformer.x_embedder.lora_A.weight": randomMatrix(prng, [4, 384]) }),
+      (e: unknown) => e instanceof LoraFormatError && /x_embedder/.test(e.message),
+    );
     await assert.rejects(
       read({
         "transformer.transformer_blocks.0.ff.net.2.lora_A.expert_0.weight": randomMatrix(prng, [4, 512]),

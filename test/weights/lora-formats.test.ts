@@ -75,7 +75,9 @@ describe("LoRA formats", () => {
     const d = await read(tensors, { format: "pt", lora_adapter_metadata: JSON.stringify(config) });
     assert.equal(layer(d, "double_blocks.0.img_attn.qkv").plain[0]?.scaling, 4);
     assert.equal(layer(d, "double_blocks.0.img_mlp.2").plain[0]?.scaling, 1.5);
-    const rs = await read(tensors, { lora_adapter_metadata: JSON.stringify({ r: 4, lora_alpha: 8, rank_pattern: { "ff.net.2": 2 }, use_rslora: true }) });
+    const rs = await read(tensors, {
+      lora_adapter_metadata: JSON.stringify({ r: 4, lora_alpha: 8, rank_pattern: { "ff.net.2": 2 }, use_rslora: true }),
+    });
     assert.equal(layer(rs, "double_blocks.0.img_attn.qkv").plain[0]?.scaling, 4);
     assert.equal(layer(rs, "double_blocks.0.img_mlp.2").plain[0]?.scaling, 8 / Math.SQRT2);
   });
@@ -110,7 +112,10 @@ describe("LoRA formats", () => {
     const qkv = layer(d, "double_blocks.1.img_attn.qkv").plain[0];
     assert.ok(qkv && same(qkv.A, down) && same(qkv.B, up));
     assert.deepEqual([qkv.rowStart, qkv.rowEnd, qkv.scaling], [0, 3 * D, 0.5]);
-    assert.deepEqual([layer(d, "single_blocks.0.linear1").plain[0]?.rowEnd, layer(d, "single_blocks.0.linear1").plain[0]?.scaling], [3 * D + MLP, 1]);
+    assert.deepEqual(
+      [layer(d, "single_blocks.0.linear1").plain[0]?.rowEnd, layer(d, "single_blocks.0.linear1").plain[0]?.scaling],
+      [3 * D + MLP, 1],
+    );
     assert.equal(d.layers.has("final_layer.adaLN_modulation.1"), true);
   });
 
@@ -151,11 +156,20 @@ describe("LoRA formats", () => {
     const d = await read(t);
     assert.equal(d.format, "xlabs");
     assert.equal(d.matchedModules, 6);
-    for (const name of ["double_blocks.0.img_attn.qkv", "double_blocks.0.img_attn.proj", "double_blocks.0.txt_attn.qkv", "double_blocks.0.txt_attn.proj", "single_blocks.1.linear2"]) {
+    for (const name of [
+      "double_blocks.0.img_attn.qkv",
+      "double_blocks.0.img_attn.proj",
+      "double_blocks.0.txt_attn.qkv",
+      "double_blocks.0.txt_attn.proj",
+      "single_blocks.1.linear2",
+    ]) {
       const u = layer(d, name).plain[0];
       assert.deepEqual([u?.rowStart, u?.rowEnd, u?.scaling], [0, layer(d, name).outFeatures, 1], name);
     }
-    assert.deepEqual([layer(d, "single_blocks.1.linear1").plain[0]?.rowStart, layer(d, "single_blocks.1.linear1").plain[0]?.rowEnd], [0, 3 * D]);
+    assert.deepEqual(
+      [layer(d, "single_blocks.1.linear1").plain[0]?.rowStart, layer(d, "single_blocks.1.linear1").plain[0]?.rowEnd],
+      [0, 3 * D],
+    );
   });
 
   test("BFL-named PEFT keys, bare or with diffusion_model. / base_model.model. prefixes, with a lora_B bias", async () => {

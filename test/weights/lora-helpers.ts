@@ -1,7 +1,7 @@
 /** Test helpers for adapter files: random low-rank pairs and the T1 model's LoRA targets. */
 import { Flux } from "../../src/models/flux/model.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
-import { Prng } from "../../src/numeric/prng.js";
+import type { Prng } from "../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { LoraTargets } from "../../src/weights/lora/index.js";
 

@@ -103,7 +103,11 @@ export async function mergeLora(engine: Engine, weights: InlineParams, d: LoraDe
       const w = tensors.get(key);
       if (!w) throw new LoraMergeError(`cannot merge ${d.source}: the model has no weight ${key}`);
       const up = blockDiagonalB(fused);
-      const b = tensor("f32", up.dims, up.data.map((v) => v * scale));
+      const b = tensor(
+        "f32",
+        up.dims,
+        up.data.map((v) => v * scale),
+      );
       const { outputs } = await session.run({ w, b, a: fused.A });
       tensors.set(key, outputs["merged"] as Tensor<"f32">);
       if (fused.bias) {
@@ -111,7 +115,14 @@ export async function mergeLora(engine: Engine, weights: InlineParams, d: LoraDe
         const bias = tensors.get(biasKey);
         if (!bias) throw new LoraMergeError(`cannot merge ${d.source}: its lora_B bias needs ${biasKey}, which the model lacks`);
         const add = fused.bias.data;
-        tensors.set(biasKey, tensor("f32", bias.dims, bias.data.map((v, i) => v + scale * (add[i] as number))));
+        tensors.set(
+          biasKey,
+          tensor(
+            "f32",
+            bias.dims,
+            bias.data.map((v, i) => v + scale * (add[i] as number)),
+          ),
+        );
       }
     }
   } finally {
@@ -149,7 +160,9 @@ export async function planAdapters(model: Flux, adapters: readonly AdapterOption
     descriptions.push(d);
   }
   if (quantized && adapters.some((a) => a.merge)) {
-    throw new LoraMergeError("merging LoRA into quantized weights is not supported: leave the adapters unmerged (their branches stay in float)");
+    throw new LoraMergeError(
+      "merging LoRA into quantized weights is not supported: leave the adapters unmerged (their branches stay in float)",
+    );
   }
   let branches = 0;
   const slots = adapters.map((a) => (a.merge ? -1 : branches++));

@@ -39,5 +39,7 @@ export function inferFluxParams(source: TensorSource): FluxParams {
 
 /** The transformer's sizes: from the folder's config.json, else from the checkpoint's tensor shapes. */
 export function folderFluxParams(folder: FluxFillFolder, source: TensorSource): FluxParams {
-  return folder.transformer.config ? fluxParamsFromDiffusers(folder.transformer.config, configFile(folder, "transformer")) : inferFluxParams(source);
+  return folder.transformer.config
+    ? fluxParamsFromDiffusers(folder.transformer.config, configFile(folder, "transformer"))
+    : inferFluxParams(source);
 }

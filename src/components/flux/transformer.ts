@@ -63,9 +63,22 @@ export class FluxTransformer {
     const model = new Flux(options.params);
     const plan = await planAdapters(model, options.adapters ?? [], isQuantizedPrecision(options.precision));
     const lazy = options.lazy;
-    const opened = await openComponent(engine, fluxSpec(model, options.params, { engine, plan }), ["transformer"], options, lazy ? () => lazy : undefined);
+    const opened = await openComponent(
+      engine,
+      fluxSpec(model, options.params, { engine, plan }),
+      ["transformer"],
+      options,
+      lazy ? () => lazy : undefined,
+    );
     const taps = (opened.outputs.get("transformer") ?? []).filter((n) => n !== "out");
-    return new FluxTransformer(options.params, opened.sessions.get("transformer") as RunnableSession, taps, plan.loaded, plan.slots, plan.branchBytes);
+    return new FluxTransformer(
+      options.params,
+      opened.sessions.get("transformer") as RunnableSession,
+      taps,
+      plan.loaded,
+      plan.slots,
+      plan.branchBytes,
+    );
   }
 
   /** The current scale of each adapter (load order). */
@@ -80,13 +93,17 @@ export class FluxTransformer {
 
   private checkScales(scales: readonly number[]): number[] {
     if (scales.length !== this.adapters.length) {
-      throw new InvalidArgumentError(`${scales.length} LoRA scales given, but ${this.adapters.length} adapters are loaded (${this.adapters.map((a) => a.name).join(", ") || "none"})`);
+      throw new InvalidArgumentError(
+        `${scales.length} LoRA scales given, but ${this.adapters.length} adapters are loaded (${this.adapters.map((a) => a.name).join(", ") || "none"})`,
+      );
     }
     return scales.map((s, i) => {
       const a = this.adapters[i] as LoadedAdapter;
       checkScale(a.name, s);
       if (a.merged && s !== a.scale) {
-        throw new LoraMergeError(`adapter ${a.name} is merged into the weights at scale ${a.scale}; load it with merge: false to change its scale per call`);
+        throw new LoraMergeError(
+          `adapter ${a.name} is merged into the weights at scale ${a.scale}; load it with merge: false to change its scale per call`,
+        );
       }
       return s;
     });

@@ -13,4 +13,3 @@ export class BoundPackings {
     return q;
   }
 }
-

@@ -62,9 +62,10 @@ export async function* convertTensors(model: Module, source: TensorSource, optio
     }
     const ggmlType = blockType(source, spec.path);
     const nativeBlocks = (ggmlType === "Q8_0" && bits === 8) || (ggmlType === "Q4_0" && bits === 4);
-    const packed = nativeBlocks && blockSize === 32 && hasBlocks(source)
-      ? packGgufBlocks(await source.readBlocks(spec.path))
-      : quantizeNBits(await source.readF32(spec.path), { bits, blockSize });
+    const packed =
+      nativeBlocks && blockSize === 32 && hasBlocks(source)
+        ? packGgufBlocks(await source.readBlocks(spec.path))
+        : quantizeNBits(await source.readF32(spec.path), { bits, blockSize });
     yield { kind: "packed", path: spec.path, packed };
   }
 }

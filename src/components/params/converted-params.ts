@@ -30,7 +30,14 @@ export class ConvertedParams implements ParamBinder {
     const t = this.manifest.tensors[name];
     if (!t) throw new MissingTensorError(name, this.dir);
     graph.useExternalDataDir(this.dir);
-    return graph.addInitializer(as, { kind: "external", dtype: t.dtype, dims: t.dims, location: DATA_FILE, offset: t.offset, length: t.length });
+    return graph.addInitializer(as, {
+      kind: "external",
+      dtype: t.dtype,
+      dims: t.dims,
+      location: DATA_FILE,
+      offset: t.offset,
+      length: t.length,
+    });
   }
 
   bind(graph: Graph, spec: ParamSpec): Value {
@@ -53,9 +60,17 @@ export class ConvertedParams implements ParamBinder {
 }
 
 /** The cache entry for `model` from `source` (built now if needed); null when the source is not a set of files. */
-export async function convertedParams(model: Module, source: TensorSource, options: QuantOptions, cache: ConvertedCache): Promise<ConvertedParams | null> {
+export async function convertedParams(
+  model: Module,
+  source: TensorSource,
+  options: QuantOptions,
+  cache: ConvertedCache,
+): Promise<ConvertedParams | null> {
   const specs = model.parameters();
-  const sources = await sourceStamps(source, specs.map((s) => s.path));
+  const sources = await sourceStamps(
+    source,
+    specs.map((s) => s.path),
+  );
   if (!sources) return null;
   const linear = linearWeightPaths(model);
   const recipe = JSON.stringify({

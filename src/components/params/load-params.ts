@@ -46,11 +46,7 @@ export function checkParams(specs: readonly ParamSpec[], source: TensorSource, h
 }
 
 /** Checks presence and shapes of every spec first (no reading), then reads them as float32. */
-export async function loadParams(
-  specs: readonly ParamSpec[],
-  source: TensorSource,
-  hints: ParamHints = {},
-): Promise<InlineParams> {
+export async function loadParams(specs: readonly ParamSpec[], source: TensorSource, hints: ParamHints = {}): Promise<InlineParams> {
   checkParams(specs, source, hints);
   const tensors = new Map<string, Tensor<"f32">>();
   for (const spec of specs) tensors.set(spec.path, await source.readF32(spec.path));

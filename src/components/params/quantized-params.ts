@@ -58,7 +58,12 @@ export class QuantizedParams implements ParamBinder {
 }
 
 /** Checks every parameter's presence and shape, then converts (or finds the cached conversion). */
-export async function loadQuantizedParams(model: Module, source: TensorSource, options: QuantOptions, hints: ParamHints = {}): Promise<ParamBinder> {
+export async function loadQuantizedParams(
+  model: Module,
+  source: TensorSource,
+  options: QuantOptions,
+  hints: ParamHints = {},
+): Promise<ParamBinder> {
   checkParams(model.parameters(), source, hints);
   if (options.cache) {
     const cached = await convertedParams(model, source, options, options.cache);

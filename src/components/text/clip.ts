@@ -66,7 +66,11 @@ function clipHints(config: ClipTextConfig, view: TensorSource): ParamHints {
 function checkedClipView(source: TensorSource): TensorSource {
   const view = clipView(source);
   if (!view.has("embeddings.token_embedding.weight") && view.names().some((n) => n.startsWith("vision_model."))) {
-    throw new MissingTensorError(`${CLIP_PREFIX}embeddings.token_embedding.weight`, source.description, "the file has a CLIP vision tower but no text model");
+    throw new MissingTensorError(
+      `${CLIP_PREFIX}embeddings.token_embedding.weight`,
+      source.description,
+      "the file has a CLIP vision tower but no text model",
+    );
   }
   return view;
 }
@@ -107,7 +111,11 @@ export class ClipTextEncoder {
   async forward(ids: Tensor<"i64">): Promise<ClipTextOutput & { taps: Readonly<Record<string, Tensor>>; ms: number }> {
     const { batch } = checkIds("CLIP text model", ids, this.config.vocabSize, this.config.maxPositions);
     const pooledIndex = clipPooledIndex(ids.data, ids.dims, this.config.eosTokenId);
-    const index = tensor("i64", [batch], BigInt64Array.from(pooledIndex, (i) => BigInt(i)));
+    const index = tensor(
+      "i64",
+      [batch],
+      BigInt64Array.from(pooledIndex, (i) => BigInt(i)),
+    );
     const result = await this.session.run({ input_ids: ids, pooled_index: index });
     const { last_hidden_state: last, pooler_output: pooled, ...taps } = result.outputs;
     return { lastHiddenState: last as Tensor<"f32">, pooled: pooled as Tensor<"f32">, pooledIndex, taps, ms: result.ms };

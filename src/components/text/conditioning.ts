@@ -55,7 +55,11 @@ export interface EncodedPrompt {
 }
 
 function ids(values: readonly number[]): Tensor<"i64"> {
-  return tensor("i64", [1, values.length], BigInt64Array.from(values, (v) => BigInt(v)));
+  return tensor(
+    "i64",
+    [1, values.length],
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 }
 
 export class TextConditioner {
@@ -73,8 +77,10 @@ export class TextConditioner {
     const t5Tokens = this.models.t5Tokenizer.encode(prompt);
     const clipTokens = this.models.clipTokenizer.encode(prompt);
     const truncations: Truncation[] = [];
-    if (t5Tokens.truncatedTokens > 0) truncations.push({ encoder: "t5", kept: t5Tokens.contentTokens - t5Tokens.truncatedTokens, cut: t5Tokens.truncatedTokens });
-    if (clipTokens.truncatedTokens > 0) truncations.push({ encoder: "clip", kept: clipTokens.contentTokens - clipTokens.truncatedTokens, cut: clipTokens.truncatedTokens });
+    if (t5Tokens.truncatedTokens > 0)
+      truncations.push({ encoder: "t5", kept: t5Tokens.contentTokens - t5Tokens.truncatedTokens, cut: t5Tokens.truncatedTokens });
+    if (clipTokens.truncatedTokens > 0)
+      truncations.push({ encoder: "clip", kept: clipTokens.contentTokens - clipTokens.truncatedTokens, cut: clipTokens.truncatedTokens });
     const key = this.cacheKey(prompt);
     const hit = await this.cache.get(key);
     if (hit) return { embedding: hit, truncations, cached: true, ms: performance.now() - start };

@@ -38,7 +38,8 @@ function aliasView(source: TensorSource, name: string, alias: string): TensorSou
 
 function t5MissingHint(config: T5Config, source: TensorSource): MissingHint {
   return (spec: ParamSpec) => {
-    if (spec.path === "shared.weight") return "looked for shared.weight and its alias encoder.embed_tokens.weight: is this a T5 encoder checkpoint (FLUX's text_encoder_2)?";
+    if (spec.path === "shared.weight")
+      return "looked for shared.weight and its alias encoder.embed_tokens.weight: is this a T5 encoder checkpoint (FLUX's text_encoder_2)?";
     const blocks = countIndexed(source.names(), "encoder.block.");
     if (blocks > 0 && blocks < config.numLayers && spec.path.startsWith(`encoder.block.${blocks}.`)) {
       return `the file has ${blocks} encoder blocks but the config asks for ${config.numLayers}: check num_layers in config.json`;

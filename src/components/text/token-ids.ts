@@ -16,7 +16,9 @@ function checkIds(what: string, ids: Tensor, vocab: number, maxLength?: number):
   const [batch, length] = ids.dims as [number, number];
   if (batch < 1 || length < 1) throw new TextEncoderInputError(`${what}: token ids are empty: ${shapeString(ids.dims)}`);
   if (maxLength !== undefined && length > maxLength) {
-    throw new TextEncoderInputError(`${what}: ${length} tokens is more than its ${maxLength} positions: truncate the ids to ${maxLength} (FLUX's CLIP tokenizer pads and truncates to 77)`);
+    throw new TextEncoderInputError(
+      `${what}: ${length} tokens is more than its ${maxLength} positions: truncate the ids to ${maxLength} (FLUX's CLIP tokenizer pads and truncates to 77)`,
+    );
   }
   const data = ids.data as BigInt64Array;
   const top = BigInt(vocab);
@@ -24,7 +26,9 @@ function checkIds(what: string, ids: Tensor, vocab: number, maxLength?: number):
     const id = data[i] as bigint;
     if (id < 0n || id >= top) {
       const at = `[${Math.floor(i / length)}, ${i % length}]`;
-      throw new TextEncoderInputError(`${what}: token id ${id} at ${at} is outside the vocabulary (vocab_size ${vocab}): were the ids made by this model's tokenizer?`);
+      throw new TextEncoderInputError(
+        `${what}: token id ${id} at ${at} is outside the vocabulary (vocab_size ${vocab}): were the ids made by this model's tokenizer?`,
+      );
     }
   }
   return { batch, length };
@@ -42,5 +46,6 @@ function countIndexed(names: readonly string[], prefix: string): number {
 }
 
 export function sizesHint(what: string, sizes: string): MismatchHint {
-  return () => `the checkpoint does not have the sizes of the configured ${what} (${sizes}): check that config.json belongs to these weights`;
+  return () =>
+    `the checkpoint does not have the sizes of the configured ${what} (${sizes}): check that config.json belongs to these weights`;
 }

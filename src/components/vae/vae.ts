@@ -102,7 +102,8 @@ export function vaeSpec(model: AutoEncoder, params: VaeParams): ComponentSpec<Va
     view: (source) => vaeBflView(source, { levels }),
     hints: (view) => ({ mismatch: mismatchHint(params), missing: missingHint(view) }),
     params: (part) => vaeParameters(model, { encoder: part === "encoder", decoder: part === "decoder" }),
-    build: (weights, part) => (part === "encoder" ? buildVaeEncoderGraph(model.encoder, weights) : buildVaeDecoderGraph(model.decoder, weights)),
+    build: (weights, part) =>
+      part === "encoder" ? buildVaeEncoderGraph(model.encoder, weights) : buildVaeDecoderGraph(model.decoder, weights),
   };
 }
 
@@ -115,11 +116,17 @@ function checkImage(params: VaeParams, factor: number, image: Tensor): void {
     throw new VaeInputError(`VAE encode: the image must be ${want}, got shape ${shapeString(dims)}${hint}`);
   }
   const [b, c, h, w] = dims as [number, number, number, number];
-  if (c !== params.inChannels) throw new VaeInputError(`VAE encode: the image must have ${params.inChannels} channels (${want}), got ${shapeString(dims)}`);
+  if (c !== params.inChannels)
+    throw new VaeInputError(`VAE encode: the image must have ${params.inChannels} channels (${want}), got ${shapeString(dims)}`);
   if (b < 1 || h < 1 || w < 1) throw new VaeInputError(`VAE encode: the image is empty: ${shapeString(dims)}`);
-  const bad = [["height", h], ["width", w]].filter(([, n]) => (n as number) % factor !== 0);
+  const bad = [
+    ["height", h],
+    ["width", w],
+  ].filter(([, n]) => (n as number) % factor !== 0);
   if (bad.length > 0) {
-    const why = bad.map(([name, n]) => `${name} ${n} is not a multiple of ${factor} (use ${nearMultiples(n as number, factor)})`).join(", ");
+    const why = bad
+      .map(([name, n]) => `${name} ${n} is not a multiple of ${factor} (use ${nearMultiples(n as number, factor)})`)
+      .join(", ");
     throw new VaeInputError(`VAE encode: ${why}: crop or resize the image from ${h}x${w} to a multiple of ${factor}`);
   }
 }
@@ -159,10 +166,18 @@ export class Vae {
     const { params } = options;
     validateVaeParams(params);
     const lazy = options.lazy;
-    const want = lazy ? { encoder: lazy.encoder !== undefined, decoder: lazy.decoder !== undefined } : { encoder: options.parts?.encoder ?? true, decoder: options.parts?.decoder ?? true };
+    const want = lazy
+      ? { encoder: lazy.encoder !== undefined, decoder: lazy.decoder !== undefined }
+      : { encoder: options.parts?.encoder ?? true, decoder: options.parts?.decoder ?? true };
     if (!want.encoder && !want.decoder) throw new InvalidArgumentError("Vae.open: parts must ask for the encoder, the decoder or both");
     const parts = VAE_PARTS.filter((p) => want[p]);
-    const opened = await openComponent(engine, vaeSpec(new AutoEncoder(params), params), parts, options, lazy ? (p) => lazy[p] as LazySession : undefined);
+    const opened = await openComponent(
+      engine,
+      vaeSpec(new AutoEncoder(params), params),
+      parts,
+      options,
+      lazy ? (p) => lazy[p] as LazySession : undefined,
+    );
     return new Vae(params, opened.sessions.get("encoder") ?? null, opened.sessions.get("decoder") ?? null);
   }
 
@@ -176,15 +191,21 @@ export class Vae {
 
   /** image: [B, in_channels, H, W] in [-1, 1], H and W multiples of the factor (8) -> moments, mean, latent. */
   async encode(image: Tensor<"f32">): Promise<VaeEncoded> {
-    if (!this.encoder) throw new VaePartError("this VAE was loaded without its encoder (parts.encoder = false): load it with the encoder to encode images");
+    if (!this.encoder)
+      throw new VaePartError("this VAE was loaded without its encoder (parts.encoder = false): load it with the encoder to encode images");
     checkImage(this.params, this.factor, image);
     const { outputs } = await this.encoder.run({ image });
-    return { moments: outputs["moments"] as Tensor<"f32">, mean: outputs["mean"] as Tensor<"f32">, latent: outputs["latent"] as Tensor<"f32"> };
+    return {
+      moments: outputs["moments"] as Tensor<"f32">,
+      mean: outputs["mean"] as Tensor<"f32">,
+      latent: outputs["latent"] as Tensor<"f32">,
+    };
   }
 
   /** latent: scaled [B, z, h, w] -> z_unscaled and image [B, out_ch, h*f, w*f]. */
   async decode(latent: Tensor<"f32">): Promise<VaeDecoded> {
-    if (!this.decoder) throw new VaePartError("this VAE was loaded without its decoder (parts.decoder = false): load it with the decoder to decode latents");
+    if (!this.decoder)
+      throw new VaePartError("this VAE was loaded without its decoder (parts.decoder = false): load it with the decoder to decode latents");
     checkLatent(this.params, latent);
     const { outputs } = await this.decoder.run({ latent });
     return { zUnscaled: outputs["z_unscaled"] as Tensor<"f32">, image: outputs["image"] as Tensor<"f32"> };

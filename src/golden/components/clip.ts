@@ -25,7 +25,12 @@ function gatherRows(hidden: Tensor<"f32">, index: readonly number[]): Tensor<"f3
   return tensor("f32", [batch, dim], out);
 }
 
-const indexTensor = (index: readonly number[]): Tensor<"i64"> => tensor("i64", [index.length], BigInt64Array.from(index, (i) => BigInt(i)));
+const indexTensor = (index: readonly number[]): Tensor<"i64"> =>
+  tensor(
+    "i64",
+    [index.length],
+    BigInt64Array.from(index, (i) => BigInt(i)),
+  );
 
 export const clipTextRunner: ComponentRunner = {
   component: "clip-text",
@@ -38,7 +43,9 @@ export const clipTextRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {
-        const encoder = await withWeights(env.manifest, id, (source) => ClipTextEncoder.open(env.engine, { weights: source, config, taps }));
+        const encoder = await withWeights(env.manifest, id, (source) =>
+          ClipTextEncoder.open(env.engine, { weights: source, config, taps }),
+        );
         try {
           const out = await encoder.forward(ids);
           const actual: Record<string, Tensor | undefined> = {

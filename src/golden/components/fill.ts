@@ -83,7 +83,8 @@ export const fillPrepareRunner: ComponentRunner = {
           img_ids: prepared.imgIds,
         };
         const { comparisons } = await compareExpected(c, expected, actual);
-        if (expected.has("img_cond_bfl_bf16")) comparisons.push(compareBf16("img_cond_bfl_bf16", prepared.imgCond, await expected.read("img_cond_bfl_bf16")));
+        if (expected.has("img_cond_bfl_bf16"))
+          comparisons.push(compareBf16("img_cond_bfl_bf16", prepared.imgCond, await expected.read("img_cond_bfl_bf16")));
         return summarize(c.name, comparisons);
       });
     } finally {
@@ -112,7 +113,12 @@ export const fillPipelineRunner: ComponentRunner = {
         const preds: Tensor<"f32">[] = [];
         const result = await fill(
           { transformer, vae },
-          { image: await readTyped(inputs, "image_u8", "u8"), mask: await readTyped(inputs, "mask_u8", "u8"), txt: await inputs.readF32("txt"), y: await inputs.readF32("y") },
+          {
+            image: await readTyped(inputs, "image_u8", "u8"),
+            mask: await readTyped(inputs, "mask_u8", "u8"),
+            txt: await inputs.readF32("txt"),
+            y: await inputs.readF32("y"),
+          },
           {
             seed,
             steps,
@@ -143,11 +149,13 @@ export const fillPipelineRunner: ComponentRunner = {
           timesteps: tensor("f32", [result.record.schedule.length], Float32Array.from(result.record.schedule)),
         };
         const { comparisons } = await compareExpected(c, expected, actual);
-        if (expected.has("decoded_u8")) comparisons.push(compareU8("decoded_u8", result.image, await expected.read("decoded_u8"), result.decoded));
+        if (expected.has("decoded_u8"))
+          comparisons.push(compareU8("decoded_u8", result.image, await expected.read("decoded_u8"), result.decoded));
         // The inputs file holds the reference's noise and schedule: check ours against them too.
         for (const name of ["noise", "timesteps", "img_cond"]) {
           const a = actual[name];
-          if (a && inputs.has(name)) comparisons.push(compareTensor(`inputs.${name}`, a, await inputs.readF32(name), ruleFor(c.tolerance, name)));
+          if (a && inputs.has(name))
+            comparisons.push(compareTensor(`inputs.${name}`, a, await inputs.readF32(name), ruleFor(c.tolerance, name)));
         }
         return summarize(c.name, comparisons, `seed ${seed}, ${steps} steps`);
       });

@@ -17,9 +17,21 @@ import { compareExpected, withCaseFiles, withWeights } from "../case-io.js";
 
 /** Intermediates the transformer graph can expose (golden tensor names). */
 const GRAPH_TAPS = [
-  "time_in_out", "guidance_in_out", "vector_in_out", "vec", "img_in_out", "txt_in_out",
-  "double0_img_attn", "double0_txt_attn", "double0_img", "double0_txt", "double_last_img", "double_last_txt",
-  "single0_out", "single_last_out", "final_in",
+  "time_in_out",
+  "guidance_in_out",
+  "vector_in_out",
+  "vec",
+  "img_in_out",
+  "txt_in_out",
+  "double0_img_attn",
+  "double0_txt_attn",
+  "double0_img",
+  "double0_txt",
+  "double_last_img",
+  "double_last_txt",
+  "single0_out",
+  "single_last_out",
+  "final_in",
 ];
 
 export function fluxParamsOf(manifest: GoldenManifest, c: GoldenCase): FluxParams {

@@ -15,7 +15,10 @@ import { fluxParamsOf, readFluxCall } from "./flux-transformer.js";
 
 async function openWeights(manifest: GoldenManifest, c: GoldenCase, id: string | undefined): Promise<TensorSource> {
   const entry = id === undefined ? undefined : manifest.weights[id];
-  if (!entry) throw new GoldenManifestError(`case ${c.name}: weights ${id ?? "(none)"} are not in the manifest (weights must be [base transformer, adapter])`);
+  if (!entry)
+    throw new GoldenManifestError(
+      `case ${c.name}: weights ${id ?? "(none)"} are not in the manifest (weights must be [base transformer, adapter])`,
+    );
   return openSafetensors(manifest.path(entry.file));
 }
 
@@ -51,7 +54,9 @@ async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult
     const taps = expected.names().filter((n) => n !== "out" && n !== "out_base");
     const adapter: AdapterOptions = { source: adapterFile, scale, topK };
 
-    const run = async (adapters: readonly AdapterOptions[]): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> => {
+    const run = async (
+      adapters: readonly AdapterOptions[],
+    ): Promise<{ out: Tensor<"f32">; taps: Readonly<Record<string, Tensor>>; model: FluxTransformer }> => {
       const model = await FluxTransformer.open(env.engine, { weights: base, params, taps: adapters.length > 0 ? taps : [], adapters });
       try {
         const result = await model.forward(call);
@@ -72,8 +77,11 @@ async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult
       comparisons.push(compareTensor(name, a, await expected.read(key), ruleFor(c.tolerance, key)));
     }
     const missing = expected.names().filter((n) => !(n in actual));
-    for (const name of missing) comparisons.push({ name, ok: false, maxAbsErr: Infinity, failures: 0, count: 0, problem: "not produced by the model" });
-    const what = info ? `${info.format}, ${info.matchedModules} modules, scale ${scale}${info.topK !== null ? `, ${info.experts} experts top-${info.topK}` : ""}` : "";
+    for (const name of missing)
+      comparisons.push({ name, ok: false, maxAbsErr: Infinity, failures: 0, count: 0, problem: "not produced by the model" });
+    const what = info
+      ? `${info.format}, ${info.matchedModules} modules, scale ${scale}${info.topK !== null ? `, ${info.experts} experts top-${info.topK}` : ""}`
+      : "";
     return summarize(c.name, comparisons, `weights ${c.weights.join(",")}; ${what}`);
   } finally {
     await inputs.close();

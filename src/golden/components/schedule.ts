@@ -8,7 +8,11 @@ import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from
 
 function shiftOptions(params: Readonly<Record<string, unknown>>): { baseShift?: number; maxShift?: number; shift?: boolean } {
   const num = (key: string): number | undefined => (typeof params[key] === "number" ? (params[key] as number) : undefined);
-  return { baseShift: num("base_shift"), maxShift: num("max_shift"), shift: typeof params["shift"] === "boolean" ? params["shift"] : undefined };
+  return {
+    baseShift: num("base_shift"),
+    maxShift: num("max_shift"),
+    shift: typeof params["shift"] === "boolean" ? params["shift"] : undefined,
+  };
 }
 
 export const scheduleRunner: ComponentRunner = {
@@ -24,7 +28,9 @@ export const scheduleRunner: ComponentRunner = {
         const tokens = Number(match[2]);
         const actual = getSchedule(steps, tokens, shiftOptions(c.params));
         const e = await expected.readF32(name);
-        comparisons.push(compareTensor(name, tensor("f32", [actual.length], actual), e, ruleFor(c.tolerance, name, { atol: 1e-6, rtol: 0 })));
+        comparisons.push(
+          compareTensor(name, tensor("f32", [actual.length], actual), e, ruleFor(c.tolerance, name, { atol: 1e-6, rtol: 0 })),
+        );
       }
       return summarize(c.name, comparisons);
     } finally {

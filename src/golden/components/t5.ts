@@ -37,7 +37,11 @@ async function runBucketCase(c: GoldenCase, env: GoldenEnv, config: T5Config): P
       if (!name.startsWith("bucket")) continue;
       const bidirectional = name.includes("unidirectional") ? false : name.includes("bidirectional") ? true : defaultBidirectional;
       const settings: BucketSettings = { ...base, bidirectional };
-      actual[name] = tensor("i64", rel.dims, BigInt64Array.from(rel.data, (n) => BigInt(relativePositionBucket(Number(n), settings))));
+      actual[name] = tensor(
+        "i64",
+        rel.dims,
+        BigInt64Array.from(rel.data, (n) => BigInt(relativePositionBucket(Number(n), settings))),
+      );
     }
     const { comparisons, missing } = await compareExpected(c, expected, actual);
     return summarize(c.name, comparisons, detailOf([`buckets ${base.numBuckets}, max distance ${base.maxDistance}`], missing));
@@ -55,7 +59,11 @@ export const t5EncoderRunner: ComponentRunner = {
       const ids = await readIds(inputs);
       const taps = expected.names().filter((n) => TAP.test(n));
       const length = ids.dims[1] as number;
-      const settings = { bidirectional: true, numBuckets: config.relativeAttentionNumBuckets, maxDistance: config.relativeAttentionMaxDistance };
+      const settings = {
+        bidirectional: true,
+        numBuckets: config.relativeAttentionNumBuckets,
+        maxDistance: config.relativeAttentionMaxDistance,
+      };
       const comparisons: TensorComparison[] = [];
       const missing: string[] = [];
       for (const id of c.weights) {

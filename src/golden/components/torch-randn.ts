@@ -85,7 +85,12 @@ function problem(name: string, count: number, why: string): TensorComparison {
   return { name, ok: false, maxAbsErr: Infinity, failures: count, count, problem: why };
 }
 
-async function compareDraw(c: GoldenCase, expected: TensorSource, draw: Draw, actual: Tensor<"f32"> | Tensor<"bf16">): Promise<TensorComparison> {
+async function compareDraw(
+  c: GoldenCase,
+  expected: TensorSource,
+  draw: Draw,
+  actual: Tensor<"f32"> | Tensor<"bf16">,
+): Promise<TensorComparison> {
   const entry = expected.entry(draw.name);
   const count = entry.dims.reduce((n, d) => n * d, 1);
   if (entry.dtype !== draw.dtype) return problem(draw.name, count, `stored as ${entry.dtype}, but the name says ${draw.dtype}`);

@@ -47,7 +47,8 @@ export const vaeRunner: ComponentRunner = {
     const expected = await openSafetensors(env.manifest.path(c.expected));
     try {
       const parts = { encoder: inputs.has("image"), decoder: inputs.has("latent") };
-      if (!parts.encoder && !parts.decoder) throw new GoldenManifestError(`case ${c.name}: inputs have neither an image (encode) nor a latent (decode)`);
+      if (!parts.encoder && !parts.decoder)
+        throw new GoldenManifestError(`case ${c.name}: inputs have neither an image (encode) nor a latent (decode)`);
       const source = await openSafetensors(env.manifest.path(entry.file));
       let vae: Vae;
       try {
@@ -64,7 +65,8 @@ export const vaeRunner: ComponentRunner = {
       const comparisons: TensorComparison[] = [];
       for (const name of expected.names()) {
         const a = actual[name];
-        if (!a) throw new GoldenManifestError(`case ${c.name}: expected tensor ${name} is not a VAE output (${Object.keys(actual).join(", ")})`);
+        if (!a)
+          throw new GoldenManifestError(`case ${c.name}: expected tensor ${name} is not a VAE output (${Object.keys(actual).join(", ")})`);
         comparisons.push(compareTensor(name, a, await expected.readF32(name), ruleFor(c.tolerance, name)));
       }
       return summarize(c.name, comparisons, `weights ${id}`);

@@ -40,7 +40,8 @@ export function validateClipTextConfig(c: ClipTextConfig): { headDim: number } {
   }
   if (c.hiddenSize % c.numHeads !== 0) fail(`hidden_size ${c.hiddenSize} is not divisible by num_attention_heads ${c.numHeads}`);
   if (!(c.layerNormEps > 0)) fail(`layer_norm_eps must be positive, got ${c.layerNormEps}`);
-  if (c.hiddenAct !== "quick_gelu") fail(`hidden_act "${String(c.hiddenAct)}" is not supported: FLUX's CLIP text model (openai/clip-vit-large-patch14) uses quick_gelu`);
+  if (c.hiddenAct !== "quick_gelu")
+    fail(`hidden_act "${String(c.hiddenAct)}" is not supported: FLUX's CLIP text model (openai/clip-vit-large-patch14) uses quick_gelu`);
   for (const key of ["eosTokenId", "bosTokenId", "padTokenId"] as const) {
     if (!Number.isInteger(c[key])) fail(`${key} must be an integer, got ${c[key]}`);
   }
@@ -94,7 +95,9 @@ export function clipTextConfigFromHf(json: unknown): ClipTextConfig {
   }
   const modelType = json["model_type"];
   if (modelType !== undefined && modelType !== "clip_text_model") {
-    throw new HfConfigError(`CLIP text config.json: model_type is "${String(modelType)}", expected "clip_text_model": is this the text_encoder folder of a FLUX model?`);
+    throw new HfConfigError(
+      `CLIP text config.json: model_type is "${String(modelType)}", expected "clip_text_model": is this the text_encoder folder of a FLUX model?`,
+    );
   }
   const f = new HfFields(json, "CLIP text");
   const hiddenAct = f.string("hidden_act", "quick_gelu");

@@ -13,9 +13,7 @@
  */
 import { Graph, type Value } from "../../onnx/graph.js";
 import { tensor } from "../../tensor.js";
-import {
-  add, concat, gatherND, mul, multiHeadAttentionBiased, shapeOf, sigmoid, sliceToEnds, unsqueeze,
-} from "../../onnx/ops/index.js";
+import { add, concat, gatherND, mul, multiHeadAttentionBiased, shapeOf, sigmoid, sliceToEnds, unsqueeze } from "../../onnx/ops/index.js";
 import { Embedding } from "../../nn/embedding.js";
 import { LayerNorm } from "../../nn/layer-norm.js";
 import { Linear } from "../../nn/linear.js";
@@ -37,7 +35,10 @@ export class ClipAttention extends Module {
   readonly outProj: Linear;
   readonly headDim: number;
 
-  constructor(path: string, readonly config: ClipTextConfig) {
+  constructor(
+    path: string,
+    readonly config: ClipTextConfig,
+  ) {
     super(path);
     this.headDim = validateClipTextConfig(config).headDim;
     const d = config.hiddenSize;

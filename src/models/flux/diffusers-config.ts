@@ -23,7 +23,8 @@ export interface DiffusersFluxConfig {
 /** A whole number >= `min` under `key`; the message names the file (`source`) and the key. */
 function whole(json: Record<string, unknown>, key: string, source: string, min = 1): number {
   const v = json[key];
-  if (v === undefined) throw new InvalidArgumentError(`${source}: "${key}" is missing (a whole number >= ${min}): is this a FLUX.1 Fill transformer config?`);
+  if (v === undefined)
+    throw new InvalidArgumentError(`${source}: "${key}" is missing (a whole number >= ${min}): is this a FLUX.1 Fill transformer config?`);
   if (typeof v !== "number" || !Number.isSafeInteger(v) || v < min) {
     throw new InvalidArgumentError(`${source}: "${key}" must be a whole number >= ${min}, got ${JSON.stringify(v)}`);
   }

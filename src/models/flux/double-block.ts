@@ -2,7 +2,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { add, concat, gelu, mul, splitLike } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { modulatedNorm } from "../../nn/norms.js";
 import { Modulation, NORM_EPS, QKNorm, ropeAttention, splitQKV, type ModulationOut, type QKV, type Rope } from "./layers.js";
 
@@ -15,7 +15,14 @@ class Stream extends Module {
   readonly mlpIn: Linear;
   readonly mlpOut: Linear;
 
-  constructor(block: string, name: "img" | "txt", readonly dim: number, readonly heads: number, mlpHidden: number, qkvBias: boolean) {
+  constructor(
+    block: string,
+    name: "img" | "txt",
+    readonly dim: number,
+    readonly heads: number,
+    mlpHidden: number,
+    qkvBias: boolean,
+  ) {
     super(block);
     this.mod = this.child(new Modulation(this.sub(`${name}_mod`), dim, true));
     this.qkv = this.child(new Linear(this.sub(`${name}_attn.qkv`), dim, 3 * dim, qkvBias));
@@ -44,7 +51,13 @@ export class DoubleStreamBlock extends Module {
   readonly img: Stream;
   readonly txt: Stream;
 
-  constructor(path: string, dim: number, readonly heads: number, mlpHidden: number, qkvBias: boolean) {
+  constructor(
+    path: string,
+    dim: number,
+    readonly heads: number,
+    mlpHidden: number,
+    qkvBias: boolean,
+  ) {
     super(path);
     this.img = this.child(new Stream(path, "img", dim, heads, mlpHidden, qkvBias));
     this.txt = this.child(new Stream(path, "txt", dim, heads, mlpHidden, qkvBias));

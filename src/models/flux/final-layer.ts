@@ -2,7 +2,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { silu, split, unsqueeze } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { modulatedNorm } from "../../nn/norms.js";
 import { NORM_EPS } from "./layers.js";
 
@@ -10,7 +10,11 @@ export class LastLayer extends Module {
   readonly linear: Linear;
   readonly adaLN: Linear;
 
-  constructor(path: string, readonly dim: number, outChannels: number) {
+  constructor(
+    path: string,
+    readonly dim: number,
+    outChannels: number,
+  ) {
     super(path);
     this.linear = this.child(new Linear(this.sub("linear"), dim, outChannels));
     this.adaLN = this.child(new Linear(this.sub("adaLN_modulation.1"), dim, 2 * dim));

@@ -68,7 +68,8 @@ export function fluxFeeds(params: FluxParams, call: FluxCall): Record<string, Te
     pe_cos: tensor("f32", [batch, seq, pairs], cos),
     pe_sin: tensor("f32", [batch, seq, pairs], sin),
   };
-  if (params.guidanceEmbed) feeds["guidance_emb"] = tensor("f32", [batch, TIMESTEP_DIM], timestepEmbedding(call.guidance.data, TIMESTEP_DIM));
+  if (params.guidanceEmbed)
+    feeds["guidance_emb"] = tensor("f32", [batch, TIMESTEP_DIM], timestepEmbedding(call.guidance.data, TIMESTEP_DIM));
   return feeds;
 }
 

@@ -2,7 +2,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { multiHeadAttention, rotaryEmbedding, silu, split, unsqueeze } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { RMSNorm } from "../../nn/norms.js";
 
 export const NORM_EPS = 1e-6;
@@ -34,7 +34,11 @@ export interface ModulationOut {
 export class Modulation extends Module {
   readonly lin: Linear;
 
-  constructor(path: string, readonly dim: number, readonly double: boolean) {
+  constructor(
+    path: string,
+    readonly dim: number,
+    readonly double: boolean,
+  ) {
     super(path);
     this.lin = this.child(new Linear(this.sub("lin"), dim, (double ? 6 : 3) * dim));
   }

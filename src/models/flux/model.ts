@@ -119,7 +119,12 @@ export function buildFluxGraph(model: Flux, binder: ParamBinder, options: FluxGr
   const tapNames = new Set(options.taps ?? []);
   const adapters = options.adapters && options.adapters.count > 0 ? options.adapters : null;
   const ctx = adapters
-    ? new AdapterBuildContext(g, binder, tapNames, new LinearAdapterSet(adapters.layers, g.addInput(LORA_SCALES_INPUT, "f32", [adapters.count])))
+    ? new AdapterBuildContext(
+        g,
+        binder,
+        tapNames,
+        new LinearAdapterSet(adapters.layers, g.addInput(LORA_SCALES_INPUT, "f32", [adapters.count])),
+      )
     : new BuildContext(g, binder, tapNames);
   const inputs: FluxGraphInputs = {
     img: g.addInput("img", "f32", ["B", "L", p.inChannels]),

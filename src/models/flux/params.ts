@@ -30,15 +30,18 @@ function positiveInt(name: string, v: number): void {
 export function validateFluxParams(p: FluxParams): DerivedFluxSizes {
   for (const key of ["inChannels", "outChannels", "vecInDim", "contextInDim", "hiddenSize", "numHeads"] as const) positiveInt(key, p[key]);
   for (const key of ["depth", "depthSingleBlocks"] as const) {
-    if (!Number.isInteger(p[key]) || p[key] < 0) throw new InvalidArgumentError(`FLUX params: ${key} must be an integer >= 0, got ${p[key]}`);
+    if (!Number.isInteger(p[key]) || p[key] < 0)
+      throw new InvalidArgumentError(`FLUX params: ${key} must be an integer >= 0, got ${p[key]}`);
   }
   if (p.hiddenSize % p.numHeads !== 0) {
     throw new InvalidArgumentError(`FLUX params: hidden size ${p.hiddenSize} is not divisible by num_heads ${p.numHeads}`);
   }
   const headDim = p.hiddenSize / p.numHeads;
   const axesSum = p.axesDim.reduce((s, d) => s + d, 0);
-  if (axesSum !== headDim) throw new InvalidArgumentError(`FLUX params: axes_dim [${p.axesDim}] sums to ${axesSum}, but head_dim is ${headDim}`);
-  if (p.axesDim.some((d) => d <= 0 || d % 2 !== 0)) throw new InvalidArgumentError(`FLUX params: every axes_dim entry must be even and positive, got [${p.axesDim}]`);
+  if (axesSum !== headDim)
+    throw new InvalidArgumentError(`FLUX params: axes_dim [${p.axesDim}] sums to ${axesSum}, but head_dim is ${headDim}`);
+  if (p.axesDim.some((d) => d <= 0 || d % 2 !== 0))
+    throw new InvalidArgumentError(`FLUX params: every axes_dim entry must be even and positive, got [${p.axesDim}]`);
   if (!(p.mlpRatio > 0)) throw new InvalidArgumentError(`FLUX params: mlp_ratio must be positive, got ${p.mlpRatio}`);
   if (!(p.theta > 0)) throw new InvalidArgumentError(`FLUX params: theta must be positive, got ${p.theta}`);
   return { headDim, mlpHidden: Math.trunc(p.hiddenSize * p.mlpRatio) };

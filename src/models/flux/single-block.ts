@@ -2,7 +2,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { add, concat, gelu, mul, split } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { modulatedNorm } from "../../nn/norms.js";
 import { Modulation, NORM_EPS, QKNorm, ropeAttention, splitQKV, type ModulationOut, type Rope } from "./layers.js";
 
@@ -12,7 +12,12 @@ export class SingleStreamBlock extends Module {
   readonly norm: QKNorm;
   readonly modulation: Modulation;
 
-  constructor(path: string, readonly dim: number, readonly heads: number, readonly mlpHidden: number) {
+  constructor(
+    path: string,
+    readonly dim: number,
+    readonly heads: number,
+    readonly mlpHidden: number,
+  ) {
     super(path);
     this.linear1 = this.child(new Linear(this.sub("linear1"), dim, 3 * dim + mlpHidden));
     this.linear2 = this.child(new Linear(this.sub("linear2"), dim + mlpHidden, dim));

@@ -18,7 +18,9 @@ export interface BucketSettings {
 
 function checkSettings(s: BucketSettings): void {
   if (!Number.isInteger(s.numBuckets) || s.numBuckets < 2 || !Number.isInteger(s.maxDistance) || s.maxDistance < 1) {
-    throw new InvalidArgumentError(`relative position buckets: num_buckets (${s.numBuckets}) and max_distance (${s.maxDistance}) must be positive integers`);
+    throw new InvalidArgumentError(
+      `relative position buckets: num_buckets (${s.numBuckets}) and max_distance (${s.maxDistance}) must be positive integers`,
+    );
   }
 }
 

@@ -47,11 +47,21 @@ function fail(message: string): never {
 
 /** Checks a config; returns the attention width heads * d_kv. */
 export function validateT5Config(c: T5Config): { innerDim: number } {
-  for (const key of ["vocabSize", "dModel", "dKv", "dFf", "numLayers", "numHeads", "relativeAttentionNumBuckets", "relativeAttentionMaxDistance"] as const) {
+  for (const key of [
+    "vocabSize",
+    "dModel",
+    "dKv",
+    "dFf",
+    "numLayers",
+    "numHeads",
+    "relativeAttentionNumBuckets",
+    "relativeAttentionMaxDistance",
+  ] as const) {
     if (!Number.isInteger(c[key]) || c[key] <= 0) fail(`${key} must be a positive integer, got ${c[key]}`);
   }
   const maxExact = Math.floor(Math.floor(c.relativeAttentionNumBuckets / 2) / 2);
-  if (maxExact < 1) fail(`relative_attention_num_buckets must be at least 4 (two directions, exact and log buckets), got ${c.relativeAttentionNumBuckets}`);
+  if (maxExact < 1)
+    fail(`relative_attention_num_buckets must be at least 4 (two directions, exact and log buckets), got ${c.relativeAttentionNumBuckets}`);
   if (c.relativeAttentionMaxDistance <= maxExact) {
     fail(`relative_attention_max_distance (${c.relativeAttentionMaxDistance}) must exceed the ${maxExact} exact buckets per direction`);
   }
@@ -63,7 +73,8 @@ export function validateT5Config(c: T5Config): { innerDim: number } {
         `(the original T5's un-gated "relu" is not supported)`,
     );
   }
-  if (!ACTIVATIONS.includes(c.denseActFn)) fail(`dense_act_fn "${c.denseActFn}" is not supported (supported: ${ACTIVATIONS.join(", ")}); T5 v1.1 uses gelu_new`);
+  if (!ACTIVATIONS.includes(c.denseActFn))
+    fail(`dense_act_fn "${c.denseActFn}" is not supported (supported: ${ACTIVATIONS.join(", ")}); T5 v1.1 uses gelu_new`);
   for (const key of ["padTokenId", "eosTokenId", "decoderStartTokenId"] as const) {
     if (!Number.isInteger(c[key])) fail(`${key} must be an integer, got ${c[key]}`);
   }
@@ -106,7 +117,9 @@ export function t5ConfigFromHf(json: unknown): T5Config {
   const f = new HfFields(json, "T5");
   const modelType = json["model_type"];
   if (modelType !== undefined && modelType !== "t5") {
-    throw new HfConfigError(`T5 config.json: model_type is "${String(modelType)}", expected "t5": is this the text_encoder_2 folder of a FLUX model?`);
+    throw new HfConfigError(
+      `T5 config.json: model_type is "${String(modelType)}", expected "t5": is this the text_encoder_2 folder of a FLUX model?`,
+    );
   }
   const feedForwardProj = f.string("feed_forward_proj", "relu");
   const config: T5Config = {

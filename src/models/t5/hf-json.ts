@@ -15,7 +15,10 @@ export function isHfJson(v: unknown): v is HfJson {
 }
 
 export class HfFields {
-  constructor(readonly json: HfJson, readonly what: string) {}
+  constructor(
+    readonly json: HfJson,
+    readonly what: string,
+  ) {}
 
   private fail(key: string, want: string): never {
     const got = this.json[key];

@@ -28,7 +28,11 @@ export class T5SelfAttentionLayer extends Module {
   /** Only block 0 holds the relative-position table [num_buckets, H]. */
   readonly relativeAttentionBias: ParamSpec | null;
 
-  constructor(path: string, readonly config: T5Config, hasRelativeBias: boolean) {
+  constructor(
+    path: string,
+    readonly config: T5Config,
+    hasRelativeBias: boolean,
+  ) {
     super(path);
     const inner = config.numHeads * config.dKv;
     const attn = this.sub("SelfAttention");
@@ -67,7 +71,10 @@ export class T5GatedFeedForwardLayer extends Module {
   readonly wi1: Linear;
   readonly wo: Linear;
 
-  constructor(path: string, readonly config: T5Config) {
+  constructor(
+    path: string,
+    readonly config: T5Config,
+  ) {
     super(path);
     const ff = this.sub("DenseReluDense");
     this.layerNorm = this.child(new RMSNorm(this.sub("layer_norm"), config.dModel, config.layerNormEpsilon, "weight"));

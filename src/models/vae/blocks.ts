@@ -6,7 +6,7 @@ import type { Value } from "../../onnx/graph.js";
 import { add, multiHeadAttention, reshape, reshapeTo, resizeNearest, shapeOf, silu, transpose } from "../../onnx/ops/index.js";
 import { Conv2d } from "../../nn/conv.js";
 import { GroupNorm } from "../../nn/group-norm.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { VAE_NORM_EPS, VAE_NORM_GROUPS } from "./params.js";
 
 /** swish(x) = x * sigmoid(x). */
@@ -24,7 +24,11 @@ export class ResnetBlock extends Module {
   readonly conv2: Conv2d;
   readonly ninShortcut: Conv2d | null;
 
-  constructor(path: string, readonly inChannels: number, readonly outChannels: number) {
+  constructor(
+    path: string,
+    readonly inChannels: number,
+    readonly outChannels: number,
+  ) {
     super(path);
     this.norm1 = this.child(vaeNorm(this.sub("norm1"), inChannels));
     this.conv1 = this.child(new Conv2d(this.sub("conv1"), inChannels, outChannels, 3, { padding: 1 }));
@@ -50,7 +54,10 @@ export class AttnBlock extends Module {
   readonly v: Conv2d;
   readonly projOut: Conv2d;
 
-  constructor(path: string, readonly channels: number) {
+  constructor(
+    path: string,
+    readonly channels: number,
+  ) {
     super(path);
     this.norm = this.child(vaeNorm(this.sub("norm"), channels));
     this.q = this.child(new Conv2d(this.sub("q"), channels, channels, 1));

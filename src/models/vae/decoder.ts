@@ -6,7 +6,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { Conv2d } from "../../nn/conv.js";
 import type { GroupNorm } from "../../nn/group-norm.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { MidBlock, ResnetBlock, Upsample, swish, vaeNorm } from "./blocks.js";
 import { validateVaeParams, type VaeParams } from "./params.js";
 
@@ -38,7 +38,10 @@ export class Decoder extends Module {
   readonly normOut: GroupNorm;
   readonly convOut: Conv2d;
 
-  constructor(readonly params: VaeParams, path = "decoder") {
+  constructor(
+    readonly params: VaeParams,
+    path = "decoder",
+  ) {
     super(path);
     const { levels, midChannels } = validateVaeParams(params);
     const { ch, chMult } = params;

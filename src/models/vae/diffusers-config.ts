@@ -17,7 +17,8 @@ export function vaeParamsFromDiffusers(json: Record<string, unknown>, source = "
     throw new InvalidArgumentError(`${source}: "block_out_channels" must be a list of numbers`);
   }
   const ch = blocks[0] as number;
-  if (blocks.some((b) => (b as number) % ch !== 0)) throw new InvalidArgumentError(`${source}: block_out_channels [${blocks}] are not multiples of ${ch}`);
+  if (blocks.some((b) => (b as number) % ch !== 0))
+    throw new InvalidArgumentError(`${source}: block_out_channels [${blocks}] are not multiples of ${ch}`);
   if (json["use_quant_conv"] === true || json["use_post_quant_conv"] === true) {
     throw new InvalidArgumentError(`${source}: quant_conv layers are not part of the FLUX VAE (use_quant_conv must be false)`);
   }

@@ -6,7 +6,7 @@
 import type { Value } from "../../onnx/graph.js";
 import { Conv2d } from "../../nn/conv.js";
 import type { GroupNorm } from "../../nn/group-norm.js";
-import { BuildContext, Module } from "../../nn/module.js";
+import { type BuildContext, Module } from "../../nn/module.js";
 import { Downsample, MidBlock, ResnetBlock, swish, vaeNorm } from "./blocks.js";
 import { validateVaeParams, type VaeParams } from "./params.js";
 
@@ -37,7 +37,10 @@ export class Encoder extends Module {
   readonly normOut: GroupNorm;
   readonly convOut: Conv2d;
 
-  constructor(readonly params: VaeParams, path = "encoder") {
+  constructor(
+    readonly params: VaeParams,
+    path = "encoder",
+  ) {
     super(path);
     const { levels, midChannels } = validateVaeParams(params);
     const { ch, chMult } = params;

@@ -39,10 +39,13 @@ export function validateVaeParams(p: VaeParams): DerivedVaeSizes {
   p.chMult.forEach((m, i) => positiveInt(`ch_mult[${i}]`, m));
   for (const m of [1, ...p.chMult]) {
     if ((p.ch * m) % VAE_NORM_GROUPS !== 0) {
-      throw new InvalidArgumentError(`VAE params: ch * ch_mult = ${p.ch * m} channels do not split into ${VAE_NORM_GROUPS} GroupNorm groups; ch and ch_mult must give multiples of ${VAE_NORM_GROUPS}`);
+      throw new InvalidArgumentError(
+        `VAE params: ch * ch_mult = ${p.ch * m} channels do not split into ${VAE_NORM_GROUPS} GroupNorm groups; ch and ch_mult must give multiples of ${VAE_NORM_GROUPS}`,
+      );
     }
   }
-  if (!Number.isFinite(p.scaleFactor) || p.scaleFactor === 0) throw new InvalidArgumentError(`VAE params: scale_factor must be a finite non-zero number, got ${p.scaleFactor}`);
+  if (!Number.isFinite(p.scaleFactor) || p.scaleFactor === 0)
+    throw new InvalidArgumentError(`VAE params: scale_factor must be a finite non-zero number, got ${p.scaleFactor}`);
   if (!Number.isFinite(p.shiftFactor)) throw new InvalidArgumentError(`VAE params: shift_factor must be finite, got ${p.shiftFactor}`);
   const levels = p.chMult.length;
   return { levels, factor: 2 ** (levels - 1), midChannels: p.ch * (p.chMult[levels - 1] as number) };
@@ -89,7 +92,8 @@ export interface BflAutoEncoderParamsJson {
 }
 
 export function vaeParamsFromBfl(json: BflAutoEncoderParamsJson): VaeParams {
-  if (!Array.isArray(json.ch_mult)) throw new InvalidArgumentError(`VAE params: ch_mult must be a list, got ${JSON.stringify(json.ch_mult)}`);
+  if (!Array.isArray(json.ch_mult))
+    throw new InvalidArgumentError(`VAE params: ch_mult must be a list, got ${JSON.stringify(json.ch_mult)}`);
   const p: VaeParams = {
     resolution: json.resolution,
     inChannels: json.in_channels,

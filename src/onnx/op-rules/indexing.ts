@@ -26,7 +26,8 @@ function gatherND(q: ShapeQuery): OutputSpec[] {
   const batchDims = q.int("batch_dims", 0);
   const depth = indices.shape[indices.shape.length - 1];
   if (typeof depth !== "number") q.fail(`the last axis of the indices must have a fixed size, got ${shapeText(indices.shape)}`);
-  if (batchDims + depth > data.shape.length) q.fail(`${batchDims} batch axes plus ${depth}-long indices do not fit data ${shapeText(data.shape)}`);
+  if (batchDims + depth > data.shape.length)
+    q.fail(`${batchDims} batch axes plus ${depth}-long indices do not fit data ${shapeText(data.shape)}`);
   return [{ dtype: data.dtype, shape: [...indices.shape.slice(0, -1), ...data.shape.slice(batchDims + depth)] }];
 }
 
@@ -72,7 +73,8 @@ function constantOfShape(q: ShapeQuery): OutputSpec[] {
   if (dims) return [{ dtype, shape: dims }];
   const [shape] = q.declared("the shape is computed", 1) as [Shape];
   const length = q.input(0).shape[0];
-  if (typeof length === "number" && length !== shape.length) q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);
+  if (typeof length === "number" && length !== shape.length)
+    q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);
   return [{ dtype, shape }];
 }
 

@@ -6,7 +6,8 @@ import type { Dim, OutputSpec, Shape } from "../ir.js";
 /** A shape vector input (Reshape, ConstantOfShape): its static length must equal the declared rank. */
 function checkDeclaredRank(q: ShapeQuery, shape: Shape, vectorInput: number): void {
   const length = q.input(vectorInput, "shape").shape[0];
-  if (typeof length === "number" && length !== shape.length) q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);
+  if (typeof length === "number" && length !== shape.length)
+    q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);
 }
 
 /** Input 1 the target shape: a constant (0 copies, -1 infers), or computed (the caller declares the result). */
@@ -50,7 +51,8 @@ function split(q: ShapeQuery): OutputSpec[] {
   if (!sizes) return q.declared("the split sizes are computed").map((shape) => ({ dtype: x.dtype, shape }));
   const total = sizes.reduce((s, n) => s + n, 0);
   const dim = x.shape[a];
-  if (typeof dim === "number" && dim !== total) q.fail(`sizes [${sizes}] sum to ${total}, but axis ${a} of ${shapeText(x.shape)} is ${dim}`);
+  if (typeof dim === "number" && dim !== total)
+    q.fail(`sizes [${sizes}] sum to ${total}, but axis ${a} of ${shapeText(x.shape)} is ${dim}`);
   return sizes.map((n) => {
     const shape = [...x.shape];
     shape[a] = n;

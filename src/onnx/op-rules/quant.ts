@@ -13,14 +13,16 @@ function matMulNBits(q: ShapeQuery): OutputSpec[] {
   const [K, N, bits, blockSize] = [q.int("K"), q.int("N"), q.int("bits"), q.int("block_size")];
   const fail = (problem: string): never => q.fail(`(${b.name}) ${problem}`);
   if (bits !== 4 && bits !== 8) fail(`bits must be 4 or 8, got ${String(bits)}`);
-  if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) fail(`block size must be a power of two >= 16, got ${blockSize}`);
+  if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0)
+    fail(`block size must be a power of two >= 16, got ${blockSize}`);
   if (!Number.isInteger(K) || !Number.isInteger(N) || K <= 0 || N <= 0) fail(`K and N must be positive integers, got K ${K}, N ${N}`);
   const nBlocks = Math.ceil(K / blockSize);
   const blob = (blockSize * bits) / 8;
   if (a.dtype !== "f32") fail(`the input ${a.name} must be f32, got ${a.dtype}`);
   const k = a.shape[a.shape.length - 1];
   if (a.shape.length < 1 || (typeof k === "number" && k !== K)) fail(`input ${a.name} ${shapeText(a.shape)} must be [..., ${K}]`);
-  if (b.dtype !== "u8" || !fixed(b.shape, [N, nBlocks, blob])) fail(`weight must be u8 [${N}, ${nBlocks}, ${blob}], got ${b.dtype} ${shapeText(b.shape)}`);
+  if (b.dtype !== "u8" || !fixed(b.shape, [N, nBlocks, blob]))
+    fail(`weight must be u8 [${N}, ${nBlocks}, ${blob}], got ${b.dtype} ${shapeText(b.shape)}`);
   if (scales.dtype !== a.dtype || !fixed(scales.shape, [N, nBlocks])) {
     fail(`scales must be ${a.dtype} [${N}, ${nBlocks}], got ${scales.dtype} ${shapeText(scales.shape)}`);
   }
@@ -30,7 +32,8 @@ function matMulNBits(q: ShapeQuery): OutputSpec[] {
     fail(`zero points must be u8 [${N}, ${zpCols}], got ${zeroPoints.dtype} ${shapeText(zeroPoints.shape)}`);
   }
   const bias = q.optional(5);
-  if (bias && (bias.dtype !== a.dtype || !fixed(bias.shape, [N]))) fail(`bias must be ${a.dtype} [${N}], got ${bias.dtype} ${shapeText(bias.shape)}`);
+  if (bias && (bias.dtype !== a.dtype || !fixed(bias.shape, [N])))
+    fail(`bias must be ${a.dtype} [${N}], got ${bias.dtype} ${shapeText(bias.shape)}`);
   return [{ dtype: a.dtype, shape: [...a.shape.slice(0, -1), N] }];
 }
 

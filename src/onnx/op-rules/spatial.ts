@@ -36,11 +36,14 @@ function conv(q: ShapeQuery): OutputSpec[] {
   }
   const [channels, perGroup] = [x.shape[1], weight.shape[1]];
   if (typeof channels === "number" && typeof perGroup === "number" && channels !== perGroup * group) {
-    q.fail(`input ${shapeText(x.shape)} has ${channels} channels, weight ${weight.name} ${shapeText(weight.shape)} expects ${perGroup * group}`);
+    q.fail(
+      `input ${shapeText(x.shape)} has ${channels} channels, weight ${weight.name} ${shapeText(weight.shape)} expects ${perGroup * group}`,
+    );
   }
   const out = weight.shape[0] as Dim;
   const bias = q.optional(2);
-  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out)) q.fail(`bias ${bias.name} ${shapeText(bias.shape)} does not fit ${out} output channels`);
+  if (bias && (bias.shape.length !== 1 || bias.shape[0] !== out))
+    q.fail(`bias ${bias.name} ${shapeText(bias.shape)} does not fit ${out} output channels`);
   const shape: Dim[] = [x.shape[0] as Dim, out];
   for (let a = 0; a < spatial; a++) {
     const padTotal = (pads[a] as number) + (pads[a + spatial] as number);

@@ -11,5 +11,12 @@ export function scalarF32(g: Graph, value: number): Value {
 }
 
 export function constI64(g: Graph, values: readonly number[], dims: readonly number[] = [values.length], hint = "ints"): Value {
-  return g.constant(tensor("i64", dims, BigInt64Array.from(values, (v) => BigInt(v))), hint);
+  return g.constant(
+    tensor(
+      "i64",
+      dims,
+      BigInt64Array.from(values, (v) => BigInt(v)),
+    ),
+    hint,
+  );
 }

@@ -22,9 +22,12 @@ export function conv(x: Value, weight: Value, bias: Value | null, options: ConvO
   const spatial = x.shape.length - 2;
   const kernel = weight.shape.slice(2);
   if (spatial < 1 || weight.shape.length !== x.shape.length) {
-    throw new GraphBuildError(`Conv: input ${shapeText(x.shape)} and weight ${shapeText(weight.shape)} must both be [N, C, *spatial] / [M, C, *kernel]`);
+    throw new GraphBuildError(
+      `Conv: input ${shapeText(x.shape)} and weight ${shapeText(weight.shape)} must both be [N, C, *spatial] / [M, C, *kernel]`,
+    );
   }
-  if (!kernel.every((k): k is number => typeof k === "number")) throw new GraphBuildError(`Conv: weight ${weight.name} needs a fixed kernel size, got ${shapeText(weight.shape)}`);
+  if (!kernel.every((k): k is number => typeof k === "number"))
+    throw new GraphBuildError(`Conv: weight ${weight.name} needs a fixed kernel size, got ${shapeText(weight.shape)}`);
   const group = options.group ?? 1;
   const strides = options.strides ?? new Array<number>(spatial).fill(1);
   const pads = options.pads ?? new Array<number>(2 * spatial).fill(0);

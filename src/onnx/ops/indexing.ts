@@ -9,7 +9,8 @@ import { constI64 } from "./constants.js";
  */
 export function sliceToEnds(x: Value, axes: readonly number[], ends: Value, dims: readonly Dim[]): Value {
   if (axes.length !== dims.length) throw new GraphBuildError(`Slice: ${axes.length} axes but ${dims.length} result sizes`);
-  if (ends.dtype !== "i64" || ends.shape.length !== 1) throw new GraphBuildError(`Slice: ends must be an i64 vector, got ${ends.dtype} ${shapeText(ends.shape)}`);
+  if (ends.dtype !== "i64" || ends.shape.length !== 1)
+    throw new GraphBuildError(`Slice: ends must be an i64 vector, got ${ends.dtype} ${shapeText(ends.shape)}`);
   const normalized = axes.map((a) => normAxis(a, x.shape.length, "Slice"));
   const shape = [...x.shape];
   normalized.forEach((a, i) => {

@@ -78,7 +78,10 @@ export function reshapeTo(x: Value, shape: Value, dims: readonly Dim[]): Value {
 /** Splits `x` along `axis` into pieces as long as the same axis of each of `like` (sizes known only at run time). */
 export function splitLike(x: Value, axis: number, like: readonly Value[]): Value[] {
   const a = normAxis(axis, x.shape.length, "Split");
-  const sizes = concat(like.map((v) => shapeOf(v, a, a + 1)), 0);
+  const sizes = concat(
+    like.map((v) => shapeOf(v, a, a + 1)),
+    0,
+  );
   const declaredShapes = like.map((v) => {
     const shape = [...x.shape];
     shape[a] = v.shape[a] as Dim;

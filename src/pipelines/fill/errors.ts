@@ -6,7 +6,11 @@ export class FillInputError extends InvalidArgumentError {}
 
 /** A denoising step produced NaN or infinite values: stopping beats writing a black image. */
 export class NonFiniteLatentError extends IceditError {
-  constructor(readonly step: number, readonly steps: number, what: string) {
+  constructor(
+    readonly step: number,
+    readonly steps: number,
+    what: string,
+  ) {
     super(
       `denoising step ${step} of ${steps} produced ${what} in the latents; the result would be a black or noisy image. ` +
         "Check the weights (a corrupt or wrongly converted checkpoint), or try float32 instead of a reduced precision",
@@ -16,7 +20,10 @@ export class NonFiniteLatentError extends IceditError {
 
 /** The caller's AbortSignal fired; the pipeline stopped between steps. */
 export class CancelledError extends IceditError {
-  constructor(readonly step: number, readonly steps: number) {
+  constructor(
+    readonly step: number,
+    readonly steps: number,
+  ) {
     super(`cancelled after step ${step} of ${steps}`);
   }
 }

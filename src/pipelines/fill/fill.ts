@@ -116,7 +116,9 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   // The seeded draws, in the convention's order (their values depend on the order).
   const { noise, maskedEps } = drawSeeded(options.seed, latentDims, conventions, options.noise);
   if (noise.dims.join() !== latentDims.join()) {
-    throw new InvalidArgumentError(`noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(noise.dims)}`);
+    throw new InvalidArgumentError(
+      `noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(noise.dims)}`,
+    );
   }
 
   report("prepare", 0, 1);

@@ -62,7 +62,9 @@ export async function prepareEditInputs(
   hooks.onStage?.("text", 0);
   const encoded = await text.encode(prompt);
   for (const t of encoded.truncations) {
-    hooks.onWarning?.(`the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`);
+    hooks.onWarning?.(
+      `the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`,
+    );
   }
   hooks.onStage?.("text", 1);
   return { prompt, resized, diptych, source: { width: srcWidth, height: srcHeight }, output: size, encoded, resizeMs, started };
@@ -70,7 +72,13 @@ export async function prepareEditInputs(
 
 export function editRecord(
   inputs: EditInputs,
-  edit: { readonly instruction: string; readonly seed: number; readonly steps: number; readonly guidance: number; readonly fill: FillRecord },
+  edit: {
+    readonly instruction: string;
+    readonly seed: number;
+    readonly steps: number;
+    readonly guidance: number;
+    readonly fill: FillRecord;
+  },
 ): EditRecord {
   return {
     ...edit,

@@ -42,7 +42,10 @@ export interface StageReport {
 }
 
 /** A reporter that turns stage reports into EditProgress events (ms from `started`; `first` when the stage changes). */
-export function editProgressReporter(started: number, onProgress: ((progress: EditProgress) => void) | undefined): (report: StageReport) => void {
+export function editProgressReporter(
+  started: number,
+  onProgress: ((progress: EditProgress) => void) | undefined,
+): (report: StageReport) => void {
   let current: EditStage | null = null;
   return (report) => {
     const first = report.stage !== current;

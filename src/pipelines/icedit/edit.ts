@@ -69,7 +69,12 @@ export interface EditResult {
   readonly record: EditRecord;
 }
 
-export async function editImage(models: EditModels, source: Tensor<"u8">, instruction: string, settings: EditSettings): Promise<EditResult> {
+export async function editImage(
+  models: EditModels,
+  source: Tensor<"u8">,
+  instruction: string,
+  settings: EditSettings,
+): Promise<EditResult> {
   const started = performance.now();
   const prompt = icPrompt(instruction);
   const report = editProgressReporter(started, settings.onProgress);
@@ -81,7 +86,9 @@ export async function editImage(models: EditModels, source: Tensor<"u8">, instru
     report({ stage: "probe", step: 0, steps: 1 });
     probed = await probeJudge(selection.judge, selection.seeds.length, selection.fallback);
     if (probed.failure !== null) {
-      settings.onWarning?.(`the judge cannot be used (${probed.failure}); the first seed, ${selection.seeds[0]}, wins without a tournament`);
+      settings.onWarning?.(
+        `the judge cannot be used (${probed.failure}); the first seed, ${selection.seeds[0]}, wins without a tournament`,
+      );
     }
     report({ stage: "probe", step: 1, steps: 1 });
   }
@@ -97,7 +104,11 @@ export async function editImage(models: EditModels, source: Tensor<"u8">, instru
 
   if (!selection) {
     const result = await fill(fillModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });
-    return { image: cropRightHalf(result.image), previews: [], record: recordOf(inputs, instruction, settings, result.record.seed, result.record) };
+    return {
+      image: cropRightHalf(result.image),
+      previews: [],
+      record: recordOf(inputs, instruction, settings, result.record.seed, result.record),
+    };
   }
   const result = await fillWithNoiseSelection(fillModels, request, {
     ...common,
@@ -120,6 +131,12 @@ export async function editImage(models: EditModels, source: Tensor<"u8">, instru
   };
 }
 
-function recordOf(inputs: EditInputs, instruction: string, settings: EditSettings, seed: number, fillRecord: EditRecord["fill"]): EditRecord {
+function recordOf(
+  inputs: EditInputs,
+  instruction: string,
+  settings: EditSettings,
+  seed: number,
+  fillRecord: EditRecord["fill"],
+): EditRecord {
   return editRecord(inputs, { instruction, seed, steps: settings.steps, guidance: settings.guidance, fill: fillRecord });
 }

@@ -9,7 +9,8 @@ export function stackBatch(parts: readonly Tensor<"f32">[]): Tensor<"f32"> {
   const rest = first.dims.slice(1);
   let batch = 0;
   for (const p of parts) {
-    if (p.dims.slice(1).join() !== rest.join()) throw new InvalidArgumentError(`cannot stack ${shapeString(p.dims)} with ${shapeString(first.dims)}`);
+    if (p.dims.slice(1).join() !== rest.join())
+      throw new InvalidArgumentError(`cannot stack ${shapeString(p.dims)} with ${shapeString(first.dims)}`);
     batch += p.dims[0] as number;
   }
   const out = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
@@ -24,7 +25,8 @@ export function stackBatch(parts: readonly Tensor<"f32">[]): Tensor<"f32"> {
 /** Samples [from, from + count) of [B, ...rest]. */
 export function sliceBatch(t: Tensor<"f32">, from: number, count = 1): Tensor<"f32"> {
   const batch = t.dims[0] as number;
-  if (from < 0 || count < 1 || from + count > batch) throw new InvalidArgumentError(`cannot take samples ${from}..${from + count - 1} of a batch of ${batch}`);
+  if (from < 0 || count < 1 || from + count > batch)
+    throw new InvalidArgumentError(`cannot take samples ${from}..${from + count - 1} of a batch of ${batch}`);
   const size = t.data.length / batch;
   return tensor("f32", [count, ...t.dims.slice(1)], t.data.slice(from * size, (from + count) * size));
 }

@@ -94,9 +94,16 @@ export interface EarlyOptions {
  * and the state it was evaluated at; since the Euler step is linear in v, it equals
  * x_{t_m} - t_m * v up to float rounding.
  */
-export async function runEarlySteps(transformer: FluxTransformer, shared: SharedFill, candidates: readonly Candidate[], m: number, options: EarlyOptions = {}): Promise<EarlyResult> {
+export async function runEarlySteps(
+  transformer: FluxTransformer,
+  shared: SharedFill,
+  candidates: readonly Candidate[],
+  m: number,
+  options: EarlyOptions = {},
+): Promise<EarlyResult> {
   const size = options.batchSize ?? candidates.length;
-  if (!Number.isInteger(size) || size < 1) throw new InvalidArgumentError(`the candidate batch size must be a whole number of at least 1, got ${size}`);
+  if (!Number.isInteger(size) || size < 1)
+    throw new InvalidArgumentError(`the candidate batch size must be a whole number of at least 1, got ${size}`);
   const steps = shared.schedule.length - 1;
   if (m < 1 || m > steps) throw new InvalidArgumentError(`early steps must be within 1..${steps}, got ${m}`);
   const chunks: Candidate[][] = [];
@@ -108,18 +115,24 @@ export async function runEarlySteps(transformer: FluxTransformer, shared: Shared
   options.onRun?.(0, totalRuns, 0);
   for (const chunk of chunks) {
     let x0: Tensor<"f32"> | null = null;
-    const x = await denoise(transformer, stackBatch(chunk.map((c) => packLatents(c.noise))), batchConditioning(shared, chunk), shared.schedule, {
-      from: 0,
-      to: m,
-      modelTime: modelTimeOf(shared.conventions),
-      signal: options.signal,
-      onStep: (info) => {
-        nfe += chunk.length;
-        stepMs.push(info.ms);
-        if (info.step === m) x0 = estimateX0(info.x, info.v, info.t);
-        options.onRun?.(stepMs.length, totalRuns, info.ms);
+    const x = await denoise(
+      transformer,
+      stackBatch(chunk.map((c) => packLatents(c.noise))),
+      batchConditioning(shared, chunk),
+      shared.schedule,
+      {
+        from: 0,
+        to: m,
+        modelTime: modelTimeOf(shared.conventions),
+        signal: options.signal,
+        onStep: (info) => {
+          nfe += chunk.length;
+          stepMs.push(info.ms);
+          if (info.step === m) x0 = estimateX0(info.x, info.v, info.t);
+          options.onRun?.(stepMs.length, totalRuns, info.ms);
+        },
       },
-    });
+    );
     const estimate = x0 as Tensor<"f32"> | null;
     if (!estimate) throw new InvalidArgumentError("the early steps ended without an estimate");
     chunk.forEach((_, i) => states.push({ x: sliceBatch(x, i), x0: sliceBatch(estimate, i) }));

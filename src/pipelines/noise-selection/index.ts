@@ -1,5 +1,12 @@
 /** VLM-guided early-filter noise selection (docs/icedit.md §4); an edit runs it through editImage's `selection`. */
-export { fillWithNoiseSelection, probeJudge, type SelectionOptions, type SelectionResult, type JudgeFallback, type ProbeOutcome } from "./select.js";
+export {
+  fillWithNoiseSelection,
+  probeJudge,
+  type SelectionOptions,
+  type SelectionResult,
+  type JudgeFallback,
+  type ProbeOutcome,
+} from "./select.js";
 export { decodePreviews, type CandidatePreview } from "./previews.js";
 export { candidateSeeds, earlyStepsFor, selectionCost, type SeedOptions } from "./plan.js";
 export { runTournament, type TournamentInput, type TournamentResult } from "./tournament.js";

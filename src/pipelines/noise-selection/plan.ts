@@ -27,7 +27,9 @@ export function candidateSeeds(options: SeedOptions): number[] {
     const repeated = seeds.find((s, i) => seeds.indexOf(s) !== i);
     if (repeated !== undefined) throw new InvalidArgumentError(`the candidate seeds must differ: ${repeated} is given twice`);
     if (options.candidates !== undefined && options.candidates !== seeds.length) {
-      throw new InvalidArgumentError(`${seeds.length} seeds were given for ${options.candidates} candidates: give one seed per candidate, or only a base seed`);
+      throw new InvalidArgumentError(
+        `${seeds.length} seeds were given for ${options.candidates} candidates: give one seed per candidate, or only a base seed`,
+      );
     }
     return seeds;
   }
@@ -35,7 +37,8 @@ export function candidateSeeds(options: SeedOptions): number[] {
   if (count === undefined || base === undefined) {
     throw new InvalidArgumentError("noise selection needs the candidates' seeds, or a base seed and a number of candidates");
   }
-  if (!Number.isInteger(count) || count < 1) throw new InvalidArgumentError(`the number of candidates must be a whole number of at least 1, got ${count}`);
+  if (!Number.isInteger(count) || count < 1)
+    throw new InvalidArgumentError(`the number of candidates must be a whole number of at least 1, got ${count}`);
   checkSeed(base);
   checkSeed(base + count - 1);
   return Array.from({ length: count }, (_, i) => base + i);
@@ -43,8 +46,10 @@ export function candidateSeeds(options: SeedOptions): number[] {
 
 /** m, capped at n - 1 so that the winner has at least one step of its own; needs n >= 2. */
 export function earlyStepsFor(m: number, steps: number): number {
-  if (!Number.isInteger(steps) || steps < 2) throw new InvalidArgumentError(`noise selection needs at least 2 denoising steps (early steps, then the winner's), got ${steps}`);
-  if (!Number.isInteger(m) || m < 1) throw new InvalidArgumentError(`the number of early steps must be a whole number of at least 1, got ${m}`);
+  if (!Number.isInteger(steps) || steps < 2)
+    throw new InvalidArgumentError(`noise selection needs at least 2 denoising steps (early steps, then the winner's), got ${steps}`);
+  if (!Number.isInteger(m) || m < 1)
+    throw new InvalidArgumentError(`the number of early steps must be a whole number of at least 1, got ${m}`);
   return Math.min(m, steps - 1);
 }
 

@@ -28,8 +28,14 @@ export interface PreviewOptions {
 }
 
 /** x0: one packed [1, L, 64] estimate per seed. */
-export async function decodePreviews(vae: Vae, x0: readonly Tensor<"f32">[], seeds: readonly number[], options: PreviewOptions): Promise<CandidatePreview[]> {
-  if (!Number.isInteger(options.batch) || options.batch < 1) throw new InvalidArgumentError(`the preview batch must be a whole number of at least 1, got ${options.batch}`);
+export async function decodePreviews(
+  vae: Vae,
+  x0: readonly Tensor<"f32">[],
+  seeds: readonly number[],
+  options: PreviewOptions,
+): Promise<CandidatePreview[]> {
+  if (!Number.isInteger(options.batch) || options.batch < 1)
+    throw new InvalidArgumentError(`the preview batch must be a whole number of at least 1, got ${options.batch}`);
   const previews: CandidatePreview[] = [];
   for (let i = 0; i < x0.length; i += options.batch) {
     options.beforeRun?.();

@@ -97,11 +97,16 @@ export async function probeJudge(judge: Judge, candidates: number, fallback: Jud
   }
 }
 
-export async function fillWithNoiseSelection(models: FillModels, request: FillRequest, options: SelectionOptions): Promise<SelectionResult> {
+export async function fillWithNoiseSelection(
+  models: FillModels,
+  request: FillRequest,
+  options: SelectionOptions,
+): Promise<SelectionResult> {
   const started = performance.now();
   const conventions = options.conventions ?? DIFFUSERS_CONVENTIONS;
   const fallback = options.fallback ?? "none";
-  if (fallback !== "none" && fallback !== "first-seed") throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  if (fallback !== "none" && fallback !== "first-seed")
+    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
   const seeds = candidateSeeds(options);
   checkFillOptions({ seed: seeds[0] as number, steps: options.steps, guidance: options.guidance }, request);
   const n = options.steps;
@@ -207,16 +212,22 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
   report({ stage: "continue", step: m, steps: n, from: m });
   const chosen = candidates[winner] as (typeof candidates)[number];
   const continueStepMs: number[] = [];
-  const x = await denoise(models.transformer, (early.states[winner] as (typeof early.states)[number]).x, batchConditioning(shared, [chosen]), shared.schedule, {
-    from: m,
-    to: n,
-    modelTime: modelTimeOf(conventions),
-    signal: options.signal,
-    onStep: (info) => {
-      continueStepMs.push(info.ms);
-      report({ stage: "continue", step: info.step, steps: n, from: m });
+  const x = await denoise(
+    models.transformer,
+    (early.states[winner] as (typeof early.states)[number]).x,
+    batchConditioning(shared, [chosen]),
+    shared.schedule,
+    {
+      from: m,
+      to: n,
+      modelTime: modelTimeOf(conventions),
+      signal: options.signal,
+      onStep: (info) => {
+        continueStepMs.push(info.ms);
+        report({ stage: "continue", step: info.step, steps: n, from: m });
+      },
     },
-  });
+  );
   const continueMs = performance.now() - continueStart;
 
   const decodeStart = performance.now();
@@ -239,7 +250,18 @@ export async function fillWithNoiseSelection(models: FillModels, request: FillRe
     batch: Math.min(options.batchSize ?? candidates.length, candidates.length),
     judge: probeFailure === null ? judgeRecordOf(options.judge) : "fallback: first-seed",
     ...(fallbackReason === undefined ? {} : { fallbackReason }),
-    timings: { probeMs, prepareMs, earlyMs, earlyStepMs: early.stepMs, previewMs, tournamentMs, continueMs, continueStepMs, decodeMs, totalMs },
+    timings: {
+      probeMs,
+      prepareMs,
+      earlyMs,
+      earlyStepMs: early.stepMs,
+      previewMs,
+      tournamentMs,
+      continueMs,
+      continueStepMs,
+      decodeMs,
+      totalMs,
+    },
   };
   return {
     image,

@@ -59,7 +59,14 @@ export async function runTournament(input: TournamentInput): Promise<TournamentR
       if (error instanceof JudgeCancelledError || input.signal?.aborted) throw cancelled();
       if (!input.tolerateJudgeErrors) throw error;
       const message = error instanceof Error ? error.message : String(error);
-      const comparison: TournamentComparison = { a, b, choice: null, raw: `error: ${message}`, ms: performance.now() - started, retried: false };
+      const comparison: TournamentComparison = {
+        a,
+        b,
+        choice: null,
+        raw: `error: ${message}`,
+        ms: performance.now() - started,
+        retried: false,
+      };
       comparisons.push(comparison);
       input.onComparison?.(comparison, challenger, total);
       return { winner: incumbent, comparisons, judgeError: `comparison ${challenger} of ${total} failed: ${message}` };

@@ -78,7 +78,8 @@ export function redisOptions(url: string): RedisOptions {
   } catch {
     throw new QueueUrlError(`--queue ${url} is not a URL like redis://127.0.0.1:6379`);
   }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") throw new QueueUrlError(`--queue ${url}: expected redis:// or rediss://`);
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:")
+    throw new QueueUrlError(`--queue ${url}: expected redis:// or rediss://`);
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   if (!Number.isSafeInteger(db) || db < 0) throw new QueueUrlError(`--queue ${url}: the database number must be a whole number`);
   return {

@@ -67,16 +67,23 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
     const warnings: string[] = [];
     try {
       const name = options.name;
-      const outcome = await runEdit(options.editor, options.judge, new Uint8Array(Buffer.from(job.data.image, "base64")), params, job.data.maxPixels, {
-        signal: signal ?? new AbortController().signal,
-        onProgress: (p) => report({ type: "progress", worker: name, ...p }),
-        onWarning: (message) => {
-          warnings.push(message);
-          report({ type: "warning", worker: name, message });
+      const outcome = await runEdit(
+        options.editor,
+        options.judge,
+        new Uint8Array(Buffer.from(job.data.image, "base64")),
+        params,
+        job.data.maxPixels,
+        {
+          signal: signal ?? new AbortController().signal,
+          onProgress: (p) => report({ type: "progress", worker: name, ...p }),
+          onWarning: (message) => {
+            warnings.push(message);
+            report({ type: "warning", worker: name, message });
+          },
+          onComparison: (c) => report({ type: "comparison", worker: name, ...c }),
+          onWinner: (seed) => report({ type: "winner", worker: name, seed }),
         },
-        onComparison: (c) => report({ type: "comparison", worker: name, ...c }),
-        onWinner: (seed) => report({ type: "winner", worker: name, seed }),
-      });
+      );
       if (signal?.aborted) throw new Error(String(signal.reason));
       await pending;
       const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString("base64");

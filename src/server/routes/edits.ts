@@ -71,14 +71,21 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     const job = store.get(id) as JobRow;
     await backend.submitted(job);
     events.queueMoved();
-    return reply.code(202).header("location", jobUrl(id)).send(view(store.get(id) ?? job));
+    return reply
+      .code(202)
+      .header("location", jobUrl(id))
+      .send(view(store.get(id) ?? job));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>("/v1/edits", async (request) => {
     const query = request.query;
     const limit = query["limit"] === undefined ? 20 : Number(query["limit"]);
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new ApiError(400, "invalid_parameter", `limit: takes a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(query["limit"])}`);
+      throw new ApiError(
+        400,
+        "invalid_parameter",
+        `limit: takes a whole number from 1 to ${MAX_PAGE}, got ${JSON.stringify(query["limit"])}`,
+      );
     }
     const cursor = query["cursor"];
     const before = cursor === undefined ? undefined : Number(cursor);
@@ -122,8 +129,10 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
   app.get<{ Params: IdParams }>("/v1/edits/:id/candidates", async (request, reply) => {
     const job = find(request.params.id);
     if (!job.params.selection) throw new ApiError(404, "no_candidates", `edit ${job.id} ran without noise selection: it has no candidates`);
-    if (job.status !== "done") throw new ApiError(409, "not_ready", `edit ${job.id} is ${job.status}; its candidates are shown once it is done`);
-    if (!dir.hasCandidates(job.id)) throw new ApiError(410, "result_missing", `the candidates of ${job.id} are gone from the server's data dir`);
+    if (job.status !== "done")
+      throw new ApiError(409, "not_ready", `edit ${job.id} is ${job.status}; its candidates are shown once it is done`);
+    if (!dir.hasCandidates(job.id))
+      throw new ApiError(410, "result_missing", `the candidates of ${job.id} are gone from the server's data dir`);
     return sendFile(reply, dir.candidatesPath(job.id), "image/png", `inline; filename="${job.id}-candidates.png"`);
   });
 

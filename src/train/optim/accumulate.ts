@@ -31,11 +31,15 @@ export class GradientAccumulator {
   /** Adds one micro-batch's gradients (of its own mean loss); the first call fixes the names and shapes. */
   add(grads: Grads): void {
     if (this.ready) {
-      throw new OptimizerError(`already holds ${this.added} of ${this.microBatches} micro-batches: call take() and step the optimizer first`);
+      throw new OptimizerError(
+        `already holds ${this.added} of ${this.microBatches} micro-batches: call take() and step the optimizer first`,
+      );
     }
     if (this.added === 0) {
       checkGradients(grads, grads);
-      this.sums = new Map([...grads].map(([name, g]) => [name, { dtype: "f64", dims: [...g.dims], data: new Float64Array(g.data.length) }]));
+      this.sums = new Map(
+        [...grads].map(([name, g]) => [name, { dtype: "f64", dims: [...g.dims], data: new Float64Array(g.data.length) }]),
+      );
     } else {
       checkGradients(this.sums, grads);
     }

@@ -58,7 +58,12 @@ export class AdamW {
   /** One update of every parameter, in place, from same-named gradients. */
   step(grads: Grads): void {
     checkGradients(this.params, grads);
-    const { lr, betas: [b1, b2], eps, weightDecay } = this.options;
+    const {
+      lr,
+      betas: [b1, b2],
+      eps,
+      weightDecay,
+    } = this.options;
     // torch's mul_(scalar) rounds the scalar to float32: without it 1 in 6 golden router deltas is off by an ulp
     const decay = Math.fround(1 - lr * weightDecay);
     for (const [name, param] of this.params) {

@@ -43,7 +43,9 @@ export function flattenOptimizerState(state: OptimizerState): FlatOptimizerState
 function parseMetadata(metadata: Readonly<Record<string, string>>): Record<string, unknown> & { kind?: unknown; steps?: unknown } {
   const text = metadata[OPTIMIZER_METADATA_KEY];
   if (text === undefined) {
-    throw new OptimizerStateError(`the checkpoint has no ${OPTIMIZER_METADATA_KEY} metadata: it holds no optimizer state; start a new run instead of resuming`);
+    throw new OptimizerStateError(
+      `the checkpoint has no ${OPTIMIZER_METADATA_KEY} metadata: it holds no optimizer state; start a new run instead of resuming`,
+    );
   }
   try {
     const parsed: unknown = JSON.parse(text, decode);
@@ -58,7 +60,9 @@ function parseMetadata(metadata: Readonly<Record<string, string>>): Record<strin
 export function unflattenOptimizerState(tensors: ReadonlyMap<string, Tensor>, metadata: Readonly<Record<string, string>>): OptimizerState {
   const { steps, ...scalars } = parseMetadata(metadata);
   if (scalars.kind !== "adamw" && scalars.kind !== "prodigy") {
-    throw new OptimizerStateError(`the checkpoint's optimizer is ${String(scalars.kind)}, expected adamw or prodigy: the checkpoint is damaged`);
+    throw new OptimizerStateError(
+      `the checkpoint's optimizer is ${String(scalars.kind)}, expected adamw or prodigy: the checkpoint is damaged`,
+    );
   }
   if (typeof steps !== "object" || steps === null) {
     throw new OptimizerStateError("the checkpoint's optimizer state lists no tensors: the checkpoint is damaged");

@@ -14,9 +14,18 @@ export type OptimizerKind = Optimizer["kind"];
 const ADAMW_KEYS: Readonly<Record<string, keyof AdamWOptions>> = { lr: "lr", betas: "betas", eps: "eps", weight_decay: "weightDecay" };
 
 const PRODIGY_KEYS: Readonly<Record<string, keyof ProdigyOptions>> = {
-  lr: "lr", betas: "betas", beta3: "beta3", eps: "eps", weight_decay: "weightDecay", decouple: "decouple",
-  use_bias_correction: "useBiasCorrection", safeguard_warmup: "safeguardWarmup", d0: "d0", d_coef: "dCoef",
-  growth_rate: "growthRate", slice_p: "sliceP",
+  lr: "lr",
+  betas: "betas",
+  beta3: "beta3",
+  eps: "eps",
+  weight_decay: "weightDecay",
+  decouple: "decouple",
+  use_bias_correction: "useBiasCorrection",
+  safeguard_warmup: "safeguardWarmup",
+  d0: "d0",
+  d_coef: "dCoef",
+  growth_rate: "growthRate",
+  slice_p: "sliceP",
 };
 
 function translate<T>(optimizer: string, keys: Readonly<Record<string, keyof T>>, kwargs: Readonly<Record<string, unknown>>): Partial<T> {

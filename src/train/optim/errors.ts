@@ -14,7 +14,9 @@ export class NonFiniteGradientError extends OptimizerError {
     readonly index: number,
     readonly value: number,
   ) {
-    super(`gradient of ${tensor} is not finite (${value} at flat index ${index}): the loss diverged; lower the learning rate or check the inputs`);
+    super(
+      `gradient of ${tensor} is not finite (${value} at flat index ${index}): the loss diverged; lower the learning rate or check the inputs`,
+    );
   }
 }
 

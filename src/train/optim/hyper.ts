@@ -21,7 +21,9 @@ export function checkSetting(optimizer: string, name: string, value: unknown, ru
 
 export function checkBetas(optimizer: string, betas: unknown): void {
   if (!Array.isArray(betas) || betas.length !== 2) {
-    throw new HyperParameterError(`${optimizer} betas must be two numbers [beta1, beta2], got ${JSON.stringify(betas)}: fix the optimizer settings`);
+    throw new HyperParameterError(
+      `${optimizer} betas must be two numbers [beta1, beta2], got ${JSON.stringify(betas)}: fix the optimizer settings`,
+    );
   }
   checkSetting(optimizer, "betas[0]", betas[0], "in [0, 1)");
   checkSetting(optimizer, "betas[1]", betas[1], "in [0, 1)");

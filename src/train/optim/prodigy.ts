@@ -35,8 +35,18 @@ export interface ProdigyOptions {
 
 /** prodigyopt.Prodigy's defaults at 3efb213 (ICEdit's config turns on bias correction and safeguard warm-up). */
 export const PRODIGY_DEFAULTS: ProdigyOptions = {
-  lr: 1.0, betas: [0.9, 0.999], beta3: null, eps: 1e-8, weightDecay: 0, decouple: true,
-  useBiasCorrection: false, safeguardWarmup: false, d0: 1e-6, dCoef: 1.0, growthRate: Infinity, sliceP: 1,
+  lr: 1.0,
+  betas: [0.9, 0.999],
+  beta3: null,
+  eps: 1e-8,
+  weightDecay: 0,
+  decouple: true,
+  useBiasCorrection: false,
+  safeguardWarmup: false,
+  d0: 1e-6,
+  dCoef: 1.0,
+  growthRate: Infinity,
+  sliceP: 1,
 };
 
 export interface ProdigyTensorState {
@@ -84,7 +94,11 @@ export function prodigyStepSize(o: ProdigyOptions, d: number, k: number): number
 }
 
 const copyTensor = (s: ProdigyTensorState): ProdigyTensorState => ({
-  step: s.step, s: s.s.slice(), p0: s.p0.slice(), expAvg: s.expAvg?.slice() ?? null, expAvgSq: s.expAvgSq.slice(),
+  step: s.step,
+  s: s.s.slice(),
+  p0: s.p0.slice(),
+  expAvg: s.expAvg?.slice() ?? null,
+  expAvgSq: s.expAvgSq.slice(),
 });
 
 function sliced(data: Float32Array, sliceP: number): Float32Array {
@@ -171,7 +185,13 @@ export class Prodigy {
     let st = this.tensors.get(name);
     if (st === undefined) {
       const p0 = sliced(p, this.options.sliceP);
-      st = { step: 0, s: new Float32Array(p0.length), p0, expAvg: b1 > 0 ? new Float32Array(p.length) : null, expAvgSq: new Float32Array(p.length) };
+      st = {
+        step: 0,
+        s: new Float32Array(p0.length),
+        p0,
+        expAvg: b1 > 0 ? new Float32Array(p.length) : null,
+        expAvgSq: new Float32Array(p.length),
+      };
       this.tensors.set(name, st);
     }
     return st;

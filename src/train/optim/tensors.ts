@@ -34,7 +34,9 @@ export function checkGradients(params: ReadonlyMap<string, { readonly dims: read
   for (const [name, p] of params) {
     const g = grads.get(name);
     if (g === undefined) {
-      throw new GradientMismatchError(`no gradient for parameter ${name}: pass a gradient for every trainable tensor (zeros if it has none)`);
+      throw new GradientMismatchError(
+        `no gradient for parameter ${name}: pass a gradient for every trainable tensor (zeros if it has none)`,
+      );
     }
     if (!sameDims(g.dims, p.dims)) {
       const what = `gradient of ${name} has shape ${shapeText(g.dims)}, the parameter has ${shapeText(p.dims)}`;

@@ -11,11 +11,22 @@ import { open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/pr
 import { join } from "node:path";
 import { IceditError } from "../../errors.js";
 import { ConvertedWriter, type ManifestHead } from "./writer.js";
-import { DATA_FILE, MANIFEST_FILE, ManifestFormatError, parseManifest, type ConvertedManifest, type ConvertedPrecision, type SourceFileStamp } from "./manifest.js";
+import {
+  DATA_FILE,
+  MANIFEST_FILE,
+  ManifestFormatError,
+  parseManifest,
+  type ConvertedManifest,
+  type ConvertedPrecision,
+  type SourceFileStamp,
+} from "./manifest.js";
 
 /** A cache entry failed its checks and may not be rebuilt here. */
 export class ConvertedCacheError extends IceditError {
-  constructor(readonly dir: string, problem: string) {
+  constructor(
+    readonly dir: string,
+    problem: string,
+  ) {
     super(`converted weights in ${dir}: ${problem}; run \`icedit convert\` again (or delete the directory) to rebuild them`);
   }
 }
@@ -82,7 +93,10 @@ export class ConvertedCache {
   }
 
   /** The checked entry for `request`, building it with `build` when absent, damaged or outdated. */
-  async open(request: ConvertRequest, build: (writer: ConvertedWriter) => Promise<void>): Promise<{ dir: string; manifest: ConvertedManifest; built: boolean }> {
+  async open(
+    request: ConvertRequest,
+    build: (writer: ConvertedWriter) => Promise<void>,
+  ): Promise<{ dir: string; manifest: ConvertedManifest; built: boolean }> {
     const dir = this.dirOf(request);
     const key = this.keyOf(request);
     const started = performance.now();
@@ -132,14 +146,15 @@ export class ConvertedCache {
     }
     if (manifest.key !== key) return { problem: "the manifest belongs to another conversion" };
     const dataPath = join(dir, DATA_FILE);
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(dataPath);
     } catch {
       return { problem: `${DATA_FILE} is missing` };
     }
     if (info.size < manifest.data.size) return { problem: `${DATA_FILE} is truncated (${info.size} of ${manifest.data.size} bytes)` };
-    if (info.size !== manifest.data.size) return { problem: `${DATA_FILE} has ${info.size} bytes, the manifest says ${manifest.data.size}` };
+    if (info.size !== manifest.data.size)
+      return { problem: `${DATA_FILE} has ${info.size} bytes, the manifest says ${manifest.data.size}` };
     const unchanged = info.size === manifest.verified.size && info.mtimeMs === manifest.verified.mtimeMs;
     if (unchanged && this.options.verify !== "always") return { manifest, hashed: false };
     const sha256 = await sha256File(dataPath);
@@ -164,7 +179,9 @@ export class ConvertedCache {
         continue;
       }
       const sameFiles = manifest.sources.length === paths.size && manifest.sources.every((s) => paths.has(s.path));
-      const stale = manifest.sources.some((s) => request.sources.some((r) => r.path === s.path && (r.size !== s.size || r.mtimeMs !== s.mtimeMs)));
+      const stale = manifest.sources.some((s) =>
+        request.sources.some((r) => r.path === s.path && (r.size !== s.size || r.mtimeMs !== s.mtimeMs)),
+      );
       if (sameFiles && stale) {
         await rm(dir, { recursive: true, force: true });
         this.options.onEvent?.({ kind: "removed", component: request.component, dir, reason: "its source files changed" });

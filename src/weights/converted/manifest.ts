@@ -90,7 +90,10 @@ export function parseManifest(text: string): ConvertedManifest {
     const e = t as Record<string, unknown>;
     need(typeof e["dtype"] === "string" && isDType(e["dtype"]), `tensor ${name}: bad dtype`);
     need(Array.isArray(e["dims"]) && (e["dims"] as unknown[]).every(isCount), `tensor ${name}: bad dims`);
-    need(isCount(e["offset"]) && isCount(e["length"]) && (e["offset"] as number) + (e["length"] as number) <= size, `tensor ${name}: range outside the data file`);
+    need(
+      isCount(e["offset"]) && isCount(e["length"]) && (e["offset"] as number) + (e["length"] as number) <= size,
+      `tensor ${name}: range outside the data file`,
+    );
   }
   need(isRecord(m["packings"]), "packing table missing");
   return json as ConvertedManifest;

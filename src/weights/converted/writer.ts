@@ -8,10 +8,7 @@ import { mkdir, open, rename, rm, stat, writeFile, type FileHandle } from "node:
 import { join } from "node:path";
 import type { Tensor } from "../../tensor.js";
 import type { PackedNBits } from "../quant/index.js";
-import {
-  CONVERTED_FORMAT, DATA_FILE, MANIFEST_FILE,
-  type ConvertedManifest, type StoredPacking, type StoredTensor,
-} from "./manifest.js";
+import { CONVERTED_FORMAT, DATA_FILE, MANIFEST_FILE, type ConvertedManifest, type StoredPacking, type StoredTensor } from "./manifest.js";
 
 const ALIGNMENT = 64;
 

@@ -13,14 +13,22 @@ export class GgufFormatError extends WeightsFileError {
 
 /** A GGUF version other than 3. */
 export class UnsupportedGgufVersionError extends GgufFormatError {
-  constructor(file: string, readonly version: number, hint: string) {
+  constructor(
+    file: string,
+    readonly version: number,
+    hint: string,
+  ) {
     super(file, `GGUF version ${version} is not supported (only version 3)${hint}`);
   }
 }
 
 /** A tensor uses a ggml type this project does not read (Q4_1, Q5_0, K-quants, IQ types, ...). */
 export class UnsupportedGgmlTypeError extends WeightsFileError {
-  constructor(file: string, readonly tensor: string, readonly ggmlType: string) {
+  constructor(
+    file: string,
+    readonly tensor: string,
+    readonly ggmlType: string,
+  ) {
     super(
       file,
       `${file}: tensor ${tensor} has ggml type ${ggmlType}, which is not supported ` +
@@ -31,7 +39,11 @@ export class UnsupportedGgmlTypeError extends WeightsFileError {
 
 /** readBlocks() on a tensor that is not block-quantized. */
 export class NotBlockQuantizedError extends WeightsFileError {
-  constructor(file: string, readonly tensor: string, readonly ggmlType: string) {
+  constructor(
+    file: string,
+    readonly tensor: string,
+    readonly ggmlType: string,
+  ) {
     super(file, `tensor ${tensor} in ${file} is ${ggmlType}, not a Q8_0/Q4_0 block tensor: read it with read() or readF32()`);
   }
 }

@@ -34,7 +34,8 @@ export interface GgufTensorEntry extends TensorEntry {
 
 /** A metadata value as text, for TensorSource.metadata(): arrays as JSON, 64-bit integers exact. */
 export function metadataText(v: GgufValue): string {
-  const plain = (x: GgufValue): unknown => (x.type === "ARRAY" ? x.value.map(plain) : typeof x.value === "bigint" ? x.value.toString() : x.value);
+  const plain = (x: GgufValue): unknown =>
+    x.type === "ARRAY" ? x.value.map(plain) : typeof x.value === "bigint" ? x.value.toString() : x.value;
   return v.type === "ARRAY" ? JSON.stringify(plain(v)) : String(plain(v));
 }
 
@@ -71,7 +72,11 @@ export class GgufFile implements TensorSource {
       for (const t of info.tensors) {
         const name = t.name.startsWith(COMFY_PREFIX) ? t.name.slice(COMFY_PREFIX.length) : t.name;
         const other = entries.get(name);
-        if (other) throw new GgufFormatError(path, `tensors ${other.storedName} and ${t.name} both become ${name} without the ${COMFY_PREFIX} prefix`);
+        if (other)
+          throw new GgufFormatError(
+            path,
+            `tensors ${other.storedName} and ${t.name} both become ${name} without the ${COMFY_PREFIX} prefix`,
+          );
         entries.set(name, entryOf(name, t, info, path));
       }
       return new GgufFile(path, info, handle, entries);

@@ -6,8 +6,17 @@
 import { TensorOffsetError, TruncatedFileError } from "../errors.js";
 import { GgufFormatError, UnsupportedGgmlTypeError, UnsupportedGgufVersionError } from "./errors.js";
 import {
-  GGML_TYPES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_MAX_DIMS, GGUF_VALUE_TYPES, GGUF_VERSION, ggmlTypeName,
-  type GgufInfo, type GgufTensorInfo, type GgufValue, type GgufValueTypeName,
+  GGML_TYPES,
+  GGUF_DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GGUF_MAX_DIMS,
+  GGUF_VALUE_TYPES,
+  GGUF_VERSION,
+  ggmlTypeName,
+  type GgufInfo,
+  type GgufTensorInfo,
+  type GgufValue,
+  type GgufValueTypeName,
 } from "./types.js";
 
 /** The prefix ended before the header did; `needed` is the prefix length that gets past this point. */
@@ -17,8 +26,19 @@ export class NeedMoreBytes {
 
 /** Bytes each value type takes at least (used to refuse absurd array counts before looping). */
 const MIN_BYTES: Readonly<Record<GgufValueTypeName, number>> = {
-  UINT8: 1, INT8: 1, UINT16: 2, INT16: 2, UINT32: 4, INT32: 4, FLOAT32: 4, BOOL: 1,
-  STRING: 8, ARRAY: 12, UINT64: 8, INT64: 8, FLOAT64: 8,
+  UINT8: 1,
+  INT8: 1,
+  UINT16: 2,
+  INT16: 2,
+  UINT32: 4,
+  INT32: 4,
+  FLOAT32: 4,
+  BOOL: 1,
+  STRING: 8,
+  ARRAY: 12,
+  UINT64: 8,
+  INT64: 8,
+  FLOAT64: 8,
 };
 
 class Cursor {
@@ -26,7 +46,11 @@ class Cursor {
   private readonly view: DataView;
   private readonly utf8 = new TextDecoder("utf-8", { fatal: true });
 
-  constructor(private readonly bytes: Uint8Array, readonly fileSize: number, readonly file: string) {
+  constructor(
+    private readonly bytes: Uint8Array,
+    readonly fileSize: number,
+    readonly file: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -40,8 +64,12 @@ class Cursor {
     return at;
   }
 
-  u8(what: string): number { return this.view.getUint8(this.take(1, what)); }
-  u32(what: string): number { return this.view.getUint32(this.take(4, what), true); }
+  u8(what: string): number {
+    return this.view.getUint8(this.take(1, what));
+  }
+  u32(what: string): number {
+    return this.view.getUint32(this.take(4, what), true);
+  }
 
   u64(what: string): number {
     const v = this.view.getBigUint64(this.take(8, what), true);
@@ -77,18 +105,30 @@ class Cursor {
 
   value(type: GgufValueTypeName, what: string): GgufValue {
     switch (type) {
-      case "UINT8": return { type, value: this.u8(what) };
-      case "INT8": return { type, value: this.view.getInt8(this.take(1, what)) };
-      case "UINT16": return { type, value: this.view.getUint16(this.take(2, what), true) };
-      case "INT16": return { type, value: this.view.getInt16(this.take(2, what), true) };
-      case "UINT32": return { type, value: this.u32(what) };
-      case "INT32": return { type, value: this.view.getInt32(this.take(4, what), true) };
-      case "FLOAT32": return { type, value: this.view.getFloat32(this.take(4, what), true) };
-      case "FLOAT64": return { type, value: this.view.getFloat64(this.take(8, what), true) };
-      case "UINT64": return { type, value: this.view.getBigUint64(this.take(8, what), true) };
-      case "INT64": return { type, value: this.view.getBigInt64(this.take(8, what), true) };
-      case "BOOL": return { type, value: this.u8(what) !== 0 };
-      case "STRING": return { type, value: this.string(what) };
+      case "UINT8":
+        return { type, value: this.u8(what) };
+      case "INT8":
+        return { type, value: this.view.getInt8(this.take(1, what)) };
+      case "UINT16":
+        return { type, value: this.view.getUint16(this.take(2, what), true) };
+      case "INT16":
+        return { type, value: this.view.getInt16(this.take(2, what), true) };
+      case "UINT32":
+        return { type, value: this.u32(what) };
+      case "INT32":
+        return { type, value: this.view.getInt32(this.take(4, what), true) };
+      case "FLOAT32":
+        return { type, value: this.view.getFloat32(this.take(4, what), true) };
+      case "FLOAT64":
+        return { type, value: this.view.getFloat64(this.take(8, what), true) };
+      case "UINT64":
+        return { type, value: this.view.getBigUint64(this.take(8, what), true) };
+      case "INT64":
+        return { type, value: this.view.getBigInt64(this.take(8, what), true) };
+      case "BOOL":
+        return { type, value: this.u8(what) !== 0 };
+      case "STRING":
+        return { type, value: this.string(what) };
       case "ARRAY": {
         const elementType = this.valueType(`the elements of ${what}`);
         const n = this.count(`the element count of ${what}`, MIN_BYTES[elementType]);
@@ -120,7 +160,8 @@ function alignmentOf(metadata: ReadonlyMap<string, GgufValue>, file: string): nu
 function tensorInfo(c: Cursor, index: number, alignment: number, file: string): GgufTensorInfo {
   const name = c.string(`the name of tensor #${index}`);
   const nDims = c.u32(`n_dims of tensor ${name}`);
-  if (nDims > GGUF_MAX_DIMS) throw new GgufFormatError(file, `tensor ${name} has ${nDims} dimensions; ggml allows at most ${GGUF_MAX_DIMS}`);
+  if (nDims > GGUF_MAX_DIMS)
+    throw new GgufFormatError(file, `tensor ${name} has ${nDims} dimensions; ggml allows at most ${GGUF_MAX_DIMS}`);
   const ne: number[] = [];
   for (let d = 0; d < nDims; d++) ne.push(c.u64(`dimension ${d} of tensor ${name}`));
   const typeId = c.u32(`the type of tensor ${name}`);
@@ -129,7 +170,10 @@ function tensorInfo(c: Cursor, index: number, alignment: number, file: string): 
   if (type === undefined) throw new UnsupportedGgmlTypeError(file, name, ggmlTypeName(typeId));
   const rowLength = ne[0] ?? 1;
   if (rowLength % type.blockSize !== 0) {
-    throw new GgufFormatError(file, `tensor ${name} is ${type.name} with rows of ${rowLength} elements, not a multiple of its block size ${type.blockSize}`);
+    throw new GgufFormatError(
+      file,
+      `tensor ${name} is ${type.name} with rows of ${rowLength} elements, not a multiple of its block size ${type.blockSize}`,
+    );
   }
   const elements = ne.reduce((a, b) => a * b, 1);
   const nbytes = (elements / type.blockSize) * type.blockBytes;
@@ -145,7 +189,10 @@ function checkRanges(tensors: readonly GgufTensorInfo[], dataStart: number, file
   for (const t of tensors) {
     const end = dataStart + t.offset + t.nbytes;
     if (end > fileSize) {
-      throw new TruncatedFileError(file, `tensor ${t.name} (${t.type} [${t.dims.join(", ")}]) needs bytes [${dataStart + t.offset}, ${end}), the file has ${fileSize}`);
+      throw new TruncatedFileError(
+        file,
+        `tensor ${t.name} (${t.type} [${t.dims.join(", ")}]) needs bytes [${dataStart + t.offset}, ${end}), the file has ${fileSize}`,
+      );
     }
   }
   const sorted = tensors.filter((t) => t.nbytes > 0).sort((a, b) => a.offset - b.offset);
@@ -153,7 +200,11 @@ function checkRanges(tensors: readonly GgufTensorInfo[], dataStart: number, file
     const prev = sorted[i - 1] as GgufTensorInfo;
     const cur = sorted[i] as GgufTensorInfo;
     if (cur.offset < prev.offset + prev.nbytes) {
-      throw new TensorOffsetError(file, cur.name, `its bytes [${cur.offset}, ${cur.offset + cur.nbytes}) overlap those of tensor ${prev.name}`);
+      throw new TensorOffsetError(
+        file,
+        cur.name,
+        `its bytes [${cur.offset}, ${cur.offset + cur.nbytes}) overlap those of tensor ${prev.name}`,
+      );
     }
   }
 }

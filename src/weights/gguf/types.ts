@@ -12,7 +12,19 @@ export const GGUF_MAX_DIMS = 4;
 
 /** Metadata value type names, indexed by their u32 id. */
 export const GGUF_VALUE_TYPES = [
-  "UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32", "BOOL", "STRING", "ARRAY", "UINT64", "INT64", "FLOAT64",
+  "UINT8",
+  "INT8",
+  "UINT16",
+  "INT16",
+  "UINT32",
+  "INT32",
+  "FLOAT32",
+  "BOOL",
+  "STRING",
+  "ARRAY",
+  "UINT64",
+  "INT64",
+  "FLOAT64",
 ] as const;
 export type GgufValueTypeName = (typeof GGUF_VALUE_TYPES)[number];
 
@@ -48,12 +60,38 @@ export const GGML_TYPES: ReadonlyMap<number, GgmlTypeInfo> = new Map([
 
 /** Names of the other ggml type ids, so a refusal can say what the file holds. */
 export const OTHER_GGML_TYPE_NAMES: Readonly<Record<number, string>> = {
-  3: "Q4_1", 4: "Q4_2 (removed from ggml)", 5: "Q4_3 (removed from ggml)", 6: "Q5_0", 7: "Q5_1", 9: "Q8_1",
-  10: "Q2_K", 11: "Q3_K", 12: "Q4_K", 13: "Q5_K", 14: "Q6_K", 15: "Q8_K",
-  16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S", 22: "IQ2_S", 23: "IQ4_XS",
-  24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64", 29: "IQ1_M",
-  31: "Q4_0_4_4 (removed from ggml)", 32: "Q4_0_4_8 (removed from ggml)", 33: "Q4_0_8_8 (removed from ggml)",
-  34: "TQ1_0", 35: "TQ2_0", 39: "MXFP4",
+  3: "Q4_1",
+  4: "Q4_2 (removed from ggml)",
+  5: "Q4_3 (removed from ggml)",
+  6: "Q5_0",
+  7: "Q5_1",
+  9: "Q8_1",
+  10: "Q2_K",
+  11: "Q3_K",
+  12: "Q4_K",
+  13: "Q5_K",
+  14: "Q6_K",
+  15: "Q8_K",
+  16: "IQ2_XXS",
+  17: "IQ2_XS",
+  18: "IQ3_XXS",
+  19: "IQ1_S",
+  20: "IQ4_NL",
+  21: "IQ3_S",
+  22: "IQ2_S",
+  23: "IQ4_XS",
+  24: "I8",
+  25: "I16",
+  26: "I32",
+  27: "I64",
+  28: "F64",
+  29: "IQ1_M",
+  31: "Q4_0_4_4 (removed from ggml)",
+  32: "Q4_0_4_8 (removed from ggml)",
+  33: "Q4_0_8_8 (removed from ggml)",
+  34: "TQ1_0",
+  35: "TQ2_0",
+  39: "MXFP4",
 };
 
 export function ggmlTypeName(id: number): string {

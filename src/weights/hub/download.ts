@@ -67,7 +67,8 @@ export function explainHubError(repoId: string, error: unknown, looked: readonly
           "and run with HF_TOKEN=<token> (or log in with huggingface-cli, which Python and icedit share)",
       );
     }
-    if (error.statusCode === 404) return new ModelNotFoundError(repoId, looked, "the hub has no such repo (or it is private): check the name");
+    if (error.statusCode === 404)
+      return new ModelNotFoundError(repoId, looked, "the hub has no such repo (or it is private): check the name");
     return new HubAccessError(`downloading ${repoId} failed: HTTP ${error.statusCode} ${error.message}`);
   }
   if (isNetworkError(error)) {

@@ -2,7 +2,12 @@
 import { IceditError } from "../../errors.js";
 
 export class ModelNotFoundError extends IceditError {
-  constructor(readonly spec: string, readonly looked: readonly string[], why: string, what = "model") {
+  constructor(
+    readonly spec: string,
+    readonly looked: readonly string[],
+    why: string,
+    what = "model",
+  ) {
     super(`${what} ${spec} not found: ${why}\nlooked in:\n${looked.map((p) => `  ${p}`).join("\n")}`);
   }
 }
@@ -12,7 +17,11 @@ export class HubAccessError extends IceditError {}
 
 /** A model folder lacks a component (transformer, vae, text encoders, tokenizers) or its config. */
 export class ModelFolderError extends IceditError {
-  constructor(readonly folder: string, readonly component: string, problem: string) {
+  constructor(
+    readonly folder: string,
+    readonly component: string,
+    problem: string,
+  ) {
     super(`model folder ${folder}: ${component}: ${problem}`);
   }
 }

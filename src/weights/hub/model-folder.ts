@@ -72,7 +72,8 @@ async function subfolder(root: string, name: string, files: readonly string[]): 
 
 function singleFile(path: string, component: string, root: string): WeightsComponent {
   const full = resolve(path);
-  if (!existsSync(full) || statSync(full).isDirectory()) throw new ModelFolderError(root, component, `${full} does not exist or is not a file`);
+  if (!existsSync(full) || statSync(full).isDirectory())
+    throw new ModelFolderError(root, component, `${full} does not exist or is not a file`);
   return { weights: full, config: null };
 }
 
@@ -90,7 +91,11 @@ export async function openFluxFillFolder(rootPath: string, overrides: FolderOver
       (() => {
         const file = rootFile(root, BFL_TRANSFORMER_FILES);
         if (!file) {
-          throw new ModelFolderError(root, "transformer", "missing: expected transformer/ (config.json + diffusion_pytorch_model*.safetensors) or flux1-fill-dev.safetensors, or pass --transformer FILE");
+          throw new ModelFolderError(
+            root,
+            "transformer",
+            "missing: expected transformer/ (config.json + diffusion_pytorch_model*.safetensors) or flux1-fill-dev.safetensors, or pass --transformer FILE",
+          );
         }
         return { weights: file, config: null };
       })());
@@ -100,14 +105,21 @@ export async function openFluxFillFolder(rootPath: string, overrides: FolderOver
     : ((await subfolder(root, "vae", DIFFUSERS_WEIGHTS)) ??
       (() => {
         const file = rootFile(root, BFL_VAE_FILES);
-        if (!file) throw new ModelFolderError(root, "vae", "missing: expected vae/ (config.json + diffusion_pytorch_model.safetensors) or ae.safetensors");
+        if (!file)
+          throw new ModelFolderError(
+            root,
+            "vae",
+            "missing: expected vae/ (config.json + diffusion_pytorch_model.safetensors) or ae.safetensors",
+          );
         return { weights: file, config: null };
       })());
 
   const textEncoder = await subfolder(root, "text_encoder", TRANSFORMERS_WEIGHTS);
-  if (!textEncoder) throw new ModelFolderError(root, "text_encoder", "missing: the CLIP text model folder text_encoder/ (config.json + model.safetensors)");
+  if (!textEncoder)
+    throw new ModelFolderError(root, "text_encoder", "missing: the CLIP text model folder text_encoder/ (config.json + model.safetensors)");
   const textEncoder2 = await subfolder(root, "text_encoder_2", TRANSFORMERS_WEIGHTS);
-  if (!textEncoder2) throw new ModelFolderError(root, "text_encoder_2", "missing: the T5 encoder folder text_encoder_2/ (config.json + model*.safetensors)");
+  if (!textEncoder2)
+    throw new ModelFolderError(root, "text_encoder_2", "missing: the T5 encoder folder text_encoder_2/ (config.json + model*.safetensors)");
   for (const name of ["tokenizer", "tokenizer_2"]) {
     if (!isDir(join(root, name))) throw new ModelFolderError(root, name, `missing: the folder ${name}/ with the tokenizer files`);
   }
@@ -133,12 +145,17 @@ export function configFile(folder: FluxFillFolder, component: "transformer" | "v
 }
 
 /** A text encoder's config from its config.json, which must be there; a bad value's message names the file. */
-export function textEncoderConfig<T>(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2", parse: (json: Record<string, unknown>) => T): T {
+export function textEncoderConfig<T>(
+  folder: FluxFillFolder,
+  component: "text_encoder" | "text_encoder_2",
+  parse: (json: Record<string, unknown>) => T,
+): T {
   const json = requireConfig(folder, component);
   try {
     return parse(json);
   } catch (error) {
-    if (error instanceof IceditError) throw new ModelFolderError(folder.root, component, `${configFile(folder, component)}: ${error.message}`);
+    if (error instanceof IceditError)
+      throw new ModelFolderError(folder.root, component, `${configFile(folder, component)}: ${error.message}`);
     throw error;
   }
 }

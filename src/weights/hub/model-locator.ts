@@ -37,12 +37,18 @@ export async function locate(spec: string, options: LocateOptions = {}): Promise
   const cacheDir = options.cacheDir ?? hubCacheDir();
   const revision = options.revision ?? "main";
   if (!isRepoId(spec)) {
-    throw new ModelNotFoundError(spec, [resolve(spec)], "no such file or folder, and it is not a Hugging Face repo id (org/name)", options.what);
+    throw new ModelNotFoundError(
+      spec,
+      [resolve(spec)],
+      "no such file or folder, and it is not a Hugging Face repo id (org/name)",
+      options.what,
+    );
   }
   const looked = [resolve(spec), `${cacheDir}/${repoFolderName(spec)} (revision ${revision})`];
   const cached = cachedSnapshot(spec, revision, cacheDir);
   if (cached) return { path: cached, from: "cache", repoId: spec, revision };
-  if (options.download === false) throw new ModelNotFoundError(spec, looked, "it is not in the Hugging Face cache and downloading is off", options.what);
+  if (options.download === false)
+    throw new ModelNotFoundError(spec, looked, "it is not in the Hugging Face cache and downloading is off", options.what);
   try {
     const path = await downloadRepo(spec, {
       revision,

@@ -37,7 +37,13 @@ export function bflDims(row: FluxRow, parts: readonly (readonly number[])[], siz
     const dims = parts[k] ?? [];
     const expected = [sizes[symbol], ...tail];
     if (dims.length !== expected.length || dims.some((d, j) => d !== expected[j])) {
-      throw new ShapeMismatchError(row.diffusers[k] ?? row.bfl, file, expected, dims, `part ${k + 1} of ${row.bfl} should have ${symbol}=${sizes[symbol]} rows (${SIZE_SOURCES})`);
+      throw new ShapeMismatchError(
+        row.diffusers[k] ?? row.bfl,
+        file,
+        expected,
+        dims,
+        `part ${k + 1} of ${row.bfl} should have ${symbol}=${sizes[symbol]} rows (${SIZE_SOURCES})`,
+      );
     }
     total += sizes[symbol];
   });
@@ -54,7 +60,13 @@ export function diffusersDims(row: FluxRow, dims: readonly number[], sizes: Flux
   }
   const total = t.sizes.reduce((sum, s) => sum + sizes[s], 0);
   if (dims.length === 0 || dims[0] !== total) {
-    throw new ShapeMismatchError(row.bfl, file, [t.sizes.join("+"), ...dims.slice(1)], dims, `expected ${total} rows (${t.sizes.map((s) => `${s}=${sizes[s]}`).join(", ")}; ${SIZE_SOURCES})`);
+    throw new ShapeMismatchError(
+      row.bfl,
+      file,
+      [t.sizes.join("+"), ...dims.slice(1)],
+      dims,
+      `expected ${total} rows (${t.sizes.map((s) => `${s}=${sizes[s]}`).join(", ")}; ${SIZE_SOURCES})`,
+    );
   }
   return t.sizes.map((s) => [sizes[s], ...dims.slice(1)]);
 }
@@ -67,7 +79,12 @@ function stack(parts: readonly Tensor[], names: readonly string[], file: string)
 /** The BFL tensor for `row`, read from diffusers-named tensors. */
 export async function toBfl(row: FluxRow, read: (name: string) => Promise<Tensor>, sizes: FluxSizes, file: string): Promise<Tensor> {
   const parts = await Promise.all(row.diffusers.map(read));
-  bflDims(row, parts.map((p) => p.dims), sizes, file);
+  bflDims(
+    row,
+    parts.map((p) => p.dims),
+    sizes,
+    file,
+  );
   const first = parts[0];
   if (first === undefined) throw new RangeError(`row ${row.bfl} has no diffusers keys`);
   if (row.transform.kind === "none") return first;

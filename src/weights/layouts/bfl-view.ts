@@ -29,7 +29,8 @@ export function bflView(source: TensorSource): TensorSource {
   const rowOf = new Map<string, FluxRow>(plan.rows.map((r) => [r.bfl, r]));
   const row = (name: string): FluxRow => {
     const r = rowOf.get(name);
-    if (r === undefined) throw new MissingTensorError(name, file, `not derivable from this diffusers checkpoint; ${sampleNames([...rowOf.keys()])}`);
+    if (r === undefined)
+      throw new MissingTensorError(name, file, `not derivable from this diffusers checkpoint; ${sampleNames([...rowOf.keys()])}`);
     return r;
   };
   const entry = (name: string): TensorEntry => {
@@ -37,7 +38,12 @@ export function bflView(source: TensorSource): TensorSource {
     const parts = r.diffusers.map((n) => stored.entry(n));
     const first = parts[0];
     if (r.transform.kind === "none" && first !== undefined) return { ...first, name };
-    const dims = bflDims(r, parts.map((p) => p.dims), plan.sizes, file);
+    const dims = bflDims(
+      r,
+      parts.map((p) => p.dims),
+      plan.sizes,
+      file,
+    );
     const dtype = parts.every((p) => p.dtype === first?.dtype) && first !== undefined ? first.dtype : "f32";
     return { name, dtype, dims, file, fileOffset: -1, byteLength: numel(dims) * BYTES_PER_ELEMENT[dtype], derivedFrom: parts };
   };

@@ -5,7 +5,10 @@ import { WeightsFileError } from "../errors.js";
 export class UnknownLayoutError extends WeightsFileError {
   constructor(file: string, names: readonly string[], expected: string) {
     const sample = names.length === 0 ? "it has no tensors" : `its keys look like ${names.slice(0, 5).join(", ")}`;
-    super(file, `${file} is not a ${expected} checkpoint (${sample}): pass the transformer weights (e.g. flux1-fill-dev.safetensors, or the diffusers transformer/ folder), not the VAE, a text encoder or a LoRA`);
+    super(
+      file,
+      `${file} is not a ${expected} checkpoint (${sample}): pass the transformer weights (e.g. flux1-fill-dev.safetensors, or the diffusers transformer/ folder), not the VAE, a text encoder or a LoRA`,
+    );
   }
 }
 
@@ -18,8 +21,15 @@ export class WrongLayoutError extends WeightsFileError {
 
 /** Tensors that no row of the layout table accounts for (another model, or an unsupported variant). */
 export class UnmappedTensorError extends WeightsFileError {
-  constructor(file: string, readonly tensors: readonly string[], layout: string) {
+  constructor(
+    file: string,
+    readonly tensors: readonly string[],
+    layout: string,
+  ) {
     const shown = tensors.slice(0, 5).join(", ") + (tensors.length > 5 ? `, ... (${tensors.length} in all)` : "");
-    super(file, `${file}: ${tensors.length} tensor(s) have no counterpart in the ${layout} layout table: ${shown}: is this a FLUX transformer? (fused to_qkv projections and other variants are not supported; save it unfused)`);
+    super(
+      file,
+      `${file}: ${tensors.length} tensor(s) have no counterpart in the ${layout} layout table: ${shown}: is this a FLUX transformer? (fused to_qkv projections and other variants are not supported; save it unfused)`,
+    );
   }
 }

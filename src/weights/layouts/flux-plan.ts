@@ -27,7 +27,13 @@ export function planFluxConversion(source: TensorSource, from: FluxLayout): Flux
   const sizes = fluxSizes(from, names, dimsOf, file);
   for (const row of rows) {
     if (from === "bfl") diffusersDims(row, stripped.entry(row.bfl).dims, sizes, file);
-    else bflDims(row, row.diffusers.map((n) => stripped.entry(n).dims), sizes, file);
+    else
+      bflDims(
+        row,
+        row.diffusers.map((n) => stripped.entry(n).dims),
+        sizes,
+        file,
+      );
   }
   return { source: stripped, rows, sizes };
 }

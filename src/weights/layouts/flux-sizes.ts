@@ -25,7 +25,8 @@ function firstBlock(names: readonly string[], prefix: string): string | undefine
 export function fluxSizes(side: Side, names: readonly string[], dimsOf: DimsOf, file: string): FluxSizes {
   const embed = side === "bfl" ? "img_in.weight" : "x_embedder.weight";
   const d = rows(dimsOf, embed);
-  if (d === undefined) throw new MissingTensorError(embed, file, "the hidden size is read from its rows; is this a complete FLUX transformer?");
+  if (d === undefined)
+    throw new MissingTensorError(embed, file, "the hidden size is read from its rows; is this a complete FLUX transformer?");
   const double = firstBlock(names, side === "bfl" ? "double_blocks." : "transformer_blocks.");
   const single = firstBlock(names, side === "bfl" ? "single_blocks." : "single_transformer_blocks.");
   let mlp: number | undefined;
@@ -37,7 +38,13 @@ export function fluxSizes(side: Side, names: readonly string[], dimsOf: DimsOf, 
     const linear1 = rows(dimsOf, `single_blocks.${single}.linear1.weight`);
     mlp = linear1 === undefined ? undefined : linear1 - 3 * d;
     if (mlp !== undefined && mlp <= 0) {
-      throw new ShapeMismatchError(`single_blocks.${single}.linear1.weight`, file, ["3*D + mlp", d], dimsOf(`single_blocks.${single}.linear1.weight`) ?? [], `hidden size D=${d} from img_in.weight`);
+      throw new ShapeMismatchError(
+        `single_blocks.${single}.linear1.weight`,
+        file,
+        ["3*D + mlp", d],
+        dimsOf(`single_blocks.${single}.linear1.weight`) ?? [],
+        `hidden size D=${d} from img_in.weight`,
+      );
     }
   }
   return { D: d, mlp: mlp ?? 0 };

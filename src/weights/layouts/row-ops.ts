@@ -47,7 +47,8 @@ export function concatRows<D extends DType>(parts: readonly Tensor<D>[]): Tensor
 /** Rows [a; b] -> [b; a]; dim 0 must be even. Its own inverse. */
 export function swapHalves<D extends DType>(t: Tensor<D>): Tensor<D> {
   const rows = t.dims[0];
-  if (rows === undefined || rows % 2 !== 0) throw new InvalidArgumentError(`cannot swap the halves of a tensor of shape ${shapeString(t.dims)}`);
+  if (rows === undefined || rows % 2 !== 0)
+    throw new InvalidArgumentError(`cannot swap the halves of a tensor of shape ${shapeString(t.dims)}`);
   const half = rows / 2;
   return concatRows([sliceRows(t, half, half), sliceRows(t, 0, half)]);
 }

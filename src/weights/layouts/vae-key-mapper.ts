@@ -30,15 +30,15 @@ function compile(pattern: string): Compiled {
   let source = "";
   let last = 0;
   for (const m of pattern.matchAll(PLACEHOLDER)) {
-    source += escape(pattern.slice(last, m.index)) + "(\\d+)";
+    source += escapeRegex(pattern.slice(last, m.index)) + "(\\d+)";
     slots.push(m[1] === undefined ? { index: m[2] as string } : { index: m[2] as string, reversedBy: m[1] });
     last = (m.index ?? 0) + m[0].length;
   }
-  source += escape(pattern.slice(last));
+  source += escapeRegex(pattern.slice(last));
   return { regex: new RegExp(`^${source}$`), slots };
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -95,7 +95,10 @@ export interface MappedKey<R extends PatternRow> {
 export class PatternKeyMapper<R extends PatternRow> {
   private readonly compiled: readonly { readonly row: R; readonly bfl: Compiled; readonly diffusers: Compiled }[];
 
-  constructor(readonly rows: readonly R[], readonly sizes: PatternSizes = {}) {
+  constructor(
+    readonly rows: readonly R[],
+    readonly sizes: PatternSizes = {},
+  ) {
     this.compiled = rows.map((row) => ({ row, bfl: compile(row.bfl), diffusers: compile(row.diffusers) }));
   }
 

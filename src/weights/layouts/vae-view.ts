@@ -40,9 +40,15 @@ export function vaeKeyFormat(names: readonly string[], file = "(tensor list)"): 
 
 /** Number of resolution levels: one more than the highest decoder (else encoder) level index in `names`. */
 export function vaeLevels(names: readonly string[], layout: VaeLayout): number {
-  const patterns = layout === "bfl" ? [/^decoder\.up\.(\d+)\./, /^encoder\.down\.(\d+)\./] : [/^decoder\.up_blocks\.(\d+)\./, /^encoder\.down_blocks\.(\d+)\./];
+  const patterns =
+    layout === "bfl"
+      ? [/^decoder\.up\.(\d+)\./, /^encoder\.down\.(\d+)\./]
+      : [/^decoder\.up_blocks\.(\d+)\./, /^encoder\.down_blocks\.(\d+)\./];
   for (const re of patterns) {
-    const levels = names.map((n) => re.exec(n)?.[1]).filter((i): i is string => i !== undefined).map(Number);
+    const levels = names
+      .map((n) => re.exec(n)?.[1])
+      .filter((i): i is string => i !== undefined)
+      .map(Number);
     if (levels.length > 0) return Math.max(...levels) + 1;
   }
   return 0;
@@ -65,7 +71,13 @@ export function transformDims(transform: VaeTransform, dims: readonly number[], 
   if (to === "bfl" && (dims.length === 2 || square4)) return [out as number, inp as number, 1, 1];
   if (to === "diffusers" && square4) return [out as number, inp as number];
   const expected = to === "bfl" ? ["C", "C"] : ["C", "C", 1, 1];
-  throw new ShapeMismatchError(name, file, expected, dims, "an attention projection must be a 1x1 conv [C, C, 1, 1] (BFL) or a linear [C, C] (diffusers)");
+  throw new ShapeMismatchError(
+    name,
+    file,
+    expected,
+    dims,
+    "an attention projection must be a 1x1 conv [C, C, 1, 1] (BFL) or a linear [C, C] (diffusers)",
+  );
 }
 
 export interface VaeView extends TensorSource {

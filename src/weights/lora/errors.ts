@@ -16,7 +16,11 @@ export function listKeys(keys: readonly string[], limit = LISTED_KEYS): string {
 
 /** Not one key of the adapter file names a layer of this model. */
 export class LoraNoMatchError extends WeightsFileError {
-  constructor(file: string, readonly unmatched: readonly string[], hint: string) {
+  constructor(
+    file: string,
+    readonly unmatched: readonly string[],
+    hint: string,
+  ) {
     super(
       file,
       `${file}: no key of this adapter matches a layer of the model (${unmatched.length} keys unmatched: ${listKeys(unmatched)})` +

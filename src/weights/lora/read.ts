@@ -77,7 +77,8 @@ function groupKeys(names: readonly string[]): { groups: Map<string, ModuleGroup>
   return { groups, textEncoder, unknown };
 }
 
-const hasWeights = (g: ModuleGroup): boolean => g.A !== undefined || g.B !== undefined || g.expertA.size > 0 || g.expertB.size > 0 || g.route !== undefined;
+const hasWeights = (g: ModuleGroup): boolean =>
+  g.A !== undefined || g.B !== undefined || g.expertA.size > 0 || g.expertB.size > 0 || g.route !== undefined;
 
 function noMatchHint(keys: readonly string[], textEncoder: number): string {
   if (keys.length === 0 && textEncoder > 0) return "it only has text-encoder LoRA keys, and only the transformer's LoRA is supported";
@@ -94,7 +95,8 @@ function noMatchHint(keys: readonly string[], textEncoder: number): string {
 function detectFormat(resolved: readonly { group: ModuleGroup; name: string }[], targets: LoraTargets): LoraFormat {
   const groups = resolved.map((r) => r.group);
   if (groups.some((g) => g.expertA.size > 0 || g.route !== undefined)) return "diffusers-peft+icedit-moe";
-  if (groups.some((g) => g.styles.has("kohya"))) return groups.some((g) => g.module.startsWith("diffusion_model.")) ? "comfyui-kohya" : "kohya";
+  if (groups.some((g) => g.styles.has("kohya")))
+    return groups.some((g) => g.module.startsWith("diffusion_model.")) ? "comfyui-kohya" : "kohya";
   if (groups.some((g) => g.styles.has("xlabs"))) return "xlabs";
   if (resolved.some((r) => targets.linear(r.name) !== undefined)) return "bfl-peft";
   return "diffusers-peft";
@@ -112,7 +114,9 @@ class ModuleReader {
 
   private get layer(): string {
     const t = this.target;
-    return t.rowStart === 0 && t.rowEnd === t.outFeatures ? `${t.linear} [${t.outFeatures}, ${t.inFeatures}]` : `${t.linear} rows [${t.rowStart}:${t.rowEnd}] of [${t.outFeatures}, ${t.inFeatures}]`;
+    return t.rowStart === 0 && t.rowEnd === t.outFeatures
+      ? `${t.linear} [${t.outFeatures}, ${t.inFeatures}]`
+      : `${t.linear} rows [${t.rowStart}:${t.rowEnd}] of [${t.outFeatures}, ${t.inFeatures}]`;
   }
 
   private fail(key: string, expected: readonly (number | string)[], actual: readonly number[], detail: string): never {
@@ -124,7 +128,8 @@ class ModuleReader {
     const dims = this.source.entry(key).dims;
     const t = this.target;
     const padded = ZERO_PAD_INPUTS.has(t.linear) && dims.length === 2 && (dims[1] as number) > 0 && (dims[1] as number) < t.inFeatures;
-    if (dims.length !== 2 || (dims[1] !== t.inFeatures && !padded)) this.fail(key, [what, t.inFeatures], dims, `the layer takes ${t.inFeatures} inputs`);
+    if (dims.length !== 2 || (dims[1] !== t.inFeatures && !padded))
+      this.fail(key, [what, t.inFeatures], dims, `the layer takes ${t.inFeatures} inputs`);
     return dims[0] as number;
   }
 
@@ -132,7 +137,8 @@ class ModuleReader {
   checkUp(key: string, rank: number): void {
     const dims = this.source.entry(key).dims;
     const rows = this.target.rowEnd - this.target.rowStart;
-    if (dims.length !== 2 || dims[0] !== rows || dims[1] !== rank) this.fail(key, [rows, rank], dims, `the module has ${rows} outputs and rank ${rank}`);
+    if (dims.length !== 2 || dims[0] !== rows || dims[1] !== rank)
+      this.fail(key, [rows, rank], dims, `the module has ${rows} outputs and rank ${rank}`);
   }
 
   checkBias(key: string): void {
@@ -158,7 +164,14 @@ class ModuleReader {
   }
 }
 
-async function readPlain(reader: ModuleReader, g: ModuleGroup, target: LoraTarget, name: string, config: PeftConfig | null, source: TensorSource): Promise<LowRankUpdate> {
+async function readPlain(
+  reader: ModuleReader,
+  g: ModuleGroup,
+  target: LoraTarget,
+  name: string,
+  config: PeftConfig | null,
+  source: TensorSource,
+): Promise<LowRankUpdate> {
   const file = source.description;
   if (g.A === undefined || g.B === undefined) {
     const [have, miss] = g.A === undefined ? [g.B, "down (lora_A / lora_down)"] : [g.A, "up (lora_B / lora_up)"];
@@ -180,16 +193,28 @@ async function readPlain(reader: ModuleReader, g: ModuleGroup, target: LoraTarge
   };
 }
 
-async function readMoe(reader: ModuleReader, g: ModuleGroup, target: LoraTarget, name: string, topK: number, file: string): Promise<MoeUpdate> {
+async function readMoe(
+  reader: ModuleReader,
+  g: ModuleGroup,
+  target: LoraTarget,
+  name: string,
+  topK: number,
+  file: string,
+): Promise<MoeUpdate> {
   const count = Math.max(g.expertA.size, g.expertB.size);
   for (let e = 0; e < count; e++) {
     if (!g.expertA.has(e) || !g.expertB.has(e)) {
-      throw new LoraFormatError(file, `MoE module ${g.module} has ${count} experts but expert ${e} lacks its lora_A or lora_B: the file is incomplete`);
+      throw new LoraFormatError(
+        file,
+        `MoE module ${g.module} has ${count} experts but expert ${e} lacks its lora_A or lora_B: the file is incomplete`,
+      );
     }
   }
-  if (g.route === undefined) throw new LoraFormatError(file, `MoE module ${g.module} has experts but no lora_route.weight: the file is incomplete`);
+  if (g.route === undefined)
+    throw new LoraFormatError(file, `MoE module ${g.module} has experts but no lora_route.weight: the file is incomplete`);
   const routeRows = reader.rankOf(g.route, count);
-  if (routeRows !== count) throw new LoraFormatError(file, `${g.route} routes to ${routeRows} experts, but module ${g.module} has ${count}`);
+  if (routeRows !== count)
+    throw new LoraFormatError(file, `${g.route} routes to ${routeRows} experts, but module ${g.module} has ${count}`);
   if (topK > count) throw new InvalidArgumentError(`top-k ${topK} is larger than the ${count} experts of ${g.module} in ${file}`);
   const experts: Expert[] = [];
   let rank = -1;
@@ -234,7 +259,8 @@ export async function readLoraAdapter(source: TensorSource, targets: LoraTargets
       layer = { plain: [], moe: [] };
       perLayer.set(target.linear, layer);
     }
-    if (group.expertA.size > 0 || group.expertB.size > 0 || group.route !== undefined) layer.moe.push(await readMoe(reader, group, target, name, topK, file));
+    if (group.expertA.size > 0 || group.expertB.size > 0 || group.route !== undefined)
+      layer.moe.push(await readMoe(reader, group, target, name, topK, file));
     if (group.A !== undefined || group.B !== undefined) layer.plain.push(await readPlain(reader, group, target, name, config, source));
     reader.notes.forEach((n) => notes.add(n));
     dora.push(...group.dora);
@@ -242,13 +268,19 @@ export async function readLoraAdapter(source: TensorSource, targets: LoraTargets
 
   const total = groups.size;
   if (ignored.length > 0) {
-    warnings.push(`matched ${resolved.length} of ${total} modules of ${file}; ignored ${ignored.length} keys: ${listKeys([...ignored].sort())}`);
+    warnings.push(
+      `matched ${resolved.length} of ${total} modules of ${file}; ignored ${ignored.length} keys: ${listKeys([...ignored].sort())}`,
+    );
   }
   if (textEncoder.length > 0) {
-    warnings.push(`ignored ${textEncoder.length} text-encoder LoRA keys (${listKeys(textEncoder, 3)}): only the transformer's LoRA is supported`);
+    warnings.push(
+      `ignored ${textEncoder.length} text-encoder LoRA keys (${listKeys(textEncoder, 3)}): only the transformer's LoRA is supported`,
+    );
   }
   if (dora.length > 0 || config?.useDora) {
-    warnings.push(`the adapter uses DoRA (${listKeys(dora, 3) || "use_dora in its metadata"}): DoRA magnitudes are not supported, only the low-rank part is applied`);
+    warnings.push(
+      `the adapter uses DoRA (${listKeys(dora, 3) || "use_dora in its metadata"}): DoRA magnitudes are not supported, only the low-rank part is applied`,
+    );
   }
   warnings.push(...notes);
 

@@ -26,7 +26,8 @@ function numberMap(file: string, field: string, v: unknown): Map<string, number>
   if (v === undefined || v === null) return out;
   if (!isRecord(v)) throw new LoraFormatError(file, `${LORA_METADATA_KEY}: ${field} must be an object, got ${JSON.stringify(v)}`);
   for (const [k, n] of Object.entries(v)) {
-    if (typeof n !== "number" || !(n > 0)) throw new LoraFormatError(file, `${LORA_METADATA_KEY}: ${field}["${k}"] must be a positive number`);
+    if (typeof n !== "number" || !(n > 0))
+      throw new LoraFormatError(file, `${LORA_METADATA_KEY}: ${field}["${k}"] must be a positive number`);
     out.set(k, n);
   }
   return out;
@@ -34,7 +35,8 @@ function numberMap(file: string, field: string, v: unknown): Map<string, number>
 
 function optionalNumber(file: string, field: string, v: unknown): number | null {
   if (v === undefined || v === null) return null;
-  if (typeof v !== "number" || !(v > 0)) throw new LoraFormatError(file, `${LORA_METADATA_KEY}: ${field} must be a positive number, got ${JSON.stringify(v)}`);
+  if (typeof v !== "number" || !(v > 0))
+    throw new LoraFormatError(file, `${LORA_METADATA_KEY}: ${field} must be a positive number, got ${JSON.stringify(v)}`);
   return v;
 }
 

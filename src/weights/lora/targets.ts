@@ -46,7 +46,9 @@ function xlabsTarget(name: string): { linear: string; rows: "qkv" | null } | nul
   }
   const single = /^single_blocks\.(\d+)\.processor\.(qkv|proj)_lora$/.exec(name);
   if (single) {
-    return single[2] === "qkv" ? { linear: `single_blocks.${single[1]}.linear1`, rows: "qkv" } : { linear: `single_blocks.${single[1]}.linear2`, rows: null };
+    return single[2] === "qkv"
+      ? { linear: `single_blocks.${single[1]}.linear1`, rows: "qkv" }
+      : { linear: `single_blocks.${single[1]}.linear2`, rows: null };
   }
   return null;
 }
@@ -59,14 +61,20 @@ export class LoraTargets {
     private readonly linears: ReadonlyMap<string, LinearShape>,
     readonly sizes: FluxSizes,
   ) {
-    for (const [linear, shape] of linears) this.add(linear, { linear, ...shape, rowStart: 0, rowEnd: shape.outFeatures, swapHalves: false });
+    for (const [linear, shape] of linears)
+      this.add(linear, { linear, ...shape, rowStart: 0, rowEnd: shape.outFeatures, swapHalves: false });
     for (const row of FLUX_KEY_TABLE) {
       if (!row.bfl.endsWith(WEIGHT)) continue;
       const re = patternRegex(row.bfl.slice(0, -WEIGHT.length));
       for (const [linear, shape] of linears) {
         const m = re.exec(linear);
         if (!m) continue;
-        const names = row.diffusers.map((d) => d.slice(0, -WEIGHT.length).split("{i}").join(m[1] ?? ""));
+        const names = row.diffusers.map((d) =>
+          d
+            .slice(0, -WEIGHT.length)
+            .split("{i}")
+            .join(m[1] ?? ""),
+        );
         const t = row.transform;
         const counts = t.kind === "split" ? t.sizes.map((s) => sizes[s]) : [shape.outFeatures];
         if (counts.reduce((a, b) => a + b, 0) !== shape.outFeatures) continue;

@@ -23,7 +23,8 @@ export function swapRowHalves(t: Tensor<"f32">): Tensor<"f32"> {
 /** A one-element tensor (an alpha) as a number, whatever its dtype. */
 export async function readScalar(source: TensorSource, key: string): Promise<number> {
   const t = await source.read(key);
-  if (t.data.length !== 1) throw new LoraFormatError(source.description, `${key} must hold one number, it has shape [${t.dims.join(", ")}]`);
+  if (t.data.length !== 1)
+    throw new LoraFormatError(source.description, `${key} must hold one number, it has shape [${t.dims.join(", ")}]`);
   if (t.data instanceof BigInt64Array) return Number(t.data[0]);
   if (t.dtype === "f32" || t.dtype === "f64" || t.dtype === "i32" || t.dtype === "i8" || t.dtype === "u8") return Number(t.data[0]);
   return (await source.readF32(key)).data[0] as number;

@@ -6,13 +6,7 @@
 import type { Tensor } from "../../tensor.js";
 
 /** The adapter formats this project reads (see readLoraAdapter). */
-export type LoraFormat =
-  | "diffusers-peft"
-  | "diffusers-peft+icedit-moe"
-  | "bfl-peft"
-  | "kohya"
-  | "comfyui-kohya"
-  | "xlabs";
+export type LoraFormat = "diffusers-peft" | "diffusers-peft+icedit-moe" | "bfl-peft" | "kohya" | "comfyui-kohya" | "xlabs";
 
 /** y[rowStart:rowEnd] += scaling * B (A x) (+ scaling * bias). */
 export interface LowRankUpdate {

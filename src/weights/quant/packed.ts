@@ -63,7 +63,11 @@ export function nbitsLayout(bits: number, blockSize: number, N: number, K: numbe
 export function allocatePacked(bits: NBits, blockSize: number, N: number, K: number, withZeroPoints: boolean): PackedNBits {
   const { nBlocks, blob, zpCols } = nbitsLayout(bits, blockSize, N, K);
   return {
-    bits, blockSize, N, K, nBlocks,
+    bits,
+    blockSize,
+    N,
+    K,
+    nBlocks,
     b: tensor("u8", [N, nBlocks, blob]),
     scales: tensor("f32", [N, nBlocks]),
     zeroPoints: withZeroPoints ? tensor("u8", [N, zpCols]) : null,

@@ -14,7 +14,15 @@ export const SAFETENSORS_DTYPES: Readonly<Record<string, DType>> = {
 };
 
 const NAME_OF: Readonly<Record<DType, string>> = {
-  f32: "F32", f16: "F16", bf16: "BF16", f64: "F64", i64: "I64", i32: "I32", i8: "I8", u8: "U8", bool: "BOOL",
+  f32: "F32",
+  f16: "F16",
+  bf16: "BF16",
+  f64: "F64",
+  i64: "I64",
+  i32: "I32",
+  i8: "I8",
+  u8: "U8",
+  bool: "BOOL",
 };
 
 export const SUPPORTED_SAFETENSORS_DTYPES: readonly string[] = Object.keys(SAFETENSORS_DTYPES);

@@ -18,7 +18,8 @@ export async function openForReading(path: string): Promise<FileHandle> {
     return await open(path, "r");
   } catch (cause) {
     const code = cause instanceof Error && "code" in cause ? String(cause.code) : "";
-    const problem = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : `cannot be opened (${code || String(cause)})`;
+    const problem =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : `cannot be opened (${code || String(cause)})`;
     throw new MissingFileError(path, `${problem}: check the path`, { cause });
   }
 }

@@ -44,7 +44,10 @@ export function headerLength(prefix: Uint8Array, fileSize: number, file: string)
   }
   const length = Number(n);
   if (8 + length > fileSize) {
-    throw new TruncatedFileError(file, `header says it is ${length} bytes long, but the file has only ${fileSize - 8} bytes after the length`);
+    throw new TruncatedFileError(
+      file,
+      `header says it is ${length} bytes long, but the file has only ${fileSize - 8} bytes after the length`,
+    );
   }
   return length;
 }
@@ -89,7 +92,11 @@ export function parseHeader(bytes: Uint8Array, file: string): ParsedHeader {
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (cause) {
-    throw new InvalidHeaderError(file, `it is not valid UTF-8 JSON (${cause instanceof Error ? cause.message : String(cause)}): is it a safetensors file?`, { cause });
+    throw new InvalidHeaderError(
+      file,
+      `it is not valid UTF-8 JSON (${cause instanceof Error ? cause.message : String(cause)}): is it a safetensors file?`,
+      { cause },
+    );
   }
   if (!isRecord(json)) throw new InvalidHeaderError(file, "the JSON header must be an object mapping tensor names to entries");
   let metadata: Record<string, string> = {};

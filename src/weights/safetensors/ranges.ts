@@ -32,9 +32,6 @@ export function checkRanges(entries: readonly HeaderEntry[], dataLength: number,
   }
   const last = sorted[sorted.length - 1];
   if (last !== undefined && last.end > dataLength) {
-    throw new TruncatedFileError(
-      file,
-      `header says ${last.end} bytes of data (tensor ${last.name} ends there), file has ${dataLength}`,
-    );
+    throw new TruncatedFileError(file, `header says ${last.end} bytes of data (tensor ${last.name} ends there), file has ${dataLength}`);
   }
 }

@@ -71,7 +71,11 @@ export class ShardedSource implements TensorSource {
           opened.set(shard, await SafetensorsFile.open(path));
         } catch (error) {
           if (!(error instanceof MissingFileError)) throw error;
-          throw new MissingFileError(path, `shard ${shard} listed in ${indexPath} is missing: download every shard into the index's folder`, { cause: error });
+          throw new MissingFileError(
+            path,
+            `shard ${shard} listed in ${indexPath} is missing: download every shard into the index's folder`,
+            { cause: error },
+          );
         }
       }
       const shardOf = new Map<string, SafetensorsFile>();
@@ -79,7 +83,11 @@ export class ShardedSource implements TensorSource {
         const file = opened.get(shard);
         if (file === undefined) continue;
         if (!file.has(name)) {
-          throw new MissingTensorError(name, file.description, `${indexPath} lists it in this shard; the index and shards do not match (re-download them together)`);
+          throw new MissingTensorError(
+            name,
+            file.description,
+            `${indexPath} lists it in this shard; the index and shards do not match (re-download them together)`,
+          );
         }
         shardOf.set(name, file);
       }

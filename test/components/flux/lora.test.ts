@@ -14,7 +14,16 @@ import { LoraMergeError } from "../../../src/weights/lora/index.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
-import { maxAbsDiff, mergeReference, otherSample, runT1, stackCalls, t1Call, t1Weights, type ReferenceUpdate } from "../../models/lora-helpers.js";
+import {
+  maxAbsDiff,
+  mergeReference,
+  otherSample,
+  runT1,
+  stackCalls,
+  t1Call,
+  t1Weights,
+  type ReferenceUpdate,
+} from "../../models/lora-helpers.js";
 import { goldenSkip } from "../../golden-paths.js";
 
 /**
@@ -80,7 +89,8 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const scaled = (updates: readonly ReferenceUpdate[], s: number): ReferenceUpdate[] => updates.map((u) => ({ ...u, factor: u.factor * s }));
+  const scaled = (updates: readonly ReferenceUpdate[], s: number): ReferenceUpdate[] =>
+    updates.map((u) => ({ ...u, factor: u.factor * s }));
 
   test("alpha keys, run-time scale 0.5, bf16 file: branches and merge both match a float64 merge", async () => {
     const reference = (await runT1(engine, mergeReference(base, scaled(loraUpdates, 0.5)), call)).out;
@@ -91,7 +101,10 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
       assert.ok(maxAbsDiff(unmerged.out, reference) < 2e-5, `unmerged: ${maxAbsDiff(unmerged.out, reference)}`);
       const info = unmerged.model.adapters[0];
       assert.ok(info);
-      assert.deepEqual([info.format, info.kind, info.matchedModules, info.ignoredKeys, info.merged, info.scale, info.name], ["diffusers-peft", "lora", 6, 0, false, 0.5, "alpha-bf16"]);
+      assert.deepEqual(
+        [info.format, info.kind, info.matchedModules, info.ignoredKeys, info.merged, info.scale, info.name],
+        ["diffusers-peft", "lora", 6, 0, false, 0.5, "alpha-bf16"],
+      );
       const merged = await runT1(engine, base, call, [{ source, scale: 0.5, merge: true }]);
       assert.ok(maxAbsDiff(merged.out, reference) < 2e-5, `merged: ${maxAbsDiff(merged.out, reference)}`);
       assert.equal(merged.model.adapters[0]?.merged, true);
@@ -102,7 +115,11 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
 
   test("scales change per call and by setter without a rebuild; a merged adapter's scale is fixed", async () => {
     const source = await openSafetensors(loraFile);
-    const model = await FluxTransformer.open(engine, { weights: memorySource(base), params: GOLDEN_T1, adapters: [{ source, scale: 0.5 }] });
+    const model = await FluxTransformer.open(engine, {
+      weights: memorySource(base),
+      params: GOLDEN_T1,
+      adapters: [{ source, scale: 0.5 }],
+    });
     try {
       assert.ok(maxAbsDiff((await model.forward(call, { loraScales: [0] })).out, baseOut) < 1e-6, "scale 0 is the base model");
       const reference = (await runT1(engine, mergeReference(base, scaled(loraUpdates, -1.5)), call)).out;
@@ -113,7 +130,11 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
     } finally {
       await model.release();
     }
-    const merged = await FluxTransformer.open(engine, { weights: memorySource(base), params: GOLDEN_T1, adapters: [{ source, merge: true }] });
+    const merged = await FluxTransformer.open(engine, {
+      weights: memorySource(base),
+      params: GOLDEN_T1,
+      adapters: [{ source, merge: true }],
+    });
     try {
       await assert.rejects(merged.forward(call, { loraScales: [0.5] }), LoraMergeError);
       assert.ok(maxAbsDiff((await merged.forward(call, { loraScales: [1] })).out, baseOut) > 1e-2);
@@ -141,9 +162,14 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
         ]),
       ),
       xlabs: { "double_blocks.0.processor.qkv_lora2.down.weight": A, "double_blocks.0.processor.qkv_lora2.up.weight": B },
-      bfl: { "diffusion_model.double_blocks.0.txt_attn.qkv.lora_A.weight": A, "diffusion_model.double_blocks.0.txt_attn.qkv.lora_B.weight": B },
+      bfl: {
+        "diffusion_model.double_blocks.0.txt_attn.qkv.lora_A.weight": A,
+        "diffusion_model.double_blocks.0.txt_attn.qkv.lora_B.weight": B,
+      },
     };
-    const reference = (await runT1(engine, mergeReference(base, [{ linear: "double_blocks.0.txt_attn.qkv", A, B, factor: 1, rowOf: (i) => i }]), call)).out;
+    const reference = (
+      await runT1(engine, mergeReference(base, [{ linear: "double_blocks.0.txt_attn.qkv", A, B, factor: 1, rowOf: (i) => i }]), call)
+    ).out;
     assert.ok(maxAbsDiff(reference, baseOut) > 1e-3);
     for (const [format, tensors] of Object.entries(files)) {
       const { out } = await runT1(engine, base, call, [{ source: memorySource(tensors, `${format}.safetensors`) }]);
@@ -155,14 +181,33 @@ describe("LoRA on the T1 transformer", { skip: goldenSkip }, () => {
     const prng = new Prng(8);
     const A2 = f32Matrix(prng, [8, 128], 0.1);
     const B2 = f32Matrix(prng, [896, 8], 0.1);
-    const second = memorySource({ "lora_unet_single_blocks_1_linear1.lora_down.weight": A2, "lora_unet_single_blocks_1_linear1.lora_up.weight": B2, "lora_unet_single_blocks_1_linear1.alpha": tensor("f32", [], Float32Array.of(4)) }, "second.safetensors");
+    const second = memorySource(
+      {
+        "lora_unet_single_blocks_1_linear1.lora_down.weight": A2,
+        "lora_unet_single_blocks_1_linear1.lora_up.weight": B2,
+        "lora_unet_single_blocks_1_linear1.alpha": tensor("f32", [], Float32Array.of(4)),
+      },
+      "second.safetensors",
+    );
     const first = await openSafetensors(loraFile);
     try {
       const batch = stackCalls(call, otherSample(call));
-      const updates = [...scaled(loraUpdates, 0.75), { linear: "single_blocks.1.linear1", A: A2, B: B2, factor: -2 * 0.5, rowOf: (i: number) => i }];
+      const updates = [
+        ...scaled(loraUpdates, 0.75),
+        { linear: "single_blocks.1.linear1", A: A2, B: B2, factor: -2 * 0.5, rowOf: (i: number) => i },
+      ];
       const reference = (await runT1(engine, mergeReference(base, updates), batch)).out;
-      const { out, model } = await runT1(engine, base, batch, [{ source: first, scale: 0.75 }, { source: second, scale: -2 }]);
-      assert.deepEqual(model.adapters.map((a) => [a.name, a.format]), [["alpha-bf16", "diffusers-peft"], ["second", "kohya"]]);
+      const { out, model } = await runT1(engine, base, batch, [
+        { source: first, scale: 0.75 },
+        { source: second, scale: -2 },
+      ]);
+      assert.deepEqual(
+        model.adapters.map((a) => [a.name, a.format]),
+        [
+          ["alpha-bf16", "diffusers-peft"],
+          ["second", "kohya"],
+        ],
+      );
       assert.ok(maxAbsDiff(out, reference) < 3e-5, `${maxAbsDiff(out, reference)}`);
     } finally {
       await first.close();

@@ -51,7 +51,14 @@ function randomCall(params: FluxParams, rows: number, cols: number, text: number
   };
 }
 
-async function out(engine: Engine, source: TensorSource, params: FluxParams, call: FluxCall, kind?: QuantizedKind, accuracyLevel: 0 | 4 = 4): Promise<Float32Array> {
+async function out(
+  engine: Engine,
+  source: TensorSource,
+  params: FluxParams,
+  call: FluxCall,
+  kind?: QuantizedKind,
+  accuracyLevel: 0 | 4 = 4,
+): Promise<Float32Array> {
   const model = await FluxTransformer.open(engine, { weights: source, params, precision: kind && precisionOf(kind), accuracyLevel });
   try {
     return (await model.forward(call)).out.data;
@@ -115,7 +122,10 @@ describe("quantized transformer (MatMulNBits)", { skip: goldenSkip }, () => {
     const inputs = await openSafetensors(goldenFile("cases/flux_transformer_b1.inputs.safetensors"));
     const call = await readFluxCall(inputs);
     await inputs.close();
-    for (const [file, kind] of [["weights/t1_gguf_q8_0.gguf", "int8"], ["weights/t1_gguf_q4_0.gguf", "int4"]] as const) {
+    for (const [file, kind] of [
+      ["weights/t1_gguf_q8_0.gguf", "int8"],
+      ["weights/t1_gguf_q4_0.gguf", "int4"],
+    ] as const) {
       const gguf = await openGguf(goldenFile(file));
       try {
         const dequantized = await out(engine, gguf, GOLDEN_T1, call);
@@ -150,7 +160,12 @@ describe("quantized transformer (MatMulNBits)", { skip: goldenSkip }, () => {
     const lora = await openSafetensors(goldenFile("weights/lora_peft_r4.safetensors"));
     try {
       await assert.rejects(
-        FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, precision: precisionOf("int8"), adapters: [{ source: lora, merge: true }] }),
+        FluxTransformer.open(engine, {
+          weights: source,
+          params: GOLDEN_T1,
+          precision: precisionOf("int8"),
+          adapters: [{ source: lora, merge: true }],
+        }),
         LoraMergeError,
       );
     } finally {

@@ -14,7 +14,10 @@ function shapesOf(params: FluxParams): Map<string, Tensor<"f32">> {
 }
 
 describe("inferFluxParams", () => {
-  for (const [name, params] of [["golden T1", GOLDEN_T1], ["demo", DEMO_FLUX]] as const) {
+  for (const [name, params] of [
+    ["golden T1", GOLDEN_T1],
+    ["demo", DEMO_FLUX],
+  ] as const) {
     it(`reads the ${name} sizes back from a BFL checkpoint's tensor shapes`, () => {
       assert.deepEqual(inferFluxParams(memorySource(shapesOf(params))), params);
     });
@@ -23,6 +26,9 @@ describe("inferFluxParams", () => {
   it("says what is missing when the hidden size cannot be read", () => {
     const tensors = shapesOf(GOLDEN_T1);
     tensors.delete("img_in.weight");
-    assert.throws(() => inferFluxParams(memorySource(tensors, "t.safetensors")), (e: unknown) => e instanceof MissingTensorError && /img_in\.weight/.test(e.message));
+    assert.throws(
+      () => inferFluxParams(memorySource(tensors, "t.safetensors")),
+      (e: unknown) => e instanceof MissingTensorError && /img_in\.weight/.test(e.message),
+    );
   });
 });

@@ -35,8 +35,13 @@ function stack(a: FluxCall, b: FluxCall): FluxCall {
     return tensor("f32", [2, ...x.dims.slice(1)], data);
   };
   return {
-    img: cat(a.img, b.img), imgIds: cat(a.imgIds, b.imgIds), txt: cat(a.txt, b.txt), txtIds: cat(a.txtIds, b.txtIds),
-    timesteps: cat(a.timesteps, b.timesteps), y: cat(a.y, b.y), guidance: cat(a.guidance, b.guidance),
+    img: cat(a.img, b.img),
+    imgIds: cat(a.imgIds, b.imgIds),
+    txt: cat(a.txt, b.txt),
+    txtIds: cat(a.txtIds, b.txtIds),
+    timesteps: cat(a.timesteps, b.timesteps),
+    y: cat(a.y, b.y),
+    guidance: cat(a.guidance, b.guidance),
   };
 }
 
@@ -74,7 +79,11 @@ describe("FLUX transformer", { skip: goldenSkip }, () => {
   it("runs a batch of 2 with per-sample timesteps and guidance like two single calls", async () => {
     const other: FluxCall = {
       ...call,
-      img: tensor("f32", call.img.dims, call.img.data.map((v) => -0.5 * v)),
+      img: tensor(
+        "f32",
+        call.img.dims,
+        call.img.data.map((v) => -0.5 * v),
+      ),
       timesteps: tensor("f32", [1], Float32Array.of(0.31)),
       guidance: tensor("f32", [1], Float32Array.of(3.5)),
     };

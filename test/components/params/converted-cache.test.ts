@@ -43,7 +43,12 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
   async function run(cache: ConvertedCache | undefined, bits: 4 | 8 = 8, file = weights): Promise<Float32Array> {
     const source = await openWeights(file);
     try {
-      const model = await FluxTransformer.open(engine, { weights: source, params: GOLDEN_T1, precision: precisionOf(bits === 8 ? "int8" : "int4"), cache });
+      const model = await FluxTransformer.open(engine, {
+        weights: source,
+        params: GOLDEN_T1,
+        precision: precisionOf(bits === 8 ? "int8" : "int4"),
+        cache,
+      });
       try {
         return (await model.forward(input)).out.data;
       } finally {
@@ -54,7 +59,10 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
     }
   }
 
-  function recording(root: string, options: { rebuild?: boolean; verify?: "always" } = {}): { cache: ConvertedCache; events: CacheEvent[] } {
+  function recording(
+    root: string,
+    options: { rebuild?: boolean; verify?: "always" } = {},
+  ): { cache: ConvertedCache; events: CacheEvent[] } {
     const events: CacheEvent[] = [];
     return { cache: new ConvertedCache(root, { ...options, onEvent: (e) => events.push(e) }), events };
   }
@@ -80,12 +88,18 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
     const root = join(dir, "reuse");
     const { cache, events } = recording(root);
     assert.deepEqual(await run(cache), reference);
-    assert.deepEqual(events.map((e) => e.kind), ["build", "built"]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["build", "built"],
+    );
     const [entry] = await entryDirs(root);
     assert.ok(entry);
     events.length = 0;
     assert.deepEqual(await run(cache), reference);
-    assert.deepEqual(events.map((e) => e.kind), ["hit"]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["hit"],
+    );
     assert.equal(events[0]?.kind === "hit" && events[0].hashed, false);
     // Only the entry's own files remain (the session's .onnx is removed after loading).
     assert.deepEqual((await readdir(entry)).sort(), [MANIFEST_FILE, DATA_FILE].sort());
@@ -108,7 +122,11 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
     const data = join(entry as string, DATA_FILE);
     await truncate(data, 1000);
     const refusing = recording(root, { rebuild: false });
-    await assert.rejects(run(refusing.cache), (e: unknown) => e instanceof ConvertedCacheError && /truncated \(1000 of \d+ bytes\)/.test(e.message) && /icedit convert/.test(e.message));
+    await assert.rejects(
+      run(refusing.cache),
+      (e: unknown) =>
+        e instanceof ConvertedCacheError && /truncated \(1000 of \d+ bytes\)/.test(e.message) && /icedit convert/.test(e.message),
+    );
     const { cache, events } = recording(root);
     assert.deepEqual(await run(cache), reference);
     const build = events.find((e) => e.kind === "build");
@@ -153,7 +171,10 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
     await utimes(file, new Date(), new Date(Date.now() + 5000));
     const { cache, events } = recording(root);
     await run(cache, 8, file);
-    assert.deepEqual(events.map((e) => e.kind), ["build", "built", "removed"]);
+    assert.deepEqual(
+      events.map((e) => e.kind),
+      ["build", "built", "removed"],
+    );
     const now = await entryDirs(root);
     assert.equal(now.length, 1);
     assert.notEqual(now[0], old);
@@ -172,7 +193,12 @@ describe("converted-weights cache", { skip: goldenSkip }, () => {
     const tensors = new Map<string, Tensor>();
     for (const name of file.names()) tensors.set(name, await file.read(name));
     await file.close();
-    const model = await FluxTransformer.open(engine, { weights: memorySource(tensors), params: GOLDEN_T1, precision: precisionOf("int8"), cache: new ConvertedCache(root) });
+    const model = await FluxTransformer.open(engine, {
+      weights: memorySource(tensors),
+      params: GOLDEN_T1,
+      precision: precisionOf("int8"),
+      cache: new ConvertedCache(root),
+    });
     assert.deepEqual((await model.forward(input)).out.data, reference);
     await model.release();
     await assert.rejects(readdir(root));

@@ -36,7 +36,12 @@ after(async () => {
   await engine.close();
 });
 
-const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> => tensor("i64", dims, BigInt64Array.from(values, (v) => BigInt(v)));
+const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> =>
+  tensor(
+    "i64",
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 const row = (values: readonly number[]): BigInt64Array => BigInt64Array.from(values, (v) => BigInt(v));
 
 /** BOS 998, content, EOS 999, EOS padding to `length` (the FLUX tokenizer's shape of ids). */
@@ -82,8 +87,14 @@ describe("CLIP pooling rules", () => {
       const out = await first.encode(ids64([2, 12], ids));
       assert.deepEqual(out.pooledIndex, [4, 0]);
       const d = CLIP_TEXT_TINY.hiddenSize;
-      for (const [b, p] of [[0, 4], [1, 0]] as const) {
-        assert.deepEqual(out.pooled.data.subarray(b * d, (b + 1) * d), out.lastHiddenState.data.subarray((b * 12 + p) * d, (b * 12 + p + 1) * d));
+      for (const [b, p] of [
+        [0, 4],
+        [1, 0],
+      ] as const) {
+        assert.deepEqual(
+          out.pooled.data.subarray(b * d, (b + 1) * d),
+          out.lastHiddenState.data.subarray((b * 12 + p) * d, (b * 12 + p + 1) * d),
+        );
       }
       assert.deepEqual(out.pooled.data.subarray(0, d), legacy.pooled.data.subarray(0, d));
     } finally {
@@ -100,7 +111,10 @@ describe("CLIP graph", () => {
     for (let i = 8; i < 77; i++) changed[i] = (i * 37) % 900;
     const other = await encoder.encode(ids64([1, 77], changed));
     const d = CLIP_TEXT_TINY.hiddenSize;
-    assertClose(other.lastHiddenState.data.subarray(0, 8 * d), full.lastHiddenState.data.subarray(0, 8 * d), "prefix", { atol: 1e-6, rtol: 1e-5 });
+    assertClose(other.lastHiddenState.data.subarray(0, 8 * d), full.lastHiddenState.data.subarray(0, 8 * d), "prefix", {
+      atol: 1e-6,
+      rtol: 1e-5,
+    });
     const short = await encoder.encode(ids64([1, 10], ids.slice(0, 10)));
     assert.deepEqual(short.lastHiddenState.dims, [1, 10, d]);
     assertClose(short.lastHiddenState.data, full.lastHiddenState.data.subarray(0, 10 * d), "T = 10", { atol: 1e-6, rtol: 1e-5 });
@@ -111,7 +125,14 @@ describe("CLIP graph", () => {
   test("keys with and without text_model., with position_ids, give bit-identical outputs", async () => {
     const bare = new Map([...weights].map(([k, v]) => [k.replace(/^text_model\./, ""), v as Tensor]));
     const withIds = new Map<string, Tensor>(weights);
-    withIds.set("text_model.embeddings.position_ids", tensor("i64", [1, 77], BigInt64Array.from({ length: 77 }, (_, i) => BigInt(i))));
+    withIds.set(
+      "text_model.embeddings.position_ids",
+      tensor(
+        "i64",
+        [1, 77],
+        BigInt64Array.from({ length: 77 }, (_, i) => BigInt(i)),
+      ),
+    );
     const ids = ids64([1, 77], tokenizerIds([7, 8]));
     const want = await encoder.encode(ids);
     for (const source of [memorySource(bare), memorySource(withIds)]) {
@@ -140,7 +161,10 @@ describe("CLIP config", () => {
   test("the CLIP-L preset declares 196 tensors and 123 M parameters; C1 the 36 of the golden file", async () => {
     const specs = new ClipTextTransformer(CLIP_L_TEXT).parameters();
     assert.equal(specs.length, 196);
-    assert.equal(specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0), 123_060_480);
+    assert.equal(
+      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0),
+      123_060_480,
+    );
     const file = await openSafetensors(goldenFile("weights/clip_c1_f32.safetensors"));
     try {
       assert.deepEqual([...weights.keys()].sort(), file.names().sort());
@@ -153,8 +177,14 @@ describe("CLIP config", () => {
   test("refuses configs it cannot run, naming the field", () => {
     const c1 = manifest.configs["C1"]?.["hf_CLIPTextConfig"] as Record<string, unknown>;
     assert.throws(() => clipTextConfigFromHf({ ...c1, hidden_act: "gelu" }), /hidden_act "gelu" is not supported.*quick_gelu/);
-    assert.throws(() => clipTextConfigFromHf({ ...c1, num_attention_heads: 5 }), /hidden_size 64 is not divisible by num_attention_heads 5/);
-    assert.throws(() => clipTextConfigFromHf({ ...c1, hidden_size: "64" }), (e: unknown) => e instanceof HfConfigError && /hidden_size must be a positive integer, got "64"/.test(e.message));
+    assert.throws(
+      () => clipTextConfigFromHf({ ...c1, num_attention_heads: 5 }),
+      /hidden_size 64 is not divisible by num_attention_heads 5/,
+    );
+    assert.throws(
+      () => clipTextConfigFromHf({ ...c1, hidden_size: "64" }),
+      (e: unknown) => e instanceof HfConfigError && /hidden_size must be a positive integer, got "64"/.test(e.message),
+    );
     assert.throws(() => clipTextConfigFromHf({ ...c1, model_type: "t5" }), /model_type is "t5"/);
   });
 });
@@ -166,22 +196,31 @@ describe("CLIP errors", () => {
       assert.match(e.message, /78 tokens is more than its 77 positions: truncate/);
       return true;
     });
-    await assert.rejects(encoder.encode(ids64([1, 3], [998, 1000, 999])), /token id 1000 at \[0, 1\] is outside the vocabulary \(vocab_size 1000\)/);
+    await assert.rejects(
+      encoder.encode(ids64([1, 3], [998, 1000, 999])),
+      /token id 1000 at \[0, 1\] is outside the vocabulary \(vocab_size 1000\)/,
+    );
     await assert.rejects(encoder.encode(ids64([1, 1, 3], [998, 5, 999])), /must be \[B, T\], got shape \[1, 1, 3\]/);
   });
 
   test("missing and misshaped weights name the tensor and what to check", async () => {
     const fewer = new Map(weights);
     fewer.delete("text_model.encoder.layers.1.mlp.fc2.bias");
-    await assert.rejects(ClipTextEncoder.open(engine, { weights: memorySource(fewer, "clip.safetensors"), config: CLIP_TEXT_TINY }), (e: unknown) => {
-      assert.ok(e instanceof MissingTensorError);
-      assert.match(e.message, /encoder\.layers\.1\.mlp\.fc2\.bias missing in clip\.safetensors: .*CLIP text model checkpoint/);
-      return true;
-    });
-    await assert.rejects(ClipTextEncoder.open(engine, { weights: memorySource(weights), config: { ...CLIP_TEXT_TINY, maxPositions: 64 } }), (e: unknown) => {
-      assert.ok(e instanceof ShapeMismatchError);
-      assert.match(e.message, /position_embedding\.weight .* has shape \[77, 64\], expected \[64, 64\].*64 positions/);
-      return true;
-    });
+    await assert.rejects(
+      ClipTextEncoder.open(engine, { weights: memorySource(fewer, "clip.safetensors"), config: CLIP_TEXT_TINY }),
+      (e: unknown) => {
+        assert.ok(e instanceof MissingTensorError);
+        assert.match(e.message, /encoder\.layers\.1\.mlp\.fc2\.bias missing in clip\.safetensors: .*CLIP text model checkpoint/);
+        return true;
+      },
+    );
+    await assert.rejects(
+      ClipTextEncoder.open(engine, { weights: memorySource(weights), config: { ...CLIP_TEXT_TINY, maxPositions: 64 } }),
+      (e: unknown) => {
+        assert.ok(e instanceof ShapeMismatchError);
+        assert.match(e.message, /position_embedding\.weight .* has shape \[77, 64\], expected \[64, 64\].*64 positions/);
+        return true;
+      },
+    );
   });
 });

@@ -35,7 +35,12 @@ after(async () => {
   await engine.close();
 });
 
-const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> => tensor("i64", dims, BigInt64Array.from(values, (v) => BigInt(v)));
+const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> =>
+  tensor(
+    "i64",
+    dims,
+    BigInt64Array.from(values, (v) => BigInt(v)),
+  );
 
 describe("T5 golden cases", { skip: goldenSkip }, () => {
   for (const name of ["t5_encoder_b1", "t5_encoder_b1_bf16w", "t5_relative_position_bucket"]) {
@@ -52,7 +57,16 @@ describe("T5 golden cases", { skip: goldenSkip }, () => {
 describe("T5 relative position buckets", () => {
   test("match the table of docs/golden.md §9.1 on the positive side, including the clamp from 91 on", () => {
     const ranges: [number, number, number][] = [
-      [0, 0, 0], [1, 7, -1], [8, 11, 24], [12, 15, 25], [16, 22, 26], [23, 31, 27], [32, 45, 28], [46, 63, 29], [64, 90, 30], [91, 700, 31],
+      [0, 0, 0],
+      [1, 7, -1],
+      [8, 11, 24],
+      [12, 15, 25],
+      [16, 22, 26],
+      [23, 31, 27],
+      [32, 45, 28],
+      [46, 63, 29],
+      [64, 90, 30],
+      [91, 700, 31],
     ];
     for (const [lo, hi, bucket] of ranges) {
       for (let n = lo; n <= hi; n++) assert.equal(relativePositionBucket(n, FLUX_BUCKETS), bucket < 0 ? 16 + n : bucket, `n = ${n}`);
@@ -66,7 +80,8 @@ describe("T5 relative position buckets", () => {
     assert.equal(relativePositionBucket(-1, FLUX_BUCKETS), 1);
     assert.equal(relativePositionBucket(-91, FLUX_BUCKETS), 15);
     assert.equal(relativePositionBucket(-90, FLUX_BUCKETS), 14);
-    for (let n = 1; n <= 600; n++) assert.equal(relativePositionBucket(-n, FLUX_BUCKETS), relativePositionBucket(n, FLUX_BUCKETS) - 16, `n = -${n}`);
+    for (let n = 1; n <= 600; n++)
+      assert.equal(relativePositionBucket(-n, FLUX_BUCKETS), relativePositionBucket(n, FLUX_BUCKETS) - 16, `n = -${n}`);
   });
 
   test("the unidirectional (decoder) form only sees the past, with all 32 buckets", () => {
@@ -102,11 +117,12 @@ function referenceT5(config: T5Config, w: Map<string, Tensor<"f32">>, ids: reado
   };
   const linear = (x: Float64Array, rows: number, wt: Float32Array, out: number, inp: number): Float64Array => {
     const y = new Float64Array(rows * out);
-    for (let r = 0; r < rows; r++) for (let o = 0; o < out; o++) {
-      let s = 0;
-      for (let i = 0; i < inp; i++) s += (x[r * inp + i] as number) * (wt[o * inp + i] as number);
-      y[r * out + o] = s;
-    }
+    for (let r = 0; r < rows; r++)
+      for (let o = 0; o < out; o++) {
+        let s = 0;
+        for (let i = 0; i < inp; i++) s += (x[r * inp + i] as number) * (wt[o * inp + i] as number);
+        y[r * out + o] = s;
+      }
     return y;
   };
   const rms = (x: Float64Array, weight: Float32Array): Float64Array => {
@@ -130,21 +146,22 @@ function referenceT5(config: T5Config, w: Map<string, Tensor<"f32">>, ids: reado
     const k = linear(h, T, get(`${p}.0.SelfAttention.k.weight`), inner, d);
     const v = linear(h, T, get(`${p}.0.SelfAttention.v.weight`), inner, d);
     const attn = new Float64Array(T * inner);
-    for (let hd = 0; hd < heads; hd++) for (let i = 0; i < T; i++) {
-      const logits = Array.from({ length: T }, (_, j) => {
-        let s = 0;
-        for (let e = 0; e < dkv; e++) s += (q[i * inner + hd * dkv + e] as number) * (k[j * inner + hd * dkv + e] as number);
-        return s * scale + (table[relativePositionBucket(j - i, FLUX_BUCKETS) * heads + hd] as number);
-      });
-      const m = Math.max(...logits);
-      const e = logits.map((l) => Math.exp(l - m));
-      const z = e.reduce((a, c) => a + c, 0);
-      for (let c = 0; c < dkv; c++) {
-        let s = 0;
-        for (let j = 0; j < T; j++) s += ((e[j] as number) / z) * (v[j * inner + hd * dkv + c] as number);
-        attn[i * inner + hd * dkv + c] = s;
+    for (let hd = 0; hd < heads; hd++)
+      for (let i = 0; i < T; i++) {
+        const logits = Array.from({ length: T }, (_, j) => {
+          let s = 0;
+          for (let e = 0; e < dkv; e++) s += (q[i * inner + hd * dkv + e] as number) * (k[j * inner + hd * dkv + e] as number);
+          return s * scale + (table[relativePositionBucket(j - i, FLUX_BUCKETS) * heads + hd] as number);
+        });
+        const m = Math.max(...logits);
+        const e = logits.map((l) => Math.exp(l - m));
+        const z = e.reduce((a, c) => a + c, 0);
+        for (let c = 0; c < dkv; c++) {
+          let s = 0;
+          for (let j = 0; j < T; j++) s += ((e[j] as number) / z) * (v[j * inner + hd * dkv + c] as number);
+          attn[i * inner + hd * dkv + c] = s;
+        }
       }
-    }
     const o = linear(attn, T, get(`${p}.0.SelfAttention.o.weight`), d, inner);
     x = x.map((val, i) => val + (o[i] as number));
     const h2 = rms(x, get(`${p}.1.layer_norm.weight`));
@@ -205,7 +222,10 @@ describe("T5 config", () => {
   test("the XXL preset declares the 219 tensors and 4.76 B parameters of text_encoder_2; X1 the 21 of the golden file", async () => {
     const specs = new T5EncoderStack(T5_V1_1_XXL).parameters();
     assert.equal(specs.length, 219);
-    assert.equal(specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0), 4_762_310_656);
+    assert.equal(
+      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0),
+      4_762_310_656,
+    );
     const file = await openSafetensors(goldenFile("weights/t5_x1_f32.safetensors"));
     try {
       assert.deepEqual([...randomT5Weights(T5_TINY, 1).keys()].sort(), file.names().sort());
@@ -217,8 +237,14 @@ describe("T5 config", () => {
 
   test("refuses configs it cannot run, naming the field", () => {
     const x1 = manifest.configs["X1"]?.["hf_T5Config"] as Record<string, unknown>;
-    assert.throws(() => t5ConfigFromHf({ ...x1, feed_forward_proj: "relu", dense_act_fn: "relu" }), /feed_forward_proj "relu" is not supported.*gated-gelu/);
-    assert.throws(() => t5ConfigFromHf({ ...x1, d_model: undefined }), (e: unknown) => e instanceof HfConfigError && /d_model must be a positive integer, it is missing/.test(e.message));
+    assert.throws(
+      () => t5ConfigFromHf({ ...x1, feed_forward_proj: "relu", dense_act_fn: "relu" }),
+      /feed_forward_proj "relu" is not supported.*gated-gelu/,
+    );
+    assert.throws(
+      () => t5ConfigFromHf({ ...x1, d_model: undefined }),
+      (e: unknown) => e instanceof HfConfigError && /d_model must be a positive integer, it is missing/.test(e.message),
+    );
     assert.throws(() => t5ConfigFromHf({ ...x1, model_type: "bert" }), /model_type is "bert"/);
     assert.throws(() => t5ConfigFromHf({ ...x1, dense_act_fn: "silu" }), /dense_act_fn "silu" is not supported/);
     assert.throws(() => t5ConfigFromHf([]), HfConfigError);
@@ -252,7 +278,10 @@ describe("T5 errors and key forms", () => {
         return true;
       });
       await assert.rejects(encoder.encode(ids64([1, 2], [-1, 0])), /token id -1/);
-      await assert.rejects(encoder.encode(ids64([3], [1, 2, 3])), /must be \[B, T\], got shape \[3\] \(one sequence\? pass it as \[1, 3\]\)/);
+      await assert.rejects(
+        encoder.encode(ids64([3], [1, 2, 3])),
+        /must be \[B, T\], got shape \[3\] \(one sequence\? pass it as \[1, 3\]\)/,
+      );
       const int32 = tensor("i32", [1, 2], Int32Array.of(1, 2)) as unknown as Tensor<"i64">;
       await assert.rejects(encoder.encode(int32), /must be int64, got i32/);
     } finally {
@@ -270,7 +299,10 @@ describe("T5 errors and key forms", () => {
     });
     const noEmbedding = new Map(weights);
     noEmbedding.delete("shared.weight");
-    await assert.rejects(T5Encoder.open(engine, { weights: memorySource(noEmbedding), config: T5_TINY }), /shared\.weight .*alias encoder\.embed_tokens\.weight/);
+    await assert.rejects(
+      T5Encoder.open(engine, { weights: memorySource(noEmbedding), config: T5_TINY }),
+      /shared\.weight .*alias encoder\.embed_tokens\.weight/,
+    );
     await assert.rejects(T5Encoder.open(engine, { weights: memorySource(weights), config: { ...T5_TINY, dFf: 80 } }), (e: unknown) => {
       assert.ok(e instanceof ShapeMismatchError);
       assert.match(e.message, /wi_0\.weight .* has shape \[96, 64\], expected \[80, 64\]: .*d_ff 80.*config\.json/);

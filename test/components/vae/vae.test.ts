@@ -64,7 +64,9 @@ function maxAbsDiff(a: Tensor<"f32">, b: Tensor<"f32">): number {
 }
 
 function sameBits(a: Tensor, b: Tensor): boolean {
-  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength));
+  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
+    Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
+  );
 }
 
 describe("VAE golden cases", { skip: goldenSkip }, () => {
@@ -75,7 +77,10 @@ describe("VAE golden cases", { skip: goldenSkip }, () => {
       assert.ok(c, name);
       const result = await vaeRunner.run(c, { engine, manifest });
       assert.equal(result.status, "PASS", `${name}: ${JSON.stringify(result.comparisons)}`);
-      assert.ok(result.comparisons.every((x) => x.maxAbsErr < 2e-5), `${name} max error`);
+      assert.ok(
+        result.comparisons.every((x) => x.maxAbsErr < 2e-5),
+        `${name} max error`,
+      );
     }
   });
 });
@@ -92,7 +97,12 @@ describe("VAE pipeline", { skip: goldenSkip }, () => {
       try {
         const [a, b] = [await vae.encode(image), await other.encode(image)];
         const [c, d] = [await vae.decode(latent), await other.decode(latent)];
-        for (const [x, y] of [[a.moments, b.moments], [a.latent, b.latent], [c.image, d.image]] as const) assert.ok(sameBits(x, y));
+        for (const [x, y] of [
+          [a.moments, b.moments],
+          [a.latent, b.latent],
+          [c.image, d.image],
+        ] as const)
+          assert.ok(sameBits(x, y));
       } finally {
         await other.release();
       }
@@ -102,7 +112,11 @@ describe("VAE pipeline", { skip: goldenSkip }, () => {
   });
 
   test("one graph takes other sizes and batches: 16x40 and a batch of 2 match single runs", async () => {
-    const small = tensor("f32", [1, 3, 16, 40], Float32Array.from({ length: 3 * 16 * 40 }, (_, i) => Math.sin(i * 0.37)));
+    const small = tensor(
+      "f32",
+      [1, 3, 16, 40],
+      Float32Array.from({ length: 3 * 16 * 40 }, (_, i) => Math.sin(i * 0.37)),
+    );
     const enc = await vae.encode(small);
     assert.deepEqual(enc.moments.dims, [1, 32, 2, 5]);
     assert.deepEqual(enc.latent.dims, [1, 16, 2, 5]);
@@ -111,10 +125,19 @@ describe("VAE pipeline", { skip: goldenSkip }, () => {
 
     const pair = new Float32Array(2 * image.data.length);
     pair.set(image.data);
-    pair.set(image.data.map((v) => -v), image.data.length);
+    pair.set(
+      image.data.map((v) => -v),
+      image.data.length,
+    );
     const both = await vae.encode(tensor("f32", [2, 3, 32, 64], pair));
     const first = await vae.encode(image);
-    const second = await vae.encode(tensor("f32", image.dims, image.data.map((v) => -v)));
+    const second = await vae.encode(
+      tensor(
+        "f32",
+        image.dims,
+        image.data.map((v) => -v),
+      ),
+    );
     const half = first.latent.data.length;
     assert.ok(maxAbsDiff(tensor("f32", first.latent.dims, both.latent.data.slice(0, half)), first.latent) < 1e-5);
     assert.ok(maxAbsDiff(tensor("f32", second.latent.dims, both.latent.data.slice(half)), second.latent) < 1e-5);
@@ -169,9 +192,15 @@ describe("VAE errors", { skip: goldenSkip }, () => {
       return true;
     });
     const diffusers = await convertVae(memorySource(without), "diffusers");
-    await assert.rejects(Vae.open(engine, { weights: memorySource(diffusers, "vae.safetensors"), params: GOLDEN_V1 }), /looked for decoder\.up_blocks\.1\.resnets\.1\.conv1\.weight/);
+    await assert.rejects(
+      Vae.open(engine, { weights: memorySource(diffusers, "vae.safetensors"), params: GOLDEN_V1 }),
+      /looked for decoder\.up_blocks\.1\.resnets\.1\.conv1\.weight/,
+    );
     const encoderOnly = new Map([...bflWeights].filter(([k]) => k.startsWith("encoder.")));
-    await assert.rejects(Vae.open(engine, { weights: memorySource(encoderOnly, "enc.safetensors"), params: GOLDEN_V1 }), /no decoder.*parts \{ decoder: false \}/);
+    await assert.rejects(
+      Vae.open(engine, { weights: memorySource(encoderOnly, "enc.safetensors"), params: GOLDEN_V1 }),
+      /no decoder.*parts \{ decoder: false \}/,
+    );
     const sd = new Map(bflWeights);
     sd.set("encoder.conv_out.weight", tensor("f32", [8, 64, 3, 3]));
     sd.set("encoder.conv_out.bias", tensor("f32", [8]));
@@ -181,6 +210,9 @@ describe("VAE errors", { skip: goldenSkip }, () => {
       assert.match(e.message, /4-channel Stable Diffusion VAE/);
       return true;
     });
-    await assert.rejects(Vae.open(engine, { weights: memorySource(bflWeights), params: { ...GOLDEN_V1, ch: 64 } }), /sizes of the configured VAE/);
+    await assert.rejects(
+      Vae.open(engine, { weights: memorySource(bflWeights), params: { ...GOLDEN_V1, ch: 64 } }),
+      /sizes of the configured VAE/,
+    );
   });
 });

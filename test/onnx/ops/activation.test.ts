@@ -21,7 +21,12 @@ function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]
 describe("activations", () => {
   test("the erf reference is accurate", () => {
     // erf(0.5), erf(1), erf(2), erf(3) from tables (Abramowitz & Stegun, 7.1).
-    assertClose([erf(0.5), erf(1), erf(2), erf(3), erf(-1)], [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, 0.9999779095030014, -0.8427007929497149], "erf", { rtol: 1e-14, atol: 0 });
+    assertClose(
+      [erf(0.5), erf(1), erf(2), erf(3), erf(-1)],
+      [0.5204998778130465, 0.8427007929497149, 0.9953222650189527, 0.9999779095030014, -0.8427007929497149],
+      "erf",
+      { rtol: 1e-14, atol: 0 },
+    );
   });
 
   test("gelu tanh and exact (erf) forms match their formulas and differ at 1.5", async () => {

@@ -32,7 +32,8 @@ describe("multiHeadAttentionBiased", () => {
           const m = Math.max(...logits);
           const e = logits.map((x) => Math.exp(x - m));
           const sum = e.reduce((x, y) => x + y, 0);
-          for (let d = 0; d < D; d++) out[(b * S + s) * H * D + h * D + d] = e.reduce((acc, p, l) => acc + (p / sum) * at(v.data, b, l, h, d), 0);
+          for (let d = 0; d < D; d++)
+            out[(b * S + s) * H * D + h * D + d] = e.reduce((acc, p, l) => acc + (p / sum) * at(v.data, b, l, h, d), 0);
         }
       }
     }
@@ -42,7 +43,11 @@ describe("multiHeadAttentionBiased", () => {
   for (const scale of [1, 0.5]) {
     test(`scale ${scale}: additive [1, H, S, S] bias, shared by the batch`, async () => {
       const g = new Graph("mha_bias");
-      const [qv, kv, vv] = [g.addInput("q", "f32", ["B", "S", H * D]), g.addInput("k", "f32", ["B", "S", H * D]), g.addInput("v", "f32", ["B", "S", H * D])];
+      const [qv, kv, vv] = [
+        g.addInput("q", "f32", ["B", "S", H * D]),
+        g.addInput("k", "f32", ["B", "S", H * D]),
+        g.addInput("v", "f32", ["B", "S", H * D]),
+      ];
       const y = ops.multiHeadAttentionBiased(qv, kv, vv, H, g.addInput("bias", "f32", [1, H, "S", "S"]), scale);
       assert.deepEqual(y.shape, ["B", "S", H * D]);
       g.addOutput(y, "y");

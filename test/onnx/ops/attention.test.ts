@@ -20,7 +20,12 @@ describe("rotaryEmbedding", () => {
     const cos = f32t([B, S, half], Array.from(angles.data, Math.cos));
     const sin = f32t([B, S, half], Array.from(angles.data, Math.sin));
     const g = new Graph("rope");
-    const y = ops.rotaryEmbedding(g.addInput("x", "f32", ["B", "S", H * D]), g.addInput("cos", "f32", ["B", "S", half]), g.addInput("sin", "f32", ["B", "S", half]), H);
+    const y = ops.rotaryEmbedding(
+      g.addInput("x", "f32", ["B", "S", H * D]),
+      g.addInput("cos", "f32", ["B", "S", half]),
+      g.addInput("sin", "f32", ["B", "S", half]),
+      H,
+    );
     assert.deepEqual(y.shape, ["B", "S", H * D]);
     g.addOutput(y, "y");
     const out = await runOnce(engine, g, { x, cos, sin });
@@ -64,7 +69,8 @@ describe("multiHeadAttention", () => {
         for (let s = 0; s < S; s++) {
           const scores = Array.from({ length: L }, (_, l) => {
             let dot = 0;
-            for (let d = 0; d < D; d++) dot += (q.data[(b * S + s) * H * D + h * D + d] as number) * (k.data[(b * L + l) * H * D + h * D + d] as number);
+            for (let d = 0; d < D; d++)
+              dot += (q.data[(b * S + s) * H * D + h * D + d] as number) * (k.data[(b * L + l) * H * D + h * D + d] as number);
             return dot * scale;
           });
           const m = Math.max(...scores);

@@ -53,7 +53,9 @@ function convRef(
 describe("conv", () => {
   test("a 3x3 box filter of ones counts the in-image neighbours (padding 1, stride 1)", async () => {
     const g = new Graph("conv_box");
-    const y = ops.conv(g.addInput("x", "f32", [1, 1, 4, 4]), g.constant(f32t([1, 1, 3, 3], new Array(9).fill(1))), null, { pads: [1, 1, 1, 1] });
+    const y = ops.conv(g.addInput("x", "f32", [1, 1, 4, 4]), g.constant(f32t([1, 1, 3, 3], new Array(9).fill(1))), null, {
+      pads: [1, 1, 1, 1],
+    });
     assert.deepEqual(y.shape, [1, 1, 4, 4]);
     g.addOutput(y, "y");
     const out = await runOnce(engine, g, { x: f32t([1, 1, 4, 4], new Array(16).fill(1)) });
@@ -62,13 +64,24 @@ describe("conv", () => {
 
   test("stride 2 with the VAE's asymmetric pad (bottom and right only)", async () => {
     const g = new Graph("conv_down");
-    const y = ops.conv(g.addInput("x", "f32", ["B", 1, "H", "W"]), g.constant(f32t([1, 1, 3, 3], new Array(9).fill(1))), null, { strides: [2, 2], pads: [0, 0, 1, 1] });
+    const y = ops.conv(g.addInput("x", "f32", ["B", 1, "H", "W"]), g.constant(f32t([1, 1, 3, 3], new Array(9).fill(1))), null, {
+      strides: [2, 2],
+      pads: [0, 0, 1, 1],
+    });
     assert.deepEqual(y.shape, ["B", 1, "H/2", "W/2"]);
     g.addOutput(y, "y");
-    const out = await runOnce(engine, g, { x: f32t([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => i)) });
+    const out = await runOnce(engine, g, {
+      x: f32t(
+        [1, 1, 4, 4],
+        Array.from({ length: 16 }, (_, i) => i),
+      ),
+    });
     // Window rows/cols {0,1,2} and {2,3,pad}: sums of x = 4r + c over each window.
     const sum = (rows: number[], cols: number[]): number => rows.reduce((s, r) => s + cols.reduce((t, c) => t + 4 * r + c, 0), 0);
-    assert.deepEqual([...outF32(out, "y", [1, 1, 2, 2])], [sum([0, 1, 2], [0, 1, 2]), sum([0, 1, 2], [2, 3]), sum([2, 3], [0, 1, 2]), sum([2, 3], [2, 3])]);
+    assert.deepEqual(
+      [...outF32(out, "y", [1, 1, 2, 2])],
+      [sum([0, 1, 2], [0, 1, 2]), sum([0, 1, 2], [2, 3]), sum([2, 3], [0, 1, 2]), sum([2, 3], [2, 3])],
+    );
   });
 
   test("random weights and bias, several channels and batches, odd sizes, against a float64 reference", async () => {
@@ -82,7 +95,11 @@ describe("conv", () => {
     ];
     const g = new Graph("conv_random");
     const xi = g.addInput("x", "f32", ["B", 3, "H", "W"]);
-    for (const c of cases) g.addOutput(ops.conv(xi, g.constant(w), g.constant(b), { strides: [c.stride, c.stride], pads: [c.pads[0], c.pads[1], c.pads[2], c.pads[3]] }), c.name);
+    for (const c of cases)
+      g.addOutput(
+        ops.conv(xi, g.constant(w), g.constant(b), { strides: [c.stride, c.stride], pads: [c.pads[0], c.pads[1], c.pads[2], c.pads[3]] }),
+        c.name,
+      );
     const out = await runOnce(engine, g, { x });
     for (const c of cases) {
       const ref = convRef(x, w, b.data, c.stride, c.pads);

@@ -78,7 +78,10 @@ describe("number operands", () => {
     const g = new Graph("num_bad");
     assert.throws(() => ops.add(1, 2), GraphBuildError);
     const i = g.addInput("i", "i64", [3]);
-    assert.throws(() => ops.add(i, 1), (e: unknown) => e instanceof GraphBuildError && /dtypes i64 and f32 differ/.test(e.message));
+    assert.throws(
+      () => ops.add(i, 1),
+      (e: unknown) => e instanceof GraphBuildError && /dtypes i64 and f32 differ/.test(e.message),
+    );
   });
 });
 
@@ -115,7 +118,10 @@ describe("build-time shape errors", () => {
     const g = new Graph("bad_bcast");
     const a = g.addInput("a", "f32", [2, 3]);
     const b = g.addInput("b", "f32", [4]);
-    assert.throws(() => ops.add(a, b), (e: unknown) => e instanceof GraphBuildError && e.message.includes("[2, 3]") && e.message.includes("[4]"));
+    assert.throws(
+      () => ops.add(a, b),
+      (e: unknown) => e instanceof GraphBuildError && e.message.includes("[2, 3]") && e.message.includes("[4]"),
+    );
     assert.throws(() => ops.mul(g.addInput("c", "f32", [5, 2]), g.addInput("d", "f32", [3, 2])), GraphBuildError);
   });
 

@@ -19,7 +19,10 @@ describe("sliceToEnds", () => {
     assert.deepEqual(y.shape, ["R", "C"]);
     g.addOutput(y, "y");
     const out = outF32(await runOnce(engine, g, { x, ends: i64t([2], [2, 3]) }), "y", [2, 3]);
-    assert.deepEqual(Array.from(out), [0, 1, 2, 5, 6, 7].map((i) => x.data[i]));
+    assert.deepEqual(
+      Array.from(out),
+      [0, 1, 2, 5, 6, 7].map((i) => x.data[i]),
+    );
   });
 
   test("axes and sizes of different lengths, or ends that are not an i64 vector, are build-time errors", () => {

@@ -45,10 +45,26 @@ function matmulRef(a: Tensor<"f32">, b: Tensor<"f32">): { dims: number[]; data: 
 
 describe("matmul", () => {
   const cases: Array<[number[], number[], number[]]> = [
-    [[3, 4], [4, 5], [3, 5]],
-    [[2, 3, 4], [4, 5], [2, 3, 5]],
-    [[2, 1, 3, 4], [3, 4, 2], [2, 3, 3, 2]],
-    [[2, 3, 6], [2, 6, 4], [2, 3, 4]],
+    [
+      [3, 4],
+      [4, 5],
+      [3, 5],
+    ],
+    [
+      [2, 3, 4],
+      [4, 5],
+      [2, 3, 5],
+    ],
+    [
+      [2, 1, 3, 4],
+      [3, 4, 2],
+      [2, 3, 3, 2],
+    ],
+    [
+      [2, 3, 6],
+      [2, 6, 4],
+      [2, 3, 4],
+    ],
   ];
   for (const [ad, bd, od] of cases) {
     test(`[${ad}] @ [${bd}] = [${od}]`, async () => {
@@ -73,7 +89,10 @@ describe("matmul", () => {
   test("shape errors are thrown at build time", () => {
     const g = new Graph("matmul_bad");
     const a = g.addInput("a", "f32", [2, 3]);
-    assert.throws(() => ops.matmul(a, g.addInput("b", "f32", [4, 5])), (e: unknown) => e instanceof GraphBuildError && /inner dimensions/.test(e.message));
+    assert.throws(
+      () => ops.matmul(a, g.addInput("b", "f32", [4, 5])),
+      (e: unknown) => e instanceof GraphBuildError && /inner dimensions/.test(e.message),
+    );
     assert.throws(() => ops.matmul(g.addInput("v", "f32", [3]), g.addInput("w", "f32", [3, 2])), GraphBuildError);
     assert.throws(() => ops.matmul(g.addInput("p", "f32", [2, 3, 4]), g.addInput("q", "f32", [3, 4, 5])), GraphBuildError);
   });
@@ -113,7 +132,10 @@ describe("gemmTransB", () => {
   test("shape errors are thrown at build time", () => {
     const g = new Graph("gemm_bad");
     const x = g.addInput("a", "f32", [2, 3]);
-    assert.throws(() => ops.gemmTransB(x, g.constant(randT([4, 5], 1)), null), (e: unknown) => e instanceof GraphBuildError && /\[2, 3\]/.test(e.message));
+    assert.throws(
+      () => ops.gemmTransB(x, g.constant(randT([4, 5], 1)), null),
+      (e: unknown) => e instanceof GraphBuildError && /\[2, 3\]/.test(e.message),
+    );
     assert.throws(() => ops.gemmTransB(g.addInput("x3", "f32", [1, 2, 3]), g.constant(randT([4, 3], 2)), null), GraphBuildError);
   });
 });
@@ -132,8 +154,18 @@ describe("gemm (no transposes)", () => {
       const [m, n] = [Math.floor(i / 4), i % 4];
       return (a.data[m * 2] as number) * (b.data[n] as number) + (a.data[m * 2 + 1] as number) * (b.data[4 + n] as number);
     });
-    assertClose(outF32(out, "full", [3, 4]), ab.map((v, i) => v + (c.data[i] as number)), "gemm + c", { atol: 1e-6 });
-    assertClose(outF32(out, "rowwise", [3, 4]), ab.map((v, i) => v + (row.data[i % 4] as number)), "gemm + row", { atol: 1e-6 });
+    assertClose(
+      outF32(out, "full", [3, 4]),
+      ab.map((v, i) => v + (c.data[i] as number)),
+      "gemm + c",
+      { atol: 1e-6 },
+    );
+    assertClose(
+      outF32(out, "rowwise", [3, 4]),
+      ab.map((v, i) => v + (row.data[i % 4] as number)),
+      "gemm + row",
+      { atol: 1e-6 },
+    );
   });
 
   test("inner sizes that differ, or a c that does not broadcast to [M, N], are build-time errors", () => {

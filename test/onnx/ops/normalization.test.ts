@@ -38,7 +38,9 @@ describe("normalisations", () => {
       rows(x.data, 8, (r) => {
         const mu = mean(r);
         const variance = mean(r.map((v) => (v - mu) ** 2));
-        return r.map((v, i) => ((v - mu) / Math.sqrt(variance + eps)) * (scale.data[i] as number) + (withBias ? (bias.data[i] as number) : 0));
+        return r.map(
+          (v, i) => ((v - mu) / Math.sqrt(variance + eps)) * (scale.data[i] as number) + (withBias ? (bias.data[i] as number) : 0),
+        );
       });
     assertClose(outF32(out, "with_bias", [2, 3, 8]), ref(true), "layerNorm with bias", { atol: 1e-6 });
     assertClose(outF32(out, "no_bias", [2, 3, 8]), ref(false), "layerNorm without bias", { atol: 1e-6 });

@@ -78,12 +78,20 @@ describe("MatMulNBits with packed random weights", () => {
   });
 
   test("an all-zero block gets scale 0 and weight 0", () => {
-    const w = tensor("f32", [1, 64], Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : i - 40)));
+    const w = tensor(
+      "f32",
+      [1, 64],
+      Float32Array.from({ length: 64 }, (_, i) => (i < 32 ? 0 : i - 40)),
+    );
     for (const bits of [4, 8] as const) {
       for (const scheme of ["symmetric", "asymmetric"] as const) {
         const p = quantizeNBits(w, { bits, scheme });
         assert.ok(p.scales.data[0] === 0);
-        assert.ok(decodePacked(p).subarray(0, 32).every((v) => v === 0));
+        assert.ok(
+          decodePacked(p)
+            .subarray(0, 32)
+            .every((v) => v === 0),
+        );
       }
     }
   });

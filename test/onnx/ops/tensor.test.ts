@@ -13,7 +13,11 @@ before(() => {
 after(() => engine.close());
 
 /** 0, 1, 2, ... as f32: every element tells where it came from. */
-const iota = (dims: readonly number[]): Tensor<"f32"> => f32t(dims, Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i));
+const iota = (dims: readonly number[]): Tensor<"f32"> =>
+  f32t(
+    dims,
+    Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i),
+  );
 
 /** Element [i0, i1, ...] of a row-major array. */
 function at(data: ArrayLike<number>, dims: readonly number[], index: readonly number[]): number {
@@ -108,7 +112,13 @@ describe("transpose, concat, split", () => {
     const x = iota([2, 5]);
     const g = new Graph("split");
     const parts = ops.split(g.addInput("x", "f32", [2, 5]), [2, 3], -1);
-    assert.deepEqual(parts.map((p) => p.shape), [[2, 2], [2, 3]]);
+    assert.deepEqual(
+      parts.map((p) => p.shape),
+      [
+        [2, 2],
+        [2, 3],
+      ],
+    );
     g.addOutput(parts[0]!, "a");
     g.addOutput(parts[1]!, "b");
     const out = await runOnce(engine, g, { x });
@@ -119,7 +129,10 @@ describe("transpose, concat, split", () => {
   test("split sizes that do not sum to the axis are a build-time error", () => {
     const g = new Graph("split_bad");
     const x = g.addInput("x", "f32", [2, 5]);
-    assert.throws(() => ops.split(x, [2, 2], 1), (e: unknown) => e instanceof GraphBuildError && /sum to 4/.test(e.message));
+    assert.throws(
+      () => ops.split(x, [2, 2], 1),
+      (e: unknown) => e instanceof GraphBuildError && /sum to 4/.test(e.message),
+    );
   });
 });
 
@@ -132,7 +145,15 @@ describe("slice, unsqueeze, squeeze", () => {
     const b = ops.slice(xi, -1, -3, -1); // columns 2, 3
     const c = ops.slice(xi, 0, 1, 100); // rows 1, 2
     const d = ops.slice(xi, 1, -100, 2); // columns 0, 1
-    assert.deepEqual([a.shape, b.shape, c.shape, d.shape], [[3, 2], [3, 2], [2, 5], [3, 2]]);
+    assert.deepEqual(
+      [a.shape, b.shape, c.shape, d.shape],
+      [
+        [3, 2],
+        [3, 2],
+        [2, 5],
+        [3, 2],
+      ],
+    );
     g.addOutput(a, "a");
     g.addOutput(b, "b");
     g.addOutput(c, "c");
@@ -275,7 +296,10 @@ describe("runtime shapes: shapeOf, reshapeTo, splitLike, sliceAfter", () => {
     g.addOutput(y, "y");
     const x = iota([12]);
     const out = await runOnce(engine, g, { x, shape: i64t([3], [2, -1, 3]) });
-    assert.deepEqual(Array.from(outF32(out, "y", [2, 2, 3])), Array.from(x.data, (v) => 2 * v));
+    assert.deepEqual(
+      Array.from(outF32(out, "y", [2, 2, 3])),
+      Array.from(x.data, (v) => 2 * v),
+    );
   });
 
   test("splitLike and sliceAfter split a concatenation back by the runtime lengths of its parts", async () => {
@@ -294,13 +318,25 @@ describe("runtime shapes: shapeOf, reshapeTo, splitLike, sliceAfter", () => {
     g.addOutput(pa, "pa");
     g.addOutput(pb, "pb");
     g.addOutput(rest, "rest");
-    for (const [la, lb] of [[2, 3], [5, 1]] as const) {
+    for (const [la, lb] of [
+      [2, 3],
+      [5, 1],
+    ] as const) {
       const ta = randT([2, la, 4], 40 + la);
       const tb = randT([2, lb, 4], 50 + lb);
       const out = await runOnce(engine, g, { a: ta, b: tb });
-      assert.deepEqual(Array.from(outF32(out, "pa", [2, la, 4])), Array.from(ta.data, (v) => Math.fround(3 * v)));
-      assert.deepEqual(Array.from(outF32(out, "pb", [2, lb, 4])), Array.from(tb.data, (v) => Math.fround(3 * v)));
-      assert.deepEqual(Array.from(outF32(out, "rest", [2, lb, 4])), Array.from(tb.data, (v) => Math.fround(3 * v)));
+      assert.deepEqual(
+        Array.from(outF32(out, "pa", [2, la, 4])),
+        Array.from(ta.data, (v) => Math.fround(3 * v)),
+      );
+      assert.deepEqual(
+        Array.from(outF32(out, "pb", [2, lb, 4])),
+        Array.from(tb.data, (v) => Math.fround(3 * v)),
+      );
+      assert.deepEqual(
+        Array.from(outF32(out, "rest", [2, lb, 4])),
+        Array.from(tb.data, (v) => Math.fround(3 * v)),
+      );
     }
   });
 });

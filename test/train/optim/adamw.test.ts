@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { AdamW, ADAMW_DEFAULTS } from "../../../src/train/optim/adamw.js";
-import { GradientMismatchError, HyperParameterError, NonFiniteGradientError, OptimizerStateError } from "../../../src/train/optim/errors.js";
+import {
+  GradientMismatchError,
+  HyperParameterError,
+  NonFiniteGradientError,
+  OptimizerStateError,
+} from "../../../src/train/optim/errors.js";
 import { assertClose, bytes, cloneParams, f32Map } from "./helpers.js";
 
 const F32_RTOL = 2 ** -22;
@@ -67,7 +72,10 @@ describe("AdamW", () => {
     assert.throws(() => opt.step(f32Map({ v: [0, 0] })), GradientMismatchError);
     assert.throws(() => opt.step(f32Map({ w: [0, 0], extra: [1] })), /extra, which is not a trainable parameter/);
     assert.throws(() => opt.step(f32Map({ w: [0, 0, 0] })), /gradient of w has shape \[3\], the parameter has \[2\]/);
-    assert.throws(() => opt.step(f32Map({ w: [0, NaN] })), (e: unknown) => e instanceof NonFiniteGradientError && e.tensor === "w" && e.index === 1);
+    assert.throws(
+      () => opt.step(f32Map({ w: [0, NaN] })),
+      (e: unknown) => e instanceof NonFiniteGradientError && e.tensor === "w" && e.index === 1,
+    );
     assert.deepEqual([...params.get("w")!.data], [1, 2]);
     assert.deepEqual(opt.state().tensors, {});
   });

@@ -11,9 +11,12 @@ import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { bytes, cloneParams, f32Map } from "./helpers.js";
 
-const start = (): Map<string, Tensor<"f32">> => f32Map({ "t.lora_A.expert_0.weight": [0.2, -0.4, 0.1], "t.lora_route.weight": [1.5, -0.5] });
+const start = (): Map<string, Tensor<"f32">> =>
+  f32Map({ "t.lora_A.expert_0.weight": [0.2, -0.4, 0.1], "t.lora_route.weight": [1.5, -0.5] });
 const gradAt = (params: ReadonlyMap<string, Tensor<"f32">>, s: number): Map<string, Tensor<"f32">> =>
-  new Map([...params].map(([name, t]) => [name, { dtype: "f32", dims: [...t.dims], data: t.data.map((p, i) => p - 1 + 0.1 * Math.sin(s + i)) }]));
+  new Map(
+    [...params].map(([name, t]) => [name, { dtype: "f32", dims: [...t.dims], data: t.data.map((p, i) => p - 1 + 0.1 * Math.sin(s + i)) }]),
+  );
 
 describe("optimizer state in a safetensors checkpoint", () => {
   let dir = "";
@@ -73,10 +76,19 @@ describe("optimizer state in a safetensors checkpoint", () => {
     const flat = flattenOptimizerState(opt.state());
     assert.throws(() => unflattenOptimizerState(flat.tensors, {}), /no icedit.optimizer metadata/);
     assert.throws(() => unflattenOptimizerState(flat.tensors, { [OPTIMIZER_METADATA_KEY]: "{oops" }), OptimizerStateError);
-    assert.throws(() => unflattenOptimizerState(flat.tensors, { [OPTIMIZER_METADATA_KEY]: '{"kind":"sgd","steps":{}}' }), /sgd, expected adamw or prodigy/);
+    assert.throws(
+      () => unflattenOptimizerState(flat.tensors, { [OPTIMIZER_METADATA_KEY]: '{"kind":"sgd","steps":{}}' }),
+      /sgd, expected adamw or prodigy/,
+    );
     const missing = new Map(flat.tensors);
     missing.delete("optimizer.exp_avg_sq.t.lora_route.weight");
-    assert.throws(() => unflattenOptimizerState(missing, flat.metadata), /lacks the float32 tensor optimizer.exp_avg_sq.t.lora_route.weight/);
-    assert.throws(() => optimizerFromState(cloneParams(f32Map({ other: [1] })), unflattenOptimizerState(flat.tensors, flat.metadata)), OptimizerStateError);
+    assert.throws(
+      () => unflattenOptimizerState(missing, flat.metadata),
+      /lacks the float32 tensor optimizer.exp_avg_sq.t.lora_route.weight/,
+    );
+    assert.throws(
+      () => optimizerFromState(cloneParams(f32Map({ other: [1] })), unflattenOptimizerState(flat.tensors, flat.metadata)),
+      OptimizerStateError,
+    );
   });
 });

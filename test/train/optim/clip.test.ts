@@ -36,7 +36,10 @@ describe("clipGradNorm", () => {
 
   test("refuses a non-finite gradient (naming it) and a bad max_norm, changing nothing", () => {
     const grads = f32Map({ good: [10], bad: [1, NaN] });
-    assert.throws(() => clipGradNorm(grads, 1), (e: unknown) => e instanceof NonFiniteGradientError && /gradient of bad is not finite/.test(e.message));
+    assert.throws(
+      () => clipGradNorm(grads, 1),
+      (e: unknown) => e instanceof NonFiniteGradientError && /gradient of bad is not finite/.test(e.message),
+    );
     assert.equal(grads.get("good")!.data[0], 10);
     assert.throws(() => clipGradNorm(f32Map({ a: [1] }), 0), HyperParameterError);
     assert.throws(() => clipGradNorm(f32Map({ a: [1] }), Infinity), /max_norm/);

@@ -8,7 +8,12 @@ import { bytes, cloneParams, f32Map } from "./helpers.js";
 
 describe("createOptimizer", () => {
   test("takes torch-style keyword arguments (ICEdit's Prodigy settings)", () => {
-    const opt = createOptimizer("Prodigy", f32Map({ w: [1] }), { lr: 1, use_bias_correction: true, safeguard_warmup: true, weight_decay: 0.01 });
+    const opt = createOptimizer("Prodigy", f32Map({ w: [1] }), {
+      lr: 1,
+      use_bias_correction: true,
+      safeguard_warmup: true,
+      weight_decay: 0.01,
+    });
     assert.ok(opt instanceof Prodigy);
     assert.equal(opt.options.useBiasCorrection, true);
     assert.equal(opt.options.safeguardWarmup, true);

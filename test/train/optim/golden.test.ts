@@ -23,7 +23,13 @@ interface TrainCase {
   component: string;
   weights: string[];
   expected: string;
-  params: { K_steps: number; grad_clip_max_norm: number; optimizer: string; optimizer_params: Record<string, unknown>; clipped_per_step: boolean[] };
+  params: {
+    K_steps: number;
+    grad_clip_max_norm: number;
+    optimizer: string;
+    optimizer_params: Record<string, unknown>;
+    clipped_per_step: boolean[];
+  };
   tolerance: { per_tensor: Record<string, { atol: number; rtol: number }> };
 }
 
@@ -122,10 +128,16 @@ describe("optimizers against the golden lora-train cases", { skip: goldenSkip },
       const tol = c.tolerance.per_tensor.grad_norm!;
       assert.ok(Math.abs(total - gradNorm[0]!) <= tol.rtol * gradNorm[0]!, `total ${total} vs grad_norm[0] ${gradNorm[0]}`);
       for (let k = 0; k < c.params.K_steps; k++) assert.equal(gradNorm[k]! > c.params.grad_clip_max_norm, c.params.clipped_per_step[k]);
-      for (const [name, g] of data.grads) if (name.includes("lora_route")) assert.ok(g.data.every((v) => v === 0), `${name} has a nonzero gradient`);
+      for (const [name, g] of data.grads)
+        if (name.includes("lora_route"))
+          assert.ok(
+            g.data.every((v) => v === 0),
+            `${name} has a nonzero gradient`,
+          );
 
       const params = cloneParams(data.adapter);
-      const options = c.params.optimizer === "prodigy" ? { ...c.params.optimizer_params, beta3: null, growth_rate: Infinity } : c.params.optimizer_params;
+      const options =
+        c.params.optimizer === "prodigy" ? { ...c.params.optimizer_params, beta3: null, growth_rate: Infinity } : c.params.optimizer_params;
       const opt = createOptimizer(c.params.optimizer, params, options);
       const clipped = cloneParams(data.grads);
       assert.equal(clipGradNorm(clipped, c.params.grad_clip_max_norm), total);
@@ -134,7 +146,8 @@ describe("optimizers against the golden lora-train cases", { skip: goldenSkip },
     });
   }
 
-  const without = (optimizer: string): string | false => goldenSkip || (cases.some((c) => c.params.optimizer === optimizer) ? false : `no ${optimizer} case`);
+  const without = (optimizer: string): string | false =>
+    goldenSkip || (cases.some((c) => c.params.optimizer === optimizer) ? false : `no ${optimizer} case`);
 
   test("AdamW: router deltas are decoupled weight decay alone, (1 - lr·wd)^K - 1", { skip: without("adamw") }, async () => {
     const c = cases.find((x) => x.params.optimizer === "adamw")!;
@@ -151,7 +164,9 @@ describe("optimizers against the golden lora-train cases", { skip: goldenSkip },
     assert.ok(run(0) > 0.5, "without weight decay the check must fail");
   });
 
-  test("Prodigy: router deltas are weight decay with step d·lr·bias correction (golden d); d = d0 after step 1", { skip: without("prodigy") }, async () => {
+  test("Prodigy: router deltas are weight decay with step d·lr·bias correction (golden d); d = d0 after step 1", {
+    skip: without("prodigy"),
+  }, async () => {
     const c = cases.find((x) => x.params.optimizer === "prodigy")!;
     const data = await load(c);
     const options = prodigyOptions(c);

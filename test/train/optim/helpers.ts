@@ -20,6 +20,7 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    if (!(Math.abs(a - e) <= rtol * Math.abs(e) + atol)) throw new Error(`${what}[${i}] = ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
+    if (!(Math.abs(a - e) <= rtol * Math.abs(e) + atol))
+      throw new Error(`${what}[${i}] = ${a}, expected ${e} (rtol ${rtol}, atol ${atol})`);
   }
 }

@@ -32,8 +32,18 @@ const ICEDIT: Partial<ProdigyOptions> = { useBiasCorrection: true, safeguardWarm
 describe("Prodigy", () => {
   test("defaults are prodigyopt 3efb213's", () => {
     assert.deepEqual(PRODIGY_DEFAULTS, {
-      lr: 1.0, betas: [0.9, 0.999], beta3: null, eps: 1e-8, weightDecay: 0, decouple: true,
-      useBiasCorrection: false, safeguardWarmup: false, d0: 1e-6, dCoef: 1.0, growthRate: Infinity, sliceP: 1,
+      lr: 1.0,
+      betas: [0.9, 0.999],
+      beta3: null,
+      eps: 1e-8,
+      weightDecay: 0,
+      decouple: true,
+      useBiasCorrection: false,
+      safeguardWarmup: false,
+      d0: 1e-6,
+      dCoef: 1.0,
+      growthRate: Infinity,
+      sliceP: 1,
     });
   });
 
@@ -101,7 +111,13 @@ describe("Prodigy", () => {
     const opt = new Prodigy(params, { betas: [0, B2] });
     opt.step(f32Map({ w: [0.25, -4] }));
     assert.equal(opt.state().tensors.w!.expAvg, null);
-    assertClose(params.get("w")!.data, [0.25, -4].map((g) => (-D0 * g) / (Math.sqrt(1 - B2) * Math.abs(g) + 1e-8)), 1e-6, 0, "w");
+    assertClose(
+      params.get("w")!.data,
+      [0.25, -4].map((g) => (-D0 * g) / (Math.sqrt(1 - B2) * Math.abs(g) + 1e-8)),
+      1e-6,
+      0,
+      "w",
+    );
   });
 
   test("d grows on a descending quadratic and never shrinks; the loss falls", () => {
@@ -116,7 +132,8 @@ describe("Prodigy", () => {
   test("bias correction, safeguard warm-up and decoupled decay each change the result", () => {
     // Small gradients (c = 0.01) with the optimum at 0.1, so that the coupled decay term wd·p is as large as the gradient.
     const start = [0.1, -0.3, 0.2, 0.05, 0.4, -0.1];
-    const moved = (run: { params: Map<string, Tensor<"f32">> }): number[] => [...run.params.values()].flatMap((t) => [...t.data]).map((p, i) => p - start[i]!);
+    const moved = (run: { params: Map<string, Tensor<"f32">> }): number[] =>
+      [...run.params.values()].flatMap((t) => [...t.data]).map((p, i) => p - start[i]!);
     const reference = descend(ICEDIT, 60, 0.01, 0.1);
     const variants: Record<string, Partial<ProdigyOptions>> = {
       "no bias correction": { ...ICEDIT, useBiasCorrection: false },
@@ -129,7 +146,8 @@ describe("Prodigy", () => {
       const scale = Math.max(...moved(reference).map(Math.abs));
       assert.ok(diff > 0.05 * scale, `${what}: parameters moved like the reference (${diff} vs ${scale})`);
       // d itself: the moment scalings change it by orders of magnitude here; coupled decay only changes the gradient's direction.
-      if (what !== "coupled weight decay") assert.ok(run.d.at(-1)! > 10 * reference.d.at(-1)!, `${what}: d ${run.d.at(-1)} vs ${reference.d.at(-1)}`);
+      if (what !== "coupled weight decay")
+        assert.ok(run.d.at(-1)! > 10 * reference.d.at(-1)!, `${what}: d ${run.d.at(-1)} vs ${reference.d.at(-1)}`);
     }
   });
 

@@ -16,14 +16,26 @@ function fakeHub(files: Record<string, Uint8Array>, status = 200): { fetch: type
   const fake = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(typeof input === "string" ? input : input instanceof URL ? input.href : input.url);
     calls.push(`${init?.method ?? "GET"} ${url.pathname}`);
-    if (status !== 200) return new Response(JSON.stringify({ error: "Access to model is restricted" }), { status, headers: { "content-type": "application/json" } });
+    if (status !== 200)
+      return new Response(JSON.stringify({ error: "Access to model is restricted" }), {
+        status,
+        headers: { "content-type": "application/json" },
+      });
     if (url.pathname.startsWith("/api/models/org/demo/tree/")) {
       const list = Object.entries(files).map(([path, data]) => ({ type: "file", path, size: data.length, oid: `oid-${path.length}` }));
       return Response.json(list);
     }
     if (url.pathname.startsWith("/api/models/org/demo/paths-info/")) {
       const body = JSON.parse(String(init?.body)) as { paths: string[] };
-      return Response.json(body.paths.map((path) => ({ path, type: "file", size: files[path]?.length ?? 0, oid: `blob${Buffer.from(path).toString("hex")}`, lastCommit: { id: HASH, date: "2026-01-01T00:00:00Z", title: "x" } })));
+      return Response.json(
+        body.paths.map((path) => ({
+          path,
+          type: "file",
+          size: files[path]?.length ?? 0,
+          oid: `blob${Buffer.from(path).toString("hex")}`,
+          lastCommit: { id: HASH, date: "2026-01-01T00:00:00Z", title: "x" },
+        })),
+      );
     }
     const resolve = /^\/org\/demo\/resolve\/[^/]+\/(.+)$/.exec(url.pathname);
     if (resolve) {
@@ -36,7 +48,10 @@ function fakeHub(files: Record<string, Uint8Array>, status = 200): { fetch: type
         const start = Number(a);
         const end = b ? Math.min(Number(b), data.length - 1) : data.length - 1;
         const part = data.slice(start, end + 1);
-        return new Response(part, { status: 206, headers: { ...headers, "content-length": String(part.length), "content-range": `bytes ${start}-${end}/${data.length}` } });
+        return new Response(part, {
+          status: 206,
+          headers: { ...headers, "content-length": String(part.length), "content-range": `bytes ${start}-${end}/${data.length}` },
+        });
       }
       return new Response(data, { status: 200, headers: { ...headers, "content-length": String(data.length) } });
     }
@@ -81,7 +96,11 @@ describe("Hugging Face cache and downloads", () => {
 
   it("downloads what is missing into the same cache layout, reporting progress", async () => {
     const cache = join(dir, "cache2");
-    const files = { "model_index.json": new TextEncoder().encode('{"a":1}'), "vae/config.json": new Uint8Array(3000).fill(65), "flux1-fill-dev.safetensors": new Uint8Array(10) };
+    const files = {
+      "model_index.json": new TextEncoder().encode('{"a":1}'),
+      "vae/config.json": new Uint8Array(3000).fill(65),
+      "flux1-fill-dev.safetensors": new Uint8Array(10),
+    };
     const hub = fakeHub(files);
     const progress: string[] = [];
     const found = await locate("org/demo", {
@@ -105,12 +124,15 @@ describe("Hugging Face cache and downloads", () => {
 
   it("says how to get access to a gated repo", async () => {
     const hub = fakeHub({}, 401);
-    await assert.rejects(locate("org/demo", { cacheDir: join(dir, "cache3"), fetch: hub.fetch, hubUrl: "http://hub.invalid" }), (e: unknown) => {
-      assert.ok(e instanceof HubAccessError);
-      assert.match(e.message, /licence at https:\/\/huggingface\.co\/org\/demo/);
-      assert.match(e.message, /HF_TOKEN/);
-      return true;
-    });
+    await assert.rejects(
+      locate("org/demo", { cacheDir: join(dir, "cache3"), fetch: hub.fetch, hubUrl: "http://hub.invalid" }),
+      (e: unknown) => {
+        assert.ok(e instanceof HubAccessError);
+        assert.match(e.message, /licence at https:\/\/huggingface\.co\/org\/demo/);
+        assert.match(e.message, /HF_TOKEN/);
+        return true;
+      },
+    );
   });
 
   it("offline: lists where it looked", async () => {

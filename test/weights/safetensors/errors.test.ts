@@ -101,24 +101,40 @@ describe("safetensors open errors", () => {
   });
 
   test("unknown dtype names the dtype and lists the supported ones", async () => {
-    const path = await craftFile(join(dir, "fp8.safetensors"), { w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } }, new Uint8Array(2));
+    const path = await craftFile(
+      join(dir, "fp8.safetensors"),
+      { w: { dtype: "F8_E4M3", shape: [2], data_offsets: [0, 2] } },
+      new Uint8Array(2),
+    );
     await rejectsOpen(path, UnknownDTypeError, "tensor w", "F8_E4M3", "F32, F16, BF16, F64, I64, I32, I8, U8, BOOL");
     const u16 = await craftFile(join(dir, "u16.safetensors"), { w: { dtype: "U16", shape: [1], data_offsets: [0, 2] } }, new Uint8Array(2));
     await rejectsOpen(u16, UnknownDTypeError, "U16");
   });
 
   test("data_offsets end before begin", async () => {
-    const path = await craftFile(join(dir, "backwards.safetensors"), { w: { dtype: "U8", shape: [0], data_offsets: [8, 0] } }, new Uint8Array(8));
+    const path = await craftFile(
+      join(dir, "backwards.safetensors"),
+      { w: { dtype: "U8", shape: [0], data_offsets: [8, 0] } },
+      new Uint8Array(8),
+    );
     await rejectsOpen(path, TensorOffsetError, "tensor w", "[8, 0]");
   });
 
   test("data_offsets of the wrong length for the shape", async () => {
-    const path = await craftFile(join(dir, "length.safetensors"), { w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } }, new Uint8Array(12));
+    const path = await craftFile(
+      join(dir, "length.safetensors"),
+      { w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } },
+      new Uint8Array(12),
+    );
     await rejectsOpen(path, TensorOffsetError, "tensor w", "8 bytes", "needs 12");
   });
 
   test("data_offsets past the end of the data section (truncated file)", async () => {
-    const path = await craftFile(join(dir, "trunc.safetensors"), { a: F32x2, w: { dtype: "F32", shape: [4], data_offsets: [8, 24] } }, new Uint8Array(20));
+    const path = await craftFile(
+      join(dir, "trunc.safetensors"),
+      { a: F32x2, w: { dtype: "F32", shape: [4], data_offsets: [8, 24] } },
+      new Uint8Array(20),
+    );
     await rejectsOpen(path, TruncatedFileError, "tensor w", "24 bytes of data", "file has 20", "re-download");
   });
 
@@ -137,7 +153,8 @@ describe("safetensors use errors", () => {
   test("entry/read of a missing tensor name the tensor and the file; read after close", async () => {
     const path = await craftFile(join(dir, "one.safetensors"), { w: F32x2 }, new Uint8Array(8));
     const src = await openSafetensors(path);
-    const isMissing = (e: unknown): boolean => e instanceof MissingTensorError && e.tensor === "v" && e.message.includes(path) && e.message.includes("v");
+    const isMissing = (e: unknown): boolean =>
+      e instanceof MissingTensorError && e.tensor === "v" && e.message.includes(path) && e.message.includes("v");
     assert.throws(() => src.entry("v"), isMissing);
     await assert.rejects(src.read("v"), isMissing);
     assert.equal(src.has("w"), true);
@@ -147,7 +164,13 @@ describe("safetensors use errors", () => {
   });
 
   test("ShapeMismatchError says expected vs actual and appends the hint", () => {
-    const e = new ShapeMismatchError("img_in.weight", "flux.safetensors", [3072, 384], [3072, 64], "a FLUX.1 dev checkpoint (64 input channels) was given where FLUX.1 Fill (384) is expected");
+    const e = new ShapeMismatchError(
+      "img_in.weight",
+      "flux.safetensors",
+      [3072, 384],
+      [3072, 64],
+      "a FLUX.1 dev checkpoint (64 input channels) was given where FLUX.1 Fill (384) is expected",
+    );
     assert.ok(e instanceof WeightsFileError);
     assert.equal(e.file, "flux.safetensors");
     assert.equal(

@@ -62,7 +62,13 @@ describe("safetensors round trip", () => {
     const header = JSON.parse(bytes.subarray(8, 8 + n).toString("utf8"));
     assert.deepEqual(header.b, { dtype: "U8", shape: [3], data_offsets: [0, 3] });
     assert.deepEqual(header.a, { dtype: "F32", shape: [1], data_offsets: [3, 7] });
-    assert.equal(bytes.subarray(8, 8 + n).toString("utf8").trimEnd(), JSON.stringify(header));
+    assert.equal(
+      bytes
+        .subarray(8, 8 + n)
+        .toString("utf8")
+        .trimEnd(),
+      JSON.stringify(header),
+    );
     assert.deepEqual(encodeSafetensorsHeader(tensors), new Uint8Array(bytes.subarray(0, 8 + n)));
   });
 
@@ -83,8 +89,11 @@ describe("safetensors round trip", () => {
   test("unaligned offsets (odd header length) read correctly from a hand-made file", async () => {
     // Header padded to an odd length; tensors: u8 [3] at 0, f32 [2] at 3, f64 [1] at 11, bf16 [1] at 19.
     const data = leBytes(21, (v) => {
-      v.setUint8(0, 9); v.setUint8(1, 8); v.setUint8(2, 7);
-      v.setFloat32(3, 1.5, true); v.setFloat32(7, -0.125, true);
+      v.setUint8(0, 9);
+      v.setUint8(1, 8);
+      v.setUint8(2, 7);
+      v.setFloat32(3, 1.5, true);
+      v.setFloat32(7, -0.125, true);
       v.setFloat64(11, Math.E, true);
       v.setUint16(19, 0x4049, true);
     });
@@ -129,7 +138,10 @@ describe("safetensors round trip", () => {
       assert.deepEqual([...(await src.readF32("b")).data], [1 + 2 ** -7, -Infinity]);
       assert.deepEqual([...(await src.readF32("d")).data], [Math.fround(0.1)]);
       for (const name of ["i", "q"]) {
-        await assert.rejects(src.readF32(name), (e: unknown) => e instanceof TensorDTypeError && e.message.includes(path) && e.message.includes(name));
+        await assert.rejects(
+          src.readF32(name),
+          (e: unknown) => e instanceof TensorDTypeError && e.message.includes(path) && e.message.includes(name),
+        );
       }
     } finally {
       await src.close();

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { InvalidShardIndexError, MissingFileError, MissingTensorError, WeightsFileError } from "../../../src/weights/errors.js";
+import { InvalidShardIndexError, MissingFileError, MissingTensorError, type WeightsFileError } from "../../../src/weights/errors.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { f32 } from "../../../src/tensor.js";
@@ -13,7 +13,9 @@ let cleanup: () => Promise<void> = async () => {};
 before(async () => {
   ({ dir, cleanup } = await tempDir());
   await writeSafetensors(join(dir, "model-00001-of-00002.safetensors"), { a: f32([2], [1, 2]), b: f32([], [3]) }, { format: "pt" });
-  await writeSafetensors(join(dir, "model-00002-of-00002.safetensors"), { c: { dtype: "bf16", dims: [1], data: Uint16Array.from([0x4000]) } });
+  await writeSafetensors(join(dir, "model-00002-of-00002.safetensors"), {
+    c: { dtype: "bf16", dims: [1], data: Uint16Array.from([0x4000]) },
+  });
 });
 after(() => cleanup());
 
@@ -37,7 +39,10 @@ describe("sharded safetensors", () => {
       assert.deepEqual([...(await src.readF32("c")).data], [2]);
       assert.equal(src.entry("c").file, join(dir, "model-00002-of-00002.safetensors"));
       assert.deepEqual(src.metadata(), { format: "pt", total_size: "14" });
-      assert.throws(() => src.entry("z"), (e: unknown) => e instanceof MissingTensorError && e.message.includes(path));
+      assert.throws(
+        () => src.entry("z"),
+        (e: unknown) => e instanceof MissingTensorError && e.message.includes(path),
+      );
     } finally {
       await src.close();
     }
