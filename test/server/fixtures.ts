@@ -3,6 +3,7 @@
  * holding the demo model, an in-process server on it, and child `icedit serve` processes.
  */
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,25 @@ export interface TempDir {
 export async function tempDir(prefix: string): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, close: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * Inside describe(): a temp dir made before the suite's tests and removed after them. Returns
+ * `inDir(...parts)`, the path of `parts` in it (`inDir()`: the dir). Hooks run in the order they are
+ * registered, so this is for suites with no other clean-up that needs the dir.
+ */
+export function suiteTempDir(prefix: string): (...parts: string[]) => string {
+  let path: string | undefined;
+  before(async () => {
+    path = await mkdtemp(join(tmpdir(), prefix));
+  });
+  after(async () => {
+    if (path !== undefined) await rm(path, { recursive: true, force: true });
+  });
+  return (...parts) => {
+    if (path === undefined) throw new Error(`the temp dir ${prefix}* is made before the suite's tests: use it inside them`);
+    return join(path, ...parts);
+  };
 }
 
 export interface DemoDir {
