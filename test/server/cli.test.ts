@@ -1,17 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { icedit, recordingIO } from "../cli/test-io.js";
-import { demoDir, type DemoDir } from "./fixtures.js";
+import { demoDir, forSuite } from "./fixtures.js";
 import { waitFor } from "./helpers.js";
 
 describe("icedit serve and icedit worker on the command line", () => {
-  let demo: DemoDir;
-  before(async () => {
-    demo = await demoDir("icedit-serve-cli-");
-  });
-  after(async () => demo?.close());
+  const demo = forSuite(() => demoDir("icedit-serve-cli-"));
 
   it("explains their options and refuses wrong ones", async () => {
     const help = await icedit(["serve", "--help"]);
@@ -40,8 +36,8 @@ describe("icedit serve and icedit worker on the command line", () => {
 
   it("serves until Ctrl-C, printing its URL, then stops in order", async () => {
     const recorded = recordingIO();
-    const dataDir = demo.dataDir;
-    const running = icedit(["serve", "--port", "0", ...demo.serveArgs], recorded);
+    const dataDir = demo().dataDir;
+    const running = icedit(["serve", "--port", "0", ...demo().serveArgs], recorded);
     const url = await waitFor("the URL", () => recorded.out.find((line) => line.startsWith("http://127.0.0.1:")), 60_000);
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);

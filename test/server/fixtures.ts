@@ -8,10 +8,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type RunningServer, type ServeOptions } from "../../src/server/server.js";
+import { appFixture, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
 import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
 import { type Child, demoModel, serveChild } from "./helpers.js";
 
-export interface TempDir {
+export interface Closable {
+  close(): Promise<void>;
+}
+
+export interface TempDir extends Closable {
   readonly path: string;
   /** Removes the dir and all in it. */
   close(): Promise<void>;
@@ -23,25 +28,68 @@ export async function tempDir(prefix: string): Promise<TempDir> {
 }
 
 /**
- * Inside describe(): a temp dir made before the suite's tests and removed after them. Returns
- * `inDir(...parts)`, the path of `parts` in it (`inDir()`: the dir). Hooks run in the order they are
- * registered, so this is for suites with no other clean-up that needs the dir.
+ * Inside describe(): makes a fixture before the suite's tests and closes it after them; returns a
+ * getter for it. Hooks run in the order they are registered: register this one first where later
+ * hooks use the fixture, and only where nothing else must be cleaned up before it is closed.
  */
-export function suiteTempDir(prefix: string): (...parts: string[]) => string {
-  let path: string | undefined;
+export function forSuite<T extends Closable>(make: () => Promise<T>): () => T {
+  let made: T | undefined;
   before(async () => {
-    path = await mkdtemp(join(tmpdir(), prefix));
+    made = await make();
   });
-  after(async () => {
-    if (path !== undefined) await rm(path, { recursive: true, force: true });
-  });
-  return (...parts) => {
-    if (path === undefined) throw new Error(`the temp dir ${prefix}* is made before the suite's tests: use it inside them`);
-    return join(path, ...parts);
+  after(async () => made?.close());
+  return () => {
+    if (made === undefined) throw new Error("a suite's fixture is made before its tests: use it inside them");
+    return made;
   };
 }
 
-export interface DemoDir {
+/** Inside describe(): a temp dir for the suite's tests; returns `inDir(...parts)`, a path in it (`inDir()`: the dir). */
+export function suiteTempDir(prefix: string): (...parts: string[]) => string {
+  const dir = forSuite(() => tempDir(prefix));
+  return (...parts) => join(dir().path, ...parts);
+}
+
+/** `make()`; if it fails, `cleanUp()` and the error again. */
+async function orCleanUp<T>(make: () => Promise<T>, cleanUp: () => Promise<void>): Promise<T> {
+  try {
+    return await make();
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+/** A close() that runs the steps one after another. */
+function closeInTurn(...steps: ReadonlyArray<() => Promise<void>>): () => Promise<void> {
+  return async () => {
+    for (const step of steps) await step();
+  };
+}
+
+/** HTTP apps (appFixture) in one temp dir, each with a data dir of its own; close() closes them all and removes the dir. */
+export class TempApps {
+  private readonly open: AppFixture[] = [];
+
+  private constructor(readonly root: string) {}
+
+  static async create(prefix: string): Promise<TempApps> {
+    return new TempApps(await mkdtemp(join(tmpdir(), prefix)));
+  }
+
+  async start(options: AppFixtureOptions = {}): Promise<AppFixture> {
+    const fixture = await appFixture(join(this.root, `data-${this.open.length}`), options);
+    this.open.push(fixture);
+    return fixture;
+  }
+
+  async close(): Promise<void> {
+    for (const fixture of this.open) await fixture.close();
+    await rm(this.root, { recursive: true, force: true });
+  }
+}
+
+export interface DemoDir extends Closable {
   /** The temp dir: the model is in `demo/`, a server's data goes in `data/`. */
   readonly dir: string;
   readonly model: string;
@@ -54,14 +102,9 @@ export interface DemoDir {
 /** A temp dir with the demo model in it. */
 export async function demoDir(prefix: string): Promise<DemoDir> {
   const temp = await tempDir(prefix);
-  try {
-    const model = await demoModel(join(temp.path, "demo"));
-    const dataDir = join(temp.path, "data");
-    return { dir: temp.path, model, dataDir, serveArgs: ["--data-dir", dataDir, "--model", model], close: temp.close };
-  } catch (error) {
-    await temp.close();
-    throw error;
-  }
+  const model = await orCleanUp(() => demoModel(join(temp.path, "demo")), temp.close);
+  const dataDir = join(temp.path, "data");
+  return { dir: temp.path, model, dataDir, serveArgs: ["--data-dir", dataDir, "--model", model], close: temp.close };
 }
 
 export interface DemoServer extends DemoDir {
@@ -72,22 +115,11 @@ export interface DemoServer extends DemoDir {
 /** `startServer` on a free loopback port, running the demo model, with its data in a temp dir; close() stops it and removes the dir. */
 export async function demoServer(prefix: string, options: Omit<ServeOptions, "port" | "dataDir" | "session"> = {}): Promise<DemoServer> {
   const demo = await demoDir(prefix);
-  let server: RunningServer;
-  try {
-    server = await startServer({ port: 0, dataDir: demo.dataDir, session: { model: demo.model }, ...options });
-  } catch (error) {
-    await demo.close();
-    throw error;
-  }
-  return {
-    ...demo,
-    server,
-    url: server.url,
-    close: async () => {
-      await server.close();
-      await demo.close();
-    },
-  };
+  const server = await orCleanUp(
+    () => startServer({ port: 0, dataDir: demo.dataDir, session: { model: demo.model }, ...options }),
+    demo.close,
+  );
+  return { ...demo, server, url: server.url, close: closeInTurn(() => server.close(), demo.close) };
 }
 
 export interface DemoServerWithJudge extends DemoServer {
@@ -98,21 +130,12 @@ export interface DemoServerWithJudge extends DemoServer {
 /** demoServer with noise selection on, judged by a local fake judge; close() stops both. */
 export async function demoServerWithJudge(prefix: string): Promise<DemoServerWithJudge> {
   const judge = await startJudgeServer(["judge-vl"]);
-  let demo: DemoServer;
-  try {
-    demo = await demoServer(prefix, { judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" } });
-  } catch (error) {
-    await judge.close();
-    throw error;
-  }
-  return {
-    ...demo,
-    judge,
-    close: async () => {
-      await demo.close();
-      await judge.close();
-    },
-  };
+  const settings = { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" } as const;
+  const demo = await orCleanUp(
+    () => demoServer(prefix, { judge: settings }),
+    () => judge.close(),
+  );
+  return { ...demo, judge, close: closeInTurn(demo.close, () => judge.close()) };
 }
 
 /** `icedit serve` child processes a suite starts; close() stops them all. */
@@ -158,12 +181,5 @@ export interface DemoChildServers extends DemoDir {
 export async function demoChildServers(prefix: string): Promise<DemoChildServers> {
   const demo = await demoDir(prefix);
   const servers = new ChildServers();
-  return {
-    ...demo,
-    servers,
-    close: async () => {
-      await servers.close();
-      await demo.close();
-    },
-  };
+  return { ...demo, servers, close: closeInTurn(() => servers.close(), demo.close) };
 }

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { demoChildServers, type DemoChildServers } from "./fixtures.js";
+import { demoChildServers, forSuite } from "./fixtures.js";
 import { followEvents, getJob, json, percentile, png, submit, waitFor, type Job } from "./helpers.js";
 
 const CLIENTS = 10;
@@ -13,13 +13,11 @@ function summary(name: string, ms: number[]): string {
 }
 
 describe("icedit serve: a bounded load (50 submissions from 10 concurrent clients)", () => {
-  let demo: DemoChildServers;
+  const demo = forSuite(() => demoChildServers("icedit-load-"));
   let base: string;
   before(async () => {
-    demo = await demoChildServers("icedit-load-");
-    base = (await demo.servers.start([...demo.serveArgs, "--quiet"])).url;
+    base = (await demo().servers.start([...demo().serveArgs, "--quiet"])).url;
   });
-  after(async () => demo?.close());
 
   it("loses no job, runs each once, and keeps the API responsive while the worker is busy", async (t) => {
     const image = await png(64, 48);

@@ -1,7 +1,7 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { logText, safeLog } from "../../src/server/log-text.js";
-import { demoServer, type DemoServer } from "./fixtures.js";
+import { demoServer, forSuite } from "./fixtures.js";
 import { png, submit, waitForStatus } from "./helpers.js";
 
 /** Any character a terminal would act on instead of printing. */
@@ -42,18 +42,14 @@ describe("server log lines", () => {
 });
 
 describe("icedit serve: what a client sends reaches the log escaped", () => {
-  let demo: DemoServer;
   const lines: string[] = [];
-  before(async () => {
-    demo = await demoServer("icedit-log-", { log: (line) => lines.push(line) });
-  });
-  after(async () => demo?.close());
+  const demo = forSuite(() => demoServer("icedit-log-", { log: (line) => lines.push(line) }));
 
   it("an instruction with U+202E and an escape sequence", async () => {
     const instruction = "make the sky \u202Eneerg\u202C \u001b[2J green";
-    const submitted = await submit(demo.url, await png(), { instruction, width: 64, steps: 1 });
+    const submitted = await submit(demo().url, await png(), { instruction, width: 64, steps: 1 });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
-    await waitForStatus(demo.url, submitted.body.id, ["done"]);
+    await waitForStatus(demo().url, submitted.body.id, ["done"]);
     const started = lines.find((line) => line.includes(`job ${submitted.body.id} started`));
     assert.ok(started, lines.join("\n"));
     assert.match(started, /\\u202eneerg\\u202c \\u001b\[2J green/);

@@ -1,17 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { minFreeOption } from "../../src/cli/serve.js";
 import { UsageError } from "../../src/cli/io.js";
 import { icedit, recordingIO } from "../cli/test-io.js";
-import { demoDir, type DemoDir } from "./fixtures.js";
+import { demoDir, forSuite } from "./fixtures.js";
 import { json, waitFor } from "./helpers.js";
 
 describe("icedit serve --min-free", () => {
-  let demo: DemoDir;
-  before(async () => {
-    demo = await demoDir("icedit-min-free-");
-  });
-  after(async () => demo?.close());
+  const demo = forSuite(() => demoDir("icedit-min-free-"));
 
   it("takes a size or 0, defaults to 512 MiB, and refuses anything else", async () => {
     assert.equal(minFreeOption(undefined), 512 * 1024 ** 2);
@@ -27,7 +23,7 @@ describe("icedit serve --min-free", () => {
 
   it("reaches /healthz: more than the disk has makes the server unavailable", async () => {
     const recorded = recordingIO();
-    const running = icedit(["serve", "--port", "0", ...demo.serveArgs, "--min-free", "1000T"], recorded);
+    const running = icedit(["serve", "--port", "0", ...demo().serveArgs, "--min-free", "1000T"], recorded);
     try {
       const url = await waitFor("the URL", () => recorded.out.find((line) => line.startsWith("http://127.0.0.1:")), 60_000);
       const health = await json<{ status: string; storage: { min_free_bytes: number; free_bytes: number } }>(await fetch(`${url}/healthz`));
