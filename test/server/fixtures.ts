@@ -17,9 +17,8 @@ export interface Closable {
 }
 
 export interface TempDir extends Closable {
+  /** close() removes it and all in it. */
   readonly path: string;
-  /** Removes the dir and all in it. */
-  close(): Promise<void>;
 }
 
 export async function tempDir(prefix: string): Promise<TempDir> {
@@ -96,7 +95,6 @@ export interface DemoDir extends Closable {
   readonly dataDir: string;
   /** `--data-dir <dataDir> --model <model>`, for `icedit serve`. */
   readonly serveArgs: readonly string[];
-  close(): Promise<void>;
 }
 
 /** A temp dir with the demo model in it. */
