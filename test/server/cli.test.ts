@@ -1,20 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { icedit, recordingIO } from "../cli/test-io.js";
-import { demoModel, waitFor } from "./helpers.js";
+import { demoDir, forSuite } from "./fixtures.js";
+import { waitFor } from "./helpers.js";
 
 describe("icedit serve and icedit worker on the command line", () => {
-  let dir: string;
-  let model: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-serve-cli-"));
-    model = await demoModel(join(dir, "demo"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = forSuite(() => demoDir("icedit-serve-cli-"));
 
   it("explains their options and refuses wrong ones", async () => {
     const help = await icedit(["serve", "--help"]);
@@ -43,8 +36,8 @@ describe("icedit serve and icedit worker on the command line", () => {
 
   it("serves until Ctrl-C, printing its URL, then stops in order", async () => {
     const recorded = recordingIO();
-    const dataDir = join(dir, "data");
-    const running = icedit(["serve", "--port", "0", "--model", model, "--data-dir", dataDir], recorded);
+    const dataDir = demo().dataDir;
+    const running = icedit(["serve", "--port", "0", ...demo().serveArgs], recorded);
     const url = await waitFor("the URL", () => recorded.out.find((line) => line.startsWith("http://127.0.0.1:")), 60_000);
     const health = await fetch(`${url}/healthz`);
     assert.equal(health.status, 200);

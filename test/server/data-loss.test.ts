@@ -1,45 +1,27 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, rm, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Child, demoModel, getJob, json, png, serveChild, submit, waitForStatus, type ErrorReply, type Job } from "./helpers.js";
+import { bytesOf, crash, demoChildServers, type DemoChildServers } from "./fixtures.js";
+import { Child, getJob, json, png, submit, waitForStatus, type ErrorReply, type Job } from "./helpers.js";
 
 const QUICK = { instruction: "make the sky green", width: 64, steps: 1 };
 const LONG = { instruction: "take your time", width: 256, steps: 90 };
 
-async function bytesOf(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200, `${url}: ${response.status} ${response.status === 200 ? "" : await response.text()}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 describe("icedit serve: a lost, emptied or half-copied jobs.db never costs a result", () => {
-  let dir: string;
+  let demo: DemoChildServers;
   let data: string;
-  let args: string[];
-  const children: Child[] = [];
-
+  let args: readonly string[];
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-dataloss-"));
-    data = join(dir, "data");
-    const model = await demoModel(join(dir, "demo"));
-    args = ["--data-dir", data, "--model", model];
+    demo = await demoChildServers("icedit-dataloss-");
+    ({ dataDir: data, serveArgs: args } = demo);
   });
-  after(async () => {
-    for (const child of children) await child.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(async () => demo?.close());
 
   const start = async (): Promise<{ base: string; child: Child }> => {
-    const { child, url } = await serveChild(args);
-    children.push(child);
+    const { child, url } = await demo.servers.start(args);
     return { base: url, child };
-  };
-  const crash = async (child: Child): Promise<void> => {
-    child.kill("SIGKILL");
-    assert.equal((await child.exited).signal, "SIGKILL");
   };
   const database = (suffix = ""): string => join(data, `jobs.db${suffix}`);
 
@@ -97,7 +79,7 @@ describe("icedit serve: a lost, emptied or half-copied jobs.db never costs a res
   });
 
   it("serves a result cut short on disk as a clear error, never its bytes", async () => {
-    for (const child of children) await child.stop();
+    await demo.servers.close();
     const { base } = await start();
     const id = (await submit(base, await png(64, 48), { ...QUICK, seed: 9 })).body.id;
     await waitForStatus(base, id, ["done"]);
@@ -110,7 +92,7 @@ describe("icedit serve: a lost, emptied or half-copied jobs.db never costs a res
   });
 
   it("DELETE ?remove=true removes a finished job and its files; a running one answers 409 (cancel it first)", async () => {
-    for (const child of children) await child.stop();
+    await demo.servers.close();
     const { base } = await start();
     const image = await png(64, 48);
     const done = (await submit(base, image, { ...QUICK, seed: 11 })).body.id;

@@ -1,9 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { Child, demoModel, getJob, json, png, serveChild, submit, waitFor, waitForStatus, type Job } from "./helpers.js";
+import { bytesOf, crash, demoChildServers, type DemoChildServers } from "./fixtures.js";
+import { Child, getJob, json, png, submit, waitFor, waitForStatus, type Job } from "./helpers.js";
 
 const LONG = { instruction: "take your time", width: 256, steps: 90 };
 const QUICK = { instruction: "make the sky green", width: 64, steps: 1 };
@@ -17,37 +15,17 @@ async function denoising(base: string, id: string, attempt: number): Promise<Job
   });
 }
 
-async function bytesOf(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
-  assert.equal(response.status, 200, url);
-  return new Uint8Array(await response.arrayBuffer());
-}
-
 describe("icedit serve: jobs survive crashes (kill -9) and restarts", () => {
-  let dir: string;
+  let demo: DemoChildServers;
   let args: string[];
-  const children: Child[] = [];
-
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-durable-"));
-    const model = await demoModel(join(dir, "demo"));
-    args = ["--data-dir", join(dir, "data"), "--model", model, "--quiet"];
+    demo = await demoChildServers("icedit-durable-");
+    args = [...demo.serveArgs, "--quiet"];
   });
-  after(async () => {
-    for (const child of children) await child.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  after(async () => demo?.close());
 
-  const start = async (): Promise<string> => {
-    const { child, url } = await serveChild(args);
-    children.push(child);
-    return url;
-  };
-  const crash = async (): Promise<void> => {
-    const child = children.at(-1) as Child;
-    child.kill("SIGKILL");
-    assert.equal((await child.exited).signal, "SIGKILL");
-  };
+  const latest = (): Child => demo.servers.children.at(-1) as Child;
+  const start = async (): Promise<string> => (await demo.servers.start(args)).url;
 
   it("retries the job that was running once, fails it with a reason the second time, runs the others, keeps earlier results", async () => {
     const image = await png(64, 48);
@@ -62,7 +40,7 @@ describe("icedit serve: jobs survive crashes (kill -9) and restarts", () => {
       (await submit(base, image, { ...QUICK, seed: 2 })).body.id,
     ];
     await denoising(base, long, 1);
-    await crash();
+    await crash(latest());
 
     base = await start();
     const again = await denoising(base, long, 2);
@@ -74,7 +52,7 @@ describe("icedit serve: jobs survive crashes (kill -9) and restarts", () => {
     assert.equal((await second.exited).code, 1, "a second server on the same data dir is refused");
     assert.match(second.err.join("\n"), /another icedit server \(pid \d+\) uses the data dir/);
 
-    await crash();
+    await crash(latest());
     base = await start();
     const failed = await waitForStatus(base, long, ["failed"]);
     assert.equal(failed.error?.code, "interrupted");
@@ -87,12 +65,12 @@ describe("icedit serve: jobs survive crashes (kill -9) and restarts", () => {
   });
 
   it("puts the running job back in the queue on an orderly stop (SIGTERM) without counting it as a crash", async () => {
-    for (const child of children) await child.stop(); // the previous test's server
+    await demo.servers.close(); // the previous test's server
     const image = await png(64, 48);
     let base = await start();
     const long = (await submit(base, image, LONG)).body.id;
     await denoising(base, long, 1);
-    const child = children.at(-1) as Child;
+    const child = latest();
     await child.stop();
     assert.equal((await child.exited).code, 0);
 

@@ -1,10 +1,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ModelIdentity } from "../../src/api/session.js";
-import { appFixture, IdleBackend, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
+import { IdleBackend, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
+import { TempApps } from "./fixtures.js";
 
 const TOKEN = "test-token-0123456789abcdef";
 const GiB = 1024 ** 3;
@@ -19,22 +17,13 @@ interface Health {
 }
 
 describe("icedit serve: /healthz", () => {
-  let root: string;
-  const open: AppFixture[] = [];
-
+  let apps: TempApps;
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), "icedit-healthz-"));
+    apps = await TempApps.create("icedit-healthz-");
   });
-  after(async () => {
-    for (const fixture of open) await fixture.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  after(async () => apps?.close());
 
-  const start = async (options: AppFixtureOptions): Promise<AppFixture> => {
-    const fixture = await appFixture(join(root, `data-${open.length}`), { model: MODEL, ...options });
-    open.push(fixture);
-    return fixture;
-  };
+  const start = (options: AppFixtureOptions): Promise<AppFixture> => apps.start({ model: MODEL, ...options });
   const health = async (fixture: AppFixture, token?: string): Promise<{ status: number; body: Health }> => {
     const headers: Record<string, string> = token === undefined ? {} : { authorization: `Bearer ${token}` };
     const reply = await fixture.app.inject({ method: "GET", url: "/healthz", headers });

@@ -1,9 +1,7 @@
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Child, demoModel, followEvents, getJob, json, percentile, png, serveChild, submit, waitFor, type Job } from "./helpers.js";
+import { demoChildServers, forSuite } from "./fixtures.js";
+import { followEvents, getJob, json, percentile, png, submit, waitFor, type Job } from "./helpers.js";
 
 const CLIENTS = 10;
 const PER_CLIENT = 5;
@@ -15,18 +13,10 @@ function summary(name: string, ms: number[]): string {
 }
 
 describe("icedit serve: a bounded load (50 submissions from 10 concurrent clients)", () => {
-  let dir: string;
-  let child: Child;
+  const demo = forSuite(() => demoChildServers("icedit-load-"));
   let base: string;
-
   before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-load-"));
-    const model = await demoModel(join(dir, "demo"));
-    ({ child, url: base } = await serveChild(["--data-dir", join(dir, "data"), "--model", model, "--quiet"]));
-  });
-  after(async () => {
-    await child?.stop();
-    await rm(dir, { recursive: true, force: true });
+    base = (await demo().servers.start([...demo().serveArgs, "--quiet"])).url;
   });
 
   it("loses no job, runs each once, and keeps the API responsive while the worker is busy", async (t) => {

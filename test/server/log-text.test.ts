@@ -1,11 +1,8 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { logText, safeLog } from "../../src/server/log-text.js";
-import { startServer, type RunningServer } from "../../src/server/server.js";
-import { demoModel, png, submit, waitForStatus } from "./helpers.js";
+import { demoServer, forSuite } from "./fixtures.js";
+import { png, submit, waitForStatus } from "./helpers.js";
 
 /** Any character a terminal would act on instead of printing. */
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
@@ -45,25 +42,14 @@ describe("server log lines", () => {
 });
 
 describe("icedit serve: what a client sends reaches the log escaped", () => {
-  let dir: string;
-  let server: RunningServer;
   const lines: string[] = [];
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-log-"));
-    const model = await demoModel(join(dir, "demo"));
-    server = await startServer({ port: 0, dataDir: join(dir, "data"), session: { model }, log: (line) => lines.push(line) });
-  });
-  after(async () => {
-    await server?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const demo = forSuite(() => demoServer("icedit-log-", { log: (line) => lines.push(line) }));
 
   it("an instruction with U+202E and an escape sequence", async () => {
     const instruction = "make the sky \u202Eneerg\u202C \u001b[2J green";
-    const submitted = await submit(server.url, await png(), { instruction, width: 64, steps: 1 });
+    const submitted = await submit(demo().url, await png(), { instruction, width: 64, steps: 1 });
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
-    await waitForStatus(server.url, submitted.body.id, ["done"]);
+    await waitForStatus(demo().url, submitted.body.id, ["done"]);
     const started = lines.find((line) => line.includes(`job ${submitted.body.id} started`));
     assert.ok(started, lines.join("\n"));
     assert.match(started, /\\u202eneerg\\u202c \\u001b\[2J green/);

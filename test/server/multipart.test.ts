@@ -1,28 +1,22 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { appFixture, multipartBody, type AppFixture } from "./app-fixture.js";
+import { multipartBody, type AppFixture } from "./app-fixture.js";
+import { TempApps } from "./fixtures.js";
 import { png, type ErrorReply } from "./helpers.js";
 
 const BOUNDARY = "----icedit-test-boundary";
 const FIELDS = { instruction: "make the sky green", width: "64", steps: "1" };
 
 describe("icedit serve: malformed multipart bodies", () => {
-  let root: string;
+  let apps: TempApps;
   let fixture: AppFixture;
   let body: Buffer;
-
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), "icedit-multipart-"));
-    fixture = await appFixture(join(root, "data"));
+    apps = await TempApps.create("icedit-multipart-");
+    fixture = await apps.start();
     body = multipartBody(BOUNDARY, await png(), FIELDS);
   });
-  after(async () => {
-    await fixture?.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  after(async () => apps?.close());
 
   const post = async (contentType: string, payload: Buffer): Promise<{ status: number; body: ErrorReply }> => {
     const reply = await fixture.app.inject({ method: "POST", url: "/v1/edits", headers: { "content-type": contentType }, payload });

@@ -2,37 +2,19 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
-import {
-  Child,
-  demoModel,
-  ensureDebianPackages,
-  freePort,
-  getJob,
-  json,
-  png,
-  serveChild,
-  submit,
-  waitFor,
-  waitForStatus,
-  type Job,
-} from "./helpers.js";
+import { demoChildServers, type DemoChildServers } from "./fixtures.js";
+import { Child, ensureDebianPackages, freePort, getJob, json, png, submit, waitFor, waitForStatus, type Job } from "./helpers.js";
 
 const LONG = { instruction: "take your time", width: 256, steps: 60 };
 const QUICK = { instruction: "make the sky green", width: 64, steps: 1 };
 
 describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", () => {
-  let dir: string;
-  let model: string;
+  let demo: DemoChildServers;
   let redis: ChildProcess;
   let queue: string;
-  let dataDir: string;
   let judge: JudgeServer;
-  const children: Child[] = [];
   const workers = new Map<string, Child>();
 
   const startWorker = async (name: string): Promise<Child> => {
@@ -41,7 +23,7 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
       "--queue",
       queue,
       "--model",
-      model,
+      demo.model,
       "--name",
       name,
       "--threads",
@@ -58,23 +40,19 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
       "--judge-url",
       `${judge.url}/v1`,
     ]);
-    children.push(worker);
+    demo.servers.add(worker);
     workers.set(name, worker);
     await worker.line(new RegExp(`^ready ${name}$`));
     return worker;
   };
   const startFrontEnd = async (): Promise<{ child: Child; url: string }> => {
-    const started = await serveChild(["--queue", queue, "--data-dir", dataDir, "--quiet"]);
-    children.push(started.child);
-    return started;
+    return demo.servers.start(["--queue", queue, "--data-dir", demo.dataDir, "--quiet"]);
   };
   const doneLines = (): string[] => [...workers.values()].flatMap((w) => w.out.filter((l) => l.startsWith("done ")).map((l) => l.slice(5)));
 
   before(async () => {
     ensureDebianPackages("redis-server");
-    dir = await mkdtemp(join(tmpdir(), "icedit-redis-"));
-    model = await demoModel(join(dir, "demo"));
-    dataDir = join(dir, "data");
+    demo = await demoChildServers("icedit-redis-");
     judge = await startJudgeServer(["judge-vl"]);
     const port = await freePort();
     redis = spawn(
@@ -102,13 +80,13 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
     );
   });
   after(async () => {
-    for (const child of children) await child.stop();
+    await demo?.servers.close();
     if (redis && redis.exitCode === null) {
       redis.kill("SIGTERM");
       await once(redis, "exit");
     }
     await judge?.close();
-    await rm(dir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it("spreads jobs over two workers, runs every job exactly once, and loses none when a worker is killed mid-job", async (t) => {

@@ -1,8 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IceditSession } from "../../src/api/session.js";
 import { DataDir } from "../../src/server/data-dir.js";
@@ -11,7 +9,8 @@ import { jobError } from "../../src/server/job-errors.js";
 import { LocalRunner } from "../../src/server/runner.js";
 import { JobStore } from "../../src/server/store.js";
 import { ImageWriteError } from "../../src/image/errors.js";
-import { demoModel, png, waitFor } from "./helpers.js";
+import { demoDir, type DemoDir } from "./fixtures.js";
+import { png, waitFor } from "./helpers.js";
 
 const enospc = (): Error => Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" });
 
@@ -23,25 +22,21 @@ class ResultDiskFull extends DataDir {
 }
 
 describe("icedit serve: a full disk when a job writes its result", () => {
-  let root: string;
+  let demo: DemoDir;
   let session: IceditSession;
   let store: JobStore;
   let runner: LocalRunner;
   const logs: string[] = [];
 
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), "icedit-result-full-"));
-    session = await IceditSession.open({
-      model: await demoModel(join(root, "demo")),
-      embeddingCacheDir: null,
-      convertedCacheDir: join(root, "converted"),
-    });
+    demo = await demoDir("icedit-result-full-");
+    session = await IceditSession.open({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: join(demo.dir, "converted") });
   });
   after(async () => {
     await runner?.close();
     store?.close();
     await session?.close();
-    await rm(root, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it("names the cause of a storage failure in the job's error", () => {
@@ -52,7 +47,7 @@ describe("icedit serve: a full disk when a job writes its result", () => {
   });
 
   it("fails the job with insufficient_storage, keeps no partial result, and keeps its input", async () => {
-    const dir = new ResultDiskFull(join(root, "data"));
+    const dir = new ResultDiskFull(demo.dataDir);
     store = new JobStore(dir.database);
     runner = new LocalRunner(store, dir, new JobEvents(), session, { maxPixels: 4_000_000, log: (line) => logs.push(line) });
     await runner.start();

@@ -1,8 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
 import { existsSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DataDir } from "../../src/server/data-dir.js";
 import { finishWithResult } from "../../src/server/finish-job.js";
@@ -10,6 +8,7 @@ import { newJobId } from "../../src/server/ids.js";
 import { applyRetention, KeepOptionError, parseKeep, removeJob, startRetention } from "../../src/server/retention.js";
 import { JobStore } from "../../src/server/store.js";
 import { tidyDataDir } from "../../src/server/tidy-data-dir.js";
+import { suiteTempDir } from "./fixtures.js";
 
 const DAY = 86_400_000;
 
@@ -62,11 +61,7 @@ function filesOf(dir: DataDir, id: string): boolean[] {
 }
 
 describe("job retention (--keep) and removing a finished job", () => {
-  let root: string;
-  before(async () => {
-    root = await mkdtemp(join(tmpdir(), "icedit-keep-"));
-  });
-  after(async () => rm(root, { recursive: true, force: true }));
+  const inDir = suiteTempDir("icedit-keep-");
 
   it("parses ages, counts and both; refuses anything else with what to write", () => {
     assert.deepEqual(parseKeep("7d"), { maxAgeMs: 7 * DAY, maxCount: undefined });
@@ -84,7 +79,7 @@ describe("job retention (--keep) and removing a finished job", () => {
   });
 
   it("removes exactly the finished jobs older than the age, with all their files; queued and running jobs stay", async () => {
-    const { store, dir, finished, queued, running } = await fixture(join(root, "age"), [1, 2, 3, 8, 9]);
+    const { store, dir, finished, queued, running } = await fixture(inDir("age"), [1, 2, 3, 8, 9]);
     try {
       assert.equal(await applyRetention(store, dir, parseKeep("7d"), 10 * DAY), 2, "finished exactly 7 days ago: not older than 7d");
       assert.equal(await applyRetention(store, dir, parseKeep("7d"), 10 * DAY + 1), 1);
@@ -100,7 +95,7 @@ describe("job retention (--keep) and removing a finished job", () => {
   });
 
   it("keeps the newest N finished jobs, and age and count together remove the union", async () => {
-    const { store, dir, finished, queued, running } = await fixture(join(root, "count"), [1, 2, 3, 4, 5]);
+    const { store, dir, finished, queued, running } = await fixture(inDir("count"), [1, 2, 3, 4, 5]);
     try {
       assert.equal(await applyRetention(store, dir, parseKeep("2"), 6 * DAY), 3);
       assert.deepEqual([...store.allIds()].sort(), [finished[3], finished[4], queued, running].sort());
@@ -112,7 +107,7 @@ describe("job retention (--keep) and removing a finished job", () => {
   });
 
   it("refuses to remove a queued or running job", async () => {
-    const { store, dir, queued, running } = await fixture(join(root, "unfinished"), [1]);
+    const { store, dir, queued, running } = await fixture(inDir("unfinished"), [1]);
     try {
       assert.equal(await removeJob(store, dir, queued, 5), "unfinished");
       assert.equal(await removeJob(store, dir, running, 5), "unfinished");
@@ -124,7 +119,7 @@ describe("job retention (--keep) and removing a finished job", () => {
   });
 
   it("a crash between the row and the files: the next start removes the files, and only those", async () => {
-    const { store, dir, finished } = await fixture(join(root, "crash"), [1, 2]);
+    const { store, dir, finished } = await fixture(inDir("crash"), [1, 2]);
     const [gone, stays] = finished as [string, string];
     assert.equal(store.removeFinished(gone, 3 * DAY), "removed"); // the row went; the process dies before the files
     store.close();
@@ -143,7 +138,7 @@ describe("job retention (--keep) and removing a finished job", () => {
   });
 
   it("applies the policy at start and returns a stop for its hourly timer", async () => {
-    const { store, dir, finished } = await fixture(join(root, "timer"), [1, 2]);
+    const { store, dir, finished } = await fixture(inDir("timer"), [1, 2]);
     try {
       const lines: string[] = [];
       const stop = await startRetention(store, dir, { maxCount: 1 }, (line) => lines.push(line));

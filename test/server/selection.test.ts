@@ -1,42 +1,17 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { decodeImage } from "../../src/image/index.js";
-import { startServer, type RunningServer } from "../../src/server/server.js";
-import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
-import { demoModel, followEvents, json, png, submit, type ErrorReply, type Job } from "./helpers.js";
+import { demoServerWithJudge, forSuite } from "./fixtures.js";
+import { followEvents, json, png, submit, type ErrorReply, type Job } from "./helpers.js";
 
 describe("icedit serve --judge: noise selection through the API", () => {
-  let dir: string;
-  let judge: JudgeServer;
-  let server: RunningServer;
-  let base: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-selection-"));
-    const model = await demoModel(join(dir, "demo"));
-    judge = await startJudgeServer(["judge-vl"]);
-    server = await startServer({
-      port: 0,
-      dataDir: join(dir, "data"),
-      session: { model },
-      judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" },
-    });
-    base = server.url;
-  });
-  after(async () => {
-    await server?.close();
-    await judge?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const demo = forSuite(() => demoServerWithJudge("icedit-selection-"));
 
   it("runs the candidates' early steps, streams the judge's verdicts and the winner, and serves the candidates' sheet", async () => {
-    const health = await json<{ noise_selection: boolean }>(await fetch(`${base}/healthz`));
+    const health = await json<{ noise_selection: boolean }>(await fetch(`${demo().url}/healthz`));
     assert.equal(health.body.noise_selection, true);
     const image = await png(64, 48);
-    const submitted = await submit(base, image, {
+    const submitted = await submit(demo().url, image, {
       instruction: "make the sky green",
       width: 64,
       steps: 3,
@@ -51,7 +26,7 @@ describe("icedit serve --judge: noise selection through the API", () => {
       fallback: "none",
     });
 
-    const events = await followEvents(base, submitted.body.id);
+    const events = await followEvents(demo().url, submitted.body.id);
     const names = events.map((e) => e.event);
     assert.equal(names.at(-1), "done", names.join(" "));
     const comparisons = events.filter((e) => e.event === "comparison").map((e) => [e.data["a"], e.data["b"]]);
@@ -67,29 +42,29 @@ describe("icedit serve --judge: noise selection through the API", () => {
     };
     assert.deepEqual(done.record.tournament.candidates, [5, 6, 7]);
     assert.equal(done.record.tournament.winner, winner);
-    const sheet = await fetch(`${base}${done.urls.candidates}`);
+    const sheet = await fetch(`${demo().url}${done.urls.candidates}`);
     assert.equal(sheet.status, 200);
     assert.equal(sheet.headers.get("content-type"), "image/png");
     const pixels = await decodeImage(new Uint8Array(await sheet.arrayBuffer()));
     assert.ok((pixels.dims[1] as number) > 64, "a grid of the three previews");
-    const result = await decodeImage(new Uint8Array(await (await fetch(`${base}${done.urls.image}`)).arrayBuffer()));
+    const result = await decodeImage(new Uint8Array(await (await fetch(`${demo().url}${done.urls.image}`)).arrayBuffer()));
     assert.deepEqual(result.dims, [48, 64, 3]);
-    assert.equal(judge.requests.filter((r) => r.path === "/v1/chat/completions").length, 2, "the judge was asked twice");
+    assert.equal(demo().judge.requests.filter((r) => r.path === "/v1/chat/completions").length, 2, "the judge was asked twice");
   });
 
   it("keeps plain edits plain, and the judge's settings on the server", async () => {
     const image = await png(64, 48);
-    const plain = await submit(base, image, { instruction: "make the sky green", width: 64, steps: 1 });
-    const events = await followEvents(base, plain.body.id);
+    const plain = await submit(demo().url, image, { instruction: "make the sky green", width: 64, steps: 1 });
+    const events = await followEvents(demo().url, plain.body.id);
     const done = events.at(-1)?.data as unknown as Job & { urls: { candidates: string | null } };
     assert.equal(done.urls.candidates, null);
-    const none = await json<ErrorReply>(await fetch(`${base}/v1/edits/${plain.body.id}/candidates`));
+    const none = await json<ErrorReply>(await fetch(`${demo().url}/v1/edits/${plain.body.id}/candidates`));
     assert.equal(none.status, 404);
     assert.equal(none.body.error.code, "no_candidates");
-    const pointed = await submit(base, image, { instruction: "x", steps: 4, candidates: 2, judge_model: "gpt-4o" });
+    const pointed = await submit(demo().url, image, { instruction: "x", steps: 4, candidates: 2, judge_model: "gpt-4o" });
     assert.equal(pointed.status, 400);
     assert.equal(pointed.body.error.code, "judge_is_server_side");
-    const tooEarly = await submit(base, image, { instruction: "x", steps: 4, candidates: 2, early_steps: 4 });
+    const tooEarly = await submit(demo().url, image, { instruction: "x", steps: 4, candidates: 2, early_steps: 4 });
     assert.equal(tooEarly.status, 400);
     assert.match(tooEarly.body.error.message, /^early_steps: takes a whole number from 1 to 3/);
   });

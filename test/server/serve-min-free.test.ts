@@ -1,21 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { minFreeOption } from "../../src/cli/serve.js";
 import { UsageError } from "../../src/cli/io.js";
 import { icedit, recordingIO } from "../cli/test-io.js";
-import { demoModel, json, waitFor } from "./helpers.js";
+import { demoDir, forSuite } from "./fixtures.js";
+import { json, waitFor } from "./helpers.js";
 
 describe("icedit serve --min-free", () => {
-  let dir: string;
-  let model: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-min-free-"));
-    model = await demoModel(join(dir, "demo"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = forSuite(() => demoDir("icedit-min-free-"));
 
   it("takes a size or 0, defaults to 512 MiB, and refuses anything else", async () => {
     assert.equal(minFreeOption(undefined), 512 * 1024 ** 2);
@@ -31,7 +23,7 @@ describe("icedit serve --min-free", () => {
 
   it("reaches /healthz: more than the disk has makes the server unavailable", async () => {
     const recorded = recordingIO();
-    const running = icedit(["serve", "--port", "0", "--model", model, "--data-dir", join(dir, "data"), "--min-free", "1000T"], recorded);
+    const running = icedit(["serve", "--port", "0", ...demo().serveArgs, "--min-free", "1000T"], recorded);
     try {
       const url = await waitFor("the URL", () => recorded.out.find((line) => line.startsWith("http://127.0.0.1:")), 60_000);
       const health = await json<{ status: string; storage: { min_free_bytes: number; free_bytes: number } }>(await fetch(`${url}/healthz`));

@@ -1,13 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DataDir, DataDirError, fsReason } from "../../src/server/data-dir.js";
 import { JobStore } from "../../src/server/store.js";
 import { jobStoreError, JobStoreError, withStoreErrors } from "../../src/server/store-errors.js";
+import { suiteTempDir } from "./fixtures.js";
 import { ROOT } from "./helpers.js";
 
 /** `icedit serve` on `dataDir`: it must fail before it needs a model. */
@@ -38,14 +38,10 @@ function assertOneLine(stderr: string, pattern: RegExp): void {
 }
 
 describe("storage errors: one clear line each, never a stack trace", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-storage-"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const inDir = suiteTempDir("icedit-storage-");
 
   it("a jobs.db that is garbage", async () => {
-    const data = join(dir, "garbage");
+    const data = inDir("garbage");
     await mkdir(data);
     await writeFile(join(data, "jobs.db"), "this is not a database, just some text someone saved here by mistake ".repeat(20));
     assert.throws(() => new JobStore(join(data, "jobs.db")), storeError(/is not an SQLite database/));
@@ -55,7 +51,7 @@ describe("storage errors: one clear line each, never a stack trace", () => {
   });
 
   it("a jobs.db that is a directory", async () => {
-    const data = join(dir, "directory");
+    const data = inDir("directory");
     await mkdir(join(data, "jobs.db"), { recursive: true });
     assert.throws(() => new JobStore(join(data, "jobs.db")), storeError(/cannot open .*is it a directory/));
     const run = serveOnce(data);
@@ -64,17 +60,17 @@ describe("storage errors: one clear line each, never a stack trace", () => {
   });
 
   it("a database of another program: other tables, or a jobs table of another shape", async () => {
-    const other = join(dir, "other.db");
+    const other = inDir("other.db");
     const db = new Database(other);
     db.exec("CREATE TABLE invoices (n INTEGER)");
     db.close();
     assert.throws(() => new JobStore(other), /is not an icedit job database \(it has the tables invoices\)/);
-    const shaped = join(dir, "shaped.db");
+    const shaped = inDir("shaped.db");
     const db2 = new Database(shaped);
     db2.exec("CREATE TABLE jobs (name TEXT, schedule TEXT)");
     db2.close();
     assert.throws(() => new JobStore(shaped), storeError(/its jobs table lacks seq, id, status/));
-    const newer = join(dir, "newer.db");
+    const newer = inDir("newer.db");
     const db3 = new Database(newer);
     db3.pragma("user_version = 99");
     db3.close();
@@ -82,7 +78,7 @@ describe("storage errors: one clear line each, never a stack trace", () => {
   });
 
   it("a page-corrupted jobs.db is found at start (quick_check), not by a failing request later", async () => {
-    const path = join(dir, "corrupt.db");
+    const path = inDir("corrupt.db");
     const store = new JobStore(path);
     store.close();
     const db = new Database(path);
@@ -128,10 +124,10 @@ describe("storage errors: one clear line each, never a stack trace", () => {
   });
 
   it("a read-only data dir: DataDirError naming the file and what to do", async () => {
-    const data = join(dir, "readonly");
+    const data = inDir("readonly");
     await mkdir(join(data, "inputs"), { recursive: true });
     await mkdir(join(data, "results"), { recursive: true });
-    await chmod(dir, 0o755);
+    await chmod(inDir(), 0o755);
     await chmod(data, 0o555);
     const asRoot = process.getuid?.() === 0;
     const run = serveOnce(data, asRoot ? { uid: 65534 } : {}); // root may write anywhere: run as nobody

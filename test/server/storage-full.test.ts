@@ -1,14 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DataDir } from "../../src/server/data-dir.js";
 import { JobStore, type NewJob } from "../../src/server/store.js";
 import { ImageWriteError } from "../../src/image/errors.js";
-import { appFixture, multipartBody, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
+import { multipartBody, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
+import { TempApps } from "./fixtures.js";
 import { png, type ErrorReply } from "./helpers.js";
 
 const BOUNDARY = "----icedit-storage-test";
@@ -35,24 +34,15 @@ class FullStore extends JobStore {
 }
 
 describe("icedit serve: a full disk", () => {
-  let root: string;
+  let apps: TempApps;
   let body: Buffer;
-  const open: AppFixture[] = [];
-
   before(async () => {
-    root = await mkdtemp(join(tmpdir(), "icedit-full-"));
+    apps = await TempApps.create("icedit-full-");
     body = multipartBody(BOUNDARY, await png(), { instruction: "make the sky green", width: "64", steps: "1" });
   });
-  after(async () => {
-    for (const fixture of open) await fixture.close();
-    await rm(root, { recursive: true, force: true });
-  });
+  after(async () => apps?.close());
 
-  const start = async (options: AppFixtureOptions): Promise<AppFixture> => {
-    const fixture = await appFixture(join(root, `data-${open.length}`), options);
-    open.push(fixture);
-    return fixture;
-  };
+  const start = (options: AppFixtureOptions): Promise<AppFixture> => apps.start(options);
   const post = async (fixture: AppFixture): Promise<{ status: number; body: ErrorReply; headers: Record<string, unknown> }> => {
     const reply = await fixture.app.inject({
       method: "POST",

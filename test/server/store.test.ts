@@ -1,13 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DataDir } from "../../src/server/data-dir.js";
 import { newJobId } from "../../src/server/ids.js";
 import { JobStore, type NewJob } from "../../src/server/store.js";
+import { suiteTempDir } from "./fixtures.js";
 
 function job(n: number): NewJob {
   return {
@@ -19,14 +19,10 @@ function job(n: number): NewJob {
 }
 
 describe("job records (SQLite) and the data dir", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-store-"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const inDir = suiteTempDir("icedit-store-");
 
   it("bounds the queue, hands jobs out in submission order, and keeps state across reopening", () => {
-    const path = join(dir, "a.db");
+    const path = inDir("a.db");
     const store = new JobStore(path);
     const jobs = [job(1), job(2), job(3)];
     for (const j of jobs) assert.equal(store.insertIfRoom(j, 3), true);
@@ -47,7 +43,7 @@ describe("job records (SQLite) and the data dir", () => {
   });
 
   it("after a crash: requeues a running job once, fails it the second time, cancels one whose cancel was asked", () => {
-    const store = new JobStore(join(dir, "b.db"));
+    const store = new JobStore(inDir("b.db"));
     const a = job(1);
     const b = job(2);
     store.insertIfRoom(a, 10);
@@ -71,7 +67,7 @@ describe("job records (SQLite) and the data dir", () => {
   });
 
   it("takes the Redis queue's attempts and stalls as absolute facts, so late or repeated events change nothing", () => {
-    const store = new JobStore(join(dir, "c.db"));
+    const store = new JobStore(inDir("c.db"));
     const a = job(1);
     store.insertIfRoom(a, 10);
     assert.equal(store.markStartedRemote(a.id, "w1", 1, 10), true);
@@ -88,7 +84,7 @@ describe("job records (SQLite) and the data dir", () => {
   });
 
   it("sweeps only provable debris: temporary files of interrupted writes and files of removed jobs; unknown ids are kept and reported", async () => {
-    const data = new DataDir(join(dir, "data"));
+    const data = new DataDir(inDir("data"));
     const kept = newJobId();
     const unknown = newJobId();
     const removed = newJobId();
@@ -113,7 +109,7 @@ describe("job records (SQLite) and the data dir", () => {
   });
 
   it("migrates a schema 1 database: the rows stay, results get a size and SHA-256 column", () => {
-    const path = join(dir, "v1.db");
+    const path = inDir("v1.db");
     const old = new Database(path);
     old.exec(SCHEMA_1);
     old

@@ -1,12 +1,10 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { startServer, type RunningServer } from "../../src/server/server.js";
-import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
-import { demoModel, ensureDebianPackages, png, ROOT, waitFor } from "./helpers.js";
+import { demoServerWithJudge, type DemoServerWithJudge } from "./fixtures.js";
+import { ensureDebianPackages, png, ROOT, waitFor } from "./helpers.js";
 
 /** Flags that work on these machines (no GPU, no network but loopback, running as root). */
 const CHROMIUM_FLAGS = [
@@ -29,24 +27,14 @@ async function shown(page: Page, expression: string): Promise<void> {
 }
 
 describe("icedit serve: the web page in headless Chromium", () => {
-  let dir: string;
-  let server: RunningServer;
-  let judge: JudgeServer;
+  let demo: DemoServerWithJudge;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   before(async () => {
     ensureDebianPackages("chromium");
-    dir = await mkdtemp(join(tmpdir(), "icedit-web-"));
-    const model = await demoModel(join(dir, "demo"));
-    judge = await startJudgeServer(["judge-vl"]);
-    server = await startServer({
-      port: 0,
-      dataDir: join(dir, "data"),
-      session: { model },
-      judge: { kind: "openai", url: `${judge.url}/v1`, model: "judge-vl" },
-    });
+    demo = await demoServerWithJudge("icedit-web-");
     // launch() gives the browser a fresh, temporary --user-data-dir of its own.
     browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
     page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
@@ -57,13 +45,11 @@ describe("icedit serve: the web page in headless Chromium", () => {
   });
   after(async () => {
     await browser?.close();
-    await server?.close();
-    await judge?.close();
-    await rm(dir, { recursive: true, force: true });
+    await demo?.close();
   });
 
   it("drops an image, runs an edit with live progress, shows the result with the comparison slider, offers the download and the history", async () => {
-    await page.goto(server.url);
+    await page.goto(demo.url);
     await page.getByText(/Server ready/).waitFor();
 
     // Drop a PNG on the drop zone, as a person dragging a file from their desktop would.
@@ -146,7 +132,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
   });
 
   it("runs noise selection: the judge's verdicts live, then the candidates' grid with the winner", async () => {
-    await page.goto(server.url);
+    await page.goto(demo.url);
     const selection = page.getByRole("group", { name: "Noise selection" });
     await shown(page, `!document.getElementById("noise-selection").disabled`);
     await page.locator("#image-input").setInputFiles({ name: "garden.png", mimeType: "image/png", buffer: Buffer.from(await png(64, 48)) });
@@ -169,7 +155,7 @@ describe("icedit serve: the web page in headless Chromium", () => {
   });
 
   it("says what was wrong when the server refuses a submission", async () => {
-    await page.goto(server.url);
+    await page.goto(demo.url);
     await page
       .locator("#image-input")
       .setInputFiles({ name: "notes.png", mimeType: "image/png", buffer: Buffer.from("just text, not a picture") });
