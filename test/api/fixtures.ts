@@ -16,15 +16,26 @@ export interface DemoModelFolder extends TempFolder {
   readonly image: string;
 }
 
-/** Makes a temporary folder before the current suite's tests and removes it, with all it holds, after them. */
-export function useTempFolder(prefix: string, setUp: (dir: string) => Promise<unknown> = async () => {}): TempFolder {
+/**
+ * Makes a temporary folder before the current suite's tests and removes it, with all it holds, after them.
+ * `setUp` runs once the folder is made; `tearDown` runs before it is removed.
+ */
+export function useTempFolder(
+  prefix: string,
+  setUp: (dir: string) => Promise<unknown> = async () => {},
+  tearDown: () => Promise<unknown> = async () => {},
+): TempFolder {
   let dir: string | undefined;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
     await setUp(dir);
   });
   after(async () => {
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    try {
+      await tearDown();
+    } finally {
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    }
   });
   return {
     get dir(): string {
@@ -36,7 +47,35 @@ export function useTempFolder(prefix: string, setUp: (dir: string) => Promise<un
 
 /** useTempFolder with the demo model made in its `demo` folder, by the library unless `make` is given. */
 export function useDemoModel(prefix: string, make: (model: string) => Promise<unknown> = makeDemoModel): DemoModelFolder {
-  const folder = useTempFolder(prefix, (dir) => make(join(dir, "demo")));
+  return demoModelFolder(useTempFolder(prefix, (dir) => make(join(dir, "demo"))));
+}
+
+/** The demo model in a suite folder and a session on it opened with `options`, closed after the suite's tests. */
+export function useDemoSession(prefix: string, options: Omit<OpenOptions, "model">): DemoModelFolder & { readonly session: IceditSession } {
+  let session: IceditSession | undefined;
+  const setUp = async (dir: string): Promise<void> => {
+    await makeDemoModel(join(dir, "demo"));
+    session = await IceditSession.open({ ...options, model: join(dir, "demo") });
+  };
+  const folder = demoModelFolder(useTempFolder(prefix, setUp, async () => session?.close()));
+  return {
+    get dir(): string {
+      return folder.dir;
+    },
+    get model(): string {
+      return folder.model;
+    },
+    get image(): string {
+      return folder.image;
+    },
+    get session(): IceditSession {
+      if (session === undefined) throw new Error(`the ${prefix} session is opened before the suite's tests; use it inside them`);
+      return session;
+    },
+  };
+}
+
+function demoModelFolder(folder: TempFolder): DemoModelFolder {
   return {
     get dir(): string {
       return folder.dir;

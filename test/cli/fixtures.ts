@@ -53,3 +53,8 @@ export async function iceditWithRecord<T>(args: string[], record: string): Promi
   assert.equal(run.code, 0, run.err.join("\n"));
   return { out: run.out, err: run.err, json: JSON.parse(await readFile(record, "utf8")) as T };
 }
+
+/** Long options from an object: `{ steps: 2, "early-steps": 1 }` gives `["--steps", "2", "--early-steps", "1"]`. */
+export function flags(options: Readonly<Record<string, string | number>>): string[] {
+  return Object.entries(options).flatMap(([name, value]) => [`--${name}`, String(value)]);
+}
