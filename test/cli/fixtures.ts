@@ -4,13 +4,18 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeImage } from "../../src/image/index.js";
 import { exampleImage } from "../../src/demo/example-image.js";
-import { type DemoModelFolder, type TempFolder, useDemoModel, useTempFolder } from "../api/fixtures.js";
+import { type DemoModelFolder, SuiteFolder, useDemoModel } from "../api/fixtures.js";
 import { icedit } from "./test-io.js";
 
 /** A suite folder with a 64x48 input image in `image` and, in `noModel`, the path of a model folder that does not exist. */
-export interface NoModelFolder extends TempFolder {
-  readonly image: string;
-  readonly noModel: string;
+export class NoModelFolder extends SuiteFolder {
+  get image(): string {
+    return join(this.dir, "in.png");
+  }
+
+  get noModel(): string {
+    return join(this.dir, "no-model");
+  }
 }
 
 /** The demo model in a suite folder, made by the command (which must exit 0). */
@@ -23,18 +28,8 @@ export function useCliDemoModel(prefix: string): DemoModelFolder {
 
 /** A suite folder with an input image and no model: for checks that must refuse before the model is looked for. */
 export function useNoModelFolder(prefix: string): NoModelFolder {
-  const folder = useTempFolder(prefix, (dir) => writeImage(join(dir, "in.png"), exampleImage(64, 48)));
-  return {
-    get dir(): string {
-      return folder.dir;
-    },
-    get image(): string {
-      return join(folder.dir, "in.png");
-    },
-    get noModel(): string {
-      return join(folder.dir, "no-model");
-    },
-  };
+  const folder = new NoModelFolder(prefix);
+  return folder.use(() => writeImage(folder.image, exampleImage(64, 48)));
 }
 
 /** The arguments of `icedit edit` on `image` with the model in `model`, then `options`. */
