@@ -1,9 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { IceditSession, makeDemoModel } from "icedit";
+import { useDemoModel, withSession } from "./fixtures.js";
 import { autoPrecision } from "../../src/api/auto-quant.js";
 import { FLUX_FILL_DEV } from "../../src/models/flux/params.js";
 import { FLUX_VAE } from "../../src/models/vae/params.js";
@@ -31,30 +30,16 @@ describe("quant auto", () => {
 });
 
 describe("quant auto at open", () => {
+  const demo = useDemoModel("icedit-auto-quant-");
+
   it("opens the demo model in float32 when it fits, and int8 (converted into the cache) under a tiny budget", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "icedit-auto-quant-"));
-    try {
-      const model = join(dir, "demo");
-      await makeDemoModel(model);
-      const roomy = await IceditSession.open({ model, embeddingCacheDir: null, convertedCacheDir: join(dir, "converted") });
-      assert.equal(roomy.quant, "f32");
-      await roomy.close();
-      const tight = await IceditSession.open({
-        model,
-        embeddingCacheDir: null,
-        convertedCacheDir: join(dir, "converted"),
-        maxMemory: 2 ** 20,
-      });
-      try {
-        assert.equal(tight.quant, "int8");
-        const { record } = await tight.edit(join(model, "example.png"), "add a moon", { steps: 1 });
-        assert.equal(record.quant, "int8");
-        assert.deepEqual((await readdir(join(dir, "converted"))).map((n) => n.split("-")[0]).sort(), ["t5", "transformer"]);
-      } finally {
-        await tight.close();
-      }
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const options = { model: demo.model, embeddingCacheDir: null, convertedCacheDir: join(demo.dir, "converted") };
+    await withSession(options, async (roomy) => assert.equal(roomy.quant, "f32"));
+    await withSession({ ...options, maxMemory: 2 ** 20 }, async (tight) => {
+      assert.equal(tight.quant, "int8");
+      const { record } = await tight.edit(demo.image, "add a moon", { steps: 1 });
+      assert.equal(record.quant, "int8");
+      assert.deepEqual((await readdir(join(demo.dir, "converted"))).map((n) => n.split("-")[0]).sort(), ["t5", "transformer"]);
+    });
   });
 });

@@ -1,10 +1,8 @@
 /** IceditSession.edit is the one edit entry: plain or with noise selection, one result type, progress that says where each stage begins. */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { IceditSession, makeDemoModel, type EditProgress, type Judge } from "icedit";
+import type { EditOptions, EditProgress, Judge } from "icedit";
+import { useDemoSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 
 const INSTRUCTION = "make the sky green";
@@ -24,21 +22,21 @@ function stagesBegun(events: readonly EditProgress[]): string[] {
 }
 
 describe("IceditSession.edit: one entry, plain or with selection", () => {
-  let dir: string;
-  let session: IceditSession;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-edit-entry-"));
-    await makeDemoModel(join(dir, "demo"));
-    session = await IceditSession.open({ model: join(dir, "demo"), precision: "f32", embeddingCacheDir: null, convertedCacheDir: null });
-  });
-  after(async () => {
-    await session?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const demo = useDemoSession("icedit-edit-entry-", { precision: "f32", embeddingCacheDir: null, convertedCacheDir: null });
+  /** The edit of a W x 48 image with seed 5 and `options`, and the progress it reported. */
+  const editSeed5 = async (options: EditOptions) => {
+    const events: EditProgress[] = [];
+    const result = await demo.session.edit(exampleImage(W, 48), INSTRUCTION, {
+      seed: 5,
+      width: W,
+      ...options,
+      onProgress: (p) => events.push(p),
+    });
+    return { result, events };
+  };
 
   it("a plain edit: no tournament, no previews; each stage begins once, denoising counted from 0", async () => {
-    const events: EditProgress[] = [];
-    const result = await session.edit(exampleImage(W, 48), INSTRUCTION, { seed: 5, steps: 2, width: W, onProgress: (p) => events.push(p) });
+    const { result, events } = await editSeed5({ steps: 2 });
     assert.equal(result.record.tournament, undefined);
     assert.deepEqual(result.previews, []);
     assert.equal(result.record.seed, 5);
@@ -56,14 +54,7 @@ describe("IceditSession.edit: one entry, plain or with selection", () => {
   });
 
   it("with selection (early steps left to the default, capped): the tournament in the record, and the winner's steps counted from m", async () => {
-    const events: EditProgress[] = [];
-    const result = await session.edit(exampleImage(W, 48), INSTRUCTION, {
-      seed: 5,
-      steps: 3,
-      width: W,
-      selection: { judge: challenger, candidates: 2 },
-      onProgress: (p) => events.push(p),
-    });
+    const { result, events } = await editSeed5({ steps: 3, selection: { judge: challenger, candidates: 2 } });
     const t = result.record.tournament;
     assert.ok(t, "the tournament is recorded");
     assert.deepEqual(t.candidates, [5, 6]);

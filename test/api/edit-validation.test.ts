@@ -1,31 +1,19 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IceditSession, edit, makeDemoModel, EditOptionError, DEFAULT_EDIT_LIMITS } from "icedit";
+import { IceditSession, edit, EditOptionError, DEFAULT_EDIT_LIMITS } from "icedit";
+import { useDemoSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { checkEditRequest } from "../../src/api/edit-validation.js";
 import { resolveEditLimits } from "../../src/api/edit-limits.js";
 import { judgeFromFunction } from "../../src/vlm/index.js";
 
 describe("the library checks an edit's options once, at its entry", () => {
-  let dir: string;
-  let model: string;
-  let session: IceditSession;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-api-validate-"));
-    model = join(dir, "demo");
-    await makeDemoModel(model);
-    session = await IceditSession.open({ model, embeddingCacheDir: null, limits: { maxSteps: 3 } });
-  });
-  after(async () => {
-    await session?.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const demo = useDemoSession("icedit-api-validate-", { embeddingCacheDir: null, limits: { maxSteps: 3 } });
+  const noModel = (): string => join(demo.dir, "no-model");
 
   it("edit() refuses before opening the model: steps 1e12, a null image, width 100000 (the model path does not exist)", async () => {
-    const base = { model: join(dir, "no-model"), download: false, image: exampleImage(64, 48), instruction: "x" };
+    const base = { model: noModel(), download: false, image: exampleImage(64, 48), instruction: "x" };
     const steps = await assert.rejects(edit({ ...base, steps: 1e12 }), (e: unknown) => {
       assert.ok(e instanceof EditOptionError, String(e));
       assert.equal(e.option, "steps");
@@ -41,36 +29,39 @@ describe("the library checks an edit's options once, at its entry", () => {
   });
 
   it("open() refuses threads over 4 x the cores, and takes a raised limit", async () => {
-    await assert.rejects(IceditSession.open({ model: join(dir, "no-model"), download: false, threads: 100000 }), (e: unknown) => {
+    await assert.rejects(IceditSession.open({ model: noModel(), download: false, threads: 100000 }), (e: unknown) => {
       assert.ok(e instanceof EditOptionError);
       assert.match(e.message, /threads is 100000, more than the limit of \d+: .*maxThreads/);
       return true;
     });
     await assert.rejects(
-      IceditSession.open({ model: join(dir, "no-model"), download: false, threads: 100000, limits: { maxThreads: 100000 } }),
+      IceditSession.open({ model: noModel(), download: false, threads: 100000, limits: { maxThreads: 100000 } }),
       /not found/,
     );
     await assert.rejects(
-      IceditSession.open({ model: join(dir, "no-model"), limits: { maxSteps: 0 } }),
+      IceditSession.open({ model: noModel(), limits: { maxSteps: 0 } }),
       /limits\.maxSteps takes a whole number >= 1, got 0/,
     );
   });
 
   it("session.edit checks plain and selection edits against the session's limits", async () => {
     const image = exampleImage(64, 48);
-    await assert.rejects(session.edit(null as unknown as Uint8Array, "x"), EditOptionError);
-    await assert.rejects(session.edit(image, "x", { steps: 4 }), /steps is 4, more than the limit of 3/);
-    await assert.rejects(session.edit(image, "x", { steps: Number.NaN }), /steps takes a whole number from 1 to 3, got NaN/);
-    await assert.rejects(session.edit(image, "x", { seed: -1 }), /seed takes a whole number >= 0, got -1/);
-    await assert.rejects(session.edit(image, "x", { width: 40 }), /width must be a multiple of 16, got 40 \(try 48\)/);
+    await assert.rejects(demo.session.edit(null as unknown as Uint8Array, "x"), EditOptionError);
+    await assert.rejects(demo.session.edit(image, "x", { steps: 4 }), /steps is 4, more than the limit of 3/);
+    await assert.rejects(demo.session.edit(image, "x", { steps: Number.NaN }), /steps takes a whole number from 1 to 3, got NaN/);
+    await assert.rejects(demo.session.edit(image, "x", { seed: -1 }), /seed takes a whole number >= 0, got -1/);
+    await assert.rejects(demo.session.edit(image, "x", { width: 40 }), /width must be a multiple of 16, got 40 \(try 48\)/);
     await assert.rejects(
-      session.edit(image, "x", { guidance: "high" as unknown as number }),
+      demo.session.edit(image, "x", { guidance: "high" as unknown as number }),
       /guidance takes a finite number, got "high" \(a string\)/,
     );
     const judge = judgeFromFunction(async () => 1 as const);
-    await assert.rejects(session.edit(image, "x", { selection: { judge, candidates: 65 } }), /candidates is 65, more than the limit of 64/);
-    await assert.rejects(session.edit(image, "x", { steps: 2.5, selection: { judge, candidates: 2 } }), /steps takes a whole number/);
-    const result = await session.edit(image, "x", { steps: 3, width: 32 });
+    await assert.rejects(
+      demo.session.edit(image, "x", { selection: { judge, candidates: 65 } }),
+      /candidates is 65, more than the limit of 64/,
+    );
+    await assert.rejects(demo.session.edit(image, "x", { steps: 2.5, selection: { judge, candidates: 2 } }), /steps takes a whole number/);
+    const result = await demo.session.edit(image, "x", { steps: 3, width: 32 });
     assert.equal(result.record.steps, 3, "a value at the limit runs");
   });
 

@@ -1,29 +1,21 @@
 /** The embedding cache's size limit through the library (embeddingCacheSize) and the CLI (--embedding-cache-size). */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { IceditSession, makeDemoModel } from "icedit";
+import { IceditSession } from "icedit";
+import { useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { sessionOptions } from "../../src/cli/model-options.js";
 import { UsageError } from "../../src/cli/io.js";
 
 describe("embedding cache size", () => {
-  let dir: string;
-  let model: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-embsize-"));
-    model = join(dir, "demo");
-    await makeDemoModel(model);
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = useDemoModel("icedit-embsize-");
 
   it("keeps the session's cache folder within embeddingCacheSize", async () => {
-    const cacheDir = join(dir, "tiny");
-    const session = await IceditSession.open({ model, embeddingCacheDir: cacheDir, embeddingCacheSize: 1 });
-    try {
+    const cacheDir = join(demo.dir, "tiny");
+    await withSession({ model: demo.model, embeddingCacheDir: cacheDir, embeddingCacheSize: 1 }, async (session) => {
       const a = await session.edit(exampleImage(), "make the roof blue", { steps: 1 });
       const b = await session.edit(exampleImage(), "make the roof blue", { steps: 1 });
       assert.equal(a.record.textCached, false);
@@ -33,38 +25,36 @@ describe("embedding cache size", () => {
         names.filter((n) => n.endsWith(".safetensors")),
         [],
       );
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("writes no instruction, prompt or model path into the cache folder", async () => {
-    const cacheDir = join(dir, "private");
+    const cacheDir = join(demo.dir, "private");
     const instruction = "paint the mailbox in ultramarine stripes";
-    const session = await IceditSession.open({ model, embeddingCacheDir: cacheDir });
-    try {
+    await withSession({ model: demo.model, embeddingCacheDir: cacheDir }, async (session) => {
       await session.edit(exampleImage(), instruction, { steps: 1 });
       const again = await session.edit(exampleImage(), instruction, { steps: 1 });
       assert.equal(again.record.textCached, true, "the entry was written and found");
-    } finally {
-      await session.close();
-    }
+    });
     const names = await readdir(cacheDir);
     assert.equal(names.length, 1);
     for (const name of names) {
       const bytes = await readFile(join(cacheDir, name));
-      for (const secret of [instruction, "ultramarine", "A diptych", model]) {
+      for (const secret of [instruction, "ultramarine", "A diptych", demo.model]) {
         assert.equal(bytes.includes(Buffer.from(secret, "utf8")), false, `${name} holds "${secret}"`);
       }
     }
   });
 
   it("refuses a size that is not a positive number of bytes, naming the option", async () => {
-    await assert.rejects(IceditSession.open({ model, embeddingCacheDir: join(dir, "bad"), embeddingCacheSize: -5 }), (error: unknown) => {
-      assert.ok(error instanceof InvalidArgumentError);
-      assert.match(error.message, /embeddingCacheSize/);
-      return true;
-    });
+    await assert.rejects(
+      IceditSession.open({ model: demo.model, embeddingCacheDir: join(demo.dir, "bad"), embeddingCacheSize: -5 }),
+      (error: unknown) => {
+        assert.ok(error instanceof InvalidArgumentError);
+        assert.match(error.message, /embeddingCacheSize/);
+        return true;
+      },
+    );
   });
 
   it("--embedding-cache-size takes a size in binary units", () => {

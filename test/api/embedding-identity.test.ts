@@ -3,36 +3,26 @@
  * what an f32 session stored for the same prompt (they differ), so its edit equals one made with
  * an empty cache.
  */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { IceditSession, makeDemoModel } from "icedit";
+import { useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 
 const INSTRUCTION = "make the sky green";
 
 async function editWith(model: string, precision: "f32" | "int8", embeddingCacheDir: string): Promise<Uint8Array> {
-  const session = await IceditSession.open({ model, precision, embeddingCacheDir, convertedCacheDir: null });
-  try {
+  return withSession({ model, precision, embeddingCacheDir, convertedCacheDir: null }, async (session) => {
     const result = await session.edit(exampleImage(64, 48), INSTRUCTION, { steps: 1, width: 64 });
     return result.image.data;
-  } finally {
-    await session.close();
-  }
+  });
 }
 
 describe("embedding cache identity", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-embedding-identity-"));
-    await makeDemoModel(join(dir, "demo"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = useDemoModel("icedit-embedding-identity-");
 
   it("an int8 edit after an f32 edit of the same prompt equals an int8 edit with a fresh cache", async () => {
-    const model = join(dir, "demo");
+    const { dir, model } = demo;
     const shared = join(dir, "shared-cache");
     await editWith(model, "f32", shared);
     const afterF32 = await editWith(model, "int8", shared);

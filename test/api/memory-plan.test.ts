@@ -1,10 +1,8 @@
 /** The memory plan with the demo model: resident when it fits, one component at a time under a small budget. */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { IceditSession, makeDemoModel, type SessionEditResult } from "icedit";
+import { IceditSession } from "icedit";
+import { useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { MODEL_COMPONENTS } from "../../src/components/memory-estimates.js";
@@ -27,44 +25,24 @@ const challenger: Judge = {
 };
 
 describe("memory plan (demo model)", () => {
-  let dir: string;
-  let model: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-memory-"));
-    model = join(dir, "demo");
-    await makeDemoModel(model);
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = useDemoModel("icedit-memory-");
 
   it("a budget too small for the whole model loads one component at a time and gives the same image, bit for bit", async () => {
+    const f32 = { model: demo.model, precision: "f32", embeddingCacheDir: null } as const;
     const loadedAtOpen: string[] = [];
-    const resident = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, onLoad: (c) => loadedAtOpen.push(c) });
-    let residentEdit: SessionEditResult;
-    try {
+    const residentEdit = await withSession({ ...f32, onLoad: (c) => loadedAtOpen.push(c) }, async (resident) => {
       assert.deepEqual(loadedAtOpen, [...MODEL_COMPONENTS], "resident: everything is loaded at open");
-      residentEdit = await resident.edit(exampleImage(), INSTRUCTION, { steps: 2 });
-    } finally {
-      await resident.close();
-    }
+      return resident.edit(exampleImage(), INSTRUCTION, { steps: 2 });
+    });
     const r = residentEdit.record.memory;
     assert.equal(r.plan, "resident");
     assert.deepEqual(r.loads, [], "nothing loads during a resident edit");
 
     const loaded: string[] = [];
-    const sequential = await IceditSession.open({
-      model,
-      precision: "f32",
-      embeddingCacheDir: null,
-      maxMemory: MiB,
-      onLoad: (c) => loaded.push(c),
-    });
-    let sequentialEdit: SessionEditResult;
-    try {
+    const sequentialEdit = await withSession({ ...f32, maxMemory: MiB, onLoad: (c) => loaded.push(c) }, async (sequential) => {
       assert.deepEqual(loaded, [], "sequential: nothing is loaded at open");
-      sequentialEdit = await sequential.edit(exampleImage(), INSTRUCTION, { steps: 2 });
-    } finally {
-      await sequential.close();
-    }
+      return sequential.edit(exampleImage(), INSTRUCTION, { steps: 2 });
+    });
     const s = sequentialEdit.record.memory;
     assert.equal(s.plan, "sequential");
     assert.equal(s.budgetBytes, MiB);
@@ -104,8 +82,7 @@ describe("memory plan (demo model)", () => {
   });
 
   it("noise selection under a small budget: the transformer comes back after the previews, the VAE decoder after the winner's steps", async () => {
-    const session = await IceditSession.open({ model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB });
-    try {
+    await withSession({ model: demo.model, precision: "f32", embeddingCacheDir: null, maxMemory: MiB }, async (session) => {
       const result = await session.edit(exampleImage(), INSTRUCTION, {
         steps: 3,
         selection: { judge: challenger, candidates: 2, earlySteps: 1 },
@@ -126,14 +103,12 @@ describe("memory plan (demo model)", () => {
       for (const stage of ["probe", "text", "prepare", "early", "preview", "compare", "continue", "decode"])
         assert.ok(stages.includes(stage), stage);
       assert.ok(m.stages.every((st) => st.peakRssBytes > 0));
-    } finally {
-      await session.close();
-    }
+    });
   });
 
   it("a bad maxMemory fails at open, saying what it takes", async () => {
     for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, "lots" as unknown as number]) {
-      await assert.rejects(IceditSession.open({ model, maxMemory: bad }), (error: unknown) => {
+      await assert.rejects(IceditSession.open({ model: demo.model, maxMemory: bad }), (error: unknown) => {
         assert.ok(error instanceof InvalidArgumentError);
         assert.match(error.message, /maxMemory takes a positive number of bytes or "auto"/);
         return true;

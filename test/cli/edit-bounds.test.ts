@@ -1,11 +1,9 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { availableParallelism, tmpdir } from "node:os";
-import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { icedit } from "./test-io.js";
-import { writeImage } from "../../src/image/index.js";
-import { exampleImage } from "../../src/demo/example-image.js";
+import { editArgs, useNoModelFolder } from "./fixtures.js";
 import { DEFAULT_EDIT_LIMITS, THREADS_PER_CORE } from "../../src/api/edit-limits.js";
 import { DEFAULT_LIMITS } from "../../src/server/config.js";
 
@@ -14,19 +12,10 @@ import { DEFAULT_LIMITS } from "../../src/server/config.js";
  * folder given does not exist: a value that passed would fail with "not found" instead).
  */
 describe("icedit edit refuses values over its limits, and takes raised limits", () => {
-  let dir: string;
-  let image: string;
-  let noModel: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-bounds-"));
-    image = join(dir, "in.png");
-    await writeImage(image, exampleImage(64, 48));
-    noModel = join(dir, "no-model");
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const folder = useNoModelFolder("icedit-bounds-");
 
   const run = (extra: string[]) =>
-    icedit(["edit", "--model", noModel, "--offline", "--image", image, "--instruction", "x", "-o", join(dir, "o.png"), ...extra]);
+    icedit(editArgs(folder.noModel, folder.image, "x", "--offline", "-o", join(folder.dir, "o.png"), ...extra));
 
   it("--steps 1e9, --width 100000, --threads 100000, --candidates 1000: the limit and the option that raises it", async () => {
     const cases: [string[], RegExp][] = [
@@ -89,7 +78,7 @@ describe("icedit edit refuses values over its limits, and takes raised limits", 
   });
 
   it("--lora dir:NaN says the scale is not a number, before any work", async () => {
-    const r = await run(["--lora", `${join(dir, "lora")}:NaN`]);
+    const r = await run(["--lora", `${join(folder.dir, "lora")}:NaN`]);
     assert.equal(r.code, 1);
     assert.match(r.err.join("\n"), /the scale "NaN" is not a number/);
   });

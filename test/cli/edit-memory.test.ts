@@ -1,10 +1,9 @@
 /** icedit edit --max-memory: the budget from the command line, and the memory record it leads to. */
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { icedit } from "./test-io.js";
+import { demoEdit, iceditWithRecord, useCliDemoModel } from "./fixtures.js";
 import { memoryOption } from "../../src/cli/memory-option.js";
 import { UsageError } from "../../src/cli/io.js";
 
@@ -28,43 +27,12 @@ describe("--max-memory", () => {
   });
 
   describe("icedit edit", () => {
-    let dir: string;
-    let model: string;
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), "icedit-edit-memory-"));
-      model = join(dir, "demo");
-      const made = await icedit(["make-demo-model", model]);
-      assert.equal(made.code, 0, made.err.join("\n"));
-    });
-    after(async () => rm(dir, { recursive: true, force: true }));
+    const demo = useCliDemoModel("icedit-edit-memory-");
 
     it("edits one component at a time under a small budget and records the plan, the loads and each stage's peak", async () => {
-      const output = join(dir, "out.png");
-      const record = join(dir, "record.json");
-      const image = join(model, "example.png");
-      const run = await icedit([
-        "edit",
-        "--model",
-        model,
-        "--image",
-        image,
-        "--instruction",
-        "x",
-        "--steps",
-        "1",
-        "--quant",
-        "f32",
-        "--max-memory",
-        "1M",
-        "-o",
-        output,
-        "--json",
-        record,
-      ]);
-      assert.equal(run.code, 0, run.err.join("\n"));
-      assert.deepEqual(run.out, [output]);
-      assert.match(run.err.join("\n"), /loading transformer/);
-      const json = JSON.parse(await readFile(record, "utf8")) as {
+      const output = join(demo.dir, "out.png");
+      const args = demoEdit(demo.model, "x", "--steps", "1", "--quant", "f32", "--max-memory", "1M", "-o", output);
+      const { out, err, json } = await iceditWithRecord<{
         memory: {
           plan: string;
           budgetBytes: number;
@@ -72,7 +40,9 @@ describe("--max-memory", () => {
           stages: { stage: string; peakRssBytes: number }[];
           loads: { kind: string; component: string }[];
         };
-      };
+      }>(args, join(demo.dir, "record.json"));
+      assert.deepEqual(out, [output]);
+      assert.match(err.join("\n"), /loading transformer/);
       assert.equal(json.memory.plan, "sequential");
       assert.equal(json.memory.budgetBytes, 1024 * 1024);
       assert.deepEqual(Object.keys(json.memory.estimates).sort(), [
@@ -92,17 +62,7 @@ describe("--max-memory", () => {
     });
 
     it("refuses a bad size before loading anything", async () => {
-      const run = await icedit([
-        "edit",
-        "--model",
-        model,
-        "--image",
-        join(model, "example.png"),
-        "--instruction",
-        "x",
-        "--max-memory",
-        "12X",
-      ]);
+      const run = await icedit(demoEdit(demo.model, "x", "--max-memory", "12X"));
       assert.equal(run.code, 2);
       assert.match(run.err.join("\n"), /icedit edit: --max-memory takes a size such as 20G/);
       assert.doesNotMatch(run.err.join("\n"), /loading/);

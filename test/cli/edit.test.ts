@@ -1,10 +1,10 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp, readFile, rm, writeFile, rename, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { icedit, recordingIO } from "./test-io.js";
+import { demoEdit, editArgs, iceditWithRecord, useCliDemoModel } from "./fixtures.js";
 import { readImage } from "../../src/image/index.js";
 import { goldenFile, goldenSkip } from "../golden-paths.js";
 
@@ -32,42 +32,16 @@ function pngHeader(width: number, height: number): Uint8Array {
 }
 
 describe("icedit edit", () => {
-  let dir: string;
-  let model: string;
-  let image: string;
-
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-edit-"));
-    model = join(dir, "demo");
-    const made = await icedit(["make-demo-model", model]);
-    assert.equal(made.code, 0, made.err.join("\n"));
-    image = join(model, "example.png");
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = useCliDemoModel("icedit-edit-");
 
   it("edits an image with the demo model and writes the image and the record", async () => {
-    const output = join(dir, "out.webp");
-    const record = join(dir, "record.json");
-    const run = await icedit([
-      "edit",
-      "--model",
-      model,
-      "--image",
-      image,
-      "--instruction",
-      "make the sky green",
-      "--steps",
-      "2",
-      "-o",
-      output,
-      "--json",
-      record,
-    ]);
-    assert.equal(run.code, 0, run.err.join("\n"));
+    const output = join(demo.dir, "out.webp");
+    const args = demoEdit(demo.model, "make the sky green", "--steps", "2", "-o", output);
+    const run = await iceditWithRecord<Record<string, unknown>>(args, join(demo.dir, "record.json"));
     assert.deepEqual(run.out, [output]);
     const edited = await readImage(output);
     assert.deepEqual(edited.dims, [384, 512, 3]);
-    const json = JSON.parse(await readFile(record, "utf8")) as Record<string, unknown>;
+    const json = run.json;
     assert.equal(json["instruction"], "make the sky green");
     assert.equal(json["seed"], 42);
     assert.equal(json["steps"], 2);
@@ -83,34 +57,15 @@ describe("icedit edit", () => {
   });
 
   it("applies the adapters asked for: a MoE-LoRA at a scale, or none", async () => {
-    const moe = join(model, "icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
-    const outputs: string[] = [];
+    type Adapters = { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } };
+    const moe = join(demo.model, "icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
+    const records: Adapters[] = [];
     for (const lora of [[`${moe}:0.5`, "--moe-top-k", "2"], ["none"]]) {
-      const out = join(dir, `lora-${outputs.length}.png`);
-      const record = join(dir, `lora-${outputs.length}.json`);
-      const run = await icedit([
-        "edit",
-        "--model",
-        model,
-        "--image",
-        image,
-        "--instruction",
-        "x",
-        "--steps",
-        "1",
-        "-o",
-        out,
-        "--json",
-        record,
-        "--lora",
-        ...lora,
-      ]);
-      assert.equal(run.code, 0, run.err.join("\n"));
-      outputs.push(await readFile(record, "utf8"));
+      const out = join(demo.dir, `lora-${records.length}.png`);
+      const args = demoEdit(demo.model, "x", "--steps", "1", "-o", out, "--lora", ...lora);
+      records.push((await iceditWithRecord<Adapters>(args, join(demo.dir, `lora-${records.length}.json`))).json);
     }
-    const [withMoe, without] = outputs.map(
-      (o) => JSON.parse(o) as { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } },
-    );
+    const [withMoe, without] = records;
     assert.deepEqual(
       withMoe?.model.adapters.map((a) => [a.kind, a.experts, a.topK, a.scale]),
       [["moe-lora", 4, 2, 0.5]],
@@ -119,30 +74,15 @@ describe("icedit edit", () => {
   });
 
   it("gives the same image for the same seed and another one for another seed", async () => {
-    const a = join(dir, "a.png");
-    const b = join(dir, "b.png");
-    const c = join(dir, "c.png");
+    const a = join(demo.dir, "a.png");
+    const b = join(demo.dir, "b.png");
+    const c = join(demo.dir, "c.png");
     for (const [out, seed] of [
       [a, "5"],
       [b, "5"],
       [c, "6"],
     ] as const) {
-      const run = await icedit([
-        "edit",
-        "--model",
-        model,
-        "--image",
-        image,
-        "--instruction",
-        "add a cat",
-        "--steps",
-        "1",
-        "--seed",
-        seed,
-        "-o",
-        out,
-        "-q",
-      ]);
+      const run = await icedit(demoEdit(demo.model, "add a cat", "--steps", "1", "--seed", seed, "-o", out, "-q"));
       assert.equal(run.code, 0, run.err.join("\n"));
     }
     assert.deepEqual((await readImage(a)).data, (await readImage(b)).data);
@@ -150,7 +90,7 @@ describe("icedit edit", () => {
   });
 
   it("stops on Ctrl-C between steps and writes nothing", async () => {
-    const output = join(dir, "cancelled.png");
+    const output = join(demo.dir, "cancelled.png");
     const recorded = recordingIO();
     const original = recorded.io.err;
     const io = {
@@ -160,15 +100,12 @@ describe("icedit edit", () => {
         if (line.startsWith("step 1/")) recorded.interrupt();
       },
     };
-    const run = await icedit(
-      ["edit", "--model", model, "--image", image, "--instruction", "remove the house", "--steps", "5", "-o", output],
-      { ...recorded, io },
-    );
+    const run = await icedit(demoEdit(demo.model, "remove the house", "--steps", "5", "-o", output), { ...recorded, io });
     assert.equal(run.code, 130);
     assert.match(run.err.join("\n"), /cancelled after step 1 of 5; nothing was written/);
     assert.equal(existsSync(output), false);
     assert.deepEqual(
-      readdirSync(dir).filter((f) => f.includes("cancelled")),
+      readdirSync(demo.dir).filter((f) => f.includes("cancelled")),
       [],
     );
   });
@@ -181,116 +118,72 @@ describe("icedit edit", () => {
     };
 
     it("a missing image file", async () => {
-      await expectError(
-        ["edit", "--model", model, "--image", join(dir, "nope.png"), "--instruction", "x"],
-        /nope\.png.*(not found|does not exist|no such)/i,
-      );
+      await expectError(editArgs(demo.model, join(demo.dir, "nope.png"), "x"), /nope\.png.*(not found|does not exist|no such)/i);
     });
 
     it("a 0-byte file, a file that is not an image, a directory", async () => {
-      const empty = join(dir, "empty.png");
+      const empty = join(demo.dir, "empty.png");
       await writeFile(empty, "");
-      await expectError(["edit", "--model", model, "--image", empty, "--instruction", "x"], /empty/);
-      const text = join(dir, "notes.png");
+      await expectError(editArgs(demo.model, empty, "x"), /empty/);
+      const text = join(demo.dir, "notes.png");
       await writeFile(text, "this is not an image\n");
-      await expectError(["edit", "--model", model, "--image", text, "--instruction", "x"], /not an image|unsupported|format/i);
-      await expectError(["edit", "--model", model, "--image", dir, "--instruction", "x"], /directory|not a (regular )?file/i);
+      await expectError(editArgs(demo.model, text, "x"), /not an image|unsupported|format/i);
+      await expectError(editArgs(demo.model, demo.dir, "x"), /directory|not a (regular )?file/i);
     });
 
     it("an image whose header claims 30000x30000 pixels, refused before decoding", async () => {
-      const huge = join(dir, "huge.png");
+      const huge = join(demo.dir, "huge.png");
       await writeFile(huge, pngHeader(30000, 30000));
       const start = performance.now();
-      await expectError(["edit", "--model", model, "--image", huge, "--instruction", "x"], /30000.*30000/);
+      await expectError(editArgs(demo.model, huge, "x"), /30000.*30000/);
       assert.ok(performance.now() - start < 2000);
     });
 
     it("an empty instruction", async () => {
-      await expectError(["edit", "--model", model, "--image", image, "--instruction", "   "], /instruction is empty/);
+      await expectError(editArgs(demo.model, demo.image, "   "), /instruction is empty/);
     });
 
     it("a missing model folder and a folder without a component", async () => {
-      await expectError(
-        ["edit", "--model", join(dir, "no-model"), "--image", image, "--instruction", "x", "--offline"],
-        /no-model.*not found|no such file or folder/,
-      );
-      const broken = join(dir, "broken");
+      await expectError(editArgs(join(demo.dir, "no-model"), demo.image, "x", "--offline"), /no-model.*not found|no such file or folder/);
+      const broken = join(demo.dir, "broken");
       await mkdir(broken);
       for (const part of ["transformer", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "model_index.json"]) {
-        await (await import("node:fs/promises")).cp(join(model, part), join(broken, part), { recursive: true });
+        await cp(join(demo.model, part), join(broken, part), { recursive: true });
       }
-      await expectError(["edit", "--model", broken, "--image", image, "--instruction", "x"], /vae: missing/);
+      await expectError(editArgs(broken, demo.image, "x"), /vae: missing/);
       await rename(join(broken, "text_encoder_2"), join(broken, "t5-elsewhere"));
       await expectError(
-        [
-          "edit",
-          "--model",
-          broken,
-          "--image",
-          image,
-          "--instruction",
-          "x",
-          "--vae",
-          join(model, "vae", "diffusion_pytorch_model.safetensors"),
-        ],
+        editArgs(broken, demo.image, "x", "--vae", join(demo.model, "vae", "diffusion_pytorch_model.safetensors")),
         /text_encoder_2: missing/,
       );
     });
 
     it("a LoRA file that does not exist", async () => {
       await expectError(
-        ["edit", "--model", model, "--image", image, "--instruction", "x", "--lora", join(dir, "missing-lora.safetensors")],
+        editArgs(demo.model, demo.image, "x", "--lora", join(demo.dir, "missing-lora.safetensors")),
         /LoRA .*missing-lora\.safetensors not found/,
       );
     });
 
     it("bad options: usage errors exit 2", async () => {
-      await expectError(["edit", "--image", image], /--instruction is required/, 2);
-      await expectError(["edit", "--image", image, "--instruction", "x", "--steps", "0"], /--steps takes a whole number >= 1/, 2);
-      await expectError(["edit", "--image", image, "--instruction", "x", "--width", "500"], /multiple of 16/, 2);
-      await expectError(["edit", "--image", image, "--instruction", "x", "-o", join(dir, "out.bmp")], /\.png|extension/i);
-      await expectError(["edit", "--image", image, "--instruction", "x", "--frobnicate"], /frobnicate/, 2);
+      await expectError(["edit", "--image", demo.image], /--instruction is required/, 2);
+      await expectError(["edit", "--image", demo.image, "--instruction", "x", "--steps", "0"], /--steps takes a whole number >= 1/, 2);
+      await expectError(["edit", "--image", demo.image, "--instruction", "x", "--width", "500"], /multiple of 16/, 2);
+      await expectError(["edit", "--image", demo.image, "--instruction", "x", "-o", join(demo.dir, "out.bmp")], /\.png|extension/i);
+      await expectError(["edit", "--image", demo.image, "--instruction", "x", "--frobnicate"], /frobnicate/, 2);
     });
   });
 });
 
 describe("icedit edit with a GGUF transformer", { skip: goldenSkip }, () => {
+  const demo = useCliDemoModel("icedit-gguf-");
   it("uses a community GGUF file as --transformer, its Q8_0 blocks as they are with --quant int8", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "icedit-gguf-"));
-    try {
-      const model = join(dir, "demo");
-      assert.equal((await icedit(["make-demo-model", model])).code, 0);
-      const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
-      const record = join(dir, "record.json");
-      const run = await icedit([
-        "edit",
-        "--model",
-        model,
-        "--image",
-        join(model, "example.png"),
-        "--instruction",
-        "x",
-        "--steps",
-        "1",
-        "--lora",
-        "none",
-        "--transformer",
-        gguf,
-        "--quant",
-        "int8",
-        "--cache-dir",
-        join(dir, "converted"),
-        "-o",
-        join(dir, "out.png"),
-        "--json",
-        record,
-      ]);
-      assert.equal(run.code, 0, run.err.join("\n"));
-      const json = JSON.parse(await readFile(record, "utf8")) as { model: { transformer: string }; quant: string };
-      assert.equal(json.model.transformer, gguf);
-      assert.equal(json.quant, "int8");
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
+    const { dir, model } = demo;
+    const options = ["--steps", "1", "--lora", "none", "--transformer", gguf, "--quant", "int8", "--cache-dir", join(dir, "converted")];
+    const args = demoEdit(model, "x", ...options, "-o", join(dir, "out.png"));
+    const { json } = await iceditWithRecord<{ model: { transformer: string }; quant: string }>(args, join(dir, "record.json"));
+    assert.equal(json.model.transformer, gguf);
+    assert.equal(json.quant, "int8");
   });
 });

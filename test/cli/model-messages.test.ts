@@ -1,49 +1,28 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { icedit } from "./test-io.js";
+import { editArgs, useCliDemoModel } from "./fixtures.js";
 import { parseAdapterSpec, AdapterSpecError } from "../../src/weights/hub/lora-locator.js";
 import { fluxParamsFromDiffusers, diffusersFluxConfig } from "../../src/models/flux/diffusers-config.js";
 import { GOLDEN_T1 } from "../../src/models/flux/params.js";
 
 /** Messages about a damaged model folder name the config file and the key. */
 describe("config and adapter messages", () => {
-  let dir: string;
-  let model: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-messages-"));
-    model = join(dir, "demo");
-    const made = await icedit(["make-demo-model", model]);
-    assert.equal(made.code, 0, made.err.join("\n"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const demo = useCliDemoModel("icedit-messages-");
 
   /** A copy of the demo model with one config.json changed. */
   const damaged = async (name: string, component: string, change: (json: Record<string, unknown>) => void): Promise<string> => {
-    const copy = join(dir, name);
-    await cp(model, copy, { recursive: true });
+    const copy = join(demo.dir, name);
+    await cp(demo.model, copy, { recursive: true });
     const file = join(copy, component, "config.json");
     const json = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
     change(json);
     await writeFile(file, JSON.stringify(json));
     return copy;
   };
-  const editWith = (folder: string) =>
-    icedit([
-      "edit",
-      "--model",
-      folder,
-      "--image",
-      join(model, "example.png"),
-      "--instruction",
-      "x",
-      "--steps",
-      "1",
-      "-o",
-      join(dir, "o.png"),
-    ]);
+  const editWith = (folder: string) => icedit(editArgs(folder, demo.image, "x", "--steps", "1", "-o", join(demo.dir, "o.png")));
 
   it("a missing transformer key names the file and the key", async () => {
     const folder = await damaged("no-heads", "transformer", (j) => delete j["num_attention_heads"]);

@@ -1,0 +1,97 @@
+/** Suite fixtures for tests of the library: a temporary folder, the demo model made in it, a session opened and always closed. */
+import { after, before } from "node:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { IceditSession, makeDemoModel, type OpenOptions } from "icedit";
+
+/** A folder of the suite's own, there from the suite's first test to its end (see `use`). */
+export class SuiteFolder {
+  #dir: string | undefined;
+
+  constructor(private readonly prefix: string) {}
+
+  get dir(): string {
+    if (this.#dir === undefined) throw new Error(`the ${this.prefix} folder is made before the suite's tests; use it inside them`);
+    return this.#dir;
+  }
+
+  /**
+   * Registers hooks of the current suite: before its tests, make the folder and run `setUp`; after
+   * them, run `tearDown` and remove the folder with all it holds.
+   */
+  use(setUp: (dir: string) => Promise<unknown> = async () => {}, tearDown: () => Promise<unknown> = async () => {}): this {
+    before(async () => {
+      this.#dir = await mkdtemp(join(tmpdir(), this.prefix));
+      await setUp(this.#dir);
+    });
+    after(async () => {
+      try {
+        await tearDown();
+      } finally {
+        if (this.#dir !== undefined) await rm(this.#dir, { recursive: true, force: true });
+      }
+    });
+    return this;
+  }
+}
+
+/** A suite folder with the demo model in `model` and its example image in `image`. */
+export class DemoModelFolder extends SuiteFolder {
+  get model(): string {
+    return join(this.dir, "demo");
+  }
+
+  get image(): string {
+    return join(this.model, "example.png");
+  }
+}
+
+/** The demo model in a suite folder, and a session on it. */
+export class DemoSessionFolder extends DemoModelFolder {
+  #session: IceditSession | undefined;
+
+  get session(): IceditSession {
+    if (this.#session === undefined) throw new Error("the session is opened before the suite's tests; use it inside them");
+    return this.#session;
+  }
+
+  async open(options: Omit<OpenOptions, "model">): Promise<void> {
+    this.#session = await IceditSession.open({ ...options, model: this.model });
+  }
+
+  async close(): Promise<void> {
+    await this.#session?.close();
+  }
+}
+
+/** A temporary folder for the current suite's tests. */
+export function useTempFolder(prefix: string): SuiteFolder {
+  return new SuiteFolder(prefix).use();
+}
+
+/** The demo model in a folder of the current suite, made by the library unless `make` is given. */
+export function useDemoModel(prefix: string, make: (model: string) => Promise<unknown> = makeDemoModel): DemoModelFolder {
+  const folder = new DemoModelFolder(prefix);
+  return folder.use(() => make(folder.model));
+}
+
+/** The demo model in a folder of the current suite and a session on it opened with `options`, closed after the suite's tests. */
+export function useDemoSession(prefix: string, options: Omit<OpenOptions, "model">): DemoSessionFolder {
+  const folder = new DemoSessionFolder(prefix);
+  const setUp = async (): Promise<void> => {
+    await makeDemoModel(folder.model);
+    await folder.open(options);
+  };
+  return folder.use(setUp, () => folder.close());
+}
+
+/** Opens a session, gives it to `use`, and closes it however `use` ends. */
+export async function withSession<T>(options: OpenOptions, use: (session: IceditSession) => Promise<T>): Promise<T> {
+  const session = await IceditSession.open(options);
+  try {
+    return await use(session);
+  } finally {
+    await session.close();
+  }
+}
