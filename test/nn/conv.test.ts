@@ -1,18 +1,13 @@
 /** Conv2d: torch's Conv2d parameters (weight [out, in, k, k], bias [out]) over ops.conv. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Conv2d } from "../../src/nn/conv.js";
 import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { f32t, outF32, runOnce } from "../onnx/helpers.js";
+import { engineForTests, f32t, outF32, runOnce } from "../onnx/helpers.js";
 import { mapBinder } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("Conv2d", () => {
   test("Conv2d module: torch weight layout [out, in, k, k], 1x1 kernel", async () => {

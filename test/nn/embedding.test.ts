@@ -1,18 +1,13 @@
 /** Embedding: rows of weight [num, dim] picked by i64 ids of any shape. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Embedding } from "../../src/nn/embedding.js";
 import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { i64t, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { engineForTests, i64t, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { mapBinder } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("Embedding", () => {
   test("ids [B, T] -> [B, T, dim], each row copied exactly", async () => {

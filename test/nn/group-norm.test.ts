@@ -1,19 +1,14 @@
 /** GroupNorm (Reshape + InstanceNormalization + affine) against a plain-JS float64 reference. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError } from "../../src/onnx/index.js";
 import { GroupNorm } from "../../src/nn/group-norm.js";
 import { BuildContext } from "../../src/nn/module.js";
-import { Engine } from "../../src/runtime/index.js";
 import type { Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT } from "../onnx/helpers.js";
 import { mapBinder } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** torch.nn.GroupNorm: per (batch, group) mean and biased variance over the group's channels and pixels. */
 function groupNormRef(x: Tensor<"f32">, weight: Tensor<"f32">, bias: Tensor<"f32">, groups: number, eps: number): Float64Array {

@@ -1,18 +1,13 @@
 /** LayerNorm with torch's affine parameters: (x - mean) / sqrt(var + eps) * weight + bias. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { LayerNorm } from "../../src/nn/layer-norm.js";
 import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { mapBinder } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("LayerNorm", () => {
   test("normalises the last axis, then weight and bias; epsilon counts for near-constant rows", async () => {

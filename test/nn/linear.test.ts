@@ -1,19 +1,14 @@
 /** Linear: y = x W^T + b on float weights and on 8-bit MatMulNBits codes, any leading dims. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Linear } from "../../src/nn/linear.js";
 import { BuildContext, type ParamBinder, type ParamSpec, type QuantizedWeight } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { mapBinder, matmulRef, transposeRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** x [rows, in] W^T + b in float64. */
 function linearRef(

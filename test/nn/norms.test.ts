@@ -1,18 +1,13 @@
 /** FLUX's norms: LayerNorm without affine, adaLN modulation, RMSNorm (whole rows and per head). */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { BuildContext } from "../../src/nn/module.js";
 import { layerNormNoAffine, modulatedNorm, RMSNorm } from "../../src/nn/norms.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { mapBinder } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** (x - mean) / sqrt(var + eps) per row of length n. */
 function lnRows(x: ArrayLike<number>, n: number, eps: number): Float64Array {

@@ -3,8 +3,9 @@
  * check. References are computed here in plain JS, never by reading back the code under test.
  */
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import type { Graph } from "../../src/onnx/index.js";
-import type { Engine } from "../../src/runtime/index.js";
+import { Engine } from "../../src/runtime/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 
 /** mulberry32: a tiny deterministic PRNG, values in [0, 1). */
@@ -83,6 +84,13 @@ export function outF32(outputs: Readonly<Record<string, Tensor>>, name: string, 
   assert.equal(t.dtype, "f32", `output ${name} dtype`);
   assert.deepEqual(t.dims, dims, `output ${name} dims`);
   return t.data as Float32Array;
+}
+
+/** An Engine for the tests of the calling file or suite, closed after the last of them. */
+export function engineForTests(): Engine {
+  const engine = new Engine();
+  after(() => engine.close());
+  return engine;
 }
 
 /** Loads `g`, runs it once with `feeds`, releases the session. */

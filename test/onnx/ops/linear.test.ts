@@ -1,16 +1,11 @@
 /** matmul and gemmTransB run through ONNX Runtime against float64 references, and their shape checks. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
 import type { Tensor } from "../../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce, strides } from "../helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce, strides } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** numpy matmul of [..., M, K] and [..., K, N] with broadcast batch dims, in float64. */
 function matmulRef(a: Tensor<"f32">, b: Tensor<"f32">): { dims: number[]; data: Float64Array } {

@@ -1,15 +1,10 @@
 /** layerNorm, rmsNorm and instanceNorm run through ONNX Runtime against float64 references. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** Applies `f` to each contiguous row of length `n`. */
 function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]): Float64Array {
