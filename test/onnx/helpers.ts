@@ -107,6 +107,13 @@ export async function runOnce(
   }
 }
 
+/** Applies `f` to each contiguous row of length `n`. */
+export function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let r = 0; r < data.length / n; r++) out.set(f(Array.from({ length: n }, (_, i) => data[r * n + i] as number)), r * n);
+  return out;
+}
+
 /** Row-major strides of `dims`. */
 export function strides(dims: readonly number[]): number[] {
   const out = new Array<number>(dims.length).fill(1);

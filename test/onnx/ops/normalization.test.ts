@@ -2,16 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Graph, ops } from "../../../src/onnx/index.js";
-import { assertClose, engineForTests, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, outF32, randT, rows, runOnce } from "../helpers.js";
 
 const engine = engineForTests();
-
-/** Applies `f` to each contiguous row of length `n`. */
-function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]): Float64Array {
-  const out = new Float64Array(data.length);
-  for (let r = 0; r < data.length / n; r++) out.set(f(Array.from({ length: n }, (_, i) => data[r * n + i] as number)), r * n);
-  return out;
-}
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 
