@@ -3,10 +3,9 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Graph, GraphBuildError } from "../../src/onnx/index.js";
 import { GroupNorm } from "../../src/nn/group-norm.js";
-import { BuildContext } from "../../src/nn/module.js";
 import type { Tensor } from "../../src/tensor.js";
 import { assertClose, engineForTests, outF32, randT } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { contextOver } from "./helpers.js";
 
 const engine = engineForTests();
 
@@ -41,15 +40,7 @@ describe("GroupNorm", () => {
     const weight = randT([8], 21, 0.5, 1.5);
     const bias = randT([8], 22);
     const g = new Graph("group_norm");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["norm.weight", weight],
-          ["norm.bias", bias],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "norm.weight": weight, "norm.bias": bias });
     const y = norm.forward(ctx, g.addInput("x", "f32", ["B", 8, "H", "W"]));
     assert.deepEqual(y.shape, ["B", 8, "H", "W"]);
     g.addOutput(y, "y");
@@ -73,15 +64,7 @@ describe("GroupNorm", () => {
     const ones = randT([2], 31, 1, 1);
     const zeros = randT([2], 32, 0, 0);
     const g = new Graph("group_norm_eps");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["n.weight", ones],
-          ["n.bias", zeros],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "n.weight": ones, "n.bias": zeros });
     g.addOutput(norm.forward(ctx, g.addInput("x", "f32", [1, 2, 2, 2])), "y");
     const session = await engine.load(g);
     try {

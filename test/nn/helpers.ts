@@ -1,5 +1,5 @@
 /** Test helpers for nn layers: a binder over an in-memory map of parameters. */
-import type { ParamBinder, ParamSpec } from "../../src/nn/module.js";
+import { BuildContext, type ParamBinder, type ParamSpec } from "../../src/nn/module.js";
 import type { Graph, Value } from "../../src/onnx/index.js";
 import type { Tensor } from "../../src/tensor.js";
 
@@ -12,6 +12,11 @@ export function mapBinder(params: ReadonlyMap<string, Tensor>): ParamBinder {
       return graph.addInitializer(spec.path, { kind: "inline", tensor: t });
     },
   };
+}
+
+/** A build context for `g` whose parameters are the tensors of `params`, by path. */
+export function contextOver(g: Graph, params: Readonly<Record<string, Tensor>>): BuildContext {
+  return new BuildContext(g, mapBinder(new Map(Object.entries(params))));
 }
 
 /** Row-major [rows, cols] matrix product of float32 data, in float64. */

@@ -2,10 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { LayerNorm } from "../../src/nn/layer-norm.js";
-import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
 import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { contextOver } from "./helpers.js";
 
 const engine = engineForTests();
 
@@ -19,21 +18,7 @@ describe("LayerNorm", () => {
     );
     const [weight, bias] = [randT([D], 1), randT([D], 2)];
     const g = new Graph("ln");
-    g.addOutput(
-      norm.forward(
-        new BuildContext(
-          g,
-          mapBinder(
-            new Map([
-              ["ln.weight", weight],
-              ["ln.bias", bias],
-            ]),
-          ),
-        ),
-        g.addInput("x", "f32", ["N", D]),
-      ),
-      "y",
-    );
+    g.addOutput(norm.forward(contextOver(g, { "ln.weight": weight, "ln.bias": bias }), g.addInput("x", "f32", ["N", D])), "y");
     const x = randT([N, D], 3, -0.1, 0.1);
     const out = outF32(await runOnce(engine, g, { x }), "y", [N, D]);
     const want = new Float64Array(N * D);
