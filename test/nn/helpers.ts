@@ -19,6 +19,11 @@ export function contextOver(g: Graph, params: Readonly<Record<string, Tensor>>):
   return new BuildContext(g, mapBinder(new Map(Object.entries(params))));
 }
 
+/** How many numbers the parameters `specs` declare in all. */
+export function parameterCount(specs: readonly { readonly shape: readonly number[] }[]): number {
+  return specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
 /** Row-major [rows, cols] matrix product of float32 data, in float64. */
 export function matmulRef(a: ArrayLike<number>, b: ArrayLike<number>, rows: number, inner: number, cols: number): Float64Array {
   const out = new Float64Array(rows * cols);
