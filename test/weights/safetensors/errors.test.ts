@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   ClosedSourceError,
   InvalidHeaderError,
@@ -15,12 +15,9 @@ import {
 } from "../../../src/weights/errors.js";
 import { IceditError } from "../../../src/errors.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
-import { craftFile, tempDir } from "../helpers.js";
+import { craftFile, tempDirForTests } from "../helpers.js";
 
-let dir = "";
-let cleanup: () => Promise<void> = async () => {};
-before(async () => ({ dir, cleanup } = await tempDir()));
-after(() => cleanup());
+const dir = tempDirForTests();
 
 type ErrorClass = new (...args: never[]) => WeightsFileError;
 
