@@ -121,6 +121,29 @@ export function strides(dims: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * numpy broadcasting of two shapes of one rank: the broadcast dims, how many elements they hold, and for
+ * element `flat` of the result the flat indices of the elements of `ad` and `bd` it reads.
+ */
+export function broadcastIndexer(
+  ad: readonly number[],
+  bd: readonly number[],
+): { dims: number[]; count: number; at: (flat: number) => [number, number] } {
+  const dims = ad.map((x, i) => Math.max(x, bd[i] as number));
+  const [as, bs, os] = [strides(ad), strides(bd), strides(dims)];
+  const at = (flat: number): [number, number] => {
+    let ia = 0;
+    let ib = 0;
+    for (let k = 0; k < dims.length; k++) {
+      const idx = Math.floor(flat / (os[k] as number)) % (dims[k] as number);
+      if ((ad[k] as number) !== 1) ia += idx * (as[k] as number);
+      if ((bd[k] as number) !== 1) ib += idx * (bs[k] as number);
+    }
+    return [ia, ib];
+  };
+  return { dims, count: dims.reduce((p, q) => p * q, 1), at };
+}
+
 /** A float64 reference of a numpy-broadcast binary op. */
 export function broadcastRef(
   a: Tensor<"f32">,
@@ -129,22 +152,10 @@ export function broadcastRef(
 ): { dims: number[]; data: Float64Array } {
   const rank = Math.max(a.dims.length, b.dims.length);
   const pad = (d: readonly number[]): number[] => [...new Array<number>(rank - d.length).fill(1), ...d];
-  const ad = pad(a.dims);
-  const bd = pad(b.dims);
-  const dims = ad.map((x, i) => Math.max(x, bd[i] as number));
-  const as = strides(ad);
-  const bs = strides(bd);
-  const os = strides(dims);
-  const n = dims.reduce((p, q) => p * q, 1);
-  const data = new Float64Array(n);
-  for (let flat = 0; flat < n; flat++) {
-    let ia = 0;
-    let ib = 0;
-    for (let k = 0; k < rank; k++) {
-      const idx = Math.floor(flat / (os[k] as number)) % (dims[k] as number);
-      if ((ad[k] as number) !== 1) ia += idx * (as[k] as number);
-      if ((bd[k] as number) !== 1) ib += idx * (bs[k] as number);
-    }
+  const { dims, count, at } = broadcastIndexer(pad(a.dims), pad(b.dims));
+  const data = new Float64Array(count);
+  for (let flat = 0; flat < count; flat++) {
+    const [ia, ib] = at(flat);
     data[flat] = f(a.data[ia] as number, b.data[ib] as number);
   }
   return { dims, data };
