@@ -1,4 +1,5 @@
 /** Test helpers for nn layers: a binder over an in-memory map of parameters. */
+import assert from "node:assert/strict";
 import { BuildContext, type ParamBinder, type ParamSpec } from "../../src/nn/module.js";
 import type { Graph, Value } from "../../src/onnx/index.js";
 import type { Tensor } from "../../src/tensor.js";
@@ -22,6 +23,12 @@ export function contextOver(g: Graph, params: Readonly<Record<string, Tensor>>):
 /** How many numbers the parameters `specs` declare in all. */
 export function parameterCount(specs: readonly { readonly shape: readonly number[] }[]): number {
   return specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** `specs` declare `tensors` tensors holding `numbers` numbers in all. */
+export function assertDeclares(specs: readonly { readonly shape: readonly number[] }[], tensors: number, numbers: number): void {
+  assert.equal(specs.length, tensors, "tensors declared");
+  assert.equal(parameterCount(specs), numbers, "numbers declared");
 }
 
 /** Row-major [rows, cols] matrix product of float32 data, in float64. */
