@@ -3,7 +3,7 @@
  * overlap (the two ways the branch is built), with a lora_B bias, against float64 JavaScript.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph } from "../../src/onnx/graph.js";
 import { AdapterBuildContext } from "../../src/nn/adapter-context.js";
 import { LinearAdapterSet } from "../../src/nn/adapter-set.js";
@@ -11,8 +11,8 @@ import { Linear } from "../../src/nn/linear.js";
 import { fuseLowRank, type LowRankPart } from "../../src/nn/lora.js";
 import { InlineParams } from "../../src/components/params/load-params.js";
 import { Prng } from "../../src/numeric/prng.js";
-import { Engine } from "../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
+import { engineForTests } from "../onnx/helpers.js";
 
 const IN = 20;
 const OUT = 30;
@@ -43,11 +43,7 @@ const LAYOUTS: Record<string, (prng: Prng) => LowRankPart[]> = {
 };
 
 describe("LoRA branch layouts vs a float64 reference", () => {
-  let engine: Engine;
-  before(() => {
-    engine = new Engine();
-  });
-  after(async () => engine.close());
+  const engine = engineForTests();
 
   for (const [title, layout] of Object.entries(LAYOUTS)) {
     test(title, async () => {

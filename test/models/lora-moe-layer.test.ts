@@ -3,7 +3,7 @@
  * transformer uses, against a float64 JavaScript implementation of ICEdit's moe_forward.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph } from "../../src/onnx/graph.js";
 import { AdapterBuildContext } from "../../src/nn/adapter-context.js";
 import { LinearAdapterSet } from "../../src/nn/adapter-set.js";
@@ -12,8 +12,8 @@ import { fuseLowRank } from "../../src/nn/lora.js";
 import { fuseMoe } from "../../src/nn/moe.js";
 import { InlineParams } from "../../src/components/params/load-params.js";
 import { Prng } from "../../src/numeric/prng.js";
-import { Engine } from "../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
+import { engineForTests } from "../onnx/helpers.js";
 
 const IN = 24;
 const OUT = 32;
@@ -40,11 +40,7 @@ function matVec(m: Tensor<"f32">, v: ArrayLike<number>): number[] {
 }
 
 describe("MoE-LoRA layer vs a float64 reference", () => {
-  let engine: Engine;
-  before(() => {
-    engine = new Engine();
-  });
-  after(async () => engine.close());
+  const engine = engineForTests();
 
   for (const topK of [2, E]) {
     test(`${E} experts, top-${topK}, batch 2, with a plain LoRA on other rows and scale 0.7`, async () => {

@@ -14,6 +14,7 @@ import { VaeLayoutError, VaeUnmappedTensorError } from "../../src/weights/layout
 import { convertVae, vaeBflView, vaeKeyFormat, vaeKeyMapper } from "../../src/weights/layouts/vae-view.js";
 import { PatternKeyMapper } from "../../src/weights/layouts/vae-key-mapper.js";
 import { goldenFile, goldenSkip, haveGolden } from "../golden-paths.js";
+import { parameterCount } from "../nn/helpers.js";
 
 type KeyMapRow = [string, string, "none" | "squeeze_1x1"];
 
@@ -54,11 +55,9 @@ describe("VAE params", { skip: goldenSkip }, () => {
     // The SD VAE (z=4) encoder/decoder have 34,163,592 / 49,490,179; FLUX's 16 latent channels widen
     // encoder.conv_out by 24*512*9 + 24 and decoder.conv_in by 12*512*9.
     const model = new AutoEncoder(FLUX_VAE);
-    const count = (specs: readonly { shape: readonly number[] }[]): number =>
-      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
-    assert.equal(count(model.encoder.parameters()), 34163592 + 24 * 512 * 9 + 24);
-    assert.equal(count(model.decoder.parameters()), 49490179 + 12 * 512 * 9);
-    assert.equal(count(model.parameters()), 83819683);
+    assert.equal(parameterCount(model.encoder.parameters()), 34163592 + 24 * 512 * 9 + 24);
+    assert.equal(parameterCount(model.decoder.parameters()), 49490179 + 12 * 512 * 9);
+    assert.equal(parameterCount(model.parameters()), 83819683);
   });
 });
 

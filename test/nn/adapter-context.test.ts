@@ -1,19 +1,14 @@
 /** AdapterBuildContext: a Linear hands its site, flattened input and base output to the context's adapters. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { AdapterBuildContext, adaptersOf, type LinearAdapters, type LinearSite } from "../../src/nn/adapter-context.js";
 import { Linear } from "../../src/nn/linear.js";
 import { BuildContext } from "../../src/nn/module.js";
 import { Graph, ops, type Value } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { mapBinder, matmulRef, transposeRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** Records each call and adds 10 * x[:, 0] to every output (a branch with a known effect). */
 class Recorder implements LinearAdapters {

@@ -3,23 +3,17 @@
  * run-time entry of lora_scales; a plain BuildContext has no adapters.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { AdapterBuildContext, adaptersOf } from "../../src/nn/adapter-context.js";
 import { LinearAdapterSet, type LinearAdapter } from "../../src/nn/adapter-set.js";
 import { Linear } from "../../src/nn/linear.js";
 import { fuseLowRank } from "../../src/nn/lora.js";
-import { BuildContext } from "../../src/nn/module.js";
 import { fuseMoe } from "../../src/nn/moe.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, f32t, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder, matmulRef, transposeRef } from "./helpers.js";
+import { assertClose, engineForTests, f32t, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { contextOver, mapBinder, matmulRef, transposeRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 const [B, L, IN, OUT] = [2, 3, 4, 5];
 const w = randT([OUT, IN], 1);
@@ -46,7 +40,7 @@ function adapters(): Map<string, LinearAdapter[]> {
 describe("LinearAdapterSet", () => {
   test("a plain BuildContext carries no adapters", () => {
     const g = new Graph("plain");
-    assert.equal(adaptersOf(new BuildContext(g, mapBinder(new Map()))), null);
+    assert.equal(adaptersOf(contextOver(g, {})), null);
   });
 
   test("y = x W^T + b + s0 * B (A x) + s1 * (top-1 expert's B_e (A_e x)), and the routing tap [B, L, E]", async () => {

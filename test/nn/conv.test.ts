@@ -1,18 +1,12 @@
 /** Conv2d: torch's Conv2d parameters (weight [out, in, k, k], bias [out]) over ops.conv. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Conv2d } from "../../src/nn/conv.js";
-import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { f32t, outF32, runOnce } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { engineForTests, f32t, outF32, runOnce } from "../onnx/helpers.js";
+import { contextOver } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("Conv2d", () => {
   test("Conv2d module: torch weight layout [out, in, k, k], 1x1 kernel", async () => {
@@ -27,15 +21,7 @@ describe("Conv2d", () => {
     const w = f32t([2, 3, 1, 1], [1, 2, 3, -1, 0, 0.5]);
     const bias = f32t([2], [0.25, -1]);
     const g = new Graph("conv2d_module");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["proj.weight", w],
-          ["proj.bias", bias],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "proj.weight": w, "proj.bias": bias });
     g.addOutput(layer.forward(ctx, g.addInput("x", "f32", [1, 3, 1, 2])), "y");
     const out = await runOnce(engine, g, { x: f32t([1, 3, 1, 2], [1, 10, 2, 20, 3, 30]) });
     // channel 0: 1*x0 + 2*x1 + 3*x2 + 0.25; channel 1: -x0 + 0.5*x2 - 1
@@ -49,7 +35,7 @@ describe("Conv2d", () => {
       ["down.weight"],
     );
     const g = new Graph("conv2d_down");
-    const ctx = new BuildContext(g, mapBinder(new Map([["down.weight", f32t([1, 1, 2, 2], [1, 1, 1, 1])]])));
+    const ctx = contextOver(g, { "down.weight": f32t([1, 1, 2, 2], [1, 1, 1, 1]) });
     const y = layer.forward(ctx, g.addInput("x", "f32", [1, 1, "H", "W"]));
     assert.deepEqual(y.shape, [1, 1, "floor((H+1)/2)", "floor((W+1)/2)"]);
     g.addOutput(y, "y");

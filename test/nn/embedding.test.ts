@@ -1,18 +1,12 @@
 /** Embedding: rows of weight [num, dim] picked by i64 ids of any shape. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Embedding } from "../../src/nn/embedding.js";
-import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { i64t, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { engineForTests, i64t, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { contextOver } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("Embedding", () => {
   test("ids [B, T] -> [B, T, dim], each row copied exactly", async () => {
@@ -20,7 +14,7 @@ describe("Embedding", () => {
     assert.deepEqual(emb.parameters(), [{ path: "tok.weight", shape: [7, 3] }]);
     const weight = randT([7, 3], 1);
     const g = new Graph("emb");
-    const y = emb.forward(new BuildContext(g, mapBinder(new Map([["tok.weight", weight]]))), g.addInput("ids", "i64", ["B", "T"]));
+    const y = emb.forward(contextOver(g, { "tok.weight": weight }), g.addInput("ids", "i64", ["B", "T"]));
     assert.deepEqual(y.shape, ["B", "T", 3]);
     g.addOutput(y, "y");
     const ids = [6, 0, 3, 3, 1, 5];

@@ -1,19 +1,13 @@
 /** GroupNorm (Reshape + InstanceNormalization + affine) against a plain-JS float64 reference. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError } from "../../src/onnx/index.js";
 import { GroupNorm } from "../../src/nn/group-norm.js";
-import { BuildContext } from "../../src/nn/module.js";
-import { Engine } from "../../src/runtime/index.js";
 import type { Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { assertClose, engineForTests, outF32, randT } from "../onnx/helpers.js";
+import { contextOver } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** torch.nn.GroupNorm: per (batch, group) mean and biased variance over the group's channels and pixels. */
 function groupNormRef(x: Tensor<"f32">, weight: Tensor<"f32">, bias: Tensor<"f32">, groups: number, eps: number): Float64Array {
@@ -46,15 +40,7 @@ describe("GroupNorm", () => {
     const weight = randT([8], 21, 0.5, 1.5);
     const bias = randT([8], 22);
     const g = new Graph("group_norm");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["norm.weight", weight],
-          ["norm.bias", bias],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "norm.weight": weight, "norm.bias": bias });
     const y = norm.forward(ctx, g.addInput("x", "f32", ["B", 8, "H", "W"]));
     assert.deepEqual(y.shape, ["B", 8, "H", "W"]);
     g.addOutput(y, "y");
@@ -78,15 +64,7 @@ describe("GroupNorm", () => {
     const ones = randT([2], 31, 1, 1);
     const zeros = randT([2], 32, 0, 0);
     const g = new Graph("group_norm_eps");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["n.weight", ones],
-          ["n.bias", zeros],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "n.weight": ones, "n.bias": zeros });
     g.addOutput(norm.forward(ctx, g.addInput("x", "f32", [1, 2, 2, 2])), "y");
     const session = await engine.load(g);
     try {

@@ -1,5 +1,6 @@
 /** Test helpers for nn layers: a binder over an in-memory map of parameters. */
-import type { ParamBinder, ParamSpec } from "../../src/nn/module.js";
+import assert from "node:assert/strict";
+import { BuildContext, type ParamBinder, type ParamSpec } from "../../src/nn/module.js";
 import type { Graph, Value } from "../../src/onnx/index.js";
 import type { Tensor } from "../../src/tensor.js";
 
@@ -12,6 +13,22 @@ export function mapBinder(params: ReadonlyMap<string, Tensor>): ParamBinder {
       return graph.addInitializer(spec.path, { kind: "inline", tensor: t });
     },
   };
+}
+
+/** A build context for `g` whose parameters are the tensors of `params`, by path. */
+export function contextOver(g: Graph, params: Readonly<Record<string, Tensor>>): BuildContext {
+  return new BuildContext(g, mapBinder(new Map(Object.entries(params))));
+}
+
+/** How many numbers the parameters `specs` declare in all. */
+export function parameterCount(specs: readonly { readonly shape: readonly number[] }[]): number {
+  return specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** `specs` declare `tensors` tensors holding `numbers` numbers in all. */
+export function assertDeclares(specs: readonly { readonly shape: readonly number[] }[], tensors: number, numbers: number): void {
+  assert.equal(specs.length, tensors, "tensors declared");
+  assert.equal(parameterCount(specs), numbers, "numbers declared");
 }
 
 /** Row-major [rows, cols] matrix product of float32 data, in float64. */

@@ -1,18 +1,12 @@
 /** LayerNorm with torch's affine parameters: (x - mean) / sqrt(var + eps) * weight + bias. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { LayerNorm } from "../../src/nn/layer-norm.js";
-import { BuildContext } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { contextOver } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("LayerNorm", () => {
   test("normalises the last axis, then weight and bias; epsilon counts for near-constant rows", async () => {
@@ -24,21 +18,7 @@ describe("LayerNorm", () => {
     );
     const [weight, bias] = [randT([D], 1), randT([D], 2)];
     const g = new Graph("ln");
-    g.addOutput(
-      norm.forward(
-        new BuildContext(
-          g,
-          mapBinder(
-            new Map([
-              ["ln.weight", weight],
-              ["ln.bias", bias],
-            ]),
-          ),
-        ),
-        g.addInput("x", "f32", ["N", D]),
-      ),
-      "y",
-    );
+    g.addOutput(norm.forward(contextOver(g, { "ln.weight": weight, "ln.bias": bias }), g.addInput("x", "f32", ["N", D])), "y");
     const x = randT([N, D], 3, -0.1, 0.1);
     const out = outF32(await runOnce(engine, g, { x }), "y", [N, D]);
     const want = new Float64Array(N * D);

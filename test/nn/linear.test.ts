@@ -1,19 +1,14 @@
 /** Linear: y = x W^T + b on float weights and on 8-bit MatMulNBits codes, any leading dims. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Linear } from "../../src/nn/linear.js";
 import { BuildContext, type ParamBinder, type ParamSpec, type QuantizedWeight } from "../../src/nn/module.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder, matmulRef, transposeRef } from "./helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { contextOver, mapBinder, matmulRef, transposeRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** x [rows, in] W^T + b in float64. */
 function linearRef(
@@ -34,15 +29,7 @@ describe("Linear", () => {
     const w = randT([3, 5], 1);
     const b = randT([3], 2);
     const g = new Graph("linear");
-    const ctx = new BuildContext(
-      g,
-      mapBinder(
-        new Map([
-          ["proj.weight", w],
-          ["proj.bias", b],
-        ]),
-      ),
-    );
+    const ctx = contextOver(g, { "proj.weight": w, "proj.bias": b });
     const y = layer.forward(ctx, g.addInput("x", "f32", ["B", "L", 5]));
     assert.deepEqual(y.shape, ["B", "L", 3]);
     g.addOutput(y, "y");
@@ -59,7 +46,7 @@ describe("Linear", () => {
     );
     const w = randT([2, 4], 4);
     const g = new Graph("linear");
-    g.addOutput(layer.forward(new BuildContext(g, mapBinder(new Map([["fc.weight", w]]))), g.addInput("x", "f32", ["N", 4])), "y");
+    g.addOutput(layer.forward(contextOver(g, { "fc.weight": w }), g.addInput("x", "f32", ["N", 4])), "y");
     assert.deepEqual(
       g.nodes.map((n) => n.opType),
       ["Gemm", "Identity"],

@@ -1,15 +1,10 @@
 /** The LoRA merge graph: merged = w + b a, one Gemm, for any sizes. */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { buildLoraMergeGraph } from "../../src/nn/lora-merge.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { matmulRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("buildLoraMergeGraph", () => {
   test("w [O, I] + b [O, R] a [R, I], at two sizes with one graph shape", async () => {

@@ -1,18 +1,13 @@
 /** The LoRA-MoE branch: top-k routing weights and the weighted experts, against float64 references. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { fuseMoe, moeBranch, moeRouteWeights, type MoePart } from "../../src/nn/moe.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { matmulRef, transposeRef } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 const [N, IN, OUT, E, R] = [4, 6, 5, 3, 2];
 const x = randT([N, IN], 1);

@@ -1,18 +1,12 @@
 /** FLUX's norms: LayerNorm without affine, adaLN modulation, RMSNorm (whole rows and per head). */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { BuildContext } from "../../src/nn/module.js";
+import { describe, test } from "node:test";
 import { layerNormNoAffine, modulatedNorm, RMSNorm } from "../../src/nn/norms.js";
 import { Graph } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../onnx/helpers.js";
-import { mapBinder } from "./helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
+import { contextOver } from "./helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** (x - mean) / sqrt(var + eps) per row of length n. */
 function lnRows(x: ArrayLike<number>, n: number, eps: number): Float64Array {
@@ -47,7 +41,7 @@ const tol = { rtol: 1e-4, atol: 1e-5 };
 describe("norms", () => {
   test("layerNormNoAffine and modulatedNorm: (1 + scale) * LN(x) + shift, shift/scale [B, 1, D]", async () => {
     const g = new Graph("norms");
-    const ctx = new BuildContext(g, mapBinder(new Map()));
+    const ctx = contextOver(g, {});
     const x = g.addInput("x", "f32", ["B", "S", D]);
     g.addOutput(layerNormNoAffine(ctx, x, D, 1e-6), "ln");
     g.addOutput(modulatedNorm(ctx, x, g.addInput("shift", "f32", ["B", 1, D]), g.addInput("scale", "f32", ["B", 1, D]), D, 1e-6), "mod");
@@ -67,7 +61,7 @@ describe("norms", () => {
     assert.deepEqual(norm.parameters(), [{ path: "q_norm.scale", shape: [4] }]);
     const scale = randT([4], 4, 0.5, 1.5);
     const g = new Graph("rms");
-    const ctx = new BuildContext(g, mapBinder(new Map([["q_norm.scale", scale]])));
+    const ctx = contextOver(g, { "q_norm.scale": scale });
     g.addOutput(norm.forward(ctx, g.addInput("rows", "f32", ["N", 4])), "rows_out");
     g.addOutput(norm.forwardHeads(ctx, g.addInput("heads", "f32", ["B", "S", D]), 2), "heads_out");
     const [rows, heads] = [randT([3, 4], 5), randT([B, S, D], 6)];

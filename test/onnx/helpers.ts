@@ -3,8 +3,9 @@
  * check. References are computed here in plain JS, never by reading back the code under test.
  */
 import assert from "node:assert/strict";
+import { after } from "node:test";
 import type { Graph } from "../../src/onnx/index.js";
-import type { Engine } from "../../src/runtime/index.js";
+import { Engine } from "../../src/runtime/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 
 /** mulberry32: a tiny deterministic PRNG, values in [0, 1). */
@@ -85,6 +86,13 @@ export function outF32(outputs: Readonly<Record<string, Tensor>>, name: string, 
   return t.data as Float32Array;
 }
 
+/** An Engine for the tests of the calling file or suite, closed after the last of them. */
+export function engineForTests(): Engine {
+  const engine = new Engine();
+  after(() => engine.close());
+  return engine;
+}
+
 /** Loads `g`, runs it once with `feeds`, releases the session. */
 export async function runOnce(
   engine: Engine,
@@ -99,11 +107,41 @@ export async function runOnce(
   }
 }
 
+/** Applies `f` to each contiguous row of length `n`. */
+export function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]): Float64Array {
+  const out = new Float64Array(data.length);
+  for (let r = 0; r < data.length / n; r++) out.set(f(Array.from({ length: n }, (_, i) => data[r * n + i] as number)), r * n);
+  return out;
+}
+
 /** Row-major strides of `dims`. */
 export function strides(dims: readonly number[]): number[] {
   const out = new Array<number>(dims.length).fill(1);
   for (let i = dims.length - 2; i >= 0; i--) out[i] = (out[i + 1] as number) * (dims[i + 1] as number);
   return out;
+}
+
+/**
+ * numpy broadcasting of two shapes of one rank: the broadcast dims, how many elements they hold, and for
+ * element `flat` of the result the flat indices of the elements of `ad` and `bd` it reads.
+ */
+export function broadcastIndexer(
+  ad: readonly number[],
+  bd: readonly number[],
+): { dims: number[]; count: number; at: (flat: number) => [number, number] } {
+  const dims = ad.map((x, i) => Math.max(x, bd[i] as number));
+  const [as, bs, os] = [strides(ad), strides(bd), strides(dims)];
+  const at = (flat: number): [number, number] => {
+    let ia = 0;
+    let ib = 0;
+    for (let k = 0; k < dims.length; k++) {
+      const idx = Math.floor(flat / (os[k] as number)) % (dims[k] as number);
+      if ((ad[k] as number) !== 1) ia += idx * (as[k] as number);
+      if ((bd[k] as number) !== 1) ib += idx * (bs[k] as number);
+    }
+    return [ia, ib];
+  };
+  return { dims, count: dims.reduce((p, q) => p * q, 1), at };
 }
 
 /** A float64 reference of a numpy-broadcast binary op. */
@@ -114,22 +152,10 @@ export function broadcastRef(
 ): { dims: number[]; data: Float64Array } {
   const rank = Math.max(a.dims.length, b.dims.length);
   const pad = (d: readonly number[]): number[] => [...new Array<number>(rank - d.length).fill(1), ...d];
-  const ad = pad(a.dims);
-  const bd = pad(b.dims);
-  const dims = ad.map((x, i) => Math.max(x, bd[i] as number));
-  const as = strides(ad);
-  const bs = strides(bd);
-  const os = strides(dims);
-  const n = dims.reduce((p, q) => p * q, 1);
-  const data = new Float64Array(n);
-  for (let flat = 0; flat < n; flat++) {
-    let ia = 0;
-    let ib = 0;
-    for (let k = 0; k < rank; k++) {
-      const idx = Math.floor(flat / (os[k] as number)) % (dims[k] as number);
-      if ((ad[k] as number) !== 1) ia += idx * (as[k] as number);
-      if ((bd[k] as number) !== 1) ib += idx * (bs[k] as number);
-    }
+  const { dims, count, at } = broadcastIndexer(pad(a.dims), pad(b.dims));
+  const data = new Float64Array(count);
+  for (let flat = 0; flat < count; flat++) {
+    const [ia, ib] = at(flat);
     data[flat] = f(a.data[ia] as number, b.data[ib] as number);
   }
   return { dims, data };

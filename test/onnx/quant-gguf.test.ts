@@ -5,20 +5,15 @@
  * negative controls showing that the repacking (and the sign of the scales) matters.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { Engine } from "../../src/runtime/index.js";
+import { describe, test } from "node:test";
 import { tensor } from "../../src/tensor.js";
 import { openGguf, type GgufBlocks, type GgufQ4_0Blocks, type GgufQ8_0Blocks } from "../../src/weights/gguf/index.js";
 import { packGgufBlocks, packQ4_0, packQ8_0, type PackedNBits } from "../../src/weights/quant/index.js";
 import { goldenFile, goldenSkip } from "../golden-paths.js";
-import { outF32, randT, runOnce } from "./helpers.js";
+import { engineForTests, outF32, randT, runOnce } from "./helpers.js";
 import { decodePacked, linearRef, packedGraph, relErr } from "./quant-helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("repacking ggml blocks (hand-made)", () => {
   test("Q8_0: codes + 128, scales unchanged, 8-bit block 32 with the default zero point", () => {

@@ -4,17 +4,14 @@
  * process aborts, which would take other tests with it.)
  */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Graph, ops, type Value } from "../../src/onnx/index.js";
-import { Engine, EngineClosedError } from "../../src/runtime/index.js";
+import { EngineClosedError } from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
+import { engineForTests } from "../onnx/helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 test("closing during a long run rejects the run and does not abort the process", async () => {
   const n = 1024;

@@ -1,15 +1,11 @@
 /** engine.close() with no run in flight: later runs and loads reject with EngineClosedError. */
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { Graph, ops } from "../../src/onnx/index.js";
-import { Engine, EngineClosedError } from "../../src/runtime/index.js";
-import { randT } from "../onnx/helpers.js";
+import { EngineClosedError } from "../../src/runtime/index.js";
+import { engineForTests, randT } from "../onnx/helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 test("after close, runs and loads reject with EngineClosedError; close is idempotent", async () => {
   const g = new Graph("before_close");

@@ -1,16 +1,11 @@
 /** The engine: runs happen off the caller's thread, and one engine serves several sessions. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, ops, type Value } from "../../src/onnx/index.js";
-import { Engine } from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
-import { assertClose, outF32, randT } from "../onnx/helpers.js";
+import { assertClose, engineForTests, outF32, randT } from "../onnx/helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** `count` MatMuls of a [n, n] input by an [n, n] averaging matrix: all-ones in, all-ones out. */
 function slowGraph(count: number, n = 1024): Graph {

@@ -1,16 +1,12 @@
 /** RunError, SessionCreateError, ProviderUnavailableError and released sessions. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { IceditError } from "../../src/errors.js";
 import { Graph, OPS, ops } from "../../src/onnx/index.js";
-import { Engine, ProviderUnavailableError, RunError, RuntimeError, SessionCreateError } from "../../src/runtime/index.js";
-import { i64t, outF32, randT } from "../onnx/helpers.js";
+import { ProviderUnavailableError, RunError, RuntimeError, SessionCreateError } from "../../src/runtime/index.js";
+import { engineForTests, i64t, outF32, randT } from "../onnx/helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("RunError", () => {
   test("ONNX Runtime failing at run time (Reshape to an incompatible runtime shape) is a RunError naming the graph", async () => {

@@ -1,17 +1,10 @@
 /** The session pool: loads on demand, evicts least recently used idle components to fit its budget, never a running one. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, ops } from "../../src/onnx/index.js";
-import {
-  Engine,
-  SessionPool,
-  SessionReleasedError,
-  type PoolEvent,
-  type RunnableSession,
-  type RunResult,
-} from "../../src/runtime/index.js";
+import { SessionPool, SessionReleasedError, type PoolEvent, type RunnableSession, type RunResult } from "../../src/runtime/index.js";
 import { tensor } from "../../src/tensor.js";
-import { outF32 } from "../onnx/helpers.js";
+import { engineForTests, outF32 } from "../onnx/helpers.js";
 
 /** A session that answers y = [its id] and can be held inside run() until `open()` is called. */
 function fakeSession(id: number, gate?: Promise<void>): RunnableSession & { released: boolean } {
@@ -111,11 +104,7 @@ describe("SessionPool with fake sessions", () => {
 });
 
 describe("SessionPool with ONNX Runtime sessions", () => {
-  let engine: Engine;
-  before(() => {
-    engine = new Engine();
-  });
-  after(() => engine.close());
+  const engine = engineForTests();
 
   test("a component reloaded after its eviction gives the same output", async () => {
     const plusOne = new Graph("plus_one");

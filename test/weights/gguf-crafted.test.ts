@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { MissingTensorError, TensorOffsetError, TruncatedFileError, type WeightsFileError } from "../../src/weights/errors.js";
 import {
   GgufFormatError,
@@ -15,12 +15,9 @@ import {
   UnsupportedGgmlTypeError,
   UnsupportedGgufVersionError,
 } from "../../src/weights/gguf/index.js";
-import { tempDir } from "./helpers.js";
+import { tempDirForTests } from "./helpers.js";
 
-let dir = "";
-let cleanup: () => Promise<void> = async () => {};
-before(async () => ({ dir, cleanup } = await tempDir()));
-after(() => cleanup());
+const dir = tempDirForTests();
 
 /** Little-endian byte writer. */
 class Bytes {

@@ -1,7 +1,9 @@
 /** Test helpers: temp folders and hand-made safetensors files (built byte by byte, not by the writer). */
+import { mkdtempSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
 import { goldenFile } from "../golden-paths.js";
 
 /** The golden weights folder (see golden-paths.ts: may be missing on a fresh clone). */
@@ -10,6 +12,13 @@ export const GOLDEN = goldenFile("weights");
 export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), "icedit-weights-"));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A temp folder for the tests of the calling file or suite, removed after the last of them. */
+export function tempDirForTests(prefix = "icedit-weights-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 /** u64 LE length + header text (padded with `pad` spaces) + data bytes. */

@@ -7,7 +7,7 @@ import { MissingFileError } from "../../src/weights/errors.js";
 import { memorySource } from "../../src/weights/memory-source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import { LoraFormatError, LoraNoMatchError, LoraShapeError, readLoraAdapter, type LoraDescription } from "../../src/weights/lora/index.js";
-import { T1_TARGETS, randomMatrix } from "./lora-helpers.js";
+import { KOHYA_KEYS, PEFT_KEYS, randomMatrix, randomPair, T1_TARGETS } from "./lora-helpers.js";
 import { tempDir } from "./helpers.js";
 
 const D = 128;
@@ -40,8 +40,7 @@ describe("LoRA validation", () => {
     const prng = new Prng(2);
     await assert.rejects(
       read({
-        "lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_down.weight": randomMatrix(prng, [4, 768]),
-        "lora_te1_text_model_encoder_layers_0_self_attn_q_proj.lora_up.weight": randomMatrix(prng, [768, 4]),
+        ...randomPair(prng, "lora_te1_text_model_encoder_layers_0_self_attn_q_proj", KOHYA_KEYS, 4, 768, 768),
       }),
       (e: unknown) => e instanceof LoraNoMatchError && /text-encoder/.test(e.message),
     );
@@ -50,17 +49,12 @@ describe("LoRA validation", () => {
   test("a partly matching LoRA warns with counts and the ignored keys; text-encoder keys are ignored with a warning", async () => {
     const prng = new Prng(3);
     const d = await read({
-      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight": randomMatrix(prng, [D, 4]),
-      "transformer.transformer_blocks.0.attn.to_k.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.0.attn.to_k.lora_B.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "transformer.transformer_blocks.0.attn.to_q", PEFT_KEYS, 4, D, D),
+      ...randomPair(prng, "transformer.transformer_blocks.0.attn.to_k", PEFT_KEYS, 4, D, D),
       // T1 has 2 double blocks: block 7 does not exist
-      "transformer.transformer_blocks.7.attn.to_q.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.7.attn.to_q.lora_B.weight": randomMatrix(prng, [D, 4]),
-      "transformer.pos_embed.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.pos_embed.lora_B.weight": randomMatrix(prng, [D, 4]),
-      "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_A.weight": randomMatrix(prng, [4, 32]),
-      "text_encoder.text_model.encoder.layers.0.self_attn.q_proj.lora_B.weight": randomMatrix(prng, [32, 4]),
+      ...randomPair(prng, "transformer.transformer_blocks.7.attn.to_q", PEFT_KEYS, 4, D, D),
+      ...randomPair(prng, "transformer.pos_embed", PEFT_KEYS, 4, D, D),
+      ...randomPair(prng, "text_encoder.text_model.encoder.layers.0.self_attn.q_proj", PEFT_KEYS, 4, 32, 32),
     });
     assert.equal(d.matchedModules, 2);
     assert.equal(d.totalModules, 4);
@@ -75,8 +69,7 @@ describe("LoRA validation", () => {
     const prng = new Prng(4);
     await assert.rejects(
       read({
-        "transformer.transformer_blocks.1.attn.to_k.lora_A.weight": randomMatrix(prng, [4, 3072]),
-        "transformer.transformer_blocks.1.attn.to_k.lora_B.weight": randomMatrix(prng, [3072, 4]),
+        ...randomPair(prng, "transformer.transformer_blocks.1.attn.to_k", PEFT_KEYS, 4, 3072, 3072),
       }),
       (e: unknown) => {
         assert.ok(e instanceof LoraShapeError);
@@ -91,8 +84,7 @@ describe("LoRA validation", () => {
     );
     await assert.rejects(
       read({
-        "lora_unet_single_blocks_0_linear1.lora_down.weight": randomMatrix(prng, [4, D]),
-        "lora_unet_single_blocks_0_linear1.lora_up.weight": randomMatrix(prng, [3 * D, 4]),
+        ...randomPair(prng, "lora_unet_single_blocks_0_linear1", KOHYA_KEYS, 4, D, 3 * D),
       }),
       (e: unknown) => e instanceof LoraShapeError && e.layer.startsWith("single_blocks.0.linear1") && /expected \[896, 4\]/.test(e.message),
     );

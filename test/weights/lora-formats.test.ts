@@ -5,7 +5,7 @@ import { f32ToBf16 } from "../../src/numeric/float16.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { memorySource } from "../../src/weights/memory-source.js";
 import { readLoraAdapter, type LayerUpdates, type LoraDescription } from "../../src/weights/lora/index.js";
-import { T1_TARGETS, randomMatrix, same, scalar } from "./lora-helpers.js";
+import { KOHYA_KEYS, PEFT_KEYS, randomMatrix, randomPair, same, scalar, T1_TARGETS } from "./lora-helpers.js";
 
 /** T1: hidden 128, MLP 512, 384 input channels. */
 const D = 128;
@@ -47,11 +47,9 @@ describe("LoRA formats", () => {
   test("diffusers/PEFT alpha keys give alpha / r per module", async () => {
     const prng = new Prng(2);
     const d = await read({
-      "transformer.transformer_blocks.0.attn.to_v.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.0.attn.to_v.lora_B.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "transformer.transformer_blocks.0.attn.to_v", PEFT_KEYS, 4, D, D),
       "transformer.transformer_blocks.0.attn.to_v.alpha": scalar(8),
-      "transformer.x_embedder.lora_A.weight": randomMatrix(prng, [2, 384]),
-      "transformer.x_embedder.lora_B.weight": randomMatrix(prng, [D, 2]),
+      ...randomPair(prng, "transformer.x_embedder", PEFT_KEYS, 2, 384, D),
     });
     const v = layer(d, "double_blocks.0.img_attn.qkv").plain[0];
     assert.deepEqual([v?.rowStart, v?.rowEnd, v?.scaling], [2 * D, 3 * D, 2]);
@@ -61,10 +59,8 @@ describe("LoRA formats", () => {
   test("diffusers lora_adapter_metadata: lora_alpha, alpha_pattern, rank_pattern, use_rslora", async () => {
     const prng = new Prng(3);
     const tensors = {
-      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight": randomMatrix(prng, [D, 4]),
-      "transformer.transformer_blocks.0.ff.net.2.lora_A.weight": randomMatrix(prng, [2, MLP]),
-      "transformer.transformer_blocks.0.ff.net.2.lora_B.weight": randomMatrix(prng, [D, 2]),
+      ...randomPair(prng, "transformer.transformer_blocks.0.attn.to_q", PEFT_KEYS, 4, D, D),
+      ...randomPair(prng, "transformer.transformer_blocks.0.ff.net.2", PEFT_KEYS, 2, MLP, D),
     };
     const config = {
       "transformer.r": 4,
@@ -103,10 +99,8 @@ describe("LoRA formats", () => {
       "lora_unet_double_blocks_1_img_attn_qkv.lora_down.weight": down,
       "lora_unet_double_blocks_1_img_attn_qkv.lora_up.weight": up,
       "lora_unet_double_blocks_1_img_attn_qkv.alpha": tensor("bf16", [], f32ToBf16(Float32Array.of(4))),
-      "lora_unet_single_blocks_0_linear1.lora_down.weight": randomMatrix(prng, [4, D]),
-      "lora_unet_single_blocks_0_linear1.lora_up.weight": randomMatrix(prng, [3 * D + MLP, 4]),
-      "lora_unet_final_layer_adaLN_modulation_1.lora_down.weight": randomMatrix(prng, [4, D]),
-      "lora_unet_final_layer_adaLN_modulation_1.lora_up.weight": randomMatrix(prng, [2 * D, 4]),
+      ...randomPair(prng, "lora_unet_single_blocks_0_linear1", KOHYA_KEYS, 4, D, 3 * D + MLP),
+      ...randomPair(prng, "lora_unet_final_layer_adaLN_modulation_1", KOHYA_KEYS, 4, D, 2 * D),
     });
     assert.equal(d.format, "kohya");
     const qkv = layer(d, "double_blocks.1.img_attn.qkv").plain[0];
@@ -122,8 +116,7 @@ describe("LoRA formats", () => {
   test("ComfyUI: diffusion_model. + dotted BFL names with lora_down/up", async () => {
     const prng = new Prng(6);
     const d = await read({
-      "diffusion_model.double_blocks.0.img_mlp.2.lora_down.weight": randomMatrix(prng, [4, MLP]),
-      "diffusion_model.double_blocks.0.img_mlp.2.lora_up.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "diffusion_model.double_blocks.0.img_mlp.2", KOHYA_KEYS, 4, MLP, D),
       "diffusion_model.double_blocks.0.img_mlp.2.alpha": scalar(2),
     });
     assert.equal(d.format, "comfyui-kohya");
@@ -133,8 +126,7 @@ describe("LoRA formats", () => {
   test("kohya's diffusers-named variant (lora_transformer_)", async () => {
     const prng = new Prng(7);
     const d = await read({
-      "lora_transformer_single_transformer_blocks_1_attn_to_k.lora_down.weight": randomMatrix(prng, [4, D]),
-      "lora_transformer_single_transformer_blocks_1_attn_to_k.lora_up.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "lora_transformer_single_transformer_blocks_1_attn_to_k", KOHYA_KEYS, 4, D, D),
     });
     const k = layer(d, "single_blocks.1.linear1").plain[0];
     assert.deepEqual([k?.rowStart, k?.rowEnd], [D, 2 * D]);
@@ -176,13 +168,10 @@ describe("LoRA formats", () => {
     const prng = new Prng(9);
     const bias = randomMatrix(prng, [6 * D]);
     const d = await read({
-      "double_blocks.0.img_mod.lin.lora_A.weight": randomMatrix(prng, [4, D]),
-      "double_blocks.0.img_mod.lin.lora_B.weight": randomMatrix(prng, [6 * D, 4]),
+      ...randomPair(prng, "double_blocks.0.img_mod.lin", PEFT_KEYS, 4, D, 6 * D),
       "double_blocks.0.img_mod.lin.lora_B.bias": bias,
-      "diffusion_model.single_blocks.0.linear2.lora_A.weight": randomMatrix(prng, [4, D + MLP]),
-      "diffusion_model.single_blocks.0.linear2.lora_B.weight": randomMatrix(prng, [D, 4]),
-      "base_model.model.txt_in.lora_A.weight": randomMatrix(prng, [4, 48]),
-      "base_model.model.txt_in.lora_B.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "diffusion_model.single_blocks.0.linear2", PEFT_KEYS, 4, D + MLP, D),
+      ...randomPair(prng, "base_model.model.txt_in", PEFT_KEYS, 4, 48, D),
     });
     assert.equal(d.format, "bfl-peft");
     assert.equal(d.matchedModules, 3);
@@ -194,8 +183,7 @@ describe("LoRA formats", () => {
   test("ICEdit MoE keys: experts counted from the keys, expert scaling 1, top-k default 1 and settable", async () => {
     const prng = new Prng(10);
     const t: Record<string, Tensor> = {
-      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight": randomMatrix(prng, [4, D]),
-      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight": randomMatrix(prng, [D, 4]),
+      ...randomPair(prng, "transformer.transformer_blocks.0.attn.to_q", PEFT_KEYS, 4, D, D),
       "transformer.single_transformer_blocks.1.proj_out.lora_route.weight": randomMatrix(prng, [6, D + MLP]),
     };
     for (let e = 0; e < 6; e++) {

@@ -13,6 +13,22 @@ export function randomMatrix(prng: Prng, dims: readonly number[], std = 0.05): T
   return t;
 }
 
+/** Key suffixes of a low-rank pair: diffusers/PEFT `lora_A`/`lora_B`, kohya `lora_down`/`lora_up`. */
+export const PEFT_KEYS = ["lora_A.weight", "lora_B.weight"] as const;
+export const KOHYA_KEYS = ["lora_down.weight", "lora_up.weight"] as const;
+
+/** A random pair for `module`: down [rank, inF] then up [outF, rank], drawn from `prng` in that order. */
+export function randomPair(
+  prng: Prng,
+  module: string,
+  [down, up]: readonly [string, string],
+  rank: number,
+  inF: number,
+  outF: number,
+): Record<string, Tensor<"f32">> {
+  return { [`${module}.${down}`]: randomMatrix(prng, [rank, inF]), [`${module}.${up}`]: randomMatrix(prng, [outF, rank]) };
+}
+
 export function scalar(value: number): Tensor<"f32"> {
   return tensor("f32", [], Float32Array.of(value));
 }

@@ -1,6 +1,6 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Engine } from "../../../src/runtime/engine.js";
+import type { Engine } from "../../../src/runtime/engine.js";
 import { FluxTransformer } from "../../../src/components/flux/transformer.js";
 import { quantizeParams } from "../../../src/components/params/quantized-params.js";
 import { linearWeightPaths } from "../../../src/components/params/convert-tensors.js";
@@ -21,6 +21,7 @@ import { LoraMergeError } from "../../../src/weights/lora/index.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import type { TensorSource } from "../../../src/weights/source.js";
 import { goldenFile, goldenSkip } from "../../golden-paths.js";
+import { engineForTests } from "../../onnx/helpers.js";
 
 /** ||a - b|| / ||b|| (relative RMS error) */
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -79,11 +80,7 @@ const TOLERANCE: Readonly<Record<string, { int8: number; int4: number }>> = {
 };
 
 describe("quantized transformer (MatMulNBits)", { skip: goldenSkip }, () => {
-  let engine: Engine;
-  before(() => {
-    engine = new Engine();
-  });
-  after(async () => engine.close());
+  const engine = engineForTests();
 
   it("int8 and int4 stay within the stated tolerance of f32 on the golden T1 weights", async () => {
     const inputs = await openSafetensors(goldenFile("cases/flux_transformer_b1.inputs.safetensors"));

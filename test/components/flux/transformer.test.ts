@@ -13,6 +13,7 @@ import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { MissingTensorError, ShapeMismatchError } from "../../../src/weights/errors.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { goldenFile, goldenSkip } from "../../golden-paths.js";
+import { stackCalls } from "../../models/lora-helpers.js";
 
 async function runWith(engine: Engine, weightsFile: string, call: FluxCall): Promise<Tensor<"f32">> {
   const source = await openSafetensors(weightsFile);
@@ -24,25 +25,6 @@ async function runWith(engine: Engine, weightsFile: string, call: FluxCall): Pro
   } finally {
     await source.close();
   }
-}
-
-/** Stacks two single-sample calls into one batch of 2. */
-function stack(a: FluxCall, b: FluxCall): FluxCall {
-  const cat = (x: Tensor<"f32">, y: Tensor<"f32">): Tensor<"f32"> => {
-    const data = new Float32Array(x.data.length + y.data.length);
-    data.set(x.data);
-    data.set(y.data, x.data.length);
-    return tensor("f32", [2, ...x.dims.slice(1)], data);
-  };
-  return {
-    img: cat(a.img, b.img),
-    imgIds: cat(a.imgIds, b.imgIds),
-    txt: cat(a.txt, b.txt),
-    txtIds: cat(a.txtIds, b.txtIds),
-    timesteps: cat(a.timesteps, b.timesteps),
-    y: cat(a.y, b.y),
-    guidance: cat(a.guidance, b.guidance),
-  };
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -89,7 +71,7 @@ describe("FLUX transformer", { skip: goldenSkip }, () => {
     };
     const file = goldenFile("weights/t1_bfl_f32.safetensors");
     const single = await runWith(engine, file, other);
-    const batch = await runWith(engine, file, stack(call, other));
+    const batch = await runWith(engine, file, stackCalls(call, other));
     assert.deepEqual(batch.dims, [2, 8, 64]);
     const half = single.data.length;
     assert.ok(maxAbsDiff(batch.data.subarray(0, half), expectedOut.data) < 1e-4, "sample 0 matches the golden output");

@@ -17,9 +17,11 @@ import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { MissingTensorError, ShapeMismatchError } from "../../../src/weights/errors.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
-import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { GOLDEN_DIR, goldenFile, goldenSkip, haveGolden } from "../../golden-paths.js";
-import { assertClose } from "../../onnx/helpers.js";
+import { assertGoldenCasePasses } from "../golden-case.js";
+import { assertDeclares } from "../../nn/helpers.js";
+import { assertFileTensors } from "./file-tensors.js";
+import { assertClose, i64t } from "../../onnx/helpers.js";
 
 let engine: Engine;
 let manifest: GoldenManifest;
@@ -36,12 +38,6 @@ after(async () => {
   await engine.close();
 });
 
-const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> =>
-  tensor(
-    "i64",
-    dims,
-    BigInt64Array.from(values, (v) => BigInt(v)),
-  );
 const row = (values: readonly number[]): BigInt64Array => BigInt64Array.from(values, (v) => BigInt(v));
 
 /** BOS 998, content, EOS 999, EOS padding to `length` (the FLUX tokenizer's shape of ids). */
@@ -54,11 +50,7 @@ function tokenizerIds(content: readonly number[], length = 77): number[] {
 describe("CLIP golden cases", { skip: goldenSkip }, () => {
   for (const name of ["clip_text_b1", "clip_text_eos999_b2"]) {
     test(`${name} passes through the golden runner`, async () => {
-      const c = manifest.cases.find((x) => x.name === name);
-      assert.ok(c, name);
-      const result = await clipTextRunner.run(c, { engine, manifest });
-      assert.equal(result.status, "PASS", `${name}: ${JSON.stringify(result.comparisons)} ${result.detail ?? ""}`);
-      assert.ok(!(result.detail ?? "").includes("not produced"), `${name}: ${result.detail}`);
+      await assertGoldenCasePasses(clipTextRunner, name, { engine, manifest });
     });
   }
 });
@@ -80,11 +72,11 @@ describe("CLIP pooling rules", () => {
 
   test("the encoder pools where its config says, at rows of last_hidden_state", async () => {
     const ids = [...tokenizerIds([4, 5, 6], 12), ...[10, 20, 30, 40, 50, 997, 60, 70, 80, 90, 100, 110]];
-    const legacy = await encoder.encode(ids64([2, 12], ids));
+    const legacy = await encoder.encode(i64t([2, 12], ids));
     assert.deepEqual(legacy.pooledIndex, [4, 5]);
     const first = await ClipTextEncoder.open(engine, { weights: memorySource(weights), config: { ...CLIP_TEXT_TINY, eosTokenId: 999 } });
     try {
-      const out = await first.encode(ids64([2, 12], ids));
+      const out = await first.encode(i64t([2, 12], ids));
       assert.deepEqual(out.pooledIndex, [4, 0]);
       const d = CLIP_TEXT_TINY.hiddenSize;
       for (const [b, p] of [
@@ -106,16 +98,16 @@ describe("CLIP pooling rules", () => {
 describe("CLIP graph", () => {
   test("causal: positions up to i ignore later tokens, and a shorter input gives the same prefix", async () => {
     const ids = tokenizerIds([11, 12, 13, 14]);
-    const full = await encoder.encode(ids64([1, 77], ids));
+    const full = await encoder.encode(i64t([1, 77], ids));
     const changed = [...ids];
     for (let i = 8; i < 77; i++) changed[i] = (i * 37) % 900;
-    const other = await encoder.encode(ids64([1, 77], changed));
+    const other = await encoder.encode(i64t([1, 77], changed));
     const d = CLIP_TEXT_TINY.hiddenSize;
     assertClose(other.lastHiddenState.data.subarray(0, 8 * d), full.lastHiddenState.data.subarray(0, 8 * d), "prefix", {
       atol: 1e-6,
       rtol: 1e-5,
     });
-    const short = await encoder.encode(ids64([1, 10], ids.slice(0, 10)));
+    const short = await encoder.encode(i64t([1, 10], ids.slice(0, 10)));
     assert.deepEqual(short.lastHiddenState.dims, [1, 10, d]);
     assertClose(short.lastHiddenState.data, full.lastHiddenState.data.subarray(0, 10 * d), "T = 10", { atol: 1e-6, rtol: 1e-5 });
     assert.deepEqual(short.pooledIndex, [5]);
@@ -133,7 +125,7 @@ describe("CLIP graph", () => {
         BigInt64Array.from({ length: 77 }, (_, i) => BigInt(i)),
       ),
     );
-    const ids = ids64([1, 77], tokenizerIds([7, 8]));
+    const ids = i64t([1, 77], tokenizerIds([7, 8]));
     const want = await encoder.encode(ids);
     for (const source of [memorySource(bare), memorySource(withIds)]) {
       const other = await ClipTextEncoder.open(engine, { weights: source, config: CLIP_TEXT_TINY });
@@ -159,19 +151,12 @@ describe("CLIP config", { skip: goldenSkip }, () => {
   });
 
   test("the CLIP-L preset declares 196 tensors and 123 M parameters; C1 the 36 of the golden file", async () => {
-    const specs = new ClipTextTransformer(CLIP_L_TEXT).parameters();
-    assert.equal(specs.length, 196);
-    assert.equal(
-      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0),
-      123_060_480,
+    assertDeclares(new ClipTextTransformer(CLIP_L_TEXT).parameters(), 196, 123_060_480);
+    await assertFileTensors(
+      goldenFile("weights/clip_c1_f32.safetensors"),
+      weights.keys(),
+      [...weights].map(([name, t]) => [name, t.dims]),
     );
-    const file = await openSafetensors(goldenFile("weights/clip_c1_f32.safetensors"));
-    try {
-      assert.deepEqual([...weights.keys()].sort(), file.names().sort());
-      for (const [name, t] of weights) assert.deepEqual(file.entry(name).dims, t.dims, name);
-    } finally {
-      await file.close();
-    }
   });
 
   test("refuses configs it cannot run, naming the field", () => {
@@ -191,16 +176,16 @@ describe("CLIP config", { skip: goldenSkip }, () => {
 
 describe("CLIP errors", () => {
   test("bad ids: longer than 77, out of the vocabulary, wrong rank", async () => {
-    await assert.rejects(encoder.encode(ids64([1, 78], new Array<number>(78).fill(5))), (e: unknown) => {
+    await assert.rejects(encoder.encode(i64t([1, 78], new Array<number>(78).fill(5))), (e: unknown) => {
       assert.ok(e instanceof TextEncoderInputError);
       assert.match(e.message, /78 tokens is more than its 77 positions: truncate/);
       return true;
     });
     await assert.rejects(
-      encoder.encode(ids64([1, 3], [998, 1000, 999])),
+      encoder.encode(i64t([1, 3], [998, 1000, 999])),
       /token id 1000 at \[0, 1\] is outside the vocabulary \(vocab_size 1000\)/,
     );
-    await assert.rejects(encoder.encode(ids64([1, 1, 3], [998, 5, 999])), /must be \[B, T\], got shape \[1, 1, 3\]/);
+    await assert.rejects(encoder.encode(i64t([1, 1, 3], [998, 5, 999])), /must be \[B, T\], got shape \[1, 1, 3\]/);
   });
 
   test("missing and misshaped weights name the tensor and what to check", async () => {

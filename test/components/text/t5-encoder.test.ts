@@ -18,9 +18,11 @@ import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { MissingTensorError, ShapeMismatchError } from "../../../src/weights/errors.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
-import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { GOLDEN_DIR, goldenFile, goldenSkip, haveGolden } from "../../golden-paths.js";
-import { assertClose, geluTanh } from "../../onnx/helpers.js";
+import { assertGoldenCasePasses } from "../golden-case.js";
+import { assertDeclares } from "../../nn/helpers.js";
+import { assertFileTensors } from "./file-tensors.js";
+import { assertClose, i64t, geluTanh } from "../../onnx/helpers.js";
 
 const FLUX_BUCKETS = { bidirectional: true, numBuckets: 32, maxDistance: 128 };
 
@@ -35,21 +37,10 @@ after(async () => {
   await engine.close();
 });
 
-const ids64 = (dims: readonly number[], values: readonly number[]): Tensor<"i64"> =>
-  tensor(
-    "i64",
-    dims,
-    BigInt64Array.from(values, (v) => BigInt(v)),
-  );
-
 describe("T5 golden cases", { skip: goldenSkip }, () => {
   for (const name of ["t5_encoder_b1", "t5_encoder_b1_bf16w", "t5_relative_position_bucket"]) {
     test(`${name} passes through the golden runner`, async () => {
-      const c = manifest.cases.find((x) => x.name === name);
-      assert.ok(c, name);
-      const result = await t5EncoderRunner.run(c, { engine, manifest });
-      assert.equal(result.status, "PASS", `${name}: ${JSON.stringify(result.comparisons)} ${result.detail ?? ""}`);
-      assert.ok(!(result.detail ?? "").includes("not produced"), `${name}: ${result.detail}`);
+      await assertGoldenCasePasses(t5EncoderRunner, name, { engine, manifest });
     });
   }
 });
@@ -182,7 +173,7 @@ describe("T5 encoder against a plain-JS reference", () => {
   test("unscaled logits, the block-0 bias in every block, tanh-GELU gate: matches to 1e-5", async () => {
     const encoder = await T5Encoder.open(engine, { weights: memorySource(weights), config });
     try {
-      const out = await encoder.encode(ids64([1, ids.length], ids));
+      const out = await encoder.encode(i64t([1, ids.length], ids));
       assert.deepEqual(out.dims, [1, ids.length, config.dModel]);
       assertClose(out.data, referenceT5(config, weights, ids), "last_hidden_state", { atol: 1e-5, rtol: 1e-4 });
       const scaled = referenceT5(config, weights, ids, 1 / Math.sqrt(config.dKv));
@@ -198,9 +189,9 @@ describe("T5 encoder against a plain-JS reference", () => {
     try {
       const a = [5, 6, 7, 1, 0, 0, 0];
       const b = [30, 2, 11, 12, 13, 1, 0];
-      const both = await encoder.encode(ids64([2, 7], [...a, ...b]));
-      const one = await encoder.encode(ids64([1, 7], a));
-      const two = await encoder.encode(ids64([1, 7], b));
+      const both = await encoder.encode(i64t([2, 7], [...a, ...b]));
+      const one = await encoder.encode(i64t([1, 7], a));
+      const two = await encoder.encode(i64t([1, 7], b));
       assertClose(both.data.subarray(0, one.data.length), one.data, "row 0", { atol: 1e-5, rtol: 1e-5 });
       assertClose(both.data.subarray(one.data.length), two.data, "row 1", { atol: 1e-5, rtol: 1e-5 });
       assertClose(one.data, referenceT5(config, weights, a), "T = 7 reference", { atol: 1e-5, rtol: 1e-4 });
@@ -220,19 +211,12 @@ describe("T5 config", { skip: goldenSkip }, () => {
   });
 
   test("the XXL preset declares the 219 tensors and 4.76 B parameters of text_encoder_2; X1 the 21 of the golden file", async () => {
-    const specs = new T5EncoderStack(T5_V1_1_XXL).parameters();
-    assert.equal(specs.length, 219);
-    assert.equal(
-      specs.reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0),
-      4_762_310_656,
+    assertDeclares(new T5EncoderStack(T5_V1_1_XXL).parameters(), 219, 4_762_310_656);
+    await assertFileTensors(
+      goldenFile("weights/t5_x1_f32.safetensors"),
+      randomT5Weights(T5_TINY, 1).keys(),
+      new T5EncoderStack(T5_TINY).parameters().map((spec) => [spec.path, spec.shape]),
     );
-    const file = await openSafetensors(goldenFile("weights/t5_x1_f32.safetensors"));
-    try {
-      assert.deepEqual([...randomT5Weights(T5_TINY, 1).keys()].sort(), file.names().sort());
-      for (const spec of new T5EncoderStack(T5_TINY).parameters()) assert.deepEqual(file.entry(spec.path).dims, spec.shape, spec.path);
-    } finally {
-      await file.close();
-    }
   });
 
   test("refuses configs it cannot run, naming the field", () => {
@@ -258,7 +242,7 @@ describe("T5 errors and key forms", () => {
     const aliased = new Map<string, Tensor>(weights);
     aliased.set("encoder.embed_tokens.weight", weights.get("shared.weight") as Tensor);
     aliased.delete("shared.weight");
-    const ids = ids64([1, 5], [4, 5, 6, 1, 0]);
+    const ids = i64t([1, 5], [4, 5, 6, 1, 0]);
     const a = await T5Encoder.open(engine, { weights: memorySource(weights), config: T5_TINY });
     const b = await T5Encoder.open(engine, { weights: memorySource(aliased), config: T5_TINY });
     try {
@@ -272,14 +256,14 @@ describe("T5 errors and key forms", () => {
   test("bad ids: out of the vocabulary, wrong rank, wrong dtype", async () => {
     const encoder = await T5Encoder.open(engine, { weights: memorySource(weights), config: T5_TINY });
     try {
-      await assert.rejects(encoder.encode(ids64([1, 3], [1, 128, 0])), (e: unknown) => {
+      await assert.rejects(encoder.encode(i64t([1, 3], [1, 128, 0])), (e: unknown) => {
         assert.ok(e instanceof TextEncoderInputError);
         assert.match(e.message, /token id 128 at \[0, 1\] is outside the vocabulary \(vocab_size 128\)/);
         return true;
       });
-      await assert.rejects(encoder.encode(ids64([1, 2], [-1, 0])), /token id -1/);
+      await assert.rejects(encoder.encode(i64t([1, 2], [-1, 0])), /token id -1/);
       await assert.rejects(
-        encoder.encode(ids64([3], [1, 2, 3])),
+        encoder.encode(i64t([3], [1, 2, 3])),
         /must be \[B, T\], got shape \[3\] \(one sequence\? pass it as \[1, 3\]\)/,
       );
       const int32 = tensor("i32", [1, 2], Int32Array.of(1, 2)) as unknown as Tensor<"i64">;

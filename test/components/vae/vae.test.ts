@@ -17,6 +17,7 @@ import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import type { TensorSource } from "../../../src/weights/source.js";
 import { GOLDEN_DIR, goldenFile, goldenSkip, haveGolden } from "../../golden-paths.js";
+import { assertGoldenCasePasses } from "../golden-case.js";
 
 const WEIGHTS = goldenFile("weights/vae_v1_bfl_f32.safetensors");
 
@@ -73,10 +74,7 @@ describe("VAE golden cases", { skip: goldenSkip }, () => {
   test("vae_encode and vae_decode pass through the golden runner", async () => {
     const manifest = await loadManifest(GOLDEN_DIR);
     for (const name of ["vae_encode", "vae_decode"]) {
-      const c = manifest.cases.find((x) => x.name === name);
-      assert.ok(c, name);
-      const result = await vaeRunner.run(c, { engine, manifest });
-      assert.equal(result.status, "PASS", `${name}: ${JSON.stringify(result.comparisons)}`);
+      const result = await assertGoldenCasePasses(vaeRunner, name, { engine, manifest });
       assert.ok(
         result.comparisons.every((x) => x.maxAbsErr < 2e-5),
         `${name} max error`,

@@ -1,15 +1,10 @@
 /** multiHeadAttentionBiased: softmax(scale * Q K^T + bias) V per head, the bias broadcast over batch. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("multiHeadAttentionBiased", () => {
   const [B, S, H, D] = [2, 3, 2, 4];

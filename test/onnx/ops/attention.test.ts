@@ -1,15 +1,10 @@
 /** rotaryEmbedding and multiHeadAttention run through ONNX Runtime against float64 references. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { assertClose, f32t, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, f32t, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("rotaryEmbedding", () => {
   test("rotates adjacent pairs (x[2j], x[2j+1]) of every head by the per-batch, per-position angles", async () => {

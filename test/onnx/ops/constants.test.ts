@@ -1,15 +1,10 @@
 /** constF32, scalarF32 and constI64: inline initializers with the given dims and values. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, ops, type Value } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { f32t, outF32, runOnce } from "../helpers.js";
+import { engineForTests, f32t, outF32, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 function inline(g: Graph, v: Value): { dtype: string; dims: readonly number[]; data: number[] } {
   const init = g.initializers.get(v.name);

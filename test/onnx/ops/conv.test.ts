@@ -1,17 +1,12 @@
 /** conv, pad and nearest resize (src/onnx/ops/conv.ts) through ONNX Runtime, against closed-form values and a float64 reference. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
 import { convOutDim } from "../../../src/onnx/ops/conv.js";
-import { Engine } from "../../../src/runtime/index.js";
 import { tensor } from "../../../src/tensor.js";
-import { assertClose, f32t, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, f32t, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** Direct float64 convolution of x [N, C, H, W] with w [M, C, k, k], zero pads [top, left, bottom, right]. */
 function convRef(

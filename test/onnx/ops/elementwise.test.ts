@@ -1,15 +1,10 @@
 /** Element-wise op helpers run through ONNX Runtime against float64 references. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops, type Value } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { assertClose, broadcastRef, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, broadcastRef, engineForTests, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("binary ops with broadcasting", () => {
   const a = randT([2, 3, 4], 1, -2, 2);

@@ -1,15 +1,10 @@
 /** sliceToEnds (run-time ends) and gatherND (batched row picks) against closed-form results. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { i64t, outF32, randT, runOnce } from "../helpers.js";
+import { engineForTests, i64t, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("sliceToEnds", () => {
   test("x[0:e0, 0:e1] with the ends given at run time", async () => {

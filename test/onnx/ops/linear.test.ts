@@ -1,16 +1,11 @@
 /** matmul and gemmTransB run through ONNX Runtime against float64 references, and their shape checks. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
 import type { Tensor } from "../../../src/tensor.js";
-import { assertClose, outF32, randT, runOnce, strides } from "../helpers.js";
+import { assertClose, broadcastIndexer, engineForTests, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** numpy matmul of [..., M, K] and [..., K, N] with broadcast batch dims, in float64. */
 function matmulRef(a: Tensor<"f32">, b: Tensor<"f32">): { dims: number[]; data: Float64Array } {
@@ -18,20 +13,10 @@ function matmulRef(a: Tensor<"f32">, b: Tensor<"f32">): { dims: number[]; data: 
   const n = b.dims[b.dims.length - 1] as number;
   const rank = Math.max(a.dims.length, b.dims.length) - 2;
   const pad = (d: readonly number[]): number[] => [...new Array<number>(rank - (d.length - 2)).fill(1), ...d.slice(0, -2)];
-  const ab = pad(a.dims);
-  const bb = pad(b.dims);
-  const batch = ab.map((x, i) => Math.max(x, bb[i] as number));
-  const [as, bs, os] = [strides(ab), strides(bb), strides(batch)];
-  const count = batch.reduce((p, q) => p * q, 1);
+  const { dims: batch, count, at } = broadcastIndexer(pad(a.dims), pad(b.dims));
   const data = new Float64Array(count * m * n);
   for (let t = 0; t < count; t++) {
-    let ia = 0;
-    let ib = 0;
-    for (let r = 0; r < rank; r++) {
-      const idx = Math.floor(t / (os[r] as number)) % (batch[r] as number);
-      if ((ab[r] as number) !== 1) ia += idx * (as[r] as number);
-      if ((bb[r] as number) !== 1) ib += idx * (bs[r] as number);
-    }
+    const [ia, ib] = at(t);
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;

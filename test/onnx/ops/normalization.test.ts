@@ -1,22 +1,10 @@
 /** layerNorm, rmsNorm and instanceNorm run through ONNX Runtime against float64 references. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { assertClose, outF32, randT, runOnce } from "../helpers.js";
+import { assertClose, engineForTests, outF32, randT, rows, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
-
-/** Applies `f` to each contiguous row of length `n`. */
-function rows(data: ArrayLike<number>, n: number, f: (row: number[]) => number[]): Float64Array {
-  const out = new Float64Array(data.length);
-  for (let r = 0; r < data.length / n; r++) out.set(f(Array.from({ length: n }, (_, i) => data[r * n + i] as number)), r * n);
-  return out;
-}
+const engine = engineForTests();
 
 const mean = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
 

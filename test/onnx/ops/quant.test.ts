@@ -4,20 +4,15 @@
  * of docs/ort-ops.md §2.
  */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
 import { InvalidArgumentError } from "../../../src/errors.js";
 import { tensor } from "../../../src/tensor.js";
 import { dequantizeNBits, quantizeNBits, type NBitsScheme, type PackedNBits } from "../../../src/weights/quant/index.js";
-import { outF32, randT, runOnce } from "../helpers.js";
+import { engineForTests, outF32, randT, runOnce } from "../helpers.js";
 import { decodePacked, linearRef, packedGraph, relErr } from "../quant-helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 interface Case {
   bits: 4 | 8;

@@ -1,15 +1,10 @@
 /** topK, scatterElements and filledLike run through ONNX Runtime against closed-form results. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
-import { f32t, i64t, outF32, randT, runOnce } from "../helpers.js";
+import { engineForTests, f32t, i64t, outF32, randT, runOnce } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 describe("topK", () => {
   test("the k largest values of each row, sorted, with their indices", async () => {

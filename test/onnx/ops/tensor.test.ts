@@ -1,16 +1,11 @@
 /** Data-movement op helpers (reshape, transpose, concat, split, slice, ...) run through ONNX Runtime. */
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Graph, GraphBuildError, ops, type Value } from "../../../src/onnx/index.js";
-import { Engine } from "../../../src/runtime/index.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
-import { f32t, i64t, outF32, randT, runOnce, strides } from "../helpers.js";
+import { engineForTests, f32t, i64t, outF32, randT, runOnce, strides } from "../helpers.js";
 
-let engine: Engine;
-before(() => {
-  engine = new Engine();
-});
-after(() => engine.close());
+const engine = engineForTests();
 
 /** 0, 1, 2, ... as f32: every element tells where it came from. */
 const iota = (dims: readonly number[]): Tensor<"f32"> =>

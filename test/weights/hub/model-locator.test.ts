@@ -1,12 +1,13 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm, mkdir, writeFile, symlink, readFile } from "node:fs/promises";
+import { mkdir, writeFile, symlink, readFile } from "node:fs/promises";
 import { existsSync, readlinkSync, lstatSync } from "node:fs";
-import { tmpdir, homedir } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { cachedSnapshot, hubCacheDir, isRepoId, repoFolderName } from "../../../src/weights/hub/hf-cache.js";
 import { locate } from "../../../src/weights/hub/model-locator.js";
 import { HubAccessError, ModelNotFoundError } from "../../../src/weights/hub/errors.js";
+import { tempDirForTests } from "../helpers.js";
 
 const HASH = "0123456789abcdef0123456789abcdef01234567";
 
@@ -61,11 +62,7 @@ function fakeHub(files: Record<string, Uint8Array>, status = 200): { fetch: type
 }
 
 describe("Hugging Face cache and downloads", () => {
-  let dir: string;
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), "icedit-hub-"));
-  });
-  after(async () => rm(dir, { recursive: true, force: true }));
+  const dir = tempDirForTests("icedit-hub-");
 
   it("finds the cache where Python's huggingface_hub puts it", () => {
     assert.equal(hubCacheDir({ HF_HUB_CACHE: "/a", HF_HOME: "/b" }), "/a");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import {
   ClosedSourceError,
   InvalidHeaderError,
@@ -15,12 +15,9 @@ import {
 } from "../../../src/weights/errors.js";
 import { IceditError } from "../../../src/errors.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
-import { craftFile, tempDir } from "../helpers.js";
+import { craftFile, tempDirForTests } from "../helpers.js";
 
-let dir = "";
-let cleanup: () => Promise<void> = async () => {};
-before(async () => ({ dir, cleanup } = await tempDir()));
-after(() => cleanup());
+const dir = tempDirForTests();
 
 type ErrorClass = new (...args: never[]) => WeightsFileError;
 
@@ -111,38 +108,46 @@ describe("safetensors open errors", () => {
     await rejectsOpen(u16, UnknownDTypeError, "U16");
   });
 
-  test("data_offsets end before begin", async () => {
-    const path = await craftFile(
-      join(dir, "backwards.safetensors"),
-      { w: { dtype: "U8", shape: [0], data_offsets: [8, 0] } },
-      new Uint8Array(8),
-    );
-    await rejectsOpen(path, TensorOffsetError, "tensor w", "[8, 0]");
-  });
-
-  test("data_offsets of the wrong length for the shape", async () => {
-    const path = await craftFile(
-      join(dir, "length.safetensors"),
-      { w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } },
-      new Uint8Array(12),
-    );
-    await rejectsOpen(path, TensorOffsetError, "tensor w", "8 bytes", "needs 12");
-  });
-
-  test("data_offsets past the end of the data section (truncated file)", async () => {
-    const path = await craftFile(
-      join(dir, "trunc.safetensors"),
-      { a: F32x2, w: { dtype: "F32", shape: [4], data_offsets: [8, 24] } },
-      new Uint8Array(20),
-    );
-    await rejectsOpen(path, TruncatedFileError, "tensor w", "24 bytes of data", "file has 20", "re-download");
-  });
-
-  test("overlapping tensors", async () => {
-    const header = { a: F32x2, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } };
-    const path = await craftFile(join(dir, "overlap.safetensors"), header, new Uint8Array(12));
-    await rejectsOpen(path, TensorOffsetError, "tensor b", "overlap", "tensor a");
-  });
+  const badOffsets: { title: string; file: string; header: object; bytes: number; kind: ErrorClass; parts: string[] }[] = [
+    {
+      title: "data_offsets end before begin",
+      file: "backwards",
+      header: { w: { dtype: "U8", shape: [0], data_offsets: [8, 0] } },
+      bytes: 8,
+      kind: TensorOffsetError,
+      parts: ["tensor w", "[8, 0]"],
+    },
+    {
+      title: "data_offsets of the wrong length for the shape",
+      file: "length",
+      header: { w: { dtype: "F32", shape: [3], data_offsets: [0, 8] } },
+      bytes: 12,
+      kind: TensorOffsetError,
+      parts: ["tensor w", "8 bytes", "needs 12"],
+    },
+    {
+      title: "data_offsets past the end of the data section (truncated file)",
+      file: "trunc",
+      header: { a: F32x2, w: { dtype: "F32", shape: [4], data_offsets: [8, 24] } },
+      bytes: 20,
+      kind: TruncatedFileError,
+      parts: ["tensor w", "24 bytes of data", "file has 20", "re-download"],
+    },
+    {
+      title: "overlapping tensors",
+      file: "overlap",
+      header: { a: F32x2, b: { dtype: "F32", shape: [2], data_offsets: [4, 12] } },
+      bytes: 12,
+      kind: TensorOffsetError,
+      parts: ["tensor b", "overlap", "tensor a"],
+    },
+  ];
+  for (const { title, file, header, bytes, kind, parts } of badOffsets) {
+    test(title, async () => {
+      const path = await craftFile(join(dir, `${file}.safetensors`), header, new Uint8Array(bytes));
+      await rejectsOpen(path, kind, ...parts);
+    });
+  }
 
   test("missing file", async () => {
     await rejectsOpen(join(dir, "nope.safetensors"), MissingFileError, "no such file");

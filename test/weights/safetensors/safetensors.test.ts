@@ -1,18 +1,15 @@
 import assert from "node:assert/strict";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { encodeSafetensorsHeader, writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { TensorDTypeError } from "../../../src/weights/errors.js";
 import type { Tensor } from "../../../src/tensor.js";
-import { bytesOf, craftFile, GOLDEN, leBytes, tempDir } from "../helpers.js";
+import { bytesOf, craftFile, GOLDEN, leBytes, tempDirForTests } from "../helpers.js";
 import { goldenSkip } from "../../golden-paths.js";
 
-let dir = "";
-let cleanup: () => Promise<void> = async () => {};
-before(async () => ({ dir, cleanup } = await tempDir()));
-after(() => cleanup());
+const dir = tempDirForTests();
 
 const EVERY_DTYPE: Record<string, Tensor> = {
   f32: { dtype: "f32", dims: [2, 3], data: Float32Array.from([1, -2.5, 3e-8, Infinity, -0, 7]) },

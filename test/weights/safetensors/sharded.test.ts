@@ -1,23 +1,20 @@
 import assert from "node:assert/strict";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import { InvalidShardIndexError, MissingFileError, MissingTensorError, type WeightsFileError } from "../../../src/weights/errors.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { writeSafetensors } from "../../../src/weights/safetensors/writer.js";
 import { f32 } from "../../../src/tensor.js";
-import { tempDir } from "../helpers.js";
+import { tempDirForTests } from "../helpers.js";
 
-let dir = "";
-let cleanup: () => Promise<void> = async () => {};
+const dir = tempDirForTests();
 before(async () => {
-  ({ dir, cleanup } = await tempDir());
   await writeSafetensors(join(dir, "model-00001-of-00002.safetensors"), { a: f32([2], [1, 2]), b: f32([], [3]) }, { format: "pt" });
   await writeSafetensors(join(dir, "model-00002-of-00002.safetensors"), {
     c: { dtype: "bf16", dims: [1], data: Uint16Array.from([0x4000]) },
   });
 });
-after(() => cleanup());
 
 async function index(name: string, content: unknown): Promise<string> {
   const path = join(dir, name);
