@@ -14,7 +14,7 @@ import { MissingTensorError } from "../../weights/errors.js";
 import { stripPrefixView } from "../../weights/prefix-view.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
-import { openComponent } from "../open-component.js";
+import { openOnePart } from "../open-component.js";
 import type { MismatchHint, MissingHint, ParamHints } from "../params/load-params.js";
 import { checkIds, countIndexed, sizesHint } from "./token-ids.js";
 
@@ -100,11 +100,9 @@ export class ClipTextEncoder {
    */
   static async open(engine: Engine, options: ClipTextOptions): Promise<ClipTextEncoder> {
     validateClipTextConfig(options.config);
-    const lazy = options.lazy;
     const spec = clipSpec(new ClipTextTransformer(options.config), options.config);
-    const opened = await openComponent(engine, spec, ["clip"], options, lazy ? () => lazy : undefined);
-    const taps = (opened.outputs.get("clip") ?? []).filter((n) => n !== "last_hidden_state" && n !== "pooler_output");
-    return new ClipTextEncoder(options.config, opened.sessions.get("clip") as RunnableSession, taps);
+    const { session, taps } = await openOnePart(engine, spec, "clip", options, ["last_hidden_state", "pooler_output"]);
+    return new ClipTextEncoder(options.config, session, taps);
   }
 
   /** ids: [B, T <= max positions] int64 -> outputs, the requested taps and the run time. */

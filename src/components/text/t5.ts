@@ -12,7 +12,7 @@ import type { RunnableSession } from "../../runtime/runnable-session.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
-import { openComponent } from "../open-component.js";
+import { openOnePart } from "../open-component.js";
 import type { MissingHint, ParamHints } from "../params/load-params.js";
 import { checkIds, countIndexed, sizesHint } from "./token-ids.js";
 
@@ -91,11 +91,9 @@ export class T5Encoder {
    */
   static async open(engine: Engine, options: T5Options): Promise<T5Encoder> {
     validateT5Config(options.config);
-    const lazy = options.lazy;
     const spec = t5Spec(new T5EncoderStack(options.config), options.config);
-    const opened = await openComponent(engine, spec, ["t5"], options, lazy ? () => lazy : undefined);
-    const taps = (opened.outputs.get("t5") ?? []).filter((n) => n !== "last_hidden_state");
-    return new T5Encoder(options.config, opened.sessions.get("t5") as RunnableSession, taps);
+    const { session, taps } = await openOnePart(engine, spec, "t5", options, ["last_hidden_state"]);
+    return new T5Encoder(options.config, session, taps);
   }
 
   /** ids: [B, T] int64 -> last_hidden_state and the requested taps. */
