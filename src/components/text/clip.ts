@@ -8,13 +8,13 @@ import { ClipTextTransformer, buildClipTextGraph } from "../../models/clip/model
 import { clipPooledIndex } from "../../models/clip/pooling.js";
 import type { ParamSpec } from "../../nn/module.js";
 import type { Engine } from "../../runtime/engine.js";
-import type { RunnableSession } from "../../runtime/runnable-session.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import { MissingTensorError } from "../../weights/errors.js";
 import { stripPrefixView } from "../../weights/prefix-view.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
 import { openOnePart } from "../open-component.js";
+import { EncoderSession } from "./encoder-session.js";
 import type { MismatchHint, MissingHint, ParamHints } from "../params/load-params.js";
 import { checkIds, countIndexed, sizesHint } from "./token-ids.js";
 
@@ -87,13 +87,7 @@ export function clipSpec(model: ClipTextTransformer, config: ClipTextConfig): Co
   };
 }
 
-export class ClipTextEncoder {
-  private constructor(
-    readonly config: ClipTextConfig,
-    private readonly session: RunnableSession,
-    readonly taps: readonly string[],
-  ) {}
-
+export class ClipTextEncoder extends EncoderSession<ClipTextConfig> {
   /**
    * Checks every tensor of the weights (CLIPTextModel keys, either form) against `config` before
    * reading any, then creates the session now, or, with `options.lazy`, on the first run.
@@ -123,9 +117,5 @@ export class ClipTextEncoder {
   async encode(ids: Tensor<"i64">): Promise<ClipTextOutput> {
     const { lastHiddenState, pooled, pooledIndex } = await this.forward(ids);
     return { lastHiddenState, pooled, pooledIndex };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }
