@@ -19,7 +19,7 @@ import {
   type SelectionOptions,
 } from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { parseCommandArgs, refusePositionals } from "./parse-command.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { checkOutputPaths } from "./output-paths.js";
@@ -136,7 +136,7 @@ function defaultOutput(image: string): string {
 }
 
 export async function editCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandArgs(
+  const values = parseCommandOptions(
     args,
     {
       ...MODEL_OPTIONS,
@@ -160,9 +160,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     EDIT_USAGE,
     io,
   );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  refusePositionals(positionals, EDIT_USAGE);
+  if (!values) return 0;
   if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);

@@ -31,3 +31,16 @@ export function parseCommandArgs<O extends OptionTable>(
 export function refusePositionals(positionals: readonly string[], usage: string): void {
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${usage}`);
 }
+
+/** The parsed options of a command that takes no positional arguments, or null after --help. */
+export function parseCommandOptions<O extends OptionTable>(
+  args: readonly string[],
+  options: O,
+  usage: string,
+  io: CommandIO,
+): ParsedCommand<O>["values"] | null {
+  const parsed = parseCommandArgs(args, options, usage, io);
+  if (!parsed) return null;
+  refusePositionals(parsed.positionals, usage);
+  return parsed.values;
+}

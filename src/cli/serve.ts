@@ -2,7 +2,7 @@
 import { resolve } from "node:path";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { parseCommandArgs, refusePositionals } from "./parse-command.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { intOption } from "./options.js";
 import { formatBytes, parseMemorySize } from "../runtime/memory-size.js";
 import { logText } from "../server/log-text.js";
@@ -72,7 +72,7 @@ export function minFreeOption(value: string | undefined): number {
 }
 
 export async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandArgs(
+  const values = parseCommandOptions(
     args,
     {
       host: { type: "string" },
@@ -95,9 +95,7 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
     SERVE_USAGE,
     io,
   );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  refusePositionals(positionals, SERVE_USAGE);
+  if (!values) return 0;
   const port = intOption("port", values.port, DEFAULT_PORT, 0);
   if (port > 65535) throw new UsageError(`--port takes 0 to 65535, got ${port}`);
   const queue = values.queue;

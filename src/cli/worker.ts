@@ -2,7 +2,7 @@
 import { hostname } from "node:os";
 import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
-import { parseCommandArgs, refusePositionals } from "./parse-command.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { intOption } from "./options.js";
 import { LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { createJudge } from "../vlm/create.js";
@@ -33,7 +33,7 @@ Prints "ready <name>" on standard output when it takes jobs, then "done <id>" or
 per job. Ctrl-C (or SIGTERM) puts the running job back in the queue and stops.`;
 
 export async function workerCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandArgs(
+  const values = parseCommandOptions(
     args,
     {
       queue: { type: "string" },
@@ -48,9 +48,7 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
     WORKER_USAGE,
     io,
   );
-  if (!parsed) return 0;
-  const { values, positionals } = parsed;
-  refusePositionals(positionals, WORKER_USAGE);
+  if (!values) return 0;
   if (!values.queue) throw new UsageError(`--queue is required: the redis:// URL that \`icedit serve --queue\` uses\n${WORKER_USAGE}`);
   if (!/^rediss?:\/\//.test(values.queue)) throw new UsageError(`--queue takes a redis://host:port URL, got "${values.queue}"`);
   const name = values.name ?? `${hostname()}-${process.pid}`;
