@@ -32,7 +32,7 @@
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -44,6 +44,7 @@ import { gpuPlan, referenceCase, type GpuPlan } from "./gpu-plan.js";
 import { prepareFlux, prepareVaeDecoder } from "./gpu-prepare.js";
 import { addComparisons, gpuTable, outputPath, type CaseResult, type ProviderResult } from "./gpu-report.js";
 import { probeProvider } from "./probe.js";
+import { machineBasics } from "./stats.js";
 
 const PROVIDERS: readonly ExecutionProvider[] = ["cuda", "webgpu", "cpu"];
 const PROBE_LIMIT_MS = 90_000;
@@ -207,10 +208,7 @@ async function main(): Promise<void> {
   await mkdir(join(dir, "outputs"), { recursive: true });
   const result: Record<string, unknown> = {
     machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      memory_gib: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
+      ...machineBasics(),
       onnxruntime_node: await ortVersion(),
       gpu: await gpuInfo(),
     },

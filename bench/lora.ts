@@ -18,22 +18,12 @@ import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
 import { randomTensors } from "../src/demo/random-weights.js";
 import type { TensorSource } from "../src/weights/source.js";
+import { randomF32 } from "./random.js";
+import { median } from "./stats.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_LORA_RUNS"] ?? 2);
 const RANK = 32;
 const EXPERTS = 4;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function randomF32(prng: Prng, dims: readonly number[], std = 1): Tensor<"f32"> {
-  const t = tensor("f32", dims);
-  prng.fillNormal(t.data, std);
-  return t;
-}
 
 function mib(tensors: ReadonlyMap<string, Tensor>): number {
   return Math.round(([...tensors.values()].reduce((s, t) => s + t.data.byteLength, 0) / 2 ** 20) * 10) / 10;

@@ -4,7 +4,6 @@
  * quant (all by default); fullsize and fullpipeline only when named. Each runs in this process, one after
  * another, so memory figures are cumulative peaks.
  */
-import { cpus, totalmem } from "node:os";
 import { Engine } from "../src/runtime/engine.js";
 import { benchTransformer } from "./transformer.js";
 import { benchVae } from "./vae.js";
@@ -15,6 +14,7 @@ import { benchFullPipeline } from "./fullsize-pipeline.js";
 import { benchNoiseSelection } from "./noise-selection.js";
 import { benchLora } from "./lora.js";
 import { benchQuant } from "./quant.js";
+import { machineBasics } from "./stats.js";
 
 type Section = (engine: Engine) => Promise<Record<string, unknown>>;
 
@@ -45,12 +45,7 @@ async function main(): Promise<void> {
   }
   const names = asked.length > 0 ? asked : Object.keys(SECTIONS);
   const result: Record<string, unknown> = {
-    machine: {
-      cpus: cpus().length,
-      cpu: cpus()[0]?.model ?? "unknown",
-      memory_gib: Math.round(totalmem() / 2 ** 30),
-      node: process.version,
-    },
+    machine: machineBasics(),
   };
   for (const name of names) {
     const engine = new Engine();

@@ -20,6 +20,7 @@ import { T5Encoder } from "../src/components/text/t5.js";
 import type { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
+import { median, peakRssMiB, timed } from "./stats.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_TEXT_RUNS"] ?? 2);
 /** Calls before timing: the first runs after session creation touch fresh memory and are slow. */
@@ -27,22 +28,6 @@ const WARMUPS = 2;
 const T5_LAYERS = Number(process.env["ICEDIT_BENCH_T5_LAYERS"] ?? 2);
 const T5_LENGTH = 512;
 const CLIP_LENGTH = 77;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-function maxRssMiB(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
 
 /**
  * WARMUPS untimed calls, then RUNS timed ones. The time of a call is what `run` returns (e.g. the
@@ -98,7 +83,7 @@ async function benchClip(engine: Engine): Promise<Record<string, unknown>> {
     encode_warmup_ms: times.warmupMs,
     gflop: Number((flops / 1e9).toFixed(2)),
     gflops_per_s: Math.round(flops / 1e9 / (times.medianMs / 1000)),
-    max_rss_mib: maxRssMiB(),
+    max_rss_mib: peakRssMiB(),
   };
 }
 
@@ -142,7 +127,7 @@ async function benchT5(engine: Engine): Promise<Record<string, unknown>> {
     estimated_encode_ms_24_blocks_upper: Math.round((real * many) / layers),
     gflop_per_block: Number((blockFlops / 1e9).toFixed(1)),
     gflops_per_s_per_block: Math.round(blockFlops / 1e9 / (perBlock / 1000)),
-    max_rss_mib: maxRssMiB(),
+    max_rss_mib: peakRssMiB(),
   };
 }
 

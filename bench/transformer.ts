@@ -17,20 +17,15 @@ import { getSchedule } from "../src/sampling/schedule.js";
 import { Prng } from "../src/numeric/prng.js";
 import { randomTensors } from "../src/demo/random-weights.js";
 import { memorySource } from "../src/weights/memory-source.js";
-import { tensor, type Tensor } from "../src/tensor.js";
+import { tensor } from "../src/tensor.js";
 import { fluxForwardFlops } from "./flux-flops.js";
+import { randomF32 } from "./random.js";
 import { median, peakRssMiB } from "./stats.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_RUNS"] ?? 3);
 const ROWS = 32;
 const COLS = 32;
 const TEXT_TOKENS = 128;
-
-function randomF32(prng: Prng, dims: readonly number[], std = 1): Tensor<"f32"> {
-  const t = tensor("f32", dims);
-  prng.fillNormal(t.data, std);
-  return t;
-}
 
 async function timeRuns(run: () => Promise<number>, runs = RUNS): Promise<number[]> {
   await run();

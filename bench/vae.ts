@@ -14,16 +14,11 @@ import type { Engine } from "../src/runtime/engine.js";
 import { tensor, type Tensor } from "../src/tensor.js";
 import { memorySource } from "../src/weights/memory-source.js";
 import { randomTensors } from "../src/demo/random-weights.js";
+import { median, peakRssMiB, timed } from "./stats.js";
 
 const RUNS = Number(process.env["ICEDIT_BENCH_VAE_RUNS"] ?? 2);
 const HEIGHT = Number(process.env["ICEDIT_BENCH_VAE_HEIGHT"] ?? 512);
 const WIDTH = Number(process.env["ICEDIT_BENCH_VAE_WIDTH"] ?? 1024);
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
 
 /** Binds parameters to data-less initializers: the graph is only inspected, never run. */
 const shapeOnly: ParamBinder = {
@@ -70,16 +65,6 @@ function countFlops(
   return { encoder: graphFlops(enc), decoder: graphFlops(dec) };
 }
 
-function maxRssMiB(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
-  const start = performance.now();
-  const value = await run();
-  return { value, ms: performance.now() - start };
-}
-
 async function timeRuns(run: () => Promise<unknown>): Promise<{ warmupMs: number; runs: number[] }> {
   const warmup = await timed(run);
   const runs: number[] = [];
@@ -90,7 +75,7 @@ async function timeRuns(run: () => Promise<unknown>): Promise<{ warmupMs: number
 export async function benchVae(engine: Engine): Promise<Record<string, unknown>> {
   const params = FLUX_VAE;
   const model = new AutoEncoder(params);
-  const rssStart = maxRssMiB();
+  const rssStart = peakRssMiB();
   const weights = randomTensors(model.parameters(), 7, vaeInitRule);
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
   const source = memorySource(weights, "random FLUX VAE");
@@ -98,7 +83,7 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
   const encLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: true, decoder: false } }));
   const decLoad = await timed(() => Vae.open(engine, { weights: source, params, parts: { encoder: false, decoder: true } }));
   weights.clear();
-  const rssLoaded = maxRssMiB();
+  const rssLoaded = peakRssMiB();
 
   const prng = new Prng(11);
   const image: Tensor<"f32"> = tensor(
@@ -110,11 +95,11 @@ export async function benchVae(engine: Engine): Promise<Record<string, unknown>>
   const encode = await timeRuns(async () => {
     latent = (await encLoad.value.encode(image)).latent;
   });
-  const rssEncoded = maxRssMiB();
+  const rssEncoded = peakRssMiB();
   if (!latent) throw new Error("encode gave no latent");
   const z: Tensor<"f32"> = latent;
   const decode = await timeRuns(() => decLoad.value.decode(z));
-  const rssDecoded = maxRssMiB();
+  const rssDecoded = peakRssMiB();
   await encLoad.value.release();
   await decLoad.value.release();
 

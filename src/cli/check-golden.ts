@@ -1,8 +1,8 @@
 /** `icedit check-golden <dir> [--only c1,c2] [--require all]` */
-import { parseArgs } from "node:util";
 import { formatCaseLine, formatComparisons } from "../golden/case-result.js";
 import { checkGolden, summaryLine } from "../golden/check.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandArgs } from "./parse-command.js";
 
 export const CHECK_GOLDEN_USAGE = `usage: icedit check-golden <dir> [--only component,...] [--require all]
   Runs every golden case of <dir>/manifest.json that icedit supports and prints
@@ -12,20 +12,18 @@ export const CHECK_GOLDEN_USAGE = `usage: icedit check-golden <dir> [--only comp
   --verbose    also print every compared tensor`;
 
 export async function checkGoldenCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandArgs(
+    args,
+    {
       only: { type: "string" },
       require: { type: "string" },
       verbose: { type: "boolean", short: "v" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    io.out(CHECK_GOLDEN_USAGE);
-    return 0;
-  }
+    CHECK_GOLDEN_USAGE,
+    io,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError(`check-golden takes one directory\n${CHECK_GOLDEN_USAGE}`);
   if (values.require !== undefined && values.require !== "all") throw new UsageError(`--require takes only "all", got "${values.require}"`);

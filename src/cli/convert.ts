@@ -3,12 +3,12 @@
  * converted-weights cache that `icedit edit --quant` then uses (it would build the same entries on
  * first use). Also checks existing entries (--verify re-hashes them).
  */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { convertModel, convertPrecision, CONVERTIBLE, DEFAULT_MODEL, defaultConvertedCacheDir } from "../api/index.js";
 import type { CacheEvent, ConvertibleComponent } from "../api/index.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandArgs } from "./parse-command.js";
 import { choiceOption, precisionOption } from "./options.js";
 import { checkOutputPaths } from "./output-paths.js";
 
@@ -39,10 +39,9 @@ function gib(bytes: number): string {
 }
 
 export async function convertCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const parsed = parseCommandArgs(
+    args,
+    {
       model: { type: "string" },
       revision: { type: "string" },
       transformer: { type: "string" },
@@ -53,13 +52,12 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
       "cache-dir": { type: "string" },
       verify: { type: "boolean" },
       offline: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    io.out(CONVERT_USAGE);
-    return 0;
-  }
+    CONVERT_USAGE,
+    io,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length > 0)
     throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);

@@ -1,5 +1,4 @@
 /** `icedit edit --image in.png --instruction "..."`: one in-context edit (plain or with noise selection), written atomically. */
-import { parseArgs } from "node:util";
 import { basename, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
@@ -20,6 +19,7 @@ import {
   type SelectionOptions,
 } from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { checkOutputPaths } from "./output-paths.js";
@@ -136,10 +136,9 @@ function defaultOutput(image: string): string {
 }
 
 export async function editCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const values = parseCommandOptions(
+    args,
+    {
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
       ...LIMIT_OPTIONS,
@@ -157,14 +156,11 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       "early-steps": { type: "string" },
       "contact-sheet": { type: "string" },
       quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    io.out(EDIT_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${EDIT_USAGE}`);
+    EDIT_USAGE,
+    io,
+  );
+  if (!values) return 0;
   if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);

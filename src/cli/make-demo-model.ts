@@ -1,8 +1,8 @@
 /** `icedit make-demo-model <dir>`: writes the tiny random FLUX.1 Fill model used by tests and the README. */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { makeDemoModel } from "../demo/make-demo-model.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandArgs } from "./parse-command.js";
 import { intOption } from "./options.js";
 
 export const MAKE_DEMO_USAGE = `usage: icedit make-demo-model <dir> [--seed N]
@@ -15,15 +15,9 @@ so that icedit can run end to end (and be tested) without the 30 GB of real weig
   --seed N     seed of the random weights    default: 1`;
 
 export async function makeDemoModelCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { seed: { type: "string" }, help: { type: "boolean", short: "h" } },
-  });
-  if (values.help) {
-    io.out(MAKE_DEMO_USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(args, { seed: { type: "string" } }, MAKE_DEMO_USAGE, io);
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError(`make-demo-model takes one folder\n${MAKE_DEMO_USAGE}`);
   const report = await makeDemoModel(dir, intOption("seed", values.seed, 1, 0));

@@ -1,8 +1,8 @@
 /** `icedit serve`: the HTTP API and the web page, with a durable job queue. */
-import { parseArgs } from "node:util";
 import { resolve } from "node:path";
 import { DEFAULT_HOST, DEFAULT_LIMITS, DEFAULT_PORT } from "../server/config.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { intOption } from "./options.js";
 import { formatBytes, parseMemorySize } from "../runtime/memory-size.js";
 import { logText } from "../server/log-text.js";
@@ -72,10 +72,9 @@ export function minFreeOption(value: string | undefined): number {
 }
 
 export async function serveCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const values = parseCommandOptions(
+    args,
+    {
       host: { type: "string" },
       port: { type: "string" },
       "data-dir": { type: "string" },
@@ -92,14 +91,11 @@ export async function serveCommand(args: readonly string[], io: CommandIO): Prom
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
       quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    io.out(SERVE_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${SERVE_USAGE}`);
+    SERVE_USAGE,
+    io,
+  );
+  if (!values) return 0;
   const port = intOption("port", values.port, DEFAULT_PORT, 0);
   if (port > 65535) throw new UsageError(`--port takes 0 to 65535, got ${port}`);
   const queue = values.queue;

@@ -1,8 +1,8 @@
 /** `icedit worker --queue redis://...`: runs edit jobs that `icedit serve --queue` puts on Redis. */
-import { parseArgs } from "node:util";
 import { hostname } from "node:os";
 import { IceditSession } from "../api/session.js";
 import { UsageError, type CommandIO } from "./io.js";
+import { parseCommandOptions } from "./parse-command.js";
 import { intOption } from "./options.js";
 import { LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { createJudge } from "../vlm/create.js";
@@ -33,10 +33,9 @@ Prints "ready <name>" on standard output when it takes jobs, then "done <id>" or
 per job. Ctrl-C (or SIGTERM) puts the running job back in the queue and stops.`;
 
 export async function workerCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: {
+  const values = parseCommandOptions(
+    args,
+    {
       queue: { type: "string" },
       name: { type: "string" },
       ...MODEL_OPTIONS,
@@ -45,14 +44,11 @@ export async function workerCommand(args: readonly string[], io: CommandIO): Pro
       "lock-ms": { type: "string" },
       "stalled-check-ms": { type: "string" },
       quiet: { type: "boolean", short: "q" },
-      help: { type: "boolean", short: "h" },
     },
-  });
-  if (values.help) {
-    io.out(WORKER_USAGE);
-    return 0;
-  }
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)\n${WORKER_USAGE}`);
+    WORKER_USAGE,
+    io,
+  );
+  if (!values) return 0;
   if (!values.queue) throw new UsageError(`--queue is required: the redis:// URL that \`icedit serve --queue\` uses\n${WORKER_USAGE}`);
   if (!/^rediss?:\/\//.test(values.queue)) throw new UsageError(`--queue takes a redis://host:port URL, got "${values.queue}"`);
   const name = values.name ?? `${hostname()}-${process.pid}`;

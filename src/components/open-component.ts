@@ -130,3 +130,20 @@ export async function openComponent<Part extends string, View extends TensorSour
     return { sessions, outputs };
   });
 }
+
+/**
+ * Opens a component of one part (a text encoder): its session, and the requested taps among its
+ * graph outputs (every output but `outputs`, the component's own).
+ */
+export async function openOnePart<Part extends string, View extends TensorSource>(
+  engine: Engine,
+  spec: ComponentSpec<Part, View>,
+  part: Part,
+  options: ComponentOptions,
+  outputs: readonly string[],
+): Promise<{ session: RunnableSession; taps: string[] }> {
+  const lazy = options.lazy;
+  const opened = await openComponent(engine, spec, [part], options, lazy ? () => lazy : undefined);
+  const taps = (opened.outputs.get(part) ?? []).filter((n) => !outputs.includes(n));
+  return { session: opened.sessions.get(part) as RunnableSession, taps };
+}

@@ -186,3 +186,8 @@ export class OpRegistry {
 function describeOp(domain: string, opType: string): string {
   return domain ? `${domain}.${opType}` : opType;
 }
+
+/** Schemas from a table opType -> shape rule, all of one domain ("": the default ONNX domain). */
+export function opSchemas(rules: Readonly<Record<string, ShapeRule>>, domain = ""): OpSchema[] {
+  return Object.entries(rules).map(([opType, outputs]) => ({ domain, opType, outputs }));
+}

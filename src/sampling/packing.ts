@@ -10,29 +10,40 @@ function dims4(name: string, t: Tensor): [number, number, number, number] {
   return t.dims as [number, number, number, number];
 }
 
-/** [B, C, h, w] -> [B, (h/2)(w/2), 4C], channel = c*4 + py*2 + px. */
-export function packLatents(latent: Tensor<"f32">): Tensor<"f32"> {
-  const [b, c, h, w] = dims4("latent", latent);
-  if (h % 2 || w % 2) throw new InvalidArgumentError(`latent height and width must be even to pack 2x2, got ${h}x${w}`);
+/**
+ * Where each packed value comes from in the [B, C, h, w] latent: packed[at] = latent[order[at]],
+ * tokens row-major over (h/2, w/2), channel c*4 + py*2 + px.
+ */
+function patchOrder(b: number, c: number, h: number, w: number): Uint32Array {
   const rows = h / 2;
   const cols = w / 2;
-  const out = new Float32Array(latent.data.length);
-  const src = latent.data;
+  const order = new Uint32Array(b * c * h * w);
   let at = 0;
   for (let n = 0; n < b; n++) {
     for (let r = 0; r < rows; r++) {
       for (let q = 0; q < cols; q++) {
         for (let ch = 0; ch < c; ch++) {
           const base = ((n * c + ch) * h + 2 * r) * w + 2 * q;
-          out[at++] = src[base] as number;
-          out[at++] = src[base + 1] as number;
-          out[at++] = src[base + w] as number;
-          out[at++] = src[base + w + 1] as number;
+          order[at++] = base;
+          order[at++] = base + 1;
+          order[at++] = base + w;
+          order[at++] = base + w + 1;
         }
       }
     }
   }
-  return tensor("f32", [b, rows * cols, 4 * c], out);
+  return order;
+}
+
+/** [B, C, h, w] -> [B, (h/2)(w/2), 4C], channel = c*4 + py*2 + px. */
+export function packLatents(latent: Tensor<"f32">): Tensor<"f32"> {
+  const [b, c, h, w] = dims4("latent", latent);
+  if (h % 2 || w % 2) throw new InvalidArgumentError(`latent height and width must be even to pack 2x2, got ${h}x${w}`);
+  const order = patchOrder(b, c, h, w);
+  const out = new Float32Array(latent.data.length);
+  const src = latent.data;
+  for (let at = 0; at < order.length; at++) out[at] = src[order[at] as number] as number;
+  return tensor("f32", [b, (h / 2) * (w / 2), 4 * c], out);
 }
 
 /** [B, (h/2)(w/2), 4C] -> [B, C, h, w] for a latent of h x w (the inverse of packLatents). */
@@ -44,24 +55,11 @@ export function unpackLatents(tokens: Tensor<"f32">, h: number, w: number): Tens
   if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows * cols !== l || c4 % 4 !== 0) {
     throw new InvalidArgumentError(`packed latent ${shapeString(tokens.dims)} does not fit a ${h}x${w} latent`);
   }
-  const c = c4 / 4;
+  const order = patchOrder(b, c4 / 4, h, w);
   const out = new Float32Array(tokens.data.length);
   const src = tokens.data;
-  let at = 0;
-  for (let n = 0; n < b; n++) {
-    for (let r = 0; r < rows; r++) {
-      for (let q = 0; q < cols; q++) {
-        for (let ch = 0; ch < c; ch++) {
-          const base = ((n * c + ch) * h + 2 * r) * w + 2 * q;
-          out[base] = src[at++] as number;
-          out[base + 1] = src[at++] as number;
-          out[base + w] = src[at++] as number;
-          out[base + w + 1] = src[at++] as number;
-        }
-      }
-    }
-  }
-  return tensor("f32", [b, c, h, w], out);
+  for (let at = 0; at < order.length; at++) out[order[at] as number] = src[at] as number;
+  return tensor("f32", [b, c4 / 4, h, w], out);
 }
 
 /** Mask [B, H, W] -> [B, 64, H/8, W/8] with channel dy*8 + dx ("b (h ph) (w pw) -> b (ph pw) h w"). */

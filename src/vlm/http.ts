@@ -115,3 +115,25 @@ export async function getOnce(url: string, headers: Record<string, string>, time
   if (typeof answer === "string") throw new JudgeUnreachableError(url, answer);
   return answer;
 }
+
+/**
+ * A probe's GET of a model listing: throws on a refused key (401/403) or an unreachable server; the
+ * parsed JSON when the listing should be checked, or undefined when it cannot or need not be
+ * (another status, `checkModel` false, a body that is not JSON).
+ */
+export async function getListing(
+  url: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+  target: HttpTarget,
+  checkModel: boolean,
+): Promise<unknown> {
+  const answer = await getOnce(url, headers, timeoutMs);
+  if (answer.status === 401 || answer.status === 403) throw new JudgeHttpError(url, answer.status, answer.body, target.kind, target.model);
+  if (answer.status !== 200 || !checkModel) return undefined;
+  try {
+    return JSON.parse(answer.body);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,7 +1,7 @@
 /** A judge served by Ollama's native chat API: POST {url}/api/chat, images as raw base64, no streaming. */
 import { base64, baseUrl, comparePairwise, isRecord, listsModel } from "./chat.js";
-import { JudgeHttpError, JudgeModelError, JudgeResponseError } from "./errors.js";
-import { DEFAULT_HTTP, getOnce, postJson, type HttpSettings } from "./http.js";
+import { JudgeModelError, JudgeResponseError } from "./errors.js";
+import { DEFAULT_HTTP, getListing, postJson, type HttpSettings } from "./http.js";
 import type { Judge, JudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
 import { DEFAULT_PROBE_TIMEOUT_MS, type HttpJudgeOptions } from "./openai.js";
 
@@ -21,16 +21,10 @@ export class OllamaJudge implements Judge {
   /** GET {url}/api/tags: reachable, and the model pulled. */
   async probe(): Promise<void> {
     const url = `${this.identity.url}/api/tags`;
-    const answer = await getOnce(url, this.headers, this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-    if (answer.status === 401 || answer.status === 403)
-      throw new JudgeHttpError(url, answer.status, answer.body, "ollama", this.identity.model);
-    if (answer.status !== 200 || this.options.checkModel === false) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.body);
-    } catch {
-      return;
-    }
+    const target = { kind: "ollama", model: this.identity.model } as const;
+    const timeoutMs = this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    const json = await getListing(url, this.headers, timeoutMs, target, this.options.checkModel !== false);
+    if (json === undefined) return;
     const models = isRecord(json) && Array.isArray(json["models"]) ? (json["models"] as unknown[]) : null;
     if (!models) return;
     const names = models.flatMap((m) => (isRecord(m) ? [m["name"], m["model"]].filter((n): n is string => typeof n === "string") : []));

@@ -3,8 +3,8 @@
  * OpenAI, Ollama's /v1): POST {url}/chat/completions with the images as `image_url` data URLs.
  */
 import { base64, baseUrl, comparePairwise, imageMime, isRecord, listsModel, type ChatTurn } from "./chat.js";
-import { JudgeHttpError, JudgeModelError, JudgeResponseError } from "./errors.js";
-import { DEFAULT_HTTP, getOnce, postJson, type HttpSettings } from "./http.js";
+import { JudgeModelError, JudgeResponseError } from "./errors.js";
+import { DEFAULT_HTTP, getListing, postJson, type HttpSettings } from "./http.js";
 import type { Judge, JudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
 
 export interface HttpJudgeOptions {
@@ -63,16 +63,10 @@ export class OpenAiJudge implements Judge {
   /** GET {url}/models: reachable, the key accepted, and (when listed) the model served. */
   async probe(): Promise<void> {
     const url = `${this.identity.url}/models`;
-    const answer = await getOnce(url, this.headers, this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
-    if (answer.status === 401 || answer.status === 403)
-      throw new JudgeHttpError(url, answer.status, answer.body, "openai", this.identity.model);
-    if (answer.status !== 200 || this.options.checkModel === false) return;
-    let json: unknown;
-    try {
-      json = JSON.parse(answer.body);
-    } catch {
-      return;
-    }
+    const target = { kind: "openai", model: this.identity.model } as const;
+    const timeoutMs = this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+    const json = await getListing(url, this.headers, timeoutMs, target, this.options.checkModel !== false);
+    if (json === undefined) return;
     const data = isRecord(json) && Array.isArray(json["data"]) ? (json["data"] as unknown[]) : [];
     const ids = data.map((m) => (isRecord(m) && typeof m["id"] === "string" ? m["id"] : "")).filter((id) => id !== "");
     if (ids.length > 0 && !listsModel(ids, this.identity.model)) {

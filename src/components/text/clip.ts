@@ -8,13 +8,13 @@ import { ClipTextTransformer, buildClipTextGraph } from "../../models/clip/model
 import { clipPooledIndex } from "../../models/clip/pooling.js";
 import type { ParamSpec } from "../../nn/module.js";
 import type { Engine } from "../../runtime/engine.js";
-import type { RunnableSession } from "../../runtime/runnable-session.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import { MissingTensorError } from "../../weights/errors.js";
 import { stripPrefixView } from "../../weights/prefix-view.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
-import { openComponent } from "../open-component.js";
+import { openOnePart } from "../open-component.js";
+import { EncoderSession } from "./encoder-session.js";
 import type { MismatchHint, MissingHint, ParamHints } from "../params/load-params.js";
 import { checkIds, countIndexed, sizesHint } from "./token-ids.js";
 
@@ -87,24 +87,16 @@ export function clipSpec(model: ClipTextTransformer, config: ClipTextConfig): Co
   };
 }
 
-export class ClipTextEncoder {
-  private constructor(
-    readonly config: ClipTextConfig,
-    private readonly session: RunnableSession,
-    readonly taps: readonly string[],
-  ) {}
-
+export class ClipTextEncoder extends EncoderSession<ClipTextConfig> {
   /**
    * Checks every tensor of the weights (CLIPTextModel keys, either form) against `config` before
    * reading any, then creates the session now, or, with `options.lazy`, on the first run.
    */
   static async open(engine: Engine, options: ClipTextOptions): Promise<ClipTextEncoder> {
     validateClipTextConfig(options.config);
-    const lazy = options.lazy;
     const spec = clipSpec(new ClipTextTransformer(options.config), options.config);
-    const opened = await openComponent(engine, spec, ["clip"], options, lazy ? () => lazy : undefined);
-    const taps = (opened.outputs.get("clip") ?? []).filter((n) => n !== "last_hidden_state" && n !== "pooler_output");
-    return new ClipTextEncoder(options.config, opened.sessions.get("clip") as RunnableSession, taps);
+    const { session, taps } = await openOnePart(engine, spec, "clip", options, ["last_hidden_state", "pooler_output"]);
+    return new ClipTextEncoder(options.config, session, taps);
   }
 
   /** ids: [B, T <= max positions] int64 -> outputs, the requested taps and the run time. */
@@ -125,9 +117,5 @@ export class ClipTextEncoder {
   async encode(ids: Tensor<"i64">): Promise<ClipTextOutput> {
     const { lastHiddenState, pooled, pooledIndex } = await this.forward(ids);
     return { lastHiddenState, pooled, pooledIndex };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

@@ -8,11 +8,11 @@ import { validateT5Config, type T5Config } from "../../models/t5/config.js";
 import { T5EncoderStack, buildT5EncoderGraph } from "../../models/t5/model.js";
 import type { ParamSpec } from "../../nn/module.js";
 import type { Engine } from "../../runtime/engine.js";
-import type { RunnableSession } from "../../runtime/runnable-session.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { ComponentOptions, ComponentSpec } from "../component-spec.js";
-import { openComponent } from "../open-component.js";
+import { openOnePart } from "../open-component.js";
+import { EncoderSession } from "./encoder-session.js";
 import type { MissingHint, ParamHints } from "../params/load-params.js";
 import { checkIds, countIndexed, sizesHint } from "./token-ids.js";
 
@@ -78,24 +78,16 @@ export function t5Spec(model: T5EncoderStack, config: T5Config): ComponentSpec<"
   };
 }
 
-export class T5Encoder {
-  private constructor(
-    readonly config: T5Config,
-    private readonly session: RunnableSession,
-    readonly taps: readonly string[],
-  ) {}
-
+export class T5Encoder extends EncoderSession<T5Config> {
   /**
    * Checks every tensor of the weights (T5EncoderModel keys) against `config` before reading any,
    * then creates the session now, or, with `options.lazy`, on the first run (again after an eviction).
    */
   static async open(engine: Engine, options: T5Options): Promise<T5Encoder> {
     validateT5Config(options.config);
-    const lazy = options.lazy;
     const spec = t5Spec(new T5EncoderStack(options.config), options.config);
-    const opened = await openComponent(engine, spec, ["t5"], options, lazy ? () => lazy : undefined);
-    const taps = (opened.outputs.get("t5") ?? []).filter((n) => n !== "last_hidden_state");
-    return new T5Encoder(options.config, opened.sessions.get("t5") as RunnableSession, taps);
+    const { session, taps } = await openOnePart(engine, spec, "t5", options, ["last_hidden_state"]);
+    return new T5Encoder(options.config, session, taps);
   }
 
   /** ids: [B, T] int64 -> last_hidden_state and the requested taps. */
@@ -114,9 +106,5 @@ export class T5Encoder {
   /** ids: [B, T] int64 (pad to FLUX's max length, 512, with id 0) -> last_hidden_state [B, T, d_model]. */
   async encode(ids: Tensor<"i64">): Promise<Tensor<"f32">> {
     return (await this.forward(ids)).lastHiddenState;
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

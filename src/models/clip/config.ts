@@ -2,7 +2,7 @@
  * CLIP text model sizes (FLUX's text_encoder): a validated config, presets, and the Hugging Face
  * `config.json` reader and writer (transformers CLIPTextConfig, as saved with a CLIPTextModel).
  */
-import { HfConfigError, HfFields, isHfJson, type HfJson } from "../t5/hf-json.js";
+import { HfConfigError, HfFields, isHfJson, type HfConfigWriteOptions, type HfJson } from "../t5/hf-json.js";
 
 export interface ClipTextConfig {
   readonly vocabSize: number;
@@ -119,12 +119,7 @@ export function clipTextConfigFromHf(json: unknown): ClipTextConfig {
   return config;
 }
 
-export interface ClipHfConfigWriteOptions {
-  /** The weights' dtype as transformers records it; default "float32". */
-  readonly dtype?: "float32" | "bfloat16" | "float16";
-  /** Default "4.57.6" (the version whose format this writes: "dtype", not "torch_dtype"). */
-  readonly transformersVersion?: string;
-}
+export type ClipHfConfigWriteOptions = HfConfigWriteOptions;
 
 /** The `config.json` transformers writes for a CLIPTextModel with this config. */
 export function clipTextHfConfig(c: ClipTextConfig, options: ClipHfConfigWriteOptions = {}): HfJson {

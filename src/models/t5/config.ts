@@ -2,7 +2,7 @@
  * T5 v1.1 encoder sizes (FLUX's text_encoder_2): a validated config, presets, and the Hugging Face
  * `config.json` reader and writer (transformers T5Config, as saved with a T5EncoderModel).
  */
-import { HfConfigError, HfFields, isHfJson, type HfJson } from "./hf-json.js";
+import { HfConfigError, HfFields, isHfJson, type HfConfigWriteOptions, type HfJson } from "./hf-json.js";
 
 export interface T5Config {
   readonly vocabSize: number;
@@ -142,12 +142,7 @@ export function t5ConfigFromHf(json: unknown): T5Config {
   return config;
 }
 
-export interface HfConfigWriteOptions {
-  /** The weights' dtype as transformers records it; default "float32". */
-  readonly dtype?: "float32" | "bfloat16" | "float16";
-  /** Default "4.57.6" (the version whose format this writes: "dtype", not "torch_dtype"). */
-  readonly transformersVersion?: string;
-}
+export type { HfConfigWriteOptions } from "./hf-json.js";
 
 /** The `config.json` transformers writes for a T5EncoderModel with this config (keys sorted as it sorts them). */
 export function t5HfConfig(c: T5Config, options: HfConfigWriteOptions = {}): HfJson {

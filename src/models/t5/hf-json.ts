@@ -53,3 +53,11 @@ export class HfFields {
     return v;
   }
 }
+
+/** How a config.json writer records the weights (CLIP and T5 alike). */
+export interface HfConfigWriteOptions {
+  /** The weights' dtype as transformers records it; default "float32". */
+  readonly dtype?: "float32" | "bfloat16" | "float16";
+  /** Default "4.57.6" (the version whose format this writes: "dtype", not "torch_dtype"). */
+  readonly transformersVersion?: string;
+}

@@ -1,5 +1,5 @@
 /** Shape rules of activations and normalisations: the output is shaped like the input. */
-import type { OpSchema, ShapeQuery } from "../op-schema.js";
+import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import type { OutputSpec } from "../ir.js";
 import { sameAsInput } from "./elementwise.js";
 
@@ -39,10 +39,10 @@ function instanceNorm(q: ShapeQuery): OutputSpec[] {
   return sameAsInput(q);
 }
 
-export const ACTIVATION_OPS: readonly OpSchema[] = [
-  { domain: "", opType: "Gelu", outputs: gelu },
-  { domain: "", opType: "Softmax", outputs: alongAxis },
-  { domain: "", opType: "LayerNormalization", outputs: lastAxisNorm },
-  { domain: "", opType: "RMSNormalization", outputs: lastAxisNorm },
-  { domain: "", opType: "InstanceNormalization", outputs: instanceNorm },
-];
+export const ACTIVATION_OPS: readonly OpSchema[] = opSchemas({
+  Gelu: gelu,
+  Softmax: alongAxis,
+  LayerNormalization: lastAxisNorm,
+  RMSNormalization: lastAxisNorm,
+  InstanceNormalization: instanceNorm,
+});

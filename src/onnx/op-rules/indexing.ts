@@ -1,5 +1,5 @@
 /** Shape rules of ops that pick, scatter or create values: Cast, Gather, GatherND, TopK, ScatterElements, ConstantOfShape. */
-import type { OpSchema, ShapeQuery } from "../op-schema.js";
+import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { normAxis, shapeText } from "../shape.js";
 import { dtypeOfOnnx, type Dim, type OutputSpec, type Shape } from "../ir.js";
 
@@ -78,11 +78,11 @@ function constantOfShape(q: ShapeQuery): OutputSpec[] {
   return [{ dtype, shape }];
 }
 
-export const INDEXING_OPS: readonly OpSchema[] = [
-  { domain: "", opType: "Cast", outputs: cast },
-  { domain: "", opType: "Gather", outputs: gather },
-  { domain: "", opType: "GatherND", outputs: gatherND },
-  { domain: "", opType: "TopK", outputs: topK },
-  { domain: "", opType: "ScatterElements", outputs: scatterElements },
-  { domain: "", opType: "ConstantOfShape", outputs: constantOfShape },
-];
+export const INDEXING_OPS: readonly OpSchema[] = opSchemas({
+  Cast: cast,
+  Gather: gather,
+  GatherND: gatherND,
+  TopK: topK,
+  ScatterElements: scatterElements,
+  ConstantOfShape: constantOfShape,
+});

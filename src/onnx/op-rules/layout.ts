@@ -1,5 +1,5 @@
 /** Shape rules of ops that move data without arithmetic: Reshape, Transpose, Concat, Split, Slice, ... */
-import type { OpSchema, ShapeQuery } from "../op-schema.js";
+import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { addDims, normAxis, reshapeShape, shapeText } from "../shape.js";
 import type { Dim, OutputSpec, Shape } from "../ir.js";
 
@@ -107,13 +107,13 @@ function shapeOf(q: ShapeQuery): OutputSpec[] {
   return [{ dtype: "i64", shape: [Math.max(0, norm(q.int("end", rank)) - norm(q.int("start", 0)))] }];
 }
 
-export const LAYOUT_OPS: readonly OpSchema[] = [
-  { domain: "", opType: "Reshape", outputs: reshape },
-  { domain: "", opType: "Transpose", outputs: transpose },
-  { domain: "", opType: "Concat", outputs: concat },
-  { domain: "", opType: "Split", outputs: split },
-  { domain: "", opType: "Slice", outputs: slice },
-  { domain: "", opType: "Unsqueeze", outputs: unsqueeze },
-  { domain: "", opType: "Squeeze", outputs: squeeze },
-  { domain: "", opType: "Shape", outputs: shapeOf },
-];
+export const LAYOUT_OPS: readonly OpSchema[] = opSchemas({
+  Reshape: reshape,
+  Transpose: transpose,
+  Concat: concat,
+  Split: split,
+  Slice: slice,
+  Unsqueeze: unsqueeze,
+  Squeeze: squeeze,
+  Shape: shapeOf,
+});

@@ -1,5 +1,5 @@
 /** Shape rules of matrix products: MatMul (numpy batching) and Gemm (2-D, optional transposes and C). */
-import type { OpSchema, ShapeQuery } from "../op-schema.js";
+import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { broadcast, shapeText } from "../shape.js";
 import type { Dim, OutputSpec } from "../ir.js";
 
@@ -41,7 +41,7 @@ function gemm(q: ShapeQuery): OutputSpec[] {
   return [{ dtype: a.dtype, shape: [m, n] }];
 }
 
-export const LINEAR_OPS: readonly OpSchema[] = [
-  { domain: "", opType: "MatMul", outputs: matmul },
-  { domain: "", opType: "Gemm", outputs: gemm },
-];
+export const LINEAR_OPS: readonly OpSchema[] = opSchemas({
+  MatMul: matmul,
+  Gemm: gemm,
+});

@@ -1,5 +1,5 @@
 /** Shape rules of spatial ops on [N, C, *spatial]: Conv, Pad, Resize. */
-import type { OpSchema, ShapeQuery } from "../op-schema.js";
+import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { mulDims, shapeText } from "../shape.js";
 import type { Dim, OutputSpec } from "../ir.js";
 
@@ -77,8 +77,8 @@ function resize(q: ShapeQuery): OutputSpec[] {
   return [{ dtype: x.dtype, shape: x.shape.map((d, a) => (scales[a] === 1 ? d : mulDims(scales[a] as number, d))) }];
 }
 
-export const SPATIAL_OPS: readonly OpSchema[] = [
-  { domain: "", opType: "Conv", outputs: conv },
-  { domain: "", opType: "Pad", outputs: pad },
-  { domain: "", opType: "Resize", outputs: resize },
-];
+export const SPATIAL_OPS: readonly OpSchema[] = opSchemas({
+  Conv: conv,
+  Pad: pad,
+  Resize: resize,
+});

@@ -7,13 +7,11 @@
  * readBlocks() gives a Q8_0/Q4_0 tensor as scales + codes for MatMulNBits.
  */
 import type { FileHandle } from "node:fs/promises";
-import { allocate, numel, type Tensor } from "../../tensor.js";
-import { ClosedSourceError, MissingTensorError } from "../errors.js";
+import { numel, type Tensor } from "../../tensor.js";
+import { FileTensorSource } from "../file-source.js";
 import { readFully } from "../read-bytes.js";
 import { openForReading } from "../safetensors/file.js";
-import { sampleNames } from "../sample-names.js";
-import type { TensorEntry, TensorSource } from "../source.js";
-import { toF32 } from "../to-f32.js";
+import type { TensorEntry } from "../source.js";
 import { dequantizeBlocks, splitBlocks, type GgufBlocks } from "./blocks.js";
 import { GgufFormatError, NotBlockQuantizedError } from "./errors.js";
 import { NeedMoreBytes, parseGgufHeader } from "./header.js";
@@ -53,15 +51,15 @@ async function readHeader(handle: FileHandle, size: number, path: string): Promi
   }
 }
 
-export class GgufFile implements TensorSource {
-  private closed = false;
-
+export class GgufFile extends FileTensorSource<GgufTensorEntry> {
   private constructor(
-    readonly description: string,
+    description: string,
     readonly gguf: GgufInfo,
-    private readonly handle: FileHandle,
-    private readonly entries: ReadonlyMap<string, GgufTensorEntry>,
-  ) {}
+    handle: FileHandle,
+    entries: ReadonlyMap<string, GgufTensorEntry>,
+  ) {
+    super(description, handle, entries);
+  }
 
   static async open(path: string): Promise<GgufFile> {
     const handle = await openForReading(path);
@@ -86,39 +84,12 @@ export class GgufFile implements TensorSource {
     }
   }
 
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  entry(name: string): GgufTensorEntry {
-    const e = this.entries.get(name);
-    if (e === undefined) throw new MissingTensorError(name, this.description, sampleNames(this.names()));
-    return e;
-  }
-
-  private async bytes(e: GgufTensorEntry, into?: Uint8Array): Promise<Uint8Array> {
-    if (this.closed) throw new ClosedSourceError(this.description, e.name);
-    const out = into ?? new Uint8Array(e.byteLength);
-    await readFully(this.handle, out, e.fileOffset, this.description);
-    return out;
-  }
-
-  async read(name: string): Promise<Tensor> {
+  override async read(name: string): Promise<Tensor> {
     const e = this.entry(name);
     if (isBlockType(e.ggmlType)) {
       return { dtype: "f32", dims: e.dims, data: dequantizeBlocks(await this.readBlocks(name)) };
     }
-    const data = allocate(e.dtype, numel(e.dims));
-    await this.bytes(e, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-    return { dtype: e.dtype, dims: e.dims, data };
-  }
-
-  async readF32(name: string): Promise<Tensor<"f32">> {
-    return toF32(await this.read(name), name, this.description);
+    return super.read(name);
   }
 
   /** A Q8_0/Q4_0 tensor as [rows, cols] blocks (cols = the last torch dim); other types throw NotBlockQuantizedError. */
@@ -133,12 +104,6 @@ export class GgufFile implements TensorSource {
     const out: Record<string, string> = {};
     for (const [key, v] of this.gguf.metadata) out[key] = metadataText(v);
     return out;
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.handle.close();
   }
 }
 

@@ -3,14 +3,12 @@
  * read later by byte range through a file handle (the file is never read whole).
  */
 import { open, type FileHandle } from "node:fs/promises";
-import { allocate, numel, type Tensor } from "../../tensor.js";
-import { ClosedSourceError, MissingFileError, MissingTensorError } from "../errors.js";
+import { MissingFileError } from "../errors.js";
+import { FileTensorSource } from "../file-source.js";
 import { headerLength, parseHeader } from "./header.js";
 import { checkRanges } from "./ranges.js";
 import { readFully } from "../read-bytes.js";
-import { sampleNames } from "../sample-names.js";
-import type { TensorEntry, TensorSource } from "../source.js";
-import { toF32 } from "../to-f32.js";
+import type { TensorEntry } from "../source.js";
 
 /** Opens `path`, turning "no such file" and friends into MissingFileError. */
 export async function openForReading(path: string): Promise<FileHandle> {
@@ -24,15 +22,15 @@ export async function openForReading(path: string): Promise<FileHandle> {
   }
 }
 
-export class SafetensorsFile implements TensorSource {
-  private closed = false;
-
+export class SafetensorsFile extends FileTensorSource<TensorEntry> {
   private constructor(
-    readonly description: string,
-    private readonly handle: FileHandle,
-    private readonly entries: ReadonlyMap<string, TensorEntry>,
+    description: string,
+    handle: FileHandle,
+    entries: ReadonlyMap<string, TensorEntry>,
     private readonly meta: Record<string, string>,
-  ) {}
+  ) {
+    super(description, handle, entries);
+  }
 
   static async open(path: string): Promise<SafetensorsFile> {
     const handle = await openForReading(path);
@@ -63,40 +61,7 @@ export class SafetensorsFile implements TensorSource {
     }
   }
 
-  names(): string[] {
-    return [...this.entries.keys()];
-  }
-
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  entry(name: string): TensorEntry {
-    const e = this.entries.get(name);
-    if (e === undefined) throw new MissingTensorError(name, this.description, sampleNames(this.names()));
-    return e;
-  }
-
-  async read(name: string): Promise<Tensor> {
-    const e = this.entry(name);
-    if (this.closed) throw new ClosedSourceError(this.description, name);
-    const data = allocate(e.dtype, numel(e.dims));
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    await readFully(this.handle, bytes, e.fileOffset, this.description);
-    return { dtype: e.dtype, dims: e.dims, data };
-  }
-
-  async readF32(name: string): Promise<Tensor<"f32">> {
-    return toF32(await this.read(name), name, this.description);
-  }
-
   metadata(): Record<string, string> {
     return { ...this.meta };
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.handle.close();
   }
 }
