@@ -80,8 +80,15 @@ describe("icedit serve: the web page in headless Chromium", () => {
     const statuses: string[] = [];
     await page.exposeFunction("recordStatus", (text: string) => statuses.push(text));
     await page.evaluate(`(() => {
+      // Every text the page gives the status line, as it is set: several progress events can arrive
+      // in one chunk of the stream and be shown within one task, which a MutationObserver would see
+      // only as the last one.
       const status = document.getElementById("status");
-      new MutationObserver(() => window.recordStatus(status.textContent)).observe(status, { childList: true, characterData: true, subtree: true });
+      const text = Object.getOwnPropertyDescriptor(Node.prototype, "textContent");
+      Object.defineProperty(status, "textContent", {
+        get() { return text.get.call(this); },
+        set(value) { window.recordStatus(String(value)); text.set.call(this, value); },
+      });
     })()`);
     await page.getByRole("button", { name: "Edit", exact: true }).click();
 
