@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { open, rename, rm, type FileHandle } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { ImageWriteError } from "./errors.js";
-import { errorCode } from "./file-input.js";
+import { errorCode, fsReason } from "./fs-reason.js";
 
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(resolve(path));
@@ -59,12 +59,8 @@ function writeError(path: string, dir: string, error: unknown): ImageWriteError 
         return `permission denied in ${dir}`;
       case "EISDIR":
         return `${path} is a directory`;
-      case "ENOSPC":
-        return "no space left on the device";
-      case "EROFS":
-        return "the file system is read-only";
       default:
-        return error instanceof Error ? error.message : String(error);
+        return fsReason(error);
     }
   })();
   return new ImageWriteError(path, `cannot write ${path}: ${reason}`, { cause: error });

@@ -7,6 +7,7 @@
 import { constants, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { EmptyImageError, ImageNotFoundError, ImageUnreadableError } from "./errors.js";
+import { errorCode, fsReason } from "./fs-reason.js";
 import { checkFileBytes, type ResolvedLimits } from "./limits.js";
 
 export async function readImageFile(path: string, limits: ResolvedLimits): Promise<Uint8Array> {
@@ -50,19 +51,9 @@ function fileError(path: string, error: unknown): Error {
       return new ImageNotFoundError(path, `cannot read image ${path}: no such file (a parent is not a directory)`, {
         cause: error,
       });
-    case "EACCES":
-    case "EPERM":
-      return new ImageUnreadableError(path, `cannot read image ${path}: permission denied`, { cause: error });
     case "EISDIR":
       return new ImageUnreadableError(path, `cannot read image ${path}: it is a directory, not a file`, { cause: error });
-    default: {
-      const detail = error instanceof Error ? error.message : String(error);
-      return new ImageUnreadableError(path, `cannot read image ${path}: ${detail}`, { cause: error });
-    }
+    default:
+      return new ImageUnreadableError(path, `cannot read image ${path}: ${fsReason(error)}`, { cause: error });
   }
-}
-
-export function errorCode(error: unknown): string | undefined {
-  if (typeof error !== "object" || error === null || !("code" in error)) return undefined;
-  return typeof error.code === "string" ? error.code : undefined;
 }

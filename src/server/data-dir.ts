@@ -18,6 +18,7 @@ import { readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { IceditError } from "../errors.js";
 import { writeFileAtomic } from "../image/atomic-write.js";
+import { fsReason } from "../image/fs-reason.js";
 import { isJobId } from "./ids.js";
 import { createPidFile, holdsDataDir, readPidFile, removePidFile, type PidRecord } from "./pid-file.js";
 import type { AdoptedJob } from "./store.js";
@@ -226,27 +227,5 @@ function realRoot(root: string): string {
     return realpathSync(root);
   } catch {
     return root;
-  }
-}
-
-/** A file-system error in words (EACCES: permission denied, ...). */
-export function fsReason(error: unknown): string {
-  const code = error instanceof Error && "code" in error ? String(error.code) : "";
-  switch (code) {
-    case "EACCES":
-    case "EPERM":
-      return "permission denied";
-    case "EROFS":
-      return "the file system is read-only";
-    case "ENOSPC":
-      return "no space left on the device";
-    case "EDQUOT":
-      return "the disk quota is used up";
-    case "ENOENT":
-      return "the folder does not exist";
-    case "ENOTDIR":
-      return "a part of the path is not a folder";
-    default:
-      return error instanceof Error ? error.message : String(error);
   }
 }
