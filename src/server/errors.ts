@@ -10,6 +10,7 @@ import {
   TooManyPixelsError,
   UnsupportedImageFormatError,
 } from "../image/errors.js";
+import { errorCode } from "../image/fs-reason.js";
 
 export class ApiError extends IceditError {
   constructor(
@@ -57,8 +58,8 @@ const STORAGE_FULL_CODES: ReadonlySet<string> = new Set(["ENOSPC", "EDQUOT", "SQ
 /** The code of the first error in the `cause` chain that says the storage is full. */
 export function storageFullCode(error: unknown): string | undefined {
   for (let at = error, depth = 0; at !== undefined && at !== null && depth < 8; depth++) {
-    const code = typeof at === "object" && "code" in at ? at.code : undefined;
-    if (typeof code === "string" && STORAGE_FULL_CODES.has(code)) return code;
+    const code = errorCode(at);
+    if (code !== undefined && STORAGE_FULL_CODES.has(code)) return code;
     at = at instanceof Error ? at.cause : undefined;
   }
   return undefined;

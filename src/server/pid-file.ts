@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { errorCode } from "../image/fs-reason.js";
 
 export interface PidRecord {
   readonly pid: number;
@@ -22,7 +23,7 @@ export function createPidFile(path: string, dataDir: string): PidRecord | undefi
   try {
     fd = openSync(path, "wx");
   } catch (error) {
-    if (error instanceof Error && "code" in error && error.code === "EEXIST") return undefined;
+    if (errorCode(error) === "EEXIST") return undefined;
     throw error;
   }
   try {
@@ -72,7 +73,7 @@ function isAlive(pid: number): boolean {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error instanceof Error && "code" in error && error.code === "EPERM";
+    return errorCode(error) === "EPERM";
   }
 }
 

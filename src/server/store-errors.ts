@@ -3,8 +3,8 @@
  * SQLite's own errors (better-sqlite3's SqliteError, with codes like SQLITE_NOTADB) are mapped here,
  * so that `icedit serve` never prints a stack trace for a damaged, foreign or unwritable jobs.db.
  */
-import Database from "better-sqlite3";
 import { IceditError } from "../errors.js";
+import { errorCode } from "../image/fs-reason.js";
 
 export class JobStoreError extends IceditError {}
 
@@ -13,8 +13,7 @@ const MOVE_AWAY = "move it away to start with an empty job list (finished result
 /** Maps an error thrown while opening or using `path` (undefined: not a storage error we know). */
 export function jobStoreError(path: string, error: unknown): JobStoreError | undefined {
   if (error instanceof JobStoreError) return error;
-  const code =
-    error instanceof Database.SqliteError || (error instanceof Error && "code" in error) ? String((error as { code: unknown }).code) : "";
+  const code = errorCode(error) ?? "";
   const base = code.replace(/^(SQLITE_[A-Z]+)_.*$/, "$1");
   const reason = ((): string | undefined => {
     switch (base) {
