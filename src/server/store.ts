@@ -139,12 +139,6 @@ export interface RetentionPolicy {
   readonly maxCount?: number;
 }
 
-/** A removed job whose files may still be on disk (the row goes first, the files after). */
-export interface RemovedJob {
-  readonly id: string;
-  readonly inputFormat: string;
-}
-
 export class JobStore {
   private readonly db: Database.Database;
 
@@ -284,11 +278,9 @@ export class JobStore {
       .immediate();
   }
 
-  /** Removed jobs whose files may still be on disk. */
-  removedJobs(): RemovedJob[] {
-    return (
-      this.db.prepare("SELECT id, input_format FROM removed_jobs ORDER BY removed_at").all() as { id: string; input_format: string }[]
-    ).map((r) => ({ id: r.id, inputFormat: r.input_format }));
+  /** Ids of removed jobs whose files may still be on disk (the row goes first, the files after). */
+  removedIds(): Set<string> {
+    return new Set((this.db.prepare("SELECT id FROM removed_jobs").all() as { id: string }[]).map((r) => r.id));
   }
 
   /** The files of a removed job are gone. */

@@ -14,9 +14,9 @@ export interface TidyReport {
 }
 
 export async function tidyDataDir(store: JobStore, dir: DataDir, log: (line: string) => void): Promise<TidyReport> {
-  const removedJobs = store.removedJobs();
-  const sweep = dir.sweep(store.allIds(), new Set(removedJobs.map((r) => r.id)));
-  for (const r of removedJobs) store.forgetRemoved(r.id);
+  const removed = store.removedIds();
+  const sweep = dir.sweep(store.allIds(), removed);
+  for (const id of removed) store.forgetRemoved(id);
   if (sweep.removed > 0) log(`removed ${sweep.removed} file(s): temporary files of interrupted writes, and files of removed jobs`);
 
   const found: AdoptedJob[] = [];

@@ -87,7 +87,7 @@ describe("job retention (--keep) and removing a finished job", () => {
       for (const id of finished.slice(0, 3)) assert.deepEqual(filesOf(dir, id), [false, false, false, false], id);
       for (const id of finished.slice(3)) assert.deepEqual(filesOf(dir, id), [true, true, true, true], id);
       assert.equal(existsSync(dir.inputPath(queued, "jpeg")), true);
-      assert.deepEqual(store.removedJobs(), [], "every removal finished");
+      assert.deepEqual(store.removedIds(), new Set(), "every removal finished");
       assert.equal(await applyRetention(store, dir, parseKeep("7d"), 10 * DAY + 1), 0, "nothing more to do");
     } finally {
       store.close();
@@ -131,7 +131,7 @@ describe("job retention (--keep) and removing a finished job", () => {
       assert.deepEqual(report.adopted, [], "a removed job is not listed again from its record");
       assert.deepEqual(filesOf(dir, gone), [false, false, false, false]);
       assert.deepEqual(filesOf(dir, stays), [true, true, true, true]);
-      assert.deepEqual(reopened.removedJobs(), []);
+      assert.deepEqual(reopened.removedIds(), new Set());
     } finally {
       reopened.close();
     }
