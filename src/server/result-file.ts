@@ -10,8 +10,8 @@ import type { ResultDigest } from "./job.js";
 export class ResultDamagedError extends IceditError {}
 
 /** The file's bytes if they are what was written (`expected` null: written before icedit stored digests, not checked). */
-export async function readCheckedResult(path: string, expected: ResultDigest | null): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await readFile(path));
+export async function readCheckedResult(path: string, expected: ResultDigest | null): Promise<Buffer> {
+  const bytes = await readFile(path);
   if (expected === null) return bytes;
   if (bytes.length !== expected.bytes) {
     throw new ResultDamagedError(

@@ -123,7 +123,7 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
       const message = `the result of ${job.id} is damaged in the server's data dir (its size or checksum changed); submit the edit again`;
       throw new ApiError(500, "result_damaged", message);
     });
-    return sendFile(reply, Buffer.from(bytes), "image/png", `${disposition}; filename="${job.id}.png"`);
+    return sendFile(reply, bytes, "image/png", `${disposition}; filename="${job.id}.png"`);
   });
 
   app.get<{ Params: IdParams }>("/v1/edits/:id/candidates", async (request, reply) => {
