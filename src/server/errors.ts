@@ -69,7 +69,7 @@ export function storageFullCode(error: unknown): string | undefined {
  * A write that failed for want of space, as 507 Insufficient Storage: the request was fine, the
  * server cannot keep it now. Nothing of it is kept, so the client may send it again later.
  */
-export function storageFullApiError(error: unknown): ApiError | undefined {
+function storageFullApiError(error: unknown): ApiError | undefined {
   const code = storageFullCode(error);
   if (code === undefined) return undefined;
   const message = `the server's disk is full (${code}): nothing of this request was kept; try again later, once its operator has freed space`;

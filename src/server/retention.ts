@@ -11,7 +11,7 @@ export class KeepOptionError extends IceditError {}
 
 const UNIT_MS: Readonly<Record<string, number>> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
 
-export const RETENTION_INTERVAL_MS = 3_600_000;
+const RETENTION_INTERVAL_MS = 3_600_000;
 
 /** "7d", "1000" or "7d,1000" (age units m, h, d, w; a bare number is a count of finished jobs). */
 export function parseKeep(text: string): RetentionPolicy {
