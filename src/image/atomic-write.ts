@@ -10,6 +10,14 @@ import { basename, dirname, join, resolve } from "node:path";
 import { ImageWriteError } from "./errors.js";
 import { errorCode, fsReason } from "./fs-reason.js";
 
+/** The temporary file name writeFileAtomic uses: .<name>.<pid>.<12 hex>.tmp */
+const TEMP_FILE = /^\.[^/]+\.\d+\.[0-9a-f]{12}\.tmp$/;
+
+/** Whether `name` is a temporary file of writeFileAtomic (left behind if its process died mid-write). */
+export function isAtomicWriteTemp(name: string): boolean {
+  return TEMP_FILE.test(name);
+}
+
 export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
   const dir = dirname(resolve(path));
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);

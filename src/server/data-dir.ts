@@ -17,14 +17,11 @@ import { mkdirSync, readdirSync, realpathSync, rmSync, statSync } from "node:fs"
 import { readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { IceditError } from "../errors.js";
-import { writeFileAtomic } from "../image/atomic-write.js";
+import { isAtomicWriteTemp, writeFileAtomic } from "../image/atomic-write.js";
 import { fsReason } from "../image/fs-reason.js";
 import { isJobId } from "./ids.js";
 import { createPidFile, holdsDataDir, readPidFile, removePidFile, type PidRecord } from "./pid-file.js";
 import type { AdoptedJob } from "./store.js";
-
-/** The temporary file name of writeFileAtomic: .<name>.<pid>.<12 hex>.tmp */
-const TEMP_FILE = /^\.[^/]+\.\d+\.[0-9a-f]{12}\.tmp$/;
 
 /** What a start-up sweep did and found. */
 export interface SweepReport {
@@ -197,7 +194,7 @@ export class DataDir {
     for (const dir of [this.inputs, this.results]) {
       for (const name of readdirSync(dir)) {
         const id = name.split(".")[0] ?? "";
-        if (TEMP_FILE.test(name) || (isJobId(id) && removed.has(id))) {
+        if (isAtomicWriteTemp(name) || (isJobId(id) && removed.has(id))) {
           rmSync(join(dir, name), { force: true });
           count++;
         } else if (isJobId(id) && !known.has(id)) {
