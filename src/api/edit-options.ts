@@ -12,6 +12,8 @@ import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan
 import type { JudgeFallback } from "../pipelines/noise-selection/select.js";
 import type { Judge } from "../vlm/judge.js";
 import { EDIT_DEFAULTS } from "./edit-defaults.js";
+import type { EditLimits } from "./edit-limits.js";
+import { checkEditRequest } from "./edit-validation.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
@@ -49,9 +51,14 @@ export interface EditOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Throws the edit's own error for an instruction it cannot take (empty), before any model is loaded. */
-export function checkInstruction(instruction: string): void {
-  icPrompt(instruction);
+/**
+ * An edit request checked whole before any work (types and limits, the instruction, then the
+ * options against each other) and completed: the settings the pipeline takes.
+ */
+export function checkedEditSettings(image: unknown, instruction: unknown, options: EditOptions, limits: EditLimits): EditSettings {
+  checkEditRequest(image, instruction, options, limits);
+  icPrompt(instruction as string);
+  return resolveEditOptions(options);
 }
 
 /** The edit's settings: `options` with EDIT_DEFAULTS where it is silent, checked. */
