@@ -9,7 +9,7 @@ import type { EditProgress, EditSettings, SelectionSettings } from "../pipelines
 import type { StepInfo } from "../pipelines/fill/denoise.js";
 import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan.js";
-import type { JudgeFallback } from "../pipelines/noise-selection/select.js";
+import { checkJudgeFallback, JUDGE_FALLBACKS, type JudgeFallback } from "../pipelines/noise-selection/select.js";
 import type { Judge } from "../vlm/judge.js";
 import { EDIT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
@@ -17,7 +17,7 @@ import { checkEditRequest } from "./edit-validation.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
-export const JUDGE_FALLBACKS: readonly JudgeFallback[] = ["none", "first-seed"];
+export { JUDGE_FALLBACKS };
 
 /** Noise selection: several seeds run a few steps, the judge picks the best early preview, only the winner runs on. */
 export interface SelectionOptions {
@@ -83,9 +83,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 }
 
 function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
-  const fallback = selection.fallback ?? EDIT_DEFAULTS.judgeFallback;
-  if (!JUDGE_FALLBACKS.includes(fallback))
-    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  const fallback = checkJudgeFallback(selection.fallback ?? EDIT_DEFAULTS.judgeFallback);
   const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
   return {
     judge: selection.judge,
