@@ -22,7 +22,7 @@ import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
 import { checkedEditSettings, type EditOptions } from "./edit-options.js";
 
-export { DEFAULT_LORA, DEFAULT_MODEL, FOLDER_LORA, type LoadedAdapterRecord, type ModelIdentity, type OpenOptions } from "./open-model.js";
+export { DEFAULT_LORA, DEFAULT_MODEL, type ModelIdentity, type OpenOptions } from "./open-model.js";
 
 export interface SessionRecord extends EditRecord {
   readonly model: ModelIdentity;
