@@ -209,7 +209,7 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertedCo
   const device = options.device ?? "cpu";
   const precision = convertPrecision(options.precision, device);
   const { folder } = await locateModel(options);
-  const root = cacheRoot(options.cacheDir) ?? convertedCacheDir();
+  const root = options.cacheDir ?? convertedCacheDir();
   const cache = new ConvertedCache(root, { verify: options.verify ? "always" : "changed", onEvent: options.onEvent, device });
   return convertModelFolder(folder, { precision, cache, components: options.components ?? CONVERTIBLE, onTensor: options.onTensor });
 }
