@@ -180,6 +180,15 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const selection = selectionOptions(values, limits.maxCandidates);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
+  await checkOutputPaths({
+    files: [
+      { option: "-o", path: output },
+      { option: "--json", path: values.json },
+      { option: "--contact-sheet", path: selection?.sheet ?? undefined },
+    ],
+    dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
+    inputs: [{ option: "--image", path: values.image }],
+  });
   const controller = new AbortController();
   const options: EditOptions = {
     seed: givenInt(values, "seed", 0),
@@ -195,15 +204,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const editLimits = { ...open.limits, ...limits };
   // The library checks the whole request (and fills in its defaults) before any model is loaded.
   const { steps } = checkedEditSettings(values.image, values.instruction, options, resolveEditLimits(editLimits));
-  await checkOutputPaths({
-    files: [
-      { option: "-o", path: output },
-      { option: "--json", path: values.json },
-      { option: "--contact-sheet", path: selection?.sheet ?? undefined },
-    ],
-    dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
-    inputs: [{ option: "--image", path: values.image }],
-  });
+
   // Read the image before loading any model: a bad path fails in milliseconds.
   const source = await readImage(values.image, { maxPixels: limits.maxPixels });
   const removeHandler = io.onInterrupt(() => {
