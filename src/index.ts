@@ -16,8 +16,7 @@ export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
 export { EDIT_DEFAULTS } from "./api/edit-defaults.js";
 export {
-  checkInstruction,
-  resolveEditOptions,
+  checkedEditSettings,
   CONVENTION_NAMES,
   JUDGE_FALLBACKS,
   type EditOptions,

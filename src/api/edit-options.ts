@@ -9,13 +9,15 @@ import type { EditProgress, EditSettings, SelectionSettings } from "../pipelines
 import type { StepInfo } from "../pipelines/fill/denoise.js";
 import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan.js";
-import type { JudgeFallback } from "../pipelines/noise-selection/select.js";
+import { checkJudgeFallback, JUDGE_FALLBACKS, type JudgeFallback } from "../pipelines/noise-selection/select.js";
 import type { Judge } from "../vlm/judge.js";
 import { EDIT_DEFAULTS } from "./edit-defaults.js";
+import type { EditLimits } from "./edit-limits.js";
+import { checkEditRequest } from "./edit-validation.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
-export const JUDGE_FALLBACKS: readonly JudgeFallback[] = ["none", "first-seed"];
+export { JUDGE_FALLBACKS };
 
 /** Noise selection: several seeds run a few steps, the judge picks the best early preview, only the winner runs on. */
 export interface SelectionOptions {
@@ -49,9 +51,14 @@ export interface EditOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Throws the edit's own error for an instruction it cannot take (empty), before any model is loaded. */
-export function checkInstruction(instruction: string): void {
-  icPrompt(instruction);
+/**
+ * An edit request checked whole before any work (types and limits, the instruction, then the
+ * options against each other) and completed: the settings the pipeline takes.
+ */
+export function checkedEditSettings(image: unknown, instruction: unknown, options: EditOptions, limits: EditLimits): EditSettings {
+  checkEditRequest(image, instruction, options, limits);
+  icPrompt(instruction as string);
+  return resolveEditOptions(options);
 }
 
 /** The edit's settings: `options` with EDIT_DEFAULTS where it is silent, checked. */
@@ -76,9 +83,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 }
 
 function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
-  const fallback = selection.fallback ?? EDIT_DEFAULTS.judgeFallback;
-  if (!JUDGE_FALLBACKS.includes(fallback))
-    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  const fallback = checkJudgeFallback(selection.fallback ?? EDIT_DEFAULTS.judgeFallback);
   const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
   return {
     judge: selection.judge,

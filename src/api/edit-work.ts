@@ -14,13 +14,13 @@ export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "wid
     if (error instanceof InvalidArgumentError) return DEFAULT_WORK;
     throw error;
   }
-  // Batch sizes the pipeline would refuse are its to report; estimate for all candidates at once instead.
+  // The batch sizes are checked whole numbers >= 1 (checkedEditSettings); absent: all candidates at once.
   const n = settings.selection?.seeds.length ?? 1;
-  const whole = (k: number | undefined): number => (k !== undefined && Number.isInteger(k) && k >= 1 ? Math.min(k, n) : n);
+  const upToAll = (k: number | undefined): number => Math.min(k ?? n, n);
   return {
     width: 2 * size.width,
     height: size.height,
-    batch: whole(settings.selection?.batchSize),
-    decodeBatch: whole(settings.selection?.previewBatch),
+    batch: upToAll(settings.selection?.batchSize),
+    decodeBatch: upToAll(settings.selection?.previewBatch),
   };
 }

@@ -5,7 +5,6 @@ export {
   openModel,
   DEFAULT_LORA,
   DEFAULT_MODEL,
-  FOLDER_LORA,
   type ConvertOptions,
   type OpenOptions,
   type ModelIdentity,

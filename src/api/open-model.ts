@@ -136,8 +136,6 @@ export interface OpenedModel {
   readonly device: ExecutionProvider;
   /** The precision of the transformer and T5 ("auto" resolved). */
   readonly precision: Precision;
-  /** The memory budget in bytes. */
-  readonly budgetBytes: number;
 }
 
 /** Opens a model for editing: its components in a session pool under the memory budget, on an engine of their own. */
@@ -177,7 +175,7 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
       adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
       converted,
     };
-    return { engine, models, identity, device, precision: models.precision, budgetBytes };
+    return { engine, models, identity, device, precision: models.precision };
   } catch (error) {
     await engine.close();
     throw error;
@@ -211,12 +209,12 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertedCo
   const device = options.device ?? "cpu";
   const precision = convertPrecision(options.precision, device);
   const { folder } = await locateModel(options);
-  const root = cacheRoot(options.cacheDir) ?? convertedCacheDir();
+  const root = options.cacheDir ?? convertedCacheDir();
   const cache = new ConvertedCache(root, { verify: options.verify ? "always" : "changed", onEvent: options.onEvent, device });
   return convertModelFolder(folder, { precision, cache, components: options.components ?? CONVERTIBLE, onTensor: options.onTensor });
 }
 
-export async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
+async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
   const scale = options.loraScale ?? 1;
   let specs: readonly string[];
   if (options.loras === undefined || options.loras === "auto") {

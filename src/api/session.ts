@@ -15,14 +15,14 @@ import { processPeakRssBytes } from "../runtime/peak-rss.js";
 import { SessionMemory, type MemoryRecord } from "./memory-plan.js";
 import { editWork } from "./edit-work.js";
 import { resolveEditLimits, type EditLimits } from "./edit-limits.js";
-import { checkEditRequest, checkThreads } from "./edit-validation.js";
+import { checkThreads } from "./edit-validation.js";
 import { editImage, type EditRecord } from "../pipelines/icedit/edit.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../components/text/conditioning.js";
 import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
-import { resolveEditOptions, type EditOptions } from "./edit-options.js";
+import { checkedEditSettings, type EditOptions } from "./edit-options.js";
 
-export { DEFAULT_LORA, DEFAULT_MODEL, FOLDER_LORA, type LoadedAdapterRecord, type ModelIdentity, type OpenOptions } from "./open-model.js";
+export { DEFAULT_LORA, DEFAULT_MODEL, type ModelIdentity, type OpenOptions } from "./open-model.js";
 
 export interface SessionRecord extends EditRecord {
   readonly model: ModelIdentity;
@@ -97,8 +97,7 @@ export class IceditSession {
    */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
     // The one place an edit's options are checked and completed, before any work.
-    checkEditRequest(image, instruction, options, this.limits);
-    const settings = resolveEditOptions(options);
+    const settings = checkedEditSettings(image, instruction, options, this.limits);
     const pixels = await toPixels(image, this.limits.maxPixels);
     const memory = this.memory.beginEdit(editWork(pixels, settings));
     try {
@@ -145,7 +144,7 @@ export interface EditRequest extends OpenOptions, EditOptions {
 /** One edit: open the model, edit, close. For several edits keep an IceditSession open. */
 export async function edit(request: EditRequest): Promise<SessionEditResult> {
   // Checked before the model loads: a bad option fails in milliseconds, not after minutes of loading.
-  checkEditRequest(request.image, request.instruction, request, resolveEditLimits(request.limits));
+  checkedEditSettings(request.image, request.instruction, request, resolveEditLimits(request.limits));
   const session = await IceditSession.open(request);
   try {
     return await session.edit(request.image, request.instruction, request);

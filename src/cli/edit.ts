@@ -4,7 +4,7 @@ import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
 import {
   CancelledError,
-  checkInstruction,
+  checkedEditSettings,
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
@@ -12,7 +12,6 @@ import {
   IceditSession,
   JUDGE_FALLBACKS,
   previewSheet,
-  resolveEditOptions,
   type ConventionsName,
   type EditOptions,
   type EditProgress,
@@ -22,6 +21,7 @@ import { UsageError, type CommandIO } from "./io.js";
 import { parseCommandOptions } from "./parse-command.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
+import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
 import {
@@ -180,7 +180,6 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const selection = selectionOptions(values, limits.maxCandidates);
   const output = values.output ? resolve(values.output) : defaultOutput(values.image);
   outputFormatFromPath(output);
-  checkInstruction(values.instruction);
   await checkOutputPaths({
     files: [
       { option: "-o", path: output },
@@ -202,8 +201,9 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     onWarning: (message) => progress.note(`warning: ${message}`, true),
     onProgress: showProgress(progress),
   };
-  // The library checks the options (and fills in its defaults) before any model is loaded.
-  const { steps } = resolveEditOptions(options);
+  const editLimits = { ...open.limits, ...limits };
+  // The library checks the whole request (and fills in its defaults) before any model is loaded.
+  const { steps } = checkedEditSettings(values.image, values.instruction, options, resolveEditLimits(editLimits));
 
   // Read the image before loading any model: a bad path fails in milliseconds.
   const source = await readImage(values.image, { maxPixels: limits.maxPixels });
@@ -217,7 +217,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     progress.stage(`model: ${values.model ?? DEFAULT_MODEL}`);
     session = await IceditSession.open({
       ...open,
-      limits: { ...open.limits, ...limits },
+      limits: editLimits,
       onDownload: (p) => progress.download(p.file, p.bytes, p.total),
     });
     if (controller.signal.aborted) throw new CancelledError(0, steps);

@@ -2,7 +2,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EDIT_DEFAULTS } from "../../src/api/edit-defaults.js";
-import { checkInstruction, resolveEditOptions } from "../../src/api/edit-options.js";
+import { checkedEditSettings, resolveEditOptions } from "../../src/api/edit-options.js";
+import { resolveEditLimits } from "../../src/api/edit-limits.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import { BFL_CONVENTIONS, DIFFUSERS_CONVENTIONS } from "../../src/pipelines/fill/conventions.js";
 import { EmptyInstructionError } from "../../src/pipelines/icedit/prompt.js";
@@ -64,7 +65,7 @@ describe("resolveEditOptions", () => {
   });
 
   it("checks the instruction as the edit does", () => {
-    assert.throws(() => checkInstruction("  \n"), EmptyInstructionError);
-    checkInstruction("make the sky green");
+    assert.throws(() => checkedEditSettings("in.png", "  \n", {}, resolveEditLimits()), EmptyInstructionError);
+    assert.equal(checkedEditSettings("in.png", "make the sky green", {}, resolveEditLimits()).steps, EDIT_DEFAULTS.steps);
   });
 });

@@ -7,6 +7,7 @@ import { exampleImage } from "../../src/demo/example-image.js";
 import { checkEditRequest } from "../../src/api/edit-validation.js";
 import { resolveEditLimits } from "../../src/api/edit-limits.js";
 import { judgeFromFunction } from "../../src/vlm/index.js";
+import { EmptyInstructionError } from "../../src/pipelines/icedit/prompt.js";
 
 describe("the library checks an edit's options once, at its entry", () => {
   const demo = useDemoSession("icedit-api-validate-", { embeddingCacheDir: null, limits: { maxSteps: 3 } });
@@ -26,6 +27,14 @@ describe("the library checks an edit's options once, at its entry", () => {
     await assert.rejects(nullImage, /image must be a file path, encoded bytes \(Uint8Array\) or a \[H, W, 3\] u8 Tensor, got null/);
     await assert.rejects(edit({ ...base, width: 100000 }), /width is 100000, more than the limit of 2048/);
     await assert.rejects(edit({ ...base, instruction: undefined as unknown as string }), EditOptionError);
+  });
+
+  it("edit() refuses before opening the model: an empty instruction, unknown conventions, selection with one step", async () => {
+    const base = { model: noModel(), download: false, image: exampleImage(64, 48), instruction: "x" };
+    await assert.rejects(edit({ ...base, instruction: "  " }), EmptyInstructionError);
+    await assert.rejects(edit({ ...base, conventions: "sd" as "bfl" }), /conventions must be one of diffusers, bfl, got "sd"/);
+    const judge = judgeFromFunction(async () => 1 as const);
+    await assert.rejects(edit({ ...base, steps: 1, selection: { judge } }), /noise selection needs at least 2 denoising steps/);
   });
 
   it("open() refuses threads over 4 x the cores, and takes a raised limit", async () => {

@@ -17,7 +17,6 @@ import type { FluxTransformer } from "../../components/flux/transformer.js";
 import type { Vae } from "../../components/vae/vae.js";
 import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
 import type { CandidatePreview } from "../noise-selection/previews.js";
-import type { SelectionProgress } from "../noise-selection/record.js";
 import { editRecord, prepareEditInputs, type EditInputs, type EditRecord } from "./edit-inputs.js";
 import { editProgressReporter, type EditProgress } from "./edit-progress.js";
 import { icPrompt } from "./prompt.js";
@@ -122,7 +121,7 @@ export async function editImage(
     view: cropRightHalf,
     batchSize: selection.batchSize,
     previewBatch: selection.previewBatch,
-    onProgress: (p: SelectionProgress) => report(p),
+    onProgress: report,
   });
   return {
     image: cropRightHalf(result.image),

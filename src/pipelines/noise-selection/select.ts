@@ -25,6 +25,14 @@ import { runTournament } from "./tournament.js";
 
 /** What to do when the judge cannot be reached at the probe (or fails during the tournament). */
 export type JudgeFallback = "none" | "first-seed";
+export const JUDGE_FALLBACKS: readonly JudgeFallback[] = ["none", "first-seed"];
+
+/** `fallback` as a JudgeFallback; anything else (from plain JavaScript) is refused. */
+export function checkJudgeFallback(fallback: unknown): JudgeFallback {
+  if (!JUDGE_FALLBACKS.includes(fallback as JudgeFallback))
+    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  return fallback as JudgeFallback;
+}
 
 export interface SelectionOptions extends SeedOptions {
   /** n, the steps of the winner's whole run. */
@@ -104,9 +112,7 @@ export async function fillWithNoiseSelection(
 ): Promise<SelectionResult> {
   const started = performance.now();
   const conventions = options.conventions ?? DIFFUSERS_CONVENTIONS;
-  const fallback = options.fallback ?? "none";
-  if (fallback !== "none" && fallback !== "first-seed")
-    throw new InvalidArgumentError(`the judge fallback must be "none" or "first-seed", got "${String(fallback)}"`);
+  const fallback = checkJudgeFallback(options.fallback ?? "none");
   const seeds = candidateSeeds(options);
   checkFillOptions({ seed: seeds[0] as number, steps: options.steps, guidance: options.guidance }, request);
   const n = options.steps;
