@@ -3,6 +3,7 @@
  * and rules as `icedit edit`. Every problem is a 400 that names the field and what it takes.
  */
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { JUDGE_FALLBACKS } from "../index.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditParams, SelectionParams } from "./job.js";
@@ -105,9 +106,8 @@ function parseSelection(fields: ReadonlyMap<string, string>, steps: number, supp
   }
   if (steps < 2) throw invalid("steps", "noise selection needs at least 2 steps (early steps, then the winner's remaining ones)");
   const earlySteps = earlyText === undefined ? undefined : integer(fields, "early_steps", 1, 1, steps - 1);
-  if (fallbackText !== undefined && fallbackText !== "none" && fallbackText !== "first-seed") {
-    throw invalid("judge_fallback", `takes none or first-seed, got ${JSON.stringify(fallbackText)}`);
-  }
+  const fallback = fallbackText === undefined ? "none" : JUDGE_FALLBACKS.find((f) => f === fallbackText);
+  if (fallback === undefined) throw invalid("judge_fallback", `takes ${JUDGE_FALLBACKS.join(" or ")}, got ${JSON.stringify(fallbackText)}`);
   if (!support.noiseSelection) {
     throw new ApiError(
       501,
@@ -115,6 +115,5 @@ function parseSelection(fields: ReadonlyMap<string, string>, steps: number, supp
       "this server has no judge for noise selection; its operator can add one (icedit serve --judge openai|ollama --judge-model NAME). Leave candidates out for a plain edit",
     );
   }
-  const fallback = fallbackText === "first-seed" ? "first-seed" : "none";
   return earlySteps === undefined ? { candidates, fallback } : { candidates, earlySteps, fallback };
 }
