@@ -145,10 +145,11 @@ export class Graph {
   addNode(opType: string, inputs: readonly (Value | null)[], attributes: Attributes, options: NodeOptions = {}): Value[] {
     for (const input of inputs) if (input) this.assertOwn(input);
     const domain = options.domain ?? "";
+    const node = `${opType}_${this.nodes.length}`;
     const outputs = this.ops.outputs({
       opType,
       domain,
-      node: `${opType}_${this.nodes.length}`,
+      node,
       inputs: inputs.map((v) => (v ? this.opInput(v) : null)),
       attributes,
       declaredShapes: options.declaredShapes ?? null,
@@ -163,7 +164,7 @@ export class Graph {
         shape: [...spec.shape],
       }),
     );
-    this.nodes.push({ opType, domain, name: `${opType}_${this.nodes.length}`, inputs: [...inputs], outputs: values, attributes });
+    this.nodes.push({ opType, domain, name: node, inputs: [...inputs], outputs: values, attributes });
     return values;
   }
 

@@ -19,21 +19,8 @@ export interface OpInput extends ValueInfo {
   readonly constant: Tensor | null;
 }
 
-/** What a shape rule is asked about one node. */
-export interface NodeQuery {
-  readonly opType: string;
-  readonly domain: string;
-  /** The node's name in its graph (e.g. "MatMul_12"). */
-  readonly node: string;
-  /** null marks an omitted optional input. */
-  readonly inputs: readonly (OpInput | null)[];
-  readonly attributes: Attributes;
-  /**
-   * Output shapes the caller declares for outputs whose sizes are data known only when the graph
-   * runs (a Reshape to a computed shape vector, a Split by run-time sizes); null when not given.
-   */
-  readonly declaredShapes: readonly Shape[] | null;
-}
+/** What a shape rule is asked about one node: the data fields of ShapeQuery. */
+export type NodeQuery = Pick<ShapeQuery, "opType" | "domain" | "node" | "inputs" | "attributes" | "declaredShapes">;
 
 export type ShapeRule = (q: ShapeQuery) => readonly OutputSpec[];
 
@@ -47,13 +34,19 @@ export interface OpSchema {
   // helpers and Graph.addNode stay as they are, and an op without one is refused by the differentiator.
 }
 
-/** A NodeQuery with typed accessors whose failures name the op and the node. */
-export class ShapeQuery implements NodeQuery {
+/** One node as its shape rule sees it, with typed accessors whose failures name the op and the node. */
+export class ShapeQuery {
   readonly opType: string;
   readonly domain: string;
+  /** The node's name in its graph (e.g. "MatMul_12"). */
   readonly node: string;
+  /** null marks an omitted optional input. */
   readonly inputs: readonly (OpInput | null)[];
   readonly attributes: Attributes;
+  /**
+   * Output shapes the caller declares for outputs whose sizes are data known only when the graph
+   * runs (a Reshape to a computed shape vector, a Split by run-time sizes); null when not given.
+   */
   readonly declaredShapes: readonly Shape[] | null;
 
   constructor(q: NodeQuery) {

@@ -5,8 +5,6 @@ import { FeedError, RunError } from "./errors.js";
 import type { RequestChannel, SessionDescription } from "./protocol.js";
 import type { RunnableSession, RunResult } from "./runnable-session.js";
 
-export type { RunResult };
-
 export interface DeclaredInput {
   readonly name: string;
   readonly dtype: DType;

@@ -109,15 +109,8 @@ export async function postJson(
   }
 }
 
-/** One GET for a probe: no retries; an unreachable server or a time-out throws. */
-export async function getOnce(url: string, headers: Record<string, string>, timeoutMs: number, signal?: AbortSignal): Promise<Answer> {
-  const answer = await attempt(url, { method: "GET", headers }, timeoutMs, signal);
-  if (typeof answer === "string") throw new JudgeUnreachableError(url, answer);
-  return answer;
-}
-
 /**
- * A probe's GET of a model listing: throws on a refused key (401/403) or an unreachable server; the
+ * A probe's GET of a model listing, tried once: throws on a refused key (401/403) or an unreachable server; the
  * parsed JSON when the listing should be checked, or undefined when it cannot or need not be
  * (another status, `checkModel` false, a body that is not JSON).
  */
@@ -128,7 +121,8 @@ export async function getListing(
   target: HttpTarget,
   checkModel: boolean,
 ): Promise<unknown> {
-  const answer = await getOnce(url, headers, timeoutMs);
+  const answer = await attempt(url, { method: "GET", headers }, timeoutMs, undefined);
+  if (typeof answer === "string") throw new JudgeUnreachableError(url, answer);
   if (answer.status === 401 || answer.status === 403) throw new JudgeHttpError(url, answer.status, answer.body, target.kind, target.model);
   if (answer.status !== 200 || !checkModel) return undefined;
   try {

@@ -21,9 +21,8 @@ export class OllamaJudge implements Judge {
   /** GET {url}/api/tags: reachable, and the model pulled. */
   async probe(): Promise<void> {
     const url = `${this.identity.url}/api/tags`;
-    const target = { kind: "ollama", model: this.identity.model } as const;
     const timeoutMs = this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-    const json = await getListing(url, this.headers, timeoutMs, target, this.options.checkModel !== false);
+    const json = await getListing(url, this.headers, timeoutMs, this.identity, this.options.checkModel !== false);
     if (json === undefined) return;
     const models = isRecord(json) && Array.isArray(json["models"]) ? (json["models"] as unknown[]) : null;
     if (!models) return;

@@ -63,9 +63,8 @@ export class OpenAiJudge implements Judge {
   /** GET {url}/models: reachable, the key accepted, and (when listed) the model served. */
   async probe(): Promise<void> {
     const url = `${this.identity.url}/models`;
-    const target = { kind: "openai", model: this.identity.model } as const;
     const timeoutMs = this.options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
-    const json = await getListing(url, this.headers, timeoutMs, target, this.options.checkModel !== false);
+    const json = await getListing(url, this.headers, timeoutMs, this.identity, this.options.checkModel !== false);
     if (json === undefined) return;
     const data = isRecord(json) && Array.isArray(json["data"]) ? (json["data"] as unknown[]) : [];
     const ids = data.map((m) => (isRecord(m) && typeof m["id"] === "string" ? m["id"] : "")).filter((id) => id !== "");

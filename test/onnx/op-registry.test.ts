@@ -82,6 +82,12 @@ describe("op registry", () => {
     assert.throws(() => g.addNode("Reshape", [x, target], {}, wrongRank), /the shape vector has 2 entries, the declared shape \[B, 2, 3\]/);
     const [y] = g.addNode("Reshape", [x, target], {}, { declaredShapes: [["B*2", 3]] });
     assert.deepEqual(y?.shape, ["B*2", 3]);
+    // ConstantOfShape of a computed shape vector follows the same rule.
+    assert.throws(
+      () => g.addNode("ConstantOfShape", [target], {}, wrongRank),
+      /ConstantOfShape \(node ConstantOfShape_\d+\): the shape vector has 2 entries, the declared shape \[B, 2, 3\]/,
+    );
+    assert.deepEqual(g.addNode("ConstantOfShape", [target], {}, { declaredShapes: [["B", 6]] })[0]?.shape, ["B", 6]);
     // A constant target is read from the initializer: no declaration needed.
     assert.deepEqual(ops.reshape(x, [0, 2, -1]).shape, ["B", 2, 3]);
   });

@@ -1,27 +1,18 @@
 /** No file of src/ imports itself through others (type-only imports count too: they tie the files' designs). */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const SRC = fileURLToPath(new URL("../../../src/", import.meta.url));
-const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+"(\.[^"]+)"/g;
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? sourceFiles(path) : name.endsWith(".ts") ? [path] : [];
-  });
-}
+import { dirname, relative, resolve } from "node:path";
+import { importsOf, SRC, sourceFiles } from "./sources.js";
 
 /** file -> the src files it imports (".js" specifiers name the ".ts" sources). */
 function importGraph(): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const file of sourceFiles(SRC)) {
-    const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), (m[1] ?? "").replace(/\.js$/, ".ts")));
-    graph.set(file, targets);
+    const relativeImports = importsOf(file).filter((s) => s.startsWith("."));
+    graph.set(
+      file,
+      relativeImports.map((s) => resolve(dirname(file), s.replace(/\.js$/, ".ts"))),
+    );
   }
   return graph;
 }

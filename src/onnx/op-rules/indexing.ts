@@ -2,6 +2,7 @@
 import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { normAxis, shapeText } from "../shape.js";
 import { dtypeOfOnnx, type Dim, type OutputSpec, type Shape } from "../ir.js";
+import { checkDeclaredRank } from "./layout.js";
 
 const INDEX_DTYPES = ["i64", "i32"];
 
@@ -72,9 +73,7 @@ function constantOfShape(q: ShapeQuery): OutputSpec[] {
   const dims = q.constInts(0);
   if (dims) return [{ dtype, shape: dims }];
   const [shape] = q.declared("the shape is computed", 1) as [Shape];
-  const length = q.input(0).shape[0];
-  if (typeof length === "number" && length !== shape.length)
-    q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);
+  checkDeclaredRank(q, shape, 0);
   return [{ dtype, shape }];
 }
 

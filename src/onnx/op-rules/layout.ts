@@ -4,7 +4,7 @@ import { addDims, normAxis, reshapeShape, shapeText } from "../shape.js";
 import type { Dim, OutputSpec, Shape } from "../ir.js";
 
 /** A shape vector input (Reshape, ConstantOfShape): its static length must equal the declared rank. */
-function checkDeclaredRank(q: ShapeQuery, shape: Shape, vectorInput: number): void {
+export function checkDeclaredRank(q: ShapeQuery, shape: Shape, vectorInput: number): void {
   const length = q.input(vectorInput, "shape").shape[0];
   if (typeof length === "number" && length !== shape.length)
     q.fail(`the shape vector has ${length} entries, the declared shape ${shapeText(shape)}`);

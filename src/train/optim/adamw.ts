@@ -33,7 +33,7 @@ export interface AdamWState {
   readonly tensors: Record<string, AdamWTensorState>;
 }
 
-export function checkAdamWOptions(o: AdamWOptions): void {
+function checkAdamWOptions(o: AdamWOptions): void {
   checkSetting("AdamW", "lr", o.lr, ">= 0");
   checkBetas("AdamW", o.betas);
   checkSetting("AdamW", "eps", o.eps, ">= 0");

@@ -71,7 +71,7 @@ export interface ProdigyState {
   readonly tensors: Record<string, ProdigyTensorState>;
 }
 
-export function checkProdigyOptions(o: ProdigyOptions): void {
+function checkProdigyOptions(o: ProdigyOptions): void {
   checkSetting("Prodigy", "lr", o.lr, "> 0");
   checkBetas("Prodigy", o.betas);
   if (o.beta3 !== null) checkSetting("Prodigy", "beta3", o.beta3, "in [0, 1)");

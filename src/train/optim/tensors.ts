@@ -2,7 +2,7 @@
  * What the optimizers work on: parameters as named float32 tensors (the adapter file's keys),
  * updated in place, and gradients as a map with the same names and shapes.
  */
-import type { Tensor } from "../../tensor.js";
+import { shapeString, type Tensor } from "../../tensor.js";
 import { GradientMismatchError, NonFiniteGradientError } from "./errors.js";
 
 /** Trainable tensors by name; the optimizers write their `data` in place. */
@@ -13,8 +13,6 @@ export type GradTensor = Tensor<"f32"> | Tensor<"f64">;
 
 /** Gradients by parameter name. */
 export type Grads = ReadonlyMap<string, GradTensor>;
-
-const shapeText = (dims: readonly number[]): string => `[${dims.join(", ")}]`;
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
@@ -39,7 +37,7 @@ export function checkGradients(params: ReadonlyMap<string, { readonly dims: read
       );
     }
     if (!sameDims(g.dims, p.dims)) {
-      const what = `gradient of ${name} has shape ${shapeText(g.dims)}, the parameter has ${shapeText(p.dims)}`;
+      const what = `gradient of ${name} has shape ${shapeString(g.dims)}, the parameter has ${shapeString(p.dims)}`;
       throw new GradientMismatchError(`${what}: gradients must match their parameters`);
     }
     checkFinite(name, g.data);
