@@ -30,7 +30,7 @@ export function checkBuffer(kind: string, name: string, field: string, buffer: u
   return buffer.slice();
 }
 
-/** A saved scalar is a finite number (or Infinity where allowed). */
+/** A saved scalar is a number, not NaN (Infinity is allowed: Prodigy keeps d_max and similar fields unbounded). */
 export function checkScalar(kind: string, field: string, value: unknown): number {
   if (typeof value !== "number" || Number.isNaN(value)) {
     throw new OptimizerStateError(`the saved ${kind} state has ${field} = ${String(value)}, expected a number: the checkpoint is damaged`);

@@ -26,8 +26,10 @@ export function checkFinite(name: string, data: ArrayLike<number>): void {
   }
 }
 
-/** Every parameter has a finite gradient of its shape, and no gradient names an unknown tensor. */
-/** `params` gives the names and shapes the gradients must have (the parameters, or a first set of gradients). */
+/**
+ * Every parameter has a finite gradient of its shape, and no gradient names an unknown tensor.
+ * `params` gives the names and shapes the gradients must have (the parameters, or a first set of gradients).
+ */
 export function checkGradients(params: ReadonlyMap<string, { readonly dims: readonly number[] }>, grads: Grads): void {
   for (const [name, p] of params) {
     const g = grads.get(name);
