@@ -46,15 +46,6 @@ export class QuantizedParams implements ParamBinder {
       accuracyLevel: this.accuracyLevel,
     }));
   }
-
-  /** Bytes held: packed codes + scales, and the float tensors. */
-  bytes(): { packed: number; float: number } {
-    let packed = 0;
-    for (const p of this.packed.values()) packed += p.b.data.byteLength + p.scales.data.byteLength + (p.zeroPoints?.data.byteLength ?? 0);
-    let float = 0;
-    for (const t of this.floats.values()) float += t.data.byteLength;
-    return { packed, float };
-  }
 }
 
 /** Checks every parameter's presence and shape, then converts (or finds the cached conversion). */
