@@ -26,7 +26,7 @@ import { Vae } from "./vae/vae.js";
 import { ClipTextEncoder } from "./text/clip.js";
 import { T5Encoder } from "./text/t5.js";
 import type { TextModels } from "./text/conditioning.js";
-import { F32, type Precision } from "./precision.js";
+import { describePrecision, F32, type Precision } from "./precision.js";
 import { MODEL_COMPONENTS, weightBytes, type ComponentBytes, type ModelSizes } from "./memory-estimates.js";
 
 export const CLIP_MAX_LENGTH = 77;
@@ -163,7 +163,7 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
     transformer,
     vae,
     // T5's precision is part of the embeddings' identity: int8 and f32 weights give different embeddings.
-    text: { clip, t5, clipTokenizer, t5Tokenizer, identity: `${folder.root} t5:${precision.kind}/${precision.blockSize}` },
+    text: { clip, t5, clipTokenizer, t5Tokenizer, identity: `${folder.root} t5:${describePrecision(precision)}` },
     params,
     sizes,
     precision,

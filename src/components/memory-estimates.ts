@@ -25,6 +25,7 @@ import type { T5Config } from "../models/t5/config.js";
 import { ClipTextTransformer } from "../models/clip/model.js";
 import type { ClipTextConfig } from "../models/clip/config.js";
 import type { Module, ParamSpec } from "../nn/module.js";
+import { numel } from "../tensor.js";
 import { isQuantized, linearWeightPaths, nbitsOf } from "./params/convert-tensors.js";
 import { defaultFluxKeep } from "./flux/spec.js";
 import { isQuantizedPrecision, type Precision, type QuantizedPrecision } from "./precision.js";
@@ -73,10 +74,6 @@ export function nbitsBytesPerWeight(precision: QuantizedPrecision): number {
   return nbitsOf(precision.kind) / 8 + SCALE_BYTES / precision.blockSize;
 }
 
-function count(spec: ParamSpec): number {
-  return spec.shape.reduce((n, d) => n * d, 1);
-}
-
 /** Bytes of `specs` of `model` as loaded: packed when quantized (and not in a layer kept in float), else float32. */
 export function parameterBytes(
   model: Module,
@@ -88,7 +85,10 @@ export function parameterBytes(
   const linear = quantized ? linearWeightPaths(model) : new Set<string>();
   let bytes = 0;
   for (const spec of specs) {
-    bytes += quantized && isQuantized(spec.path, linear, keep) ? count(spec) * nbitsBytesPerWeight(quantized) : count(spec) * F32_BYTES;
+    bytes +=
+      quantized && isQuantized(spec.path, linear, keep)
+        ? numel(spec.shape) * nbitsBytesPerWeight(quantized)
+        : numel(spec.shape) * F32_BYTES;
   }
   return bytes;
 }

@@ -17,8 +17,6 @@ import { isQuantizedPrecision } from "./precision.js";
 
 export interface OpenedComponent<Part extends string> {
   readonly sessions: ReadonlyMap<Part, RunnableSession>;
-  /** The graph outputs of each part loaded now (none for a pooled part: its graph is built later). */
-  readonly outputs: ReadonlyMap<Part, readonly string[]>;
 }
 
 /** The opener of `weights`; an open source is used as it is and left open (its owner closes it). */
@@ -78,10 +76,9 @@ async function loadSession<Part extends string, View extends TensorSource>(
   source: TensorSource,
   part: Part,
   options: ComponentOptions<unknown>,
-): Promise<{ session: RunnableSession; outputs: string[] }> {
+): Promise<RunnableSession> {
   const graph = await spec.build(await loadPart(spec, source, part, options), part, options.taps ?? []);
-  const session = await engine.load(graph, options.settings ?? {});
-  return { session, outputs: graph.outputs.map((o) => o.name) };
+  return engine.load(graph, options.settings ?? {});
 }
 
 /**
@@ -107,43 +104,32 @@ export async function openComponent<Part extends string, View extends TensorSour
     await withOpened(weights, async (source) => checkParts(spec, source, parts));
     const sessions = new Map<Part, RunnableSession>();
     for (const part of parts) {
-      const load = (): Promise<RunnableSession> =>
-        withOpened(weights, async (source) => (await loadSession(engine, spec, source, part, options)).session);
+      const load = (): Promise<RunnableSession> => withOpened(weights, (source) => loadSession(engine, spec, source, part, options));
       sessions.set(part, lazyOf(part)(load));
     }
-    return { sessions, outputs: new Map() };
+    return { sessions };
   }
   return useWeights(weights, async (source) => {
     checkParts(spec, source, parts);
     const sessions = new Map<Part, RunnableSession>();
-    const outputs = new Map<Part, readonly string[]>();
     try {
-      for (const part of parts) {
-        const loaded = await loadSession(engine, spec, source, part, options);
-        sessions.set(part, loaded.session);
-        outputs.set(part, loaded.outputs);
-      }
+      for (const part of parts) sessions.set(part, await loadSession(engine, spec, source, part, options));
     } catch (error) {
       await Promise.all([...sessions.values()].map((s) => s.release()));
       throw error;
     }
-    return { sessions, outputs };
+    return { sessions };
   });
 }
 
-/**
- * Opens a component of one part (a text encoder): its session, and the requested taps among its
- * graph outputs (every output but `outputs`, the component's own).
- */
+/** Opens a component of one part (a text encoder, the transformer): its session. */
 export async function openOnePart<Part extends string, View extends TensorSource>(
   engine: Engine,
   spec: ComponentSpec<Part, View>,
   part: Part,
   options: ComponentOptions,
-  outputs: readonly string[],
-): Promise<{ session: RunnableSession; taps: string[] }> {
+): Promise<RunnableSession> {
   const lazy = options.lazy;
   const opened = await openComponent(engine, spec, [part], options, lazy ? () => lazy : undefined);
-  const taps = (opened.outputs.get(part) ?? []).filter((n) => !outputs.includes(n));
-  return { session: opened.sessions.get(part) as RunnableSession, taps };
+  return opened.sessions.get(part) as RunnableSession;
 }

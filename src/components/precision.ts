@@ -13,7 +13,6 @@ export type PrecisionKind = "f32" | "int8" | "int4";
 export type QuantizedKind = Exclude<PrecisionKind, "f32">;
 
 export const PRECISION_KINDS: readonly PrecisionKind[] = ["f32", "int8", "int4"];
-export const QUANTIZED_KINDS: readonly QuantizedKind[] = ["int8", "int4"];
 
 export interface Precision {
   readonly kind: PrecisionKind;

@@ -2,13 +2,36 @@
  * What the file-backed TensorSources (safetensors, GGUF) share: a map of entries read from the
  * header on open, and byte ranges read later through one file handle until close().
  */
-import type { FileHandle } from "node:fs/promises";
+import { open, type FileHandle } from "node:fs/promises";
 import { allocate, numel, type Tensor } from "../tensor.js";
-import { ClosedSourceError, MissingTensorError } from "./errors.js";
+import { ClosedSourceError, MissingFileError, MissingTensorError } from "./errors.js";
 import { readFully } from "./read-bytes.js";
 import { sampleNames } from "./sample-names.js";
 import type { TensorEntry, TensorSource } from "./source.js";
 import { toF32 } from "./to-f32.js";
+
+/** Opens `path`, turning "no such file" and friends into MissingFileError. */
+async function openForReading(path: string): Promise<FileHandle> {
+  try {
+    return await open(path, "r");
+  } catch (cause) {
+    const code = cause instanceof Error && "code" in cause ? String(cause.code) : "";
+    const problem =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : `cannot be opened (${code || String(cause)})`;
+    throw new MissingFileError(path, `${problem}: check the path`, { cause });
+  }
+}
+
+/** Opens `path` and gives its handle and size to `make`; the handle is closed if `make` fails. */
+export async function openFileSource<T>(path: string, make: (handle: FileHandle, size: number) => Promise<T>): Promise<T> {
+  const handle = await openForReading(path);
+  try {
+    return await make(handle, (await handle.stat()).size);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
 
 export abstract class FileTensorSource<E extends TensorEntry> implements TensorSource {
   private closed = false;

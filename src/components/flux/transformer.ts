@@ -12,7 +12,7 @@ import { tensor, type Tensor } from "../../tensor.js";
 import { LoraMergeError } from "../../weights/lora/index.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { ComponentOptions } from "../component-spec.js";
-import { openComponent } from "../open-component.js";
+import { openOnePart } from "../open-component.js";
 import { isQuantizedPrecision } from "../precision.js";
 import { checkScale, planAdapters, type AdapterOptions, type LoadedAdapter } from "./adapters.js";
 import { fluxSpec } from "./spec.js";
@@ -43,7 +43,6 @@ export class FluxTransformer {
   private constructor(
     readonly params: FluxParams,
     private readonly session: RunnableSession,
-    readonly taps: readonly string[],
     /** Every adapter, in load order. */
     readonly adapters: readonly LoadedAdapter[],
     /** Index into lora_scales of each adapter, or -1 when it is merged. */
@@ -62,23 +61,8 @@ export class FluxTransformer {
   static async open(engine: Engine, options: FluxOptions): Promise<FluxTransformer> {
     const model = new Flux(options.params);
     const plan = await planAdapters(model, options.adapters ?? [], isQuantizedPrecision(options.precision));
-    const lazy = options.lazy;
-    const opened = await openComponent(
-      engine,
-      fluxSpec(model, options.params, { engine, plan }),
-      ["transformer"],
-      options,
-      lazy ? () => lazy : undefined,
-    );
-    const taps = (opened.outputs.get("transformer") ?? []).filter((n) => n !== "out");
-    return new FluxTransformer(
-      options.params,
-      opened.sessions.get("transformer") as RunnableSession,
-      taps,
-      plan.loaded,
-      plan.slots,
-      plan.branchBytes,
-    );
+    const session = await openOnePart(engine, fluxSpec(model, options.params, { engine, plan }), "transformer", options);
+    return new FluxTransformer(options.params, session, plan.loaded, plan.slots, plan.branchBytes);
   }
 
   /** The current scale of each adapter (load order). */

@@ -5,13 +5,12 @@
  * Runtime then reads directly (converted-params.ts). Layers in `keep` (by default for FLUX the
  * small input embedders and the final layer, as city96's FLUX GGUF files do) stay in float.
  */
-import type { Graph, Value } from "../../onnx/graph.js";
+import type { Graph } from "../../onnx/graph.js";
 import type { Module, ParamBinder, ParamSpec, QuantizedWeight } from "../../nn/module.js";
 import type { Tensor } from "../../tensor.js";
-import { MissingTensorError } from "../../weights/errors.js";
 import type { TensorSource } from "../../weights/source.js";
 import type { PackedNBits } from "../../weights/quant/index.js";
-import { checkParams, type ParamHints } from "./load-params.js";
+import { checkParams, InlineParams, type ParamHints } from "./load-params.js";
 import { convertTensors } from "./convert-tensors.js";
 import { convertedParams } from "./converted-params.js";
 import { BoundPackings } from "./bound-packings.js";
@@ -19,19 +18,16 @@ import type { QuantOptions } from "./quant-options.js";
 
 export type { QuantOptions } from "./quant-options.js";
 
-export class QuantizedParams implements ParamBinder {
+/** The float tensors bind as InlineParams do; the packed linear weights bind as MatMulNBits inputs. */
+export class QuantizedParams extends InlineParams {
   private readonly bound = new BoundPackings();
 
   constructor(
     readonly floats: ReadonlyMap<string, Tensor<"f32">>,
     readonly packed: ReadonlyMap<string, PackedNBits>,
     readonly accuracyLevel: 0 | 4,
-  ) {}
-
-  bind(graph: Graph, spec: ParamSpec): Value {
-    const t = this.floats.get(spec.path);
-    if (!t) throw new MissingTensorError(spec.path, "(loaded parameters)");
-    return graph.addInitializer(spec.path, { kind: "inline", tensor: t });
+  ) {
+    super(floats);
   }
 
   bindQuantized(graph: Graph, spec: ParamSpec): QuantizedWeight | null {
@@ -45,15 +41,6 @@ export class QuantizedParams implements ParamBinder {
       blockSize: p.blockSize,
       accuracyLevel: this.accuracyLevel,
     }));
-  }
-
-  /** Bytes held: packed codes + scales, and the float tensors. */
-  bytes(): { packed: number; float: number } {
-    let packed = 0;
-    for (const p of this.packed.values()) packed += p.b.data.byteLength + p.scales.data.byteLength + (p.zeroPoints?.data.byteLength ?? 0);
-    let float = 0;
-    for (const t of this.floats.values()) float += t.data.byteLength;
-    return { packed, float };
   }
 }
 

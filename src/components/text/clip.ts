@@ -95,8 +95,7 @@ export class ClipTextEncoder extends EncoderSession<ClipTextConfig> {
   static async open(engine: Engine, options: ClipTextOptions): Promise<ClipTextEncoder> {
     validateClipTextConfig(options.config);
     const spec = clipSpec(new ClipTextTransformer(options.config), options.config);
-    const { session, taps } = await openOnePart(engine, spec, "clip", options, ["last_hidden_state", "pooler_output"]);
-    return new ClipTextEncoder(options.config, session, taps);
+    return new ClipTextEncoder(options.config, await openOnePart(engine, spec, "clip", options));
   }
 
   /** ids: [B, T <= max positions] int64 -> outputs, the requested taps and the run time. */

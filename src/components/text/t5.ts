@@ -86,8 +86,7 @@ export class T5Encoder extends EncoderSession<T5Config> {
   static async open(engine: Engine, options: T5Options): Promise<T5Encoder> {
     validateT5Config(options.config);
     const spec = t5Spec(new T5EncoderStack(options.config), options.config);
-    const { session, taps } = await openOnePart(engine, spec, "t5", options, ["last_hidden_state"]);
-    return new T5Encoder(options.config, session, taps);
+    return new T5Encoder(options.config, await openOnePart(engine, spec, "t5", options));
   }
 
   /** ids: [B, T] int64 -> last_hidden_state and the requested taps. */

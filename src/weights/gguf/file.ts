@@ -8,9 +8,8 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { numel, type Tensor } from "../../tensor.js";
-import { FileTensorSource } from "../file-source.js";
+import { FileTensorSource, openFileSource } from "../file-source.js";
 import { readFully } from "../read-bytes.js";
-import { openForReading } from "../safetensors/file.js";
 import type { TensorEntry } from "../source.js";
 import { dequantizeBlocks, splitBlocks, type GgufBlocks } from "./blocks.js";
 import { GgufFormatError, NotBlockQuantizedError } from "./errors.js";
@@ -61,10 +60,8 @@ export class GgufFile extends FileTensorSource<GgufTensorEntry> {
     super(description, handle, entries);
   }
 
-  static async open(path: string): Promise<GgufFile> {
-    const handle = await openForReading(path);
-    try {
-      const size = (await handle.stat()).size;
+  static open(path: string): Promise<GgufFile> {
+    return openFileSource(path, async (handle, size) => {
       const info = await readHeader(handle, size, path);
       const entries = new Map<string, GgufTensorEntry>();
       for (const t of info.tensors) {
@@ -78,10 +75,7 @@ export class GgufFile extends FileTensorSource<GgufTensorEntry> {
         entries.set(name, entryOf(name, t, info, path));
       }
       return new GgufFile(path, info, handle, entries);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
+    });
   }
 
   override async read(name: string): Promise<Tensor> {

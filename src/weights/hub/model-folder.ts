@@ -132,13 +132,6 @@ export function isFluxFolderFile(path: string): boolean {
   return /^(transformer|vae|text_encoder|text_encoder_2|tokenizer|tokenizer_2|scheduler)\//.test(path) && !path.endsWith(".md");
 }
 
-/** A text encoder's config.json, which must be there. */
-export function requireConfig(folder: FluxFillFolder, component: "text_encoder" | "text_encoder_2"): Record<string, unknown> {
-  const config = component === "text_encoder" ? folder.textEncoder.config : folder.textEncoder2.config;
-  if (!config) throw new ModelFolderError(folder.root, component, "config.json is missing");
-  return config;
-}
-
 /** Where a component's config.json is (a sub-folder of the diffusers layout). */
 export function configFile(folder: FluxFillFolder, component: "transformer" | "vae" | "text_encoder" | "text_encoder_2"): string {
   return join(folder.root, component, "config.json");
@@ -150,7 +143,8 @@ export function textEncoderConfig<T>(
   component: "text_encoder" | "text_encoder_2",
   parse: (json: Record<string, unknown>) => T,
 ): T {
-  const json = requireConfig(folder, component);
+  const json = component === "text_encoder" ? folder.textEncoder.config : folder.textEncoder2.config;
+  if (!json) throw new ModelFolderError(folder.root, component, "config.json is missing");
   try {
     return parse(json);
   } catch (error) {

@@ -2,25 +2,12 @@
  * One .safetensors file as a TensorSource: the header is read and validated on open, tensors are
  * read later by byte range through a file handle (the file is never read whole).
  */
-import { open, type FileHandle } from "node:fs/promises";
-import { MissingFileError } from "../errors.js";
-import { FileTensorSource } from "../file-source.js";
+import type { FileHandle } from "node:fs/promises";
+import { FileTensorSource, openFileSource } from "../file-source.js";
 import { headerLength, parseHeader } from "./header.js";
 import { checkRanges } from "./ranges.js";
 import { readFully } from "../read-bytes.js";
 import type { TensorEntry } from "../source.js";
-
-/** Opens `path`, turning "no such file" and friends into MissingFileError. */
-export async function openForReading(path: string): Promise<FileHandle> {
-  try {
-    return await open(path, "r");
-  } catch (cause) {
-    const code = cause instanceof Error && "code" in cause ? String(cause.code) : "";
-    const problem =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory, not a file" : `cannot be opened (${code || String(cause)})`;
-    throw new MissingFileError(path, `${problem}: check the path`, { cause });
-  }
-}
 
 export class SafetensorsFile extends FileTensorSource<TensorEntry> {
   private constructor(
@@ -32,10 +19,8 @@ export class SafetensorsFile extends FileTensorSource<TensorEntry> {
     super(description, handle, entries);
   }
 
-  static async open(path: string): Promise<SafetensorsFile> {
-    const handle = await openForReading(path);
-    try {
-      const size = (await handle.stat()).size;
+  static open(path: string): Promise<SafetensorsFile> {
+    return openFileSource(path, async (handle, size) => {
       const prefix = new Uint8Array(8);
       if (size >= 8) await readFully(handle, prefix, 0, path);
       const n = headerLength(prefix, size, path);
@@ -55,10 +40,7 @@ export class SafetensorsFile extends FileTensorSource<TensorEntry> {
         });
       }
       return new SafetensorsFile(path, handle, entries, header.metadata);
-    } catch (error) {
-      await handle.close();
-      throw error;
-    }
+    });
   }
 
   metadata(): Record<string, string> {
