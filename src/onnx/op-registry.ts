@@ -7,6 +7,7 @@ import { INDEXING_OPS } from "./op-rules/indexing.js";
 import { LAYOUT_OPS } from "./op-rules/layout.js";
 import { LINEAR_OPS } from "./op-rules/linear.js";
 import { QUANT_OPS } from "./op-rules/quant.js";
+import { REDUCE_OPS } from "./op-rules/reduce.js";
 import { SPATIAL_OPS } from "./op-rules/spatial.js";
 
 export const OPS: OpRegistry = new OpRegistry([
@@ -18,4 +19,5 @@ export const OPS: OpRegistry = new OpRegistry([
   ...LAYOUT_OPS,
   ...INDEXING_OPS,
   ...SPATIAL_OPS,
+  ...REDUCE_OPS,
 ]);

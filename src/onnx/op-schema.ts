@@ -2,8 +2,9 @@
  * The op registry: each op type (domain + op type) is registered once with its shape rule, which
  * turns the inputs' dtypes and shapes and the attributes into the output specs, or throws a
  * ShapeRuleError naming the op, the node and what did not fit. Every Graph node goes through one.
- * An op's gradient rule (reverse-mode autodiff) is meant to live beside its shape rule, as one
- * more optional field of OpSchema (or an interface merged into it), so callers do not change.
+ * An op's gradient rule (reverse-mode autodiff) lives in src/autodiff/rules/, keyed by the same
+ * (domain, op type): a rule builds nodes through the op helpers (onnx/ops), which import the Graph,
+ * which imports this registry, so beside the shape rule it would close an import cycle.
  */
 import type { Tensor } from "../tensor.js";
 import { GraphBuildError, type Attribute, type Attributes, type OutputSpec, type Shape, type ValueInfo } from "./ir.js";
@@ -30,8 +31,6 @@ export interface OpSchema {
   readonly opType: string;
   /** The output specs of a node of this op, validating its inputs and attributes. */
   readonly outputs: ShapeRule;
-  // Reverse-mode autodiff (issue 14) adds `readonly gradient?: GradientRule` here, per op; the op
-  // helpers and Graph.addNode stay as they are, and an op without one is refused by the differentiator.
 }
 
 /** One node as its shape rule sees it, with typed accessors whose failures name the op and the node. */

@@ -10,3 +10,4 @@ export * from "./attention-bias.js";
 export * from "./indexing.js";
 export * from "./quant.js";
 export * from "./selection.js";
+export * from "./reduce.js";
