@@ -6,9 +6,9 @@
 import type { Value } from "../onnx/graph.js";
 import { constI64, gather, reshapeTo, concat, shapeOf } from "../onnx/ops/index.js";
 import type { LinearAdapters, LinearSite } from "./adapter-context.js";
-import { lowRankBranch, type FusedLowRank } from "./lora.js";
+import { lowRankBranch, lowRankConstants, type FusedLowRank } from "./lora.js";
 import type { BuildContext } from "./module.js";
-import { moeBranch, type FusedMoe } from "./moe.js";
+import { moeBranch, moeConstants, type FusedMoe } from "./moe.js";
 
 export interface MoeBranchSpec extends FusedMoe {
   /** Tap name of the routing weights ([..., E], the input's leading dims), or null. */
@@ -46,9 +46,9 @@ export class LinearAdapterSet implements LinearAdapters {
     for (const adapter of this.layers.get(site.path) ?? []) {
       const name = `adapter${adapter.scaleIndex}.${site.path}`;
       const s = this.scale(adapter.scaleIndex);
-      if (adapter.lowRank) out = lowRankBranch(x, out, adapter.lowRank, s, name);
+      if (adapter.lowRank) out = lowRankBranch(x, out, lowRankConstants(x.graph, adapter.lowRank, name), s);
       adapter.moe.forEach((spec, i) => {
-        const branch = moeBranch(x, out, spec, s, `${name}.moe${i}`);
+        const branch = moeBranch(x, out, moeConstants(x.graph, spec, `${name}.moe${i}`), s);
         out = branch.y;
         if (spec.tap) {
           const lead = shapeOf(input, 0, input.shape.length - 1);

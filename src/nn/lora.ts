@@ -4,8 +4,10 @@
  * up products then either run per range on slices of the hidden state, concatenated (when the
  * ranges tile the layer's rows, as q/k/v and q/k/v/mlp do: measured on one single-block linear1
  * of the mid-size model, +4.5% over the base layer instead of +10% with a block-diagonal B), or
- * as one block-diagonal B [out, sum r] (zeros outside each range) otherwise. The per-module
- * scaling alpha / r is folded into B; the run-time scale s is a graph value.
+ * as one block-diagonal B [out, sum r] (zeros outside each range) otherwise. The branch math
+ * works on graph values: inference folds the per-module scaling alpha / r into constant B's
+ * (lowRankConstants), training feeds the adapter tensors as inputs and applies it with a Mul
+ * (train/adapter). The run-time scale s is a graph value (absent in training).
  */
 import type { Graph, Value } from "../onnx/graph.js";
 import { add, concat, gemmTransB, mul, split } from "../onnx/ops/index.js";
@@ -92,35 +94,69 @@ export function blockDiagonalB(fused: FusedLowRank): Tensor<"f32"> {
 }
 
 /** Whether the blocks cover the rows [0, out) exactly, in order. */
-function tilesRows(fused: FusedLowRank): boolean {
+export function tilesRows(blocks: readonly { readonly rowStart: number; readonly rowEnd: number }[], outFeatures: number): boolean {
   let next = 0;
-  for (const b of fused.blocks) {
+  for (const b of blocks) {
     if (b.rowStart !== next) return false;
     next = b.rowEnd;
   }
-  return next === fused.outFeatures;
+  return next === outFeatures;
 }
 
 export function weightConstant(g: Graph, name: string, t: Tensor): Value {
   return g.constant(t, name);
 }
 
-/** x: [N, in], y: [N, out], scale: a scalar value -> y + scale * ((x A^T) B^T + bias). */
-export function lowRankBranch(x: Value, y: Value, fused: FusedLowRank, scale: Value, name: string): Value {
-  const g = x.graph;
-  const h = mul(gemmTransB(x, weightConstant(g, `${name}.lora_A`, fused.A), null), scale);
+/** One row range's up matrix as a graph value, every scaling applied: [rowEnd - rowStart, rank]. */
+export interface UpValue {
+  readonly rowStart: number;
+  readonly rowEnd: number;
+  readonly rank: number;
+  readonly B: Value;
+}
+
+/**
+ * A layer's low-rank update as graph values: constants for inference (lowRankConstants), graph
+ * inputs for training (train/adapter). The up side is either per-range blocks that tile the
+ * layer's rows, or one block-diagonal B [out, R].
+ */
+export interface LowRankValues {
+  /** [R, in] */
+  readonly A: Value;
+  readonly up: { readonly tiles: readonly UpValue[] } | { readonly full: Value };
+  /** [out] (scaling applied) or null */
+  readonly bias: Value | null;
+}
+
+/** The fused tensors as constants of `g` (named after `name`). */
+export function lowRankConstants(g: Graph, fused: FusedLowRank, name: string): LowRankValues {
+  const A = weightConstant(g, `${name}.lora_A`, fused.A);
+  const many = fused.blocks.length > 1;
+  const up = tilesRows(fused.blocks, fused.outFeatures)
+    ? { tiles: fused.blocks.map((b, i) => ({ ...b, B: weightConstant(g, many ? `${name}.lora_B${i}` : `${name}.lora_B`, b.B) })) }
+    : { full: weightConstant(g, `${name}.lora_B`, blockDiagonalB(fused)) };
+  const bias = fused.bias ? weightConstant(g, `${name}.lora_B_bias`, fused.bias) : null;
+  return { A, up, bias };
+}
+
+/** x: [N, in], y: [N, out], scale: a scalar value or null (1) -> y + scale * ((x A^T) B^T + bias). */
+export function lowRankBranch(x: Value, y: Value, w: LowRankValues, scale: Value | null): Value {
+  const down = gemmTransB(x, w.A, null);
+  const h = scale ? mul(down, scale) : down;
   let out: Value;
-  if (fused.blocks.length > 1 && tilesRows(fused)) {
+  if ("tiles" in w.up && w.up.tiles.length > 1) {
+    const tiles = w.up.tiles;
     const pieces = split(
       h,
-      fused.blocks.map((b) => b.rank),
+      tiles.map((b) => b.rank),
       1,
     );
-    const ups = fused.blocks.map((b, i) => gemmTransB(pieces[i] as Value, weightConstant(g, `${name}.lora_B${i}`, b.B), null));
+    const ups = tiles.map((b, i) => gemmTransB(pieces[i] as Value, b.B, null));
     out = add(y, concat(ups, 1));
   } else {
-    const B = fused.blocks.length === 1 && tilesRows(fused) ? (fused.blocks[0] as UpBlock).B : blockDiagonalB(fused);
-    out = gemmTransB(h, weightConstant(g, `${name}.lora_B`, B), y);
+    const B = "full" in w.up ? w.up.full : (w.up.tiles[0] as UpValue).B;
+    out = gemmTransB(h, B, y);
   }
-  return fused.bias ? add(out, mul(weightConstant(g, `${name}.lora_B_bias`, fused.bias), scale)) : out;
+  if (!w.bias) return out;
+  return add(out, scale ? mul(w.bias, scale) : w.bias);
 }

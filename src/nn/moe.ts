@@ -5,7 +5,7 @@
  * The experts' A are stacked [E*r, in] (one product gives every expert's hidden state) and their
  * B concatenated [out, E*r], so weighting the hidden state per expert and one product finish it.
  */
-import type { Value } from "../onnx/graph.js";
+import type { Graph, Value } from "../onnx/graph.js";
 import { filledLike, gemmTransB, mul, reshape, scatterElements, shapeOf, softmax, topK as topKOp, unsqueeze } from "../onnx/ops/index.js";
 import { InvalidArgumentError } from "../errors.js";
 import { tensor, type Tensor } from "../tensor.js";
@@ -70,14 +70,38 @@ export function moeRouteWeights(x: Value, route: Value, topK: number): Value {
   return scatterElements(zeros, top.indices, softmax(top.values, -1), 1);
 }
 
+/** A MoE-LoRA layer as graph values: constants for inference (moeConstants), graph inputs for training. */
+export interface MoeValues {
+  /** [E*r, in] */
+  readonly A: Value;
+  /** [out, E*r], expertScaling applied, zeros outside the module's rows */
+  readonly B: Value;
+  /** [E, in] */
+  readonly route: Value;
+  readonly experts: number;
+  readonly rank: number;
+  readonly topK: number;
+}
+
+/** The fused tensors as constants of `g` (named after `name`). */
+export function moeConstants(g: Graph, fused: FusedMoe, name: string): MoeValues {
+  return {
+    route: weightConstant(g, `${name}.lora_route`, fused.route),
+    A: weightConstant(g, `${name}.lora_A`, fused.A),
+    B: weightConstant(g, `${name}.lora_B`, fused.B),
+    experts: fused.experts,
+    rank: fused.rank,
+    topK: fused.topK,
+  };
+}
+
 /**
- * x: [N, in], y: [N, out], scale: a scalar -> y + scale * sum_e w_e B_e (A_e x), and the routing
- * weights w [N, E].
+ * x: [N, in], y: [N, out], scale: a scalar or null (1) -> y + scale * sum_e w_e B_e (A_e x), and
+ * the routing weights w [N, E].
  */
-export function moeBranch(x: Value, y: Value, fused: FusedMoe, scale: Value, name: string): { y: Value; weights: Value } {
-  const g = x.graph;
-  const weights = moeRouteWeights(x, weightConstant(g, `${name}.lora_route`, fused.route), fused.topK);
-  const h = reshape(gemmTransB(x, weightConstant(g, `${name}.lora_A`, fused.A), null), [-1, fused.experts, fused.rank]);
-  const mixed = reshape(mul(h, unsqueeze(mul(weights, scale), [2])), [-1, fused.experts * fused.rank]);
-  return { y: gemmTransB(mixed, weightConstant(g, `${name}.lora_B`, fused.B), y), weights };
+export function moeBranch(x: Value, y: Value, w: MoeValues, scale: Value | null): { y: Value; weights: Value } {
+  const weights = moeRouteWeights(x, w.route, w.topK);
+  const h = reshape(gemmTransB(x, w.A, null), [-1, w.experts, w.rank]);
+  const mixed = reshape(mul(h, unsqueeze(scale ? mul(weights, scale) : weights, [2])), [-1, w.experts * w.rank]);
+  return { y: gemmTransB(mixed, w.B, y), weights };
 }

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { blockDiagonalB, fuseLowRank, lowRankBranch, type LowRankPart } from "../../src/nn/lora.js";
+import { blockDiagonalB, fuseLowRank, lowRankBranch, lowRankConstants, type LowRankPart } from "../../src/nn/lora.js";
 import { Graph } from "../../src/onnx/index.js";
 import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { matmulRef, transposeRef } from "./helpers.js";
@@ -45,7 +45,7 @@ function ref(parts: readonly LowRankPart[]): Float64Array {
 async function run(parts: readonly LowRankPart[]): Promise<{ got: Float32Array; ops: string[] }> {
   const g = new Graph("lora");
   const [xv, yv, s] = [g.addInput("x", "f32", ["N", IN]), g.addInput("y", "f32", ["N", OUT]), g.addInput("s", "f32", [])];
-  const branch = lowRankBranch(xv, yv, fuseLowRank(parts, IN, OUT), s, "l");
+  const branch = lowRankBranch(xv, yv, lowRankConstants(g, fuseLowRank(parts, IN, OUT), "l"), s);
   g.addOutput(branch, "out");
   const out = await runOnce(engine, g, { x, y, s: randT([], 0, S, S) });
   return { got: outF32(out, "out", [N, OUT]), ops: g.nodes.map((n) => n.opType) };

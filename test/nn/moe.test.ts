@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { fuseMoe, moeBranch, moeRouteWeights, type MoePart } from "../../src/nn/moe.js";
+import { fuseMoe, moeBranch, moeConstants, moeRouteWeights, type MoePart } from "../../src/nn/moe.js";
 import { Graph } from "../../src/onnx/index.js";
 import { assertClose, engineForTests, outF32, randT, runOnce } from "../onnx/helpers.js";
 import { matmulRef, transposeRef } from "./helpers.js";
@@ -52,7 +52,7 @@ describe("moeBranch", () => {
     const xv = g.addInput("x", "f32", ["N", IN]);
     const y = g.addInput("y", "f32", ["N", OUT]);
     const s = g.addInput("s", "f32", []);
-    const branch = moeBranch(xv, y, fuseMoe(part, IN, OUT), s, "layer");
+    const branch = moeBranch(xv, y, moeConstants(g, fuseMoe(part, IN, OUT), "layer"), s);
     g.addOutput(branch.y, "out");
     g.addOutput(branch.weights, "w");
     const yData = randT([N, OUT], 3);
