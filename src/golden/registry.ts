@@ -9,6 +9,7 @@ import { torchRandnRunner } from "./components/torch-randn.js";
 import { t5EncoderRunner } from "./components/t5.js";
 import { clipTextRunner } from "./components/clip.js";
 import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
+import { loraTrainRunner } from "./components/lora-train.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -22,6 +23,7 @@ export const RUNNERS: readonly ComponentRunner[] = [
   clipTextRunner,
   loraPeftRunner,
   moeLoraRunner,
+  loraTrainRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {

@@ -27,7 +27,7 @@ function numberOf(v: unknown): number | undefined {
 }
 
 /** top_k from the case params, else from the adapter's golden_moe metadata; undefined: the loader's default. */
-function topKOf(c: GoldenCase, adapter: TensorSource): number | undefined {
+export function topKOf(c: GoldenCase, adapter: TensorSource): number | undefined {
   const fromParams = numberOf(c.params["top_k"]);
   if (fromParams !== undefined) return fromParams;
   const meta = adapter.metadata()["golden_moe"];

@@ -110,11 +110,30 @@ export interface FluxAdapterOptions {
 export const LORA_SCALES_INPUT = "lora_scales";
 
 /**
+ * The transformer's graph inputs (img [B, L, in], txt [B, T, ctx], y [B, vec], timestep_emb and
+ * guidance_emb [B, 256], pe_cos / pe_sin [B, S, head_dim/2]), added to `g`; the training graph
+ * has the same ones.
+ */
+export function addFluxInputs(g: Graph, model: Flux): FluxGraphInputs {
+  const p = model.params;
+  return {
+    img: g.addInput("img", "f32", ["B", "L", p.inChannels]),
+    txt: g.addInput("txt", "f32", ["B", "T", p.contextInDim]),
+    y: g.addInput("y", "f32", ["B", p.vecInDim]),
+    timestepEmb: g.addInput("timestep_emb", "f32", ["B", TIMESTEP_DIM]),
+    guidanceEmb: p.guidanceEmbed ? g.addInput("guidance_emb", "f32", ["B", TIMESTEP_DIM]) : null,
+    pe: {
+      cos: g.addInput("pe_cos", "f32", ["B", "S", model.headDim / 2]),
+      sin: g.addInput("pe_sin", "f32", ["B", "S", model.headDim / 2]),
+    },
+  };
+}
+
+/**
  * Builds the transformer graph: inputs img, txt, y, timestep_emb, guidance_emb, pe_cos, pe_sin
  * (and lora_scales with adapters); output out.
  */
 export function buildFluxGraph(model: Flux, binder: ParamBinder, options: FluxGraphOptions = {}): Graph {
-  const p = model.params;
   const g = new Graph(options.name ?? "flux_transformer");
   const tapNames = new Set(options.taps ?? []);
   const adapters = options.adapters && options.adapters.count > 0 ? options.adapters : null;
@@ -126,18 +145,7 @@ export function buildFluxGraph(model: Flux, binder: ParamBinder, options: FluxGr
         new LinearAdapterSet(adapters.layers, g.addInput(LORA_SCALES_INPUT, "f32", [adapters.count])),
       )
     : new BuildContext(g, binder, tapNames);
-  const inputs: FluxGraphInputs = {
-    img: g.addInput("img", "f32", ["B", "L", p.inChannels]),
-    txt: g.addInput("txt", "f32", ["B", "T", p.contextInDim]),
-    y: g.addInput("y", "f32", ["B", p.vecInDim]),
-    timestepEmb: g.addInput("timestep_emb", "f32", ["B", TIMESTEP_DIM]),
-    guidanceEmb: p.guidanceEmbed ? g.addInput("guidance_emb", "f32", ["B", TIMESTEP_DIM]) : null,
-    pe: {
-      cos: g.addInput("pe_cos", "f32", ["B", "S", model.headDim / 2]),
-      sin: g.addInput("pe_sin", "f32", ["B", "S", model.headDim / 2]),
-    },
-  };
-  g.addOutput(model.forward(ctx, inputs), "out");
+  g.addOutput(model.forward(ctx, addFluxInputs(g, model)), "out");
   for (const name of options.taps ?? []) {
     const value = ctx.taps.get(name);
     if (value) g.addOutput(value, name);

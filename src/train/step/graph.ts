@@ -1,0 +1,50 @@
+/**
+ * ICEdit's training step as one ONNX graph (golden README §10, spec §3): the FLUX transformer with
+ * the adapter's tensors as inputs, the flow-matching loss, and the gradient of the loss with
+ * respect to every adapter tensor (autodiff appends the backward nodes to the same graph). The
+ * frozen base binds as in inference (float initializers or MatMulNBits codes) and gets no gradient.
+ */
+import { gradients } from "../../autodiff/index.js";
+import { Graph, type Value } from "../../onnx/graph.js";
+import { mul, reduceMean, sub } from "../../onnx/ops/index.js";
+import { AdapterBuildContext } from "../../nn/adapter-context.js";
+import type { ParamBinder } from "../../nn/module.js";
+import { addFluxInputs, type Flux } from "../../models/flux/model.js";
+import { TrainableAdapterSet } from "../adapter/adapter-set.js";
+import { TrainableAdapterError } from "../adapter/errors.js";
+import type { TrainableAdapter } from "../adapter/trainable-adapter.js";
+
+/** Graph input: the velocity target noise - x0, [B, L, out_channels]. */
+export const TARGET_INPUT = "target";
+export const LOSS_OUTPUT = "loss";
+export const PRED_OUTPUT = "pred";
+
+/** The output holding dL/d(adapter tensor `key`). */
+export function gradOutput(key: string): string {
+  return `grad.${key}`;
+}
+
+/**
+ * Inputs: the transformer's (img [B, L, in] = concat(x_t, img_cond), txt, y, timestep_emb,
+ * guidance_emb, pe_cos, pe_sin), target [B, L, out] and every adapter tensor under its key.
+ * Outputs: loss = mean((pred - target)^2) over all B*L*out elements (a scalar), pred [B, L, out],
+ * and grad.<key> for every adapter tensor.
+ */
+export function buildTrainingGraph(model: Flux, binder: ParamBinder, adapter: TrainableAdapter, name = "flux_training_step"): Graph {
+  const g = new Graph(name);
+  const params = new Map<string, Value>(adapter.keys.map((key) => [key, g.addInput(key, "f32", adapter.dims(key))]));
+  const adapters = new TrainableAdapterSet(adapter, params);
+  const ctx = new AdapterBuildContext(g, binder, new Set(), adapters);
+  const inputs = addFluxInputs(g, model);
+  const target = g.addInput(TARGET_INPUT, "f32", ["B", "L", model.params.outChannels]);
+  const pred = model.forward(ctx, inputs);
+  const missed = adapters.unapplied();
+  if (missed.length > 0) throw new TrainableAdapterError(`the model has no linear layer ${missed.join(", ")} that the adapter trains`);
+  const diff = sub(pred, target);
+  const loss = reduceMean(mul(diff, diff), null, false);
+  const grads = gradients(loss, [...params.values()]);
+  g.addOutput(loss, LOSS_OUTPUT);
+  g.addOutput(pred, PRED_OUTPUT);
+  adapter.keys.forEach((key, i) => g.addOutput(grads[i] as Value, gradOutput(key)));
+  return g;
+}

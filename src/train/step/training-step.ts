@@ -1,0 +1,90 @@
+/**
+ * One training step of an adapter on a frozen FLUX transformer, run by ONNX Runtime: the graph of
+ * graph.ts opened like the inference transformer (the same checks, weight loading, quantization
+ * and session), fed the host-side inputs of host-inputs.ts and the current adapter tensors.
+ */
+import { fluxSpec } from "../../components/flux/spec.js";
+import type { ComponentOptions } from "../../components/component-spec.js";
+import { openOnePart } from "../../components/open-component.js";
+import { fluxFeeds } from "../../models/flux/inputs.js";
+import { Flux } from "../../models/flux/model.js";
+import type { FluxParams } from "../../models/flux/params.js";
+import type { Engine } from "../../runtime/engine.js";
+import type { RunnableSession } from "../../runtime/runnable-session.js";
+import { shapeString, tensor, type Tensor } from "../../tensor.js";
+import { TrainableAdapterError } from "../adapter/errors.js";
+import type { TrainableAdapter } from "../adapter/trainable-adapter.js";
+import { buildTrainingGraph, gradOutput, LOSS_OUTPUT, PRED_OUTPUT, TARGET_INPUT } from "./graph.js";
+import { noisedInputs, type TrainingInputs } from "./host-inputs.js";
+
+export interface TrainingStepOptions extends Omit<ComponentOptions, "taps" | "lazy"> {
+  readonly params: FluxParams;
+  readonly adapter: TrainableAdapter;
+}
+
+export interface TrainingStepResult {
+  readonly loss: number;
+  /** [B, L, out_channels] */
+  readonly pred: Tensor<"f32">;
+  /** dL/d(tensor) for every adapter key. */
+  readonly grads: Map<string, Tensor<"f32">>;
+  readonly ms: number;
+}
+
+/** ICEdit feeds guidance 1.0 while training. */
+const TRAINING_GUIDANCE = 1;
+
+export class TrainingStep {
+  private constructor(
+    readonly params: FluxParams,
+    readonly adapter: TrainableAdapter,
+    private readonly session: RunnableSession,
+  ) {}
+
+  /** Checks and loads the frozen base (float or quantized, as `options.precision` says) and builds the step's graph. */
+  static async open(engine: Engine, options: TrainingStepOptions): Promise<TrainingStep> {
+    const model = new Flux(options.params);
+    const { adapter } = options;
+    const spec = {
+      ...fluxSpec(model, options.params),
+      build: (weights: Parameters<typeof buildTrainingGraph>[1]) => buildTrainingGraph(model, weights, adapter),
+    };
+    const session = await openOnePart(engine, spec, "transformer", options);
+    return new TrainingStep(options.params, adapter, session);
+  }
+
+  /** Loss, prediction and the gradient of every adapter tensor at `params` (keyed like the adapter). */
+  async run(inputs: TrainingInputs, params: ReadonlyMap<string, Tensor<"f32">>): Promise<TrainingStepResult> {
+    const { img, target } = noisedInputs(inputs);
+    const batch = img.dims[0] as number;
+    const feeds: Record<string, Tensor> = fluxFeeds(this.params, {
+      img,
+      imgIds: inputs.imgIds,
+      txt: inputs.txt,
+      txtIds: inputs.txtIds,
+      timesteps: inputs.t,
+      y: inputs.y,
+      guidance: tensor("f32", [batch], new Float32Array(batch).fill(TRAINING_GUIDANCE)),
+    });
+    feeds[TARGET_INPUT] = target;
+    for (const key of this.adapter.keys) {
+      const p = params.get(key);
+      const dims = this.adapter.dims(key);
+      if (!p) throw new TrainableAdapterError(`no value given for adapter tensor ${key}`);
+      if (p.dims.length !== dims.length || p.dims.some((d, i) => d !== dims[i])) {
+        throw new TrainableAdapterError(`adapter tensor ${key} has shape ${shapeString(p.dims)}, the adapter ${shapeString(dims)}`);
+      }
+      feeds[key] = p;
+    }
+    const result = await this.session.run(feeds);
+    const out = result.outputs;
+    const grads = new Map<string, Tensor<"f32">>();
+    for (const key of this.adapter.keys) grads.set(key, out[gradOutput(key)] as Tensor<"f32">);
+    const loss = (out[LOSS_OUTPUT] as Tensor<"f32">).data[0] as number;
+    return { loss, pred: out[PRED_OUTPUT] as Tensor<"f32">, grads, ms: result.ms };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * Trainable adapters: read from a file under the file's own keys (alpha scalars kept as constants,
+ * BF16 tensors as float32, top-k as asked), or freshly initialised as ICEdit's training code does.
+ */
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { Flux } from "../../../src/models/flux/model.js";
+import { GOLDEN_T1, validateFluxParams } from "../../../src/models/flux/params.js";
+import { bf16ToF32, f32ToBf16 } from "../../../src/numeric/float16.js";
+import { tensor, type Tensor } from "../../../src/tensor.js";
+import { freshTrainableAdapter, trainableAdapterFromFile, TrainableAdapterError } from "../../../src/train/adapter/index.js";
+import { iceditLoraModules, isMoeModule } from "../../../src/weights/lora/icedit-modules.js";
+import { LoraTargets } from "../../../src/weights/lora/targets.js";
+import { memorySource } from "../../../src/weights/memory-source.js";
+import { openSafetensors } from "../../../src/weights/safetensors/open.js";
+import { goldenFile, goldenSkip } from "../../golden-paths.js";
+import { randT } from "../../onnx/helpers.js";
+
+const targets = LoraTargets.fromParams(new Flux(GOLDEN_T1).parameters());
+const { mlpHidden } = validateFluxParams(GOLDEN_T1);
+const modules = iceditLoraModules({ ...GOLDEN_T1, mlpHidden });
+
+describe("trainableAdapterFromFile", () => {
+  test("keys as in the file, alpha / r from the alpha key (kept as a constant), BF16 read as float32", async () => {
+    const A = randT([4, 128], 1);
+    const bBits = f32ToBf16(randT([128, 4], 2).data);
+    const file: Record<string, Tensor> = {
+      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight": A,
+      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight": tensor("bf16", [128, 4], bBits),
+      "transformer.transformer_blocks.0.attn.to_q.alpha": tensor("f32", [], new Float32Array([8])),
+    };
+    const adapter = await trainableAdapterFromFile(memorySource(file), targets);
+    assert.deepEqual(adapter.keys, [
+      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight",
+      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight",
+    ]);
+    const m = adapter.modules[0];
+    assert.ok(m && m.kind === "plain");
+    assert.equal(m.scaling, 2);
+    assert.deepEqual([m.target.linear, m.target.rowStart, m.target.rowEnd], ["double_blocks.0.img_attn.qkv", 0, 128]);
+    assert.deepEqual([...adapter.constants.keys()], ["transformer.transformer_blocks.0.attn.to_q.alpha"]);
+    assert.deepEqual(adapter.initial.get(adapter.keys[1] as string)?.data, bf16ToF32(bBits));
+    assert.equal(adapter.initial.get(adapter.keys[0] as string)?.dtype, "f32");
+  });
+
+  test("a lora_B bias is refused with a typed error", async () => {
+    const file: Record<string, Tensor> = {
+      "double_blocks.0.img_attn.proj.lora_A.weight": randT([2, 128], 1),
+      "double_blocks.0.img_attn.proj.lora_B.weight": randT([128, 2], 2),
+      "double_blocks.0.img_attn.proj.lora_B.bias": randT([128], 3),
+    };
+    await assert.rejects(trainableAdapterFromFile(memorySource(file), targets), TrainableAdapterError);
+  });
+
+  test("the golden lora-train adapter: 21 plain and 4 MoE modules, every tensor a key, top-k as given", { skip: goldenSkip }, async () => {
+    const source = await openSafetensors(goldenFile("weights/lora_train_moe_e4_top1_adapter.safetensors"));
+    try {
+      const adapter = await trainableAdapterFromFile(source, targets, { topK: 2 });
+      assert.equal(adapter.modules.filter((m) => m.kind === "plain").length, 21);
+      const moe = adapter.modules.filter((m) => m.kind === "moe");
+      assert.equal(moe.length, 4);
+      for (const m of moe) assert.ok(m.kind === "moe" && m.topK === 2 && m.experts.length === 4 && m.expertScaling === 1);
+      assert.deepEqual(
+        [...adapter.keys].sort(),
+        source
+          .names()
+          .filter((n) => !n.endsWith(".alpha"))
+          .sort(),
+      );
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe("freshTrainableAdapter (ICEdit's init)", () => {
+  const options = { rank: 4, alpha: 8, experts: 3, topK: 2, seed: 666 };
+
+  test("every ICEdit module, MoE ones with experts and a router; B = 0, A ~ N(0, 1/r^2), router ~ U(+-1/sqrt(in))", () => {
+    const adapter = freshTrainableAdapter(targets, modules, options);
+    assert.equal(adapter.modules.length, modules.length);
+    let count = 0;
+    let sumSq = 0;
+    for (const m of adapter.modules) {
+      assert.equal(m.kind === "moe", isMoeModule(m.module));
+      const pairs = m.kind === "plain" ? [{ a: m.a, b: m.b }] : m.experts;
+      for (const p of pairs) {
+        assert.ok(adapter.initial.get(p.b)?.data.every((v) => v === 0));
+        for (const v of adapter.initial.get(p.a)?.data ?? []) {
+          sumSq += v * v;
+          count++;
+        }
+      }
+      if (m.kind === "moe") {
+        assert.equal(m.expertScaling, 1);
+        const bound = 1 / Math.sqrt(m.target.inFeatures);
+        const route = adapter.initial.get(m.route)?.data ?? new Float32Array();
+        assert.ok(route.every((v) => Math.abs(v) <= bound));
+        assert.ok(Math.max(...route.map(Math.abs)) > 0.9 * bound);
+      } else assert.equal(m.scaling, 2);
+    }
+    const std = Math.sqrt(sumSq / count);
+    assert.ok(Math.abs(std - 1 / 4) < 0.01, `std of A ${std}`);
+    assert.equal(adapter.constants.size, adapter.modules.filter((m) => m.kind === "plain").length);
+  });
+
+  test("the same seed gives the same tensors, another seed others", () => {
+    const a = freshTrainableAdapter(targets, modules, options);
+    const b = freshTrainableAdapter(targets, modules, options);
+    const c = freshTrainableAdapter(targets, modules, { ...options, seed: 667 });
+    const key = a.keys[0] as string;
+    assert.deepEqual(a.initial.get(key)?.data, b.initial.get(key)?.data);
+    assert.notDeepEqual(a.initial.get(key)?.data, c.initial.get(key)?.data);
+  });
+
+  test("bad sizes are refused", () => {
+    assert.throws(() => freshTrainableAdapter(targets, modules, { ...options, topK: 4 }), TrainableAdapterError);
+    assert.throws(() => freshTrainableAdapter(targets, modules, { ...options, rank: 0 }), TrainableAdapterError);
+    assert.throws(
+      () => freshTrainableAdapter(targets, [{ module: "nope", inFeatures: 1, outFeatures: 1 }], options),
+      TrainableAdapterError,
+    );
+  });
+});
