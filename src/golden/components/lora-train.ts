@@ -9,6 +9,7 @@
 import { Flux } from "../../models/flux/model.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import { trainableAdapterFromFile } from "../../train/adapter/from-file.js";
+import { TrainableAdapter } from "../../train/adapter/trainable-adapter.js";
 import { clipGradNorm, createOptimizer } from "../../train/optim/index.js";
 import { TrainingStep } from "../../train/step/training-step.js";
 import type { TrainingInputs } from "../../train/step/host-inputs.js";
@@ -33,6 +34,22 @@ function numberParam(c: GoldenCase, name: string): number {
   const v = c.params[name];
   if (typeof v !== "number" || !Number.isFinite(v)) throw new GoldenManifestError(`case ${c.name}: params.${name} must be a number`);
   return v;
+}
+
+function optionalNumber(c: GoldenCase, name: string): number | undefined {
+  const v = c.params[name];
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * The adapter with the plain-LoRA scaling the reference trained with (params.plain_scaling) where
+ * the case gives one: the file's alpha keys say the same when it has them.
+ */
+function withCaseScalings(c: GoldenCase, adapter: TrainableAdapter): TrainableAdapter {
+  const plain = optionalNumber(c, "plain_scaling");
+  if (plain === undefined) return adapter;
+  const modules = adapter.modules.map((m) => (m.kind === "plain" ? { ...m, scaling: plain } : m));
+  return new TrainableAdapter(modules, adapter.initial, adapter.constants);
 }
 
 /** Row `s` of a [K, ...] tensor, as a tensor of the remaining dims. */
@@ -60,7 +77,13 @@ async function train(
 ): Promise<TrainRecord> {
   const params = fluxParamsOf(env.manifest, c);
   const targets = LoraTargets.fromParams(new Flux(params).parameters());
-  const adapter = await trainableAdapterFromFile(adapterFile, targets, { topK: topKOf(c, adapterFile) });
+  const adapter = withCaseScalings(
+    c,
+    await trainableAdapterFromFile(adapterFile, targets, {
+      topK: topKOf(c, adapterFile),
+      expertScaling: optionalNumber(c, "expert_scaling"),
+    }),
+  );
   const t = await inputs.readF32("t");
   const noise = await inputs.readF32("noise");
   const steps = t.dims[0] as number;

@@ -16,6 +16,11 @@ import { TrainableAdapter } from "./trainable-adapter.js";
 export interface AdapterFileOptions {
   /** Experts each token uses in MoE layers (files do not store it; ICEdit's loader uses 1). */
   readonly topK?: number;
+  /**
+   * expert_alpha / expert_rank of the MoE modules. Files do not store it and ICEdit's loader forces
+   * expert_alpha = expert_rank (1, the default); a run that trained with another value gives it here.
+   */
+  readonly expertScaling?: number;
 }
 
 /** The keys of one module of the file, by role. */
@@ -100,7 +105,16 @@ export async function trainableAdapterFromFile(
       }));
       const rank = u.experts[0]?.A.dims[0] ?? 0;
       const route = required(keys.route, `lora_route of ${u.module}`, file);
-      modules.push({ kind: "moe", module: u.module, target, experts, route, rank, expertScaling: u.expertScaling, topK: u.topK });
+      modules.push({
+        kind: "moe",
+        module: u.module,
+        target,
+        experts,
+        route,
+        rank,
+        expertScaling: options.expertScaling ?? u.expertScaling,
+        topK: u.topK,
+      });
     }
   }
   const initial = new Map<string, Tensor<"f32">>();
