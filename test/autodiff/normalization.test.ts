@@ -2,8 +2,10 @@
  * Gradient rules of LayerNormalization and RMSNormalization against central finite differences:
  * X, Scale and B, the default and other axes, broadcast Scale/B, inputs declared [B, S, D].
  */
+import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { attr, ops, type Value } from "../../src/onnx/index.js";
+import { backward } from "../../src/autodiff/index.js";
+import { attr, Graph, ops, type Value } from "../../src/onnx/index.js";
 import { tensor } from "../../src/tensor.js";
 import { engineForTests } from "../onnx/helpers.js";
 import { checkGradient } from "./finite-difference.js";
@@ -35,12 +37,12 @@ describe("gradient rules: LayerNormalization", () => {
     });
   });
 
-  test("axis 1 (normalising the last two axes), Scale [3, 4] and a broadcast B [4]", async () => {
+  test("axis 1 (normalising the last two axes), Scale [3, 4], a broadcast B [4], epsilon 0.25", async () => {
     await checkGradient(engine, {
       name: "layer_norm_axis1",
       dtype: "f64",
       inputs: { x: { dims: [2, 3, 4], lo: -2, hi: 2 }, scale: { dims: [3, 4], lo: 0.5, hi: 1.5 }, bias: { dims: [4] } },
-      build: ({ x, scale, bias }) => norm("LayerNormalization", [x!, scale!, bias!], 1, 1e-5),
+      build: ({ x, scale, bias }) => norm("LayerNormalization", [x!, scale!, bias!], 1, 0.25),
     });
   });
 
@@ -76,6 +78,17 @@ describe("gradient rules: LayerNormalization", () => {
       eps: 1e-2,
     });
   });
+
+  test("with stash_type double, the gradients of float32 X, Scale and B are float32", () => {
+    const g = new Graph("layer_norm_stash_dtypes");
+    const [x, scale, bias] = [g.addInput("x", "f32", [2, 4]), g.addInput("scale", "f32", [4]), g.addInput("bias", "f32", [4])];
+    const y = norm("LayerNormalization", [x, scale, bias], -1, 1e-5, 11);
+    const grads = backward(g, [{ value: y, grad: g.constant(tensor("f32", [2, 4])) }], [x, scale, bias]);
+    assert.deepEqual(
+      grads.map((d) => d.dtype),
+      ["f32", "f32", "f32"],
+    );
+  });
 });
 
 describe("gradient rules: RMSNormalization", () => {
@@ -88,12 +101,12 @@ describe("gradient rules: RMSNormalization", () => {
     });
   });
 
-  test("axis -2 (normalising the last two axes) with a Scale [1, 4] broadcast over them", async () => {
+  test("axis -2 (normalising the last two axes), a Scale [1, 4] broadcast over them, epsilon 0.25", async () => {
     await checkGradient(engine, {
       name: "rms_norm_axis",
       dtype: "f64",
       inputs: { x: { dims: [2, 3, 4], lo: -2, hi: 2 }, scale: { dims: [1, 4], lo: 0.5, hi: 1.5 } },
-      build: ({ x, scale }) => norm("RMSNormalization", [x!, scale!], -2, 1e-5),
+      build: ({ x, scale }) => norm("RMSNormalization", [x!, scale!], -2, 0.25),
     });
   });
 
