@@ -57,7 +57,7 @@ function inputGrad(g: Value, xhat: Value, invStd: Value, axes: readonly number[]
   return mul(invStd, centred ? sub(projected, reduceMean(g, axes, true)) : projected);
 }
 
-/** The gradients of X, Scale and (LayerNormalization) B, each only when wanted. */
+/** The gradients of X, Scale and (LayerNormalization) B, each only when wanted. X, dY: [..., *normalised]; Scale, B: broadcast against *normalised. */
 function normalizationGrad(q: GradientQuery, centred: boolean): (Value | null)[] {
   if (q.gradOrNull(1) || q.gradOrNull(2)) q.fail("gradients through the Mean and InvStdDev outputs are not supported");
   const [x, scale, bias] = [q.input(0), q.input(1), q.optional(2)];
