@@ -4,7 +4,8 @@
  * graph's adapter gradients against central finite differences of its own loss, at batch 2 with
  * alpha != rank and a MoE-LoRA routing to 3 of its 3 experts: the router trains, and no top-k
  * choice can flip within a finite difference (with top-2 one does, and the loss jumps; top-k
- * selection itself is pinned by the golden cases and the TopK rule's own tests).
+ * selection itself is pinned by the golden cases and the TopK rule's own tests). The same on a
+ * base quantized to int8 MatMulNBits (QLoRA-style: the frozen base passes input gradients).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -13,6 +14,7 @@ import { randomTensors } from "../../../src/demo/random-weights.js";
 import { imageIds, textIds } from "../../../src/models/flux/inputs.js";
 import { Flux } from "../../../src/models/flux/model.js";
 import { GOLDEN_T1, validateFluxParams, type FluxParams } from "../../../src/models/flux/params.js";
+import { precisionOf } from "../../../src/components/precision.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { freshTrainableAdapter, type TrainableAdapter } from "../../../src/train/adapter/index.js";
@@ -63,6 +65,36 @@ function randomParams(adapter: TrainableAdapter, seed: number): Map<string, Tens
       return [k, randT(adapter.dims(k), seed + i, -r, r)];
     }),
   );
+}
+
+/** The directional derivative along g / |g| is |g|: one well-conditioned float32 difference per tensor. */
+async function checkAlongGradients(step: TrainingStep, adapter: TrainableAdapter): Promise<void> {
+  const x = inputs(2);
+  const params = randomParams(adapter, 200);
+  const { grads } = await step.run(x, params);
+  const moe = adapter.modules.filter((m) => m.kind === "moe");
+  const plain = adapter.modules.find((m) => m.kind === "plain" && m.module.includes("to_v"));
+  assert.ok(moe.length === 2 && plain?.kind === "plain");
+  const keys = [
+    plain.a,
+    plain.b,
+    ...moe.flatMap((m) => (m.kind === "moe" ? [m.experts[1]?.a as string, m.experts[2]?.b as string, m.route] : [])),
+  ];
+  const eps = 0.05;
+  for (const key of keys) {
+    const p = params.get(key) as Tensor<"f32">;
+    const g = grads.get(key)?.data ?? new Float32Array();
+    const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
+    const start = p.data.slice();
+    const moved = async (sign: number): Promise<number> => {
+      p.data.set(start.map((v, i) => v + (sign * eps * (g[i] as number)) / norm));
+      return (await step.run(x, params)).loss;
+    };
+    const numeric = ((await moved(1)) - (await moved(-1))) / (2 * eps);
+    p.data.set(start);
+    assert.ok(Math.abs(norm - numeric) <= 1e-5 + 0.02 * norm, `${key}: |g| ${norm} vs finite difference ${numeric}`);
+    assert.ok(norm > 5e-5, `${key} has a gradient to check (${norm})`);
+  }
 }
 
 describe("TrainingStep on a tiny FLUX", () => {
@@ -119,32 +151,22 @@ describe("TrainingStep on a tiny FLUX", () => {
   });
 
   test("adapter gradients match central finite differences of the loss along each gradient (plain A, B, experts, both routers)", async () => {
-    const x = inputs(2);
-    const params = randomParams(adapter, 200);
-    const { grads } = await step.run(x, params);
-    const moe = adapter.modules.filter((m) => m.kind === "moe");
-    const plain = adapter.modules.find((m) => m.kind === "plain" && m.module.includes("to_v"));
-    assert.ok(moe.length === 2 && plain?.kind === "plain");
-    const keys = [
-      plain.a,
-      plain.b,
-      ...moe.flatMap((m) => (m.kind === "moe" ? [m.experts[1]?.a as string, m.experts[2]?.b as string, m.route] : [])),
-    ];
-    // The directional derivative along g / |g| is |g|: one well-conditioned float32 difference per tensor.
-    const eps = 0.05;
-    for (const key of keys) {
-      const p = params.get(key) as Tensor<"f32">;
-      const g = grads.get(key)?.data ?? new Float32Array();
-      const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
-      const start = p.data.slice();
-      const moved = async (sign: number): Promise<number> => {
-        p.data.set(start.map((v, i) => v + (sign * eps * (g[i] as number)) / norm));
-        return (await step.run(x, params)).loss;
-      };
-      const numeric = ((await moved(1)) - (await moved(-1))) / (2 * eps);
-      p.data.set(start);
-      assert.ok(Math.abs(norm - numeric) <= 1e-5 + 0.02 * norm, `${key}: |g| ${norm} vs finite difference ${numeric}`);
-      assert.ok(norm > 5e-5, `${key} has a gradient to check (${norm})`);
+    await checkAlongGradients(step, adapter);
+  });
+
+  test("on an int8 MatMulNBits base (float activations) the gradients match finite differences too, and the loss stays near the float base's", async () => {
+    const model = new Flux(TINY);
+    const weights = memorySource(randomTensors(model.parameters(), 7, fluxInitRule));
+    const quantized = await TrainingStep.open(engine, { weights, params: TINY, adapter, precision: precisionOf("int8"), accuracyLevel: 0 });
+    try {
+      const x = inputs(3);
+      const params = randomParams(adapter, 300);
+      const float = (await step.run(x, params)).loss;
+      const int8 = (await quantized.run(x, params)).loss;
+      assert.ok(Math.abs(int8 - float) < 1e-3 * float && int8 !== float, `int8 ${int8} vs float ${float}`);
+      await checkAlongGradients(quantized, adapter);
+    } finally {
+      await quantized.release();
     }
   });
 });
