@@ -97,6 +97,7 @@ async function train(
     txtIds: await inputs.readF32("txt_ids"),
     imgIds: await inputs.readF32("img_ids"),
     y: await inputs.readF32("y"),
+    guidance: inputs.has("guidance") ? await inputs.readF32("guidance") : undefined,
   };
   const maxNorm = numberParam(c, "grad_clip_max_norm");
   const kind = String(c.params["optimizer"]);

@@ -12,12 +12,12 @@ import { tensor } from "../../tensor.js";
 import type { LoraTarget } from "../../weights/lora/targets.js";
 import type { MoeModule, PlainModule } from "./modules.js";
 
-/** A float32 zero constant [rows, cols]. */
+/** A float32 zero constant of shape `dims`. */
 function zeros(like: Value, dims: readonly number[]): Value {
   return like.graph.constant(tensor("f32", dims), "adapter_zeros");
 }
 
-/** Concat along `axis`, skipping an empty list's Concat when there is one value. */
+/** Concat along `axis`; one value is returned as it is. */
 function join(values: readonly Value[], axis: number): Value {
   return values.length === 1 ? (values[0] as Value) : concat(values, axis);
 }
@@ -50,7 +50,10 @@ function padRows(up: Value, target: LoraTarget): Value {
   return join(parts, 0);
 }
 
-/** The plain modules of one layer (sorted by rows) as one stacked A and per-range or block-diagonal B's. */
+/**
+ * The plain modules of one layer (sorted by rows) as one stacked A [sum r, in] and either per-range
+ * B's [rows_i, r_i] that tile the layer's rows or one block-diagonal B [out, sum r].
+ */
 export function plainValues(modules: readonly PlainModule[], input: (key: string) => Value): LowRankValues {
   const sorted = [...modules].sort((p, q) => p.target.rowStart - q.target.rowStart);
   const first = sorted[0] as PlainModule;
@@ -88,7 +91,7 @@ export function plainValues(modules: readonly PlainModule[], input: (key: string
   return { A, up: { full: join(stacked, 0) }, bias: null };
 }
 
-/** One MoE module as stacked expert A's [E*r, in], concatenated B's [out, E*r] and its router. */
+/** One MoE module: expert A's stacked [E*r, in], B's side by side [out, E*r] (zero rows outside the module), router [E, in]. */
 export function moeValues(m: MoeModule, input: (key: string) => Value): MoeValues {
   const inFeatures = m.target.inFeatures;
   const A = join(

@@ -105,6 +105,7 @@ export async function trainableAdapterFromFile(
       }));
       const rank = u.experts[0]?.A.dims[0] ?? 0;
       const route = required(keys.route, `lora_route of ${u.module}`, file);
+      if (keys.alpha !== undefined) constants.set(keys.alpha, await source.readF32(keys.alpha));
       modules.push({
         kind: "moe",
         module: u.module,

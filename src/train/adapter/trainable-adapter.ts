@@ -4,7 +4,7 @@
  * the training graph under those keys; the alpha scalars (`transformer.<module>.alpha`) stay
  * constants of the file and are not trained.
  */
-import { shapeString, type Tensor } from "../../tensor.js";
+import { shapeString, tensor, type Tensor } from "../../tensor.js";
 import { TrainableAdapterError } from "./errors.js";
 import { moduleKeys, type TrainableModule } from "./modules.js";
 
@@ -45,7 +45,10 @@ export class TrainableAdapter {
   /** Fresh copies of the initial tensors (the optimizer updates its parameters in place). */
   cloneInitial(): Map<string, Tensor<"f32">> {
     return new Map(
-      this.keys.map((k) => [k, { ...(this.initial.get(k) as Tensor<"f32">), data: (this.initial.get(k) as Tensor<"f32">).data.slice() }]),
+      this.keys.map((key) => {
+        const t = this.initial.get(key) as Tensor<"f32">;
+        return [key, tensor("f32", t.dims, t.data.slice())];
+      }),
     );
   }
 

@@ -23,6 +23,8 @@ export interface TrainingInputs {
   readonly t: Tensor<"f32">;
   /** [B, L, C] */
   readonly noise: Tensor<"f32">;
+  /** [B] distilled guidance; default 1.0, what ICEdit feeds while training. */
+  readonly guidance?: Tensor<"f32">;
 }
 
 function expectDims(name: string, t: Tensor, dims: readonly number[]): void {

@@ -8,6 +8,7 @@ import type { ComponentOptions } from "../../components/component-spec.js";
 import { openOnePart } from "../../components/open-component.js";
 import { fluxFeeds } from "../../models/flux/inputs.js";
 import { Flux } from "../../models/flux/model.js";
+import type { ParamBinder } from "../../nn/module.js";
 import type { FluxParams } from "../../models/flux/params.js";
 import type { Engine } from "../../runtime/engine.js";
 import type { RunnableSession } from "../../runtime/runnable-session.js";
@@ -47,7 +48,7 @@ export class TrainingStep {
     const { adapter } = options;
     const spec = {
       ...fluxSpec(model, options.params),
-      build: (weights: Parameters<typeof buildTrainingGraph>[1]) => buildTrainingGraph(model, weights, adapter),
+      build: (weights: ParamBinder) => buildTrainingGraph(model, weights, adapter),
     };
     const session = await openOnePart(engine, spec, "transformer", options);
     return new TrainingStep(options.params, adapter, session);
@@ -64,7 +65,7 @@ export class TrainingStep {
       txtIds: inputs.txtIds,
       timesteps: inputs.t,
       y: inputs.y,
-      guidance: tensor("f32", [batch], new Float32Array(batch).fill(TRAINING_GUIDANCE)),
+      guidance: inputs.guidance ?? tensor("f32", [batch], new Float32Array(batch).fill(TRAINING_GUIDANCE)),
     });
     feeds[TARGET_INPUT] = target;
     for (const key of this.adapter.keys) {
