@@ -8,6 +8,7 @@ import { FluxTransformer, type AdapterOptions } from "../../components/flux/tran
 import type { Tensor } from "../../tensor.js";
 import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
+import { metadataTopK } from "../../weights/lora/moe-top-k.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
@@ -28,16 +29,7 @@ function numberOf(v: unknown): number | undefined {
 
 /** top_k from the case params, else from the adapter's golden_moe metadata; undefined: the loader's default. */
 export function topKOf(c: GoldenCase, adapter: TensorSource): number | undefined {
-  const fromParams = numberOf(c.params["top_k"]);
-  if (fromParams !== undefined) return fromParams;
-  const meta = adapter.metadata()["golden_moe"];
-  if (meta === undefined) return undefined;
-  try {
-    const json: unknown = JSON.parse(meta);
-    return typeof json === "object" && json !== null ? numberOf((json as Record<string, unknown>)["top_k"]) : undefined;
-  } catch {
-    return undefined;
-  }
+  return numberOf(c.params["top_k"]) ?? metadataTopK(adapter.metadata());
 }
 
 async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {

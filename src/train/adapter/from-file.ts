@@ -6,6 +6,7 @@
  */
 import type { Tensor } from "../../tensor.js";
 import { parseKey, stripModulePrefixes } from "../../weights/lora/keys.js";
+import { metadataTopK } from "../../weights/lora/moe-top-k.js";
 import { readLoraAdapter } from "../../weights/lora/read.js";
 import type { LoraTargets } from "../../weights/lora/targets.js";
 import type { TensorSource } from "../../weights/source.js";
@@ -14,7 +15,7 @@ import { moduleKeys, type TrainableModule } from "./modules.js";
 import { TrainableAdapter } from "./trainable-adapter.js";
 
 export interface AdapterFileOptions {
-  /** Experts each token uses in MoE layers (files do not store it; ICEdit's loader uses 1). */
+  /** Experts each token uses in MoE layers; default: the file's metadata (metadataTopK), else 1 as ICEdit's loader. */
   readonly topK?: number;
   /**
    * expert_alpha / expert_rank of the MoE modules. Files do not store it and ICEdit's loader forces
@@ -69,7 +70,7 @@ export async function trainableAdapterFromFile(
   options: AdapterFileOptions = {},
 ): Promise<TrainableAdapter> {
   const file = source.description;
-  const description = await readLoraAdapter(source, targets, { topK: options.topK });
+  const description = await readLoraAdapter(source, targets, { topK: options.topK ?? metadataTopK(source.metadata()) });
   const byModule = keysByModule(source.names());
   const modules: TrainableModule[] = [];
   const constants = new Map<string, Tensor<"f32">>();

@@ -4,3 +4,4 @@ export * from "./types.js";
 export { LoraTargets, type LoraTarget, type LinearShape, type DeclaredParam } from "./targets.js";
 export { readLoraAdapter, type ReadLoraOptions } from "./read.js";
 export { LORA_METADATA_KEY } from "./scaling.js";
+export { metadataTopK, MOE_METADATA_KEY } from "./moe-top-k.js";

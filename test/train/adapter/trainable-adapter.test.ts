@@ -52,7 +52,9 @@ describe("trainableAdapterFromFile", () => {
     await assert.rejects(trainableAdapterFromFile(memorySource(file), targets), TrainableAdapterError);
   });
 
-  test("the golden lora-train adapter: 21 plain and 4 MoE modules, every tensor a key, top-k as given", { skip: goldenSkip }, async () => {
+  test("the golden lora-train adapter: 21 plain and 4 MoE modules, every tensor a key, top-k as given or from its metadata", {
+    skip: goldenSkip,
+  }, async () => {
     const source = await openSafetensors(goldenFile("weights/lora_train_moe_e4_top1_adapter.safetensors"));
     try {
       const adapter = await trainableAdapterFromFile(source, targets, { topK: 2 });
@@ -66,6 +68,11 @@ describe("trainableAdapterFromFile", () => {
           .names()
           .filter((n) => !n.endsWith(".alpha"))
           .sort(),
+      );
+      const fromMetadata = await trainableAdapterFromFile(source, targets);
+      assert.ok(
+        fromMetadata.modules.every((m) => m.kind === "plain" || m.topK === 1),
+        "top_k 1 from golden_moe metadata",
       );
     } finally {
       await source.close();
