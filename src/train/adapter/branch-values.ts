@@ -70,25 +70,29 @@ export function plainValues(modules: readonly PlainModule[], input: (key: string
     B: scaled(bflRows(input(m.b), m.target), m.scaling),
   }));
   if (tilesRows(tiles, outFeatures)) return { A, up: { tiles }, bias: null };
+  return { A, up: { full: blockDiagonal(tiles, outFeatures) }, bias: null };
+}
+
+/** Up blocks [rows_i, r_i] (sorted, not overlapping) -> one B [out, sum r], zeros outside each block's rows and ranks. */
+function blockDiagonal(tiles: readonly UpValue[], outFeatures: number): Value {
   const total = tiles.reduce((s, t) => s + t.rank, 0);
-  let col = 0;
-  const rows = tiles.map((t) => {
-    const parts: Value[] = [];
-    if (col > 0) parts.push(zeros(t.B, [t.rowEnd - t.rowStart, col]));
-    parts.push(t.B);
-    if (col + t.rank < total) parts.push(zeros(t.B, [t.rowEnd - t.rowStart, total - col - t.rank]));
-    col += t.rank;
-    return { ...t, B: join(parts, 1) };
-  });
   const stacked: Value[] = [];
+  let col = 0;
   let next = 0;
-  for (const r of rows) {
-    if (r.rowStart > next) stacked.push(zeros(r.B, [r.rowStart - next, total]));
-    stacked.push(r.B);
-    next = r.rowEnd;
+  for (const t of tiles) {
+    const rows = t.rowEnd - t.rowStart;
+    if (t.rowStart > next) stacked.push(zeros(t.B, [t.rowStart - next, total]));
+    const parts: Value[] = [];
+    if (col > 0) parts.push(zeros(t.B, [rows, col]));
+    parts.push(t.B);
+    if (col + t.rank < total) parts.push(zeros(t.B, [rows, total - col - t.rank]));
+    stacked.push(join(parts, 1));
+    col += t.rank;
+    next = t.rowEnd;
   }
-  if (next < outFeatures) stacked.push(zeros(A, [outFeatures - next, total]));
-  return { A, up: { full: join(stacked, 0) }, bias: null };
+  const last = tiles[tiles.length - 1] as UpValue;
+  if (next < outFeatures) stacked.push(zeros(last.B, [outFeatures - next, total]));
+  return join(stacked, 0);
 }
 
 /** One MoE module: expert A's stacked [E*r, in], B's side by side [out, E*r] (zero rows outside the module), router [E, in]. */

@@ -8,6 +8,23 @@ import { shapeString, tensor, type Tensor } from "../../tensor.js";
 import { TrainableAdapterError } from "./errors.js";
 import { moduleKeys, type TrainableModule } from "./modules.js";
 
+/** The plain modules of one layer must update disjoint rows (each row range is one block of the up matrix). */
+function checkRowsDisjoint(modules: readonly TrainableModule[]): void {
+  const byLayer = new Map<string, TrainableModule[]>();
+  for (const m of modules) if (m.kind === "plain") byLayer.set(m.target.linear, [...(byLayer.get(m.target.linear) ?? []), m]);
+  for (const [linear, list] of byLayer) {
+    const sorted = [...list].sort((p, q) => p.target.rowStart - q.target.rowStart);
+    for (let i = 1; i < sorted.length; i++) {
+      const [prev, cur] = [sorted[i - 1] as TrainableModule, sorted[i] as TrainableModule];
+      if (cur.target.rowStart < prev.target.rowEnd) {
+        throw new TrainableAdapterError(
+          `modules ${prev.module} and ${cur.module} both update rows of ${linear}: an adapter trains one module per row`,
+        );
+      }
+    }
+  }
+}
+
 export class TrainableAdapter {
   /** Every trainable key, in module order. */
   readonly keys: readonly string[];
@@ -28,6 +45,7 @@ export class TrainableAdapter {
       if (!initial.has(key)) throw new TrainableAdapterError(`adapter key ${key} has no initial tensor`);
     }
     for (const m of modules) this.checkShapes(m);
+    checkRowsDisjoint(modules);
   }
 
   /** The declared shape of a key's tensor: its initial tensor's. */

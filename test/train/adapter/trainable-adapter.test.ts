@@ -52,6 +52,16 @@ describe("trainableAdapterFromFile", () => {
     await assert.rejects(trainableAdapterFromFile(memorySource(file), targets), TrainableAdapterError);
   });
 
+  test("two modules updating the same rows of a layer are refused", async () => {
+    const file: Record<string, Tensor> = {
+      "transformer.transformer_blocks.0.attn.to_q.lora_A.weight": randT([2, 128], 1),
+      "transformer.transformer_blocks.0.attn.to_q.lora_B.weight": randT([128, 2], 2),
+      "double_blocks.0.img_attn.qkv.lora_A.weight": randT([2, 128], 3),
+      "double_blocks.0.img_attn.qkv.lora_B.weight": randT([384, 2], 4),
+    };
+    await assert.rejects(trainableAdapterFromFile(memorySource(file), targets), /both update rows of double_blocks.0.img_attn.qkv/);
+  });
+
   test("the golden lora-train adapter: 21 plain and 4 MoE modules, every tensor a key, top-k as given or from its metadata", {
     skip: goldenSkip,
   }, async () => {
