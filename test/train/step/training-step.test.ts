@@ -150,6 +150,23 @@ describe("TrainingStep on a tiny FLUX", () => {
     assert.deepEqual([...result.grads.keys()], [...adapter.keys]);
   });
 
+  test("one session serves other batch, text and image sizes (symbolic B, T, L)", async () => {
+    const x: TrainingInputs = {
+      x0: randT([1, 3, 16], 11),
+      imgCond: randT([1, 3, 8], 12),
+      txt: randT([1, 2, 12], 13),
+      y: randT([1, 8], 14),
+      imgIds: imageIds(1, 1, 3),
+      txtIds: textIds(1, 2),
+      t: tensor("f32", [1], new Float32Array([0.5])),
+      noise: randT([1, 3, 16], 15),
+    };
+    const result = await step.run(x, randomParams(adapter, 100));
+    assert.deepEqual(result.pred.dims, [1, 3, 16]);
+    assert.ok(Number.isFinite(result.loss) && result.loss > 0);
+    for (const [key, g] of result.grads) assert.deepEqual(g.dims, adapter.dims(key));
+  });
+
   test("adapter gradients match central finite differences of the loss along each gradient (plain A, B, experts, both routers)", async () => {
     await checkAlongGradients(step, adapter);
   });
