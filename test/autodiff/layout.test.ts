@@ -47,7 +47,7 @@ describe("gradient rules: layout", () => {
       name: "concat_static",
       dtype: "f64",
       inputs: { a: { dims: [2, 1, 3] }, b: { dims: [2, 4, 3] } },
-      build: ({ a, b }) => [ops.concat([a!, b!, a!], 1), ops.concat([ops.mul(b!, b!), b!], -1)],
+      build: ({ a, b }) => [ops.concat([b!, a!, a!], 1), ops.concat([ops.mul(b!, b!), b!], -1)],
     });
   });
 
