@@ -91,7 +91,10 @@ describe("gradient rules: indexing", () => {
       name: "gather_elements",
       dtype: "f64",
       inputs: { x: { dims: [3, 4] }, i: { dims: [3, 5], dtype: "i64", values: [0, 3, 3, 1, 0, 2, 2, 2, 2, 1, 1, 0, 3, 3, 1] } },
-      build: ({ x, i }) => [ops.gatherElements(x!, i!, 1), ops.gatherElements(x!, ops.constI64(x!.graph, [2, 0, 2, 1, 1, 1, 0, 2], [2, 4]), 0)],
+      build: ({ x, i }) => [
+        ops.gatherElements(x!, i!, 1),
+        ops.gatherElements(x!, ops.constI64(x!.graph, [2, 0, 2, 1, 1, 1, 0, 2], [2, 4]), 0),
+      ],
     });
   });
 
@@ -110,4 +113,3 @@ describe("gradient rules: indexing", () => {
     });
   });
 });
-
