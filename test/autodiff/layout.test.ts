@@ -105,7 +105,7 @@ describe("gradient rules: layout", () => {
     });
   });
 
-  test("Slice with run-time bounds: sliceAfter (start from Shape) and sliceToEnds, static and symbolic shapes", async () => {
+  test("Slice with run-time bounds (sliceAfter, sliceToEnds) or a symbolic axis, static and symbolic shapes", async () => {
     await checkGradient(engine, {
       name: "slice_runtime",
       dtype: "f64",
@@ -121,7 +121,8 @@ describe("gradient rules: layout", () => {
         const imgTokens = pinned(ops.sliceAfter(x, 1, txt!), [1, 4, 3]);
         const afterStatic = pinned(ops.sliceAfter(s!, 1, t!), [2, 3, 3]);
         const toEnds = ops.sliceToEnds(s!, [1, 2], ops.shapeOf(t!, 1, 3), [2, 3]);
-        return [imgTokens, afterStatic, ops.mul(toEnds, toEnds)];
+        const lastTwo = pinned(ops.slice(img!, 1, -2, Number.MAX_SAFE_INTEGER), [1, 2, 3]);
+        return [imgTokens, afterStatic, ops.mul(toEnds, toEnds), ops.mul(lastTwo, lastTwo)];
       },
     });
   });

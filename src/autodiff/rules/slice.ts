@@ -10,7 +10,7 @@
  * does the clamping itself, exactly as it did in the forward pass, and Pad takes the computed pads.
  */
 import type { Dim, Value } from "../../onnx/graph.js";
-import { concat, constI64, gather, shapeOf, sub, zeroPad, zeroPadBy } from "../../onnx/ops/index.js";
+import { concat, constI64, filledLike, gather, shapeOf, sliceFromStarts, sub, zeroPad, zeroPadBy } from "../../onnx/ops/index.js";
 import { normAxis } from "../../onnx/shape.js";
 import { gradientEntries } from "../gradient-registry.js";
 import type { GradientQuery } from "../gradient-rule.js";
@@ -32,22 +32,12 @@ function bound(q: GradientQuery, input: number, k: number): Entry {
   return gather(vector, constI64(vector.graph, [k], [1], "bound_index"), 0);
 }
 
-/** clamp(start) on axis a of x at run time: n - len(r[start:]) for r of length n (ONNX Runtime clamps). */
+/** clamp(start) on axis a of x, an i64 [1] computed at run time: n - len(r[start:]) for a vector r of length n. */
 function clampedStart(x: Value, a: number, start: Entry): Value {
-  const g = x.graph;
   const n = shapeOf(x, a, a + 1);
-  // ConstantOfShape without a value: float zeros; only their number matters.
-  const r = g.addNode("ConstantOfShape", [n], {}, { declaredShapes: [[x.shape[a] as Dim]] })[0] as Value;
-  const from = typeof start === "number" ? constI64(g, [start], [1], "start") : start;
-  const tail = g.addNode(
-    "Slice",
-    [r, from, constI64(g, [Number.MAX_SAFE_INTEGER], [1], "end"), constI64(g, [0], [1], "axes")],
-    {},
-    {
-      declaredShapes: [[`${x.shape[a]}-start`]],
-    },
-  )[0] as Value;
-  return sub(n, shapeOf(tail));
+  const r = filledLike(n, [x.shape[a] as Dim]); // only its length matters
+  const from = typeof start === "number" ? constI64(x.graph, [start], [1], "start") : start;
+  return sub(n, shapeOf(sliceFromStarts(r, [0], from, [`${x.shape[a]}-start`])));
 }
 
 /** The [begin, end] pads of axis a: numbers when the bounds and the axis length are known, else computed. */
@@ -86,7 +76,7 @@ function sliceGrad(q: GradientQuery): (Value | null)[] {
   const pads: Entry[] = new Array<Entry>(2 * rank).fill(0);
   axes.forEach((axis, k) => {
     const a = normAxis(axis, rank, "Slice");
-    [pads[a], pads[a + rank]] = padsOfAxis(x, dy, a, bound(q, 1, k), bound(q, 2, k)) as [Entry, Entry];
+    [pads[a], pads[a + rank]] = padsOfAxis(x, dy, a, bound(q, 1, k), bound(q, 2, k));
   });
   const known = pads.filter((p): p is number => typeof p === "number");
   const dx = known.length === pads.length ? zeroPad(dy, known) : zeroPadBy(dy, padVector(x, pads), x.shape);
