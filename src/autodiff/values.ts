@@ -1,7 +1,8 @@
 /** Small value builders that gradient rules share: zeros and scalars of a value's dtype, sums to an input's shape. */
 import { attr, type Value } from "../onnx/graph.js";
 import { constI64, reduceSum, reshape, reshapeTo, shapeOf } from "../onnx/ops/index.js";
-import { tensor, type DType } from "../tensor.js";
+import { f32ToHalfBits } from "../numeric/float16.js";
+import { tensor, type DType, type Tensor } from "../tensor.js";
 
 /** Whether gradients flow through values of this dtype. */
 export function isDifferentiable(dtype: DType): boolean {
@@ -12,10 +13,17 @@ export function isStatic(shape: readonly (number | string)[]): shape is readonly
   return shape.every((d) => typeof d === "number");
 }
 
+/** A tensor of a float dtype filled with `value` (f16 as its bit pattern). */
+function filled(dtype: DType, dims: readonly number[], value: number): Tensor {
+  const t = tensor(dtype, dims);
+  if (dtype === "f16") (t.data as Uint16Array).fill(f32ToHalfBits(value));
+  else (t.data as Float32Array | Float64Array).fill(value);
+  return t;
+}
+
 /** A constant of `like`'s dtype holding `value`, shaped `dims` (a scalar by default). */
 export function constantLike(like: Value, value: number, dims: readonly number[] = []): Value {
-  const t = tensor(like.dtype, dims);
-  (t.data as Float32Array | Float64Array).fill(value);
+  const t = filled(like.dtype, dims, value);
   return like.graph.constant(t, "grad_const");
 }
 
@@ -27,9 +35,7 @@ export function zerosLike(like: Value): Value {
 /** `value` everywhere, in `like`'s dtype and shape (its run-time shape when symbolic). */
 export function filledLike(like: Value, value: number): Value {
   const g = like.graph;
-  const t = tensor(like.dtype, [1]);
-  (t.data as Float32Array | Float64Array)[0] = value;
-  const fill = attr.tensor(t);
+  const fill = attr.tensor(filled(like.dtype, [1], value));
   const shape = isStatic(like.shape) ? constI64(g, like.shape, [like.shape.length], "shape") : shapeOf(like);
   return g.addNode("ConstantOfShape", [shape], { value: fill }, { declaredShapes: [like.shape] })[0] as Value;
 }

@@ -39,6 +39,8 @@ export class BuildContext {
   private readonly onesCache = new Map<number, Value>();
   /** Named intermediates a caller asked to see as extra graph outputs (debugging, parity). */
   readonly taps = new Map<string, Value>();
+  /** The node ranges [start, end) of the blocks built through `segment` (gradient checkpointing recomputes them). */
+  readonly segments: { readonly start: number; readonly end: number }[] = [];
 
   constructor(
     readonly graph: Graph,
@@ -71,6 +73,14 @@ export class BuildContext {
       this.onesCache.set(size, value);
     }
     return value;
+  }
+
+  /** Runs `build` (one block's forward) and records the range of graph nodes it added. */
+  segment<T>(build: () => T): T {
+    const start = this.graph.nodes.length;
+    const result = build();
+    if (this.graph.nodes.length > start) this.segments.push({ start, end: this.graph.nodes.length });
+    return result;
   }
 
   /** Records `value` under `name` when the caller asked for that tap; returns it unchanged. */

@@ -120,6 +120,7 @@ export async function checkGradient(engine: Engine, c: GradientCase): Promise<vo
       if (!isWrt(input)) continue;
       const got = grads[`grad.${name}`];
       assert.ok(got, `${c.name}: no gradient output for ${name}`);
+      assert.equal(got.dtype, c.dtype, `${c.name}: gradient of ${name} is ${got.dtype}, want ${c.dtype}`);
       assert.deepEqual(got.dims, input.dims, `${c.name}: gradient of ${name} has dims [${got.dims}], want [${input.dims}]`);
       const base = feeds[name] as Tensor;
       const numeric = new Float64Array(base.data.length);

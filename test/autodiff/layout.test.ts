@@ -5,7 +5,7 @@ import { backward, NotDifferentiableError } from "../../src/autodiff/index.js";
 import { Graph, OPS, OpRegistry, opSchemas, ops, type OutputSpec, type ShapeQuery, type Value } from "../../src/onnx/index.js";
 import { engineForTests } from "../onnx/helpers.js";
 import { checkGradient } from "./finite-difference.js";
-import { pinned } from "./pinned.js";
+import { withStaticShape } from "./static-shape.js";
 
 const engine = engineForTests();
 
@@ -28,7 +28,7 @@ describe("gradient rules: layout", () => {
         const flat = ops.reshape(x!, [-1, 4]);
         const y = ops.mul(ops.mul(flat, w!), flat);
         const target = ops.concat([ops.shapeOf(x!, 0, 2), ops.constI64(x!.graph, [4])], 0);
-        return pinned(ops.reshapeTo(y, target, ["B", "L", 4]), [2, 3, 4]);
+        return withStaticShape(ops.reshapeTo(y, target, ["B", "L", 4]), [2, 3, 4]);
       },
     });
   });
@@ -55,10 +55,10 @@ describe("gradient rules: layout", () => {
     await checkGradient(engine, {
       name: "concat_symbolic",
       dtype: "f64",
-      inputs: { txt: { dims: [1, 2, 3], shape: ["B", "T", 3] }, img: { dims: [1, 4, 3], shape: ["B", "L", 3] } },
+      inputs: { txt: { dims: [2, 2, 3], shape: ["B", "T", 3] }, img: { dims: [2, 4, 3], shape: ["B", "L", 3] } },
       build: ({ txt, img }) => {
         const x = ops.concat([txt!, img!], 1);
-        return pinned(ops.mul(x, x), [1, 6, 3]);
+        return withStaticShape(ops.mul(x, x), [2, 6, 3]);
       },
     });
   });
@@ -80,11 +80,11 @@ describe("gradient rules: layout", () => {
     await checkGradient(engine, {
       name: "split_runtime",
       dtype: "f64",
-      inputs: { txt: { dims: [1, 2, 3], shape: ["B", "T", 3] }, img: { dims: [1, 4, 3], shape: ["B", "L", 3] } },
+      inputs: { txt: { dims: [2, 2, 3], shape: ["B", "T", 3] }, img: { dims: [2, 4, 3], shape: ["B", "L", 3] } },
       build: ({ txt, img }) => {
         const x = ops.concat([txt!, img!], 1);
         const [, imgOut] = ops.splitLike(ops.mul(x, x), 1, [txt!, img!]) as [Value, Value];
-        return pinned(ops.mul(imgOut, img!), [1, 4, 3]);
+        return withStaticShape(ops.mul(imgOut, img!), [2, 4, 3]);
       },
     });
   });
@@ -110,18 +110,18 @@ describe("gradient rules: layout", () => {
       name: "slice_runtime",
       dtype: "f64",
       inputs: {
-        txt: { dims: [1, 2, 3], shape: ["B", "T", 3] },
-        img: { dims: [1, 4, 3], shape: ["B", "L", 3] },
+        txt: { dims: [2, 2, 3], shape: ["B", "T", 3] },
+        img: { dims: [2, 4, 3], shape: ["B", "L", 3] },
         s: { dims: [2, 5, 3] },
         t: { dims: [2, 2, 3] },
       },
       build: ({ txt, img, s, t }) => {
         const joined = ops.concat([txt!, img!], 1);
         const x = ops.mul(joined, joined);
-        const imgTokens = pinned(ops.sliceAfter(x, 1, txt!), [1, 4, 3]);
-        const afterStatic = pinned(ops.sliceAfter(s!, 1, t!), [2, 3, 3]);
+        const imgTokens = withStaticShape(ops.sliceAfter(x, 1, txt!), [2, 4, 3]);
+        const afterStatic = withStaticShape(ops.sliceAfter(s!, 1, t!), [2, 3, 3]);
         const toEnds = ops.sliceToEnds(s!, [1, 2], ops.shapeOf(t!, 1, 3), [2, 3]);
-        const lastTwo = pinned(ops.slice(img!, 1, -2, Number.MAX_SAFE_INTEGER), [1, 2, 3]);
+        const lastTwo = withStaticShape(ops.slice(img!, 1, -2, Number.MAX_SAFE_INTEGER), [2, 2, 3]);
         return [imgTokens, afterStatic, ops.mul(toEnds, toEnds), ops.mul(lastTwo, lastTwo)];
       },
     });
@@ -133,8 +133,8 @@ describe("gradient rules: layout", () => {
       dtype: "f64",
       inputs: { x: { dims: [2, 3], shape: ["B", 3] }, y: { dims: [2, 1, 3] } },
       build: ({ x, y }) => [
-        pinned(ops.unsqueeze(ops.add(x!, x!), [0, -1]), [1, 2, 3, 1]),
-        pinned(ops.unsqueeze(ops.mul(x!, x!), [1]), [2, 1, 3]),
+        withStaticShape(ops.unsqueeze(ops.add(x!, x!), [0, -1]), [1, 2, 3, 1]),
+        withStaticShape(ops.unsqueeze(ops.mul(x!, x!), [1]), [2, 1, 3]),
         ops.squeeze(ops.mul(y!, y!), [1]),
         ops.squeeze(ops.unsqueeze(y!, [0]), [-2, 0]),
       ],

@@ -76,7 +76,7 @@ export class Flux extends Module {
     let img = ctx.tap("img_in_out", this.imgIn.forward(ctx, inputs.img));
     let txt = ctx.tap("txt_in_out", this.txtIn.forward(ctx, inputs.txt));
     this.doubleBlocks.forEach((block, i) => {
-      ({ img, txt } = block.forward(ctx, img, txt, vec, inputs.pe, `double${i}`));
+      ({ img, txt } = ctx.segment(() => block.forward(ctx, img, txt, vec, inputs.pe, `double${i}`)));
       ctx.tap(`double${i}_img`, img);
       ctx.tap(`double${i}_txt`, txt);
     });
@@ -84,7 +84,10 @@ export class Flux extends Module {
     ctx.tap("double_last_txt", txt);
     let x = concat([txt, img], 1);
     this.singleBlocks.forEach((block, i) => {
-      x = ctx.tap(`single${i}_out`, block.forward(ctx, x, vec, inputs.pe));
+      x = ctx.tap(
+        `single${i}_out`,
+        ctx.segment(() => block.forward(ctx, x, vec, inputs.pe)),
+      );
     });
     ctx.tap("single_last_out", x);
     const imgTokens = ctx.tap("final_in", sliceAfter(x, 1, txt));

@@ -35,6 +35,8 @@ export const sqrt = (x: Value): Value => unary("Sqrt", x);
 export const cos = (x: Value): Value => unary("Cos", x);
 export const sin = (x: Value): Value => unary("Sin", x);
 export const reciprocal = (x: Value): Value => unary("Reciprocal", x);
+/** The error function (ONNX Erf; ORT's CPU provider has no float64 kernel). */
+export const erf = (x: Value): Value => unary("Erf", x);
 
 /** x * sigmoid(x); ORT fuses the pair into one kernel. */
 export const silu = (x: Value): Value => mul(x, sigmoid(x));
