@@ -14,6 +14,7 @@ import { isStatic, zerosLike } from "../values.js";
  * Gather along axis a, data D [D_0..D_{n-1}], indices I (any rank r, scalar included):
  * dy [D[:a], I..., D[a+1:]] is flattened to [D[:a], M, D[a+1:]] with M = |I|, the indices to
  * [1.., M, 1..] broadcast to it, and both scatter-added into zeros shaped like D along a.
+ * (ScatterElements takes one index per element of dy; icedit gathers small tables, adapter scales.)
  */
 function gatherGrad(q: GradientQuery): (Value | null)[] {
   const [data, indices] = [q.input(0), q.input(1)];
