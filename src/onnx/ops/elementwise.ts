@@ -35,6 +35,7 @@ export const sqrt = (x: Value): Value => unary("Sqrt", x);
 export const cos = (x: Value): Value => unary("Cos", x);
 export const sin = (x: Value): Value => unary("Sin", x);
 export const reciprocal = (x: Value): Value => unary("Reciprocal", x);
+export const floor = (x: Value): Value => unary("Floor", x);
 
 /** x * sigmoid(x); ORT fuses the pair into one kernel. */
 export const silu = (x: Value): Value => mul(x, sigmoid(x));
