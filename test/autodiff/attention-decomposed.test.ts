@@ -15,7 +15,18 @@ import { engineForTests, uniform } from "../onnx/helpers.js";
 const engine = engineForTests();
 
 function f64(dims: readonly number[], seed: number): Tensor<"f64"> {
-  return tensor("f64", dims, Float64Array.from(uniform(dims.reduce((a, b) => a * b, 1), seed, -1, 1)));
+  return tensor(
+    "f64",
+    dims,
+    Float64Array.from(
+      uniform(
+        dims.reduce((a, b) => a * b, 1),
+        seed,
+        -1,
+        1,
+      ),
+    ),
+  );
 }
 
 /** O [B, S, H*Dv] from q [B, S, H*Dqk], k [B, Skv, H*Dqk], v [B, Skv, H*Dv], head by head. */

@@ -11,7 +11,7 @@ import { dequantizeNBitsInGraph } from "../../src/autodiff/rules/quant.js";
 import { Graph, ops, type Value } from "../../src/onnx/index.js";
 import { tensor } from "../../src/tensor.js";
 import { dequantizeNBits, quantizeNBits, type NBits, type NBitsScheme, type PackedNBits } from "../../src/weights/quant/index.js";
-import { engineForTests, randT } from "../onnx/helpers.js";
+import { assertClose, engineForTests, randT } from "../onnx/helpers.js";
 import { checkGradient } from "./finite-difference.js";
 import { weighted } from "./weighted.js";
 
@@ -91,6 +91,34 @@ describe("gradient rule: MatMulNBits", () => {
       inputs: { a: { dims: [3, K], shape: ["M", K] }, bias: { dims: [N] } },
       build: ({ a, bias }) => weighted(product(a!, p, bias!), [3, N]),
     });
+  });
+
+  test("accuracy level 4 (int8 activations in the forward): dA is dY @ W with the exact W, against the host", async () => {
+    const p = packed(4, "asymmetric");
+    const rows = 3;
+    const dyValues = randT([rows, N], 21);
+    const g = new Graph("nbits_level4");
+    const a = g.addInput("a", "f32", [rows, K]);
+    const c = constantsOf(g, p);
+    const y = ops.matMulNBits(a, c.b, c.scales, c.zeroPoints, { K, N, bits: 4, blockSize: BLOCK, accuracyLevel: 4 });
+    const [da] = backward(g, [{ value: y, grad: g.constant(dyValues, "dy") }], [a]);
+    g.addOutput(y, "y");
+    g.addOutput(da as Value, "da");
+    const session = await engine.load(g);
+    try {
+      const got = (await session.run({ a: randT([rows, K], 22) })).outputs["da"];
+      assert.ok(got);
+      const w = dequantizeNBits(p);
+      const want = Array.from({ length: rows * K }, (_, i) => {
+        const [r, k] = [Math.floor(i / K), i % K];
+        let sum = 0;
+        for (let n = 0; n < N; n++) sum += (dyValues.data[r * N + n] as number) * (w[n * K + k] as number);
+        return sum;
+      });
+      assertClose(got.data as Float32Array, want, "dA", { rtol: 1e-5, atol: 1e-5 });
+    } finally {
+      await session.release();
+    }
   });
 
   test("refuses a gradient for the scales: the quantized base is frozen", () => {

@@ -4,9 +4,11 @@
  * QLoRA: its codes, scales and zero points get no gradient, but the input does, dA = dY @ W, so
  * gradients reach the adapters and layers below it. W is dequantized in the graph from the codes.
  *
- * Cost: one layer's weight in float32 (N * K * 4 bytes, 144 MiB for FLUX.1's 3072 -> 12288 MLP
- * projection), plus the float codes it is computed from, exist while that layer's backward runs;
- * nothing is kept between layers and no float copy of the model is stored.
+ * Cost: while one layer's backward runs, its weight exists in float32 (N * K * 4 bytes: 144 MiB
+ * for FLUX.1's 3072 -> 12288 MLP projection), and so do the float codes and code - zero point it
+ * is computed from (the same size each, unless ONNX Runtime reuses their buffers), about three
+ * times that at the peak; nothing is kept between layers and no float copy of the model is
+ * stored. The extra compute is one [rows, N] @ [N, K] product per layer, as in the forward.
  */
 import type { Value } from "../../onnx/graph.js";
 import { cast, concat, div, floor, matmul, mul, reshape, scalarF32, slice, sub, unsqueeze } from "../../onnx/ops/index.js";
