@@ -96,7 +96,8 @@ function multiHeadAttentionGradient(q: GradientQuery): (Value | null)[] {
   const qkHeadDim = headDimOf(q, query, heads);
   if (headDimOf(q, key, heads) !== qkHeadDim) q.fail(`key ${key.name} [${key.shape}] does not fit query [${query.shape}]`);
   const vHeadDim = headDimOf(q, value, heads);
-  const scale = q.float("scale", 1 / Math.sqrt(qkHeadDim));
+  // ONNX Runtime reads an absent or zero scale as 1/sqrt(D).
+  const scale = q.float("scale", 0) || 1 / Math.sqrt(qkHeadDim);
   const wants = { q: q.wanted(0), k: q.wanted(1), v: q.wanted(2) };
   const g = attentionBackward(query, key, value, q.grad(), { heads, qkHeadDim, vHeadDim, scale }, wants);
   return [g.dq, g.dk, g.dv];
