@@ -133,7 +133,7 @@ class ConcatenatedData implements TrainingData {
     return part.identity(at);
   }
 
-  get(index: number): Promise<EditTriplet | null> {
+  async get(index: number): Promise<EditTriplet | null> {
     const { part, at } = this.locate(index);
     return part.get(at);
   }
