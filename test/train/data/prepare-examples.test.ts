@@ -192,9 +192,10 @@ describe("prepareExamples: the encoded-example cache on the demo model", () => {
     const clean = await prepareExamples((await spiedEncoders(opened)).encoders, data, { size: SIZE, cacheDir });
     const reference = await clean.get(0);
 
+    // Both found before either is damaged (entryOf opens every entry).
     const truncated = await entryOf(cacheDir, ":1");
-    await truncate(truncated, (await stat(truncated)).size - 100);
     const flipped = await entryOf(cacheDir, ":3");
+    await truncate(truncated, (await stat(truncated)).size - 100);
     const bytes = await readFile(flipped);
     bytes[bytes.length - 5] = (bytes[bytes.length - 5] ?? 0) ^ 0x40;
     await writeFile(flipped, bytes);
