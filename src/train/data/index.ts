@@ -24,3 +24,4 @@ export {
   type PrepareOptions,
   type PrepareProgress,
 } from "./prepare-examples.js";
+export { ExampleCache, EXAMPLE_FORMAT, storedValues, type CacheStorage } from "./example-cache.js";

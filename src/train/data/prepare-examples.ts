@@ -11,7 +11,7 @@ import { CancelledError } from "../../pipelines/fill/errors.js";
 import { reshape, type Tensor } from "../../tensor.js";
 import { encodeDiptych, encodeText, type EncodedText, type ExampleEncoders } from "./encode-example.js";
 import { PrepareExamplesError } from "./errors.js";
-import { ExampleCache, EXAMPLE_FORMAT, type EntryShape } from "./example-cache.js";
+import { ExampleCache, EXAMPLE_FORMAT, storedValues, type CacheStorage, type EntryShape } from "./example-cache.js";
 import type { SkipReport } from "./skip-log.js";
 import { TRAINING_RESIZE_KERNEL, trainingDiptych } from "./training-diptych.js";
 import type { TrainingData, TripletIdentity } from "./triplet.js";
@@ -48,6 +48,8 @@ export interface PrepareOptions {
   readonly size?: number;
   /** Where the encoded examples are kept (a folder of safetensors files). */
   readonly cacheDir: string;
+  /** How the cache stores the tensors (default "f32"); the prepared tensors are the stored values either way. */
+  readonly storage?: CacheStorage;
   readonly onProgress?: (progress: PrepareProgress) => void;
   /** Told when a cache entry failed its checks and is recomputed. */
   readonly onRecompute?: (origin: string, reason: string) => void;
@@ -75,9 +77,10 @@ const EXAMPLE_SHAPE: EntryShape = { x0: 2, img_cond: 2, txt: 2, y: 1 };
 const TEXT_SHAPE: EntryShape = { txt: 2, y: 1 };
 
 /** Everything an entry depends on; the key of the cache. */
-function exampleKey(encoders: ExampleEncoders, size: number, id: TripletIdentity): string {
+function exampleKey(encoders: ExampleEncoders, size: number, storage: CacheStorage, id: TripletIdentity): string {
   return JSON.stringify({
     format: EXAMPLE_FORMAT,
+    storage,
     model: encoders.fingerprint,
     size,
     kernel: TRAINING_RESIZE_KERNEL,
@@ -86,8 +89,8 @@ function exampleKey(encoders: ExampleEncoders, size: number, id: TripletIdentity
   });
 }
 
-function textKey(encoders: ExampleEncoders, prompt: string): string {
-  return JSON.stringify({ format: EXAMPLE_FORMAT, model: encoders.fingerprint, prompt });
+function textKey(encoders: ExampleEncoders, storage: CacheStorage, prompt: string): string {
+  return JSON.stringify({ format: EXAMPLE_FORMAT, storage, model: encoders.fingerprint, prompt });
 }
 
 function checkSize(size: number): void {
@@ -110,6 +113,7 @@ class Preparer {
     private readonly encoders: ExampleEncoders,
     private readonly data: TrainingData,
     readonly size: number,
+    private readonly storage: CacheStorage,
     cacheDir: string,
     private readonly onRecompute?: (origin: string, reason: string) => void,
   ) {
@@ -118,26 +122,43 @@ class Preparer {
 
   /** The entry of `at` from the cache, or encoded and written now; null when the example is skipped. */
   async example(at: Located): Promise<{ example: PreparedExample; cached: boolean } | null> {
-    const key = exampleKey(this.encoders, this.size, at.identity);
+    const key = exampleKey(this.encoders, this.size, this.storage, at.identity);
     const found = await this.cache.read(key, EXAMPLE_SHAPE);
     if ("hit" in found) return { example: toExample(found.hit, at.identity.origin), cached: true };
     if (found.miss !== "not cached") this.onRecompute?.(at.identity.origin, found.miss);
     const triplet = await this.data.get(at.index);
     if (triplet === null) return null;
     const diptych = await trainingDiptych(triplet.source, triplet.target, this.size);
-    const { x0, imgCond } = await encodeDiptych(this.encoders.vae, diptych);
-    const { txt, y } = await encodeText(this.encoders.text, icPrompt(triplet.instruction));
-    await this.cache.write(key, { x0, img_cond: imgCond, txt, y }, triplet.origin);
-    return { example: { x0, imgCond, txt, y, origin: triplet.origin }, cached: false };
+    const latents = await encodeDiptych(this.encoders.vae, diptych);
+    const text = await encodeText(this.encoders.text, icPrompt(triplet.instruction));
+    const tensors = this.stored({ x0: latents.x0, img_cond: latents.imgCond, txt: text.txt, y: text.y });
+    await this.write(key, tensors, triplet.origin);
+    return { example: toExample(tensors, triplet.origin), cached: false };
   }
 
   async text(prompt: string): Promise<EncodedText> {
-    const key = textKey(this.encoders, prompt);
+    const key = textKey(this.encoders, this.storage, prompt);
     const found = await this.cache.read(key, TEXT_SHAPE);
-    if ("hit" in found) return { txt: found.hit["txt"] as Tensor<"f32">, y: found.hit["y"] as Tensor<"f32"> };
-    const encoded = await encodeText(this.encoders.text, prompt);
-    await this.cache.write(key, { txt: encoded.txt, y: encoded.y }, `prompt ${JSON.stringify(prompt)}`);
-    return encoded;
+    const tensors = "hit" in found ? found.hit : this.stored({ ...(await encodeText(this.encoders.text, prompt)) });
+    if (!("hit" in found)) await this.write(key, tensors, `prompt ${JSON.stringify(prompt)}`);
+    return { txt: tensors["txt"] as Tensor<"f32">, y: tensors["y"] as Tensor<"f32"> };
+  }
+
+  /** The values as the cache gives them back, so a cached run and a fresh one see the same numbers. */
+  private stored(tensors: Readonly<Record<string, Tensor<"f32">>>): Record<string, Tensor<"f32">> {
+    return Object.fromEntries(Object.entries(tensors).map(([name, t]) => [name, storedValues(t, this.storage)]));
+  }
+
+  private async write(key: string, tensors: Readonly<Record<string, Tensor<"f32">>>, origin: string): Promise<void> {
+    try {
+      await this.cache.write(key, tensors, origin, this.storage);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new PrepareExamplesError(
+        `cannot write the encoded example of ${origin} to the cache folder ${this.cache.dir} (${why}): free some space or choose another cache folder`,
+        { cause: error },
+      );
+    }
   }
 }
 
@@ -166,7 +187,11 @@ function checkExample(example: PreparedExample, size: number, first: PreparedExa
 export async function prepareExamples(encoders: ExampleEncoders, data: TrainingData, options: PrepareOptions): Promise<PreparedDataset> {
   const size = options.size ?? DEFAULT_TRAINING_SIZE;
   checkSize(size);
-  const preparer = new Preparer(encoders, data, size, options.cacheDir, options.onRecompute);
+  const storage = options.storage ?? "f32";
+  if (storage !== "f32" && storage !== "bf16")
+    throw new PrepareExamplesError(`the cache storage is "f32" or "bf16", got "${String(storage)}"`);
+  const preparer = new Preparer(encoders, data, size, storage, options.cacheDir, options.onRecompute);
+  await preparer.cache.removeStaleTemps();
   const usable: Located[] = [];
   let cached = 0;
   let encoded = 0;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readdir, rm, truncate, readFile, writeFile, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, truncate, readFile, writeFile, stat, utimes } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it, before, after } from "node:test";
 import { openModel, type OpenedModel } from "../../../src/api/open-model.js";
@@ -228,6 +228,23 @@ describe("prepareExamples: the encoded-example cache on the demo model", () => {
     assert.equal(checked.calls.vae - before, 2, "prepare recomputes the removed entry");
   });
 
+  it("removes temp files of writes that died an hour ago or more, and keeps newer ones", async () => {
+    const cacheDir = join(demo.dir, "cache-temps");
+    await mkdir(cacheDir, { recursive: true });
+    const temp = (pid: number) => join(cacheDir, `.${"ab".repeat(32)}.safetensors.${pid}.0a1b2c3d.tmp`);
+    await writeFile(temp(1), "partial");
+    await writeFile(temp(2), "partial");
+    const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    await utimes(temp(1), old, old);
+    await prepareExamples((await spiedEncoders(opened)).encoders, data, { size: SIZE, cacheDir });
+    const names = await readdir(cacheDir);
+    assert.ok(!names.some((n) => n.includes(".1.0a1b2c3d.tmp")), "the old temp file is gone");
+    assert.ok(
+      names.some((n) => n.includes(".2.0a1b2c3d.tmp")),
+      "a recent one may belong to a running write",
+    );
+  });
+
   it("get() recomputes an entry that went missing after preparing", async () => {
     const cacheDir = join(demo.dir, "cache-get");
     const spied = await spiedEncoders(opened);
@@ -237,6 +254,37 @@ describe("prepareExamples: the encoded-example cache on the demo model", () => {
     const before = spied.calls.vae;
     same((await prepared.get(1)).imgCond, reference.imgCond, "recomputed imgCond");
     assert.equal(spied.calls.vae - before, 2);
+  });
+
+  it("stores bf16 on request: half the bytes, values rounded to bf16, the same from a fresh run and from the cache", async () => {
+    const f32Dir = join(demo.dir, "cache-f32");
+    const bf16Dir = join(demo.dir, "cache-bf16");
+    const full = await allExamples(await prepareExamples((await spiedEncoders(opened)).encoders, data, { size: SIZE, cacheDir: f32Dir }));
+    const fresh = await allExamples(
+      await prepareExamples((await spiedEncoders(opened)).encoders, data, { size: SIZE, cacheDir: bf16Dir, storage: "bf16" }),
+    );
+    const spied = await spiedEncoders(opened);
+    const cachedRun = await prepareExamples(spied.encoders, data, { size: SIZE, cacheDir: bf16Dir, storage: "bf16" });
+    assert.deepEqual(cachedRun.stats, { cached: 2, encoded: 0 });
+    const cached = await allExamples(cachedRun);
+    const bits = new Uint32Array(1);
+    const asFloat = new Float32Array(bits.buffer);
+    for (const [i, e] of fresh.entries()) {
+      const f = full[i];
+      const c = cached[i];
+      assert.ok(f && c);
+      same(c.txt, e.txt, `cached txt ${i}`);
+      same(c.x0, e.x0, `cached x0 ${i}`);
+      for (let k = 0; k < f.x0.data.length; k++) {
+        asFloat[0] = e.x0.data[k] as number;
+        assert.equal((bits[0] as number) & 0xffff, 0, "a bf16 value has no low mantissa bits");
+        const exact = f.x0.data[k] as number;
+        assert.ok(Math.abs((e.x0.data[k] as number) - exact) <= Math.abs(exact) * 2 ** -8, `x0[${k}] within bf16 rounding`);
+      }
+    }
+    const size = async (dir: string) => (await Promise.all((await cacheFiles(dir)).map((p) => stat(p)))).reduce((n, s) => n + s.size, 0);
+    const ratio = (await size(bf16Dir)) / (await size(f32Dir));
+    assert.ok(ratio > 0.45 && ratio < 0.6, `bf16 entries take about half the bytes (ratio ${ratio})`);
   });
 
   it("refuses a size that is not a multiple of 16, stops when aborted, and says when no example is usable", async () => {
