@@ -245,6 +245,18 @@ describe("prepareExamples: the encoded-example cache on the demo model", () => {
     );
   });
 
+  it("fingerprints the VAE and text-encoder weight files: touching one changes the key", async () => {
+    const before = (await encodersOf(opened)).fingerprint;
+    assert.equal((await encodersOf(opened)).fingerprint, before, "stable while nothing changes");
+    assert.match(before, /vae/);
+    assert.match(before, /text_encoder_2/);
+    const t5Files = (await readdir(join(demo.model, "text_encoder_2"))).filter((n) => n.endsWith(".safetensors"));
+    assert.ok(t5Files.length > 0);
+    const later = new Date(Date.now() + 60_000);
+    await utimes(join(demo.model, "text_encoder_2", t5Files[0] as string), later, later);
+    assert.notEqual((await encodersOf(opened)).fingerprint, before);
+  });
+
   it("get() recomputes an entry that went missing after preparing", async () => {
     const cacheDir = join(demo.dir, "cache-get");
     const spied = await spiedEncoders(opened);
