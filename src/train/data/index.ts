@@ -14,7 +14,7 @@ export {
   type EncodedDiptych,
   type EncodedText,
 } from "./encode-example.js";
-export { encodersOf } from "./model-fingerprint.js";
+export { encodersOf, type OpenedEncoders } from "./model-fingerprint.js";
 export {
   prepareExamples,
   DROPPED_PROMPT,

@@ -6,8 +6,8 @@
  */
 import { readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { OpenedModel } from "../../api/open-model.js";
-import { TextConditioner } from "../../components/text/conditioning.js";
+import { TextConditioner, type TextModels } from "../../components/text/conditioning.js";
+import type { Vae } from "../../components/vae/vae.js";
 import type { ExampleEncoders } from "./encode-example.js";
 
 /** The weight files of a component path: the file, or every .safetensors beside a sharded set's index. */
@@ -50,8 +50,15 @@ export async function fileStamps(paths: readonly string[]): Promise<string[]> {
   return stamps;
 }
 
+/** What encodersOf needs of an opened model (api's OpenedModel has it): no import of the api layer from here. */
+export interface OpenedEncoders {
+  readonly models: { readonly vae: Vae; readonly text: TextModels };
+  /** The model folder and the VAE's weight file (or sharded index). */
+  readonly identity: { readonly path: string; readonly vae: string };
+}
+
 /** The VAE and text encoders of `opened`, and their fingerprint. */
-export async function encodersOf(opened: OpenedModel): Promise<ExampleEncoders> {
+export async function encodersOf(opened: OpenedEncoders): Promise<ExampleEncoders> {
   const { identity, models } = opened;
   const files = [
     ...(await weightFiles(identity.vae)),
