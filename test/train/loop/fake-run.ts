@@ -38,7 +38,7 @@ export function t1Adapter(request: TrainingRunRequest): Map<string, Tensor<"f32"
 }
 
 export function fakeRunFactory(
-  options: { fingerprint?: string; delayMs?: number; sampleEdit?: SampleEdit; t1?: boolean } = {},
+  options: { fingerprint?: string; delayMs?: number; sampleEdit?: SampleEdit; t1?: boolean; poison?: (call: number) => number } = {},
 ): TrainingRunFactory & { log: FakeRunLog } {
   const log: FakeRunLog = { requests: [], released: 0 };
   const factory = async (request: TrainingRunRequest) => {
@@ -47,7 +47,7 @@ export function fakeRunFactory(
     const a = request.adapter;
     return {
       dataset: fakeDataset(),
-      lossAndGrads: fakeStep({ delayMs: options.delayMs }).lossAndGrads,
+      lossAndGrads: fakeStep({ delayMs: options.delayMs, poison: options.poison }).lossAndGrads,
       initialParams: options.t1 ? t1Adapter(request) : fakeParams(),
       adapterMetadata: adapterFileMetadata({
         ...a,
