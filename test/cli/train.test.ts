@@ -5,7 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeTrainCommand } from "../../src/cli/train.js";
 import { main } from "../../src/cli/main.js";
-import { recordingIO, type Recorded } from "./test-io.js";
+import { icedit, recordingIO, type Recorded } from "./test-io.js";
+import { demoEdit, useCliDemoModel } from "./fixtures.js";
+import { DEMO_FLUX } from "../../src/demo/make-demo-model.js";
 import { fakeRunFactory } from "../train/loop/fake-run.js";
 import type { TrainingRunFactory } from "../../src/api/training-run.js";
 
@@ -185,5 +187,25 @@ describe("icedit train", () => {
     const code = await main(["train", "--data", dir, "--out", join(dir, "run"), "--steps", "2"], r.io);
     assert.equal(code, 1);
     assert.match(r.err.join("\n"), /icedit train: icedit train cannot open .* not wired into openTrainingRun/);
+  });
+});
+
+describe("icedit train, then icedit edit --lora", () => {
+  const demo = useCliDemoModel("icedit-train-edit-");
+
+  it("icedit edit loads the trained LoRA-MoE adapter (experts, router, top-k) and edits with it", async () => {
+    const out = join(demo.dir, "run");
+    const trained = await run(
+      ["--data", demo.dir, "--out", out, "--steps", "2", "--rank", "4", "--alpha", "8", "--optimizer", "adamw", "--lr", "0.01"],
+      fakeRunFactory({ flux: DEMO_FLUX }),
+    );
+    assert.equal(trained.code, 0, trained.err.join("\n"));
+    const adapter = join(out, "adapter.safetensors");
+    const edited = join(demo.dir, "edited.png");
+    const r = await icedit(demoEdit(demo.model, "add a moon", "--steps", "1", "--lora", adapter, "-o", edited));
+    assert.equal(r.code, 0, r.err.join("\n"));
+    assert.match(r.err.join("\n"), /adapter .*adapter\.safetensors: LoRA-MoE, 4 experts, top-1, \d+ modules, scale 1/);
+    assert.doesNotMatch(r.err.join("\n"), /warning/);
+    assert.deepEqual(r.out, [edited]);
   });
 });

@@ -4,7 +4,7 @@ import { tensor, type Tensor } from "../../../src/tensor.js";
 import type { TrainingRunFactory, TrainingRunRequest } from "../../../src/api/training-run.js";
 import { adapterFileMetadata } from "../../../src/train/loop/index.js";
 import type { SampleEdit } from "../../../src/train/loop/index.js";
-import { GOLDEN_T1, validateFluxParams } from "../../../src/models/flux/params.js";
+import { type FluxParams, GOLDEN_T1, validateFluxParams } from "../../../src/models/flux/params.js";
 import { iceditLoraModules, isMoeModule, loraKeys, loraRouteKey } from "../../../src/weights/lora/icedit-modules.js";
 import { fakeDataset, fakeParams, fakeStep } from "./fakes.js";
 
@@ -13,10 +13,10 @@ export interface FakeRunLog {
   released: number;
 }
 
-/** An adapter on ICEdit's modules at the T1 model's sizes (A and the router ~ N(0, 0.05), B = 0), of the request's kind, rank and experts. */
-export function t1Adapter(request: TrainingRunRequest): Map<string, Tensor<"f32">> {
-  const { mlpHidden } = validateFluxParams(GOLDEN_T1);
-  const modules = iceditLoraModules({ ...GOLDEN_T1, mlpHidden });
+/** An adapter on ICEdit's modules at a model's sizes (A and the router ~ N(0, 0.05), B = 0), of the request's kind, rank and experts. */
+export function iceditAdapter(flux: FluxParams, request: TrainingRunRequest): Map<string, Tensor<"f32">> {
+  const { mlpHidden } = validateFluxParams(flux);
+  const modules = iceditLoraModules({ ...flux, mlpHidden });
   const prng = new Prng(request.seed);
   const normal = (dims: number[]): Tensor<"f32"> => {
     const t = tensor("f32", dims);
@@ -38,20 +38,21 @@ export function t1Adapter(request: TrainingRunRequest): Map<string, Tensor<"f32"
 }
 
 export function fakeRunFactory(
-  options: { fingerprint?: string; delayMs?: number; sampleEdit?: SampleEdit; t1?: boolean; poison?: (call: number) => number } = {},
+  options: { fingerprint?: string; delayMs?: number; sampleEdit?: SampleEdit; flux?: FluxParams; poison?: (call: number) => number } = {},
 ): TrainingRunFactory & { log: FakeRunLog } {
   const log: FakeRunLog = { requests: [], released: 0 };
   const factory = async (request: TrainingRunRequest) => {
     log.requests.push(request);
-    const { mlpHidden } = validateFluxParams(GOLDEN_T1);
+    const flux = options.flux ?? GOLDEN_T1;
+    const { mlpHidden } = validateFluxParams(flux);
     const a = request.adapter;
     return {
       dataset: fakeDataset(),
       lossAndGrads: fakeStep({ delayMs: options.delayMs, poison: options.poison }).lossAndGrads,
-      initialParams: options.t1 ? t1Adapter(request) : fakeParams(),
+      initialParams: options.flux ? iceditAdapter(options.flux, request) : fakeParams(),
       adapterMetadata: adapterFileMetadata({
         ...a,
-        targetModules: iceditLoraModules({ ...GOLDEN_T1, mlpHidden }).map((m) => m.module),
+        targetModules: iceditLoraModules({ ...flux, mlpHidden }).map((m) => m.module),
       }),
       fingerprint: { model: options.fingerprint ?? `fake ${request.model} ${request.quant}`, data: `fake data ${request.size}` },
       sampleEdit: options.sampleEdit,

@@ -16,6 +16,7 @@ import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { readLoraAdapter } from "../../../src/weights/lora/index.js";
 import { T1_TARGETS } from "../../weights/lora-helpers.js";
 import { fakeRunFactory } from "./fake-run.js";
+import { GOLDEN_T1 } from "../../../src/models/flux/params.js";
 
 async function folder(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "icedit-train-"));
@@ -76,7 +77,16 @@ describe("train()", () => {
   it("writes an adapter that the project's LoRA reader loads: MoE experts, router, alpha / r and top-k from the metadata", async (t) => {
     const out = await folder(t);
     await train(
-      base(out, { openRun: fakeRunFactory({ t1: true }), rank: 4, alpha: 8, experts: 3, topK: 2, steps: 2, optimizer: "adamw", lr: 1e-3 }),
+      base(out, {
+        openRun: fakeRunFactory({ flux: GOLDEN_T1 }),
+        rank: 4,
+        alpha: 8,
+        experts: 3,
+        topK: 2,
+        steps: 2,
+        optimizer: "adamw",
+        lr: 1e-3,
+      }),
     );
     const source = await openSafetensors(join(out, "adapter.safetensors"));
     t.after(() => source.close());
