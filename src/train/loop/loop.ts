@@ -8,19 +8,20 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeImage } from "../../image/write.js";
-import { shapeString, type Tensor } from "../../tensor.js";
+import type { Tensor } from "../../tensor.js";
 import { writeSafetensors } from "../../weights/safetensors/writer.js";
 import { clipGradNorm, createOptimizer, flattenOptimizerState, type Optimizer, optimizerFromState } from "../optim/index.js";
 import type { LoadedCheckpoint } from "./checkpoint-read.js";
 import { ADAPTER_FILE, LOG_FILE, PLOT_FILE, SAMPLES_DIR } from "./checkpoint-paths.js";
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type LossHistory } from "./checkpoint-state.js";
-import { checkpointSteps, pruneCheckpoints, removePartialCheckpoints, writeCheckpoint } from "./checkpoint-write.js";
+import { pruneCheckpoints, removePartialCheckpoints, writeCheckpoint } from "./checkpoint-write.js";
+import { checkStart, resumedParams } from "./start-checks.js";
 import { DataCursor } from "./data-order.js";
-import { CheckpointError, NonFiniteTrainingError, ResumeMismatchError, TrainingDataError, TrainOptionError } from "./errors.js";
+import { NonFiniteTrainingError } from "./errors.js";
 import type { TrainEvent } from "./events.js";
 import { averageUpTo, movingAverage } from "./loss-average.js";
 import { writeLossPlot } from "./loss-plot.js";
-import { configDifferences, type JsonValue, type LoopSettings, checkLoopSettings, numericSettings } from "./settings.js";
+import { type JsonValue, type LoopSettings, checkLoopSettings, numericSettings } from "./settings.js";
 import { stepGradients } from "./step-gradients.js";
 import { TrainLog } from "./train-log.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, SampleEdit } from "./types.js";
@@ -58,68 +59,11 @@ export interface LoopResult {
 
 const dimsRecord = (params: AdapterParams): Record<string, number[]> => Object.fromEntries([...params].map(([k, t]) => [k, [...t.dims]]));
 
-/** The checkpoint's tensors in the initial adapter's key order, after checking keys and shapes. */
-function resumedParams(initial: AdapterParams, saved: LoadedCheckpoint): Map<string, Tensor<"f32">> {
-  const out = new Map<string, Tensor<"f32">>();
-  for (const [key, t] of initial) {
-    const s = saved.params.get(key);
-    if (!s || s.dims.length !== t.dims.length || s.dims.some((d, i) => d !== t.dims[i])) {
-      const has = s ? `has ${key} as ${shapeString(s.dims)}` : `lacks ${key}`;
-      throw new ResumeMismatchError(
-        `${saved.path} ${has}, this run's adapter has it as ${shapeString(t.dims)}: resume with the adapter settings it was trained with`,
-      );
-    }
-    out.set(key, s);
-  }
-  const extra = [...saved.params.keys()].find((k) => !initial.has(k));
-  if (extra)
-    throw new ResumeMismatchError(`${saved.path} has ${extra}, which this run's adapter lacks: resume with the same adapter settings`);
-  return out;
-}
-
 const copyParams = (p: AdapterParams): Map<string, Tensor<"f32">> =>
   new Map([...p].map(([k, t]) => [k, { dtype: "f32", dims: [...t.dims], data: t.data.slice() }]));
 
 function stepSize(optimizer: Optimizer): { lr: number; d: number | null } {
   return optimizer.kind === "prodigy" ? { lr: optimizer.options.lr, d: optimizer.d } : { lr: optimizer.options.lr, d: null };
-}
-
-/** Refuses to start when the settings, the data or the resumed checkpoint do not fit. */
-async function checkStart(run: LoopRun, config: Record<string, JsonValue>): Promise<void> {
-  const { settings, resume } = run;
-  if (!(Number.isSafeInteger(run.dataset.count) && run.dataset.count >= 1)) {
-    throw new TrainingDataError(`the training data has ${run.dataset.count} usable examples: it needs at least one`);
-  }
-  if (settings.sampleEvery !== null && !run.sampleEdit) {
-    throw new TrainOptionError("sampleEvery", "cannot be used: this run has no sample edit (its openRun gave no sampleEdit)");
-  }
-  if (!resume) {
-    if ((await checkpointSteps(run.out)).length > 0) {
-      throw new CheckpointError(
-        `${run.out} already holds checkpoints of a run: resume it (--resume ${run.out}) or choose another output folder`,
-      );
-    }
-    return;
-  }
-  const differences = configDifferences(resume.state.config, config);
-  if (differences.length > 0) {
-    throw new ResumeMismatchError(
-      `cannot resume from ${resume.path}: this run differs in what its numbers depend on:\n  ${differences.join("\n  ")}\n` +
-        "resume with the checkpoint's settings, or start a new run in another output folder",
-    );
-  }
-  if (resume.state.step > settings.steps) {
-    throw new TrainOptionError(
-      "steps",
-      `is ${settings.steps}, but ${resume.path} is already at step ${resume.state.step}: ask for more steps`,
-    );
-  }
-  const expected = resume.state.step * settings.batch * settings.gradAccum;
-  if (resume.state.position !== expected) {
-    throw new CheckpointError(
-      `${resume.path} is at data position ${resume.state.position}, expected ${expected}: the checkpoint is damaged`,
-    );
-  }
 }
 
 /** Runs the loop; resolves when done or aborted, rejects with a typed error (the last good checkpoint stays). */
