@@ -52,7 +52,11 @@ export function makeTrainCommand(openRun?: TrainingRunFactory) {
       progress.finish();
       if (json) io.out(JSON.stringify({ kind: "done", ...result }));
       if (!result.completed) {
-        io.err(`icedit train: stopped at step ${result.step}; resume with icedit train --resume ${result.settings.out}`);
+        io.err(
+          result.checkpoint
+            ? `icedit train: stopped at step ${result.step}; resume with icedit train --resume ${result.settings.out}`
+            : "icedit train: stopped before the first step; nothing was saved",
+        );
         if (!json && result.checkpoint) io.out(result.checkpoint);
         return 130;
       }

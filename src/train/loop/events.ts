@@ -4,6 +4,7 @@ export interface TrainStepEvent {
   readonly kind: "step";
   readonly step: number;
   readonly steps: number;
+  /** The epoch (0-based) of the step's last example. */
   readonly epoch: number;
   readonly loss: number;
   readonly lossAverage: number;

@@ -126,11 +126,12 @@ export async function runTrainingLoop(run: LoopRun): Promise<LoopResult> {
       history.loss.push(loss);
       history.gradNorm.push(gradNorm);
       const lossAverage = averageUpTo(history.loss, history.loss.length);
+      const epoch = Math.floor((cursor.position - 1) / cursor.count);
       const { lr, d } = stepSize(optimizer);
       const now = performance.now();
       await log.append({
         step,
-        epoch: cursor.epoch,
+        epoch,
         loss,
         loss_avg: lossAverage,
         grad_norm: gradNorm,
@@ -146,7 +147,7 @@ export async function runTrainingLoop(run: LoopRun): Promise<LoopResult> {
         kind: "step",
         step,
         steps: settings.steps,
-        epoch: cursor.epoch,
+        epoch,
         loss,
         lossAverage,
         gradNorm,

@@ -8,6 +8,7 @@ import { writeFileAtomic } from "../../image/atomic-write.js";
 
 export interface LogEntry {
   readonly step: number;
+  /** The epoch (0-based) of the step's last example. */
   readonly epoch: number;
   /** Mean loss over the step's micro-batches. */
   readonly loss: number;
