@@ -33,7 +33,7 @@ function showEvents(io: CommandIO, progress: Progress, json: boolean): (e: Train
 }
 
 /** The command, with the model side opened by `openRun` (default: the library's openTrainingRun). */
-export function makeTrainCommand(openRun?: TrainingRunFactory) {
+export function makeTrainCommand(openRun?: TrainingRunFactory): (args: readonly string[], io: CommandIO) => Promise<number> {
   return async function trainCommand(args: readonly string[], io: CommandIO): Promise<number> {
     const values = parseCommandOptions(args, TRAIN_FLAGS, TRAIN_USAGE, io);
     if (!values) return 0;

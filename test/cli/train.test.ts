@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { makeTrainCommand } from "../../src/cli/train.js";
 import { main } from "../../src/cli/main.js";
 import { icedit, recordingIO, type Recorded } from "./test-io.js";
+import { UsageError } from "../../src/cli/io.js";
 import { demoEdit, useCliDemoModel } from "./fixtures.js";
 import { DEMO_FLUX } from "../../src/demo/make-demo-model.js";
 import { fakeRunFactory } from "../train/loop/fake-run.js";
@@ -20,8 +21,7 @@ async function folder(t: { after: (fn: () => Promise<void>) => void }): Promise<
 /** `icedit train ...args` through main(), with the model side replaced by `openRun`. */
 async function run(args: string[], openRun: TrainingRunFactory = fakeRunFactory(), recorded: Recorded = recordingIO()) {
   const command = makeTrainCommand(openRun);
-  // main() owns the error printing; route "train" to the command under test
-  const { UsageError } = await import("../../src/cli/io.js");
+  // as main() prints errors: usage errors exit 2, the others 1
   let code: number;
   try {
     code = await command(args, recorded.io);
