@@ -7,4 +7,4 @@ import { runFake } from "./run-fake.js";
 
 const out = process.argv[2];
 if (!out) throw new Error("usage: kill-child.js OUT");
-await runFake(out, { settings: { saveEvery: 1, keepCheckpoints: 10 }, step: fakeStep({ delayMs: 60 }) });
+await runFake(out, { settings: { saveEvery: 1, keepCheckpoints: 10 }, step: fakeStep({ delayMs: 100 }) });
