@@ -5,28 +5,13 @@
  */
 import type { Tensor } from "../../tensor.js";
 import type { RgbImage } from "../../image/rgb.js";
+import type { PreparedDataset as PreparedExamples } from "../data/prepare-examples.js";
 
-/** One encoded training example: the diptych's latents and its prompt's embeddings. */
-export interface PreparedExample {
-  /** [L, 64]: the packed VAE latent of the whole diptych (source | target). */
-  readonly x0: Tensor<"f32">;
-  /** [L, 320]: the packed masked-diptych latent and packed mask (fill conditioning). */
-  readonly imgCond: Tensor<"f32">;
-  /** [T, C]: T5 embedding of the IC prompt. */
-  readonly txt: Tensor<"f32">;
-  /** [V]: CLIP pooled embedding of the IC prompt. */
-  readonly y: Tensor<"f32">;
-  /** Where the example came from (file, row), for messages. */
-  readonly origin: string;
-}
+/** One encoded training example and the encoded data set, as the data cache gives them (src/train/data). */
+export type { PreparedExample } from "../data/prepare-examples.js";
 
-/** The encoded examples of a run, read by index. */
-export interface PreparedDataset {
-  readonly count: number;
-  get(index: number): Promise<PreparedExample>;
-  /** The embeddings fed when the text is dropped (ICEdit's " "): txt [T, C], y [V]. */
-  readonly emptyPrompt: { readonly txt: Tensor<"f32">; readonly y: Tensor<"f32"> };
-}
+/** What the loop reads of a prepared data set: the examples by index and the dropped prompt's embeddings. */
+export type PreparedDataset = Pick<PreparedExamples, "count" | "get" | "emptyPrompt">;
 
 /** One micro-batch as the training step takes it; every tensor has a leading batch axis B. */
 export interface StepBatch {
