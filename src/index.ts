@@ -55,3 +55,42 @@ export {
 export * from "./vlm/errors.js";
 export { contactSheet } from "./image/contact-sheet.js";
 export { parseAdapterSpec, AdapterSpecError, type AdapterSpec } from "./weights/hub/lora-locator.js";
+export { train, type TrainResult } from "./api/train.js";
+export {
+  TRAIN_DEFAULTS,
+  ADAPTER_KINDS,
+  TRAIN_OPTIMIZERS,
+  TRAIN_QUANTS,
+  resolveTrainOptions,
+  type TrainOptions,
+  type TrainSettings,
+  type TrainOptimizer,
+} from "./api/train-options.js";
+export {
+  openTrainingRun,
+  TrainingNotWiredError,
+  type TrainingRun,
+  type TrainingRunFactory,
+  type TrainingRunRequest,
+  type AdapterSettings,
+  type AdapterKind,
+  type TrainQuant,
+} from "./api/training-run.js";
+export {
+  adapterFileMetadata,
+  TrainingError,
+  TrainOptionError,
+  NonFiniteTrainingError,
+  TrainingDataError,
+  CheckpointError,
+  ResumeMismatchError,
+  type AdapterShape,
+  type TrainEvent,
+  type TrainStepEvent,
+  type PreparedDataset,
+  type PreparedExample,
+  type StepBatch,
+  type LossAndGrads,
+  type SampleEdit,
+  type RunFingerprint,
+} from "./train/loop/index.js";

@@ -5,6 +5,7 @@ import { convertCommand } from "./convert.js";
 import { editCommand } from "./edit.js";
 import { makeDemoModelCommand } from "./make-demo-model.js";
 import { serveCommand } from "./serve.js";
+import { makeTrainCommand } from "./train.js";
 import { workerCommand } from "./worker.js";
 import { processIO, UsageError, type CommandIO } from "./io.js";
 
@@ -13,6 +14,7 @@ type Command = (args: readonly string[], io: CommandIO) => Promise<number>;
 const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   edit: { run: editCommand, summary: "edit an image by an instruction (ICEdit on FLUX.1 Fill)" },
   convert: { run: convertCommand, summary: "convert a model's transformer and T5 to int8/int4 weights once (cached)" },
+  train: { run: makeTrainCommand(), summary: "train an ICEdit LoRA or LoRA-MoE adapter on your edit triplets" },
   "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
   serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
   worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },

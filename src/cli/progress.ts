@@ -2,7 +2,7 @@
 import type { CommandIO } from "./io.js";
 import { formatBytes } from "../runtime/memory-size.js";
 
-function seconds(ms: number): string {
+export function seconds(ms: number): string {
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s`;
   return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
@@ -48,16 +48,21 @@ export class Progress {
     const elapsed = performance.now() - this.stepStart;
     const per = elapsed / Math.max(1, step - this.stepFrom);
     const eta = per * (steps - step);
-    const text = `step ${step}/${steps}  ${seconds(per)}/step  ETA ${seconds(eta)}`;
+    this.bar(step, steps, `step ${step}/${steps}  ${seconds(per)}/step  ETA ${seconds(eta)}`);
+  }
+
+  /** A bar `done` of `total` full with `text` after it (a plain line when not on a terminal). */
+  bar(done: number, total: number, text: string): void {
+    if (this.quiet) return;
     if (!this.io.tty) {
       this.io.err(text);
       return;
     }
     const width = Math.max(10, Math.min(40, this.io.columns - text.length - 4));
-    const filled = Math.round((width * step) / steps);
+    const filled = Math.round((width * Math.min(done, total)) / total);
     this.io.errRaw(`\r\x1b[K[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${text}`);
     this.barShown = true;
-    if (step === steps) this.clearBar();
+    if (done === total) this.clearBar();
   }
 
   download(file: string, done: number, total: number | null): void {

@@ -17,7 +17,7 @@ export function sameAsInput(q: ShapeQuery): OutputSpec[] {
 }
 
 const BINARY = ["Add", "Sub", "Mul", "Div", "Pow"];
-const UNARY = ["Neg", "Sigmoid", "Tanh", "Exp", "Sqrt", "Cos", "Sin", "Reciprocal", "Erf", "Identity"];
+const UNARY = ["Neg", "Sigmoid", "Tanh", "Exp", "Sqrt", "Cos", "Sin", "Reciprocal", "Erf", "Floor", "Identity"];
 
 export const ELEMENTWISE_OPS: readonly OpSchema[] = [
   ...BINARY.map((opType): OpSchema => ({ domain: "", opType, outputs: binary })),

@@ -1,4 +1,4 @@
-/** Shape rules of ops that pick, scatter or create values: Cast, Gather, GatherND, TopK, ScatterElements, ConstantOfShape. */
+/** Shape rules of ops that pick, scatter or create values: Cast, Gather, GatherND, TopK, ScatterElements, GatherElements, ConstantOfShape. */
 import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { normAxis, shapeText } from "../shape.js";
 import { dtypeOfOnnx, type Dim, type OutputSpec, type Shape } from "../ir.js";
@@ -64,6 +64,16 @@ function scatterElements(q: ShapeQuery): OutputSpec[] {
   return [{ dtype: data.dtype, shape: data.shape }];
 }
 
+/** data and indices of one rank: the output has the indices' shape and the data's dtype. */
+function gatherElements(q: ShapeQuery): OutputSpec[] {
+  const [data, indices] = [q.input(0, "data"), q.input(1, "indices")];
+  q.expectDtype(indices, INDEX_DTYPES, "indices");
+  if (indices.shape.length !== data.shape.length)
+    q.fail(`data ${shapeText(data.shape)} and indices ${shapeText(indices.shape)} differ in rank`);
+  normAxis(q.int("axis", 0), data.shape.length, q.opType);
+  return [{ dtype: data.dtype, shape: indices.shape }];
+}
+
 /** Input: the shape (i64 vector; constant, or computed and declared); attribute value: a 1-element tensor. */
 function constantOfShape(q: ShapeQuery): OutputSpec[] {
   q.expectDtype(q.input(0, "shape"), ["i64"], "shape");
@@ -83,5 +93,6 @@ export const INDEXING_OPS: readonly OpSchema[] = opSchemas({
   GatherND: gatherND,
   TopK: topK,
   ScatterElements: scatterElements,
+  GatherElements: gatherElements,
   ConstantOfShape: constantOfShape,
 });

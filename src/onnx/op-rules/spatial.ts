@@ -1,7 +1,7 @@
 /** Shape rules of spatial ops on [N, C, *spatial]: Conv, Pad, Resize. */
 import { opSchemas, type OpSchema, type ShapeQuery } from "../op-schema.js";
 import { mulDims, shapeText } from "../shape.js";
-import type { Dim, OutputSpec } from "../ir.js";
+import type { Dim, OutputSpec, Shape } from "../ir.js";
 
 /**
  * Output size of one spatial axis: floor((d + padTotal - dilation*(k-1) - 1) / stride) + 1.
@@ -52,12 +52,22 @@ function conv(q: ShapeQuery): OutputSpec[] {
   return [{ dtype: x.dtype, shape }];
 }
 
-/** Inputs data and constant pads [begin_0.., end_0..] (and the pad value): each axis grows by its pads. */
+/**
+ * Inputs data and pads [begin_0.., end_0..] (and the pad value): constant pads grow each axis by
+ * its pads; computed pads (an i64 vector of 2 * rank entries) need the caller to declare the result.
+ */
 function pad(q: ShapeQuery): OutputSpec[] {
   const x = q.input(0);
-  const pads = q.constInts(1);
-  if (!pads) q.fail("pads must be a constant");
   const rank = x.shape.length;
+  const pads = q.constInts(1);
+  if (!pads) {
+    q.expectDtype(q.input(1, "pads"), ["i64"], "pads");
+    const [shape] = q.declared("the pads are computed", 1) as [Shape];
+    const length = q.input(1, "pads").shape[0];
+    if (shape.length !== rank || (typeof length === "number" && length !== 2 * rank))
+      q.fail(`the declared shape ${shapeText(shape)} and ${length} pads do not fit ${shapeText(x.shape)}`);
+    return [{ dtype: x.dtype, shape }];
+  }
   if (pads.length !== 2 * rank) q.fail(`pads [${pads}] need 2 entries per axis of ${shapeText(x.shape)}`);
   const shape: Dim[] = x.shape.map((d, a) => {
     const total = (pads[a] as number) + (pads[a + rank] as number);

@@ -37,6 +37,7 @@ export const sin = (x: Value): Value => unary("Sin", x);
 export const reciprocal = (x: Value): Value => unary("Reciprocal", x);
 /** The error function (ONNX Erf; ORT's CPU provider has no float64 kernel). */
 export const erf = (x: Value): Value => unary("Erf", x);
+export const floor = (x: Value): Value => unary("Floor", x);
 
 /** x * sigmoid(x); ORT fuses the pair into one kernel. */
 export const silu = (x: Value): Value => mul(x, sigmoid(x));

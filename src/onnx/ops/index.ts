@@ -11,3 +11,4 @@ export * from "./indexing.js";
 export * from "./quant.js";
 export * from "./selection.js";
 export * from "./reduce.js";
+export * from "./zero-pad.js";

@@ -71,6 +71,14 @@ describe("matmul", () => {
     assert.deepEqual(y.shape, ["B", "L", 3]);
   });
 
+  test("1-D operands follow numpy: a row on the left, a column on the right, the added axis dropped", () => {
+    const g = new Graph("matmul_vectors");
+    const [u, m, w] = [g.addInput("u", "f32", [3]), g.addInput("m", "f32", [5, 3, 2]), g.addInput("w", "f32", [2])];
+    assert.deepEqual(ops.matmul(u, m).shape, [5, 2]);
+    assert.deepEqual(ops.matmul(m, w).shape, [5, 3]);
+    assert.deepEqual(ops.matmul(w, w).shape, []);
+  });
+
   test("shape errors are thrown at build time", () => {
     const g = new Graph("matmul_bad");
     const a = g.addInput("a", "f32", [2, 3]);
@@ -78,7 +86,7 @@ describe("matmul", () => {
       () => ops.matmul(a, g.addInput("b", "f32", [4, 5])),
       (e: unknown) => e instanceof GraphBuildError && /inner dimensions/.test(e.message),
     );
-    assert.throws(() => ops.matmul(g.addInput("v", "f32", [3]), g.addInput("w", "f32", [3, 2])), GraphBuildError);
+    assert.throws(() => ops.matmul(g.addInput("v", "f32", [4]), g.addInput("w", "f32", [3, 2])), GraphBuildError);
     assert.throws(() => ops.matmul(g.addInput("p", "f32", [2, 3, 4]), g.addInput("q", "f32", [3, 4, 5])), GraphBuildError);
   });
 });
