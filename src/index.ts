@@ -68,7 +68,6 @@ export {
 } from "./api/train-options.js";
 export {
   openTrainingRun,
-  TrainingNotWiredError,
   type TrainingRun,
   type TrainingRunFactory,
   type TrainingRunRequest,

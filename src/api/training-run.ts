@@ -5,8 +5,27 @@
  * (tests pass fakes). The parts it needs live in src/train/data (data readers and the
  * encoded-example cache) and src/train/step (the training graph); this function wires them.
  */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { ConvertedCache } from "../weights/converted/index.js";
+import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
+import { locateAdapter } from "../weights/hub/lora-locator.js";
+import { iceditLoraModules } from "../weights/lora/icedit-modules.js";
+import { LoraTargets } from "../weights/lora/targets.js";
+import { openWeights } from "../weights/open-weights.js";
+import { openSafetensors } from "../weights/safetensors/open.js";
+import { describePrecision } from "../components/precision.js";
+import { Flux } from "../models/flux/model.js";
+import { validateFluxParams, type FluxParams } from "../models/flux/params.js";
+import { Prng } from "../numeric/prng.js";
+import { freshTrainableAdapter, trainableAdapterFromFile, type TrainableAdapter } from "../train/adapter/index.js";
+import { describeSkips, encodersOf, openTrainingData, prepareExamples, type TrainingData } from "../train/data/index.js";
+import { adapterFileMetadata, type AdapterShape } from "../train/loop/adapter-metadata.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, RunFingerprint, SampleEdit, TrainEvent } from "../train/loop/index.js";
-import { TrainingError } from "../train/loop/index.js";
+import { TrainOptionError } from "../train/loop/index.js";
+import { trainingInputsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
+import { openModel } from "./open-model.js";
+
 
 export type AdapterKind = "lora" | "moe";
 export type TrainQuant = "f32" | "int8" | "int4";
@@ -61,21 +80,115 @@ export interface TrainingRun {
 
 export type TrainingRunFactory = (request: TrainingRunRequest) => Promise<TrainingRun>;
 
-/** The real model, data and training step are not wired into this build yet. */
-export class TrainingNotWiredError extends TrainingError {}
+/** What the adapter file of a run says about its shape (the loop writes it as the file's __metadata__). */
+function adapterShape(adapter: TrainableAdapter, kind: AdapterKind): AdapterShape {
+  const first = adapter.modules[0];
+  const moe = adapter.modules.find((m) => m.kind === "moe");
+  const plain = adapter.modules.find((m) => m.kind === "plain");
+  const rank = first?.rank ?? 0;
+  return {
+    kind: moe ? "moe" : kind === "moe" ? "moe" : "lora",
+    rank,
+    alpha: plain && plain.kind === "plain" ? plain.scaling * plain.rank : rank,
+    experts: moe && moe.kind === "moe" ? moe.experts.length : 0,
+    topK: moe && moe.kind === "moe" ? moe.topK : 1,
+    targetModules: adapter.modules.map((m) => m.module),
+  };
+}
+
+/** The adapter to start from: read from `initAdapter` (a file or Hugging Face id), or ICEdit's fresh init. */
+async function initialAdapter(request: TrainingRunRequest, flux: FluxParams): Promise<TrainableAdapter> {
+  const { adapter } = request;
+  const targets = LoraTargets.fromParams(new Flux(flux).parameters());
+  if (adapter.targets !== "icedit") {
+    throw new TrainOptionError("targets", `must be "icedit" (ICEdit's modules, MoE on ff.net / proj_out), got "${adapter.targets}"`);
+  }
+  if (adapter.initAdapter) {
+    const file = await locateAdapter(adapter.initAdapter, { download: true, revision: undefined });
+    const source = await openSafetensors(file);
+    try {
+      return await trainableAdapterFromFile(source, targets, adapter.kind === "moe" ? { topK: adapter.topK } : {});
+    } finally {
+      await source.close();
+    }
+  }
+  const modules = iceditLoraModules({ ...flux, mlpHidden: validateFluxParams(flux).mlpHidden });
+  return freshTrainableAdapter(targets, modules, {
+    rank: adapter.rank,
+    alpha: adapter.alpha,
+    experts: adapter.kind === "moe" ? adapter.experts : 0,
+    topK: adapter.topK,
+    seed: request.seed,
+  });
+}
+
+/** A hash of what the prepared data is made of: every usable entry's identity and the training size. */
+function dataFingerprint(data: TrainingData, size: number): string {
+  const hash = createHash("sha256").update(`size ${size}\n`);
+  for (let i = 0; i < data.count; i++) hash.update(`${JSON.stringify(data.identity(i))}\n`);
+  return hash.digest("hex");
+}
 
 /**
- * Opens the model, prepares the data and builds the training step for a run.
- * TO WIRE: open the model (src/api/open-model.ts) at `quant`; prepare the data with the readers and
- * the encoded-example cache of src/train/data at `size`; build the adapter's initial tensors
- * (fresh, or read from `adapter.initAdapter`) and the training step of src/train/step, whose run()
- * is the LossAndGrads; fingerprint = the model's weights identity and the cache's data key;
- * adapterMetadata = adapterFileMetadata(...); sampleEdit = an edit through the session's edit path
- * with the current adapter tensors.
+ * Opens the model, prepares the data and builds the training step for a run: the model folder
+ * through openModel (text encoders and VAE, to encode the data once into the example cache), the
+ * frozen transformer at `quant` inside the training-step graph, the adapter fresh or from a file.
  */
 export async function openTrainingRun(request: TrainingRunRequest): Promise<TrainingRun> {
-  throw new TrainingNotWiredError(
-    `icedit train cannot open ${request.model} in this build: the training step (src/train/step) and the data cache ` +
-      "(src/train/data) are not wired into openTrainingRun (src/api/training-run.ts) yet",
-  );
+  const note = (message: string): void => request.onEvent?.({ kind: "note", message });
+  // The data's structure is checked first: a bad data set fails before the model loads.
+  const prng = new Prng(request.seed);
+  const data = await openTrainingData(request.data, { random: () => prng.uniform() });
+  for (const line of describeSkips(data.skipped)) note(line);
+  const opened = await openModel({ model: request.model, loras: [], precision: request.quant });
+  let step: TrainingStep | null = null;
+  try {
+    const flux = opened.models.params.flux;
+    const encoders = await encodersOf(opened);
+    const cacheDir = join(iceditCacheDir(), "train-examples");
+    const dataset = await prepareExamples(encoders, data, {
+      size: request.size,
+      cacheDir,
+      signal: request.signal,
+      onProgress: (p) => {
+        if (p.done === p.total) note(`data: ${p.total} examples, ${p.cached} from the cache, ${p.encoded} encoded, ${p.skipped} skipped`);
+      },
+      onRecompute: (origin, reason) => note(`data: the cached encoding of ${origin} was recomputed (${reason})`),
+    });
+    // The encoders are done: their sessions go, the transformer's training graph comes.
+    await opened.models.pool.close();
+    const adapter = await initialAdapter(request, flux);
+    step = await TrainingStep.open(opened.engine, {
+      params: flux,
+      adapter,
+      weights: () => openWeights(opened.identity.transformer),
+      precision: opened.precision,
+      cache: new ConvertedCache(convertedCacheDir(), { device: opened.device }),
+    });
+    const grid: LatentGrid = { rows: request.size / 16, cols: (2 * request.size) / 16 };
+    const training = step;
+    const lossAndGrads: LossAndGrads = async (batch, params) => {
+      const result = await training.run(trainingInputsOf(batch, grid), params);
+      return { loss: result.loss, grads: result.grads };
+    };
+    const fingerprint: RunFingerprint = {
+      model: JSON.stringify({ transformer: opened.identity.transformer, precision: describePrecision(opened.precision), text: encoders.fingerprint }),
+      data: dataFingerprint(data, request.size),
+    };
+    return {
+      dataset,
+      lossAndGrads,
+      initialParams: adapter.cloneInitial(),
+      adapterMetadata: adapterFileMetadata(adapterShape(adapter, request.adapter.kind)),
+      fingerprint,
+      release: async () => {
+        await training.release();
+        await opened.engine.close();
+      },
+    };
+  } catch (error) {
+    await step?.release();
+    await opened.engine.close();
+    throw error;
+  }
 }

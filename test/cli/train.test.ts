@@ -181,12 +181,12 @@ describe("icedit train", () => {
     );
   });
 
-  it("without the model side wired, says so (through main)", async (t) => {
+  it("a data folder without metadata.jsonl is refused before training (through main)", async (t) => {
     const dir = await folder(t);
     const r = recordingIO();
-    const code = await main(["train", "--data", dir, "--out", join(dir, "run"), "--steps", "2"], r.io);
+    const code = await main(["train", "--model", dir, "--data", dir, "--out", join(dir, "run"), "--steps", "2"], r.io);
     assert.equal(code, 1);
-    assert.match(r.err.join("\n"), /icedit train: icedit train cannot open .* not wired into openTrainingRun/);
+    assert.match(r.err.join("\n"), /icedit train: .*metadata\.jsonl/);
   });
 });
 

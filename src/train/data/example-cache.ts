@@ -6,6 +6,7 @@
  * SHA-256 of the tensor bytes equals the one recorded when it was written. A failed check is a
  * miss: the caller recomputes the entry and writes it again, atomically (temp file + rename).
  */
+import { existsSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { mkdir, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -79,11 +80,12 @@ export class ExampleCache {
   async read(key: string, shape: EntryShape): Promise<CacheLookup> {
     const digest = sha256Text(key);
     let source: Awaited<ReturnType<typeof openSafetensors>>;
+    // openSafetensors' errors do not carry the file system's code: a missing entry is told apart first.
+    if (!existsSync(this.path(key))) return { miss: "not cached" };
     try {
       source = await openSafetensors(this.path(key));
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      return { miss: code === "ENOENT" ? "not cached" : `unreadable (${error instanceof Error ? error.message : String(error)})` };
+      return { miss: `unreadable (${error instanceof Error ? error.message : String(error)})` };
     }
     try {
       const meta = source.metadata();

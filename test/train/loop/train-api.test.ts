@@ -4,10 +4,8 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  openTrainingRun,
   ResumeMismatchError,
   train,
-  TrainingNotWiredError,
   TrainOptionError,
   type TrainEvent,
   type TrainOptions,
@@ -197,19 +195,5 @@ describe("train()", () => {
     await train(base(other, { openRun, sampleEvery: 2, sampleInstruction: "add a hat" }));
     assert.deepEqual(calls, [2, 4]);
     assert.equal((await readFile(join(other, "samples", "step-4.png"))).subarray(1, 4).toString(), "PNG");
-  });
-
-  it("the default openTrainingRun says the model side is not wired yet", async () => {
-    await assert.rejects(
-      openTrainingRun({
-        model: "m",
-        data: [],
-        adapter: { kind: "lora", rank: 1, alpha: 1, experts: 1, topK: 1, targets: "icedit", initAdapter: null },
-        size: 512,
-        quant: "f32",
-        seed: 1,
-      }),
-      TrainingNotWiredError,
-    );
   });
 });
