@@ -26,7 +26,6 @@ import { TrainOptionError } from "../train/loop/index.js";
 import { trainingInputsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
 import { openModel } from "./open-model.js";
 
-
 export type AdapterKind = "lora" | "moe";
 export type TrainQuant = "f32" | "int8" | "int4";
 
@@ -172,7 +171,11 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
       return { loss: result.loss, grads: result.grads };
     };
     const fingerprint: RunFingerprint = {
-      model: JSON.stringify({ transformer: opened.identity.transformer, precision: describePrecision(opened.precision), text: encoders.fingerprint }),
+      model: JSON.stringify({
+        transformer: opened.identity.transformer,
+        precision: describePrecision(opened.precision),
+        text: encoders.fingerprint,
+      }),
       data: dataFingerprint(data, request.size),
     };
     return {

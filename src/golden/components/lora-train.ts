@@ -80,7 +80,7 @@ async function train(
   const adapter = withCaseScalings(
     c,
     await trainableAdapterFromFile(adapterFile, targets, {
-      topK: topKOf(c, adapterFile),
+      topK: topKOf(c),
       expertScaling: optionalNumber(c, "expert_scaling"),
     }),
   );

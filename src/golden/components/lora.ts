@@ -8,7 +8,6 @@ import { FluxTransformer, type AdapterOptions } from "../../components/flux/tran
 import type { Tensor } from "../../tensor.js";
 import { openSafetensors } from "../../weights/safetensors/open.js";
 import type { TensorSource } from "../../weights/source.js";
-import { metadataTopK } from "../../weights/lora/moe-top-k.js";
 import { compareTensor, ruleFor, type TensorComparison } from "../compare.js";
 import { GoldenManifestError, type GoldenCase, type GoldenManifest } from "../manifest.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
@@ -27,9 +26,9 @@ function numberOf(v: unknown): number | undefined {
   return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 }
 
-/** top_k from the case params, else from the adapter's golden_moe metadata; undefined: the loader's default. */
-export function topKOf(c: GoldenCase, adapter: TensorSource): number | undefined {
-  return numberOf(c.params["top_k"]) ?? metadataTopK(adapter.metadata());
+/** top_k from the case params; undefined: the reader's default (the adapter's golden_moe metadata, else 1). */
+export function topKOf(c: GoldenCase): number | undefined {
+  return numberOf(c.params["top_k"]);
 }
 
 async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult> {
@@ -42,7 +41,7 @@ async function runAdapterCase(c: GoldenCase, env: GoldenEnv): Promise<CaseResult
   try {
     const call = await readFluxCall(inputs);
     const scale = numberOf(c.params["runtime_scale"]) ?? 1;
-    const topK = topKOf(c, adapterFile);
+    const topK = topKOf(c);
     const taps = expected.names().filter((n) => n !== "out" && n !== "out_base");
     const adapter: AdapterOptions = { source: adapterFile, scale, topK };
 

@@ -6,7 +6,6 @@
  */
 import type { Tensor } from "../../tensor.js";
 import { parseKey, stripModulePrefixes } from "../../weights/lora/keys.js";
-import { metadataTopK } from "../../weights/lora/moe-top-k.js";
 import { readLoraAdapter } from "../../weights/lora/read.js";
 import type { LoraTargets } from "../../weights/lora/targets.js";
 import type { TensorSource } from "../../weights/source.js";
@@ -70,7 +69,7 @@ export async function trainableAdapterFromFile(
   options: AdapterFileOptions = {},
 ): Promise<TrainableAdapter> {
   const file = source.description;
-  const description = await readLoraAdapter(source, targets, { topK: options.topK ?? metadataTopK(source.metadata()) });
+  const description = await readLoraAdapter(source, targets, { topK: options.topK });
   const byModule = keysByModule(source.names());
   const modules: TrainableModule[] = [];
   const constants = new Map<string, Tensor<"f32">>();

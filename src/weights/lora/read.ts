@@ -17,13 +17,17 @@ import { numel, type Tensor } from "../../tensor.js";
 import type { TensorSource } from "../source.js";
 import { LoraFormatError, LoraNoMatchError, LoraShapeError, listKeys } from "./errors.js";
 import { isTextEncoderKey, parseKey, stripModulePrefixes, type KeyStyle } from "./keys.js";
+import { metadataTopK } from "./moe-top-k.js";
 import { moduleScaling, readPeftConfig, type PeftConfig } from "./scaling.js";
 import type { LoraTarget, LoraTargets } from "./targets.js";
 import { padColumns, readScalar, swapRowHalves } from "./tensors.js";
 import type { Expert, LayerUpdates, LoraDescription, LoraFormat, LowRankUpdate, MoeUpdate } from "./types.js";
 
 export interface ReadLoraOptions {
-  /** Experts each token uses in MoE layers; files do not store it (ICEdit's loader leaves it at 1). */
+  /**
+   * Experts each token uses in MoE layers. Default: what the file's metadata records (icedit's own
+   * training and the golden vectors write it, see moe-top-k.ts), else 1 as ICEdit's loader.
+   */
   readonly topK?: number;
 }
 
@@ -234,7 +238,7 @@ async function readMoe(
 /** Reads `source` as an adapter for the model whose layers `targets` describes. */
 export async function readLoraAdapter(source: TensorSource, targets: LoraTargets, options: ReadLoraOptions = {}): Promise<LoraDescription> {
   const file = source.description;
-  const topK = options.topK ?? 1;
+  const topK = options.topK ?? metadataTopK(source.metadata()) ?? 1;
   if (!Number.isInteger(topK) || topK < 1) throw new InvalidArgumentError(`top-k must be a positive integer, got ${topK}`);
   const { groups, textEncoder, unknown } = groupKeys(source.names());
   const resolved: { group: ModuleGroup; name: string; target: LoraTarget }[] = [];

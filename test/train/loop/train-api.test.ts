@@ -3,13 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  ResumeMismatchError,
-  train,
-  TrainOptionError,
-  type TrainEvent,
-  type TrainOptions,
-} from "../../../src/index.js";
+import { ResumeMismatchError, train, TrainOptionError, type TrainEvent, type TrainOptions } from "../../../src/index.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { readLoraAdapter } from "../../../src/weights/lora/index.js";
 import { T1_TARGETS } from "../../weights/lora-helpers.js";
