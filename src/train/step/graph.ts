@@ -24,14 +24,23 @@ export function gradOutput(key: string): string {
   return `grad.${key}`;
 }
 
+export interface TrainingGraphOptions {
+  readonly name?: string;
+  /**
+   * Gradient checkpointing per transformer block (default on): activations are kept for one block
+   * at a time and the block inputs, instead of for every block.
+   */
+  readonly checkpointing?: boolean;
+}
+
 /**
  * Inputs: the transformer's (img [B, L, in] = concat(x_t, img_cond), txt, y, timestep_emb,
  * guidance_emb, pe_cos, pe_sin), target [B, L, out] and every adapter tensor under its key.
  * Outputs: loss = mean((pred - target)^2) over all B*L*out elements (a scalar), pred [B, L, out],
  * and grad.<key> for every adapter tensor.
  */
-export function buildTrainingGraph(model: Flux, binder: ParamBinder, adapter: TrainableAdapter, name = "flux_training_step"): Graph {
-  const g = new Graph(name);
+export function buildTrainingGraph(model: Flux, binder: ParamBinder, adapter: TrainableAdapter, options: TrainingGraphOptions = {}): Graph {
+  const g = new Graph(options.name ?? "flux_training_step");
   const params = new Map<string, Value>(adapter.keys.map((key) => [key, g.addInput(key, "f32", adapter.dims(key))]));
   const adapters = new TrainableAdapterSet(adapter, params);
   const ctx = new AdapterBuildContext(g, binder, new Set(), adapters);
@@ -42,7 +51,8 @@ export function buildTrainingGraph(model: Flux, binder: ParamBinder, adapter: Tr
   if (missed.length > 0) throw new TrainableAdapterError(`the model has no linear layer ${missed.join(", ")} that the adapter trains`);
   const diff = sub(pred, target);
   const loss = reduceMean(mul(diff, diff), null, false);
-  const grads = gradients(loss, [...params.values()]);
+  // Checkpointing: each block's forward is recomputed in the backward pass (autodiff/recompute.ts).
+  const grads = gradients(loss, [...params.values()], { recompute: options.checkpointing === false ? [] : ctx.segments });
   g.addOutput(loss, LOSS_OUTPUT);
   g.addOutput(pred, PRED_OUTPUT);
   adapter.keys.forEach((key, i) => g.addOutput(grads[i] as Value, gradOutput(key)));

@@ -21,6 +21,8 @@ import { noisedInputs, type TrainingInputs } from "./host-inputs.js";
 export interface TrainingStepOptions extends Omit<ComponentOptions, "taps" | "lazy"> {
   readonly params: FluxParams;
   readonly adapter: TrainableAdapter;
+  /** Recompute each block's forward in the backward pass (default true): memory of one block's activations. */
+  readonly checkpointing?: boolean;
 }
 
 export interface TrainingStepResult {
@@ -48,7 +50,7 @@ export class TrainingStep {
     const { adapter } = options;
     const spec = {
       ...fluxSpec(model, options.params),
-      build: (weights: ParamBinder) => buildTrainingGraph(model, weights, adapter),
+      build: (weights: ParamBinder) => buildTrainingGraph(model, weights, adapter, { checkpointing: options.checkpointing }),
     };
     const session = await openOnePart(engine, spec, "transformer", options);
     return new TrainingStep(options.params, adapter, session);
