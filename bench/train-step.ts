@@ -2,8 +2,8 @@
  * Time of one training step (forward, loss and every adapter gradient in one ONNX Runtime run;
  * the host optimizer step is not included) on a frozen random FLUX with a fresh ICEdit MoE-LoRA:
  * the golden T1 config at the lora-train cases' size, and the demo model's config at ICEdit's
- * training size (a 512x1024 diptych: 2048 image tokens) and at half of it. Median of RUNS steps
- * after a warm-up step. Run: node dist/bench/train-step.js [configs...]
+ * training size (a 512x1024 diptych: 2048 image tokens) and at half of it, each with and without
+ * gradient checkpointing. Median of RUNS steps after a warm-up step. Run: node dist/bench/train-step.js [configs...]
  */
 import { fileURLToPath } from "node:url";
 import { fluxInitRule } from "../src/demo/init/flux.js";
@@ -70,31 +70,35 @@ export async function benchTrainStep(engine: Engine, names: readonly string[] = 
       seed: 666,
     });
     const weights = memorySource(randomTensors(model.parameters(), 1, fluxInitRule));
-    const started = performance.now();
-    const step = await TrainingStep.open(engine, { weights, params: c.params, adapter });
-    const loadMs = performance.now() - started;
-    try {
-      const x = inputs(c);
-      const params = adapter.cloneInitial();
-      await step.run(x, params);
-      const runs: number[] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const t0 = performance.now();
+    for (const checkpointing of [true, false]) {
+      const started = performance.now();
+      const step = await TrainingStep.open(engine, { weights, params: c.params, adapter, checkpointing });
+      const loadMs = performance.now() - started;
+      try {
+        const x = inputs(c);
+        const params = adapter.cloneInitial();
         await step.run(x, params);
-        runs.push(performance.now() - t0);
+        const runs: number[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const t0 = performance.now();
+          await step.run(x, params);
+          runs.push(performance.now() - t0);
+        }
+        const result = {
+          image_tokens: c.rows * c.cols,
+          text_tokens: c.text,
+          adapter_tensors: adapter.keys.length,
+          checkpointing,
+          load_ms: Math.round(loadMs),
+          step_ms: Math.round(median(runs)),
+          step_ms_runs: runs.map(Math.round),
+        };
+        const name = `${c.name}${checkpointing ? "" : "-no-checkpointing"}`;
+        process.stderr.write(`${name}: ${JSON.stringify(result)}\n`);
+        out[name] = result;
+      } finally {
+        await step.release();
       }
-      const result = {
-        image_tokens: c.rows * c.cols,
-        text_tokens: c.text,
-        adapter_tensors: adapter.keys.length,
-        load_ms: Math.round(loadMs),
-        step_ms: Math.round(median(runs)),
-        step_ms_runs: runs.map(Math.round),
-      };
-      process.stderr.write(`${c.name}: ${JSON.stringify(result)}\n`);
-      out[c.name] = result;
-    } finally {
-      await step.release();
     }
   }
   return out;
