@@ -86,10 +86,13 @@ async function train(
   );
   const t = await inputs.readF32("t");
   const noise = await inputs.readF32("noise");
-  const steps = t.dims[0] as number;
-  if (typeof c.params["K_steps"] === "number" && c.params["K_steps"] !== steps) {
-    throw new GoldenManifestError(`case ${c.name}: t has ${steps} rows but K_steps is ${String(c.params["K_steps"])}`);
+  const rows = t.dims[0] as number;
+  const steps = optionalNumber(c, "K_steps") ?? rows;
+  // One row per step; a single row serves every step (the cases that reuse step 1's t and noise may store it once).
+  if ((rows !== steps && rows !== 1) || noise.dims[0] !== rows) {
+    throw new GoldenManifestError(`case ${c.name}: t has ${rows} rows and noise ${noise.dims[0]}, but K_steps is ${steps}`);
   }
+  const rowOf = (s: number): number => (rows === 1 ? 0 : s);
   const fixed = {
     x0: await inputs.readF32("x0"),
     imgCond: await inputs.readF32("img_cond"),
@@ -110,7 +113,7 @@ async function train(
     const d = new Float32Array(steps);
     const actual: Record<string, Tensor> = {};
     for (let s = 0; s < steps; s++) {
-      const call: TrainingInputs = { ...fixed, t: row(t, s), noise: row(noise, s) };
+      const call: TrainingInputs = { ...fixed, t: row(t, rowOf(s)), noise: row(noise, rowOf(s)) };
       const result = await step.run(call, current);
       loss[s] = result.loss;
       if (s === 0) {
