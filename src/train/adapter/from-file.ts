@@ -14,7 +14,7 @@ import { moduleKeys, type TrainableModule } from "./modules.js";
 import { TrainableAdapter } from "./trainable-adapter.js";
 
 export interface AdapterFileOptions {
-  /** Experts each token uses in MoE layers; default: the file's metadata (metadataTopK), else 1 as ICEdit's loader. */
+  /** Experts each token uses in MoE layers; default: what readLoraAdapter takes (the file's recorded top-k, else 1 as ICEdit's loader). */
   readonly topK?: number;
   /**
    * expert_alpha / expert_rank of the MoE modules. Files do not store it and ICEdit's loader forces
