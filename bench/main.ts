@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- section ...]: prints one JSON object with the sections run (all by default)
  * and short tables on standard error. Sections: transformer, vae, text, demo, selection, lora,
- * quant (all by default); fullsize and fullpipeline only when named. Each runs in this process, one after
+ * quant (all by default); fullsize, fullpipeline and train only when named. Each runs in this process, one after
  * another, so memory figures are cumulative peaks.
  */
 import { Engine } from "../src/runtime/engine.js";
@@ -14,6 +14,7 @@ import { benchFullPipeline } from "./fullsize-pipeline.js";
 import { benchNoiseSelection } from "./noise-selection.js";
 import { benchLora } from "./lora.js";
 import { benchQuant } from "./quant.js";
+import { benchTrain } from "./train.js";
 import { machineBasics } from "./stats.js";
 
 type Section = (engine: Engine) => Promise<Record<string, unknown>>;
@@ -32,6 +33,7 @@ const SECTIONS: Readonly<Record<string, Section>> = {
 const OPT_IN: Readonly<Record<string, Section>> = {
   fullsize: benchFullSize,
   fullpipeline: () => benchFullPipeline(),
+  train: benchTrain,
 };
 
 async function main(): Promise<void> {

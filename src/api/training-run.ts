@@ -6,7 +6,11 @@
  * encoded-example cache) and src/train/step (the training graph); this function wires them.
  */
 import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { RgbImage } from "../image/rgb.js";
+import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { ConvertedCache } from "../weights/converted/index.js";
 import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import { locateAdapter } from "../weights/hub/lora-locator.js";
@@ -22,9 +26,10 @@ import { freshTrainableAdapter, trainableAdapterFromFile, type TrainableAdapter 
 import { describeSkips, encodersOf, openTrainingData, prepareExamples, type TrainingData } from "../train/data/index.js";
 import { adapterFileMetadata, type AdapterShape } from "../train/loop/adapter-metadata.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, RunFingerprint, SampleEdit, TrainEvent } from "../train/loop/index.js";
-import { TrainOptionError } from "../train/loop/index.js";
+import { TrainingError, TrainOptionError } from "../train/loop/index.js";
 import { trainingInputsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
 import { openModel } from "./open-model.js";
+import { edit } from "./session.js";
 
 export type AdapterKind = "lora" | "moe";
 export type TrainQuant = "f32" | "int8" | "int4";
@@ -129,6 +134,28 @@ function dataFingerprint(data: TrainingData, size: number): string {
 }
 
 /**
+ * An edit with the adapter as it is now, through the one edit path: the tensors are written to a
+ * temporary adapter file (with the run's metadata, so it loads as it will be saved), and `edit()`
+ * opens the model with it at f32, edits the first usable example's source, and closes.
+ */
+function sampleEditOf(request: TrainingRunRequest, data: TrainingData, metadata: Readonly<Record<string, string>>): SampleEdit {
+  return async (params, { instruction, step }) => {
+    let source: RgbImage | null = null;
+    for (let i = 0; i < data.count && !source; i++) source = (await data.get(i))?.source ?? null;
+    if (!source) throw new TrainingError("no usable example to sample an edit of");
+    const dir = await mkdtemp(join(tmpdir(), "icedit-sample-"));
+    try {
+      const adapter = join(dir, `step-${step}.safetensors`);
+      await writeSafetensors(adapter, params, { ...metadata });
+      const result = await edit({ model: request.model, loras: [adapter], precision: "f32", image: source, instruction, steps: 28 });
+      return result.image;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/**
  * Opens the model, prepares the data and builds the training step for a run: the model folder
  * through openModel (text encoders and VAE, to encode the data once into the example cache), the
  * frozen transformer at `quant` inside the training-step graph, the adapter fresh or from a file.
@@ -178,12 +205,14 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
       }),
       data: dataFingerprint(data, request.size),
     };
+    const adapterMetadata = adapterFileMetadata(adapterShape(adapter, request.adapter.kind));
     return {
       dataset,
       lossAndGrads,
       initialParams: adapter.cloneInitial(),
-      adapterMetadata: adapterFileMetadata(adapterShape(adapter, request.adapter.kind)),
+      adapterMetadata,
       fingerprint,
+      sampleEdit: sampleEditOf(request, data, adapterMetadata),
       release: async () => {
         await training.release();
         await opened.engine.close();

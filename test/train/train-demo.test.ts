@@ -162,7 +162,7 @@ describe("icedit train on the demo model", () => {
     assert.ok(existsSync(join(dir, "a", "loss.png")));
   });
 
-  test("a MagicBrush parquet shard trains through the library; the adapter loads into icedit edit", async () => {
+  test("a MagicBrush parquet shard trains through the library, samples an edit, and the adapter loads into icedit edit", async () => {
     const shard = join(dir, "magicbrush", "train-00000.parquet");
     await makeShard(shard);
     const steps: number[] = [];
@@ -176,12 +176,16 @@ describe("icedit train on the demo model", () => {
       steps: 4,
       optimizer: "adamw",
       lr: 1e-3,
+      sampleEvery: 4,
+      sampleInstruction: "make it red",
       onEvent: (e) => {
         if (e.kind === "step") steps.push(e.step);
       },
     });
     assert.deepEqual(steps, [1, 2, 3, 4]);
     assert.ok(result);
+    // --sample-every: an edit with the adapter of step 4, through the edit path.
+    assert.equal((await readFile(join(dir, "mb", "samples", "step-4.png"))).subarray(1, 4).toString(), "PNG");
     const adapter = join(dir, "mb", "adapter.safetensors");
     const edited = await icedit([
       "edit",
