@@ -62,6 +62,11 @@ export interface TrainOptions {
   readonly size?: number;
   readonly seed?: number;
   readonly quant?: TrainQuant;
+  /**
+   * Recompute each transformer block's forward in the backward pass (default true): memory of one
+   * block's activations instead of all of them, for about 1.5x the time. The numbers are the same.
+   */
+  readonly checkpointing?: boolean;
   readonly saveEvery?: number;
   readonly keepCheckpoints?: number;
   readonly sampleEvery?: number;
@@ -82,11 +87,12 @@ export interface TrainSettings {
   readonly model: string;
   readonly adapter: AdapterSettings;
   readonly quant: TrainQuant;
+  readonly checkpointing: boolean;
   readonly size: number;
   readonly loop: LoopSettings;
 }
 
-type Given = Omit<TrainOptions, "signal" | "onEvent" | "openRun">;
+type Given = Omit<TrainOptions, "signal" | "onEvent" | "openRun" | "checkpointing">;
 
 const isRecord = (v: JsonValue | undefined): v is { readonly [key: string]: JsonValue } =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -222,6 +228,7 @@ export function resolveTrainOptions(options: TrainOptions, checkpoint: Checkpoin
     model: o.model ?? d.model,
     adapter,
     quant: oneOf("quant", o.quant ?? d.quant, TRAIN_QUANTS),
+    checkpointing: options.checkpointing ?? true,
     size,
     loop: checkLoopSettings(loop),
   };

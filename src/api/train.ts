@@ -27,6 +27,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     adapter: settings.adapter,
     size: settings.size,
     quant: settings.quant,
+    checkpointing: settings.checkpointing,
     seed: settings.loop.seed,
     signal: options.signal,
     onEvent: options.onEvent,

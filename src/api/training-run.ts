@@ -60,6 +60,8 @@ export interface TrainingRunRequest {
   readonly size: number;
   /** Precision of the frozen base. */
   readonly quant: TrainQuant;
+  /** Recompute each block in the backward pass (default true; see TrainOptions.checkpointing). */
+  readonly checkpointing?: boolean;
   /** The run's seed (the adapter's fresh init draws from it). */
   readonly seed: number;
   readonly signal?: AbortSignal;
@@ -189,6 +191,7 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
       adapter,
       weights: () => openWeights(opened.identity.transformer),
       precision: opened.precision,
+      checkpointing: request.checkpointing,
       cache: new ConvertedCache(convertedCacheDir(), { device: opened.device }),
     });
     const grid: LatentGrid = { rows: request.size / 16, cols: (2 * request.size) / 16 };

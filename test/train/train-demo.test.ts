@@ -176,6 +176,7 @@ describe("icedit train on the demo model", () => {
       steps: 4,
       optimizer: "adamw",
       lr: 1e-3,
+      checkpointing: false,
       sampleEvery: 4,
       sampleInstruction: "make it red",
       onEvent: (e) => {
