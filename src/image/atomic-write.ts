@@ -41,8 +41,8 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   await syncDirectory(dir);
 }
 
-/** Makes the rename durable. Best effort: some file systems refuse fsync on a directory. */
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes a rename in `dir` durable. Best effort: some file systems refuse fsync on a directory. */
+export async function syncDirectory(dir: string): Promise<void> {
   try {
     const handle = await open(dir, "r");
     try {

@@ -5,9 +5,9 @@
  * are deleted only after the new one is in place.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, rename, rm } from "node:fs/promises";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { writeFileAtomic } from "../../image/atomic-write.js";
+import { syncDirectory, writeFileAtomic } from "../../image/atomic-write.js";
 import type { Tensor } from "../../tensor.js";
 import { writeSafetensors } from "../../weights/safetensors/writer.js";
 import type { FlatOptimizerState } from "../optim/index.js";
@@ -29,20 +29,6 @@ export interface CheckpointContents {
   readonly adapterMetadata: Readonly<Record<string, string>>;
   readonly optimizer: FlatOptimizerState;
   readonly state: CheckpointState;
-}
-
-/** fsync of a folder, so that renames in it survive a power loss (best effort where refused). */
-export async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, "r");
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // some file systems refuse fsync on a folder; the rename itself is still atomic
-  }
 }
 
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));

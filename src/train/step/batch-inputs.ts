@@ -4,23 +4,9 @@
  */
 import { InvalidArgumentError } from "../../errors.js";
 import { imageIds, textIds } from "../../models/flux/inputs.js";
-import { tensor, type Tensor } from "../../tensor.js";
+import { tensor } from "../../tensor.js";
+import type { StepBatch } from "../loop/types.js";
 import type { TrainingInputs } from "./host-inputs.js";
-
-export interface MicroBatch {
-  /** [B, L, C] */
-  readonly x0: Tensor<"f32">;
-  /** [B, L, Ccond] */
-  readonly imgCond: Tensor<"f32">;
-  /** [B, T, context] */
-  readonly txt: Tensor<"f32">;
-  /** [B, vec] */
-  readonly y: Tensor<"f32">;
-  /** [B] */
-  readonly t: Float32Array;
-  /** [B, L, C] */
-  readonly noise: Tensor<"f32">;
-}
 
 /** The packed latent grid of the diptych: rows x cols tokens (a 512x1024 diptych: 32 x 64). */
 export interface LatentGrid {
@@ -28,7 +14,7 @@ export interface LatentGrid {
   readonly cols: number;
 }
 
-export function trainingInputsOf(batch: MicroBatch, grid: LatentGrid): TrainingInputs {
+export function trainingInputsOf(batch: StepBatch, grid: LatentGrid): TrainingInputs {
   const [size, tokens] = batch.x0.dims as [number, number];
   if (grid.rows * grid.cols !== tokens) {
     throw new InvalidArgumentError(`a ${grid.rows}x${grid.cols} latent grid has ${grid.rows * grid.cols} tokens, the batch ${tokens}`);
