@@ -76,7 +76,7 @@ export interface JudgeValues {
 export function judgeConfig(values: JudgeValues): JudgeConfig | undefined {
   if (values.judge === undefined) {
     const stray = (["judge-model", "judge-url", "judge-timeout"] as const).find((key) => values[key] !== undefined);
-    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
+    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model) or --judge rule`);
     return undefined;
   }
   const kind = choiceOption("judge", values.judge, "openai", ["openai", "ollama", "rule"] as const);

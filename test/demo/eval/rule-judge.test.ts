@@ -42,6 +42,14 @@ describe("ShapesRuleJudge", () => {
     assert.equal(verdict.choice, 2, verdict.raw);
   });
 
+  it("still prefers the correct edit when both previews are blurred (early previews are soft)", async () => {
+    const blurred = async (image: RgbImage) => resizeImage(await resizeImage(image, 24, 24, "cubic"), 96, 96, "cubic");
+    for (const f of FIXTURES) {
+      const verdict = await judged(f.instruction, f.source, await blurred(f.noop), await blurred(f.correct));
+      assert.equal(verdict.choice, 2, `${f.kind}: ${verdict.raw}`);
+    }
+  });
+
   it("calls two identical candidates a tie", async () => {
     const f = FIXTURES[0];
     assert.ok(f);
