@@ -4,6 +4,7 @@
  */
 import { DEFAULT_LORA, DEFAULT_MODEL, type OpenOptions } from "../api/session.js";
 import type { JudgeConfig } from "../vlm/create.js";
+import { RULE_JUDGE_NAME } from "../demo/eval/rule-judge.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
 import type { CacheEvent } from "../api/index.js";
 import { resolve } from "node:path";
@@ -50,7 +51,8 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
 
 /** Noise selection's judge, for the process that runs the model. */
 export const JUDGE_OPTIONS_USAGE = `  --judge KIND         noise selection's judge: an openai-compatible or an ollama vision
-                       model (on a server, jobs then may ask for candidates >= 2)
+                       model (on a server, jobs then may ask for candidates >= 2), or
+                       rule: the demo world's rule judge (model shapes; no VLM)
   --judge-model NAME   the judge's model (e.g. Qwen/Qwen2.5-VL-72B-Instruct); its key comes
                        from ICEDIT_JUDGE_API_KEY (or OPENAI_API_KEY)
   --judge-url URL      the judge's API       default: https://api.openai.com/v1 or http://127.0.0.1:11434
@@ -74,11 +76,11 @@ export interface JudgeValues {
 export function judgeConfig(values: JudgeValues): JudgeConfig | undefined {
   if (values.judge === undefined) {
     const stray = (["judge-model", "judge-url", "judge-timeout"] as const).find((key) => values[key] !== undefined);
-    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model)`);
+    if (stray) throw new UsageError(`--${stray} is part of noise selection: add --judge openai|ollama (and --judge-model) or --judge rule`);
     return undefined;
   }
-  const kind = choiceOption("judge", values.judge, "openai", ["openai", "ollama"] as const);
-  const model = values["judge-model"];
+  const kind = choiceOption("judge", values.judge, "openai", ["openai", "ollama", "rule"] as const);
+  const model = values["judge-model"] ?? (kind === "rule" ? RULE_JUDGE_NAME : undefined);
   if (!model) throw new UsageError(`--judge ${kind} needs --judge-model NAME`);
   const timeout = numberOption("judge-timeout", values["judge-timeout"], 60);
   if (!(timeout > 0)) throw new UsageError(`--judge-timeout takes a positive number of seconds, got ${timeout}`);

@@ -1,15 +1,19 @@
 /** Making a judge from settings (what the CLI and the API pass), and a judge from a plain function. */
+import { ShapesRuleJudge, RULE_JUDGE_NAME } from "../demo/eval/rule-judge.js";
 import { InvalidArgumentError } from "../errors.js";
 import type { Judge, JudgeFunction, JudgeRequest, JudgeVerdict } from "./judge.js";
 import { OllamaJudge } from "./ollama.js";
 import { OpenAiJudge, type HttpJudgeOptions } from "./openai.js";
 import { parseChoice } from "./parse.js";
 
-export type JudgeKind = "openai" | "ollama";
+/** The judges reached over HTTP. */
+export type HttpJudgeKind = "openai" | "ollama";
+/** "rule": the demo world's rule-based judge (model "shapes", src/demo/eval/rule-judge.ts), in process. */
+export type JudgeKind = HttpJudgeKind | "rule";
 
-export const JUDGE_KINDS: readonly JudgeKind[] = ["openai", "ollama"];
+export const JUDGE_KINDS: readonly JudgeKind[] = ["openai", "ollama", "rule"];
 
-export const DEFAULT_JUDGE_URLS: Readonly<Record<JudgeKind, string>> = {
+export const DEFAULT_JUDGE_URLS: Readonly<Record<HttpJudgeKind, string>> = {
   openai: "https://api.openai.com/v1",
   ollama: "http://127.0.0.1:11434",
 };
@@ -44,6 +48,13 @@ export function judgeApiKey(kind: JudgeKind, env: Readonly<Record<string, string
 export function createJudge(config: JudgeConfig): Judge {
   if (!JUDGE_KINDS.includes(config.kind))
     throw new InvalidArgumentError(`the judge kind must be one of ${JUDGE_KINDS.join(", ")}, got "${String(config.kind)}"`);
+  if (config.kind === "rule") {
+    if (config.model !== RULE_JUDGE_NAME)
+      throw new InvalidArgumentError(
+        `the rule judge's model must be "${RULE_JUDGE_NAME}" (the demo world of shapes), got "${config.model}"`,
+      );
+    return new ShapesRuleJudge();
+  }
   if (!config.model || config.model.trim() === "") {
     throw new InvalidArgumentError(
       `a ${config.kind} judge needs a model name (e.g. ${config.kind === "ollama" ? "qwen2.5vl:72b" : "Qwen/Qwen2.5-VL-72B-Instruct"})`,

@@ -24,10 +24,14 @@ export interface JudgeVerdict {
 
 /** Where a judge lives, for the record. */
 export interface JudgeIdentity {
-  readonly kind: "openai" | "ollama";
+  readonly kind: "openai" | "ollama" | "rule";
+  /** The HTTP judges' URL; "in-process" for a rule judge. */
   readonly url: string;
   readonly model: string;
 }
+
+/** The identity of a judge reached over HTTP. */
+export type HttpJudgeIdentity = JudgeIdentity & { readonly kind: "openai" | "ollama" };
 
 export interface Judge {
   compare(request: JudgeRequest): Promise<JudgeVerdict>;

@@ -2,13 +2,13 @@
 import { base64, baseUrl, comparePairwise, isRecord, listsModel } from "./chat.js";
 import { JudgeModelError, JudgeResponseError } from "./errors.js";
 import { DEFAULT_HTTP, getListing, postJson, type HttpSettings } from "./http.js";
-import type { Judge, JudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
+import type { Judge, HttpJudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
 import { DEFAULT_PROBE_TIMEOUT_MS, type HttpJudgeOptions } from "./openai.js";
 
 const NUM_PREDICT = 300;
 
 export class OllamaJudge implements Judge {
-  readonly identity: JudgeIdentity;
+  readonly identity: HttpJudgeIdentity;
   private readonly http: HttpSettings;
   private readonly headers: Record<string, string>;
 

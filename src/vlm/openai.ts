@@ -5,7 +5,7 @@
 import { base64, baseUrl, comparePairwise, imageMime, isRecord, listsModel, type ChatTurn } from "./chat.js";
 import { JudgeModelError, JudgeResponseError } from "./errors.js";
 import { DEFAULT_HTTP, getListing, postJson, type HttpSettings } from "./http.js";
-import type { Judge, JudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
+import type { Judge, HttpJudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
 
 export interface HttpJudgeOptions {
   readonly url: string;
@@ -50,7 +50,7 @@ function answerText(json: unknown, url: string): string {
 }
 
 export class OpenAiJudge implements Judge {
-  readonly identity: JudgeIdentity;
+  readonly identity: HttpJudgeIdentity;
   private readonly http: HttpSettings;
   private readonly headers: Record<string, string>;
 

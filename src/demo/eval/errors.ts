@@ -1,0 +1,11 @@
+/** Errors of the demo world's scoring and rule judge. */
+import { IceditError } from "../../errors.js";
+
+/** An instruction outside the demo world's grammar (the four forms of issue 15). */
+export class InstructionGrammarError extends IceditError {}
+
+/** Images or masks that cannot be compared (sizes or kinds that do not match). */
+export class ScoreInputError extends IceditError {}
+
+/** The rule judge cannot find in the source what the instruction names. */
+export class RuleJudgeError extends IceditError {}

@@ -1,0 +1,25 @@
+/** Scoring edits of the demo world (issue 15, item 5) and its rule-based judge for noise selection. */
+export * from "./errors.js";
+export { COLOURS, COLOUR_NAMES, type ColourName, type Rgb } from "./palette.js";
+export {
+  parseInstruction,
+  EDIT_KINDS,
+  SHAPE_KINDS,
+  CORNERS,
+  type DemoInstruction,
+  type EditKind,
+  type ShapeKind,
+  type Corner,
+} from "./instruction.js";
+export { scoreEdit, scoreSameSize, SCORE_RULE, type EditImages, type EditScore } from "./score.js";
+export { outsideMask, EDGE_MARGIN, type OutsideMaskInputs } from "./outside-mask.js";
+export {
+  accuracyTable,
+  formatAccuracyMarkdown,
+  type AccuracyTable,
+  type AccuracyCell,
+  type AccuracyRow,
+  type ScoredEdit,
+} from "./accuracy.js";
+export { ShapesRuleJudge, scoreCandidate, RULE_JUDGE_NAME, type CandidateScore } from "./rule-judge.js";
+export { judgeTask, type JudgeTask } from "./judge-task.js";

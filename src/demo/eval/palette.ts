@@ -1,0 +1,41 @@
+/** The demo world's colours (issue 15) and the max-over-channels colour distance the rules use. */
+
+export type Rgb = readonly [number, number, number];
+
+export const COLOURS = {
+  red: [220, 40, 40],
+  green: [40, 180, 60],
+  blue: [40, 80, 220],
+  yellow: [240, 210, 40],
+  white: [245, 245, 245],
+  black: [20, 20, 20],
+} as const satisfies Record<string, Rgb>;
+
+export type ColourName = keyof typeof COLOURS;
+export const COLOUR_NAMES = Object.keys(COLOURS) as ColourName[];
+
+/** max over channels of |a - b|, for pixel `i` of an interleaved RGB buffer against a colour. */
+export function channelDistance(data: Uint8Array, i: number, colour: Rgb): number {
+  const o = i * 3;
+  return Math.max(Math.abs((data[o] ?? 0) - colour[0]), Math.abs((data[o + 1] ?? 0) - colour[1]), Math.abs((data[o + 2] ?? 0) - colour[2]));
+}
+
+/** max over channels of |a - b| for pixel `i` of two interleaved RGB buffers of the same size. */
+export function pixelDistance(a: Uint8Array, b: Uint8Array, i: number): number {
+  const o = i * 3;
+  return Math.max(
+    Math.abs((a[o] ?? 0) - (b[o] ?? 0)),
+    Math.abs((a[o + 1] ?? 0) - (b[o + 1] ?? 0)),
+    Math.abs((a[o + 2] ?? 0) - (b[o + 2] ?? 0)),
+  );
+}
+
+/** The palette colour nearest to pixel `i` and its distance. */
+export function nearestColour(data: Uint8Array, i: number): { name: ColourName; distance: number } {
+  let best: { name: ColourName; distance: number } = { name: "red", distance: Number.POSITIVE_INFINITY };
+  for (const name of COLOUR_NAMES) {
+    const distance = channelDistance(data, i, COLOURS[name]);
+    if (distance < best.distance) best = { name, distance };
+  }
+  return best;
+}
