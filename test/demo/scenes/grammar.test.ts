@@ -18,7 +18,8 @@ describe("instructions", () => {
       const kind = EDIT_KINDS[seed % 4] ?? "add";
       const e = sampleEditExample(seed, kind, { size: 16 });
       assert.match(e.instruction, ISSUE_GRAMMAR);
-      for (const other of EDIT_KINDS) assert.equal(INSTRUCTION_PATTERNS[other].test(e.instruction), other === kind, `${other}: ${e.instruction}`);
+      for (const other of EDIT_KINDS)
+        assert.equal(INSTRUCTION_PATTERNS[other].test(e.instruction), other === kind, `${other}: ${e.instruction}`);
     }
   });
 

@@ -83,15 +83,25 @@ describe("the validity check", () => {
     ["the background's colour", { ...ok, background: "red" }, /background's colour/],
     [
       "a repeated colour and kind",
-      { ...ok, shapes: [ok.shapes[0] as Scene["shapes"][number], { ...(ok.shapes[0] as Scene["shapes"][number]), centre: { x: 0.75, y: 0.75 } }] },
+      {
+        ...ok,
+        shapes: [ok.shapes[0] as Scene["shapes"][number], { ...(ok.shapes[0] as Scene["shapes"][number]), centre: { x: 0.75, y: 0.75 } }],
+      },
       /a second red circle/,
     ],
     [
       "overlapping boxes",
-      { ...ok, shapes: [ok.shapes[0] as Scene["shapes"][number], { ...(ok.shapes[1] as Scene["shapes"][number]), centre: { x: 0.5, y: 0.5 } }] },
+      {
+        ...ok,
+        shapes: [ok.shapes[0] as Scene["shapes"][number], { ...(ok.shapes[1] as Scene["shapes"][number]), centre: { x: 0.5, y: 0.5 } }],
+      },
       /overlaps/,
     ],
-    ["leaving the canvas", { ...ok, shapes: [{ ...(ok.shapes[0] as Scene["shapes"][number]), centre: { x: 0.1, y: 0.5 } }] }, /leaves the canvas/],
+    [
+      "leaving the canvas",
+      { ...ok, shapes: [{ ...(ok.shapes[0] as Scene["shapes"][number]), centre: { x: 0.1, y: 0.5 } }] },
+      /leaves the canvas/,
+    ],
   ];
   for (const [what, scene, pattern] of broken) {
     it(`refuses ${what}`, () => {
