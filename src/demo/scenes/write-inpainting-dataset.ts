@@ -6,6 +6,9 @@
  * images are PNG [size, size] RGB; masks are PNG, grey (the three channels equal), 255 where the
  * model fills in and 0 elsewhere. Example i draws its scene and then its mask from Prng(firstSeed
  * + i); its mask kind is INPAINTING_MASK_KINDS[i % 3] (rectangle, half, shape: balanced).
+ * The scene of seed s is sampleScene(s), the same scene an edit example of seed s starts from
+ * (write-edit-dataset.ts): give the base, the adapter and the held-out evaluation disjoint seed
+ * ranges.
  */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";

@@ -13,6 +13,7 @@ import { EDIT_KINDS } from "../../../src/demo/scenes/edits.js";
 import { INSTRUCTION_PATTERNS } from "../../../src/demo/scenes/grammar.js";
 import { halfMask, shapeMask } from "../../../src/demo/scenes/inpainting-masks.js";
 import { renderScene, shapeCoverage } from "../../../src/demo/scenes/render.js";
+import { runSceneData } from "../../../src/demo/scenes/main.js";
 import { sampleScene } from "../../../src/demo/scenes/sample-scene.js";
 import { writeEditDataset } from "../../../src/demo/scenes/write-edit-dataset.js";
 import { INPAINTING_FILE, type InpaintingRecord, writeInpaintingDataset } from "../../../src/demo/scenes/write-inpainting-dataset.js";
@@ -120,5 +121,22 @@ describe("the in-painting data set", () => {
     assert.deepEqual([...left.data.slice(0, 5)], [255, 255, 0, 0, 0]);
     const bottom = halfMask(4, "bottom");
     assert.deepEqual([...bottom.data], [...new Array(8).fill(0), ...new Array(8).fill(255)]);
+  });
+});
+
+describe("the script entry", () => {
+  const tmp = useTempFolder("icedit-scenes-main-");
+
+  it("writes either data set and refuses bad arguments with the usage", async () => {
+    const edits = await runSceneData(["edits", join(tmp.dir, "e"), "--count", "4", "--size", "16", "--first-seed", "9"]);
+    assert.match(edits, /^wrote 4 edits \(1 recolour, 1 remove, 1 background, 1 add\)/);
+    const triplet = await (await openTrainingData([join(tmp.dir, "e")])).get(3);
+    assert.equal(triplet?.instruction, sampleEditExample(12, "add", { size: 16 }).instruction);
+    assert.match(await runSceneData(["inpainting", join(tmp.dir, "i"), "--count", "2", "--size", "16"]), /wrote 2 captioned scenes/);
+    await assert.rejects(runSceneData(["pictures", join(tmp.dir, "x")]), /usage:/);
+    await assert.rejects(runSceneData(["edits"]), /usage:/);
+    await assert.rejects(runSceneData(["edits", join(tmp.dir, "x"), "--count", "-3"]), InvalidArgumentError);
+    await assert.rejects(runSceneData(["edits", join(tmp.dir, "x"), "--count=-3"]), /--count must be a non-negative integer/);
+    await assert.rejects(runSceneData(["edits", join(tmp.dir, "x"), "--colour", "red"]), InvalidArgumentError);
   });
 });
