@@ -1,0 +1,60 @@
+/**
+ * Drawing one valid edit of a kind for a scene from a seeded stream, or null when the scene admits
+ * none of that kind (recolour: no shape has a colour left; remove: a single shape; background: the
+ * shapes use every other colour; add: three shapes already, or no corner has room).
+ */
+import type { Prng } from "../../numeric/prng.js";
+import { backgroundChoices, type EditKind, recolourChoices, type SceneEdit, shapeInCorner } from "./edits.js";
+import { COLOUR_NAMES, CORNERS, SHAPE_KINDS } from "./palette.js";
+import { pickOne, uniformIn } from "./random.js";
+import { boxesApart, pairIsFree, SCENE_RULES, type Scene, type Shape } from "./scene.js";
+
+function drawRecolour(prng: Prng, scene: Scene): SceneEdit | null {
+  const options = scene.shapes.flatMap((_, index) => recolourChoices(scene, index).map((to) => ({ index, to })));
+  const choice = pickOne(prng, options);
+  return choice === null ? null : { kind: "recolour", ...choice };
+}
+
+function drawRemove(prng: Prng, scene: Scene): SceneEdit | null {
+  if (scene.shapes.length <= SCENE_RULES.minShapes) return null;
+  const index = pickOne(
+    prng,
+    scene.shapes.map((_, i) => i),
+  );
+  return index === null ? null : { kind: "remove", index };
+}
+
+function drawBackground(prng: Prng, scene: Scene): SceneEdit | null {
+  const to = pickOne(prng, backgroundChoices(scene));
+  return to === null ? null : { kind: "background", to };
+}
+
+/** An added shape: a free colour and kind, a size uniform in range, in a corner where it fits (else at the smallest size). */
+function drawAdd(prng: Prng, scene: Scene): SceneEdit | null {
+  if (scene.shapes.length >= SCENE_RULES.maxShapes) return null;
+  const pairs = SHAPE_KINDS.flatMap((kind) => COLOUR_NAMES.filter((c) => pairIsFree(scene, c, kind)).map((colour) => ({ kind, colour })));
+  const pair = pickOne(prng, pairs);
+  if (pair === null) return null;
+  const drawn = uniformIn(prng, SCENE_RULES.minSize, SCENE_RULES.maxSize);
+  const fits = (shape: Shape): boolean => scene.shapes.every((other) => boxesApart(other, shape));
+  for (const size of [drawn, SCENE_RULES.minSize]) {
+    const places = CORNERS.map((corner) => ({ corner, shape: shapeInCorner(pair.kind, pair.colour, size, corner) })).filter((p) =>
+      fits(p.shape),
+    );
+    const place = pickOne(prng, places);
+    if (place !== null) return { kind: "add", ...place };
+  }
+  return null;
+}
+
+const DRAWERS: Readonly<Record<EditKind, (prng: Prng, scene: Scene) => SceneEdit | null>> = {
+  recolour: drawRecolour,
+  remove: drawRemove,
+  background: drawBackground,
+  add: drawAdd,
+};
+
+/** One edit of `kind` for `scene` drawn from `prng`, or null when none is valid. */
+export function drawEdit(prng: Prng, scene: Scene, kind: EditKind): SceneEdit | null {
+  return DRAWERS[kind](prng, scene);
+}
