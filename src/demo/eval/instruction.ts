@@ -4,16 +4,12 @@
  *   make the background {colour} | add a {colour} {shape} in the {corner} corner
  */
 import { InstructionGrammarError } from "./errors.js";
+import { CORNERS, SHAPE_KINDS, type Corner, type ShapeKind } from "../scenes/palette.js";
 import { COLOUR_NAMES, type ColourName } from "./palette.js";
 
-export const SHAPE_KINDS = ["circle", "square", "triangle"] as const;
-export type ShapeKind = (typeof SHAPE_KINDS)[number];
+export { CORNERS, SHAPE_KINDS, type Corner, type ShapeKind };
 
-export const CORNERS = ["top left", "top right", "bottom left", "bottom right"] as const;
-export type Corner = (typeof CORNERS)[number];
-
-export const EDIT_KINDS = ["recolour", "remove", "background", "add"] as const;
-export type EditKind = (typeof EDIT_KINDS)[number];
+export { EDIT_KINDS, type EditKind } from "../scenes/edits.js";
 
 export type DemoInstruction =
   | { readonly kind: "recolour"; readonly colour: ColourName; readonly shape: ShapeKind; readonly to: ColourName }

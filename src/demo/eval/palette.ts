@@ -1,18 +1,8 @@
-/** The demo world's colours (issue 15) and the max-over-channels colour distance the rules use. */
+/** The max-over-channels colour distance the rules use, over the demo world's palette (scenes/palette.ts). */
 
-export type Rgb = readonly [number, number, number];
+import { COLOUR_NAMES, COLOURS, type ColourName, type Rgb } from "../scenes/palette.js";
 
-export const COLOURS = {
-  red: [220, 40, 40],
-  green: [40, 180, 60],
-  blue: [40, 80, 220],
-  yellow: [240, 210, 40],
-  white: [245, 245, 245],
-  black: [20, 20, 20],
-} as const satisfies Record<string, Rgb>;
-
-export type ColourName = keyof typeof COLOURS;
-export const COLOUR_NAMES = Object.keys(COLOURS) as ColourName[];
+export { COLOUR_NAMES, COLOURS, type ColourName, type Rgb };
 
 /** max over channels of |a - b|, for pixel `i` of an interleaved RGB buffer against a colour. */
 export function channelDistance(data: Uint8Array, i: number, colour: Rgb): number {
