@@ -142,7 +142,7 @@ describe("gradient rules: Pad", () => {
       dtype: "f64",
       inputs: { x: { dims: [2, 2, 3, 3], shape: ["B", 2, "H", "W"] }, value: { dims: [] } },
       build: ({ x, value }) => {
-        const pads = ops.constI64(x!.graph, [0, 0, 0, 0, 0, 1, 1, 2], [8], "pads");
+        const pads = ops.constI64(x!.graph, [0, 0, 1, 0, 0, 1, 0, 2], [8], "pads");
         const y = x!.graph.addNode("Pad", [x!, pads, value!], { mode: attr.string("constant") })[0] as Value;
         return withStaticShape(y, [2, 3, 4, 5]);
       },
