@@ -11,6 +11,7 @@ import { MATH_GRADIENTS } from "./math.js";
 import { NORMALIZATION_GRADIENTS } from "./normalization.js";
 import { QUANT_GRADIENTS } from "./quant.js";
 import { SLICE_GRADIENTS } from "./slice.js";
+import { SPATIAL_GRADIENTS } from "./spatial.js";
 
 export const GRADIENTS: GradientRegistry = new GradientRegistry([
   ...ELEMENTWISE_GRADIENTS,
@@ -24,4 +25,5 @@ export const GRADIENTS: GradientRegistry = new GradientRegistry([
   ...LINEAR_GRADIENTS,
   ...ATTENTION_GRADIENTS,
   ...QUANT_GRADIENTS,
+  ...SPATIAL_GRADIENTS,
 ]);

@@ -44,7 +44,7 @@ function computeDtype(q: GradientQuery, x: Value): DType {
 }
 
 /** The normalised X and r = 1/sqrt(stat + eps), stat the variance (centred) or the mean square. x: [..., *normalised]. */
-function normalize(x: Value, axes: readonly number[], epsilon: number, centred: boolean): { xhat: Value; invStd: Value } {
+export function normalize(x: Value, axes: readonly number[], epsilon: number, centred: boolean): { xhat: Value; invStd: Value } {
   const shifted = centred ? sub(x, reduceMean(x, axes, true)) : x;
   const stat = reduceMean(mul(shifted, shifted), axes, true);
   const invStd = reciprocal(sqrt(add(stat, constantLike(x, epsilon))));
@@ -52,7 +52,7 @@ function normalize(x: Value, axes: readonly number[], epsilon: number, centred: 
 }
 
 /** dX from g = dY * Scale (the formulas above). g, xhat: X's shape; invStd: X's shape with the normalised axes 1. */
-function inputGrad(g: Value, xhat: Value, invStd: Value, axes: readonly number[], centred: boolean): Value {
+export function inputGrad(g: Value, xhat: Value, invStd: Value, axes: readonly number[], centred: boolean): Value {
   const projected = sub(g, mul(xhat, reduceMean(mul(g, xhat), axes, true)));
   return mul(invStd, centred ? sub(projected, reduceMean(g, axes, true)) : projected);
 }
