@@ -5,3 +5,4 @@ export { initialBaseWeights } from "./init.js";
 export { InputParamBinder } from "./input-binder.js";
 export { baseLossAndGrads } from "./loss-and-grads.js";
 export { BaseTrainingStep, type BaseTrainingStepOptions, type BaseTrainingStepResult } from "./training-step.js";
+export { BASE_WEIGHTS_KIND, baseWeightsMetadata } from "./metadata.js";
