@@ -78,6 +78,27 @@ describe("BaseTrainingStep on a tiny FLUX Fill", () => {
     }
   });
 
+  test("recomputing each block in the backward pass (checkpointing) gives the gradients of keeping the activations", async () => {
+    const kept = await BaseTrainingStep.open(engine, { params: TINY, checkpointing: false });
+    try {
+      const x = tinyInputs(4);
+      const weights = initialBaseWeights(TINY, 9);
+      const a = await step.run(x, weights);
+      const b = await kept.run(x, weights);
+      assert.equal(a.loss, b.loss);
+      for (const [key, g] of a.grads) {
+        const other = (b.grads.get(key) as Tensor<"f32">).data;
+        const scale = Math.max(...other.map(Math.abs));
+        assert.ok(
+          g.data.every((v, i) => Math.abs(v - (other[i] as number)) <= 1e-5 * scale),
+          key,
+        );
+      }
+    } finally {
+      await kept.release();
+    }
+  });
+
   test("weight gradients match central finite differences of the graph's loss (along the gradient and a random direction)", async () => {
     const x = tinyInputs(2);
     const weights = initialBaseWeights(TINY, 11);
