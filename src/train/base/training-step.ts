@@ -15,6 +15,7 @@ import type { TrainingInputs } from "../step/host-inputs.js";
 import { trainingFeeds } from "../step/step-feeds.js";
 import { BaseTrainingError } from "./errors.js";
 import { buildBaseTrainingGraph } from "./graph.js";
+import { initialBaseWeights } from "./init.js";
 import { InputParamBinder } from "./input-binder.js";
 
 export interface BaseTrainingStepOptions {
@@ -22,6 +23,10 @@ export interface BaseTrainingStepOptions {
   /** Recompute each block's forward in the backward pass (default true): memory of one block's activations. */
   readonly checkpointing?: boolean;
   readonly settings?: Partial<SessionSettings>;
+  /** The weights to start from (every transformer key, checked); default: the seeded from-scratch init of init.ts. */
+  readonly initialWeights?: ReadonlyMap<string, Tensor<"f32">>;
+  /** Seed of the from-scratch init when no initialWeights are given (default 0). */
+  readonly seed?: number;
 }
 
 export interface BaseTrainingStepResult {
@@ -33,21 +38,34 @@ export interface BaseTrainingStepResult {
   readonly ms: number;
 }
 
+/** The weight for `spec`, present and of its shape. */
+function checkWeight(spec: ParamSpec, w: Tensor<"f32"> | undefined): Tensor<"f32"> {
+  if (!w) throw new BaseTrainingError(`no value given for transformer weight ${spec.path}`);
+  if (w.dims.length !== spec.shape.length || w.dims.some((d, i) => d !== spec.shape[i])) {
+    throw new BaseTrainingError(`transformer weight ${spec.path} has shape ${shapeString(w.dims)}, the model ${shapeString(spec.shape)}`);
+  }
+  return w;
+}
+
 export class BaseTrainingStep {
   private constructor(
     readonly params: FluxParams,
     /** Every trained weight, in the graph's order. */
     readonly specs: readonly ParamSpec[],
+    /** The weights a run starts from, by BFL key (the optimizer may update them in place). */
+    readonly initialWeights: ReadonlyMap<string, Tensor<"f32">>,
     private readonly session: RunnableSession,
   ) {}
 
-  /** Builds the step's graph for a transformer of `options.params` and creates its session. */
+  /** Checks the initial weights, builds the step's graph for a transformer of `options.params` and creates its session. */
   static async open(engine: Engine, options: BaseTrainingStepOptions): Promise<BaseTrainingStep> {
     const model = new Flux(options.params);
     const specs = model.parameters();
+    const initial = options.initialWeights ?? initialBaseWeights(options.params, options.seed ?? 0);
+    for (const spec of specs) checkWeight(spec, initial.get(spec.path));
     const graph = buildBaseTrainingGraph(model, new InputParamBinder(specs), { checkpointing: options.checkpointing });
     const session = await engine.load(graph, options.settings ?? {});
-    return new BaseTrainingStep(options.params, specs, session);
+    return new BaseTrainingStep(options.params, specs, initial, session);
   }
 
   /** The keys of the trained weights (BFL checkpoint keys). */

@@ -10,7 +10,13 @@ import { Flux } from "../../../src/models/flux/model.js";
 import { Prng } from "../../../src/numeric/prng.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import type { Tensor } from "../../../src/tensor.js";
-import { BaseTrainingStep, buildBaseTrainingGraph, initialBaseWeights, InputParamBinder } from "../../../src/train/base/index.js";
+import {
+  BaseTrainingError,
+  BaseTrainingStep,
+  buildBaseTrainingGraph,
+  initialBaseWeights,
+  InputParamBinder,
+} from "../../../src/train/base/index.js";
 import { noisedInputs } from "../../../src/train/step/index.js";
 import { TINY, tinyInputs } from "./helpers.js";
 
@@ -59,6 +65,20 @@ describe("BaseTrainingStep on a tiny FLUX Fill", () => {
     }
     assert.equal(step.keys.length, model.parameters().length);
     assert.equal([...graph.initializers.keys()].filter((k) => model.parameters().some((p) => p.path === k)).length, 0);
+  });
+
+  test("open starts from the seeded from-scratch init, or checks the weights it is given", async () => {
+    const seeded = await BaseTrainingStep.open(engine, { params: TINY, seed: 7 });
+    try {
+      assert.deepEqual(seeded.initialWeights, initialBaseWeights(TINY, 7));
+    } finally {
+      await seeded.release();
+    }
+    const weights = initialBaseWeights(TINY, 1);
+    weights.delete("double_blocks.0.img_mod.lin.bias");
+    await assert.rejects(BaseTrainingStep.open(engine, { params: TINY, initialWeights: weights }), BaseTrainingError);
+    const x = tinyInputs(1);
+    await assert.rejects(step.run(x, weights), /double_blocks\.0\.img_mod\.lin\.bias/);
   });
 
   test("the loss is the host's mean((pred - target)^2); every gradient has its weight's shape and is finite", async () => {

@@ -40,11 +40,11 @@ function dataset(count: number): PreparedDataset {
 
 async function openBaseRun(request: TrainingRunRequest, released: { count: number }): Promise<TrainingRun> {
   const engine = new Engine();
-  const step = await BaseTrainingStep.open(engine, { params: FILL_TINY, checkpointing: request.checkpointing });
+  const step = await BaseTrainingStep.open(engine, { params: FILL_TINY, checkpointing: request.checkpointing, seed: request.seed });
   return {
     dataset: dataset(2),
     lossAndGrads: baseLossAndGrads(step, GRID),
-    initialParams: initialBaseWeights(FILL_TINY, request.seed),
+    initialParams: step.initialWeights,
     adapterMetadata: baseWeightsMetadata(FILL_TINY),
     fingerprint: { model: "tiny flux fill from scratch", data: "two random examples" },
     release: async () => {
