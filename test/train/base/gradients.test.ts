@@ -1,7 +1,7 @@
 /**
  * Full-parameter training of a tiny FLUX Fill: the graph binds every weight as an input, its loss
  * is the host's mean((pred - target)^2), and its weight gradients (a qkv weight, biases, RMSNorm
- * scales, modulation weights, img_in, the final layer, an embedder) match central finite
+ * scales, modulation weights, img_in, the final layer, an embedder; in fact all 52) match central finite
  * differences of the graph's own loss, along the gradient and along a random direction.
  */
 import assert from "node:assert/strict";
@@ -20,6 +20,7 @@ import {
 import { noisedInputs } from "../../../src/train/step/index.js";
 import { TINY, tinyInputs } from "./helpers.js";
 
+/** Weights of every kind whose gradient is large enough (> 1e-4) for a float32 difference to pin it down; the rest are checked within the noise. */
 const CHECKED = [
   "double_blocks.0.img_attn.qkv.weight",
   "double_blocks.0.txt_attn.qkv.bias",
@@ -119,16 +120,16 @@ describe("BaseTrainingStep on a tiny FLUX Fill", () => {
     }
   });
 
-  test("weight gradients match central finite differences of the graph's loss (along the gradient and a random direction)", async () => {
+  test("every weight gradient matches central finite differences of the graph's loss (along the gradient and a random direction)", async () => {
     const x = tinyInputs(2);
     const weights = initialBaseWeights(TINY, 11);
     const { grads } = await step.run(x, weights);
     const prng = new Prng(3);
-    for (const key of CHECKED) {
+    for (const key of step.keys) {
       const w = weights.get(key) as Tensor<"f32">;
       const g = (grads.get(key) as Tensor<"f32">).data;
       const gNorm = norm(g);
-      assert.ok(gNorm > 1e-5, `${key} has a gradient to check (${gNorm})`);
+      if (CHECKED.includes(key)) assert.ok(gNorm > 1e-4, `${key} has a gradient to check (${gNorm})`);
       const random = new Float32Array(g.length);
       prng.fillNormal(random, 1, 0);
       const start = w.data.slice();
