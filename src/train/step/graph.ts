@@ -4,25 +4,16 @@
  * respect to every adapter tensor (autodiff appends the backward nodes to the same graph). The
  * frozen base binds as in inference (float initializers or MatMulNBits codes) and gets no gradient.
  */
-import { gradients } from "../../autodiff/index.js";
 import { Graph, type Value } from "../../onnx/graph.js";
-import { mul, reduceMean, sub } from "../../onnx/ops/index.js";
 import { AdapterBuildContext } from "../../nn/adapter-context.js";
 import type { ParamBinder } from "../../nn/module.js";
 import { addFluxInputs, type Flux } from "../../models/flux/model.js";
 import { TrainableAdapterSet } from "../adapter/adapter-set.js";
 import { TrainableAdapterError } from "../adapter/errors.js";
 import type { TrainableAdapter } from "../adapter/trainable-adapter.js";
+import { addFlowMatchingLoss, TARGET_INPUT } from "./flow-loss.js";
 
-/** Graph input: the velocity target noise - x0, [B, L, out_channels]. */
-export const TARGET_INPUT = "target";
-export const LOSS_OUTPUT = "loss";
-export const PRED_OUTPUT = "pred";
-
-/** The output holding dL/d(adapter tensor `key`). */
-export function gradOutput(key: string): string {
-  return `grad.${key}`;
-}
+export { gradOutput, LOSS_OUTPUT, PRED_OUTPUT, TARGET_INPUT } from "./flow-loss.js";
 
 export interface TrainingGraphOptions {
   readonly name?: string;
@@ -49,12 +40,7 @@ export function buildTrainingGraph(model: Flux, binder: ParamBinder, adapter: Tr
   const pred = model.forward(ctx, inputs);
   const missed = adapters.unapplied();
   if (missed.length > 0) throw new TrainableAdapterError(`the model has no linear layer ${missed.join(", ")} that the adapter trains`);
-  const diff = sub(pred, target);
-  const loss = reduceMean(mul(diff, diff), null, false);
   // Checkpointing: each block's forward is recomputed in the backward pass (autodiff/recompute.ts).
-  const grads = gradients(loss, [...params.values()], { recompute: options.checkpointing === false ? [] : ctx.segments });
-  g.addOutput(loss, LOSS_OUTPUT);
-  g.addOutput(pred, PRED_OUTPUT);
-  adapter.keys.forEach((key, i) => g.addOutput(grads[i] as Value, gradOutput(key)));
+  addFlowMatchingLoss(g, pred, target, params, options.checkpointing === false ? [] : ctx.segments);
   return g;
 }

@@ -6,17 +6,17 @@
 import { fluxSpec } from "../../components/flux/spec.js";
 import type { ComponentOptions } from "../../components/component-spec.js";
 import { openOnePart } from "../../components/open-component.js";
-import { fluxFeeds } from "../../models/flux/inputs.js";
 import { Flux } from "../../models/flux/model.js";
 import type { ParamBinder } from "../../nn/module.js";
 import type { FluxParams } from "../../models/flux/params.js";
 import type { Engine } from "../../runtime/engine.js";
 import type { RunnableSession } from "../../runtime/runnable-session.js";
-import { shapeString, tensor, type Tensor } from "../../tensor.js";
+import { shapeString, type Tensor } from "../../tensor.js";
 import { TrainableAdapterError } from "../adapter/errors.js";
 import type { TrainableAdapter } from "../adapter/trainable-adapter.js";
-import { buildTrainingGraph, gradOutput, LOSS_OUTPUT, PRED_OUTPUT, TARGET_INPUT } from "./graph.js";
-import { noisedInputs, type TrainingInputs } from "./host-inputs.js";
+import { buildTrainingGraph, gradOutput, LOSS_OUTPUT, PRED_OUTPUT } from "./graph.js";
+import type { TrainingInputs } from "./host-inputs.js";
+import { trainingFeeds } from "./step-feeds.js";
 
 export interface TrainingStepOptions extends Omit<ComponentOptions, "taps" | "lazy"> {
   readonly params: FluxParams;
@@ -33,9 +33,6 @@ export interface TrainingStepResult {
   readonly grads: Map<string, Tensor<"f32">>;
   readonly ms: number;
 }
-
-/** ICEdit feeds guidance 1.0 while training. */
-const TRAINING_GUIDANCE = 1;
 
 export class TrainingStep {
   private constructor(
@@ -58,18 +55,7 @@ export class TrainingStep {
 
   /** Loss, prediction and the gradient of every adapter tensor at `params` (keyed like the adapter). */
   async run(inputs: TrainingInputs, params: ReadonlyMap<string, Tensor<"f32">>): Promise<TrainingStepResult> {
-    const { img, target } = noisedInputs(inputs);
-    const batch = img.dims[0] as number;
-    const feeds: Record<string, Tensor> = fluxFeeds(this.params, {
-      img,
-      imgIds: inputs.imgIds,
-      txt: inputs.txt,
-      txtIds: inputs.txtIds,
-      timesteps: inputs.t,
-      y: inputs.y,
-      guidance: inputs.guidance ?? tensor("f32", [batch], new Float32Array(batch).fill(TRAINING_GUIDANCE)),
-    });
-    feeds[TARGET_INPUT] = target;
+    const feeds = trainingFeeds(this.params, inputs);
     for (const key of this.adapter.keys) {
       const p = params.get(key);
       const dims = this.adapter.dims(key);

@@ -1,0 +1,8 @@
+/** Full-parameter (from scratch) training of the FLUX Fill transformer as an in-painting model. */
+export { BaseTrainingError } from "./errors.js";
+export { buildBaseTrainingGraph, type BaseTrainingGraphOptions } from "./graph.js";
+export { initialBaseWeights } from "./init.js";
+export { InputParamBinder } from "./input-binder.js";
+export { baseLossAndGrads } from "./loss-and-grads.js";
+export { BaseTrainingStep, type BaseTrainingStepOptions, type BaseTrainingStepResult } from "./training-step.js";
+export { BASE_WEIGHTS_KIND, baseWeightsMetadata } from "./metadata.js";
