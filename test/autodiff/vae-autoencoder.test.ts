@@ -1,7 +1,7 @@
 /**
  * The whole demo VAE (DEMO_VAE: encoder and decoder, random weights) differentiated end to end:
  * the autoencoder loss mean((decode(mean) - image)^2) + 1e-3 KL(moments) with respect to a few
- * of its weights, bound as graph inputs by InputParams (src/train/params/input-binder.ts), against
+ * of its weights, bound as graph inputs by InputParamBinder (src/train/params/input-binder.ts), against
  * central finite differences on chosen elements. The image is declared [B, 3, H, W] as in the real
  * VAE graphs. Float32 throughout (ONNX Runtime's CPU provider has no float64 Conv,
  * InstanceNormalization or Resize), so the loss carries float32 rounding from some hundred layers
@@ -18,7 +18,7 @@ import { randomTensors } from "../../src/demo/random-weights.js";
 import { decodeValues, encodeValues, AutoEncoder } from "../../src/models/vae/model.js";
 import { BuildContext } from "../../src/nn/module.js";
 import { Graph, ops, type Value } from "../../src/onnx/index.js";
-import { InputParams } from "../../src/train/params/input-binder.js";
+import { InputParamBinder } from "../../src/train/params/input-binder.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { engineForTests, uniform } from "../onnx/helpers.js";
 
@@ -51,13 +51,16 @@ function autoencoderLoss(ctx: BuildContext, model: AutoEncoder, image: Value): V
 
 function buildGraph(model: AutoEncoder, frozen: InlineParams, withGrads: boolean): Graph {
   const g = new Graph(withGrads ? "vae_grad" : "vae_loss");
-  const binder = new InputParams(new Set(TRAINED), frozen);
+  const binder = new InputParamBinder(
+    model.parameters().filter((spec) => TRAINED.includes(spec.path)),
+    frozen,
+  );
   const image = g.addInput("image", "f32", ["B", 3, "H", "W"]);
   const loss = autoencoderLoss(new BuildContext(g, binder), model, image);
   g.addOutput(loss, "loss");
   if (withGrads) {
     const wrt = TRAINED.map((path) => {
-      const v = binder.inputs().get(path);
+      const v = binder.boundInputs(g).get(path);
       assert.ok(v, `${path} was not bound as a graph input`);
       return v;
     });

@@ -8,7 +8,7 @@ import { BuildContext } from "../../nn/module.js";
 import { addFluxInputs, type Flux } from "../../models/flux/model.js";
 import { addFlowMatchingLoss, TARGET_INPUT } from "../step/flow-loss.js";
 import { BaseTrainingError } from "./errors.js";
-import type { InputParamBinder } from "./input-binder.js";
+import type { InputParamBinder } from "../params/input-binder.js";
 
 export interface BaseTrainingGraphOptions {
   readonly name?: string;

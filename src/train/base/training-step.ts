@@ -16,7 +16,7 @@ import { trainingFeeds } from "../step/step-feeds.js";
 import { BaseTrainingError } from "./errors.js";
 import { buildBaseTrainingGraph } from "./graph.js";
 import { initialBaseWeights } from "./init.js";
-import { InputParamBinder } from "./input-binder.js";
+import { InputParamBinder } from "../params/input-binder.js";
 
 export interface BaseTrainingStepOptions {
   readonly params: FluxParams;
