@@ -3,6 +3,7 @@ import { IceditError } from "../errors.js";
 import { checkGoldenCommand } from "./check-golden.js";
 import { convertCommand } from "./convert.js";
 import { editCommand } from "./edit.js";
+import { evalDemoCommand } from "./eval-demo.js";
 import { makeDemoModelCommand } from "./make-demo-model.js";
 import { serveCommand } from "./serve.js";
 import { makeTrainCommand } from "./train.js";
@@ -16,6 +17,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   convert: { run: convertCommand, summary: "convert a model's transformer and T5 to int8/int4 weights once (cached)" },
   train: { run: makeTrainCommand(), summary: "train an ICEdit LoRA or LoRA-MoE adapter on your edit triplets" },
   "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
+  "eval-demo": { run: evalDemoCommand, summary: "score held-out edits of the demo world's shapes (accuracy per instruction kind)" },
   serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
   worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },
   "check-golden": { run: checkGoldenCommand, summary: "check icedit's numbers against golden reference vectors" },

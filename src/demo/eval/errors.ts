@@ -9,3 +9,13 @@ export class ScoreInputError extends IceditError {}
 
 /** The rule judge cannot find in the source what the instruction names. */
 export class RuleJudgeError extends IceditError {}
+
+/** An evaluation setting out of range; `option` is the library's name of it (count, firstSeed, ...). */
+export class EvalDemoOptionError extends IceditError {
+  constructor(
+    readonly option: string,
+    readonly detail: string,
+  ) {
+    super(`${option} ${detail}`);
+  }
+}

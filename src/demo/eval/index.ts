@@ -23,3 +23,15 @@ export {
 } from "./accuracy.js";
 export { ShapesRuleJudge, scoreCandidate, RULE_JUDGE_NAME, type CandidateScore } from "./rule-judge.js";
 export { judgeTask, type JudgeTask } from "./judge-task.js";
+export { heldOutExamples, HELD_OUT_COUNT, HELD_OUT_FIRST_SEED, type HeldOutExample, type HeldOutOptions } from "./held-out.js";
+export {
+  evaluateEdits,
+  type DemoEditFunction,
+  type DemoEditRequest,
+  type EvaluatedEdit,
+  type EvaluationRun,
+  type EvaluateOptions,
+} from "./evaluate.js";
+export { EVAL_CONFIGS, parseEvalConfigs, configAdapters, type EvalConfig, type EvalConfigName } from "./eval-configs.js";
+export { evalDemo, type EvalDemoOptions, type EvalDemoResult, type EvalDemoRun } from "./eval-demo.js";
+export { evalDemoReport, reportMarkdown, type EvalDemoReport, type EvalDemoSettings } from "./eval-report.js";
