@@ -95,7 +95,7 @@ export function reportMarkdown(report: EvalDemoReport): string {
   return [
     `# icedit eval-demo`,
     "",
-    `${s.count} held-out edits (seeds ${s.firstSeed} to ${s.firstSeed + s.count - 1}, ${s.size}x${s.size}), ` +
+    `${s.count} held-out edit${s.count === 1 ? "" : "s"} (seeds ${s.firstSeed} to ${s.firstSeed + s.count - 1}, ${s.size}x${s.size}), ` +
       `${s.steps} steps, seed ${s.seed}, model ${s.model}`,
     "",
     report.markdown,

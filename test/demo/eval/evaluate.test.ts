@@ -42,7 +42,10 @@ describe("heldOutExamples", () => {
   });
 
   it("refuses a count below 1 and seeds past 2^32, naming the setting", () => {
-    assert.throws(() => heldOutExamples({ count: 0 }), (e: unknown) => e instanceof EvalDemoOptionError && e.option === "count");
+    assert.throws(
+      () => heldOutExamples({ count: 0 }),
+      (e: unknown) => e instanceof EvalDemoOptionError && e.option === "count",
+    );
     assert.throws(
       () => heldOutExamples({ count: 2, firstSeed: 2 ** 32 - 1 }),
       (e: unknown) => e instanceof EvalDemoOptionError && e.option === "firstSeed",
