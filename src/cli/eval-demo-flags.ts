@@ -23,6 +23,8 @@ of pixels within 60 of the target, outside it (2 px from every shape edge) at le
   --count N            held-out edits, kinds balanced             default: ${HELD_OUT_COUNT}
   --first-seed S       seed of the first edit (edit i: S + i)     default: ${HELD_OUT_FIRST_SEED}
   --size PX            side of the scenes and of the edits, a multiple of 16   default: ${DEFAULT_CANVAS}
+  --width W            width of each edit (a multiple of 16; the edited image is scored
+                       at the scene's size)                       default: --size
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
@@ -51,6 +53,7 @@ export const EVAL_DEMO_FLAGS = {
   count: { type: "string" },
   "first-seed": { type: "string" },
   size: { type: "string" },
+  width: { type: "string" },
   steps: { type: "string" },
   seed: { type: "string" },
   guidance: { type: "string" },
@@ -63,6 +66,9 @@ export const EVAL_DEMO_FLAGS = {
 } as const;
 
 export type EvalDemoValues = ModelValues & {
+  readonly json?: boolean;
+  readonly out?: string;
+  readonly quiet?: boolean;
   readonly judge?: string;
   readonly "judge-model"?: string;
   readonly "judge-url"?: string;
@@ -70,6 +76,7 @@ export type EvalDemoValues = ModelValues & {
   readonly count?: string;
   readonly "first-seed"?: string;
   readonly size?: string;
+  readonly width?: string;
   readonly steps?: string;
   readonly seed?: string;
   readonly guidance?: string;
@@ -86,6 +93,8 @@ export interface EvalDemoFlags {
   readonly count: number;
   readonly firstSeed: number;
   readonly size: number;
+  /** Width of each edit (the source is [size, size]). */
+  readonly width: number;
   readonly steps: number;
   readonly seed: number;
   readonly guidance: number;
@@ -104,11 +113,16 @@ export function evalDemoFlags(values: EvalDemoValues): EvalDemoFlags {
     throw new UsageError(
       `--size takes a multiple of 16 from 16 to ${MAX_SIZE}, got ${size} (try ${Math.min(MAX_SIZE, Math.round(size / 16) * 16)})`,
     );
+  const width = intOption("width", values.width, size, 16);
+  if (width % 16 !== 0 || width > DEFAULT_EDIT_LIMITS.maxWidth)
+    throw new UsageError(
+      `--width takes a multiple of 16 from 16 to ${DEFAULT_EDIT_LIMITS.maxWidth}, got ${width} (try ${Math.min(DEFAULT_EDIT_LIMITS.maxWidth, Math.round(width / 16) * 16)})`,
+    );
   const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
   if (steps > DEFAULT_EDIT_LIMITS.maxSteps) throw new UsageError(`--steps takes at most ${DEFAULT_EDIT_LIMITS.maxSteps}, got ${steps}`);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
   const guidance = numberOption("guidance", values.guidance, EDIT_DEFAULTS.guidance);
-  return { model: values.model, count, firstSeed, size, steps, seed, guidance, runs: evalRuns(values, values.model) };
+  return { model: values.model, count, firstSeed, size, width, steps, seed, guidance, runs: evalRuns(values, values.model) };
 }
 
 /** The rows: the --configs, or one run of the --lora adapters (with selection when --select is given). */

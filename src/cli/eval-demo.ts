@@ -5,7 +5,7 @@ import { evalDemo, type EvalDemoResult } from "../demo/eval/eval-demo.js";
 import { evalDemoReport, timingLines, writeEditedImage, writeExampleImages, writeReport } from "../demo/eval/eval-report.js";
 import { EvalDemoOptionError } from "../demo/eval/errors.js";
 import { heldOutExamples } from "../demo/eval/held-out.js";
-import { EVAL_DEMO_FLAGS, EVAL_DEMO_USAGE, evalDemoFlags } from "./eval-demo-flags.js";
+import { EVAL_DEMO_FLAGS, EVAL_DEMO_USAGE, evalDemoFlags, type EvalDemoValues } from "./eval-demo-flags.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { sessionOptions } from "./model-options.js";
 import { checkOutputPaths } from "./output-paths.js";
@@ -24,10 +24,7 @@ export async function evalDemoCommand(args: readonly string[], io: CommandIO): P
   }
 }
 
-async function evaluate(
-  values: NonNullable<ReturnType<typeof parseCommandOptions<typeof EVAL_DEMO_FLAGS>>>,
-  io: CommandIO,
-): Promise<number> {
+async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> {
   const flags = evalDemoFlags(values);
   const json = values.json === true;
   const progress = new Progress(io, values.quiet === true);
@@ -54,7 +51,7 @@ async function evaluate(
       examples,
       runs: flags.runs,
       open,
-      edit: { seed: flags.seed, steps: flags.steps, guidance: flags.guidance, width: flags.size },
+      edit: { seed: flags.seed, steps: flags.steps, guidance: flags.guidance, width: flags.width },
       signal: controller.signal,
       onRun: (run) => {
         passed = 0;
@@ -81,7 +78,15 @@ async function evaluate(
   }
   progress.finish();
   const report = evalDemoReport(
-    { model: flags.model, count: flags.count, firstSeed: flags.firstSeed, size: flags.size, steps: flags.steps, seed: flags.seed },
+    {
+      model: flags.model,
+      count: flags.count,
+      firstSeed: flags.firstSeed,
+      size: flags.size,
+      width: flags.width,
+      steps: flags.steps,
+      seed: flags.seed,
+    },
     results,
   );
   if (out !== undefined) await writeReport(out, report);

@@ -18,7 +18,7 @@ interface Cell {
   accuracy: number | null;
 }
 interface JsonReport {
-  settings: { count: number; firstSeed: number; size: number; steps: number; seed: number };
+  settings: { count: number; firstSeed: number; size: number; width: number; steps: number; seed: number };
   runs: {
     name: string;
     label: string;
@@ -67,7 +67,7 @@ describe("icedit eval-demo", () => {
     assert.equal(run.code, 0, run.err.join("\n"));
     assert.equal(run.out.length, 1);
     const report = JSON.parse(run.out[0] ?? "") as JsonReport;
-    assert.deepEqual(report.settings, { model: demo.model, count: 4, firstSeed: 1_000_000, size: 128, steps: 2, seed: 42 });
+    assert.deepEqual(report.settings, { model: demo.model, count: 4, firstSeed: 1_000_000, size: 128, width: 128, steps: 2, seed: 42 });
     assert.equal(report.runs.length, 1);
     const only = report.runs[0];
     assert.ok(only);
@@ -118,7 +118,10 @@ describe("icedit eval-demo", () => {
       assert.deepEqual((await readImage(join(out, config, "00000-edited.png"))).dims, [128, 128, 3], config);
     const written = JSON.parse(await readFile(join(out, "report.json"), "utf8")) as JsonReport;
     assert.deepEqual(written.markdown, report.markdown);
-    assert.match(await readFile(join(out, "report.md"), "utf8"), /1 held-out edit \(seeds 1000000 to 1000000, 128x128\), 2 steps/);
+    assert.match(
+      await readFile(join(out, "report.md"), "utf8"),
+      /1 held-out edit \(seeds 1000000 to 1000000, 128x128\), edited at width 128, 2 steps/,
+    );
   });
 
   it("writes nothing without --out", async () => {
@@ -136,6 +139,7 @@ describe("icedit eval-demo", () => {
     ["--count 0", ["--count", "0"], /--count takes a whole number >= 1, got "0"/],
     ["--first-seed -1", ["--first-seed=-1"], /--first-seed takes a whole number >= 0/],
     ["--size 100", ["--size", "100"], /--size takes a multiple of 16 from 16 to 1024, got 100 \(try 96\)/],
+    ["--width 20", ["--width", "20"], /--width takes a multiple of 16 from 16 to 2048, got 20 \(try 16\)/],
     ["--steps x", ["--steps", "x"], /--steps takes a whole number >= 1, got "x"/],
     ["--configs base,big", ["--configs", "base,big"], /--configs takes a comma-separated list of base, lora, moe, moe\+select, got "big"/],
     ["--configs with --lora", ["--configs", "base", "--lora", "none"], /--configs chooses each row's adapter .*leave out --lora/],

@@ -16,6 +16,8 @@ export interface EvalDemoSettings {
   readonly count: number;
   readonly firstSeed: number;
   readonly size: number;
+  /** Width of each edit (scored at size x size). */
+  readonly width: number;
   readonly steps: number;
   readonly seed: number;
 }
@@ -96,7 +98,7 @@ export function reportMarkdown(report: EvalDemoReport): string {
     `# icedit eval-demo`,
     "",
     `${s.count} held-out edit${s.count === 1 ? "" : "s"} (seeds ${s.firstSeed} to ${s.firstSeed + s.count - 1}, ${s.size}x${s.size}), ` +
-      `${s.steps} steps, seed ${s.seed}, model ${s.model}`,
+      `edited at width ${s.width}, ${s.steps} steps, seed ${s.seed}, model ${s.model}`,
     "",
     report.markdown,
     ...timingLines(report).map((line) => `- ${line}`),
