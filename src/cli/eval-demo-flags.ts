@@ -22,7 +22,7 @@ of pixels within 60 of the target, outside it (2 px from every shape edge) at le
   --model DIR          the demo model folder (icedit make-demo-model DIR)      (required)
   --count N            held-out edits, kinds balanced             default: ${HELD_OUT_COUNT}
   --first-seed S       seed of the first edit (edit i: S + i)     default: ${HELD_OUT_FIRST_SEED}
-  --size PX            side of the scenes and of the edits, a multiple of 16   default: ${DEFAULT_CANVAS}
+  --size PX            side of the scenes, a multiple of 16       default: ${DEFAULT_CANVAS}
   --width W            width of each edit (a multiple of 16; the edited image is scored
                        at the scene's size)                       default: --size
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}

@@ -1,6 +1,6 @@
 /** `icedit eval-demo --model DIR`: held-out edits of the demo world, each scored by the pixel rule; prints the accuracy table. */
 import { resolve } from "node:path";
-import { CancelledError } from "../pipelines/fill/errors.js";
+import { CancelledError } from "../index.js";
 import { evalDemo, type EvalDemoResult } from "../demo/eval/eval-demo.js";
 import { evalDemoReport, timingLines, writeEditedImage, writeExampleImages, writeReport } from "../demo/eval/eval-report.js";
 import { EvalDemoOptionError } from "../demo/eval/errors.js";

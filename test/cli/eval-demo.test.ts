@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readImage } from "../../src/image/index.js";
-import { icedit } from "./test-io.js";
+import { icedit, recordingIO } from "./test-io.js";
 import { useCliDemoModel } from "./fixtures.js";
+import { main } from "../../src/cli/main.js";
 
 interface Cell {
   passed: number;
@@ -132,6 +133,22 @@ describe("icedit eval-demo", () => {
     assert.equal(run.code, 0, run.err.join("\n"));
     assert.deepEqual(await files(), before);
     assert.deepEqual([...(await readdir(process.cwd()))].sort(), cwd);
+  });
+
+  it("stops at Ctrl-C after the current edit, prints no table and exits 130", async () => {
+    const recorded = recordingIO();
+    const io = {
+      ...recorded.io,
+      err: (line: string) => {
+        recorded.io.err(line);
+        if (line.startsWith("edits 1/3")) recorded.interrupt();
+      },
+    };
+    const code = await main(["eval-demo", "--model", demo.model, "--count", "3", "--steps", "1"], io);
+    assert.equal(code, 130, recorded.err.join("\n"));
+    assert.deepEqual(recorded.out, []);
+    assert.ok(!recorded.err.some((line) => line.startsWith("edits 2/3")));
+    assert.match(recorded.err.join("\n"), /stopped; no table was printed/);
   });
 
   const refusals: [string, string[], RegExp][] = [
