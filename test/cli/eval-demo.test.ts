@@ -125,6 +125,15 @@ describe("icedit eval-demo", () => {
     );
   });
 
+  it("--select N --judge rule runs noise selection with the rule judge on every edit", async () => {
+    const selecting = ["--select", "2", "--early-steps", "1", "--judge", "rule"];
+    const run = await icedit(["eval-demo", "--model", demo.model, "--count", "1", "--steps", "2", ...selecting, "--json"]);
+    assert.equal(run.code, 0, run.err.join("\n"));
+    const report = JSON.parse(run.out.at(-1) ?? "") as JsonReport;
+    assert.deepEqual(report.runs[0]?.selection, { candidates: 2, judge: "rule" });
+    assert.match(report.runs[0]?.label ?? "", /\+ noise selection \(2 candidates, rule judge\)$/);
+  });
+
   it("writes nothing without --out", async () => {
     const files = async (): Promise<string[]> => [...(await readdir(demo.dir, { recursive: true }))].sort();
     const cwd = [...(await readdir(process.cwd()))].sort();
