@@ -1,8 +1,13 @@
 /**
- * A small English word list, most frequent first, for the demo tokenizers: common function words,
- * then words that image-editing instructions use (colours, objects, styles, edits). Frequencies are
- * Zipf-like by rank; they only shape which merges and pieces the demo vocabularies hold.
+ * The demo vocabularies' word list: first the words of the shapes world (its instructions and
+ * captions, SCENE_VOCABULARY) and of ICEdit's in-context prompt, so that both demo tokenizers hold
+ * each of them as one token; then a small English word list, most frequent first: common function
+ * words, then words that image-editing instructions use (colours, objects, styles, edits).
+ * Frequencies are Zipf-like by rank; they only shape which merges and pieces the vocabularies hold.
  */
+import { IC_PROMPT_PREFIX } from "../pipelines/icedit/prompt.js";
+import { SCENE_VOCABULARY } from "./scenes/grammar.js";
+
 const WORDS = `
 the of and a to in is on with that for it as was his are by at be this from or her an have not
 they which one you were all she their there has been we more when would what some can if out will
@@ -28,11 +33,37 @@ futuristic cyberpunk fantasy medieval ancient cartoonish pixel art comic van gog
 sculpture statue marble bronze plastic paper cardboard fabric wool leather fur feathers wings tail
 `;
 
-/** [word, frequency] in rank order, duplicates removed. */
+/**
+ * The words of the world, as a whitespace tokenizer sees them (lower case, sentence punctuation
+ * dropped): the scenes' vocabulary and the in-context prompt's words, "side-by-side" included.
+ */
+export function worldWords(): string[] {
+  const prompt = IC_PROMPT_PREFIX.toLowerCase()
+    .split(/\s+/)
+    .map((w) => w.replace(/[.,]+$/, ""));
+  return [...new Set([...SCENE_VOCABULARY, ...prompt].filter((w) => w !== ""))];
+}
+
+/** The letter runs of the world's words ("side-by-side" -> "side", "by"): the words CLIP's pre-tokenizer sees. */
+export function worldLetterWords(): string[] {
+  return [...new Set(worldWords().flatMap((w) => w.split(/[^a-z]+/)))].filter((w) => w !== "");
+}
+
+/** The in-context prompt's words as written ("A", "On": T5 keeps case), sentence punctuation dropped. */
+export function promptWordsAsWritten(): string[] {
+  return IC_PROMPT_PREFIX.split(/\s+/)
+    .map((w) => w.replace(/[.,]+$/, ""))
+    .filter((w) => w !== "");
+}
+
+/**
+ * [word, frequency] in rank order, duplicates removed: the world's words first, then the prompt's
+ * capitalised words and the letter runs of the hyphenated ones, then WORDS.
+ */
 export function demoWords(): [string, number][] {
   const seen = new Set<string>();
   const out: [string, number][] = [];
-  for (const w of WORDS.split(/\s+/)) {
+  for (const w of [...worldWords(), ...promptWordsAsWritten(), ...worldLetterWords(), ...WORDS.split(/\s+/)]) {
     if (w === "" || seen.has(w)) continue;
     seen.add(w);
     out.push([w, Math.round(100000 / (out.length + 10))]);

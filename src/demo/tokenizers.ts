@@ -57,11 +57,14 @@ function allDemoMerges(): readonly (readonly [string, string])[] {
   if (allMergesCache) return allMergesCache;
   const base = byteLevelAlphabet().map(([, ch]) => ch);
   const known = new Set([...base, ...base.map((c) => c + EOW)]);
-  const words = demoWords().map(([w, freq]) => {
-    const symbols = [...w];
-    symbols[symbols.length - 1] += EOW;
-    return { symbols, freq };
-  });
+  // Only letter words: CLIP's pre-tokenizer splits "side-by-side" at the hyphens before BPE sees it.
+  const words = demoWords()
+    .filter(([w]) => /^[a-z]+$/.test(w))
+    .map(([w, freq]) => {
+      const symbols = [...w];
+      symbols[symbols.length - 1] += EOW;
+      return { symbols, freq };
+    });
   const merges: [string, string][] = [];
   for (;;) {
     const pairs = new Map<string, number>();

@@ -6,6 +6,7 @@ export { TrainingDataError, UnknownParquetLayoutError, PrepareExamplesError } fr
 export { MAGICBRUSH_LAYOUT, OMNIEDIT_LAYOUT, detectParquetLayout, type ParquetLayout } from "./parquet-layout.js";
 export { cropWatermark, watermarkRows } from "./watermark-crop.js";
 export { trainingDiptych, TRAINING_RESIZE_KERNEL } from "./training-diptych.js";
+export { encodeInpainting, type InpaintingExample } from "./encode-inpainting.js";
 export {
   encodeDiptych,
   encodeText,
