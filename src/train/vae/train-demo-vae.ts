@@ -33,6 +33,8 @@ export interface TrainDemoVaeOptions {
   readonly size: number;
   readonly batch: number;
   readonly lr: number;
+  /** Train on these scene seeds only, cycled in order (default: fresh scenes every step, drawn from `seed`). */
+  readonly scenePool?: readonly number[];
   readonly weightDecay?: number;
   readonly klWeight?: number;
   /** Default DEMO_VAE. */
@@ -52,6 +54,7 @@ function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
       throw new VaeTrainingError(`trainDemoVae: ${key} must be a positive integer, got ${o[key]}`);
   }
   if (o.size % factor !== 0) throw new VaeTrainingError(`trainDemoVae: size ${o.size} must be a multiple of the VAE's factor ${factor}`);
+  if (o.scenePool?.length === 0) throw new VaeTrainingError("trainDemoVae: the scene pool is empty");
   if (!Number.isInteger(o.seed) || o.seed < 0)
     throw new VaeTrainingError(`trainDemoVae: seed must be a non-negative integer, got ${o.seed}`);
 }
@@ -77,7 +80,10 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
       const scenes = new Prng(options.seed);
       const latent = options.size / factor;
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
-        const seeds = Array.from({ length: options.batch }, () => scenes.nextUint32() % HELD_OUT_FIRST_SEED);
+        const seeds = Array.from({ length: options.batch }, (_, i) => {
+          const pool = options.scenePool;
+          return pool ? (pool[((t - 1) * options.batch + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
+        });
         const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, latent], "f32");
         const result = await step.run(sceneBatch(seeds, options.size), eps, weights);
         optimizer.step(result.grads);

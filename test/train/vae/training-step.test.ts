@@ -81,10 +81,11 @@ describe("VaeTrainingStep on the demo VAE", () => {
     return losses;
   }
 
-  test("AdamW on one fixed batch: the loss falls by more than half in 12 steps, deterministically", async () => {
+  test("AdamW on one fixed batch: the loss falls by more than half in 12 steps, deterministically", async (t) => {
     const losses = await fit(12);
     const first = losses[0] as number;
     const last = losses.at(-1) as number;
+    t.diagnostic(`losses ${losses.map((l) => l.toFixed(4)).join(", ")}`);
     assert.ok(
       last < 0.5 * first,
       `loss ${first} -> ${last}: expected a fall by more than half (${losses.map((l) => l.toFixed(4)).join(", ")})`,
