@@ -1,0 +1,120 @@
+/**
+ * A script entry (no npm run needed) that trains the demo VAE on scenes and saves it:
+ *   node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B]
+ *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N]
+ * writes OUT.safetensors (diffusers AutoencoderKL keys, as make-demo-model writes vae/) and
+ * OUT.json (the diffusers vae/config.json with the measured shift and scale, and the run's record).
+ */
+import { writeFile } from "node:fs/promises";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { Vae } from "../components/vae/vae.js";
+import { InvalidArgumentError } from "../errors.js";
+import { diffusersVaeConfig } from "../models/vae/diffusers-config.js";
+import { Engine } from "../runtime/engine.js";
+import { HELD_OUT_FIRST_SEED, measureLatentFactors, measureReconstruction, sceneBatch, trainDemoVae } from "../train/vae/index.js";
+import { convertVae } from "../weights/layouts/vae-view.js";
+import { memorySource } from "../weights/memory-source.js";
+import { writeSafetensors } from "../weights/safetensors/writer.js";
+import { DEMO_VAE } from "./make-demo-model.js";
+
+const USAGE =
+  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N]";
+const HELD_OUT = 32;
+
+function num(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`--${name} must be a number, got ${value}\n${USAGE}`);
+  return n;
+}
+
+/** "HH:MM" today, UTC -> a signal that aborts then. */
+function deadline(until: string | undefined): AbortSignal | undefined {
+  if (until === undefined) return undefined;
+  const m = /^(\d\d):(\d\d)$/.exec(until);
+  if (!m) throw new InvalidArgumentError(`--until must be HH:MM (UTC), got ${until}`);
+  const at = new Date();
+  at.setUTCHours(Number(m[1]), Number(m[2]), 0, 0);
+  return AbortSignal.timeout(Math.max(0, at.getTime() - Date.now()));
+}
+
+export async function runTrainDemoVae(args: readonly string[]): Promise<string> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: Object.fromEntries(["steps", "size", "batch", "lr", "seed", "until", "every"].map((k) => [k, { type: "string" as const }])),
+  });
+  const out = positionals[0];
+  if (out === undefined || positionals.length !== 1 || !out.endsWith(".safetensors")) throw new InvalidArgumentError(USAGE);
+  const v = values as Record<string, string | undefined>;
+  const [steps, size, batch, lr, seed, every] = [
+    num(v["steps"], "steps", 100_000),
+    num(v["size"], "size", 64),
+    num(v["batch"], "batch", 8),
+    num(v["lr"], "lr", 1e-3),
+    num(v["seed"], "seed", 0),
+    num(v["every"], "every", 50),
+  ];
+  const engine = new Engine();
+  const started = Date.now();
+  const curve: [number, number][] = [];
+  let window: number[] = [];
+  let lastStep = 0;
+  try {
+    const weights = await trainDemoVae({
+      seed,
+      steps,
+      size,
+      batch,
+      lr,
+      engine,
+      signal: deadline(v["until"]),
+      onStep: (r) => {
+        window.push(r.loss);
+        lastStep = r.step;
+        if (r.step === 1 || r.step % every === 0) {
+          const avg = window.reduce((a, b) => a + b, 0) / window.length;
+          curve.push([r.step, avg]);
+          const secs = ((Date.now() - started) / 1000).toFixed(0);
+          console.log(
+            `step ${r.step} loss ${avg.toFixed(5)} (mean of ${window.length}) mse ${r.mse.toFixed(5)} kl ${r.kl.toFixed(3)} ${secs}s`,
+          );
+          window = [];
+        }
+      },
+    });
+    const trainSeconds = (Date.now() - started) / 1000;
+    const vae = await Vae.open(engine, { params: DEMO_VAE, weights: memorySource(weights) });
+    const heldOut = sceneBatch(
+      Array.from({ length: HELD_OUT }, (_, i) => HELD_OUT_FIRST_SEED + i),
+      size,
+    );
+    const factors = await measureLatentFactors(
+      vae,
+      sceneBatch(
+        Array.from({ length: HELD_OUT }, (_, i) => 2 * HELD_OUT_FIRST_SEED + i),
+        size,
+      ),
+    );
+    const recon = await measureReconstruction(vae, heldOut);
+    await vae.release();
+    await writeSafetensors(out, await convertVae(memorySource(weights), "diffusers"), { format: "pt" });
+    const record = { steps: lastStep, size, batch, lr, seed, trainSeconds, curve, heldOutScenes: HELD_OUT, reconstruction: recon, factors };
+    const config = diffusersVaeConfig({ ...DEMO_VAE, ...factors });
+    await writeFile(out.replace(/\.safetensors$/, ".json"), `${JSON.stringify({ config, record }, null, 2)}\n`);
+    return `trained ${record.steps} steps in ${trainSeconds.toFixed(0)} s; held-out mean abs error ${recon.meanAbs.toFixed(2)}/255, PSNR ${recon.psnr.toFixed(2)} dB; shift ${factors.shiftFactor}, scale ${factors.scaleFactor}`;
+  } finally {
+    await engine.close();
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  runTrainDemoVae(process.argv.slice(2)).then(
+    (summary) => console.log(summary),
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : String(error));
+      process.exitCode = 1;
+    },
+  );
+}

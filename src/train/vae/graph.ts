@@ -1,0 +1,79 @@
+/**
+ * The FLUX VAE trained as an autoencoder (LDM's AutoencoderKL objective without the perceptual and
+ * GAN terms): every weight the binder makes an input is a graph input under its BFL key;
+ *   moments = encoder(image) -> mean | logvar; z = mean + exp(logvar / 2) * eps (reparameterised,
+ *   eps fed from the host); recon = decoder(z);
+ *   loss = mean((recon - image)^2) + kl_weight * KL_sum / (3 H W),
+ * with KL_sum the closed-form KL(N(mean, exp(logvar)) || N(0, 1)) summed over one image's latent
+ * elements. Dividing both terms by the pixel count keeps LDM's ratio (sum over pixels + kl_weight *
+ * sum over latent elements, kl_weight 1e-6) while the reconstruction term reads as a per-pixel MSE.
+ */
+import { Graph, type Value } from "../../onnx/graph.js";
+import { add, exp, mul, reduceMean, slice, sub } from "../../onnx/ops/index.js";
+import { BuildContext } from "../../nn/module.js";
+import { gradients } from "../../autodiff/index.js";
+import type { AutoEncoder } from "../../models/vae/model.js";
+import { validateVaeParams } from "../../models/vae/params.js";
+import { gradOutput, LOSS_OUTPUT } from "../step/flow-loss.js";
+import type { InputParamBinder } from "../params/input-binder.js";
+import { VaeTrainingError } from "./errors.js";
+
+export const IMAGE_INPUT = "image";
+export const EPS_INPUT = "eps";
+export const MSE_OUTPUT = "mse";
+export const KL_OUTPUT = "kl";
+
+/** LDM's autoencoder KL weight (kl_weight 1e-6 against a per-pixel sum). */
+export const DEFAULT_KL_WEIGHT = 1e-6;
+
+export interface VaeTrainingGraphOptions {
+  readonly name?: string;
+  readonly klWeight?: number;
+}
+
+/**
+ * mean, logvar: [B, z, h, w] -> KL per latent element, averaged: [] = mean(0.5 (mean^2 + exp(logvar) - 1 - logvar)).
+ */
+function meanKl(mean: Value, logvar: Value): Value {
+  const terms = sub(add(mul(mean, mean), exp(logvar)), add(logvar, 1));
+  return mul(reduceMean(terms, null, false), 0.5);
+}
+
+/**
+ * Inputs: image [B, in, H, W] in [-1, 1], eps [B, z, H/f, W/f] ~ N(0, 1), and every weight `binder`
+ * binds as an input. Outputs: loss [], mse [] (per pixel), kl [] (per latent element) and
+ * grad.<key> for each such weight, in `binder.keys` order.
+ */
+export function buildVaeTrainingGraph(model: AutoEncoder, binder: InputParamBinder, options: VaeTrainingGraphOptions = {}): Graph {
+  const p = model.params;
+  const { factor } = validateVaeParams(p);
+  const klWeight = options.klWeight ?? DEFAULT_KL_WEIGHT;
+  if (!(klWeight >= 0) || !Number.isFinite(klWeight)) throw new VaeTrainingError(`kl weight must be finite and >= 0, got ${klWeight}`);
+  const g = new Graph(options.name ?? "vae_autoencoder_training_step");
+  const ctx = new BuildContext(g, binder);
+  const image = g.addInput(IMAGE_INPUT, "f32", ["B", p.inChannels, "H", "W"]);
+  const eps = g.addInput(EPS_INPUT, "f32", ["B", p.zChannels, "h", "w"]);
+  const moments = model.encoder.forward(ctx, image);
+  const mean = slice(moments, 1, 0, p.zChannels);
+  const logvar = slice(moments, 1, p.zChannels, 2 * p.zChannels);
+  const z = add(mean, mul(exp(mul(logvar, 0.5)), eps));
+  const recon = model.decoder.forward(ctx, z);
+  const diff = sub(recon, image);
+  const mse = reduceMean(mul(diff, diff), null, false);
+  const kl = meanKl(mean, logvar);
+  // KL summed over an image's z*h*w latent elements, divided by its in*H*W pixels: h*w / (H*W) = 1 / f^2
+  const klPerPixel = (p.zChannels / (p.inChannels * factor * factor)) * klWeight;
+  const loss = add(mse, mul(kl, klPerPixel));
+  const bound = binder.boundInputs(g);
+  const trained = binder.keys.map((key) => {
+    const value = bound.get(key);
+    if (!value) throw new VaeTrainingError(`the VAE has no parameter ${key} to train`);
+    return value;
+  });
+  const grads = gradients(loss, trained);
+  g.addOutput(loss, LOSS_OUTPUT);
+  g.addOutput(mse, MSE_OUTPUT);
+  g.addOutput(kl, KL_OUTPUT);
+  binder.keys.forEach((key, i) => g.addOutput(grads[i] as Value, gradOutput(key)));
+  return g;
+}

@@ -1,0 +1,99 @@
+/**
+ * Trains the demo VAE (DEMO_VAE) from scratch as an autoencoder on scenes drawn on the fly: each
+ * step renders `batch` fresh scenes (seeds drawn from `seed`, all below HELD_OUT_FIRST_SEED), draws
+ * the reparameterisation noise with the torch-compatible randn seeded per step, runs the training
+ * step and updates every weight with AdamW. Returns the weights by BFL key, the keys and layout
+ * make-demo-model converts to the diffusers vae/ folder.
+ */
+import { DEMO_VAE } from "../../demo/make-demo-model.js";
+import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
+import { Prng } from "../../numeric/prng.js";
+import { Engine } from "../../runtime/engine.js";
+import { torchRandn } from "../../sampling/torch-rng.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import { AdamW } from "../optim/adamw.js";
+import { VaeTrainingError } from "./errors.js";
+import { initialVaeWeights } from "./init.js";
+import { HELD_OUT_FIRST_SEED, sceneBatch } from "./scene-batch.js";
+import { VaeTrainingStep } from "./training-step.js";
+
+export interface VaeStepReport {
+  /** 1-based. */
+  readonly step: number;
+  readonly loss: number;
+  readonly mse: number;
+  readonly kl: number;
+  readonly ms: number;
+}
+
+export interface TrainDemoVaeOptions {
+  readonly seed: number;
+  readonly steps: number;
+  /** Scene side in pixels, a multiple of the VAE's factor (8). */
+  readonly size: number;
+  readonly batch: number;
+  readonly lr: number;
+  /** Train on these scene seeds only, cycled in order (default: fresh scenes every step, drawn from `seed`). */
+  readonly scenePool?: readonly number[];
+  readonly weightDecay?: number;
+  readonly klWeight?: number;
+  /** Default DEMO_VAE. */
+  readonly params?: VaeParams;
+  /** Default: the seeded init of init.ts at `seed`. */
+  readonly initialWeights?: ReadonlyMap<string, Tensor<"f32">>;
+  /** Default: an engine of its own, closed at the end. */
+  readonly engine?: Engine;
+  readonly onStep?: (report: VaeStepReport) => void;
+  /** Stops after the step in flight; the weights so far are returned. */
+  readonly signal?: AbortSignal;
+}
+
+function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
+  for (const key of ["steps", "size", "batch"] as const) {
+    if (!Number.isInteger(o[key]) || o[key] < 1)
+      throw new VaeTrainingError(`trainDemoVae: ${key} must be a positive integer, got ${o[key]}`);
+  }
+  if (o.size % factor !== 0) throw new VaeTrainingError(`trainDemoVae: size ${o.size} must be a multiple of the VAE's factor ${factor}`);
+  if (o.scenePool?.length === 0) throw new VaeTrainingError("trainDemoVae: the scene pool is empty");
+  if (!Number.isInteger(o.seed) || o.seed < 0)
+    throw new VaeTrainingError(`trainDemoVae: seed must be a non-negative integer, got ${o.seed}`);
+}
+
+/** The noise seed of a step: distinct per (seed, step). */
+function noiseSeed(seed: number, step: number): bigint {
+  return (BigInt(seed) << 32n) + BigInt(step);
+}
+
+export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<string, Tensor<"f32">>> {
+  const params = options.params ?? DEMO_VAE;
+  const { factor } = validateVaeParams(params);
+  checkOptions(options, factor);
+  const weights = new Map<string, Tensor<"f32">>();
+  for (const [key, w] of options.initialWeights ?? initialVaeWeights(params, options.seed)) {
+    weights.set(key, tensor("f32", w.dims, w.data.slice()));
+  }
+  const engine = options.engine ?? new Engine();
+  try {
+    const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights });
+    try {
+      const optimizer = new AdamW(weights, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
+      const scenes = new Prng(options.seed);
+      const latent = options.size / factor;
+      for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
+        const seeds = Array.from({ length: options.batch }, (_, i) => {
+          const pool = options.scenePool;
+          return pool ? (pool[((t - 1) * options.batch + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
+        });
+        const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, latent], "f32");
+        const result = await step.run(sceneBatch(seeds, options.size), eps, weights);
+        optimizer.step(result.grads);
+        options.onStep?.({ step: t, loss: result.loss, mse: result.mse, kl: result.kl, ms: result.ms });
+      }
+    } finally {
+      await step.release();
+    }
+  } finally {
+    if (!options.engine) await engine.close();
+  }
+  return weights;
+}

@@ -1,0 +1,109 @@
+/**
+ * One autoencoder training step of the FLUX VAE, run by ONNX Runtime: the graph of graph.ts (every
+ * weight an input, no initializers), fed a batch of images, the reparameterisation noise and the
+ * current weights; returns the loss, its two terms and every weight's gradient.
+ */
+import { AutoEncoder } from "../../models/vae/model.js";
+import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
+import type { ParamSpec } from "../../nn/module.js";
+import type { Engine } from "../../runtime/engine.js";
+import type { SessionSettings } from "../../runtime/protocol.js";
+import type { RunnableSession } from "../../runtime/runnable-session.js";
+import { shapeString, type Tensor } from "../../tensor.js";
+import { gradOutput, LOSS_OUTPUT } from "../step/flow-loss.js";
+import { InputParamBinder } from "../params/input-binder.js";
+import { VaeTrainingError } from "./errors.js";
+import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, MSE_OUTPUT } from "./graph.js";
+import { initialVaeWeights } from "./init.js";
+
+export interface VaeTrainingStepOptions {
+  readonly params: VaeParams;
+  /** Weight of the KL term against a per-pixel sum (default 1e-6, LDM's). */
+  readonly klWeight?: number;
+  readonly settings?: Partial<SessionSettings>;
+  /** The weights to start from (every VAE key, checked); default: the seeded init of init.ts. */
+  readonly initialWeights?: ReadonlyMap<string, Tensor<"f32">>;
+  /** Seed of the from-scratch init when no initialWeights are given (default 0). */
+  readonly seed?: number;
+}
+
+export interface VaeTrainingStepResult {
+  /** mse + kl_weight * KL per pixel. */
+  readonly loss: number;
+  /** mean((recon - image)^2) over every pixel and channel. */
+  readonly mse: number;
+  /** The KL per latent element, unweighted. */
+  readonly kl: number;
+  /** dL/d(weight) for every VAE weight, by BFL key. */
+  readonly grads: Map<string, Tensor<"f32">>;
+  readonly ms: number;
+}
+
+function checkWeight(spec: ParamSpec, w: Tensor<"f32"> | undefined): Tensor<"f32"> {
+  if (!w) throw new VaeTrainingError(`no value given for VAE weight ${spec.path}`);
+  if (w.dims.length !== spec.shape.length || w.dims.some((d, i) => d !== spec.shape[i])) {
+    throw new VaeTrainingError(`VAE weight ${spec.path} has shape ${shapeString(w.dims)}, the model ${shapeString(spec.shape)}`);
+  }
+  return w;
+}
+
+/** image [B, in, H, W] with H, W multiples of f; eps [B, z, H/f, W/f]. */
+function checkBatch(params: VaeParams, image: Tensor<"f32">, eps: Tensor<"f32">): void {
+  const { factor } = validateVaeParams(params);
+  const [b, c, h, w] = image.dims;
+  if (image.dims.length !== 4 || c !== params.inChannels || (h ?? 0) % factor !== 0 || (w ?? 0) % factor !== 0) {
+    throw new VaeTrainingError(
+      `the training images must be [B, ${params.inChannels}, H, W] with H and W multiples of ${factor}, got ${shapeString(image.dims)}`,
+    );
+  }
+  const want = [b, params.zChannels, (h ?? 0) / factor, (w ?? 0) / factor] as number[];
+  if (eps.dims.length !== 4 || eps.dims.some((d, i) => d !== want[i])) {
+    throw new VaeTrainingError(
+      `the noise eps must be ${shapeString(want)} for images ${shapeString(image.dims)}, got ${shapeString(eps.dims)}`,
+    );
+  }
+}
+
+export class VaeTrainingStep {
+  private constructor(
+    readonly params: VaeParams,
+    /** Every trained weight, in the graph's order. */
+    readonly specs: readonly ParamSpec[],
+    /** The weights a run starts from, by BFL key (the optimizer may update them in place). */
+    readonly initialWeights: ReadonlyMap<string, Tensor<"f32">>,
+    private readonly session: RunnableSession,
+  ) {}
+
+  /** Checks the initial weights, builds the step's graph for a VAE of `options.params` and creates its session. */
+  static async open(engine: Engine, options: VaeTrainingStepOptions): Promise<VaeTrainingStep> {
+    const model = new AutoEncoder(options.params);
+    const specs = model.parameters();
+    const initial = options.initialWeights ?? initialVaeWeights(options.params, options.seed ?? 0);
+    for (const spec of specs) checkWeight(spec, initial.get(spec.path));
+    const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight });
+    const session = await engine.load(graph, options.settings ?? {});
+    return new VaeTrainingStep(options.params, specs, initial, session);
+  }
+
+  /** The keys of the trained weights (BFL checkpoint keys). */
+  get keys(): string[] {
+    return this.specs.map((s) => s.path);
+  }
+
+  /** image: [B, in, H, W] in [-1, 1], eps: [B, z, H/f, W/f] -> loss, its terms and every weight's gradient at `weights`. */
+  async run(image: Tensor<"f32">, eps: Tensor<"f32">, weights: ReadonlyMap<string, Tensor<"f32">>): Promise<VaeTrainingStepResult> {
+    checkBatch(this.params, image, eps);
+    const feeds: Record<string, Tensor> = { [IMAGE_INPUT]: image, [EPS_INPUT]: eps };
+    for (const spec of this.specs) feeds[spec.path] = checkWeight(spec, weights.get(spec.path));
+    const result = await this.session.run(feeds);
+    const out = result.outputs;
+    const scalar = (name: string): number => (out[name] as Tensor<"f32">).data[0] as number;
+    const grads = new Map<string, Tensor<"f32">>();
+    for (const spec of this.specs) grads.set(spec.path, out[gradOutput(spec.path)] as Tensor<"f32">);
+    return { loss: scalar(LOSS_OUTPUT), mse: scalar(MSE_OUTPUT), kl: scalar(KL_OUTPUT), grads, ms: result.ms };
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
