@@ -27,7 +27,7 @@ import { describeSkips, encodersOf, openTrainingData, prepareExamples, type Trai
 import { adapterFileMetadata, type AdapterShape } from "../train/loop/adapter-metadata.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, RunFingerprint, SampleEdit, TrainEvent } from "../train/loop/index.js";
 import { TrainingError, TrainOptionError } from "../train/loop/index.js";
-import { trainingInputsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
+import { lossAndGradsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
 import { openModel } from "./open-model.js";
 import { edit } from "./session.js";
 
@@ -196,10 +196,7 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
     });
     const grid: LatentGrid = { rows: request.size / 16, cols: (2 * request.size) / 16 };
     const training = step;
-    const lossAndGrads: LossAndGrads = async (batch, params) => {
-      const result = await training.run(trainingInputsOf(batch, grid), params);
-      return { loss: result.loss, grads: result.grads };
-    };
+    const lossAndGrads = lossAndGradsOf(training, grid);
     const fingerprint: RunFingerprint = {
       model: JSON.stringify({
         transformer: opened.identity.transformer,

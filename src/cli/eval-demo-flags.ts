@@ -4,6 +4,7 @@ import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { SelectionOptions } from "../api/edit-options.js";
 import { configAdapters, EVAL_CONFIGS, parseEvalConfigs } from "../demo/eval/eval-configs.js";
 import type { EvalDemoRun } from "../demo/eval/eval-demo.js";
+import type { EvalDemoSettings } from "../demo/eval/eval-report.js";
 import { HELD_OUT_COUNT, HELD_OUT_FIRST_SEED } from "../demo/eval/held-out.js";
 import { RULE_JUDGE_NAME } from "../demo/eval/rule-judge.js";
 import { DEFAULT_CANVAS } from "../demo/scenes/render.js";
@@ -88,15 +89,8 @@ export type EvalDemoValues = ModelValues & {
 /** The most a scene's side may be (the edit's width limit). */
 const MAX_SIZE = 1024;
 
-export interface EvalDemoFlags {
-  readonly model: string;
-  readonly count: number;
-  readonly firstSeed: number;
-  readonly size: number;
-  /** Width of each edit (the source is [size, size]). */
-  readonly width: number;
-  readonly steps: number;
-  readonly seed: number;
+/** The report's settings (src/demo/eval/eval-report.ts), the guidance and the runs. */
+export interface EvalDemoFlags extends EvalDemoSettings {
   readonly guidance: number;
   readonly runs: readonly EvalDemoRun[];
 }

@@ -35,3 +35,10 @@ export interface TensorSource {
   metadata(): Record<string, string>;
   close(): Promise<void>;
 }
+
+/** Every tensor of `source` as float32, by name (small files: adapters, trained weights). */
+export async function readAllF32(source: TensorSource): Promise<Map<string, Tensor<"f32">>> {
+  const out = new Map<string, Tensor<"f32">>();
+  for (const name of source.names()) out.set(name, await source.readF32(name));
+  return out;
+}

@@ -15,6 +15,7 @@ import { openTrainingRun, type TrainingRunRequest } from "../../src/api/training
 import { train } from "../../src/api/train.js";
 import { Prng } from "../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
+import { readAllF32 } from "../../src/weights/source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import type { AdapterParams } from "../../src/train/loop/index.js";
 import { useCliDemoModel } from "../cli/fixtures.js";
@@ -50,9 +51,7 @@ async function makeShard(path: string): Promise<void> {
 async function readAdapter(path: string): Promise<Map<string, Tensor<"f32">>> {
   const source = await openSafetensors(path);
   try {
-    const out = new Map<string, Tensor<"f32">>();
-    for (const name of source.names()) out.set(name, await source.readF32(name));
-    return out;
+    return await readAllF32(source);
   } finally {
     await source.close();
   }

@@ -11,6 +11,7 @@ import { shapeString, type Tensor } from "../../tensor.js";
 import { BASE_WEIGHTS_KIND } from "../../train/base/metadata.js";
 import { bflToDiffusers } from "../../weights/layouts/flux-convert.js";
 import { memorySource } from "../../weights/memory-source.js";
+import { readAllF32 } from "../../weights/source.js";
 import { openWeights } from "../../weights/open-weights.js";
 import { openSafetensors } from "../../weights/safetensors/open.js";
 import { writeSafetensors } from "../../weights/safetensors/writer.js";
@@ -29,9 +30,7 @@ async function readBaseWeights(file: string): Promise<Map<string, Tensor>> {
         `${file} is not a base training run's weights (icedit.kind ${kind ?? "absent"}, expected ${BASE_WEIGHTS_KIND})`,
       );
     }
-    const out = new Map<string, Tensor>();
-    for (const name of source.names()) out.set(name, await source.readF32(name));
-    return out;
+    return await readAllF32(source);
   } finally {
     await source.close();
   }

@@ -10,7 +10,8 @@ import type { TrainingRun, TrainingRunFactory, TrainingRunRequest } from "../../
 import { Flux } from "../../models/flux/model.js";
 import type { FluxParams } from "../../models/flux/params.js";
 import type { Tensor } from "../../tensor.js";
-import { baseLossAndGrads, BaseTrainingStep, baseWeightsMetadata, initialBaseWeights } from "../../train/base/index.js";
+import { BaseTrainingStep, baseWeightsMetadata, initialBaseWeights } from "../../train/base/index.js";
+import { lossAndGradsOf } from "../../train/step/index.js";
 import { encodersOf } from "../../train/data/index.js";
 import { diffusersToBfl } from "../../weights/layouts/flux-convert.js";
 import { memorySource } from "../../weights/memory-source.js";
@@ -68,7 +69,7 @@ export function openBaseTrainingRun(options: BaseRunOptions): TrainingRunFactory
       const grid = { rows: range.size / 16, cols: range.size / 16 };
       return {
         dataset,
-        lossAndGrads: baseLossAndGrads(training, grid),
+        lossAndGrads: lossAndGradsOf(training, grid),
         initialParams: training.initialWeights,
         adapterMetadata: baseWeightsMetadata(params),
         fingerprint: {

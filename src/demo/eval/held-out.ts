@@ -6,10 +6,10 @@
  */
 import { sampleEditExample, type EditExample } from "../scenes/edit-example.js";
 import { EDIT_KINDS, type EditKind } from "../scenes/edits.js";
+import { HELD_OUT_FIRST_SEED } from "../scenes/sample-scene.js";
 import { EvalDemoOptionError } from "./errors.js";
 
-/** Far above any training set's seeds (those start at 0). */
-export const HELD_OUT_FIRST_SEED = 1_000_000;
+export { HELD_OUT_FIRST_SEED };
 export const HELD_OUT_COUNT = 200;
 
 export interface HeldOutOptions {

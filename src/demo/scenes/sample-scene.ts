@@ -44,3 +44,6 @@ export function drawScene(prng: Prng): Scene {
 export function sampleScene(seed: number): Scene {
   return drawScene(new Prng(seed));
 }
+
+/** Scene seeds from this one on are held out for evaluation: training sets draw from 0 up, far below. */
+export const HELD_OUT_FIRST_SEED = 1_000_000;

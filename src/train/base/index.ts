@@ -3,6 +3,5 @@ export { BaseTrainingError } from "./errors.js";
 export { buildBaseTrainingGraph, type BaseTrainingGraphOptions } from "./graph.js";
 export { initialBaseWeights } from "./init.js";
 export { InputParamBinder } from "../params/input-binder.js";
-export { baseLossAndGrads } from "./loss-and-grads.js";
 export { BaseTrainingStep, type BaseTrainingStepOptions, type BaseTrainingStepResult } from "./training-step.js";
 export { BASE_WEIGHTS_KIND, baseWeightsMetadata } from "./metadata.js";

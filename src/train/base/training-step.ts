@@ -9,8 +9,9 @@ import type { ParamSpec } from "../../nn/module.js";
 import type { Engine } from "../../runtime/engine.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
 import type { RunnableSession } from "../../runtime/runnable-session.js";
-import { shapeString, type Tensor } from "../../tensor.js";
-import { gradOutput, LOSS_OUTPUT, PRED_OUTPUT } from "../step/flow-loss.js";
+import type { Tensor } from "../../tensor.js";
+import { LOSS_OUTPUT, PRED_OUTPUT } from "../step/flow-loss.js";
+import { checkTrained, feedTrained, scalarOutput, trainedGrads, type TrainedSpec } from "../params/trained-tensors.js";
 import type { TrainingInputs } from "../step/host-inputs.js";
 import { trainingFeeds } from "../step/step-feeds.js";
 import { BaseTrainingError } from "./errors.js";
@@ -38,13 +39,11 @@ export interface BaseTrainingStepResult {
   readonly ms: number;
 }
 
-/** The weight for `spec`, present and of its shape. */
-function checkWeight(spec: ParamSpec, w: Tensor<"f32"> | undefined): Tensor<"f32"> {
-  if (!w) throw new BaseTrainingError(`no value given for transformer weight ${spec.path}`);
-  if (w.dims.length !== spec.shape.length || w.dims.some((d, i) => d !== spec.shape[i])) {
-    throw new BaseTrainingError(`transformer weight ${spec.path} has shape ${shapeString(w.dims)}, the model ${shapeString(spec.shape)}`);
-  }
-  return w;
+const fail = (message: string): Error => new BaseTrainingError(message);
+
+/** The parameters as trained tensors (key = BFL path). */
+function trainedSpecs(specs: readonly ParamSpec[]): TrainedSpec[] {
+  return specs.map((s) => ({ key: s.path, shape: s.shape }));
 }
 
 export class BaseTrainingStep {
@@ -52,6 +51,7 @@ export class BaseTrainingStep {
     readonly params: FluxParams,
     /** Every trained weight, in the graph's order. */
     readonly specs: readonly ParamSpec[],
+    private readonly trained: readonly TrainedSpec[],
     /** The weights a run starts from, by BFL key (the optimizer may update them in place). */
     readonly initialWeights: ReadonlyMap<string, Tensor<"f32">>,
     private readonly session: RunnableSession,
@@ -62,10 +62,10 @@ export class BaseTrainingStep {
     const model = new Flux(options.params);
     const specs = model.parameters();
     const initial = options.initialWeights ?? initialBaseWeights(options.params, options.seed ?? 0);
-    for (const spec of specs) checkWeight(spec, initial.get(spec.path));
+    for (const spec of trainedSpecs(specs)) checkTrained(spec, initial.get(spec.key), "transformer weight", fail);
     const graph = buildBaseTrainingGraph(model, new InputParamBinder(specs), { checkpointing: options.checkpointing });
     const session = await engine.load(graph, options.settings ?? {});
-    return new BaseTrainingStep(options.params, specs, initial, session);
+    return new BaseTrainingStep(options.params, specs, trainedSpecs(specs), initial, session);
   }
 
   /** The keys of the trained weights (BFL checkpoint keys). */
@@ -76,22 +76,15 @@ export class BaseTrainingStep {
   /** Loss, prediction and the gradient of every weight at `weights` (keyed by BFL key). */
   async run(inputs: TrainingInputs, weights: ReadonlyMap<string, Tensor<"f32">>): Promise<BaseTrainingStepResult> {
     const feeds = trainingFeeds(this.params, inputs);
-    for (const spec of this.specs) {
-      const w = weights.get(spec.path);
-      if (!w) throw new BaseTrainingError(`no value given for transformer weight ${spec.path}`);
-      if (w.dims.length !== spec.shape.length || w.dims.some((d, i) => d !== spec.shape[i])) {
-        throw new BaseTrainingError(
-          `transformer weight ${spec.path} has shape ${shapeString(w.dims)}, the model ${shapeString(spec.shape)}`,
-        );
-      }
-      feeds[spec.path] = w;
-    }
+    feedTrained(feeds, this.trained, weights, "transformer weight", fail);
     const result = await this.session.run(feeds);
     const out = result.outputs;
-    const grads = new Map<string, Tensor<"f32">>();
-    for (const spec of this.specs) grads.set(spec.path, out[gradOutput(spec.path)] as Tensor<"f32">);
-    const loss = (out[LOSS_OUTPUT] as Tensor<"f32">).data[0] as number;
-    return { loss, pred: out[PRED_OUTPUT] as Tensor<"f32">, grads, ms: result.ms };
+    return {
+      loss: scalarOutput(out, LOSS_OUTPUT),
+      pred: out[PRED_OUTPUT] as Tensor<"f32">,
+      grads: trainedGrads(out, this.trained),
+      ms: result.ms,
+    };
   }
 
   async release(): Promise<void> {

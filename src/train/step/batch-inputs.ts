@@ -4,8 +4,8 @@
  */
 import { InvalidArgumentError } from "../../errors.js";
 import { imageIds, textIds } from "../../models/flux/inputs.js";
-import { tensor } from "../../tensor.js";
-import type { StepBatch } from "../loop/types.js";
+import { tensor, type Tensor } from "../../tensor.js";
+import type { AdapterParams, LossAndGrads, StepBatch } from "../loop/types.js";
 import type { TrainingInputs } from "./host-inputs.js";
 
 /** The packed latent grid of the diptych: rows x cols tokens (a 512x1024 diptych: 32 x 64). */
@@ -28,5 +28,18 @@ export function trainingInputsOf(batch: StepBatch, grid: LatentGrid): TrainingIn
     txtIds: textIds(size, batch.txt.dims[1] as number),
     t: tensor("f32", [size], batch.t),
     noise: batch.noise,
+  };
+}
+
+/** What a training step returns that the loop uses. */
+interface StepRunner {
+  run(inputs: TrainingInputs, params: AdapterParams): Promise<{ readonly loss: number; readonly grads: Map<string, Tensor<"f32">> }>;
+}
+
+/** A training step (adapter or full-parameter) as the loop's LossAndGrads: a micro-batch on a latent grid -> loss and gradients. */
+export function lossAndGradsOf(step: StepRunner, grid: LatentGrid): LossAndGrads {
+  return async (batch, params) => {
+    const result = await step.run(trainingInputsOf(batch, grid), params);
+    return { loss: result.loss, grads: result.grads };
   };
 }

@@ -2,4 +2,4 @@
 export { buildTrainingGraph, gradOutput, LOSS_OUTPUT, PRED_OUTPUT, TARGET_INPUT } from "./graph.js";
 export { noisedInputs, type TrainingInputs } from "./host-inputs.js";
 export { TrainingStep, type TrainingStepOptions, type TrainingStepResult } from "./training-step.js";
-export { trainingInputsOf, type LatentGrid } from "./batch-inputs.js";
+export { lossAndGradsOf, trainingInputsOf, type LatentGrid } from "./batch-inputs.js";

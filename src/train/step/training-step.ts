@@ -11,10 +11,11 @@ import type { ParamBinder } from "../../nn/module.js";
 import type { FluxParams } from "../../models/flux/params.js";
 import type { Engine } from "../../runtime/engine.js";
 import type { RunnableSession } from "../../runtime/runnable-session.js";
-import { shapeString, type Tensor } from "../../tensor.js";
+import type { Tensor } from "../../tensor.js";
+import { feedTrained, scalarOutput, trainedGrads, type TrainedSpec } from "../params/trained-tensors.js";
 import { TrainableAdapterError } from "../adapter/errors.js";
 import type { TrainableAdapter } from "../adapter/trainable-adapter.js";
-import { buildTrainingGraph, gradOutput, LOSS_OUTPUT, PRED_OUTPUT } from "./graph.js";
+import { buildTrainingGraph, LOSS_OUTPUT, PRED_OUTPUT } from "./graph.js";
 import type { TrainingInputs } from "./host-inputs.js";
 import { trainingFeeds } from "./step-feeds.js";
 
@@ -35,11 +36,16 @@ export interface TrainingStepResult {
 }
 
 export class TrainingStep {
+  /** The adapter's tensors as the graph's trained inputs. */
+  private readonly trained: readonly TrainedSpec[];
+
   private constructor(
     readonly params: FluxParams,
     readonly adapter: TrainableAdapter,
     private readonly session: RunnableSession,
-  ) {}
+  ) {
+    this.trained = adapter.keys.map((key) => ({ key, shape: adapter.dims(key) }));
+  }
 
   /** Checks and loads the frozen base (float or quantized, as `options.precision` says) and builds the step's graph. */
   static async open(engine: Engine, options: TrainingStepOptions): Promise<TrainingStep> {
@@ -56,21 +62,15 @@ export class TrainingStep {
   /** Loss, prediction and the gradient of every adapter tensor at `params` (keyed like the adapter). */
   async run(inputs: TrainingInputs, params: ReadonlyMap<string, Tensor<"f32">>): Promise<TrainingStepResult> {
     const feeds = trainingFeeds(this.params, inputs);
-    for (const key of this.adapter.keys) {
-      const p = params.get(key);
-      const dims = this.adapter.dims(key);
-      if (!p) throw new TrainableAdapterError(`no value given for adapter tensor ${key}`);
-      if (p.dims.length !== dims.length || p.dims.some((d, i) => d !== dims[i])) {
-        throw new TrainableAdapterError(`adapter tensor ${key} has shape ${shapeString(p.dims)}, the adapter ${shapeString(dims)}`);
-      }
-      feeds[key] = p;
-    }
+    feedTrained(feeds, this.trained, params, "adapter tensor", (message) => new TrainableAdapterError(message));
     const result = await this.session.run(feeds);
     const out = result.outputs;
-    const grads = new Map<string, Tensor<"f32">>();
-    for (const key of this.adapter.keys) grads.set(key, out[gradOutput(key)] as Tensor<"f32">);
-    const loss = (out[LOSS_OUTPUT] as Tensor<"f32">).data[0] as number;
-    return { loss, pred: out[PRED_OUTPUT] as Tensor<"f32">, grads, ms: result.ms };
+    return {
+      loss: scalarOutput(out, LOSS_OUTPUT),
+      pred: out[PRED_OUTPUT] as Tensor<"f32">,
+      grads: trainedGrads(out, this.trained),
+      ms: result.ms,
+    };
   }
 
   async release(): Promise<void> {

@@ -3,12 +3,11 @@
  * stacked as the VAE takes them, [B, 3, size, size] float32 p / 127.5 - 1 (the fill pipeline's imageToTensor).
  */
 import { renderScene } from "../../demo/scenes/render.js";
-import { sampleScene } from "../../demo/scenes/sample-scene.js";
+import { HELD_OUT_FIRST_SEED, sampleScene } from "../../demo/scenes/sample-scene.js";
 import { imageToTensor } from "../../pipelines/fill/pixels.js";
 import { tensor, type Tensor } from "../../tensor.js";
 
-/** Scene seeds from this one on are held out: training never draws them. */
-export const HELD_OUT_FIRST_SEED = 1_000_000;
+export { HELD_OUT_FIRST_SEED };
 
 /** seeds: B scene seeds -> [B, 3, size, size] in [-1, 1]. */
 export function sceneBatch(seeds: readonly number[], size: number): Tensor<"f32"> {

@@ -10,7 +10,8 @@ import type { Engine } from "../../runtime/engine.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
 import type { RunnableSession } from "../../runtime/runnable-session.js";
 import { shapeString, type Tensor } from "../../tensor.js";
-import { gradOutput, LOSS_OUTPUT } from "../step/flow-loss.js";
+import { LOSS_OUTPUT } from "../step/flow-loss.js";
+import { checkTrained, feedTrained, scalarOutput, trainedGrads, type TrainedSpec } from "../params/trained-tensors.js";
 import { InputParamBinder } from "../params/input-binder.js";
 import { VaeTrainingError } from "./errors.js";
 import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, MSE_OUTPUT } from "./graph.js";
@@ -39,12 +40,10 @@ export interface VaeTrainingStepResult {
   readonly ms: number;
 }
 
-function checkWeight(spec: ParamSpec, w: Tensor<"f32"> | undefined): Tensor<"f32"> {
-  if (!w) throw new VaeTrainingError(`no value given for VAE weight ${spec.path}`);
-  if (w.dims.length !== spec.shape.length || w.dims.some((d, i) => d !== spec.shape[i])) {
-    throw new VaeTrainingError(`VAE weight ${spec.path} has shape ${shapeString(w.dims)}, the model ${shapeString(spec.shape)}`);
-  }
-  return w;
+const fail = (message: string): Error => new VaeTrainingError(message);
+
+function trainedSpecs(specs: readonly ParamSpec[]): TrainedSpec[] {
+  return specs.map((s) => ({ key: s.path, shape: s.shape }));
 }
 
 /** image [B, in, H, W] with H, W multiples of f; eps [B, z, H/f, W/f]. */
@@ -69,6 +68,7 @@ export class VaeTrainingStep {
     readonly params: VaeParams,
     /** Every trained weight, in the graph's order. */
     readonly specs: readonly ParamSpec[],
+    private readonly trained: readonly TrainedSpec[],
     /** The weights a run starts from, by BFL key (the optimizer may update them in place). */
     readonly initialWeights: ReadonlyMap<string, Tensor<"f32">>,
     private readonly session: RunnableSession,
@@ -79,10 +79,10 @@ export class VaeTrainingStep {
     const model = new AutoEncoder(options.params);
     const specs = model.parameters();
     const initial = options.initialWeights ?? initialVaeWeights(options.params, options.seed ?? 0);
-    for (const spec of specs) checkWeight(spec, initial.get(spec.path));
+    for (const spec of trainedSpecs(specs)) checkTrained(spec, initial.get(spec.key), "VAE weight", fail);
     const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight });
     const session = await engine.load(graph, options.settings ?? {});
-    return new VaeTrainingStep(options.params, specs, initial, session);
+    return new VaeTrainingStep(options.params, specs, trainedSpecs(specs), initial, session);
   }
 
   /** The keys of the trained weights (BFL checkpoint keys). */
@@ -94,13 +94,17 @@ export class VaeTrainingStep {
   async run(image: Tensor<"f32">, eps: Tensor<"f32">, weights: ReadonlyMap<string, Tensor<"f32">>): Promise<VaeTrainingStepResult> {
     checkBatch(this.params, image, eps);
     const feeds: Record<string, Tensor> = { [IMAGE_INPUT]: image, [EPS_INPUT]: eps };
-    for (const spec of this.specs) feeds[spec.path] = checkWeight(spec, weights.get(spec.path));
+    feedTrained(feeds, this.trained, weights, "VAE weight", fail);
     const result = await this.session.run(feeds);
     const out = result.outputs;
-    const scalar = (name: string): number => (out[name] as Tensor<"f32">).data[0] as number;
-    const grads = new Map<string, Tensor<"f32">>();
-    for (const spec of this.specs) grads.set(spec.path, out[gradOutput(spec.path)] as Tensor<"f32">);
-    return { loss: scalar(LOSS_OUTPUT), mse: scalar(MSE_OUTPUT), kl: scalar(KL_OUTPUT), grads, ms: result.ms };
+    const scalar = (name: string): number => scalarOutput(out, name);
+    return {
+      loss: scalar(LOSS_OUTPUT),
+      mse: scalar(MSE_OUTPUT),
+      kl: scalar(KL_OUTPUT),
+      grads: trainedGrads(out, this.trained),
+      ms: result.ms,
+    };
   }
 
   async release(): Promise<void> {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { Engine } from "../../../src/runtime/engine.js";
 import { BaseTrainingStep, initialBaseWeights } from "../../../src/train/base/index.js";
 import { AdamW } from "../../../src/train/optim/index.js";
-import { TINY, tinyInputs } from "./helpers.js";
+import { TINY, tinyInputs } from "../tiny-flux.js";
 
 describe("AdamW on a tiny FLUX Fill, one fixed batch", () => {
   let engine: Engine;

@@ -18,7 +18,7 @@ import {
   InputParamBinder,
 } from "../../../src/train/base/index.js";
 import { noisedInputs } from "../../../src/train/step/index.js";
-import { TINY, tinyInputs } from "./helpers.js";
+import { TINY, tinyInputs } from "../tiny-flux.js";
 
 /** Weights of every kind whose gradient is large enough (> 1e-4) for a float32 difference to pin it down; the rest are checked within the noise. */
 const CHECKED = [

@@ -13,7 +13,7 @@ import type { Tensor } from "../../../src/tensor.js";
 import { BaseTrainingStep, buildBaseTrainingGraph, initialBaseWeights, InputParamBinder } from "../../../src/train/base/index.js";
 import { gradOutput, LOSS_OUTPUT } from "../../../src/train/step/index.js";
 import { trainingFeeds } from "../../../src/train/step/step-feeds.js";
-import { TINY, tinyInputs } from "./helpers.js";
+import { TINY, tinyInputs } from "../tiny-flux.js";
 
 describe("InputParamBinder", () => {
   let engine: Engine;

@@ -15,10 +15,11 @@ import { Flux } from "../../../src/models/flux/model.js";
 import type { FluxParams } from "../../../src/models/flux/params.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import type { PreparedDataset } from "../../../src/train/loop/index.js";
-import { baseLossAndGrads, baseWeightsMetadata, BaseTrainingStep, initialBaseWeights } from "../../../src/train/base/index.js";
+import { baseWeightsMetadata, BaseTrainingStep, initialBaseWeights } from "../../../src/train/base/index.js";
+import { lossAndGradsOf } from "../../../src/train/step/index.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { randT } from "../../onnx/helpers.js";
-import { TINY } from "./helpers.js";
+import { TINY } from "../tiny-flux.js";
 
 const FILL_TINY: FluxParams = { ...TINY, inChannels: 384, outChannels: 64 };
 const GRID = { rows: 2, cols: 2 };
@@ -43,7 +44,7 @@ async function openBaseRun(request: TrainingRunRequest, released: { count: numbe
   const step = await BaseTrainingStep.open(engine, { params: FILL_TINY, checkpointing: request.checkpointing, seed: request.seed });
   return {
     dataset: dataset(2),
-    lossAndGrads: baseLossAndGrads(step, GRID),
+    lossAndGrads: lossAndGradsOf(step, GRID),
     initialParams: step.initialWeights,
     adapterMetadata: baseWeightsMetadata(FILL_TINY),
     fingerprint: { model: "tiny flux fill from scratch", data: "two random examples" },

@@ -14,6 +14,7 @@ import { AdamW } from "../../../src/train/optim/adamw.js";
 import { clipGradNorm, totalGradNorm } from "../../../src/train/optim/clip.js";
 import { createOptimizer } from "../../../src/train/optim/create.js";
 import { Prodigy, type ProdigyOptions } from "../../../src/train/optim/prodigy.js";
+import { readAllF32 } from "../../../src/weights/source.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { goldenFile, goldenSkip } from "../../golden-paths.js";
 import { cloneParams } from "./helpers.js";
@@ -42,9 +43,7 @@ const cases = manifest.cases.filter((c) => c.component === "lora-train");
 async function readAll(path: string): Promise<Map<string, Tensor<"f32">>> {
   const source = await openSafetensors(path);
   try {
-    const out = new Map<string, Tensor<"f32">>();
-    for (const name of source.names()) out.set(name, await source.readF32(name));
-    return out;
+    return await readAllF32(source);
   } finally {
     await source.close();
   }

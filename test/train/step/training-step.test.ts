@@ -13,7 +13,7 @@ import { fluxInitRule } from "../../../src/demo/init/flux.js";
 import { randomTensors } from "../../../src/demo/random-weights.js";
 import { imageIds, textIds } from "../../../src/models/flux/inputs.js";
 import { Flux } from "../../../src/models/flux/model.js";
-import { GOLDEN_T1, validateFluxParams, type FluxParams } from "../../../src/models/flux/params.js";
+import { validateFluxParams } from "../../../src/models/flux/params.js";
 import { precisionOf } from "../../../src/components/precision.js";
 import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
@@ -23,36 +23,11 @@ import { iceditLoraModules } from "../../../src/weights/lora/icedit-modules.js";
 import { LoraTargets } from "../../../src/weights/lora/targets.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
 import { randT } from "../../onnx/helpers.js";
+import { TINY, tinyInputs } from "../tiny-flux.js";
 
-/** head_dim 16 = 4 + 6 + 6; 16 latent channels + 8 conditioning channels in. */
-const TINY: FluxParams = {
-  ...GOLDEN_T1,
-  inChannels: 24,
-  outChannels: 16,
-  vecInDim: 8,
-  contextInDim: 12,
-  hiddenSize: 32,
-  mlpRatio: 2,
-  numHeads: 2,
-  depth: 1,
-  depthSingleBlocks: 1,
-  axesDim: [4, 6, 6],
-};
-const [B, T, ROWS, COLS] = [2, 3, 2, 2];
-const L = ROWS * COLS;
-
-function inputs(seed: number): TrainingInputs {
-  return {
-    x0: randT([B, L, 16], seed),
-    imgCond: randT([B, L, 8], seed + 1),
-    txt: randT([B, T, 12], seed + 2),
-    y: randT([B, 8], seed + 3),
-    imgIds: imageIds(B, ROWS, COLS),
-    txtIds: textIds(B, T),
-    t: tensor("f32", [B], new Float32Array([0.3, 0.8])),
-    noise: randT([B, L, 16], seed + 4),
-  };
-}
+/** tinyInputs: B = 2 examples of L = 4 tokens. */
+const [B, L] = [2, 4];
+const inputs = tinyInputs;
 
 /**
  * Every adapter tensor random (B nonzero, so every tensor has a gradient); routers small, so the

@@ -1,9 +1,9 @@
-/** A tiny FLUX Fill for the base-training tests, and seeded step inputs for it. */
-import { imageIds, textIds } from "../../../src/models/flux/inputs.js";
-import { GOLDEN_T1, type FluxParams } from "../../../src/models/flux/params.js";
-import { tensor } from "../../../src/tensor.js";
-import type { TrainingInputs } from "../../../src/train/step/index.js";
-import { randT } from "../../onnx/helpers.js";
+/** A tiny FLUX Fill for the training-step tests (adapter and full-parameter), and seeded step inputs for it. */
+import { imageIds, textIds } from "../../src/models/flux/inputs.js";
+import { GOLDEN_T1, type FluxParams } from "../../src/models/flux/params.js";
+import { tensor } from "../../src/tensor.js";
+import type { TrainingInputs } from "../../src/train/step/index.js";
+import { randT } from "../onnx/helpers.js";
 
 /** head_dim 16 = 4 + 6 + 6; 16 latent channels + 8 conditioning channels in; 1 + 1 blocks. */
 export const TINY: FluxParams = {
