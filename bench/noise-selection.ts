@@ -23,7 +23,7 @@ async function brightness(png: Uint8Array): Promise<number> {
 export async function benchNoiseSelection(): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(join(tmpdir(), "icedit-bench-select-"));
   try {
-    await makeDemoModel(join(dir, "demo"));
+    await makeDemoModel(join(dir, "demo"), { weights: "random" });
     const session = await IceditSession.open({ model: join(dir, "demo"), embeddingCacheDir: null });
     try {
       const judge = judgeFromFunction(async (r) => ((await brightness(r.image1)) >= (await brightness(r.image2)) ? 1 : 2));

@@ -82,6 +82,18 @@ async function imageUrl(path) {
 }
 
 // ---- server status ----
+/** The model's own width and guidance (a demo trained at 64 px), into fields the person has not changed. */
+function applyEditDefaults(defaults) {
+  if (!defaults) return;
+  for (const name of ["width", "guidance"]) {
+    const input = $(name);
+    if (defaults[name] !== undefined && input.value === input.defaultValue) {
+      input.value = String(defaults[name]);
+      input.defaultValue = input.value;
+    }
+  }
+}
+
 async function checkServer() {
   const line = $("server-status");
   try {
@@ -89,6 +101,7 @@ async function checkServer() {
     const health = await response.json();
     const model = health.model ? `model ${health.model.spec}` : `${health.queue} queue`;
     line.textContent = `Server ${health.status === "ok" ? "ready" : "not ready"} · ${model} · ${health.jobs.queued} waiting, ${health.jobs.running} running`;
+    applyEditDefaults(health.edit_defaults);
     selectionBox.disabled = !health.noise_selection;
     $("selection-hint").textContent = health.noise_selection
       ? "The judge compares the candidates' early previews two at a time; only the winner runs to the end."

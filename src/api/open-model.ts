@@ -4,6 +4,7 @@
  * open every component. The session (and through it the server) and `icedit convert` call it;
  * the faces reach models only through here.
  */
+import { readModelSettings, type ModelEditDefaults } from "./model-settings.js";
 import { join } from "node:path";
 import { existsSync } from "node:fs";
 import type { EditLimits } from "./edit-limits.js";
@@ -59,7 +60,8 @@ export interface OpenOptions {
   readonly onLoad?: (component: string) => void;
   /**
    * LoRA / LoRA-MoE adapters: repo ids or paths, each optionally "…:scale". "auto" (the default)
-   * uses the model folder's own ICEdit LoRA when it has one (icedit-lora/), else RiverZ/normal-lora;
+   * uses the adapter the folder's icedit.json names, else the model folder's own ICEdit LoRA when it
+   * has one (icedit-lora/), else RiverZ/normal-lora;
    * an empty list applies none.
    */
   readonly loras?: readonly string[] | "auto";
@@ -102,6 +104,8 @@ export interface ModelIdentity {
   readonly transformer: string;
   readonly vae: string;
   readonly adapters: readonly LoadedAdapterRecord[];
+  /** The folder's own edit defaults (icedit.json; {} for a published FLUX.1 Fill). */
+  readonly editDefaults: ModelEditDefaults;
   /** What the converted-weights cache did at open (entries used, built or rebuilt, and why). */
   readonly converted: readonly CacheEvent[];
 }
@@ -143,7 +147,9 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
   const budgetBytes = resolveBudget(options.maxMemory);
   const choice = precisionChoice(options.precision ?? "auto");
   const { spec, located, folder } = await locateModel(options);
-  const adapters = await resolveAdapters(options, folder.root);
+  const folderSettings = await readModelSettings(folder.root);
+  const adapters = await resolveAdapters(options, folder.root, folderSettings.adapter);
+  const editDefaults = folderSettings.edit;
   const device = options.device ?? "cpu";
   const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
   const engine = new Engine();
@@ -173,6 +179,7 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
       transformer: folder.transformer.weights,
       vae: folder.vae.weights,
       adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
+      editDefaults,
       converted,
     };
     return { engine, models, identity, device, precision: models.precision };
@@ -214,11 +221,12 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertedCo
   return convertModelFolder(folder, { precision, cache, components: options.components ?? CONVERTIBLE, onTensor: options.onTensor });
 }
 
-async function resolveAdapters(options: OpenOptions, root: string): Promise<AdapterFile[]> {
+/** `folderAdapter`: the adapter the folder's icedit.json names, if any. */
+async function resolveAdapters(options: OpenOptions, root: string, folderAdapter: string | undefined): Promise<AdapterFile[]> {
   const scale = options.loraScale ?? 1;
   let specs: readonly string[];
   if (options.loras === undefined || options.loras === "auto") {
-    specs = existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
+    specs = folderAdapter ? [folderAdapter] : existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
   } else specs = options.loras;
   const files: AdapterFile[] = [];
   for (const text of specs) {

@@ -21,6 +21,7 @@ import { MemoryEmbeddingCache, TextConditioner } from "../components/text/condit
 import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
 import { checkedEditSettings, type EditOptions } from "./edit-options.js";
+import { withModelDefaults } from "./model-settings.js";
 
 export { DEFAULT_LORA, DEFAULT_MODEL, type ModelIdentity, type OpenOptions } from "./open-model.js";
 
@@ -93,11 +94,12 @@ export class IceditSession {
    * Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`: the one edit
    * entry. Options left out take EDIT_DEFAULTS (applied here, once). With `options.selection`,
    * VLM-guided early-filter noise selection: M seeds run m steps as one batch, the judge picks the
-   * best early preview, and only the winner runs on to the last step.
+   * best early preview, and only the winner runs on to the last step. Where the model folder names
+   * its own defaults (icedit.json, the demo's width), they come before EDIT_DEFAULTS.
    */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
     // The one place an edit's options are checked and completed, before any work.
-    const settings = checkedEditSettings(image, instruction, options, this.limits);
+    const settings = checkedEditSettings(image, instruction, withModelDefaults(options, this.model.editDefaults), this.limits);
     const pixels = await toPixels(image, this.limits.maxPixels);
     const memory = this.memory.beginEdit(editWork(pixels, settings));
     try {

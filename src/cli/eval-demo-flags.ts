@@ -1,4 +1,5 @@
 /** `icedit eval-demo`'s flags: the table, the help text, and their values as the evaluation's settings and runs. */
+import type { ModelEditDefaults } from "../api/model-settings.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { SelectionOptions } from "../api/edit-options.js";
@@ -25,10 +26,10 @@ of pixels within 60 of the target, outside it (2 px from every shape edge) at le
   --first-seed S       seed of the first edit (edit i: S + i)     default: ${HELD_OUT_FIRST_SEED}
   --size PX            side of the scenes, a multiple of 16       default: ${DEFAULT_CANVAS}
   --width W            width of each edit (a multiple of 16; the edited image is scored
-                       at the scene's size)                       default: --size
+                       at the scene's size)       default: the model's own (icedit.json), else --size
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
-  --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
+  --guidance G         distilled guidance       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.guidance}
   --configs LIST       several rows in one call, a comma-separated list of
                        ${EVAL_CONFIGS.join(", ")}: the base alone with the IC prompt, the
                        folder's plain LoRA (icedit-lora/), its LoRA-MoE (icedit-moe-lora/), and the
@@ -96,7 +97,7 @@ export interface EvalDemoFlags extends EvalDemoSettings {
 }
 
 /** The evaluation's settings and runs from the flags; every bad value names its flag. */
-export function evalDemoFlags(values: EvalDemoValues): EvalDemoFlags {
+export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDefaults = {}): EvalDemoFlags {
   if (values.model === undefined)
     throw new UsageError("--model is required: the demo model folder (make one with icedit make-demo-model DIR)");
   const count = intOption("count", values.count, HELD_OUT_COUNT, 1);
@@ -107,7 +108,7 @@ export function evalDemoFlags(values: EvalDemoValues): EvalDemoFlags {
     throw new UsageError(
       `--size takes a multiple of 16 from 16 to ${MAX_SIZE}, got ${size} (try ${Math.min(MAX_SIZE, Math.round(size / 16) * 16)})`,
     );
-  const width = intOption("width", values.width, size, 16);
+  const width = intOption("width", values.width, modelDefaults.width ?? size, 16);
   if (width % 16 !== 0 || width > DEFAULT_EDIT_LIMITS.maxWidth)
     throw new UsageError(
       `--width takes a multiple of 16 from 16 to ${DEFAULT_EDIT_LIMITS.maxWidth}, got ${width} (try ${Math.min(DEFAULT_EDIT_LIMITS.maxWidth, Math.round(width / 16) * 16)})`,
@@ -115,7 +116,7 @@ export function evalDemoFlags(values: EvalDemoValues): EvalDemoFlags {
   const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
   if (steps > DEFAULT_EDIT_LIMITS.maxSteps) throw new UsageError(`--steps takes at most ${DEFAULT_EDIT_LIMITS.maxSteps}, got ${steps}`);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
-  const guidance = numberOption("guidance", values.guidance, EDIT_DEFAULTS.guidance);
+  const guidance = numberOption("guidance", values.guidance, modelDefaults.guidance ?? EDIT_DEFAULTS.guidance);
   return { model: values.model, count, firstSeed, size, width, steps, seed, guidance, runs: evalRuns(values, values.model) };
 }
 

@@ -1,5 +1,6 @@
 /** `icedit eval-demo --model DIR`: held-out edits of the demo world, each scored by the pixel rule; prints the accuracy table. */
 import { resolve } from "node:path";
+import { readModelSettings } from "../api/model-settings.js";
 import { CancelledError } from "../index.js";
 import { evalDemo, type EvalDemoResult } from "../demo/eval/eval-demo.js";
 import { evalDemoReport, timingLines, writeEditedImage, writeExampleImages, writeReport } from "../demo/eval/eval-report.js";
@@ -25,7 +26,8 @@ export async function evalDemoCommand(args: readonly string[], io: CommandIO): P
 }
 
 async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> {
-  const flags = evalDemoFlags(values);
+  const modelDefaults = values.model === undefined ? {} : (await readModelSettings(resolve(values.model))).edit;
+  const flags = evalDemoFlags(values, modelDefaults);
   const json = values.json === true;
   const progress = new Progress(io, values.quiet === true);
   const open = sessionOptions(

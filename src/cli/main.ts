@@ -16,7 +16,10 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
   edit: { run: editCommand, summary: "edit an image by an instruction (ICEdit on FLUX.1 Fill)" },
   convert: { run: convertCommand, summary: "convert a model's transformer and T5 to int8/int4 weights once (cached)" },
   train: { run: makeTrainCommand(), summary: "train an ICEdit LoRA or LoRA-MoE adapter on your edit triplets" },
-  "make-demo-model": { run: makeDemoModelCommand, summary: "write a tiny random-weight model for trying icedit out" },
+  "make-demo-model": {
+    run: makeDemoModelCommand,
+    summary: "write the tiny demo model (trained on a world of shapes; --random for random weights)",
+  },
   "eval-demo": { run: evalDemoCommand, summary: "score held-out edits of the demo world's shapes (accuracy per instruction kind)" },
   serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
   worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },

@@ -1,28 +1,47 @@
-/** `icedit make-demo-model <dir>`: writes the tiny random FLUX.1 Fill model used by tests and the README. */
+/** `icedit make-demo-model <dir>`: writes the tiny demo FLUX.1 Fill model (trained, or random with --random) used by the README and the tests. */
 import { join } from "node:path";
 import { makeDemoModel } from "../demo/make-demo-model.js";
+import { readTrainedDemo } from "../demo/trained-demo.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { parseCommandArgs } from "./parse-command.js";
 import { intOption } from "./options.js";
 
-export const MAKE_DEMO_USAGE = `usage: icedit make-demo-model <dir> [--seed N]
+export const MAKE_DEMO_USAGE = `usage: icedit make-demo-model <dir> [--random [--seed N]]
 
-Writes a tiny FLUX.1 Fill model with RANDOM weights into <dir>, in the diffusers folder layout of
+Writes a tiny FLUX.1 Fill model into <dir>, in the diffusers folder layout of
 black-forest-labs/FLUX.1-Fill-dev (all components, sharded weights, both tokenizers), plus
-ICEdit-format LoRA and MoE-LoRA files and an example image. Edits made with it are noise: it exists
-so that icedit can run end to end (and be tested) without the 30 GB of real weights.
+ICEdit-format LoRA and MoE-LoRA files and an example image.
 
+By default the model is the one icedit trained on a small world of shapes (npm run demo:train):
+it edits scenes of circles, squares and triangles by instructions such as "make the red circle
+blue", "remove the green square", "make the background black" or "add a white triangle in the
+top left corner". Its folder's icedit.json picks the LoRA-MoE adapter, width 64 and guidance 1.
+
+  --random     seeded RANDOM weights instead: edits are noise (for testing the program end to end)
   --seed N     seed of the random weights    default: 1`;
 
 export async function makeDemoModelCommand(args: readonly string[], io: CommandIO): Promise<number> {
-  const parsed = parseCommandArgs(args, { seed: { type: "string" } }, MAKE_DEMO_USAGE, io);
+  const parsed = parseCommandArgs(args, { seed: { type: "string" }, random: { type: "boolean" } }, MAKE_DEMO_USAGE, io);
   if (!parsed) return 0;
   const { values, positionals } = parsed;
   const dir = positionals[0];
   if (!dir || positionals.length > 1) throw new UsageError(`make-demo-model takes one folder\n${MAKE_DEMO_USAGE}`);
-  const report = await makeDemoModel(dir, intOption("seed", values.seed, 1, 0));
-  io.err(`wrote a demo model (random weights, ${report.files} files, ${(report.bytes / 2 ** 20).toFixed(1)} MB)`);
-  io.err(`try: icedit edit --model ${dir} --image ${join(dir, "example.png")} --instruction "make the sky green"`);
+  const random = values.random === true;
+  if (!random && values.seed !== undefined)
+    throw new UsageError(`--seed sets the seed of --random weights; add --random\n${MAKE_DEMO_USAGE}`);
+  const report = await makeDemoModel(
+    dir,
+    random ? { weights: "random", seed: intOption("seed", values.seed, 1, 0) } : { weights: "trained" },
+  );
+  const mb = (report.bytes / 2 ** 20).toFixed(1);
+  if (random) {
+    io.err(`wrote a demo model (random weights, ${report.files} files, ${mb} MB)`);
+    io.err(`try: icedit edit --model ${dir} --image ${join(dir, "example.png")} --instruction "make the sky green"`);
+  } else {
+    const { recipe } = await readTrainedDemo();
+    io.err(`wrote the trained demo model (${report.files} files, ${mb} MB)`);
+    io.err(`try: icedit edit --model ${dir} --image ${join(dir, "example.png")} --instruction "${recipe.example.instruction}"`);
+  }
   io.out(report.dir);
   return 0;
 }

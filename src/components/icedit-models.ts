@@ -54,7 +54,10 @@ export interface LoadModelOptions {
   readonly cache?: ConvertedCache;
   /** LoRA / LoRA-MoE adapters applied to the transformer. */
   readonly adapters?: readonly AdapterFile[];
-  /** T5 sequence length (diffusers' max_sequence_length, 512 for FLUX.1 Fill). */
+  /**
+   * T5 sequence length (diffusers' max_sequence_length); default: 512 as FLUX.1 Fill, or the
+   * tokenizer_2 folder's model_max_length where that is shorter (the demo model's 64).
+   */
   readonly t5MaxLength?: number;
   /** Called before each component loads (its name, or "tokenizers"). */
   readonly onComponent?: (component: string) => void;
@@ -114,9 +117,9 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   const pool = options.pool;
   const t5Config = textEncoderConfig(folder, "text_encoder_2", t5ConfigFromHf);
   const clipConfig = textEncoderConfig(folder, "text_encoder", clipTextConfigFromHf);
-  const t5MaxLength = options.t5MaxLength ?? T5_MAX_LENGTH;
   const clipTokenizer = await PromptTokenizer.fromFolder(folder.tokenizer, "clip", CLIP_MAX_LENGTH);
-  const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", t5MaxLength);
+  const t5Tokenizer = await PromptTokenizer.fromFolder(folder.tokenizer2, "t5", options.t5MaxLength ?? { upTo: T5_MAX_LENGTH });
+  const t5MaxLength = t5Tokenizer.maxLength;
   const opener =
     (path: string): SourceOpener =>
     () =>

@@ -1,10 +1,12 @@
 /**
- * `icedit make-demo-model`: a tiny FLUX.1 Fill model with random weights in exactly the diffusers
- * folder layout of black-forest-labs/FLUX.1-Fill-dev (configs, sharded safetensors with index
- * files, both tokenizers), plus ICEdit-format LoRA and MoE-LoRA files. Its edits are noise; it
- * exists so the whole program can run, and be tested, without downloading 30 GB.
+ * `icedit make-demo-model`: a tiny FLUX.1 Fill model in exactly the diffusers folder layout of
+ * black-forest-labs/FLUX.1-Fill-dev (configs, sharded safetensors with index files, both
+ * tokenizers), plus ICEdit-format LoRA and MoE-LoRA files and an example image. Two kinds:
+ * "trained" (the transformer, VAE and adapters the recipe trained on the shapes world, shipped in
+ * assets/demo/: it really edits scenes of that world) and "random" (seeded random weights: edits
+ * are noise; the whole program runs and is tested on it in seconds).
  */
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { Flux } from "../models/flux/model.js";
@@ -30,6 +32,11 @@ import type { Tensor } from "../tensor.js";
 import { randomLora, randomMoeLora } from "./lora-files.js";
 import { exampleImage } from "./example-image.js";
 import { writeImage } from "../image/write.js";
+import { openSafetensors } from "../weights/safetensors/open.js";
+import { readAllF32 } from "../weights/source.js";
+import { MODEL_SETTINGS_FILE } from "../api/model-settings.js";
+import { sampleEditExample } from "./scenes/edit-example.js";
+import { readTrainedDemo, type TrainedDemo } from "./trained-demo.js";
 
 /**
  * Sizes: the transformer is exactly the golden T1 configuration (so the golden GGUF files fit a
@@ -59,6 +66,11 @@ export const DEMO_FLUX: FluxParams = {
 };
 export const DEMO_VAE: VaeParams = { ...FLUX_VAE, ch: 32, chMult: [1, 1, 2, 2], numResBlocks: 1 };
 export const DEMO_LORA = { rank: 4, experts: 4 } as const;
+/**
+ * The demo's T5 length (tokenizer_2's model_max_length, which the model folder's reader takes where
+ * it is under FLUX's 512): the longest instruction of the shapes world in the IC prompt is 36 tokens.
+ */
+export const DEMO_T5_LENGTH = 48;
 
 /** Where the adapters go inside the demo folder (file names as in the published repos). */
 export const DEMO_LORA_FILE = join("icedit-lora", "pytorch_lora_weights.safetensors");
@@ -124,18 +136,52 @@ const SCHEDULER_CONFIG = {
   use_dynamic_shifting: true,
 };
 
-const README = `# icedit demo model
+const RANDOM_README = `# icedit demo model (random weights)
 
-A tiny FLUX.1 Fill model with RANDOM weights, written by \`icedit make-demo-model\` in the diffusers
-folder layout of black-forest-labs/FLUX.1-Fill-dev (plus ICEdit-format LoRA files). Every component
-is real code running real graphs, but the weights are noise, so its "edits" are noise too.
+A tiny FLUX.1 Fill model with RANDOM weights, written by \`icedit make-demo-model --random\` in the
+diffusers folder layout of black-forest-labs/FLUX.1-Fill-dev (plus ICEdit-format LoRA files). Every
+component is real code running real graphs, but the weights are noise, so its "edits" are noise too.
 
 For real edits: icedit edit --image in.png --instruction "make her hair dark green"
 (uses black-forest-labs/FLUX.1-Fill-dev and RiverZ/normal-lora from the Hugging Face cache).
 `;
 
+function trainedReadme(recipe: TrainedDemo["recipe"]): string {
+  return `# icedit demo model (trained)
+
+A tiny FLUX.1 Fill model trained by icedit itself, written by \`icedit make-demo-model\` in the
+diffusers folder layout of black-forest-labs/FLUX.1-Fill-dev. It knows one small world: a plain
+background and one to three circles, squares and upright triangles in red, green, blue, yellow,
+white and black. Its transformer was trained as an in-painting model, its VAE as an autoencoder,
+and its ICEdit adapters (icedit-moe-lora/, the default through icedit.json, and icedit-lora/) with
+\`icedit train\` on edit triplets. The text encoders are random (frozen, as in training).
+
+Instructions it knows (the IC prompt wraps them as always):
+  make the {colour} {shape} {colour}
+  remove the {colour} {shape}
+  make the background {colour}
+  add a {colour} {shape} in the {top left|top right|bottom left|bottom right} corner
+
+It edits at width ${recipe.edit.width} and guidance ${recipe.edit.guidance} (icedit.json), the size and
+guidance it was trained at. Try:
+  icedit edit --model <this folder> --image example.png --instruction "${recipe.example.instruction}"
+`;
+}
+
+export type DemoWeights = "trained" | "random";
+
+export interface DemoModelOptions {
+  /** "trained" (default): the weights of assets/demo/; "random": seeded random weights. */
+  readonly weights?: DemoWeights;
+  /** Seed of the random weights (default 1); the trained demo's text encoders use the recipe's seed. */
+  readonly seed?: number;
+  /** Where the trained weights are (default: the package's assets/demo/). */
+  readonly assets?: string;
+}
+
 export interface DemoModelReport {
   readonly dir: string;
+  readonly weights: DemoWeights;
   readonly files: number;
   readonly bytes: number;
 }
@@ -144,25 +190,24 @@ export interface DemoModelReport {
  * Writes the demo model into `dir` (absent, empty, or an earlier demo model, which is replaced),
  * built in a temporary folder and renamed, so an interrupted run leaves no half-written model.
  */
-export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoModelReport> {
+export async function makeDemoModel(dirPath: string, options: DemoModelOptions = {}): Promise<DemoModelReport> {
   const dir = resolve(dirPath);
   if (existsSync(dir) && (await readdir(dir)).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
     throw new DemoModelError(`${dir} exists and is not an icedit demo model: choose a new folder (or remove it)`);
   }
+  const weights = options.weights ?? "trained";
+  const trained = weights === "trained" ? await readTrainedDemo(options.assets) : null;
+  if (trained && options.seed !== undefined && options.seed !== trained.recipe.seed) {
+    throw new DemoModelError(
+      `the trained demo was trained with the text encoders of seed ${trained.recipe.seed}; --seed applies to --random weights only`,
+    );
+  }
+  const seed = trained?.recipe.seed ?? options.seed ?? 1;
   const tmp = `${dir}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   try {
-    const flux = randomTensors(new Flux(DEMO_FLUX).parameters(), seed, fluxInitRule);
-    const transformer = await bflToDiffusers(memorySource(flux));
-    await writeSharded(join(tmp, "transformer"), "diffusion_pytorch_model", transformer, 2);
-    await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(DEMO_FLUX));
-
-    const vaeBfl = randomTensors(new AutoEncoder(DEMO_VAE).parameters(), seed + 1, vaeInitRule);
-    const vae = await convertVae(memorySource(vaeBfl), "diffusers");
-    await mkdir(join(tmp, "vae"), { recursive: true });
-    await writeSafetensors(join(tmp, "vae", "diffusion_pytorch_model.safetensors"), vae, { format: "pt" });
-    await writeJson(join(tmp, "vae", "config.json"), diffusersVaeConfig(DEMO_VAE));
-
+    if (trained) await writeTrainedParts(tmp, trained);
+    else await writeRandomParts(tmp, seed);
     await mkdir(join(tmp, "text_encoder"), { recursive: true });
     await writeSafetensors(join(tmp, "text_encoder", "model.safetensors"), randomClipTextWeights(DEMO_CLIP, seed + 2), { format: "pt" });
     await writeJson(join(tmp, "text_encoder", "config.json"), clipTextHfConfig(DEMO_CLIP));
@@ -170,19 +215,10 @@ export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoMode
     await writeJson(join(tmp, "text_encoder_2", "config.json"), t5HfConfig(DEMO_T5));
 
     await writeFiles(join(tmp, "tokenizer"), demoClipTokenizerFiles(DEMO_CLIP.vocabSize, { tokenizerJson: false }));
-    await writeFiles(join(tmp, "tokenizer_2"), demoT5TokenizerFiles(DEMO_T5.vocabSize));
+    await writeFiles(join(tmp, "tokenizer_2"), demoT5TokenizerFiles(DEMO_T5.vocabSize, DEMO_T5_LENGTH));
     await writeJson(join(tmp, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG);
     await writeJson(join(tmp, "model_index.json"), MODEL_INDEX);
-
-    await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
-    await writeSafetensors(join(tmp, DEMO_LORA_FILE), randomLora(DEMO_FLUX, DEMO_LORA.rank, seed + 4), { format: "pt" });
-    await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
-    await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), {
-      format: "pt",
-    });
-    await writeFile(join(tmp, "README.md"), README);
-    await writeJson(join(tmp, DEMO_MARKER), { seed, flux: DEMO_FLUX, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP, lora: DEMO_LORA });
-    await writeImage(join(tmp, "example.png"), exampleImage());
+    await writeJson(join(tmp, DEMO_MARKER), { weights, seed, flux: DEMO_FLUX, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP });
 
     await rm(dir, { recursive: true, force: true });
     await mkdir(dirname(dir), { recursive: true });
@@ -191,10 +227,58 @@ export async function makeDemoModel(dirPath: string, seed = 1): Promise<DemoMode
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
-  return summarize(dir);
+  return summarize(dir, weights);
 }
 
-async function summarize(dir: string): Promise<DemoModelReport> {
+/** Random transformer, VAE and adapters, the README and the sky-and-house example image. */
+async function writeRandomParts(tmp: string, seed: number): Promise<void> {
+  const flux = randomTensors(new Flux(DEMO_FLUX).parameters(), seed, fluxInitRule);
+  await writeSharded(join(tmp, "transformer"), "diffusion_pytorch_model", await bflToDiffusers(memorySource(flux)), 2);
+  await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(DEMO_FLUX));
+
+  const vaeBfl = randomTensors(new AutoEncoder(DEMO_VAE).parameters(), seed + 1, vaeInitRule);
+  await mkdir(join(tmp, "vae"), { recursive: true });
+  await writeSafetensors(join(tmp, "vae", "diffusion_pytorch_model.safetensors"), await convertVae(memorySource(vaeBfl), "diffusers"), {
+    format: "pt",
+  });
+  await writeJson(join(tmp, "vae", "config.json"), diffusersVaeConfig(DEMO_VAE));
+
+  await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
+  await writeSafetensors(join(tmp, DEMO_LORA_FILE), randomLora(DEMO_FLUX, DEMO_LORA.rank, seed + 4), { format: "pt" });
+  await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
+  await writeSafetensors(join(tmp, DEMO_MOE_LORA_FILE), randomMoeLora(DEMO_FLUX, DEMO_LORA.rank, DEMO_LORA.experts, seed + 5), {
+    format: "pt",
+  });
+  await writeFile(join(tmp, "README.md"), RANDOM_README);
+  await writeImage(join(tmp, "example.png"), exampleImage());
+}
+
+/** The trained weights of assets/demo/, icedit.json (the MoE adapter, width and guidance), the README and a scene as the example. */
+async function writeTrainedParts(tmp: string, trained: TrainedDemo): Promise<void> {
+  const { recipe } = trained;
+  const stored = await openSafetensors(trained.transformer);
+  try {
+    await writeSharded(join(tmp, "transformer"), "diffusion_pytorch_model", await readAllF32(stored), 2);
+  } finally {
+    await stored.close();
+  }
+  await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(DEMO_FLUX));
+  await mkdir(join(tmp, "vae"), { recursive: true });
+  await copyFile(trained.vae, join(tmp, "vae", "diffusion_pytorch_model.safetensors"));
+  await writeJson(
+    join(tmp, "vae", "config.json"),
+    diffusersVaeConfig({ ...DEMO_VAE, scaleFactor: recipe.vae.scalingFactor, shiftFactor: recipe.vae.shiftFactor }),
+  );
+  await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
+  await copyFile(trained.lora, join(tmp, DEMO_LORA_FILE));
+  await mkdir(dirname(join(tmp, DEMO_MOE_LORA_FILE)), { recursive: true });
+  await copyFile(trained.moe, join(tmp, DEMO_MOE_LORA_FILE));
+  await writeJson(join(tmp, MODEL_SETTINGS_FILE), { adapter: DEMO_MOE_LORA_FILE, edit: recipe.edit });
+  await writeFile(join(tmp, "README.md"), trainedReadme(recipe));
+  await writeImage(join(tmp, "example.png"), sampleEditExample(recipe.example.seed, undefined, { size: recipe.example.size }).source);
+}
+
+async function summarize(dir: string, weights: DemoWeights): Promise<DemoModelReport> {
   let files = 0;
   let bytes = 0;
   const walk = async (d: string): Promise<void> => {
@@ -208,5 +292,5 @@ async function summarize(dir: string): Promise<DemoModelReport> {
     }
   };
   await walk(dir);
-  return { dir, files, bytes };
+  return { dir, weights, files, bytes };
 }

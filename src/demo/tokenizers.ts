@@ -208,7 +208,7 @@ function demoT5Pieces(count: number): [string, number][] {
 }
 
 /** The T5 `tokenizer_2/` folder: tokenizer.json, tokenizer_config.json, special_tokens_map.json. */
-export function demoT5TokenizerFiles(vocabSize: number): TokenizerFiles {
+export function demoT5TokenizerFiles(vocabSize: number, modelMaxLength = 512): TokenizerFiles {
   const optionalMax = demoWords().length + LETTERS.length * LETTERS.length;
   checkSize("T5", vocabSize, DEMO_T5_MIN_VOCAB, DEMO_T5_MIN_VOCAB + optionalMax);
   const pieces: [string, number][] = [["<pad>", 0], ["</s>", 0], ["<unk>", 0], ...demoT5Pieces(vocabSize - 3)];
@@ -244,7 +244,7 @@ export function demoT5TokenizerFiles(vocabSize: number): TokenizerFiles {
     eos_token: "</s>",
     extra_ids: 0,
     legacy: true,
-    model_max_length: 512,
+    model_max_length: modelMaxLength,
     pad_token: "<pad>",
     sp_model_kwargs: {},
     tokenizer_class: "T5Tokenizer",

@@ -76,7 +76,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerSecurity(app, config);
-  registerEditRoutes(app, { store, dir: deps.dir, events: deps.events, backend, limits, streams });
+  registerEditRoutes(app, {
+    store,
+    dir: deps.dir,
+    events: deps.events,
+    backend,
+    limits,
+    streams,
+    modelDefaults: deps.model?.editDefaults,
+  });
 
   const document = openApiDocument(limits, config.token !== undefined);
   app.get("/openapi.json", async () => document);

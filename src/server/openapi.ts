@@ -380,6 +380,11 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             noise_selection: { type: "boolean", description: "Whether jobs may ask for noise selection (with Redis: the workers decide)" },
             jobs: { type: "object", properties: { queued: { type: "integer" }, running: { type: "integer" } } },
             model: { type: ["object", "null"] },
+            edit_defaults: {
+              type: "object",
+              description: "The width and guidance of a request that names none: the model folder's own (icedit.json), else icedit's",
+              properties: { width: { type: "integer" }, guidance: { type: "number" } },
+            },
             storage: {
               type: "object",
               properties: {

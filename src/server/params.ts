@@ -3,6 +3,7 @@
  * and rules as `icedit edit`. Every problem is a 400 that names the field and what it takes.
  */
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import type { ModelEditDefaults } from "../api/model-settings.js";
 import { JUDGE_FALLBACKS } from "../index.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
@@ -46,7 +47,13 @@ export interface SelectionSupport {
   readonly noiseSelection: boolean;
 }
 
-export function parseEditParams(fields: ReadonlyMap<string, string>, limits: ParamLimits, support: SelectionSupport): EditParams {
+/** `modelDefaults`: the local model folder's own width and guidance, for a request that names none (else EDIT_DEFAULTS'). */
+export function parseEditParams(
+  fields: ReadonlyMap<string, string>,
+  limits: ParamLimits,
+  support: SelectionSupport,
+  modelDefaults: ModelEditDefaults = {},
+): EditParams {
   for (const name of fields.keys()) {
     const known =
       (EDIT_FIELDS as readonly string[]).includes(name) ||
@@ -71,8 +78,8 @@ export function parseEditParams(fields: ReadonlyMap<string, string>, limits: Par
   }
   const seed = integer(fields, "seed", EDIT_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER);
   const steps = integer(fields, "steps", EDIT_DEFAULTS.steps, 1, limits.maxSteps);
-  const guidance = finite(fields, "guidance", EDIT_DEFAULTS.guidance, 0, 1000);
-  const width = integer(fields, "width", EDIT_DEFAULTS.width, 16, limits.maxWidth);
+  const guidance = finite(fields, "guidance", modelDefaults.guidance ?? EDIT_DEFAULTS.guidance, 0, 1000);
+  const width = integer(fields, "width", modelDefaults.width ?? EDIT_DEFAULTS.width, 16, limits.maxWidth);
   if (width % 16 !== 0) throw invalid("width", `must be a multiple of 16, got ${width} (try ${Math.max(16, Math.round(width / 16) * 16)})`);
   const selection = parseSelection(fields, steps, support);
   return selection ? { instruction, seed, steps, guidance, width, selection } : { instruction, seed, steps, guidance, width };

@@ -16,6 +16,8 @@ export interface TokenizerConfigInfo {
   readonly extraIds?: number;
   readonly legacy?: boolean;
   readonly addPrefixSpace?: boolean;
+  /** tokenizer_config.json's `model_max_length` when it is a whole number (transformers writes 1e30 for "none"). */
+  readonly modelMaxLength?: number;
 }
 
 const EMPTY: TokenizerConfigInfo = { addedTokens: [] };
@@ -72,6 +74,7 @@ export function readTokenizerConfig(config: unknown, specialMap: unknown, config
   const extraIds = c["extra_ids"];
   const legacy = c["legacy"];
   const addPrefixSpace = c["add_prefix_space"];
+  const modelMaxLength = c["model_max_length"];
   return {
     bos: pick("bos_token"),
     eos: pick("eos_token"),
@@ -81,5 +84,6 @@ export function readTokenizerConfig(config: unknown, specialMap: unknown, config
     ...(typeof extraIds === "number" ? { extraIds } : {}),
     ...(typeof legacy === "boolean" ? { legacy } : {}),
     ...(typeof addPrefixSpace === "boolean" ? { addPrefixSpace } : {}),
+    ...(Number.isSafeInteger(modelMaxLength) && (modelMaxLength as number) >= 1 ? { modelMaxLength: modelMaxLength as number } : {}),
   };
 }

@@ -55,12 +55,15 @@ export class PromptTokenizer {
   /**
    * Loads a diffusers tokenizer folder: tokenizer.json when present, else CLIP's vocab.json +
    * merges.txt or T5's spiece.model. Special tokens come from tokenizer_config.json /
-   * special_tokens_map.json. Throws TokenizerFilesError naming the files looked for.
+   * special_tokens_map.json. Throws TokenizerFilesError naming the files looked for. The length is
+   * `maxLength`, or with `{ upTo }` the folder's own model_max_length where that is shorter (a small
+   * model trained on short prompts), else `upTo`.
    */
-  static async fromFolder(dir: string, kind: TokenizerKind, maxLength: number): Promise<PromptTokenizer> {
-    checkMaxLength(kind, maxLength);
+  static async fromFolder(dir: string, kind: TokenizerKind, maxLength: number | { readonly upTo: number }): Promise<PromptTokenizer> {
     const folder = await loadTokenizerFolder(dir, kind);
-    return PromptTokenizer.build(folder.json, kind, maxLength, {}, folder.config, folder.source);
+    const length = typeof maxLength === "number" ? maxLength : Math.min(maxLength.upTo, folder.config.modelMaxLength ?? maxLength.upTo);
+    checkMaxLength(kind, length);
+    return PromptTokenizer.build(folder.json, kind, length, {}, folder.config, folder.source);
   }
 
   /**

@@ -70,8 +70,11 @@ export function useTempFolder(prefix: string): SuiteFolder {
   return new SuiteFolder(prefix).use();
 }
 
-/** The demo model in a folder of the current suite, made by the library unless `make` is given. */
-export function useDemoModel(prefix: string, make: (model: string) => Promise<unknown> = makeDemoModel): DemoModelFolder {
+/** The random-weight demo model in a folder of the current suite, made by the library unless `make` is given. */
+export function useDemoModel(
+  prefix: string,
+  make: (model: string) => Promise<unknown> = (model) => makeDemoModel(model, { weights: "random" }),
+): DemoModelFolder {
   const folder = new DemoModelFolder(prefix);
   return folder.use(() => make(folder.model));
 }
@@ -80,7 +83,7 @@ export function useDemoModel(prefix: string, make: (model: string) => Promise<un
 export function useDemoSession(prefix: string, options: Omit<OpenOptions, "model">): DemoSessionFolder {
   const folder = new DemoSessionFolder(prefix);
   const setUp = async (): Promise<void> => {
-    await makeDemoModel(folder.model);
+    await makeDemoModel(folder.model, { weights: "random" });
     await folder.open(options);
   };
   return folder.use(setUp, () => folder.close());

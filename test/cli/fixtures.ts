@@ -21,7 +21,7 @@ export class NoModelFolder extends SuiteFolder {
 /** The demo model in a suite folder, made by the command (which must exit 0). */
 export function useCliDemoModel(prefix: string): DemoModelFolder {
   return useDemoModel(prefix, async (model) => {
-    const made = await icedit(["make-demo-model", model]);
+    const made = await icedit(["make-demo-model", model, "--random"]);
     assert.equal(made.code, 0, made.err.join("\n"));
   });
 }

@@ -19,7 +19,7 @@ describe("icedit edit with a 100,000-character instruction", () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-long-"));
-    const made = await icedit(["make-demo-model", join(dir, "demo")]);
+    const made = await icedit(["make-demo-model", join(dir, "demo"), "--random"]);
     assert.equal(made.code, 0, made.err.join("\n"));
   });
   after(async () => rm(dir, { recursive: true, force: true }));

@@ -27,7 +27,7 @@ describe("openIceditModels: the text identity", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-text-identity-"));
-    await makeDemoModel(join(dir, "demo"));
+    await makeDemoModel(join(dir, "demo"), { weights: "random" });
     engine = new Engine();
   });
   after(async () => {

@@ -116,7 +116,7 @@ describe("noise selection on the demo model", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-noise-selection-"));
-    await makeDemoModel(join(dir, "demo"));
+    await makeDemoModel(join(dir, "demo"), { weights: "random" });
     engine = new Engine();
     loaded = await loadIceditModels(engine, await openFluxFillFolder(join(dir, "demo")));
     count = counting(loaded.transformer);

@@ -11,6 +11,7 @@ import { startServer, type RunningServer, type ServeOptions } from "../../src/se
 import { appFixture, type AppFixture, type AppFixtureOptions } from "./app-fixture.js";
 import { startJudgeServer, type JudgeServer } from "../vlm/judge-server.js";
 import { type Child, demoModel, serveChild } from "./helpers.js";
+import type { DemoWeights } from "../../src/demo/make-demo-model.js";
 
 export interface Closable {
   close(): Promise<void>;
@@ -97,10 +98,10 @@ export interface DemoDir extends Closable {
   readonly serveArgs: readonly string[];
 }
 
-/** A temp dir with the demo model in it. */
-export async function demoDir(prefix: string): Promise<DemoDir> {
+/** A temp dir with the demo model in it (random weights unless `weights` says "trained"). */
+export async function demoDir(prefix: string, weights: DemoWeights = "random"): Promise<DemoDir> {
   const temp = await tempDir(prefix);
-  const model = await orCleanUp(() => demoModel(join(temp.path, "demo")), temp.close);
+  const model = await orCleanUp(() => demoModel(join(temp.path, "demo"), weights), temp.close);
   const dataDir = join(temp.path, "data");
   return { dir: temp.path, model, dataDir, serveArgs: ["--data-dir", dataDir, "--model", model], close: temp.close };
 }
@@ -111,8 +112,12 @@ export interface DemoServer extends DemoDir {
 }
 
 /** `startServer` on a free loopback port, running the demo model, with its data in a temp dir; close() stops it and removes the dir. */
-export async function demoServer(prefix: string, options: Omit<ServeOptions, "port" | "dataDir" | "session"> = {}): Promise<DemoServer> {
-  const demo = await demoDir(prefix);
+export async function demoServer(
+  prefix: string,
+  options: Omit<ServeOptions, "port" | "dataDir" | "session"> = {},
+  weights: DemoWeights = "random",
+): Promise<DemoServer> {
+  const demo = await demoDir(prefix, weights);
   const server = await orCleanUp(
     () => startServer({ port: 0, dataDir: demo.dataDir, session: { model: demo.model }, ...options }),
     demo.close,

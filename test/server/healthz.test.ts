@@ -7,11 +7,12 @@ import { TempApps } from "./fixtures.js";
 const TOKEN = "test-token-0123456789abcdef";
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const MODEL = { spec: "/secret/models/flux-fill", path: "/secret/models/flux-fill", from: "path" } as unknown as ModelIdentity;
+const MODEL = { spec: "/secret/models/flux-fill", path: "/secret/models/flux-fill", from: "path", editDefaults: {} } as unknown as ModelIdentity;
 
 interface Health {
   status: string;
   model?: { spec: string } | null;
+  edit_defaults?: { width: number; guidance: number };
   detail?: Record<string, unknown>;
   storage?: { free_bytes: number | null; min_free_bytes: number };
 }
@@ -39,6 +40,7 @@ describe("icedit serve: /healthz", () => {
     assert.equal(reply.body.detail?.["running"], "ed_00000000000000000001");
     assert.ok(typeof reply.body.storage?.free_bytes === "number" && reply.body.storage.free_bytes > 0, JSON.stringify(reply.body.storage));
     assert.equal(reply.body.storage?.min_free_bytes, 512 * MiB, "the default threshold");
+    assert.deepEqual(reply.body.edit_defaults, { width: 512, guidance: 50 }, "icedit's defaults for a folder without icedit.json");
   });
 
   it("beyond loopback: only the status without a valid token, everything with it", async () => {

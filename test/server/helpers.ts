@@ -3,14 +3,14 @@ import { spawn, execFileSync, type ChildProcessWithoutNullStreams } from "node:c
 import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { makeDemoModel } from "../../src/demo/make-demo-model.js";
+import { type DemoWeights, makeDemoModel } from "../../src/demo/make-demo-model.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { encodeImage } from "../../src/image/index.js";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-export async function demoModel(dir: string): Promise<string> {
-  await makeDemoModel(dir);
+export async function demoModel(dir: string, weights: DemoWeights = "random"): Promise<string> {
+  await makeDemoModel(dir, { weights });
   return dir;
 }
 

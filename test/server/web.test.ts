@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { demoServerWithJudge, type DemoServerWithJudge } from "./fixtures.js";
+import { demoServer, demoServerWithJudge, type DemoServer, type DemoServerWithJudge } from "./fixtures.js";
+import { scoreEdit } from "../../src/demo/eval/score.js";
+import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
+import { readTrainedDemo } from "../../src/demo/trained-demo.js";
+import { decodeImage } from "../../src/image/decode.js";
 import { ensureDebianPackages, png, ROOT, waitFor } from "./helpers.js";
 
 /** Flags that work on these machines (no GPU, no network but loopback, running as root). */
@@ -171,5 +175,51 @@ describe("icedit serve: the web page in headless Chromium", () => {
     const alert = page.getByRole("alert");
     await alert.waitFor({ state: "visible" });
     assert.match(await alert.innerText(), /not an image in a supported format/);
+  });
+});
+
+describe("icedit serve --model <trained demo>: a real edit on the web page", () => {
+  let demo: DemoServer;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    ensureDebianPackages("chromium");
+    demo = await demoServer("icedit-web-trained-", {}, "trained");
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: CHROMIUM_FLAGS, timeout: 60_000 });
+  });
+  after(async () => {
+    await browser?.close();
+    await demo?.close();
+  });
+
+  it("takes the model's width and guidance, and the edit of the example passes the pixel rule", async () => {
+    const { recipe } = await readTrainedDemo();
+    const example = sampleEditExample(recipe.example.seed, undefined, { size: recipe.example.size });
+    const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(demo.url);
+    await page.getByText(/Server ready/).waitFor();
+    assert.equal(await page.getByLabel("Width").inputValue(), String(recipe.edit.width));
+    assert.equal(await page.getByLabel("Guidance").inputValue(), String(recipe.edit.guidance));
+    await page.locator("#image-input").setInputFiles(join(demo.model, "example.png"));
+    await page.getByLabel("Instruction").fill(recipe.example.instruction);
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    await page.locator("#result-image").waitFor({ state: "visible", timeout: 120_000 });
+    await shown(page, `(() => { const img = document.getElementById("result-image"); return img.complete && img.naturalWidth > 0; })()`);
+
+    const list = (await (await fetch(`${demo.url}/v1/edits?limit=1`)).json()) as {
+      items: { params: { width: number; guidance: number }; urls: { image: string } }[];
+    };
+    const job = list.items[0];
+    assert.ok(job, "the edit is listed");
+    assert.deepEqual([job.params.width, job.params.guidance], [recipe.edit.width, recipe.edit.guidance]);
+    const edited = await decodeImage(new Uint8Array(await (await fetch(new URL(job.urls.image, demo.url))).arrayBuffer()));
+    const score = await scoreEdit({ ...example, edited });
+    assert.ok(score.passed, `"${recipe.example.instruction}" on the page: ${score.reason}`);
+
+    await mkdir(OUTPUT, { recursive: true });
+    await page.screenshot({ path: join(OUTPUT, "web-trained-demo.png"), fullPage: true });
+    assert.deepEqual(pageErrors, [], "no script errors on the page");
   });
 });

@@ -2,22 +2,30 @@
  * A script entry that trains a model folder's transformer on captioned scenes and, with
  * --install, writes the trained transformer into the folder:
  *   node dist/src/demo/base/main.js --model DIR --out DIR --steps N [--size PX] [--count N]
- *     [--first-seed S] [--seed S] [--lr X] [--save-every N] [--scratch] [--install]
+ *     [--first-seed S] [--seed S] [--lr X] [--batch B] [--layout square|pair|copy] [--save-every N] [--scratch] [--install]
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { IceditError, InvalidArgumentError } from "../../errors.js";
 import { installBaseWeights } from "./install-weights.js";
+import { SCENE_LAYOUTS, type SceneLayout } from "./scene-dataset.js";
 import { DEMO_BASE_LR, trainDemoBase } from "./train-demo-base.js";
 
 const USAGE =
-  "usage: node dist/src/demo/base/main.js --model DIR --out DIR --steps N [--size PX] [--count N] [--first-seed S] [--seed S] [--lr X] [--save-every N] [--scratch] [--install]";
+  "usage: node dist/src/demo/base/main.js --model DIR --out DIR --steps N [--size PX] [--count N] [--first-seed S] [--seed S] [--lr X] [--batch B] [--layout square|pair|copy] [--save-every N] [--scratch] [--install]";
 
 function numberOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`--${name} must be a non-negative number, got ${value}\n${USAGE}`);
   return n;
+}
+
+function layoutOption(value: string | undefined): SceneLayout | undefined {
+  if (value === undefined) return undefined;
+  if (!(SCENE_LAYOUTS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`--layout must be one of ${SCENE_LAYOUTS.join(", ")}, got ${value}\n${USAGE}`);
+  return value as SceneLayout;
 }
 
 export async function runDemoBase(args: readonly string[]): Promise<string> {
@@ -33,6 +41,8 @@ export async function runDemoBase(args: readonly string[]): Promise<string> {
       "first-seed": text,
       seed: text,
       lr: text,
+      batch: text,
+      layout: text,
       "save-every": text,
       scratch: { type: "boolean" },
       install: { type: "boolean" },
@@ -52,8 +62,10 @@ export async function runDemoBase(args: readonly string[]): Promise<string> {
     firstSeed: numberOption(values["first-seed"], "first-seed", 0),
     seed: numberOption(values.seed, "seed", 0),
     lr: numberOption(values.lr, "lr", DEMO_BASE_LR),
+    batch: numberOption(values.batch, "batch", 1),
     saveEvery: numberOption(values["save-every"], "save-every", steps),
     init: values.scratch ? "scratch" : "folder",
+    layout: layoutOption(values.layout),
     onEvent: (e) => {
       if (e.kind === "note") console.log(e.message);
       if (e.kind === "step") {

@@ -16,7 +16,7 @@ import { encodersOf } from "../../train/data/index.js";
 import { diffusersToBfl } from "../../weights/layouts/flux-convert.js";
 import { memorySource } from "../../weights/memory-source.js";
 import { openWeights } from "../../weights/open-weights.js";
-import { checkSceneRange, sceneInpaintingDataset } from "./scene-dataset.js";
+import { checkSceneRange, sceneGrid, sceneInpaintingDataset, type SceneLayout } from "./scene-dataset.js";
 
 export type BaseInit = "folder" | "scratch";
 
@@ -26,6 +26,8 @@ export interface BaseRunOptions {
   readonly count: number;
   /** Start from the folder's transformer ("folder", default) or from the seeded init of initialBaseWeights ("scratch", the run's seed). */
   readonly init?: BaseInit;
+  /** Square scenes (default) or pairs side by side (scene-dataset.ts). */
+  readonly layout?: SceneLayout;
 }
 
 /** The folder's transformer (diffusers layout) as f32 tensors under BFL keys, one per parameter of `params`. */
@@ -44,7 +46,7 @@ async function folderWeights(transformer: string, params: FluxParams): Promise<M
 export function openBaseTrainingRun(options: BaseRunOptions): TrainingRunFactory {
   return async (request: TrainingRunRequest): Promise<TrainingRun> => {
     const note = (message: string): void => request.onEvent?.({ kind: "note", message });
-    const range = checkSceneRange({ firstSeed: options.firstSeed, count: options.count, size: request.size });
+    const range = checkSceneRange({ firstSeed: options.firstSeed, count: options.count, size: request.size, layout: options.layout });
     const init = options.init ?? "folder";
     const opened = await openModel({ model: request.model, loras: [], precision: "f32" });
     let step: BaseTrainingStep | null = null;
@@ -58,15 +60,15 @@ export function openBaseTrainingRun(options: BaseRunOptions): TrainingRunFactory
         await dataset.get(i);
       }
       const ms = performance.now() - started;
+      const grid = sceneGrid(range);
       note(
-        `data: ${range.count} scenes at ${range.size}x${range.size} encoded in ${(ms / 1000).toFixed(1)} s (${(ms / range.count).toFixed(0)} ms each)`,
+        `data: ${range.count} ${range.layout === undefined || range.layout === "square" ? "scenes" : `${range.layout} pairs`} at ${grid.cols * 16}x${grid.rows * 16} encoded in ${(ms / 1000).toFixed(1)} s (${(ms / range.count).toFixed(0)} ms each)`,
       );
       await opened.models.pool.close();
       const initialWeights =
         init === "folder" ? await folderWeights(opened.identity.transformer, params) : initialBaseWeights(params, request.seed);
       step = await BaseTrainingStep.open(opened.engine, { params, checkpointing: request.checkpointing, initialWeights });
       const training = step;
-      const grid = { rows: range.size / 16, cols: range.size / 16 };
       return {
         dataset,
         lossAndGrads: lossAndGradsOf(training, grid),

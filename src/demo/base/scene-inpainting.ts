@@ -11,12 +11,13 @@ import { renderScene } from "../scenes/render.js";
 import { drawScene } from "../scenes/sample-scene.js";
 
 export interface SceneInpainting {
-  /** [size, size, 3] u8: the whole scene (the in-painting target). */
+  /** [size, size, 3] u8 ([size, 2 size, 3] for a pair): the whole scene (the in-painting target). */
   readonly image: RgbImage;
-  /** [size, size] u8: 255 where the model fills in. */
+  /** [size, size] u8 ([size, 2 size] for a pair): 255 where the model fills in. */
   readonly mask: Mask;
   readonly caption: string;
-  readonly maskKind: InpaintingMaskKind;
+  /** The mask's kind: an InpaintingMaskKind, or a PairMaskKind for a pair (scene-pair-inpainting.ts). */
+  readonly maskKind: string;
   readonly seed: number;
 }
 

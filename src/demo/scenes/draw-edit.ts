@@ -6,7 +6,7 @@
 import type { Prng } from "../../numeric/prng.js";
 import { backgroundChoices, type EditKind, recolourChoices, type SceneEdit, shapeInCorner } from "./edits.js";
 import { COLOUR_NAMES, CORNERS, SHAPE_KINDS } from "./palette.js";
-import { pickOne, uniformIn } from "./random.js";
+import { pickOne } from "./random.js";
 import { boxesApart, pairIsFree, SCENE_RULES, type Scene, type Shape } from "./scene.js";
 
 function drawRecolour(prng: Prng, scene: Scene): SceneEdit | null {
@@ -29,22 +29,24 @@ function drawBackground(prng: Prng, scene: Scene): SceneEdit | null {
   return to === null ? null : { kind: "background", to };
 }
 
-/** An added shape: a free colour and kind, a size uniform in range, in a corner where it fits (else at the smallest size). */
+/**
+ * The side of an added shape (canvas units): the middle of the size range. The instruction names no
+ * size, so one fixed size makes the target the one image the instruction describes.
+ */
+export const ADDED_SHAPE_SIZE = (SCENE_RULES.minSize + SCENE_RULES.maxSize) / 2;
+
+/** An added shape: a free colour and kind, ADDED_SHAPE_SIZE, in a corner where it fits (null when none does). */
 function drawAdd(prng: Prng, scene: Scene): SceneEdit | null {
   if (scene.shapes.length >= SCENE_RULES.maxShapes) return null;
   const pairs = SHAPE_KINDS.flatMap((kind) => COLOUR_NAMES.filter((c) => pairIsFree(scene, c, kind)).map((colour) => ({ kind, colour })));
   const pair = pickOne(prng, pairs);
   if (pair === null) return null;
-  const drawn = uniformIn(prng, SCENE_RULES.minSize, SCENE_RULES.maxSize);
   const fits = (shape: Shape): boolean => scene.shapes.every((other) => boxesApart(other, shape));
-  for (const size of [drawn, SCENE_RULES.minSize]) {
-    const places = CORNERS.map((corner) => ({ corner, shape: shapeInCorner(pair.kind, pair.colour, size, corner) })).filter((p) =>
-      fits(p.shape),
-    );
-    const place = pickOne(prng, places);
-    if (place !== null) return { kind: "add", ...place };
-  }
-  return null;
+  const places = CORNERS.map((corner) => ({ corner, shape: shapeInCorner(pair.kind, pair.colour, ADDED_SHAPE_SIZE, corner) })).filter((p) =>
+    fits(p.shape),
+  );
+  const place = pickOne(prng, places);
+  return place === null ? null : { kind: "add", ...place };
 }
 
 const DRAWERS: Readonly<Record<EditKind, (prng: Prng, scene: Scene) => SceneEdit | null>> = {

@@ -1,6 +1,6 @@
 /** The synthetic world of issue 15: scenes of shapes, their edits, captions and data sets. */
 export { captionOf } from "./caption.js";
-export { drawEdit } from "./draw-edit.js";
+export { ADDED_SHAPE_SIZE, drawEdit } from "./draw-edit.js";
 export { type EditExample, editExample, type ExampleOptions, NoValidEditError, sampleEditExample } from "./edit-example.js";
 export { editRegion, OUTSIDE_EDGE_DISTANCE_PX, outsideMask } from "./edit-masks.js";
 export { applyEdit, EDIT_KINDS, type EditKind, type SceneEdit, shapeInCorner } from "./edits.js";

@@ -1,6 +1,7 @@
 /** The /v1/edits routes: submit, list, read, follow, download, cancel. */
 import { createReadStream } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import type { ModelEditDefaults } from "../../api/model-settings.js";
 import type { JobBackend } from "../backend.js";
 import type { ServerLimits } from "../config.js";
 import { CONTENT_TYPES, type DataDir } from "../data-dir.js";
@@ -24,6 +25,8 @@ export interface EditRoutesDeps {
   readonly limits: ServerLimits;
   /** Open SSE streams, ended when the server closes. */
   readonly streams: Set<() => void>;
+  /** Width and guidance of a request that names none: the local model folder's own (icedit.json), else EDIT_DEFAULTS'. */
+  readonly modelDefaults?: ModelEditDefaults;
 }
 
 interface IdParams {
@@ -50,7 +53,7 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
 
   app.post("/v1/edits", async (request, reply) => {
     const upload = await readUpload(request);
-    const params = parseEditParams(upload.fields, limits, backend);
+    const params = parseEditParams(upload.fields, limits, backend, deps.modelDefaults);
     const input = await inspectImage(upload.image, limits);
     const id = newJobId();
     await dir.writeInput(id, input.format, upload.image);

@@ -1,9 +1,10 @@
 /**
  * GET /healthz: ready or not, for load balancers and people. On loopback, and with the bearer
- * token, the whole state (version, queue, model, running job, free space); beyond loopback without
+ * token, the whole state (version, queue, model, the edit defaults, running job, free space); beyond loopback without
  * the token, only `{ "status" }`: the model's path and the job ids are not for anyone who asks.
  */
 import type { FastifyInstance } from "fastify";
+import { EDIT_DEFAULTS } from "../../api/edit-defaults.js";
 import { ICEDIT_VERSION, type ModelIdentity } from "../../api/session.js";
 import type { JobBackend } from "../backend.js";
 import { isLoopbackHost, type HttpConfig } from "../config.js";
@@ -40,6 +41,10 @@ export function registerHealthRoute(app: FastifyInstance, deps: HealthRouteDeps)
       noise_selection: backend.noiseSelection,
       jobs: { queued: store.countByStatus("queued"), running: store.countByStatus("running") },
       model: deps.model && { spec: deps.model.spec, from: deps.model.from },
+      edit_defaults: {
+        width: deps.model?.editDefaults.width ?? EDIT_DEFAULTS.width,
+        guidance: deps.model?.editDefaults.guidance ?? EDIT_DEFAULTS.guidance,
+      },
       storage: { free_bytes: storage.free_bytes, min_free_bytes: storage.min_free_bytes },
       detail: storage.problem === undefined ? health.detail : { ...health.detail, storage: storage.problem },
     });

@@ -36,7 +36,7 @@ let model = "";
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "icedit-demo-base-"));
   model = join(dir, "model");
-  await makeDemoModel(model);
+  await makeDemoModel(model, { weights: "random" });
 });
 after(() => rm(dir, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Prng } from "../../../src/numeric/prng.js";
-import { drawEdit } from "../../../src/demo/scenes/draw-edit.js";
+import { ADDED_SHAPE_SIZE, drawEdit } from "../../../src/demo/scenes/draw-edit.js";
 import { type EditExample, sampleEditExample } from "../../../src/demo/scenes/edit-example.js";
 import { applyEdit, EDIT_KINDS, type EditKind } from "../../../src/demo/scenes/edits.js";
 import { InvalidEditError } from "../../../src/demo/scenes/errors.js";
@@ -117,7 +117,7 @@ describe("edits", () => {
       const added = e.edited.shapes.at(-1);
       assert.ok(added && added.colour === colour && added.kind === kind);
       assert.ok(!e.scene.shapes.some((s) => s.colour === colour && s.kind === kind));
-      assert.ok(added.size >= 1 / 6 && added.size <= 1 / 3);
+      assert.equal(added.size, ADDED_SHAPE_SIZE);
       assert.equal(added.centre.x < 0.5, corner.endsWith("left"), `${corner}: x ${added.centre.x}`);
       assert.equal(added.centre.y < 0.5, corner.startsWith("top"), `${corner}: y ${added.centre.y}`);
       for (const p of changedPixels(e)) {

@@ -1,0 +1,177 @@
+/**
+ * The recipe that trains the demo model, as numbers (RecipePlan) and as the command lines that run
+ * it (recipeStages): every stage is a command a user could type, run from the package root, with
+ * the recipe's work folder as `work`. ICEdit's recipe in miniature: a VAE trained as an
+ * autoencoder, a FLUX Fill transformer trained from scratch as an in-painting model (on square
+ * scenes, then on pairs of scenes side by side, then on pairs of one scene twice: the in-context
+ * copying an edit builds on; never an edit), then `icedit train` for the plain LoRA and the
+ * LoRA-MoE on edit triplets, exactly as a user runs it.
+ */
+import { join } from "node:path";
+import type { SceneLayout } from "../base/scene-dataset.js";
+
+export interface BaseStagePlan {
+  /** The stage's name, and its run folder in the work folder. */
+  readonly name: string;
+  readonly layout: SceneLayout;
+  readonly steps: number;
+  readonly batch: number;
+  /** Scenes: seeds firstSeed .. firstSeed + count - 1. */
+  readonly firstSeed: number;
+  readonly count: number;
+  readonly lr: number;
+  /** Start from the seeded init instead of the folder's transformer (the first stage). */
+  readonly scratch: boolean;
+}
+
+export interface AdapterStagePlan {
+  readonly steps: number;
+  readonly batch: number;
+  readonly lr: number;
+  readonly rank: number;
+}
+
+export interface RecipePlan {
+  /** make-demo-model's seed: the random text encoders every stage trains against. */
+  readonly seed: number;
+  /** Side of a scene, and of each half of a diptych, in pixels. */
+  readonly size: number;
+  readonly vae: { readonly steps: number; readonly batch: number; readonly lr: number; readonly seed: number };
+  /** The base's in-painting stages, in order, each from the one before. */
+  readonly base: readonly BaseStagePlan[];
+  /** Edit triplets for the adapters (seeds 0 .. count - 1, kinds balanced). */
+  readonly edits: number;
+  readonly lora: AdapterStagePlan;
+  readonly moe: AdapterStagePlan & { readonly experts: number };
+  /** Save a checkpoint every this many steps (base and adapters). */
+  readonly saveEvery: number;
+  /** Held-out edits of the final evaluation (0: none). */
+  readonly evalCount: number;
+  /** The example image: the scene of this seed (an edit example of sampleEditExample), at this side. */
+  readonly example: { readonly seed: number; readonly size: number };
+  /** The settings the model is trained for, written into its icedit.json. */
+  readonly edit: { readonly width: number; readonly guidance: number };
+}
+
+/** The recipe of the shipped demo (assets/demo/recipe.json records how it ran). */
+export const DEMO_RECIPE: RecipePlan = {
+  seed: 1,
+  size: 64,
+  vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
+  base: [
+    { name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
+    { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
+    { name: "base-copy", layout: "copy", steps: 4000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
+  ],
+  edits: 6000,
+  lora: { steps: 3000, batch: 8, lr: 1e-3, rank: 16 },
+  moe: { steps: 3000, batch: 8, lr: 1e-3, rank: 16, experts: 4 },
+  saveEvery: 500,
+  evalCount: 200,
+  example: { seed: 3_000_100, size: 128 },
+  edit: { width: 64, guidance: 1 },
+};
+
+/** One stage: `node <args>` from the package root; `tail` lines of its output are its result. */
+export interface StageSpec {
+  readonly name: string;
+  readonly args: readonly string[];
+  readonly tail: number;
+}
+
+/** The folders and files of a recipe run inside `work`. */
+export function recipePaths(work: string) {
+  return {
+    model: join(work, "model"),
+    vae: join(work, "vae.safetensors"),
+    edits: join(work, "edits"),
+    lora: join(work, "lora"),
+    moe: join(work, "moe"),
+    demo: join(work, "demo"),
+    eval: join(work, "eval"),
+  };
+}
+
+function adapterArgs(plan: RecipePlan, work: string, kind: "lora" | "moe"): string[] {
+  const p = recipePaths(work);
+  const stage = kind === "lora" ? plan.lora : plan.moe;
+  return [
+    "bin/icedit.js",
+    "train",
+    "--model",
+    p.model,
+    "--data",
+    p.edits,
+    "--out",
+    kind === "lora" ? p.lora : p.moe,
+    "--adapter",
+    kind,
+    "--rank",
+    String(stage.rank),
+    ...(kind === "moe" ? ["--experts", String(plan.moe.experts)] : []),
+    "--steps",
+    String(stage.steps),
+    "--size",
+    String(plan.size),
+    "--batch",
+    String(stage.batch),
+    "--grad-accum",
+    "1",
+    "--optimizer",
+    "adamw",
+    "--lr",
+    String(stage.lr),
+    "--no-checkpointing",
+    "--save-every",
+    String(plan.saveEvery),
+  ];
+}
+
+function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[] {
+  return [
+    "dist/src/demo/base/main.js",
+    ...["--model", recipePaths(work).model, "--out", join(work, stage.name)],
+    ...["--steps", String(stage.steps), "--batch", String(stage.batch)],
+    ...["--first-seed", String(stage.firstSeed), "--count", String(stage.count), "--size", String(plan.size)],
+    ...["--layout", stage.layout, "--lr", String(stage.lr), "--save-every", String(plan.saveEvery)],
+    ...(stage.scratch ? ["--scratch"] : []),
+    "--install",
+  ];
+}
+
+/** The stages in order. The VAE's weights go into the model folder between "vae" and "base-square" (installVae). */
+export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
+  const p = recipePaths(work);
+  const { vae } = plan;
+  return [
+    { name: "random model", args: ["bin/icedit.js", "make-demo-model", p.model, "--random", "--seed", String(plan.seed)], tail: 1 },
+    {
+      name: "vae",
+      args: [
+        "dist/src/demo/train-demo-vae-main.js",
+        p.vae,
+        ...["--steps", String(vae.steps), "--size", String(plan.size), "--batch", String(vae.batch)],
+        ...["--lr", String(vae.lr), "--seed", String(vae.seed), "--every", String(Math.max(1, Math.round(vae.steps / 20)))],
+      ],
+      tail: 1,
+    },
+    ...plan.base.map((stage) => ({ name: stage.name, args: baseArgs(plan, work, stage), tail: 3 })),
+    {
+      name: "edits",
+      args: [
+        "dist/src/demo/scenes/main.js",
+        "edits",
+        p.edits,
+        "--count",
+        String(plan.edits),
+        "--first-seed",
+        "0",
+        "--size",
+        String(plan.size),
+      ],
+      tail: 1,
+    },
+    { name: "lora", args: adapterArgs(plan, work, "lora"), tail: 2 },
+    { name: "moe", args: adapterArgs(plan, work, "moe"), tail: 2 },
+  ];
+}

@@ -1,0 +1,84 @@
+/**
+ * The demo recipe, smaller: every stage of npm run demo:train (random model, VAE, base on squares,
+ * base on pairs, edit data, LoRA, LoRA-MoE, evaluation) runs as its command, for a few steps at
+ * 32 px, and each training stage's loss falls; the assets it writes make a trained demo folder.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readModelSettings } from "../../src/api/model-settings.js";
+import { makeDemoModel } from "../../src/demo/make-demo-model.js";
+import { type RecipePlan, recipePaths } from "../../src/demo/recipe/plan.js";
+import { runRecipe } from "../../src/demo/recipe/run-recipe.js";
+import { readTrainedDemo, TRAINED_DEMO_FILES } from "../../src/demo/trained-demo.js";
+import { useTempFolder } from "../api/fixtures.js";
+
+const TINY: RecipePlan = {
+  seed: 1,
+  size: 32,
+  vae: { steps: 20, batch: 2, lr: 2e-3, seed: 0 },
+  base: [
+    { name: "base-square", layout: "square", steps: 20, batch: 4, firstSeed: 0, count: 8, lr: 2e-3, scratch: true },
+    { name: "base-pair", layout: "pair", steps: 20, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
+    { name: "base-copy", layout: "copy", steps: 20, batch: 4, firstSeed: 8, count: 8, lr: 1e-3, scratch: false },
+  ],
+  edits: 8,
+  lora: { steps: 20, batch: 4, lr: 1e-2, rank: 4 },
+  moe: { steps: 20, batch: 4, lr: 1e-2, rank: 4, experts: 2 },
+  saveEvery: 10,
+  evalCount: 4,
+  example: { seed: 3_000_000, size: 32 },
+  edit: { width: 32, guidance: 1 },
+};
+
+/** Mean of the first and of the last `n` losses of a train log (log.jsonl). */
+async function firstAndLast(logFile: string, n = 5): Promise<[number, number]> {
+  const losses = (await readFile(logFile, "utf8"))
+    .trim()
+    .split("\n")
+    .map((line) => (JSON.parse(line) as { loss: number }).loss);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return [mean(losses.slice(0, n)), mean(losses.slice(-n))];
+}
+
+describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () => {
+  const tmp = useTempFolder("icedit-recipe-");
+
+  it("runs every stage, each training loss falls, and its assets make a trained demo folder", async () => {
+    const work = join(tmp.dir, "work");
+    const assets = join(tmp.dir, "assets");
+    const recipe = await runRecipe({ plan: TINY, work, assets });
+    assert.deepEqual(
+      recipe.stages.map((s) => s.name),
+      ["random model", "vae", "base-square", "base-pair", "base-copy", "edits", "lora", "moe", "eval"],
+    );
+    for (const stage of recipe.stages) assert.ok(stage.seconds > 0 && stage.command.startsWith("node "), stage.name);
+    assert.match(recipe.stages.find((s) => s.name === "eval")?.result ?? "", /\| LoRA-MoE .*\|/);
+
+    const p = recipePaths(work);
+    const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };
+    const curve = vae.record.curve.map(([, loss]) => loss);
+    assert.ok((curve.at(-1) as number) < (curve[0] as number), `vae: ${curve.join(", ")}`);
+    for (const run of [...TINY.base.map((b) => join(work, b.name)), p.lora, p.moe]) {
+      const [first, last] = await firstAndLast(join(run, "log.jsonl"));
+      assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);
+    }
+
+    const trained = await readTrainedDemo(assets);
+    assert.deepEqual(trained.recipe.edit, TINY.edit);
+    for (const file of Object.values(TRAINED_DEMO_FILES)) assert.ok(existsSync(join(assets, file)), file);
+    const folder = join(tmp.dir, "demo");
+    const report = await makeDemoModel(folder, { assets });
+    assert.equal(report.weights, "trained");
+    const settings = await readModelSettings(folder);
+    assert.deepEqual(settings.edit, TINY.edit);
+    assert.match(settings.adapter ?? "", /icedit-moe-lora/);
+    await assert.rejects(makeDemoModel(join(tmp.dir, "demo2"), { assets, seed: 7 }), /trained with the text encoders of seed 1/);
+  });
+
+  it("says what to do when the trained weights are missing", async () => {
+    await assert.rejects(readTrainedDemo(join(tmp.dir, "nowhere")), /missing .*run npm run demo:train.*--random/);
+  });
+});

@@ -1,0 +1,53 @@
+/**
+ * The trained demo, as a newcomer meets it: `icedit make-demo-model DIR` writes the weights of
+ * assets/demo/ with icedit.json, and the README's first command (edit DIR/example.png with the
+ * recipe's instruction at the defaults) really makes the edit, by the pixel rule of eval-demo.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { readModelSettings } from "../../src/api/model-settings.js";
+import { DEMO_MOE_LORA_FILE } from "../../src/demo/make-demo-model.js";
+import { scoreEdit } from "../../src/demo/eval/score.js";
+import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
+import { readTrainedDemo } from "../../src/demo/trained-demo.js";
+import { readImage } from "../../src/image/decode.js";
+import { useTempFolder } from "../api/fixtures.js";
+import { demoEdit } from "../cli/fixtures.js";
+import { icedit } from "../cli/test-io.js";
+
+describe("the trained demo model", () => {
+  const tmp = useTempFolder("icedit-trained-demo-");
+
+  it("make-demo-model writes it, and the README's first command edits its example correctly", async () => {
+    const { recipe } = await readTrainedDemo();
+    const model = join(tmp.dir, "demo");
+    const made = await icedit(["make-demo-model", model]);
+    assert.equal(made.code, 0, made.err.join("\n"));
+    assert.match(made.err.join("\n"), new RegExp(`--instruction "${recipe.example.instruction}"`));
+    const settings = await readModelSettings(model);
+    assert.deepEqual(settings, { adapter: join(model, DEMO_MOE_LORA_FILE), edit: recipe.edit });
+    assert.match(await readFile(join(model, "README.md"), "utf8"), /trained by icedit itself/);
+
+    const example = sampleEditExample(recipe.example.seed, undefined, { size: recipe.example.size });
+    assert.deepEqual((await readImage(join(model, "example.png"))).data, example.source.data, "the example image is the recipe's scene");
+    const out = join(tmp.dir, "edited.png");
+    const run = await icedit(demoEdit(model, recipe.example.instruction, "-o", out));
+    assert.equal(run.code, 0, run.err.join("\n"));
+    const edited = await readImage(out);
+    assert.deepEqual(edited.dims, [recipe.edit.width, recipe.edit.width, 3], "edited at the model's own width");
+    const score = await scoreEdit({ ...example, edited });
+    assert.ok(score.passed, `"${recipe.example.instruction}": ${score.reason} (inside ${score.inside}, outside ${score.outside})`);
+  });
+
+  it("--random still writes random weights, and --seed needs it", async () => {
+    const made = await icedit(["make-demo-model", join(tmp.dir, "random"), "--random", "--seed", "3"]);
+    assert.equal(made.code, 0, made.err.join("\n"));
+    assert.match(made.err.join("\n"), /random weights/);
+    assert.deepEqual(await readModelSettings(join(tmp.dir, "random")), { edit: {} });
+    const refused = await icedit(["make-demo-model", join(tmp.dir, "other"), "--seed", "3"]);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err.join("\n"), /--seed sets the seed of --random weights/);
+  });
+});
