@@ -7,7 +7,12 @@ import { TempApps } from "./fixtures.js";
 const TOKEN = "test-token-0123456789abcdef";
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
-const MODEL = { spec: "/secret/models/flux-fill", path: "/secret/models/flux-fill", from: "path", editDefaults: {} } as unknown as ModelIdentity;
+const MODEL = {
+  spec: "/secret/models/flux-fill",
+  path: "/secret/models/flux-fill",
+  from: "path",
+  editDefaults: {},
+} as unknown as ModelIdentity;
 
 interface Health {
   status: string;
