@@ -8,6 +8,7 @@ import type { Graph, InitializerData, Value } from "../src/onnx/graph.js";
 import { modelProto } from "../src/onnx/model-proto.js";
 import type { ParamBinder, ParamSpec, QuantizedWeight } from "../src/nn/module.js";
 import type { Tensor } from "../src/tensor.js";
+import type { AccuracyLevel } from "../src/components/precision.js";
 
 export type ExternalTensor = Extract<InitializerData, { kind: "external" }>;
 
@@ -22,7 +23,7 @@ export interface PackedRef {
 export interface WeightManifest {
   readonly floats: Readonly<Record<string, ExternalTensor>>;
   readonly packed: Readonly<Record<string, PackedRef>>;
-  readonly accuracyLevel: 0 | 4;
+  readonly accuracyLevel: AccuracyLevel;
 }
 
 const ALIGNMENT = 64;

@@ -59,7 +59,6 @@ async function forwardTimes(
     weights: source,
     params,
     precision: format.precision,
-    accuracyLevel: format.quant?.accuracyLevel,
   });
   const loadMs = performance.now() - loadStart;
   try {

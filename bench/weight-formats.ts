@@ -5,13 +5,13 @@ import { linearWeightPaths } from "../src/components/params/convert-tensors.js";
 import { defaultFluxKeep } from "../src/components/flux/spec.js";
 import { isQuantized } from "../src/components/params/convert-tensors.js";
 import { nbitsLayout } from "../src/weights/quant/index.js";
-import { F32 as F32_PRECISION, precisionOf, type Precision } from "../src/components/precision.js";
+import { type AccuracyLevel, F32 as F32_PRECISION, precisionName, precisionOf, type Precision } from "../src/components/precision.js";
 
 export interface NBitsFormat {
   readonly bits: 4 | 8;
   readonly blockSize: number;
-  /** 4: int8 activations (the fast CPU path); 0: float activations. */
-  readonly accuracyLevel: 0 | 4;
+  /** 4: int8 activations (the fast CPU path); 1: float activations. */
+  readonly accuracyLevel: AccuracyLevel;
 }
 
 export interface WeightFormat {
@@ -25,10 +25,9 @@ export interface WeightFormat {
 
 export const F32: WeightFormat = { name: "f32", quant: null, precision: F32_PRECISION };
 
-export function nbits(bits: 4 | 8, blockSize: number, accuracyLevel: 0 | 4 = 4): WeightFormat {
-  const suffix = accuracyLevel === 4 ? "" : `-acc${accuracyLevel}`;
-  const precision = precisionOf(bits === 8 ? "int8" : "int4", blockSize);
-  return { name: `int${bits}-b${blockSize}${suffix}`, quant: { bits, blockSize, accuracyLevel }, precision };
+export function nbits(bits: 4 | 8, blockSize: number, accuracyLevel: AccuracyLevel = 4): WeightFormat {
+  const precision = precisionOf(bits === 8 ? "int8" : "int4", blockSize, accuracyLevel);
+  return { name: precisionName(precision), quant: { bits, blockSize, accuracyLevel }, precision };
 }
 
 export const ALL_FORMATS: readonly WeightFormat[] = [F32, nbits(8, 32), nbits(8, 128), nbits(4, 32), nbits(4, 128)];

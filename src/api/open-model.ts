@@ -14,7 +14,7 @@ import type { ExecutionProvider, SessionSettings } from "../runtime/protocol.js"
 import { SessionPool } from "../runtime/session-pool.js";
 import { locate, type Located } from "../weights/hub/model-locator.js";
 import { isFluxFolderFile, openFluxFillFolder, type FluxFillFolder } from "../weights/hub/model-folder.js";
-import { convertedCacheDir } from "../weights/hub/cache-dirs.js";
+import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import type { DownloadProgress } from "../weights/hub/download.js";
 import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
 import { openIceditModels, type AdapterFile, type IceditModels } from "../components/icedit-models.js";
@@ -31,7 +31,9 @@ import {
 } from "../components/precision.js";
 import type { ModelSizes } from "../components/memory-estimates.js";
 import { InvalidArgumentError } from "../errors.js";
-import { autoPrecision } from "./auto-quant.js";
+import { autoPrecision, fastestForm, type AutoQuantRecord } from "./auto-quant.js";
+import { kernelTable } from "../components/kernels/kernel-table.js";
+import type { MachineInfo } from "../components/kernels/machine.js";
 import { resolveBudget } from "./memory-plan.js";
 
 export const DEFAULT_MODEL = "black-forest-labs/FLUX.1-Fill-dev";
@@ -73,11 +75,14 @@ export interface OpenOptions {
   readonly mergeLora?: boolean;
   /**
    * Weights of the transformer and T5: "f32" (as stored, upcast), block-quantized "int8" / "int4"
-   * (a kind, or {kind, blockSize}: 16 to 256 weights per block, default 32), or "auto" (the
-   * default): f32 when the model fits the memory budget at f32, else int8 on the CPU and int4 on
-   * a GPU (api/auto-quant.ts).
+   * (a kind, or {kind, blockSize, accuracyLevel}: 16 to 256 weights per block, default 32), or
+   * "auto" (the default): f32 when the model fits the memory budget at f32, else on the CPU the
+   * fastest int8 form of this machine's kernel table (measured once, about half a minute), int4
+   * on a GPU (api/auto-quant.ts). A block size given with "auto" restricts it to that size.
    */
   readonly precision?: PrecisionChoice | PrecisionKind | "auto";
+  /** Where the machine's kernel table is kept (quant "auto"); null: measured at every open that needs it. Default: $ICEDIT_CACHE_DIR/kernels. */
+  readonly kernelTableDir?: string | null;
   /**
    * Memory budget in bytes, or "auto" (the default): the machine's memory, or its cgroup's limit.
    * When the model's estimated footprint fits, every component stays loaded; otherwise each is
@@ -91,6 +96,8 @@ export interface OpenOptions {
   readonly convertedCacheDir?: string | null;
   /** Told when a converted-weights entry is used, (re)built or removed. */
   readonly onConverted?: (event: CacheEvent) => void;
+  /** Told when quant "auto" measures this machine's kernel table (once per machine: about half a minute). */
+  readonly onKernelMeasure?: (machine: MachineInfo) => void;
   /** Raise (or lower) the limits on steps, width, candidates, threads and input pixels (api/edit-limits.ts). */
   readonly limits?: Partial<EditLimits>;
 }
@@ -108,6 +115,8 @@ export interface ModelIdentity {
   readonly editDefaults: ModelEditDefaults;
   /** What the converted-weights cache did at open (entries used, built or rebuilt, and why). */
   readonly converted: readonly CacheEvent[];
+  /** With quant "auto": the form chosen and why (the kernel table it was chosen from). */
+  readonly autoQuant?: AutoQuantRecord;
 }
 
 export interface LoadedAdapterRecord extends LoadedAdapter {
@@ -142,6 +151,10 @@ export interface OpenedModel {
   readonly precision: Precision;
 }
 
+function kernelDir(dir: string | null | undefined): string | null {
+  return dir === undefined ? join(iceditCacheDir(), "kernels") : dir;
+}
+
 /** Opens a model for editing: its components in a session pool under the memory budget, on an engine of their own. */
 export async function openModel(options: OpenOptions = {}): Promise<OpenedModel> {
   const budgetBytes = resolveBudget(options.maxMemory);
@@ -163,11 +176,16 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
     };
     const root = cacheRoot(options.convertedCacheDir);
     const cache = root ? new ConvertedCache(root, { onEvent, device }) : undefined;
-    const { kind, blockSize } = choice;
+    let autoQuant: AutoQuantRecord | undefined;
+    const kernels = () => kernelTable(engine, { dir: kernelDir(options.kernelTableDir), settings, onMeasure: options.onKernelMeasure });
     const precision =
-      kind === "auto"
-        ? (sizes: ModelSizes) => precisionOf(autoPrecision(sizes, device, budgetBytes), blockSize)
-        : precisionOf(kind, blockSize);
+      choice.kind === "auto"
+        ? async (sizes: ModelSizes) => {
+            const auto = await autoPrecision(sizes, device, budgetBytes, { blockSize: choice.blockSize, kernels });
+            autoQuant = auto.record;
+            return auto.precision;
+          }
+        : precisionOf(choice.kind, choice.blockSize, choice.accuracyLevel);
     const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
     const models = await openIceditModels(engine, folder, { settings, adapters, pool, precision, cache });
     const identity: ModelIdentity = {
@@ -181,6 +199,7 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
       adapters: models.transformer.adapters.map((a, i) => ({ ...a, spec: adapters[i]?.spec ?? a.name })),
       editDefaults,
       converted,
+      ...(autoQuant ? { autoQuant } : {}),
     };
     return { engine, models, identity, device, precision: models.precision };
   } catch (error) {
@@ -199,22 +218,41 @@ export interface ConvertOptions extends Pick<OpenOptions, "model" | "revision" |
   readonly cacheDir?: string;
   /** Re-hash existing entries even when their files look unchanged. */
   readonly verify?: boolean;
+  /** Where the machine's kernel table is kept (precision "auto"). Default: as IceditSession.open's. */
+  readonly kernelTableDir?: string | null;
   readonly onEvent?: (event: CacheEvent) => void;
   readonly onTensor?: (component: ConvertibleComponent, done: number, total: number) => void;
 }
 
-/** The precision a conversion makes: a quantized kind ("auto": the device's). */
-export function convertPrecision(choice: PrecisionChoice | QuantizedPrecision, device: ExecutionProvider = "cpu"): QuantizedPrecision {
+/**
+ * The precision a conversion makes: a quantized kind; "auto" as an open would choose for a model
+ * that does not fit at float32: on the CPU the fastest acceptable form of this machine's kernel
+ * table (measured now if it never was), on a GPU the device's kind.
+ */
+export async function convertPrecision(
+  choice: PrecisionChoice | QuantizedPrecision,
+  device: ExecutionProvider = "cpu",
+  kernelTableDir?: string | null,
+): Promise<{ precision: QuantizedPrecision; autoQuant?: AutoQuantRecord }> {
+  if (choice.kind === "auto" && device === "cpu") {
+    const engine = new Engine();
+    try {
+      const auto = fastestForm(await kernelTable(engine, { dir: kernelDir(kernelTableDir) }), choice.blockSize);
+      return { precision: auto.precision, autoQuant: auto.record };
+    } finally {
+      await engine.close();
+    }
+  }
   const kind = choice.kind === "auto" ? QUANTIZED_KIND[device] : choice.kind;
   if (kind === "f32")
     throw new InvalidArgumentError("converting to f32 makes nothing: convert to int8 or int4 (float weights are read as they are)");
-  return { kind, blockSize: precisionOf(kind, choice.blockSize).blockSize };
+  return { precision: { kind, blockSize: precisionOf(kind, choice.blockSize).blockSize } };
 }
 
 /** Converts a model's transformer and T5 once into the converted-weights cache, as an open with the same precision would. */
 export async function convertModel(options: ConvertOptions): Promise<ConvertedComponent[]> {
   const device = options.device ?? "cpu";
-  const precision = convertPrecision(options.precision, device);
+  const { precision } = await convertPrecision(options.precision, device, options.kernelTableDir);
   const { folder } = await locateModel(options);
   const root = options.cacheDir ?? convertedCacheDir();
   const cache = new ConvertedCache(root, { verify: options.verify ? "always" : "changed", onEvent: options.onEvent, device });

@@ -23,8 +23,11 @@ every use (size always, SHA-256 when the file changed since its last check).
   --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
   --revision REV       hub revision of --model
   --transformer FILE   a transformer file instead of the folder's (.safetensors or .gguf)
-  --quant Q            int8 or int4              default: int8 for --device cpu, int4 for cuda/webgpu
-  --block-size N       elements per quantization block (16, 32, 64, 128 or 256)   default: 32
+  --quant Q            int8, int4 or auto: on cpu the form \`icedit edit --quant auto\` picks
+                       (this machine's fastest int8 block size), int4 on cuda/webgpu
+                                                                  default: auto
+  --block-size N       elements per quantization block (16, 32, 64, 128 or 256)
+                                                       default: 32 (auto: the machine's)
   --device D           cpu, cuda or webgpu (picks the default --quant; the converted
                        weights are the same for every device)     default: cpu
   --only C             convert only this component: transformer or t5
@@ -61,7 +64,11 @@ export async function convertCommand(args: readonly string[], io: CommandIO): Pr
   if (positionals.length > 0)
     throw new UsageError(`convert takes no positional arguments, got "${positionals.join(" ")}" (icedit convert --help)`);
   const device = choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]);
-  const precision = convertPrecision(precisionOption(values.quant, values["block-size"], ["int8", "int4"]), device);
+  const choice = precisionOption(values.quant, values["block-size"], ["auto", "int8", "int4"]);
+  if (choice.kind === "auto" && device === "cpu")
+    io.err("auto: reading this machine's kernel table (measured once per machine, about half a minute)");
+  const { precision, autoQuant } = await convertPrecision(choice, device);
+  if (autoQuant) io.err(`auto: ${autoQuant.chosen}, ${autoQuant.reason}`);
   const components: readonly ConvertibleComponent[] =
     values.only === undefined ? CONVERTIBLE : [choiceOption("only", values.only, "transformer", CONVERTIBLE)];
   const cacheDir = values["cache-dir"] === undefined ? undefined : resolve(values["cache-dir"]);

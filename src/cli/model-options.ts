@@ -29,11 +29,12 @@ export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id 
   --merge-lora         fold plain LoRA into the weights (base speed, fixed scale)
   --quant Q            weights of the transformer and T5: f32, int8 or int4 (block-quantized
                        MatMulNBits; LoRA branches stay float), or auto: f32 when the model
-                       fits --max-memory at f32, else int8 on cpu, int4 on cuda/webgpu
+                       fits --max-memory at f32, else on cpu this machine's fastest int8
+                       form (block size, int8 or float activations: measured once per
+                       machine and kept in the cache), int4 on cuda/webgpu
                                                                   default: auto
-  --block-size N       weights per quantization block: 16, 32, 64, 128 or 256; on CPU 128
-                       runs 1.2-1.4x faster, 32 is a little more exact (and takes GGUF
-                       Q8_0/Q4_0 blocks as they are)              default: 32
+  --block-size N       weights per quantization block: 16, 32, 64, 128 or 256; 32 takes
+                       GGUF Q8_0/Q4_0 blocks as they are   default: 32 (auto: the machine's)
   --cache-dir DIR      where int8/int4 weights are kept once converted (icedit convert);
                        "none": convert in memory at every start
                        default: $ICEDIT_CACHE_DIR/converted, else beside the Hugging Face cache
@@ -163,6 +164,8 @@ export function sessionOptions(
       const line = describeCacheEvent(event);
       if (line) onNote(line);
     },
+    onKernelMeasure: (machine) =>
+      onNote(`--quant auto: measuring this machine's kernels once (${machine.cpu}; about half a minute, kept in the cache)`),
     device: choiceOption<ExecutionProvider>("device", values.device, "cpu", ["cpu", "cuda", "webgpu"]),
     threads: boundedIntOption("threads", values.threads, 0, 0, maxThreads, "max-threads"),
     limits: { maxThreads },

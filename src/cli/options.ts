@@ -34,5 +34,8 @@ export function precisionOption(
   blockSize: string | undefined,
   kinds: readonly (PrecisionKind | "auto")[],
 ): PrecisionChoice {
-  return { kind: choiceOption("quant", quant, "auto", kinds), blockSize: blockSizeOption("block-size", blockSize, 32) };
+  const kind = choiceOption("quant", quant, "auto", kinds);
+  // With auto and no --block-size, the machine's kernel table picks the block size too.
+  if (kind === "auto" && blockSize === undefined) return { kind };
+  return { kind, blockSize: blockSizeOption("block-size", blockSize, 32) };
 }

@@ -41,8 +41,6 @@ export interface ComponentOptions<Lazy = LazySession> {
   readonly precision?: Precision;
   /** Where quantized weights are kept once converted (none: converted in memory at every load). */
   readonly cache?: ConvertedCache;
-  /** MatMulNBits accuracy_level of quantized weights: 4 (the default) quantizes activations to int8, 0 keeps them float. */
-  readonly accuracyLevel?: 0 | 4;
   readonly settings?: Partial<SessionSettings>;
   /** Intermediates to return besides the outputs (golden names); only for a component loaded now. */
   readonly taps?: readonly string[];

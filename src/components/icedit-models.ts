@@ -49,7 +49,7 @@ export interface LoadModelOptions {
    * The transformer's and T5's precision (default f32), or how to choose it from the model's sizes
    * (e.g. by what fits in memory: "auto" is resolved here, once).
    */
-  readonly precision?: Precision | ((sizes: ModelSizes) => Precision);
+  readonly precision?: Precision | ((sizes: ModelSizes) => Precision | Promise<Precision>);
   /** Where quantized weights are kept once converted (none: converted in memory at every open). */
   readonly cache?: ConvertedCache;
   /** LoRA / LoRA-MoE adapters applied to the transformer. */
@@ -134,7 +134,7 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
     );
   }
   const sizes: ModelSizes = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig, t5Length: t5MaxLength, clipLength: CLIP_MAX_LENGTH };
-  const precision = typeof options.precision === "function" ? options.precision(sizes) : (options.precision ?? F32);
+  const precision = typeof options.precision === "function" ? await options.precision(sizes) : (options.precision ?? F32);
   const big = { settings, precision, cache: options.cache };
   const clipWeights = opener(folder.textEncoder.weights);
   const clip = await ClipTextEncoder.open(engine, {

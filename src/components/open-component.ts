@@ -65,7 +65,6 @@ async function loadPart<Part extends string, View extends TensorSource>(
     keep: spec.quantized?.keep,
     component: spec.component,
     cache: options.cache,
-    accuracyLevel: options.accuracyLevel,
   };
   return loadQuantizedParams(spec.model, view, quant, hints);
 }

@@ -25,12 +25,12 @@ describe("icedit convert", () => {
   };
 
   it("converts the transformer and T5 once; a second run finds them up to date", async () => {
-    const first = await icedit(["convert", "--model", demo.model, "--cache-dir", cacheDir()]);
+    const first = await icedit(["convert", "--model", demo.model, "--quant", "int8", "--cache-dir", cacheDir()]);
     assert.equal(first.code, 0, first.err.join("\n"));
     assert.equal(first.out.length, 2);
     assert.match(first.err.join("\n"), /transformer: converting to int8 \(not converted yet\)/);
     assert.match(first.err.join("\n"), /t5: int8, block 32, .* GiB: converted in/);
-    const second = await icedit(["convert", "--model", demo.model, "--cache-dir", cacheDir(), "--verify"]);
+    const second = await icedit(["convert", "--model", demo.model, "--quant", "int8", "--cache-dir", cacheDir(), "--verify"]);
     assert.equal(second.code, 0);
     assert.deepEqual(second.out, first.out);
     assert.match(second.err.join("\n"), /transformer: .*up to date/);
@@ -38,7 +38,7 @@ describe("icedit convert", () => {
   });
 
   it("icedit edit --quant int8 uses the converted entries (no conversion at open), and gives the in-memory conversion's image", async () => {
-    await icedit(["convert", "--model", demo.model, "--cache-dir", cacheDir()]);
+    await icedit(["convert", "--model", demo.model, "--quant", "int8", "--cache-dir", cacheDir()]);
     const { record, err, image } = await edit("int8", "cached");
     assert.deepEqual(record.model.converted.map((e) => `${e.component}:${e.kind}`).sort(), ["t5:hit", "transformer:hit"]);
     assert.doesNotMatch(err.join("\n"), /converting/);
@@ -62,7 +62,7 @@ describe("icedit convert", () => {
   it("refuses bad options with a message that says what is accepted", async () => {
     const cases: [string[], RegExp][] = [
       [["--cache-dir", cacheDir(), "--block-size", "48"], /--block-size takes 16, 32, 64, 128, 256, got 48/],
-      [["--quant", "int3"], /--quant takes one of int8, int4/],
+      [["--quant", "int3"], /--quant takes one of auto, int8, int4/],
       [["--only", "vae"], /--only takes one of transformer, t5/],
     ];
     for (const [options, message] of cases) {

@@ -11,6 +11,7 @@ import { DATA_FILE, packedNames, sourceStamps, type ConvertedCache, type Convert
 import { convertTensors, isQuantized, linearWeightPaths } from "./convert-tensors.js";
 import { BoundPackings } from "./bound-packings.js";
 import type { QuantOptions } from "./quant-options.js";
+import { accuracyLevelOf, type AccuracyLevel } from "../precision.js";
 
 /** Bumped whenever the converter's output for the same input changes. */
 const CONVERTER_VERSION = 1;
@@ -21,7 +22,7 @@ export class ConvertedParams implements ParamBinder {
   constructor(
     readonly dir: string,
     readonly manifest: ConvertedManifest,
-    readonly accuracyLevel: 0 | 4,
+    readonly accuracyLevel: AccuracyLevel,
     /** Whether this load converted the weights (false: the cache entry was reused). */
     readonly built: boolean,
   ) {}
@@ -92,5 +93,5 @@ export async function convertedParams(
       options.onTensor?.();
     }
   });
-  return new ConvertedParams(entry.dir, entry.manifest, options.accuracyLevel ?? 4, entry.built);
+  return new ConvertedParams(entry.dir, entry.manifest, accuracyLevelOf(options.precision), entry.built);
 }

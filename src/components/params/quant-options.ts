@@ -3,11 +3,10 @@ import type { ConvertedCache } from "../../weights/converted/index.js";
 import type { QuantizedPrecision } from "../precision.js";
 
 export interface QuantOptions {
+  /** The kind, block size and MatMulNBits accuracy level. */
   readonly precision: QuantizedPrecision;
   /** Linear layers (module paths) kept in float. */
   readonly keep?: (linearPath: string) => boolean;
-  /** MatMulNBits accuracy_level: 4 quantizes activations to int8 (fast), 0 keeps them float. Default 4. */
-  readonly accuracyLevel?: 0 | 4;
   /** Keep the converted weights here: built on first use, checked on every later one. */
   readonly cache?: ConvertedCache;
   /** Names the component in the cache (default: the model class, e.g. "flux"). */

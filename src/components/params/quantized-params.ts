@@ -15,6 +15,7 @@ import { convertTensors } from "./convert-tensors.js";
 import { convertedParams } from "./converted-params.js";
 import { BoundPackings } from "./bound-packings.js";
 import type { QuantOptions } from "./quant-options.js";
+import { accuracyLevelOf, type AccuracyLevel } from "../precision.js";
 
 export type { QuantOptions } from "./quant-options.js";
 
@@ -25,7 +26,7 @@ export class QuantizedParams extends InlineParams {
   constructor(
     readonly floats: ReadonlyMap<string, Tensor<"f32">>,
     readonly packed: ReadonlyMap<string, PackedNBits>,
-    readonly accuracyLevel: 0 | 4,
+    readonly accuracyLevel: AccuracyLevel,
   ) {
     super(floats);
   }
@@ -67,5 +68,5 @@ export async function quantizeParams(model: Module, source: TensorSource, option
     if (t.kind === "float") floats.set(t.path, t.tensor);
     else packed.set(t.path, t.packed);
   }
-  return new QuantizedParams(floats, packed, options.accuracyLevel ?? 4);
+  return new QuantizedParams(floats, packed, accuracyLevelOf(options.precision));
 }

@@ -5,7 +5,8 @@ import { FluxTransformer } from "../../../src/components/flux/transformer.js";
 import { quantizeParams } from "../../../src/components/params/quantized-params.js";
 import { linearWeightPaths } from "../../../src/components/params/convert-tensors.js";
 import { defaultFluxKeep } from "../../../src/components/flux/spec.js";
-import { precisionOf, type QuantizedKind } from "../../../src/components/precision.js";
+import { type AccuracyLevel, precisionOf, type QuantizedKind } from "../../../src/components/precision.js";
+import { DEFAULT_BLOCK_SIZE } from "../../../src/weights/quant/index.js";
 import { Flux } from "../../../src/models/flux/model.js";
 import { FLUX_MID, GOLDEN_T1, type FluxParams } from "../../../src/models/flux/params.js";
 import { fluxInitRule } from "../../../src/demo/init/flux.js";
@@ -58,9 +59,10 @@ async function out(
   params: FluxParams,
   call: FluxCall,
   kind?: QuantizedKind,
-  accuracyLevel: 0 | 4 = 4,
+  accuracyLevel: AccuracyLevel = 4,
 ): Promise<Float32Array> {
-  const model = await FluxTransformer.open(engine, { weights: source, params, precision: kind && precisionOf(kind), accuracyLevel });
+  const precision = kind && precisionOf(kind, DEFAULT_BLOCK_SIZE, accuracyLevel);
+  const model = await FluxTransformer.open(engine, { weights: source, params, precision });
   try {
     return (await model.forward(call)).out.data;
   } finally {
@@ -126,7 +128,7 @@ describe("quantized transformer (MatMulNBits)", { skip: goldenSkip }, () => {
       const gguf = await openGguf(goldenFile(file));
       try {
         const dequantized = await out(engine, gguf, GOLDEN_T1, call);
-        const native = await out(engine, gguf, GOLDEN_T1, call, kind, 0);
+        const native = await out(engine, gguf, GOLDEN_T1, call, kind, 1);
         assert.ok(relativeError(native, dequantized) < 1e-5, file);
       } finally {
         await gguf.close();

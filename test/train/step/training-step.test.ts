@@ -149,7 +149,7 @@ describe("TrainingStep on a tiny FLUX", () => {
   test("on an int8 MatMulNBits base (float activations) the gradients match finite differences too, and the loss stays near the float base's", async () => {
     const model = new Flux(TINY);
     const weights = memorySource(randomTensors(model.parameters(), 7, fluxInitRule));
-    const quantized = await TrainingStep.open(engine, { weights, params: TINY, adapter, precision: precisionOf("int8"), accuracyLevel: 0 });
+    const quantized = await TrainingStep.open(engine, { weights, params: TINY, adapter, precision: precisionOf("int8", 32, 1) });
     try {
       const x = inputs(3);
       const params = randomParams(adapter, 300);
