@@ -10,6 +10,8 @@ import { t5EncoderRunner } from "./components/t5.js";
 import { clipTextRunner } from "./components/clip.js";
 import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
 import { loraTrainRunner } from "./components/lora-train.js";
+import { clipModelRunner } from "./components/clip-model.js";
+import { dinoVitRunner } from "./components/dino-vit.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -24,6 +26,8 @@ export const RUNNERS: readonly ComponentRunner[] = [
   loraPeftRunner,
   moeLoraRunner,
   loraTrainRunner,
+  clipModelRunner,
+  dinoVitRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {
