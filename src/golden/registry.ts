@@ -12,6 +12,7 @@ import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
 import { loraTrainRunner } from "./components/lora-train.js";
 import { clipModelRunner } from "./components/clip-model.js";
 import { dinoVitRunner } from "./components/dino-vit.js";
+import { editMetricsRunner } from "./components/edit-metrics.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -28,6 +29,7 @@ export const RUNNERS: readonly ComponentRunner[] = [
   loraTrainRunner,
   clipModelRunner,
   dinoVitRunner,
+  editMetricsRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {
