@@ -10,7 +10,10 @@ import { after, before, describe, test } from "node:test";
 import { ClipModelRunner } from "../../src/eval/models/clip-model.js";
 import { DinoVit } from "../../src/eval/models/dino.js";
 import { MetricModelInputError } from "../../src/eval/models/pixels.js";
-import { openClipModelFolder, openDinoFolder } from "../../src/eval/models/open-folder.js";
+import { openClipModelFolder, openDinoFolder, openEditMetricModels, releaseEditMetricModels } from "../../src/eval/models/open-folder.js";
+import { scoreEdit } from "../../src/eval/metrics/score-edit.js";
+import { demoClipTokenizerFiles } from "../../src/demo/tokenizers.js";
+import { rgbImage } from "../../src/image/rgb.js";
 import { CLIP_VIT_B32, CLIP_VIT_L14, clipModelConfigFromHf } from "../../src/models/clip/clip-config.js";
 import { HfConfigError } from "../../src/models/t5/hf-json.js";
 import { DINO_VITS16, vitConfigFromHf } from "../../src/models/vit/config.js";
@@ -257,5 +260,25 @@ describe("Hugging Face folders", () => {
     const dino = await openDinoFolder(engine, dinoDir);
     assert.deepEqual((await dino.features(pixels(2, 24, 10))).cls.dims, [2, 32]);
     await dino.release();
+
+    for (const [name, text] of Object.entries(demoClipTokenizerFiles(TINY_CLIP.text.vocabSize))) writeFileSync(join(clipDir, name), text);
+    const dinoTransform = { resize: 28, crop: 24, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+    const models = await openEditMetricModels(engine, { clip: clipDir, dino: dinoDir, dinoTransform });
+    try {
+      const image = rgbImage(30, 40, Uint8Array.from(uniform(30 * 40 * 3, 13, 0, 255.99), Math.floor));
+      const caption = "a red house";
+      const ids = models.tokenizer?.encode(caption).ids ?? [];
+      assert.equal(ids.length, 77);
+      const byText = await scoreEdit({ generated: image, target: image, outputCaption: caption }, models);
+      const byIds = await scoreEdit({ generated: image, outputCaptionIds: tensor("i64", [77], BigInt64Array.from(ids, BigInt)) }, models);
+      assert.equal(byText.clipOut, byIds.clipOut);
+      assert.ok(byText.dino !== null && Math.abs(byText.dino - 1) < 1e-6);
+      await assert.rejects(
+        scoreEdit({ generated: image, outputCaption: caption }, { ...models, tokenizer: undefined }),
+        /no CLIP tokenizer/,
+      );
+    } finally {
+      await releaseEditMetricModels(models);
+    }
   });
 });

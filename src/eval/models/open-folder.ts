@@ -8,6 +8,7 @@ import type { Engine } from "../../runtime/engine.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
 import { openTransformersFolder } from "../../weights/hub/transformers-folder.js";
 import { openWeights } from "../../weights/open-weights.js";
+import { PromptTokenizer } from "../../text/tokenizer.js";
 import type { EditMetricModels } from "../metrics/score-edit.js";
 import type { ImageTransform } from "../preprocess/transform.js";
 import { ClipModelRunner } from "./clip-model.js";
@@ -40,12 +41,16 @@ export interface MetricFolders extends FolderOpenOptions {
   readonly dinoTransform?: ImageTransform;
 }
 
-/** Both metric models, ready for scoreEdit; release them with releaseEditMetricModels. */
+/**
+ * Both metric models and the CLIP folder's tokenizer (tokenizer.json, or vocab.json + merges.txt),
+ * ready for scoreEdit; release them with releaseEditMetricModels.
+ */
 export async function openEditMetricModels(engine: Engine, folders: MetricFolders): Promise<EditMetricModels> {
   const clip = await openClipModelFolder(engine, folders.clip, folders);
   try {
+    const tokenizer = await PromptTokenizer.fromFolder(folders.clip, "clip", clip.config.text.maxPositions);
     const dino = await openDinoFolder(engine, folders.dino, folders);
-    return { clip, dino, clipTransform: folders.clipTransform, dinoTransform: folders.dinoTransform };
+    return { clip, dino, tokenizer, clipTransform: folders.clipTransform, dinoTransform: folders.dinoTransform };
   } catch (error) {
     await clip.release();
     throw error;
