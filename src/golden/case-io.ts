@@ -58,6 +58,13 @@ export function caseConfig(manifest: GoldenManifest, c: GoldenCase, key: string)
   return json;
 }
 
+/** params.`name` of the case, a finite number. */
+export function numberParam(c: GoldenCase, name: string): number {
+  const v = c.params[name];
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new GoldenManifestError(`case ${c.name}: params.${name} must be a number`);
+  return v;
+}
+
 export async function readTyped<D extends "u8" | "i64">(source: TensorSource, name: string, dtype: D): Promise<Tensor<D>> {
   const t = await source.read(name);
   if (t.dtype !== dtype) throw new GoldenManifestError(`${source.description}: ${name} must be ${dtype.toUpperCase()}, is ${t.dtype}`);

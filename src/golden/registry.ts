@@ -10,6 +10,9 @@ import { t5EncoderRunner } from "./components/t5.js";
 import { clipTextRunner } from "./components/clip.js";
 import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
 import { loraTrainRunner } from "./components/lora-train.js";
+import { clipModelRunner } from "./components/clip-model.js";
+import { dinoVitRunner } from "./components/dino-vit.js";
+import { editMetricsRunner } from "./components/edit-metrics.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -24,6 +27,9 @@ export const RUNNERS: readonly ComponentRunner[] = [
   loraPeftRunner,
   moeLoraRunner,
   loraTrainRunner,
+  clipModelRunner,
+  dinoVitRunner,
+  editMetricsRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {

@@ -15,7 +15,7 @@ import { TrainingStep } from "../../train/step/training-step.js";
 import type { TrainingInputs } from "../../train/step/host-inputs.js";
 import { LoraTargets } from "../../weights/lora/targets.js";
 import type { TensorSource } from "../../weights/source.js";
-import { compareExpected, detailOf, withCaseFiles, withWeights } from "../case-io.js";
+import { compareExpected, detailOf, numberParam, withCaseFiles, withWeights } from "../case-io.js";
 import { summarize, type CaseResult, type ComponentRunner, type GoldenEnv } from "../case-result.js";
 import { GoldenManifestError, type GoldenCase } from "../manifest.js";
 import { fluxParamsOf } from "./flux-transformer.js";
@@ -28,12 +28,6 @@ function optimizerSettings(json: unknown): Record<string, unknown> {
   if (out["beta3"] === "sqrt(beta2)") out["beta3"] = null;
   if (out["growth_rate"] === "inf") out["growth_rate"] = Infinity;
   return out;
-}
-
-function numberParam(c: GoldenCase, name: string): number {
-  const v = c.params[name];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new GoldenManifestError(`case ${c.name}: params.${name} must be a number`);
-  return v;
 }
 
 function optionalNumber(c: GoldenCase, name: string): number | undefined {

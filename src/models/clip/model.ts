@@ -1,7 +1,8 @@
 /**
  * The CLIP text model (transformers CLIPTextModel: CLIPTextTransformer) as one graph. Module paths
  * are the checkpoint keys without the `text_model.` prefix (transformers 5.x writes them so, 4.x
- * with it; the loader accepts both).
+ * with it; the loader accepts both); inside a whole CLIPModel (clip-model.ts) the tower sits at
+ * `text_model`. The encoder layers are shared with the vision tower (encoder-layer.ts).
  *
  *   x = token_embedding[ids] + position_embedding[0..T-1]
  *   per layer (pre-LN): x += out_proj(causal_attn(LN1(x)));  x += fc2(quick_gelu(fc1(LN2(x))))
@@ -13,87 +14,15 @@
  */
 import { Graph, type Value } from "../../onnx/graph.js";
 import { tensor } from "../../tensor.js";
-import { add, concat, gatherND, mul, multiHeadAttentionBiased, shapeOf, sigmoid, sliceToEnds, unsqueeze } from "../../onnx/ops/index.js";
+import { add, concat, gatherND, shapeOf, sliceToEnds, unsqueeze } from "../../onnx/ops/index.js";
 import { Embedding } from "../../nn/embedding.js";
 import { LayerNorm } from "../../nn/layer-norm.js";
-import { Linear } from "../../nn/linear.js";
 import { BuildContext, Module, type ParamBinder } from "../../nn/module.js";
 import { validateClipTextConfig, type ClipTextConfig } from "./config.js";
+import { ClipEncoderLayer } from "./encoder-layer.js";
 
 /** float32's lowest value: what transformers adds above the diagonal. */
 const MASKED = -3.4028234663852886e38;
-
-/** x * sigmoid(1.702 x); ORT fuses it (QuickGelu). */
-export function quickGelu(x: Value): Value {
-  return mul(x, sigmoid(mul(x, 1.702)));
-}
-
-export class ClipAttention extends Module {
-  readonly qProj: Linear;
-  readonly kProj: Linear;
-  readonly vProj: Linear;
-  readonly outProj: Linear;
-  readonly headDim: number;
-
-  constructor(
-    path: string,
-    readonly config: ClipTextConfig,
-  ) {
-    super(path);
-    this.headDim = validateClipTextConfig(config).headDim;
-    const d = config.hiddenSize;
-    this.qProj = this.child(new Linear(this.sub("q_proj"), d, d));
-    this.kProj = this.child(new Linear(this.sub("k_proj"), d, d));
-    this.vProj = this.child(new Linear(this.sub("v_proj"), d, d));
-    this.outProj = this.child(new Linear(this.sub("out_proj"), d, d));
-  }
-
-  /** x: [B, T, D], causal: [1, 1, T, T] -> [B, T, D]; logits scaled by 1/sqrt(head_dim). */
-  forward(ctx: BuildContext, x: Value, causal: Value): Value {
-    const q = this.qProj.forward(ctx, x);
-    const k = this.kProj.forward(ctx, x);
-    const v = this.vProj.forward(ctx, x);
-    const attn = multiHeadAttentionBiased(q, k, v, this.config.numHeads, causal, 1 / Math.sqrt(this.headDim));
-    return this.outProj.forward(ctx, attn);
-  }
-}
-
-export class ClipMlp extends Module {
-  readonly fc1: Linear;
-  readonly fc2: Linear;
-
-  constructor(path: string, config: ClipTextConfig) {
-    super(path);
-    this.fc1 = this.child(new Linear(this.sub("fc1"), config.hiddenSize, config.intermediateSize));
-    this.fc2 = this.child(new Linear(this.sub("fc2"), config.intermediateSize, config.hiddenSize));
-  }
-
-  /** x: [B, T, D] -> [B, T, D]. */
-  forward(ctx: BuildContext, x: Value): Value {
-    return this.fc2.forward(ctx, quickGelu(this.fc1.forward(ctx, x)));
-  }
-}
-
-export class ClipEncoderLayer extends Module {
-  readonly layerNorm1: LayerNorm;
-  readonly selfAttn: ClipAttention;
-  readonly layerNorm2: LayerNorm;
-  readonly mlp: ClipMlp;
-
-  constructor(path: string, config: ClipTextConfig) {
-    super(path);
-    this.layerNorm1 = this.child(new LayerNorm(this.sub("layer_norm1"), config.hiddenSize, config.layerNormEps));
-    this.selfAttn = this.child(new ClipAttention(this.sub("self_attn"), config));
-    this.layerNorm2 = this.child(new LayerNorm(this.sub("layer_norm2"), config.hiddenSize, config.layerNormEps));
-    this.mlp = this.child(new ClipMlp(this.sub("mlp"), config));
-  }
-
-  /** x: [B, T, D] -> [B, T, D]. */
-  forward(ctx: BuildContext, x: Value, causal: Value): Value {
-    const h = add(x, this.selfAttn.forward(ctx, this.layerNorm1.forward(ctx, x), causal));
-    return add(h, this.mlp.forward(ctx, this.layerNorm2.forward(ctx, h)));
-  }
-}
 
 export interface ClipTextOutputs {
   /** [B, T, D] */
@@ -102,21 +31,29 @@ export interface ClipTextOutputs {
   readonly pooled: Value;
 }
 
-/** The text transformer; parameters() lists the keys without `text_model.`. */
+/**
+ * The text transformer; parameters() lists the keys under `path`: none for a CLIPTextModel file
+ * (read through a view without `text_model.`), `text_model` inside a CLIPModel.
+ */
 export class ClipTextTransformer extends Module {
   readonly tokenEmbedding: Embedding;
   readonly positionEmbedding: Embedding;
   readonly layers: ClipEncoderLayer[];
   readonly finalLayerNorm: LayerNorm;
 
-  constructor(readonly config: ClipTextConfig) {
-    super("");
+  constructor(
+    readonly config: ClipTextConfig,
+    path = "",
+  ) {
+    super(path);
     validateClipTextConfig(config);
     const d = config.hiddenSize;
-    this.tokenEmbedding = this.child(new Embedding("embeddings.token_embedding", config.vocabSize, d));
-    this.positionEmbedding = this.child(new Embedding("embeddings.position_embedding", config.maxPositions, d));
-    this.layers = Array.from({ length: config.numLayers }, (_, i) => this.child(new ClipEncoderLayer(`encoder.layers.${i}`, config)));
-    this.finalLayerNorm = this.child(new LayerNorm("final_layer_norm", d, config.layerNormEps));
+    this.tokenEmbedding = this.child(new Embedding(this.sub("embeddings.token_embedding"), config.vocabSize, d));
+    this.positionEmbedding = this.child(new Embedding(this.sub("embeddings.position_embedding"), config.maxPositions, d));
+    this.layers = Array.from({ length: config.numLayers }, (_, i) =>
+      this.child(new ClipEncoderLayer(this.sub(`encoder.layers.${i}`), config)),
+    );
+    this.finalLayerNorm = this.child(new LayerNorm(this.sub("final_layer_norm"), d, config.layerNormEps));
   }
 
   /** The causal bias [1, 1, T, T] for the length of ids [B, T]: a constant [1, 1, P, P] sliced. */
