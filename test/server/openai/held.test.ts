@@ -89,6 +89,20 @@ describe("POST /v1/images/edits: holding the request while its jobs run", () => 
     assert.equal(body.usage.total_tokens, 24);
   });
 
+  it("the SDK reads an answer that came after keep-alive spaces", async () => {
+    const f = await listening({ keepAlive: { firstMs: 20, everyMs: 20 } });
+    const client = new OpenAI({ baseURL: `${f.url}/v1`, apiKey: "unused", maxRetries: 0 });
+    const upload = await toFile(Buffer.from(image), "in.png", { type: "image/png" });
+    const answer = client.images.edit({ image: upload, prompt: "make it red" }).withResponse();
+    await queued(f);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const result = await png(64, 48);
+    await finishByHand(f, result);
+    const { data, response } = await answer;
+    assert.equal(response.status, 200);
+    assert.deepEqual(new Uint8Array(Buffer.from(data.data?.[0]?.b64_json ?? "", "base64")), result);
+  });
+
   it("a full queue raises the SDK's RateLimitError, with Retry-After; n jobs need room for n", async () => {
     const f = await listening({ limits: { maxQueued: 2 } });
     const icedit = await fetch(`${f.url}/v1/edits`, { method: "POST", body: form(image, { instruction: "wait" }) });
