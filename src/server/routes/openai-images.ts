@@ -5,7 +5,7 @@
  * they are finished; then it answers in OpenAI's shape. A client that goes away cancels its jobs,
  * and so does a server that shuts down meanwhile (its answer then is a 503).
  */
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ModelEditDefaults } from "../../api/model-settings.js";
 import { awaitJobs } from "../await-jobs.js";
 import { cancelJob } from "../cancel-job.js";
@@ -30,7 +30,7 @@ export interface OpenAiImageRoutesDeps extends SubmitDeps {
 type Outcome = { readonly kind: "finished"; readonly jobs: JobRow[] } | { readonly kind: "gone" } | { readonly kind: "closing" };
 
 export function registerOpenAiImageRoutes(app: FastifyInstance, deps: OpenAiImageRoutesDeps): void {
-  const { store, events, backend, limits } = deps;
+  const { store, backend, limits } = deps;
 
   app.post("/v1/images/edits", async (request, reply) => {
     const form = await readForm(request, OPENAI_IMAGE_FORM);
@@ -41,29 +41,13 @@ export function registerOpenAiImageRoutes(app: FastifyInstance, deps: OpenAiImag
     reply.header("x-icedit-jobs", jobs.map((j) => j.id).join(", "));
 
     const held = new HeldReply(reply, deps.keepAlive);
-    const wait = awaitJobs(
-      store,
-      events,
-      jobs.map((j) => j.id),
-    );
+    const outcome = await untilFinished(request, reply, deps, jobs);
     const cancelAll = async (): Promise<void> => {
       for (const job of jobs) {
         const now = store.get(job.id);
         if (now && !isTerminal(now.status)) await cancelJob(deps, now);
       }
     };
-    let close: (() => void) | undefined;
-    const outcome = await new Promise<Outcome>((resolve) => {
-      const gone = (): void => {
-        if (!reply.raw.writableEnded) resolve({ kind: "gone" });
-      };
-      reply.raw.on("close", gone);
-      close = () => resolve({ kind: "closing" });
-      deps.streams.add(close);
-      void wait.finished.then((finished) => resolve({ kind: "finished", jobs: finished }));
-    });
-    if (close) deps.streams.delete(close);
-    wait.stop();
     if (outcome.kind === "gone") {
       held.abandon();
       await cancelAll();
@@ -77,7 +61,6 @@ export function registerOpenAiImageRoutes(app: FastifyInstance, deps: OpenAiImag
     }
     const failure = outcome.jobs.map(jobFailure).find((f) => f !== undefined);
     if (failure) {
-      for (const [name, value] of Object.entries(failure.headers)) if (!held.headersSent) reply.header(name, value);
       held.send(failure.status, openAiErrorBody(failure.status, failure.code, failure.message));
       return reply;
     }
@@ -96,4 +79,34 @@ export function registerOpenAiImageRoutes(app: FastifyInstance, deps: OpenAiImag
     }
     return reply;
   });
+}
+
+/** Waits until the jobs are finished, the client goes away, or the server closes, whichever comes first. */
+async function untilFinished(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  deps: OpenAiImageRoutesDeps,
+  jobs: readonly JobRow[],
+): Promise<Outcome> {
+  const wait = awaitJobs(
+    deps.store,
+    deps.events,
+    jobs.map((j) => j.id),
+  );
+  let close: (() => void) | undefined;
+  try {
+    return await new Promise<Outcome>((resolve) => {
+      const gone = (): void => {
+        if (!reply.raw.writableEnded) resolve({ kind: "gone" });
+      };
+      reply.raw.on("close", gone);
+      if (request.raw.socket.destroyed) gone(); // it went while the jobs were being stored
+      close = () => resolve({ kind: "closing" });
+      deps.streams.add(close);
+      void wait.finished.then((finished) => resolve({ kind: "finished", jobs: finished }));
+    });
+  } finally {
+    if (close) deps.streams.delete(close);
+    wait.stop();
+  }
 }
