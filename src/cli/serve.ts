@@ -29,8 +29,9 @@ export function untilStopped(io: CommandIO): Promise<void> {
 
 export const SERVE_USAGE = `usage: icedit serve [options]
 
-Serves the edit API (/v1/edits, described at /openapi.json) and the web page (/). Jobs are kept
-in --data-dir and survive restarts; one worker runs them one at a time, in order.
+Serves the edit API (/v1/edits; OpenAI's /v1/images/edits and /v1/models too; described at
+/openapi.json) and the web page (/). Jobs are kept in --data-dir and survive restarts; one
+worker runs them one at a time, in order.
 
   --host HOST          address to listen on                         default: ${DEFAULT_HOST}
                        (anything but loopback needs a token)

@@ -5,12 +5,17 @@ import type { ModelIdentity } from "../api/session.js";
 import type { JobBackend } from "./backend.js";
 import type { HttpConfig } from "./config.js";
 import type { DataDir } from "./data-dir.js";
-import { errorBody, toApiError } from "./errors.js";
+import { toApiError } from "./errors.js";
+import { errorBodyFor } from "./openai-errors.js";
 import type { JobEvents } from "./events.js";
 import { statfsFreeBytes, type FreeBytes } from "./free-space.js";
 import { openApiDocument } from "./openapi.js";
 import { registerEditRoutes } from "./routes/edits.js";
 import { registerHealthRoute } from "./routes/health.js";
+import { registerOpenAiImageRoutes } from "./routes/openai-images.js";
+import { registerModelRoutes } from "./routes/openai-models.js";
+import { servedModels } from "./openai-models.js";
+import { DEFAULT_KEEP_ALIVE, type KeepAliveTiming } from "./held-reply.js";
 import { registerSecurity } from "./security.js";
 import type { JobStore } from "./store.js";
 import { registerWeb } from "./web.js";
@@ -26,6 +31,8 @@ export interface AppDeps {
   readonly log: (line: string) => void;
   /** How /healthz reads the data dir's free space (default: statfs). */
   readonly freeBytes?: FreeBytes;
+  /** When a held POST /v1/images/edits sends its headers and then a space (default: DEFAULT_KEEP_ALIVE). */
+  readonly keepAlive?: KeepAliveTiming;
 }
 
 /** Text fields are short; a form with more of them than this is not an edit. */
@@ -60,14 +67,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       // A server fault: its stack, one log line per frame (log lines are escaped and hold no line breaks).
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
       for (const line of `error in ${request.method} ${request.url}: ${text}`.split("\n")) deps.log(line);
-      return reply.code(500).send(errorBody("internal", "the server failed to handle the request; its log says why"));
+      return reply.code(500).send(errorBodyFor(request.url, 500, "internal", "the server failed to handle the request; its log says why"));
     }
     if (api.status >= 500) deps.log(`${request.method} ${request.url}: ${api.status} ${api.code}: ${api.message}`);
     for (const [name, value] of Object.entries(api.headers)) reply.header(name, value);
-    return reply.code(api.status).send(errorBody(api.code, api.message));
+    return reply.code(api.status).send(errorBodyFor(request.url, api.status, api.code, api.message));
   });
   app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send(errorBody("not_found", `no route ${request.method} ${request.url.split("?")[0]}; see /openapi.json`)),
+    reply
+      .code(404)
+      .send(errorBodyFor(request.url, 404, "not_found", `no route ${request.method} ${request.url.split("?")[0]}; see /openapi.json`)),
   );
 
   const streams = new Set<() => void>();
@@ -76,6 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   registerSecurity(app, config);
+  const served = servedModels(deps.model);
   registerEditRoutes(app, {
     store,
     dir: deps.dir,
@@ -85,6 +95,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     streams,
     modelDefaults: deps.model?.editDefaults,
   });
+
+  registerOpenAiImageRoutes(app, {
+    store,
+    dir: deps.dir,
+    events: deps.events,
+    backend,
+    limits,
+    streams,
+    served,
+    modelDefaults: deps.model?.editDefaults,
+    keepAlive: deps.keepAlive ?? DEFAULT_KEEP_ALIVE,
+    log: deps.log,
+  });
+  registerModelRoutes(app, { served, created: Math.floor(Date.now() / 1000) });
 
   const document = openApiDocument(limits, config.token !== undefined);
   app.get("/openapi.json", async () => document);

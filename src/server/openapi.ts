@@ -5,10 +5,9 @@
 import { ICEDIT_VERSION } from "../api/session.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
 import type { ServerLimits } from "./config.js";
+import { ref, type Json } from "./openapi-json.js";
+import { openAiPaths, openAiSchemas } from "./openapi-openai.js";
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const errorReply = (description: string): Json => ({ description, content: { "application/json": { schema: ref("Error") } } });
 const jobReply = (description: string): Json => ({ description, content: { "application/json": { schema: ref("Job") } } });
 const idParameter: Json = { name: "id", in: "path", required: true, schema: { type: "string", pattern: "^ed_[0-9a-z]{20}$" } };
@@ -23,7 +22,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
       description:
         "Instruction-based image editing (ICEdit on FLUX.1 Fill). Submit an image and an instruction; the job runs in a " +
         "durable queue, one at a time per worker; follow it with Server-Sent Events and download the result. Errors are " +
-        "`{ error: { code, message } }`.",
+        "`{ error: { code, message } }` (OpenAI's `{ error: { message, type, param, code } }` on the OpenAI-compatible " +
+        "POST /v1/images/edits and GET /v1/models).",
     },
     servers: [{ url: "/" }],
     security: secured,
@@ -183,6 +183,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
           responses: { "200": { description: "An event stream", content: { "text/event-stream": {} } }, "404": errorReply("No such job") },
         },
       },
+      ...openAiPaths(limits),
       "/healthz": {
         get: {
           operationId: "health",
@@ -243,6 +244,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
         },
       },
       schemas: {
+        ...openAiSchemas(limits),
         Error: {
           type: "object",
           required: ["error"],

@@ -66,7 +66,7 @@ export function registerSecurity(app: FastifyInstance, config: HttpConfig): void
     if (allowed) {
       reply.header("access-control-allow-origin", origin);
       reply.header("vary", "Origin");
-      reply.header("access-control-expose-headers", "Location, Retry-After");
+      reply.header("access-control-expose-headers", "Location, Retry-After, Warning, X-Icedit-Jobs");
     }
     if (origin !== undefined && UNSAFE_METHODS.has(request.method) && !allowed && !sameOrigin(origin, host)) {
       throw new ApiError(

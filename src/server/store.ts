@@ -153,12 +153,16 @@ export class JobStore {
 
   /** Inserts a queued job if fewer than `maxQueued` are queued; false when the queue is full. */
   insertIfRoom(job: NewJob, maxQueued: number): boolean {
+    return this.insertAllIfRoom([job], maxQueued);
+  }
+
+  /** Inserts all the jobs, in order, if the queue has room for all of them; false (none inserted) when it has not. */
+  insertAllIfRoom(jobs: readonly NewJob[], maxQueued: number): boolean {
     return this.db
       .transaction((): boolean => {
-        if (this.countByStatus("queued") >= maxQueued) return false;
-        this.db
-          .prepare("INSERT INTO jobs (id, status, params, input, created_at) VALUES (?, 'queued', ?, ?, ?)")
-          .run(job.id, JSON.stringify(job.params), JSON.stringify(job.input), job.createdAt);
+        if (this.countByStatus("queued") + jobs.length > maxQueued) return false;
+        const insert = this.db.prepare("INSERT INTO jobs (id, status, params, input, created_at) VALUES (?, 'queued', ?, ?, ?)");
+        for (const job of jobs) insert.run(job.id, JSON.stringify(job.params), JSON.stringify(job.input), job.createdAt);
         return true;
       })
       .immediate();

@@ -41,12 +41,14 @@ export interface AppFixtureOptions {
   readonly freeBytes?: AppDeps["freeBytes"];
   readonly model?: AppDeps["model"];
   readonly backend?: JobBackend;
+  readonly keepAlive?: AppDeps["keepAlive"];
 }
 
 export interface AppFixture {
   readonly app: FastifyInstance;
   readonly dir: DataDir;
   readonly store: JobStore;
+  readonly events: JobEvents;
   readonly logs: string[];
   close(): Promise<void>;
 }
@@ -63,20 +65,23 @@ export async function appFixture(root: string, options: AppFixtureOptions = {}):
   };
   const logs: string[] = [];
   const backend = options.backend ?? new IdleBackend();
+  const events = new JobEvents();
   const app = await buildApp({
     config,
     store,
     dir,
-    events: new JobEvents(),
+    events,
     backend,
     model: options.model ?? null,
     log: (line) => logs.push(line),
     freeBytes: options.freeBytes,
+    keepAlive: options.keepAlive,
   });
   return {
     app,
     dir,
     store,
+    events,
     logs,
     close: async () => {
       await app.close();

@@ -12,6 +12,7 @@ const MODEL = {
   path: "/secret/models/flux-fill",
   from: "path",
   editDefaults: {},
+  adapters: [],
 } as unknown as ModelIdentity;
 
 interface Health {

@@ -28,7 +28,7 @@ function fullDisk(error: () => Error): (root: string) => DataDir {
 
 /** A job store whose database cannot grow. */
 class FullStore extends JobStore {
-  override insertIfRoom(_job: NewJob, _maxQueued: number): boolean {
+  override insertAllIfRoom(_jobs: readonly NewJob[], _maxQueued: number): boolean {
     throw new Database.SqliteError("database or disk is full", "SQLITE_FULL");
   }
 }

@@ -66,6 +66,18 @@ describe("job records (SQLite) and the data dir", () => {
     store.close();
   });
 
+  it("inserts several jobs all or none: n jobs need room for n", () => {
+    const store = new JobStore(inDir("several.db"));
+    assert.equal(store.insertIfRoom(job(1), 3), true);
+    const pair = [job(2), job(3)];
+    assert.equal(store.insertAllIfRoom([...pair, job(4)], 3), false, "three more do not fit beside one");
+    assert.equal(store.countByStatus("queued"), 1, "none of the three was inserted");
+    assert.equal(store.insertAllIfRoom(pair, 3), true);
+    assert.equal(store.countByStatus("queued"), 3);
+    assert.equal(store.get(pair[1]?.id ?? "")?.seq, (store.get(pair[0]?.id ?? "")?.seq ?? 0) + 1, "inserted in order");
+    store.close();
+  });
+
   it("takes the Redis queue's attempts and stalls as absolute facts, so late or repeated events change nothing", () => {
     const store = new JobStore(inDir("c.db"));
     const a = job(1);

@@ -4,10 +4,11 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { ModelEditDefaults } from "../../api/model-settings.js";
 import type { JobBackend } from "../backend.js";
 import type { ServerLimits } from "../config.js";
+import { cancelJob } from "../cancel-job.js";
 import { CONTENT_TYPES, type DataDir } from "../data-dir.js";
 import { ApiError } from "../errors.js";
 import type { JobEvents } from "../events.js";
-import { isJobId, newJobId } from "../ids.js";
+import { isJobId } from "../ids.js";
 import { isTerminal, type JobRow, type JobStatus } from "../job.js";
 import { jobUrl, jobView, type JobView } from "../job-view.js";
 import { parseEditParams } from "../params.js";
@@ -15,6 +16,7 @@ import { readCheckedResult, ResultDamagedError } from "../result-file.js";
 import { removeJob } from "../retention.js";
 import { streamJobEvents } from "../sse.js";
 import type { JobStore } from "../store.js";
+import { submitJobs } from "../submit-jobs.js";
 import { inspectImage, readUpload } from "../upload.js";
 
 export interface EditRoutesDeps {
@@ -55,29 +57,11 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
     const upload = await readUpload(request);
     const params = parseEditParams(upload.fields, limits, backend, deps.modelDefaults);
     const input = await inspectImage(upload.image, limits);
-    const id = newJobId();
-    await dir.writeInput(id, input.format, upload.image);
-    let stored: boolean;
-    try {
-      stored = store.insertIfRoom({ id, params, input, createdAt: Date.now() }, limits.maxQueued);
-    } catch (error) {
-      await dir.removeInput(id, input.format); // no job holds it: leave no orphan behind
-      throw error;
-    }
-    if (!stored) {
-      await dir.removeInput(id, input.format);
-      const retryAfter = retryAfterSeconds(store.meanRunMs(20));
-      throw new ApiError(429, "queue_full", `the queue is full (${limits.maxQueued} jobs waiting); try again in about ${retryAfter} s`, {
-        "retry-after": String(retryAfter),
-      });
-    }
-    const job = store.get(id) as JobRow;
-    await backend.submitted(job);
-    events.queueMoved();
+    const [job] = (await submitJobs(deps, upload.image, input, [params])) as [JobRow];
     return reply
       .code(202)
-      .header("location", jobUrl(id))
-      .send(view(store.get(id) ?? job));
+      .header("location", jobUrl(job.id))
+      .send(view(store.get(job.id) ?? job));
   });
 
   app.get<{ Querystring: Record<string, string | undefined> }>("/v1/edits", async (request) => {
@@ -165,16 +149,7 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
       const remove = `DELETE ${jobUrl(job.id)}?remove=true removes it`;
       throw new ApiError(409, "already_finished", `edit ${job.id} is already ${job.status}; there is nothing to cancel (${remove})`);
     }
-    if (store.cancelQueued(job.id, Date.now())) {
-      const cancelled = store.get(job.id) as JobRow;
-      await backend.cancelledQueued(cancelled);
-      events.publish(job.id, { type: "finished", job: cancelled });
-      events.queueMoved();
-      return reply.code(200).send(view(cancelled));
-    }
-    // It started meanwhile: ask its worker to stop after the current step.
-    if (store.requestCancel(job.id)) await backend.cancelRunning(job);
-    const now = store.get(job.id) as JobRow;
+    const now = await cancelJob(deps, job);
     return reply.code(isTerminal(now.status) ? 200 : 202).send(view(now));
   });
 }
@@ -185,10 +160,4 @@ function sendFile(reply: FastifyReply, file: string | Buffer, type: string, disp
     .header("content-disposition", disposition)
     .header("cache-control", "private, max-age=31536000, immutable")
     .send(typeof file === "string" ? createReadStream(file) : file);
-}
-
-/** When a queue slot is likely free again: about one job's run time. */
-export function retryAfterSeconds(meanRunMs: number | undefined): number {
-  if (meanRunMs === undefined) return 10;
-  return Math.min(3600, Math.max(1, Math.ceil(meanRunMs / 1000)));
 }
