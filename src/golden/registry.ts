@@ -10,6 +10,7 @@ import { t5EncoderRunner } from "./components/t5.js";
 import { clipTextRunner } from "./components/clip.js";
 import { loraPeftRunner, moeLoraRunner } from "./components/lora.js";
 import { loraTrainRunner } from "./components/lora-train.js";
+import { kontextPipelineRunner, kontextResolutionRunner } from "./components/kontext.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -24,6 +25,8 @@ export const RUNNERS: readonly ComponentRunner[] = [
   loraPeftRunner,
   moeLoraRunner,
   loraTrainRunner,
+  kontextResolutionRunner,
+  kontextPipelineRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {
