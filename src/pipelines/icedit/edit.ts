@@ -6,7 +6,8 @@
  * pixels and resolved settings in (no defaults here: the library applies them), pixels and a
  * record out.
  */
-import { cropRightHalf } from "../../image/diptych.js";
+import { cropRightHalf, makeDiptych } from "../../image/diptych.js";
+import { editSize } from "../../image/edit-size.js";
 import type { Tensor } from "../../tensor.js";
 import type { Judge } from "../../vlm/judge.js";
 import { fill } from "../fill/fill.js";
@@ -17,8 +18,8 @@ import type { FluxTransformer } from "../../components/flux/transformer.js";
 import type { Vae } from "../../components/vae/vae.js";
 import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
 import type { CandidatePreview } from "../noise-selection/previews.js";
-import { editRecord, prepareEditInputs, type EditInputs, type EditRecord } from "./edit-inputs.js";
-import { editProgressReporter, type EditProgress } from "./edit-progress.js";
+import { editRecord, prepareEditInputs, type EditInputs, type EditRecord, type Size } from "../edit/inputs.js";
+import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
 
 export interface EditModels {
@@ -57,8 +58,8 @@ export interface EditSettings {
   readonly signal?: AbortSignal;
 }
 
-export type { EditRecord } from "./edit-inputs.js";
-export type { EditProgress, EditStage } from "./edit-progress.js";
+export type { EditMethod, EditRecord } from "../edit/inputs.js";
+export type { EditProgress, EditStage } from "../edit/progress.js";
 
 export interface EditResult {
   /** [h, w, 3] uint8: the edited image (the right half of the diptych; the winner's with selection). */
@@ -92,12 +93,14 @@ export async function editImage(
     report({ stage: "probe", step: 1, steps: 1 });
   }
 
-  const inputs = await prepareEditInputs(models.text, source, prompt, settings.width, started, {
+  const size = editSize(source.dims[1] as number, source.dims[0] as number, settings.width);
+  const inputs = await prepareEditInputs(models.text, source, prompt, size, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
   });
   const fillModels = { transformer: models.transformer, vae: models.vae };
-  const { diptych, encoded } = inputs;
+  const { encoded } = inputs;
+  const diptych = makeDiptych(inputs.resized);
   const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
   const common = { steps: settings.steps, guidance: settings.guidance, conventions: settings.conventions, signal: settings.signal };
 
@@ -106,7 +109,7 @@ export async function editImage(
     return {
       image: cropRightHalf(result.image),
       previews: [],
-      record: recordOf(inputs, instruction, settings, result.record.seed, result.record),
+      record: recordOf(inputs, size, instruction, settings, result.record.seed, result.record),
     };
   }
   const result = await fillWithNoiseSelection(fillModels, request, {
@@ -126,16 +129,18 @@ export async function editImage(
   return {
     image: cropRightHalf(result.image),
     previews: result.previews,
-    record: { ...recordOf(inputs, instruction, settings, result.tournament.winner, result.record), tournament: result.tournament },
+    record: { ...recordOf(inputs, size, instruction, settings, result.tournament.winner, result.record), tournament: result.tournament },
   };
 }
 
 function recordOf(
   inputs: EditInputs,
+  output: Size,
   instruction: string,
   settings: EditSettings,
   seed: number,
   fillRecord: EditRecord["fill"],
 ): EditRecord {
-  return editRecord(inputs, { instruction, seed, steps: settings.steps, guidance: settings.guidance, fill: fillRecord });
+  const { steps, guidance } = settings;
+  return editRecord(inputs, { method: "icedit", instruction, seed, steps, guidance, output, fill: fillRecord });
 }
