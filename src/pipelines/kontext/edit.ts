@@ -49,7 +49,10 @@ export function kontextOutputSize(resized: Size, width?: number, height?: number
 
 /** The size the source is used at: the preferred Kontext size, or its own cut down to multiples of 16. */
 export function kontextInputSize(width: number, height: number, keepSize = false): Size {
-  if (!keepSize) return kontextSize(width, height);
+  if (!keepSize) {
+    const preferred = kontextSize(width, height);
+    return { width: preferred.width, height: preferred.height };
+  }
   const size = { width: 16 * Math.floor(width / 16), height: 16 * Math.floor(height / 16) };
   if (size.width < 16 || size.height < 16)
     throw new InvalidArgumentError(`the image is ${width}x${height}: at its own size Kontext needs at least 16x16 pixels`);
