@@ -63,10 +63,21 @@ export interface EditOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The checks of an edit request that hold for every method: types, limits and a non-empty instruction. */
+/**
+ * The checks of an edit request that need no model (which decides the method): types, limits, a
+ * non-empty instruction, known conventions, and noise selection's settings against the steps.
+ */
 export function checkEditInputs(image: unknown, instruction: unknown, options: EditOptions, limits: EditLimits): void {
   checkEditRequest(image, instruction, options, limits);
   icPrompt(instruction as string);
+  if (options.conventions !== undefined) conventionsOf(options.conventions);
+  if (options.selection) resolveSelection(options.selection, options.seed ?? EDIT_DEFAULTS.seed, options.steps ?? EDIT_DEFAULTS.steps);
+}
+
+function conventionsOf(name: ConventionsName): FillConventions {
+  const conventions = CONVENTIONS[name];
+  if (!conventions) throw new InvalidArgumentError(`conventions must be one of ${CONVENTION_NAMES.join(", ")}, got "${String(name)}"`);
+  return conventions;
 }
 
 /**
@@ -86,9 +97,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
   }
   if (options.keepSize !== undefined)
     throw new EditOptionError("keepSize", options.keepSize, "keepSize applies to FLUX.1 Kontext edits; ICEdit resizes to the edit width");
-  const name = options.conventions ?? EDIT_DEFAULTS.conventions;
-  const conventions = CONVENTIONS[name];
-  if (!conventions) throw new InvalidArgumentError(`conventions must be one of ${CONVENTION_NAMES.join(", ")}, got "${String(name)}"`);
+  const conventions = conventionsOf(options.conventions ?? EDIT_DEFAULTS.conventions);
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
   const settings: EditSettings = {
