@@ -111,14 +111,20 @@ describe("Kontext pipeline (golden K1 weights)", { skip: goldenSkip }, () => {
     assert.notDeepEqual(a.latent.data, b.latent.data);
   });
 
-  it("refuses sides that are not multiples of 16", async () => {
+  it("refuses a condition whose sides are not multiples of 16, and an empty target", async () => {
     await assert.rejects(
       kontext({ transformer, vae }, { image: exampleImage(40, 32), txt, y }, { seed: 0, steps: 1, guidance: 1 }),
       /multiples of 16/,
     );
     await assert.rejects(
-      kontext({ transformer, vae }, { image, txt, y }, { seed: 0, steps: 1, guidance: 1, width: 40 }),
-      /width must be a multiple of 16/,
+      kontext({ transformer, vae }, { image, txt, y }, { seed: 0, steps: 1, guidance: 1, width: 0 }),
+      /width must be a positive whole number/,
     );
+  });
+
+  it("rounds a target side up to a multiple of 16, as BFL's noise and unpack do", async () => {
+    const result = await kontext({ transformer, vae }, { image, txt, y }, { seed: 0, steps: 1, guidance: 1, width: 40, height: 20 });
+    assert.deepEqual(result.noise.dims, [1, 16, 4, 6]);
+    assert.deepEqual(result.image.dims, [32, 48, 3]);
   });
 });

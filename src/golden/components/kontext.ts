@@ -73,7 +73,7 @@ export const kontextPipelineRunner: ComponentRunner = {
         return await withCaseFiles(env, c, async (inputs, expected) => {
           const seed = inputs.has("seed") ? Number((await inputs.read("seed")).data[0]) : param(c, "noise_seed");
           const steps = param(c, "steps", "num_steps");
-          const guidance = param(c, "guidance");
+          const guidance = inputs.has("guidance") ? ((await inputs.readF32("guidance")).data[0] as number) : param(c, "guidance");
           if (seed === undefined || steps === undefined || guidance === undefined)
             throw new GoldenManifestError(`case ${c.name}: needs a seed, params.steps and params.guidance`);
           const xSteps: Tensor<"f32">[] = [];

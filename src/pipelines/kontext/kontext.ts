@@ -38,7 +38,10 @@ export interface KontextOptions {
   readonly seed: number;
   readonly steps: number;
   readonly guidance: number;
-  /** Size of the output (multiples of 16); default the condition's (BFL's target_width / target_height). */
+  /**
+   * Size of the output; default the condition's (BFL's target_width / target_height). As in BFL, a
+   * side that is not a multiple of 16 is rounded up to one (the latent grid is 2 ceil(side / 16)).
+   */
   readonly width?: number;
   readonly height?: number;
   /** Explicit initial noise [1, 16, height/8, width/8] instead of the seeded bfloat16 draw. */
@@ -70,9 +73,8 @@ export interface KontextResult {
 
 function targetSide(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 16 || value % 16 !== 0)
-    throw new InvalidArgumentError(`${name} must be a multiple of 16 (at least 16), got ${value}`);
-  return value;
+  if (!Number.isSafeInteger(value) || value < 1) throw new InvalidArgumentError(`${name} must be a positive whole number, got ${value}`);
+  return 16 * Math.ceil(value / 16);
 }
 
 /** BFL get_noise(1, height, width, bfloat16, seed), upcast: torch.randn([1, 16, 2 ceil(h/16), 2 ceil(w/16)]) in bfloat16. */

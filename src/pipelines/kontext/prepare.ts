@@ -14,12 +14,12 @@ import { imageToTensor } from "../fill/pixels.js";
 /** The first RoPE axis of the condition tokens (the noisy tokens have 0). */
 export const CONDITION_INDEX = 1;
 
+/** The condition: `tokens` [1, Lc, 64] (the latent packed 2x2) and `ids` [1, Lc, 3] (1, row, col), and what they came from. */
 export interface KontextConditioning extends SequenceCondition {
   /** [1, 3, H, W] in [-1, 1] */
   readonly image: Tensor<"f32">;
   /** [1, 16, H/8, W/8]: scale * (mean - shift) */
   readonly latent: Tensor<"f32">;
-  /** tokens: [1, Lc, 64] = latent packed 2x2; ids: [1, Lc, 3] = (1, row, col) */
 }
 
 /** An [H, W, 3] uint8 image whose sides are multiples of 16, or an error that says so. */
