@@ -12,7 +12,8 @@ import type { IceditModels } from "../components/icedit-models.js";
 import type { PrecisionKind } from "../components/precision.js";
 import { openModel, type ModelIdentity, type OpenOptions } from "./open-model.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
-import { SessionMemory, type MemoryRecord } from "./memory-plan.js";
+import { SessionMemory, type EditMemory, type MemoryRecord } from "./memory-plan.js";
+import type { WorkSize } from "../components/memory-estimates.js";
 import { editWork, kontextWork } from "./edit-work.js";
 import { resolveEditLimits, type EditLimits } from "./edit-limits.js";
 import { checkThreads } from "./edit-validation.js";
@@ -50,6 +51,12 @@ export interface SessionEditResult {
 }
 
 export type ImageInput = string | Uint8Array | Tensor<"u8">;
+
+/** An edit of one method, checked: the work it gives the models (for the memory plan) and the run. */
+interface PlannedEdit {
+  work(pixels: Tensor<"u8">): WorkSize;
+  run(pixels: Tensor<"u8">, memory: EditMemory): Promise<EditResult>;
+}
 
 export const ICEDIT_VERSION = "0.1.0";
 
@@ -104,27 +111,32 @@ export class IceditSession {
    */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
     // The one place an edit's options are checked and completed, before any work.
-    const given = withModelDefaults(options, this.model.editDefaults);
-    const models = { transformer: this.models.transformer, vae: this.models.vae, text: this.text };
-    let run: (pixels: Tensor<"u8">, memory: ReturnType<SessionMemory["beginEdit"]>) => Promise<EditResult>;
-    let work: (pixels: Tensor<"u8">) => ReturnType<typeof editWork>;
-    if (this.model.method === "kontext") {
-      const settings = checkedKontextSettings(image, instruction, given, this.limits);
-      work = (pixels) => kontextWork(pixels, settings);
-      run = (pixels, memory) => kontextEdit(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) });
-    } else {
-      const settings = checkedEditSettings(image, instruction, given, this.limits);
-      work = (pixels) => editWork(pixels, settings);
-      run = (pixels, memory) => editImage(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) });
-    }
+    const planned = this.plan(image, instruction, withModelDefaults(options, this.model.editDefaults));
     const pixels = await toPixels(image, this.limits.maxPixels);
-    const memory = this.memory.beginEdit(work(pixels));
+    const memory = this.memory.beginEdit(planned.work(pixels));
     try {
-      const result = await run(pixels, memory);
+      const result = await planned.run(pixels, memory);
       return { image: result.image, previews: result.previews, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
     } finally {
       memory.finish();
     }
+  }
+
+  /** The edit of this session's method, its settings checked and completed. */
+  private plan(image: ImageInput, instruction: string, options: EditOptions): PlannedEdit {
+    const models = { transformer: this.models.transformer, vae: this.models.vae, text: this.text };
+    if (this.model.method === "kontext") {
+      const settings = checkedKontextSettings(image, instruction, options, this.limits);
+      return {
+        work: (pixels) => kontextWork(pixels, settings),
+        run: (pixels, memory) => kontextEdit(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) }),
+      };
+    }
+    const settings = checkedEditSettings(image, instruction, options, this.limits);
+    return {
+      work: (pixels) => editWork(pixels, settings),
+      run: (pixels, memory) => editImage(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) }),
+    };
   }
 
   /** The editing method this session's model runs. */
