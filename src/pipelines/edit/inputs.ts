@@ -8,6 +8,9 @@ import type { Tensor } from "../../tensor.js";
 import type { FillRecord } from "../fill/fill.js";
 import type { EncodedPrompt, TextConditioner, Truncation } from "../../components/text/conditioning.js";
 import type { TournamentRecord } from "../noise-selection/record.js";
+import type { CandidatePreview } from "../noise-selection/previews.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
+import type { Vae } from "../../components/vae/vae.js";
 
 import type { EditMethod } from "../../components/icedit-models.js";
 
@@ -38,6 +41,21 @@ export interface EditRecord {
   readonly timings: { readonly resizeMs: number; readonly textMs: number; readonly totalMs: number };
   /** Noise selection's tournament, present only when selection ran (then `seed` is the winner's). */
   readonly tournament?: TournamentRecord;
+}
+
+/** The models every method edits with (the transformer fits the method: Fill or Kontext). */
+export interface EditModels {
+  readonly transformer: FluxTransformer;
+  readonly vae: Vae;
+  readonly text: TextConditioner;
+}
+
+export interface EditResult {
+  /** [h, w, 3] uint8: the edited image (ICEdit: the right half of the diptych; the winner's with selection). */
+  readonly image: Tensor<"u8">;
+  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
+  readonly previews: readonly CandidatePreview[];
+  readonly record: EditRecord;
 }
 
 export interface EditInputs {

@@ -13,20 +13,18 @@ import type { Judge } from "../../vlm/judge.js";
 import { fill } from "../fill/fill.js";
 import type { FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
-import type { TextConditioner } from "../../components/text/conditioning.js";
-import type { FluxTransformer } from "../../components/flux/transformer.js";
-import type { Vae } from "../../components/vae/vae.js";
 import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
-import type { CandidatePreview } from "../noise-selection/previews.js";
-import { editRecord, prepareEditInputs, type EditInputs, type EditRecord, type Size } from "../edit/inputs.js";
+import {
+  editRecord,
+  prepareEditInputs,
+  type EditInputs,
+  type EditModels,
+  type EditRecord,
+  type EditResult,
+  type Size,
+} from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
-
-export interface EditModels {
-  readonly transformer: FluxTransformer;
-  readonly vae: Vae;
-  readonly text: TextConditioner;
-}
 
 /** Noise selection, resolved: the candidates' seeds (in tournament order) and the early steps m. */
 export interface SelectionSettings {
@@ -58,16 +56,8 @@ export interface EditSettings {
   readonly signal?: AbortSignal;
 }
 
-export type { EditMethod, EditRecord } from "../edit/inputs.js";
+export type { EditMethod, EditModels, EditRecord, EditResult } from "../edit/inputs.js";
 export type { EditProgress, EditStage } from "../edit/progress.js";
-
-export interface EditResult {
-  /** [h, w, 3] uint8: the edited image (the right half of the diptych; the winner's with selection). */
-  readonly image: Tensor<"u8">;
-  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
-  readonly previews: readonly CandidatePreview[];
-  readonly record: EditRecord;
-}
 
 export async function editImage(
   models: EditModels,
