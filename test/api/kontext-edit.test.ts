@@ -1,11 +1,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { cp, readFile, writeFile } from "node:fs/promises";
+import { cp, copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS, makeDemoModel } from "icedit";
 import { useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { resolveEditOptions } from "../../src/api/edit-options.js";
+import { goldenFile, goldenSkip } from "../golden-paths.js";
 
 describe("Kontext through the library API", () => {
   const demo = useDemoModel("icedit-kontext-", (model) => makeDemoModel(model, { kind: "kontext" }));
@@ -64,5 +65,29 @@ describe("Kontext through the library API", () => {
       withSession({ model: demo.model, method: "icedit", embeddingCacheDir: null }, async () => undefined),
       EditMethodError,
     );
+  });
+
+  it("a BFL single file of 64 channels is Kontext when named so, or with method kontext", { skip: goldenSkip }, async () => {
+    // The golden K1 transformer (BFL keys, 64 input channels) fits the demo's text encoders (48, 32).
+    const folder = join(demo.dir, "bfl-files");
+    await cp(demo.model, folder, { recursive: true });
+    await rm(join(folder, "transformer"), { recursive: true });
+    const index = join(folder, "model_index.json");
+    await writeFile(index, JSON.stringify({ ...JSON.parse(await readFile(index, "utf8")), _class_name: "FluxPipeline" }));
+    await copyFile(goldenFile("weights/k1_bfl_f32.safetensors"), join(folder, "flux1-kontext-dev.safetensors"));
+    const open = { model: folder, embeddingCacheDir: null, convertedCacheDir: null };
+    await withSession(open, async (session) => {
+      assert.equal(session.method, "kontext");
+      assert.match(session.model.transformer, /flux1-kontext-dev\.safetensors$/);
+      const result = await session.edit(exampleImage(32, 32), "x", { steps: 1 });
+      assert.deepEqual(result.image.dims, [32, 32, 3]);
+    });
+    const plain = join(demo.dir, "flux1-dev.safetensors");
+    await copyFile(goldenFile("weights/k1_bfl_f32.safetensors"), plain);
+    await assert.rejects(
+      withSession({ ...open, transformer: plain }, async () => undefined),
+      /--method kontext/,
+    );
+    await withSession({ ...open, transformer: plain, method: "kontext" }, async (session) => assert.equal(session.method, "kontext"));
   });
 });
