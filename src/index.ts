@@ -14,8 +14,11 @@ export { convertModel, type ConvertOptions } from "./api/open-model.js";
 export { precisionOf, type Precision, type PrecisionChoice, type PrecisionKind } from "./components/precision.js";
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
-export { EDIT_DEFAULTS } from "./api/edit-defaults.js";
+export { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "./api/edit-defaults.js";
+export { EDIT_METHODS, EditMethodError, type EditMethod } from "./api/edit-method.js";
+export { kontextSize, PREFERRED_KONTEXT_RESOLUTIONS, type KontextSize } from "./pipelines/kontext/resolution.js";
 export {
+  checkEditInputs,
   checkedEditSettings,
   CONVENTION_NAMES,
   JUDGE_FALLBACKS,

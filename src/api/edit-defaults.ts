@@ -17,3 +17,14 @@ export const EDIT_DEFAULTS = {
   /** Noise selection: what an unreachable judge does ("none": the edit fails; "first-seed": the first seed wins). */
   judgeFallback: "none",
 } as const;
+
+/**
+ * FLUX.1 Kontext [dev]'s defaults where they differ from ICEdit's (the rest of EDIT_DEFAULTS
+ * applies; its width does not: a Kontext edit keeps the size it resizes the source to). The
+ * references differ too: BFL's cli_kontext runs 30 steps at guidance 2.5, diffusers'
+ * FluxKontextPipeline 28 steps at guidance 3.5; icedit takes 28 steps at guidance 2.5.
+ */
+export const KONTEXT_DEFAULTS = {
+  steps: 28,
+  guidance: 2.5,
+} as const;

@@ -14,6 +14,7 @@ import type { Judge } from "../vlm/judge.js";
 import { EDIT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
 import { checkEditRequest } from "./edit-validation.js";
+import { EditOptionError } from "./errors.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
@@ -39,8 +40,19 @@ export interface EditOptions {
   readonly seed?: number;
   readonly steps?: number;
   readonly guidance?: number;
-  /** Width of the edited image (the diptych is twice as wide); a multiple of 16. */
+  /**
+   * Width of the edited image, a multiple of 16. ICEdit: the source is resized to it (the diptych
+   * is twice as wide). Kontext: the output's width (default: the size Kontext resizes the source to).
+   */
   readonly width?: number;
+  /** Kontext only: the output's height, a multiple of 16 (ICEdit's follows the source's aspect). */
+  readonly height?: number;
+  /**
+   * Kontext only: use the image at its own size (sides cut down to multiples of 16) instead of the
+   * preferred Kontext resolution of its aspect ratio (about one megapixel).
+   */
+  readonly keepSize?: boolean;
+  /** ICEdit only: the fill's conventions (Kontext follows BFL's cli_kontext). */
   readonly conventions?: ConventionsName;
   /** Noise selection; absent: a plain edit with `seed`. */
   readonly selection?: SelectionOptions;
@@ -52,20 +64,40 @@ export interface EditOptions {
 }
 
 /**
- * An edit request checked whole before any work (types and limits, the instruction, then the
+ * The checks of an edit request that need no model (which decides the method): types, limits, a
+ * non-empty instruction, known conventions, and noise selection's settings against the steps.
+ */
+export function checkEditInputs(image: unknown, instruction: unknown, options: EditOptions, limits: EditLimits): void {
+  checkEditRequest(image, instruction, options, limits);
+  icPrompt(instruction as string);
+  if (options.conventions !== undefined) conventionsOf(options.conventions);
+  if (options.selection) resolveSelection(options.selection, options.seed ?? EDIT_DEFAULTS.seed, options.steps ?? EDIT_DEFAULTS.steps);
+}
+
+function conventionsOf(name: ConventionsName): FillConventions {
+  const conventions = CONVENTIONS[name];
+  if (!conventions) throw new InvalidArgumentError(`conventions must be one of ${CONVENTION_NAMES.join(", ")}, got "${String(name)}"`);
+  return conventions;
+}
+
+/**
+ * An ICEdit request checked whole before any work (types and limits, the instruction, then the
  * options against each other) and completed: the settings the pipeline takes.
  */
 export function checkedEditSettings(image: unknown, instruction: unknown, options: EditOptions, limits: EditLimits): EditSettings {
-  checkEditRequest(image, instruction, options, limits);
-  icPrompt(instruction as string);
+  checkEditInputs(image, instruction, options, limits);
   return resolveEditOptions(options);
 }
 
 /** The edit's settings: `options` with EDIT_DEFAULTS where it is silent, checked. */
 export function resolveEditOptions(options: EditOptions): EditSettings {
-  const name = options.conventions ?? EDIT_DEFAULTS.conventions;
-  const conventions = CONVENTIONS[name];
-  if (!conventions) throw new InvalidArgumentError(`conventions must be one of ${CONVENTION_NAMES.join(", ")}, got "${String(name)}"`);
+  if (options.height !== undefined) {
+    const message = "height applies to FLUX.1 Kontext edits; ICEdit's height follows the source's aspect at the edit width";
+    throw new EditOptionError("height", options.height, message);
+  }
+  if (options.keepSize !== undefined)
+    throw new EditOptionError("keepSize", options.keepSize, "keepSize applies to FLUX.1 Kontext edits; ICEdit resizes to the edit width");
+  const conventions = conventionsOf(options.conventions ?? EDIT_DEFAULTS.conventions);
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
   const settings: EditSettings = {

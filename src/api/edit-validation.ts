@@ -21,6 +21,8 @@ export interface EditNumbers {
   readonly steps?: unknown;
   readonly guidance?: unknown;
   readonly width?: unknown;
+  readonly height?: unknown;
+  readonly keepSize?: unknown;
   readonly selection?: SelectionNumbers;
 }
 
@@ -56,11 +58,18 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   if (options.guidance !== undefined && (typeof options.guidance !== "number" || !Number.isFinite(options.guidance))) {
     throw new EditOptionError("guidance", options.guidance, `guidance takes a finite number, got ${describeValue(options.guidance)}`);
   }
-  whole("width", options.width, 16, limits, "maxWidth");
-  if (typeof options.width === "number" && options.width % 16 !== 0) {
-    const nearest = Math.max(16, Math.round(options.width / 16) * 16);
-    throw new EditOptionError("width", options.width, `width must be a multiple of 16, got ${options.width} (try ${nearest})`);
+  for (const [name, value] of [
+    ["width", options.width],
+    ["height", options.height],
+  ] as const) {
+    whole(name, value, 16, limits, "maxWidth");
+    if (typeof value === "number" && value % 16 !== 0) {
+      const nearest = Math.max(16, Math.round(value / 16) * 16);
+      throw new EditOptionError(name, value, `${name} must be a multiple of 16, got ${value} (try ${nearest})`);
+    }
   }
+  if (options.keepSize !== undefined && typeof options.keepSize !== "boolean")
+    throw new EditOptionError("keepSize", options.keepSize, `keepSize takes true or false, got ${describeValue(options.keepSize)}`);
   if (options.selection !== undefined) checkSelection(options.selection, limits);
 }
 

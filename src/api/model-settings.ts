@@ -20,6 +20,8 @@ export interface ModelEditDefaults {
   readonly width?: number;
   /** The distilled guidance the model expects. */
   readonly guidance?: number;
+  /** Kontext: use images at their own size (the tiny Kontext demo), not the preferred ~1 MP size. */
+  readonly keepSize?: boolean;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -64,16 +66,20 @@ function adapterPath(root: string, value: unknown, bad: (why: string) => ModelFo
 function editDefaults(edit: unknown, bad: (why: string) => ModelFolderError): ModelEditDefaults {
   if (!isRecord(edit)) throw bad(`"edit" must be an object such as {"width": 64, "guidance": 1}`);
   for (const key of Object.keys(edit)) {
-    if (key !== "width" && key !== "guidance") throw bad(`"edit.${key}" is not a setting (known: width, guidance)`);
+    if (key !== "width" && key !== "guidance" && key !== "keepSize")
+      throw bad(`"edit.${key}" is not a setting (known: width, guidance, keepSize)`);
   }
-  const { width, guidance } = edit;
+  const { width, guidance, keepSize } = edit;
   if (width !== undefined && (typeof width !== "number" || !Number.isInteger(width) || width < 16 || width % 16 !== 0))
     throw bad(`"edit.width" must be a multiple of 16, got ${JSON.stringify(width)}`);
   if (guidance !== undefined && (typeof guidance !== "number" || !Number.isFinite(guidance) || guidance < 0))
     throw bad(`"edit.guidance" must be a number of at least 0, got ${JSON.stringify(guidance)}`);
+  if (keepSize !== undefined && typeof keepSize !== "boolean")
+    throw bad(`"edit.keepSize" must be true or false, got ${JSON.stringify(keepSize)}`);
   return {
     ...(width === undefined ? {} : { width: width as number }),
     ...(guidance === undefined ? {} : { guidance: guidance as number }),
+    ...(keepSize === undefined ? {} : { keepSize: keepSize as boolean }),
   };
 }
 
@@ -83,5 +89,6 @@ export function withModelDefaults(options: EditOptions, defaults: ModelEditDefau
     ...options,
     ...(options.width === undefined && defaults.width !== undefined ? { width: defaults.width } : {}),
     ...(options.guidance === undefined && defaults.guidance !== undefined ? { guidance: defaults.guidance } : {}),
+    ...(options.keepSize === undefined && defaults.keepSize !== undefined ? { keepSize: defaults.keepSize } : {}),
   };
 }

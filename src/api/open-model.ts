@@ -5,7 +5,7 @@
  * the faces reach models only through here.
  */
 import { readModelSettings, type ModelEditDefaults } from "./model-settings.js";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { existsSync } from "node:fs";
 import type { EditLimits } from "./edit-limits.js";
 import { locateAdapter, parseAdapterSpec } from "../weights/hub/lora-locator.js";
@@ -17,7 +17,11 @@ import { isFluxFolderFile, openFluxFillFolder, type FluxFillFolder } from "../we
 import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import type { DownloadProgress } from "../weights/hub/download.js";
 import { ConvertedCache, type CacheEvent } from "../weights/converted/index.js";
-import { openIceditModels, type AdapterFile, type IceditModels } from "../components/icedit-models.js";
+import { openIceditModels, type AdapterFile, type EditMethod, type IceditModels } from "../components/icedit-models.js";
+import { folderFluxParams } from "../components/flux/sizes.js";
+import { openWeights } from "../weights/open-weights.js";
+import { withOpened } from "../weights/source-opener.js";
+import { chooseEditMethod } from "./edit-method.js";
 import type { LoadedAdapter } from "../components/flux/transformer.js";
 import { CONVERTIBLE, convertModelFolder, type ConvertedComponent, type ConvertibleComponent } from "../components/convert-models.js";
 import {
@@ -42,10 +46,18 @@ export const DEFAULT_LORA = "RiverZ/normal-lora";
 export const FOLDER_LORA = join("icedit-lora", "pytorch_lora_weights.safetensors");
 
 export interface OpenOptions {
-  /** A Hugging Face repo id or a local folder in the diffusers FLUX.1 Fill layout. */
+  /**
+   * A Hugging Face repo id or a local folder in the diffusers layout: FLUX.1 Fill [dev] (edits with
+   * ICEdit) or FLUX.1 Kontext [dev] (edits with Kontext).
+   */
   readonly model?: string;
+  /**
+   * The editing method; default: the one the model runs (api/edit-method.ts). "kontext" also marks
+   * a 64-channel checkpoint whose name does not say Kontext as one.
+   */
+  readonly method?: EditMethod;
   readonly revision?: string;
-  /** A transformer file (e.g. flux1-fill-dev.safetensors) instead of the folder's transformer/. */
+  /** A transformer file (e.g. flux1-fill-dev.safetensors, flux1-kontext-dev.safetensors, a GGUF) instead of the folder's transformer/. */
   readonly transformer?: string;
   /** A VAE file (e.g. ae.safetensors) instead of the folder's vae/. */
   readonly vae?: string;
@@ -62,8 +74,8 @@ export interface OpenOptions {
   readonly onLoad?: (component: string) => void;
   /**
    * LoRA / LoRA-MoE adapters: repo ids or paths, each optionally "…:scale". "auto" (the default)
-   * uses the adapter the folder's icedit.json names, else the model folder's own ICEdit LoRA when it
-   * has one (icedit-lora/), else RiverZ/normal-lora;
+   * uses the adapter the folder's icedit.json names, else (ICEdit only) the model folder's own
+   * ICEdit LoRA when it has one (icedit-lora/), else RiverZ/normal-lora; Kontext takes none;
    * an empty list applies none.
    */
   readonly loras?: readonly string[] | "auto";
@@ -104,6 +116,8 @@ export interface OpenOptions {
 
 export interface ModelIdentity {
   readonly spec: string;
+  /** The editing method the model runs. */
+  readonly method: EditMethod;
   readonly path: string;
   readonly from: Located["from"];
   readonly repoId?: string;
@@ -160,8 +174,14 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
   const budgetBytes = resolveBudget(options.maxMemory);
   const choice = precisionChoice(options.precision ?? "auto");
   const { spec, located, folder } = await locateModel(options);
+  const flux = await withOpened(
+    () => openWeights(folder.transformer.weights),
+    async (s) => folderFluxParams(folder, s),
+  );
+  const names = [located.repoId, basename(folder.root), basename(folder.transformer.weights)];
+  const method = chooseEditMethod({ model: spec, flux, pipelineClass: folder.pipelineClass, names }, options.method);
   const folderSettings = await readModelSettings(folder.root);
-  const adapters = await resolveAdapters(options, folder.root, folderSettings.adapter);
+  const adapters = await resolveAdapters(options, folder.root, folderSettings.adapter, method);
   const editDefaults = folderSettings.edit;
   const device = options.device ?? "cpu";
   const settings: Partial<SessionSettings> = { executionProvider: device, intraOpThreads: options.threads ?? 0 };
@@ -187,9 +207,10 @@ export async function openModel(options: OpenOptions = {}): Promise<OpenedModel>
           }
         : precisionOf(choice.kind, choice.blockSize, choice.accuracyLevel);
     const pool = new SessionPool(budgetBytes, { onLoading: options.onLoad });
-    const models = await openIceditModels(engine, folder, { settings, adapters, pool, precision, cache });
+    const models = await openIceditModels(engine, folder, { settings, adapters, pool, precision, cache, method });
     const identity: ModelIdentity = {
       spec,
+      method,
       path: located.path,
       from: located.from,
       repoId: located.repoId,
@@ -259,12 +280,19 @@ export async function convertModel(options: ConvertOptions): Promise<ConvertedCo
   return convertModelFolder(folder, { precision, cache, components: options.components ?? CONVERTIBLE, onTensor: options.onTensor });
 }
 
-/** `folderAdapter`: the adapter the folder's icedit.json names, if any. */
-async function resolveAdapters(options: OpenOptions, root: string, folderAdapter: string | undefined): Promise<AdapterFile[]> {
+/** `folderAdapter`: the adapter the folder's icedit.json names, if any; ICEdit's adapters are the default for ICEdit only. */
+async function resolveAdapters(
+  options: OpenOptions,
+  root: string,
+  folderAdapter: string | undefined,
+  method: EditMethod,
+): Promise<AdapterFile[]> {
   const scale = options.loraScale ?? 1;
   let specs: readonly string[];
   if (options.loras === undefined || options.loras === "auto") {
-    specs = folderAdapter ? [folderAdapter] : existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
+    if (folderAdapter) specs = [folderAdapter];
+    else if (method === "kontext") specs = [];
+    else specs = existsSync(join(root, FOLDER_LORA)) ? [join(root, FOLDER_LORA)] : [DEFAULT_LORA];
   } else specs = options.loras;
   const files: AdapterFile[] = [];
   for (const text of specs) {

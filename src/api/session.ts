@@ -12,15 +12,19 @@ import type { IceditModels } from "../components/icedit-models.js";
 import type { PrecisionKind } from "../components/precision.js";
 import { openModel, type ModelIdentity, type OpenOptions } from "./open-model.js";
 import { processPeakRssBytes } from "../runtime/peak-rss.js";
-import { SessionMemory, type MemoryRecord } from "./memory-plan.js";
-import { editWork } from "./edit-work.js";
+import { SessionMemory, type EditMemory, type MemoryRecord } from "./memory-plan.js";
+import type { WorkSize } from "../components/memory-estimates.js";
+import { editWork, kontextWork } from "./edit-work.js";
 import { resolveEditLimits, type EditLimits } from "./edit-limits.js";
 import { checkThreads } from "./edit-validation.js";
-import { editImage, type EditRecord } from "../pipelines/icedit/edit.js";
+import { editImage, type EditRecord, type EditResult } from "../pipelines/icedit/edit.js";
+import { kontextEdit } from "../pipelines/kontext/edit.js";
+import { checkedKontextSettings } from "./kontext-options.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../components/text/conditioning.js";
 import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
-import { checkedEditSettings, type EditOptions } from "./edit-options.js";
+import { checkedEditSettings, checkEditInputs, type EditOptions } from "./edit-options.js";
+import type { EditMethod } from "../components/icedit-models.js";
 import { withModelDefaults } from "./model-settings.js";
 
 export { DEFAULT_LORA, DEFAULT_MODEL, type ModelIdentity, type OpenOptions } from "./open-model.js";
@@ -47,6 +51,12 @@ export interface SessionEditResult {
 }
 
 export type ImageInput = string | Uint8Array | Tensor<"u8">;
+
+/** An edit of one method, checked: the work it gives the models (for the memory plan) and the run. */
+interface PlannedEdit {
+  work(pixels: Tensor<"u8">): WorkSize;
+  run(pixels: Tensor<"u8">, memory: EditMemory): Promise<EditResult>;
+}
 
 export const ICEDIT_VERSION = "0.1.0";
 
@@ -92,25 +102,46 @@ export class IceditSession {
 
   /**
    * Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`: the one edit
-   * entry. Options left out take EDIT_DEFAULTS (applied here, once). With `options.selection`,
-   * VLM-guided early-filter noise selection: M seeds run m steps as one batch, the judge picks the
-   * best early preview, and only the winner runs on to the last step. Where the model folder names
-   * its own defaults (icedit.json, the demo's width), they come before EDIT_DEFAULTS.
+   * entry, for both methods (the model decides: ICEdit for FLUX.1 Fill, Kontext for FLUX.1 Kontext
+   * [dev]; `record.method` says which ran). Options left out take EDIT_DEFAULTS (Kontext:
+   * KONTEXT_DEFAULTS first), applied here, once. With `options.selection` (ICEdit), VLM-guided
+   * early-filter noise selection: M seeds run m steps as one batch, the judge picks the best early
+   * preview, and only the winner runs on to the last step. Where the model folder names its own
+   * defaults (icedit.json, the demo's width), they come before the defaults.
    */
   async edit(image: ImageInput, instruction: string, options: EditOptions = {}): Promise<SessionEditResult> {
     // The one place an edit's options are checked and completed, before any work.
-    const settings = checkedEditSettings(image, instruction, withModelDefaults(options, this.model.editDefaults), this.limits);
+    const planned = this.plan(image, instruction, withModelDefaults(options, this.model.editDefaults));
     const pixels = await toPixels(image, this.limits.maxPixels);
-    const memory = this.memory.beginEdit(editWork(pixels, settings));
+    const memory = this.memory.beginEdit(planned.work(pixels));
     try {
-      const result = await editImage({ transformer: this.models.transformer, vae: this.models.vae, text: this.text }, pixels, instruction, {
-        ...settings,
-        onProgress: memory.watch(settings.onProgress),
-      });
+      const result = await planned.run(pixels, memory);
       return { image: result.image, previews: result.previews, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
     } finally {
       memory.finish();
     }
+  }
+
+  /** The edit of this session's method, its settings checked and completed. */
+  private plan(image: ImageInput, instruction: string, options: EditOptions): PlannedEdit {
+    const models = { transformer: this.models.transformer, vae: this.models.vae, text: this.text };
+    if (this.model.method === "kontext") {
+      const settings = checkedKontextSettings(image, instruction, options, this.limits);
+      return {
+        work: (pixels) => kontextWork(pixels, settings),
+        run: (pixels, memory) => kontextEdit(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) }),
+      };
+    }
+    const settings = checkedEditSettings(image, instruction, options, this.limits);
+    return {
+      work: (pixels) => editWork(pixels, settings),
+      run: (pixels, memory) => editImage(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) }),
+    };
+  }
+
+  /** The editing method this session's model runs. */
+  get method(): EditMethod {
+    return this.model.method;
   }
 
   private identityRecord(memory: MemoryRecord): Omit<SessionRecord, keyof EditRecord> {
@@ -145,8 +176,9 @@ export interface EditRequest extends OpenOptions, EditOptions {
 
 /** One edit: open the model, edit, close. For several edits keep an IceditSession open. */
 export async function edit(request: EditRequest): Promise<SessionEditResult> {
-  // Checked before the model loads: a bad option fails in milliseconds, not after minutes of loading.
-  checkedEditSettings(request.image, request.instruction, request, resolveEditLimits(request.limits));
+  // Checked before the model loads: a bad option fails in milliseconds, not after minutes of loading
+  // (what depends on the method, which the model decides, is checked by the session's edit).
+  checkEditInputs(request.image, request.instruction, request, resolveEditLimits(request.limits));
   const session = await IceditSession.open(request);
   try {
     return await session.edit(request.image, request.instruction, request);

@@ -4,12 +4,13 @@ import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
 import {
   CancelledError,
-  checkedEditSettings,
+  checkEditInputs,
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
   EDIT_DEFAULTS,
   IceditSession,
+  KONTEXT_DEFAULTS,
   JUDGE_FALLBACKS,
   previewSheet,
   type ConventionsName,
@@ -36,7 +37,9 @@ import {
 
 export const EDIT_USAGE = `usage: icedit edit --image IN --instruction TEXT [options]
 
-Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
+Edits IN as the instruction says and writes the result: with ICEdit on FLUX.1 Fill [dev] (the
+default model), or with FLUX.1 Kontext [dev] when --model is a Kontext model (its defaults:
+${KONTEXT_DEFAULTS.steps} steps, guidance ${KONTEXT_DEFAULTS.guidance}, the output at the size Kontext resizes the image to).
 
   --image PATH         the image to edit (PNG, JPEG, WebP, ...)                 (required)
   --instruction TEXT   what to change, e.g. "make her hair dark green"          (required)
@@ -47,7 +50,12 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
-  --conventions C      diffusers (as ICEdit's reference) or bfl   default: ${EDIT_DEFAULTS.conventions}
+                       (Kontext: the resized image's width)
+  --height H           Kontext only: height of the edited image, a multiple of 16
+  --keep-size          Kontext only: edit the image at its own size (sides cut to multiples
+                       of 16), not at Kontext's preferred ~1 MP size of its aspect ratio
+  --conventions C      ICEdit only: diffusers (as ICEdit's reference) or bfl
+                                                                  default: ${EDIT_DEFAULTS.conventions}
 ${MODEL_OPTIONS_USAGE}
 ${LIMIT_OPTIONS_USAGE}
 
@@ -149,6 +157,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       steps: { type: "string" },
       guidance: { type: "string" },
       width: { type: "string" },
+      height: { type: "string" },
+      "keep-size": { type: "boolean" },
       conventions: { type: "string" },
       json: { type: "string" },
       "judge-fallback": { type: "string" },
@@ -166,8 +176,14 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   const progress = new Progress(io, values.quiet === true);
   const limits = limitOptions(values);
   const width = givenBoundedInt(values, "width", 16, limits.maxWidth, "max-width");
-  if (width !== undefined && width % 16 !== 0)
-    throw new UsageError(`--width must be a multiple of 16, got ${width} (try ${Math.round(width / 16) * 16})`);
+  const height = givenBoundedInt(values, "height", 16, limits.maxWidth, "max-width");
+  for (const [name, side] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
+    if (side !== undefined && side % 16 !== 0)
+      throw new UsageError(`--${name} must be a multiple of 16, got ${side} (try ${Math.round(side / 16) * 16})`);
+  }
   const conventions: ConventionsName | undefined =
     values.conventions === undefined
       ? undefined
@@ -195,6 +211,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     steps: givenBoundedInt(values, "steps", 1, limits.maxSteps, "max-steps"),
     guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
     width,
+    height,
+    keepSize: values["keep-size"] === true ? true : undefined,
     conventions,
     selection: selection?.options,
     signal: controller.signal,
@@ -202,8 +220,9 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     onProgress: showProgress(progress),
   };
   const editLimits = { ...open.limits, ...limits };
-  // The library checks the whole request (and fills in its defaults) before any model is loaded.
-  const { steps } = checkedEditSettings(values.image, values.instruction, options, resolveEditLimits(editLimits));
+  // The library checks the request before any model is loaded (what depends on the method, once the model says it).
+  checkEditInputs(values.image, values.instruction, options, resolveEditLimits(editLimits));
+  const steps = options.steps ?? EDIT_DEFAULTS.steps;
 
   // Read the image before loading any model: a bad path fails in milliseconds.
   const source = await readImage(values.image, { maxPixels: limits.maxPixels });
@@ -226,7 +245,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       progress.stage(`adapter ${a.spec}: ${kind}, ${a.matchedModules} modules, scale ${a.scale}${a.merged ? " (merged)" : ""}`);
       for (const warning of a.warnings) progress.note(`warning: ${warning}`, true);
     }
-    progress.stage(`editing: ${values.instruction.trim()}`);
+    progress.stage(`editing with ${session.method === "kontext" ? "FLUX.1 Kontext" : "ICEdit"}: ${values.instruction.trim()}`);
     const { image, previews, record } = await session.edit(source, values.instruction, options);
     if (controller.signal.aborted) throw new CancelledError(steps, steps);
     const t = record.tournament;

@@ -14,12 +14,16 @@ import { memoryOption, sizeOption } from "./memory-option.js";
 import { boundedIntOption } from "./limit-options.js";
 import { defaultThreadLimit, THREADS_PER_CORE } from "../api/edit-limits.js";
 import { parseAdapterSpec } from "../index.js";
+import { EDIT_METHODS, type EditMethod } from "../api/edit-method.js";
 
 /** Help text of the model options. */
-export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder           default: ${DEFAULT_MODEL}
+export const MODEL_OPTIONS_USAGE = `  --model ID|PATH      Hugging Face repo id or a folder: FLUX.1 Fill [dev] edits with ICEdit,
+                       FLUX.1 Kontext [dev] with Kontext          default: ${DEFAULT_MODEL}
+  --method M           icedit or kontext: the editing method; by default the model's own
+                       (a 64-channel file not named Kontext needs --method kontext)
   --revision REV       hub revision of --model
-  --transformer FILE   a transformer file instead of the folder's: flux1-fill-dev.safetensors
-                       or a community GGUF (Q8_0/Q4_0 blocks used as they are with --quant)
+  --transformer FILE   a transformer file instead of the folder's: flux1-fill-dev.safetensors,
+                       flux1-kontext-dev.safetensors or a community GGUF (Q8_0/Q4_0 blocks used as they are with --quant)
   --vae FILE           a VAE file instead of the folder's
   --lora ID|PATH[:S]   a LoRA or LoRA-MoE adapter, with an optional scale; repeat for
                        several; "none" for no adapter
@@ -90,6 +94,7 @@ export function judgeConfig(values: JudgeValues): JudgeConfig | undefined {
 
 export const MODEL_OPTIONS = {
   model: { type: "string" },
+  method: { type: "string" },
   revision: { type: "string" },
   transformer: { type: "string" },
   vae: { type: "string" },
@@ -110,6 +115,7 @@ export const MODEL_OPTIONS = {
 
 export interface ModelValues {
   readonly model?: string;
+  readonly method?: string;
   readonly revision?: string;
   readonly transformer?: string;
   readonly vae?: string;
@@ -148,6 +154,7 @@ export function sessionOptions(
   const maxThreads = intOption("max-threads", values["max-threads"], defaultThreadLimit(), 1);
   return {
     model: values.model,
+    method: values.method === undefined ? undefined : choiceOption<EditMethod>("method", values.method, "icedit", EDIT_METHODS),
     revision: values.revision,
     transformer: values.transformer,
     vae: values.vae,

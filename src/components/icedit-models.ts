@@ -32,6 +32,12 @@ import { MODEL_COMPONENTS, weightBytes, type ComponentBytes, type ModelSizes } f
 export const CLIP_MAX_LENGTH = 77;
 /** Noisy latent (64) + masked-image latent (64) + mask (256) per token. */
 export const FILL_IN_CHANNELS = 384;
+
+/** How a model edits: ICEdit (FLUX.1 Fill, diptych, adapter) or FLUX.1 Kontext [dev] (the image as extra tokens). */
+export type EditMethod = "icedit" | "kontext";
+export const EDIT_METHODS: readonly EditMethod[] = ["icedit", "kontext"];
+/** FLUX.1 Kontext [dev] (FLUX.1 [dev]'s transformer): the noisy latent alone; the condition comes as extra tokens. */
+export const KONTEXT_IN_CHANNELS = 64;
 export const T5_MAX_LENGTH = 512;
 
 export interface AdapterFile {
@@ -61,6 +67,8 @@ export interface LoadModelOptions {
   readonly t5MaxLength?: number;
   /** Called before each component loads (its name, or "tokenizers"). */
   readonly onComponent?: (component: string) => void;
+  /** The editing method the transformer must fit (its input channels); default ICEdit (FLUX.1 Fill). */
+  readonly method?: EditMethod;
 }
 
 export interface LoadedParams {
@@ -126,12 +134,14 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
       openWeights(path);
   const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config, configFile(folder, "vae")) : FLUX_VAE;
   const flux = await withOpened(opener(folder.transformer.weights), async (s) => folderFluxParams(folder, s));
-  if (flux.inChannels !== FILL_IN_CHANNELS) {
-    throw new ModelFolderError(
-      folder.root,
-      "transformer",
-      `in_channels is ${flux.inChannels}, but FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`,
-    );
+  const method = options.method ?? "icedit";
+  const wanted = method === "kontext" ? KONTEXT_IN_CHANNELS : FILL_IN_CHANNELS;
+  if (flux.inChannels !== wanted) {
+    const need =
+      method === "kontext"
+        ? `FLUX.1 Kontext [dev] has ${KONTEXT_IN_CHANNELS}: Kontext needs black-forest-labs/FLUX.1-Kontext-dev`
+        : `FLUX.1 Fill has ${FILL_IN_CHANNELS} (64 is FLUX.1 [dev]/Kontext/[schnell]): ICEdit needs black-forest-labs/FLUX.1-Fill-dev`;
+    throw new ModelFolderError(folder.root, "transformer", `in_channels is ${flux.inChannels}, but ${need}`);
   }
   const sizes: ModelSizes = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig, t5Length: t5MaxLength, clipLength: CLIP_MAX_LENGTH };
   const precision = typeof options.precision === "function" ? await options.precision(sizes) : (options.precision ?? F32);

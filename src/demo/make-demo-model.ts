@@ -4,7 +4,9 @@
  * tokenizers), plus ICEdit-format LoRA and MoE-LoRA files and an example image. Two kinds:
  * "trained" (the transformer, VAE and adapters the recipe trained on the shapes world, shipped in
  * assets/demo/: it really edits scenes of that world) and "random" (seeded random weights: edits
- * are noise; the whole program runs and is tested on it in seconds).
+ * are noise; the whole program runs and is tested on it in seconds). With `kontext`, a tiny FLUX.1
+ * Kontext [dev] instead, random too: the diffusers layout of black-forest-labs/FLUX.1-Kontext-dev
+ * (model_index.json FluxKontextPipeline, a transformer of 64 input channels), no adapters.
  */
 import { copyFile, mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -64,6 +66,8 @@ export const DEMO_FLUX: FluxParams = {
   depthSingleBlocks: 2,
   axesDim: [4, 14, 14],
 };
+/** The Kontext demo's transformer: the demo's, with FLUX.1 [dev]'s 64 input channels (the golden K1 with the demo's text widths). */
+export const DEMO_KONTEXT_FLUX: FluxParams = { ...DEMO_FLUX, inChannels: 64 };
 export const DEMO_VAE: VaeParams = { ...FLUX_VAE, ch: 32, chMult: [1, 1, 2, 2], numResBlocks: 1 };
 export const DEMO_LORA = { rank: 4, experts: 4 } as const;
 /**
@@ -124,6 +128,8 @@ const MODEL_INDEX = {
   vae: ["diffusers", "AutoencoderKL"],
 };
 
+const KONTEXT_MODEL_INDEX = { ...MODEL_INDEX, _class_name: "FluxKontextPipeline", _diffusers_version: "0.35.0" };
+
 const SCHEDULER_CONFIG = {
   _class_name: "FlowMatchEulerDiscreteScheduler",
   _diffusers_version: "0.32.0",
@@ -144,6 +150,19 @@ component is real code running real graphs, but the weights are noise, so its "e
 
 For real edits: icedit edit --image in.png --instruction "make her hair dark green"
 (uses black-forest-labs/FLUX.1-Fill-dev and RiverZ/normal-lora from the Hugging Face cache).
+`;
+
+const KONTEXT_README = `# icedit demo model: FLUX.1 Kontext [dev] (random weights)
+
+A tiny FLUX.1 Kontext [dev] model with RANDOM weights, written by \`icedit make-demo-model --kontext\`
+in the diffusers folder layout of black-forest-labs/FLUX.1-Kontext-dev (model_index.json names
+FluxKontextPipeline; the transformer has 64 input channels and a guidance embedder). icedit edits
+with the Kontext method on it: the image to edit is appended to the noisy image as extra tokens.
+The weights are noise, so its "edits" are noise too; it is for testing the program end to end.
+Its icedit.json sets keepSize: images are edited at their own size (sides cut to multiples of
+16), not at Kontext's preferred one-megapixel sizes.
+
+For real edits: icedit edit --model black-forest-labs/FLUX.1-Kontext-dev --image in.png --instruction "make her hair dark green"
 `;
 
 function trainedReadme(recipe: TrainedDemo["recipe"]): string {
@@ -169,6 +188,8 @@ guidance it was trained at. Try:
 }
 
 export type DemoWeights = "trained" | "random";
+/** The model the demo folder holds: FLUX.1 Fill for ICEdit (the default), or FLUX.1 Kontext [dev]. */
+export type DemoKind = "fill" | "kontext";
 
 export interface DemoModelOptions {
   /** "trained" (default): the weights of assets/demo/; "random": seeded random weights. */
@@ -177,10 +198,13 @@ export interface DemoModelOptions {
   readonly seed?: number;
   /** Where the trained weights are (default: the package's assets/demo/). */
   readonly assets?: string;
+  /** "fill" (default) or "kontext" (random weights only). */
+  readonly kind?: DemoKind;
 }
 
 export interface DemoModelReport {
   readonly dir: string;
+  readonly kind: DemoKind;
   readonly weights: DemoWeights;
   readonly files: number;
   readonly bytes: number;
@@ -195,7 +219,10 @@ export async function makeDemoModel(dirPath: string, options: DemoModelOptions =
   if (existsSync(dir) && (await readdir(dir)).length > 0 && !existsSync(join(dir, DEMO_MARKER))) {
     throw new DemoModelError(`${dir} exists and is not an icedit demo model: choose a new folder (or remove it)`);
   }
-  const weights = options.weights ?? "trained";
+  const kind = options.kind ?? "fill";
+  const weights = options.weights ?? (kind === "kontext" ? "random" : "trained");
+  if (kind === "kontext" && weights !== "random")
+    throw new DemoModelError("the Kontext demo model has random weights only (no Kontext demo was trained): ask for random weights");
   const trained = weights === "trained" ? await readTrainedDemo(options.assets) : null;
   if (trained && options.seed !== undefined && options.seed !== trained.recipe.seed) {
     throw new DemoModelError(
@@ -207,6 +234,7 @@ export async function makeDemoModel(dirPath: string, options: DemoModelOptions =
   await rm(tmp, { recursive: true, force: true });
   try {
     if (trained) await writeTrainedParts(tmp, trained);
+    else if (kind === "kontext") await writeKontextParts(tmp, seed);
     else await writeRandomParts(tmp, seed);
     await mkdir(join(tmp, "text_encoder"), { recursive: true });
     await writeSafetensors(join(tmp, "text_encoder", "model.safetensors"), randomClipTextWeights(DEMO_CLIP, seed + 2), { format: "pt" });
@@ -217,8 +245,9 @@ export async function makeDemoModel(dirPath: string, options: DemoModelOptions =
     await writeFiles(join(tmp, "tokenizer"), demoClipTokenizerFiles(DEMO_CLIP.vocabSize, { tokenizerJson: false }));
     await writeFiles(join(tmp, "tokenizer_2"), demoT5TokenizerFiles(DEMO_T5.vocabSize, DEMO_T5_LENGTH));
     await writeJson(join(tmp, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG);
-    await writeJson(join(tmp, "model_index.json"), MODEL_INDEX);
-    await writeJson(join(tmp, DEMO_MARKER), { weights, seed, flux: DEMO_FLUX, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP });
+    await writeJson(join(tmp, "model_index.json"), kind === "kontext" ? KONTEXT_MODEL_INDEX : MODEL_INDEX);
+    const flux = kind === "kontext" ? DEMO_KONTEXT_FLUX : DEMO_FLUX;
+    await writeJson(join(tmp, DEMO_MARKER), { kind, weights, seed, flux, vae: DEMO_VAE, t5: DEMO_T5, clip: DEMO_CLIP });
 
     await rm(dir, { recursive: true, force: true });
     await mkdir(dirname(dir), { recursive: true });
@@ -227,21 +256,40 @@ export async function makeDemoModel(dirPath: string, options: DemoModelOptions =
     await rm(tmp, { recursive: true, force: true });
     throw error;
   }
-  return summarize(dir, weights);
+  return summarize(dir, kind, weights);
 }
 
-/** Random transformer, VAE and adapters, the README and the sky-and-house example image. */
-async function writeRandomParts(tmp: string, seed: number): Promise<void> {
-  const flux = randomTensors(new Flux(DEMO_FLUX).parameters(), seed, fluxInitRule);
+/** A random transformer of `params` in the diffusers layout (sharded) with its config.json. */
+async function writeRandomTransformer(tmp: string, params: FluxParams, seed: number): Promise<void> {
+  const flux = randomTensors(new Flux(params).parameters(), seed, fluxInitRule);
   await writeSharded(join(tmp, "transformer"), "diffusion_pytorch_model", await bflToDiffusers(memorySource(flux)), 2);
-  await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(DEMO_FLUX));
+  await writeJson(join(tmp, "transformer", "config.json"), diffusersFluxConfig(params));
+}
 
-  const vaeBfl = randomTensors(new AutoEncoder(DEMO_VAE).parameters(), seed + 1, vaeInitRule);
+/** A random VAE in the diffusers layout with its config.json. */
+async function writeRandomVae(tmp: string, seed: number): Promise<void> {
+  const vaeBfl = randomTensors(new AutoEncoder(DEMO_VAE).parameters(), seed, vaeInitRule);
   await mkdir(join(tmp, "vae"), { recursive: true });
   await writeSafetensors(join(tmp, "vae", "diffusion_pytorch_model.safetensors"), await convertVae(memorySource(vaeBfl), "diffusers"), {
     format: "pt",
   });
   await writeJson(join(tmp, "vae", "config.json"), diffusersVaeConfig(DEMO_VAE));
+}
+
+/** The Kontext demo's random transformer (64 input channels) and VAE, its README and the example image. */
+async function writeKontextParts(tmp: string, seed: number): Promise<void> {
+  await writeRandomTransformer(tmp, DEMO_KONTEXT_FLUX, seed);
+  await writeRandomVae(tmp, seed + 1);
+  // Tiny and random: edit images at their own size, not Kontext's one-megapixel sizes.
+  await writeJson(join(tmp, MODEL_SETTINGS_FILE), { edit: { keepSize: true } });
+  await writeFile(join(tmp, "README.md"), KONTEXT_README);
+  await writeImage(join(tmp, "example.png"), exampleImage());
+}
+
+/** Random transformer, VAE and adapters, the README and the sky-and-house example image. */
+async function writeRandomParts(tmp: string, seed: number): Promise<void> {
+  await writeRandomTransformer(tmp, DEMO_FLUX, seed);
+  await writeRandomVae(tmp, seed + 1);
 
   await mkdir(dirname(join(tmp, DEMO_LORA_FILE)), { recursive: true });
   await writeSafetensors(join(tmp, DEMO_LORA_FILE), randomLora(DEMO_FLUX, DEMO_LORA.rank, seed + 4), { format: "pt" });
@@ -278,7 +326,7 @@ async function writeTrainedParts(tmp: string, trained: TrainedDemo): Promise<voi
   await writeImage(join(tmp, "example.png"), sampleEditExample(recipe.example.seed, undefined, { size: recipe.example.size }).source);
 }
 
-async function summarize(dir: string, weights: DemoWeights): Promise<DemoModelReport> {
+async function summarize(dir: string, kind: DemoKind, weights: DemoWeights): Promise<DemoModelReport> {
   let files = 0;
   let bytes = 0;
   const walk = async (d: string): Promise<void> => {
@@ -292,5 +340,5 @@ async function summarize(dir: string, weights: DemoWeights): Promise<DemoModelRe
     }
   };
   await walk(dir);
-  return { dir, weights, files, bytes };
+  return { dir, kind, weights, files, bytes };
 }

@@ -13,6 +13,7 @@ import { loraTrainRunner } from "./components/lora-train.js";
 import { clipModelRunner } from "./components/clip-model.js";
 import { dinoVitRunner } from "./components/dino-vit.js";
 import { editMetricsRunner } from "./components/edit-metrics.js";
+import { kontextPipelineRunner, kontextResolutionRunner } from "./components/kontext.js";
 
 export const RUNNERS: readonly ComponentRunner[] = [
   fluxTransformerRunner,
@@ -30,6 +31,8 @@ export const RUNNERS: readonly ComponentRunner[] = [
   clipModelRunner,
   dinoVitRunner,
   editMetricsRunner,
+  kontextResolutionRunner,
+  kontextPipelineRunner,
 ];
 
 export function runnerFor(component: string): ComponentRunner | undefined {

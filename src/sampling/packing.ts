@@ -108,3 +108,37 @@ export function concatTokens(parts: readonly Tensor<"f32">[]): Tensor<"f32"> {
   }
   return tensor("f32", [b, l, total], out);
 }
+
+/** Concatenates token sequences: [B, L1, C] + [B, L2, C] -> [B, L1 + L2, C]. */
+export function concatSequence(parts: readonly Tensor<"f32">[]): Tensor<"f32"> {
+  const first = parts[0];
+  if (!first) throw new InvalidArgumentError("concatSequence needs at least one tensor");
+  const [b, , c] = first.dims as [number, number, number];
+  for (const p of parts) {
+    if (p.dims.length !== 3 || p.dims[0] !== b || p.dims[2] !== c)
+      throw new InvalidArgumentError(`cannot join the tokens of ${shapeString(p.dims)} after ${shapeString(first.dims)}`);
+  }
+  const lengths = parts.map((p) => p.dims[1] as number);
+  const total = lengths.reduce((s, l) => s + l, 0);
+  const out = new Float32Array(b * total * c);
+  for (let n = 0; n < b; n++) {
+    let at = n * total * c;
+    parts.forEach((p, i) => {
+      const size = (lengths[i] as number) * c;
+      out.set(p.data.subarray(n * size, (n + 1) * size), at);
+      at += size;
+    });
+  }
+  return tensor("f32", [b, total, c], out);
+}
+
+/** The first `count` tokens of each sample: [B, L, C] -> [B, count, C]. */
+export function firstTokens(tokens: Tensor<"f32">, count: number): Tensor<"f32"> {
+  const [b, l, c] = tokens.dims as [number, number, number];
+  if (tokens.dims.length !== 3 || !Number.isInteger(count) || count < 0 || count > l)
+    throw new InvalidArgumentError(`cannot take ${count} tokens of ${shapeString(tokens.dims)}`);
+  if (count === l) return tokens;
+  const out = new Float32Array(b * count * c);
+  for (let n = 0; n < b; n++) out.set(tokens.data.subarray(n * l * c, (n * l + count) * c), n * count * c);
+  return tensor("f32", [b, count, c], out);
+}

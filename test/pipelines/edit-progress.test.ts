@@ -1,7 +1,7 @@
 /** An edit's progress events say where each stage begins, so that no face re-derives the pipeline's order. */
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { editProgressReporter, type EditProgress } from "../../src/pipelines/icedit/edit-progress.js";
+import { editProgressReporter, type EditProgress } from "../../src/pipelines/edit/progress.js";
 
 it("marks each stage's first event, where its count starts and whether it counts denoising steps", () => {
   const events: EditProgress[] = [];

@@ -25,15 +25,16 @@ function mismatchHint(params: FluxParams): (spec: ParamSpec, actual: readonly nu
   return (spec, actual) => {
     if (spec.path === "img_in.weight" && actual[1] !== params.inChannels) {
       const what = KNOWN_IN_CHANNELS[actual[1] ?? 0] ?? `a checkpoint with ${actual[1]} input channels`;
-      return `this is ${what}, but the model expects ${params.inChannels} input channels; FLUX.1 Fill needs 384 (use black-forest-labs/FLUX.1-Fill-dev)`;
+      return `this is ${what}, but the model expects ${params.inChannels} input channels; ICEdit needs FLUX.1 Fill (384: black-forest-labs/FLUX.1-Fill-dev), Kontext needs FLUX.1 Kontext [dev] (64: black-forest-labs/FLUX.1-Kontext-dev)`;
     }
     return "the checkpoint does not have the sizes of the configured model: check that the model config matches the weights";
   };
 }
 
 function missingHint(spec: ParamSpec): string | undefined {
-  if (spec.path.startsWith("guidance_in.")) return "the checkpoint has no guidance embedder (FLUX.1 [schnell]?); FLUX.1 Fill [dev] has one";
-  return "is this a FLUX.1 Fill checkpoint?";
+  if (spec.path.startsWith("guidance_in."))
+    return "the checkpoint has no guidance embedder (FLUX.1 [schnell]?); FLUX.1 Fill [dev] and FLUX.1 Kontext [dev] have one";
+  return "is this a FLUX.1 Fill or FLUX.1 Kontext checkpoint?";
 }
 
 /** What city96's FLUX GGUF files and ICEdit's memory advice keep in float: the *_in embedders and the final layer. */

@@ -24,7 +24,7 @@ async function loadVae(env: GoldenEnv, weightId: string): Promise<Vae> {
 }
 
 /** bf16 of our float32 img_cond against the reference's bf16 tensor: exact or 1 bf16 ulp. */
-function compareBf16(name: string, actual: Tensor<"f32">, expectedBits: Tensor): TensorComparison {
+export function compareBf16(name: string, actual: Tensor<"f32">, expectedBits: Tensor): TensorComparison {
   const ours = f32ToBf16(actual.data);
   const theirs = expectedBits.data as Uint16Array;
   let failures = 0;

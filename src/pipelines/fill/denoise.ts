@@ -1,18 +1,31 @@
 /**
  * The Euler denoising loop over a schedule, with the transformer session held across steps,
  * cancellation between steps and a NaN/Inf guard. Runs any sub-range of the steps, so a caller
- * can stop early (noise selection) and continue later from the same state.
+ * can stop early (noise selection) and continue later from the same state. The conditioning is
+ * channel-wise (FLUX.1 Fill: appended to each noisy token's features) or sequence-wise (FLUX.1
+ * Kontext: extra tokens after the noisy ones, whose outputs are cut off), as BFL denoise takes
+ * img_cond and img_cond_seq.
  */
 import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { eulerStep, firstNonFinite } from "../../sampling/euler.js";
-import { concatTokens } from "../../sampling/packing.js";
+import { concatSequence, concatTokens, firstTokens } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import { CancelledError, NonFiniteLatentError } from "./errors.js";
 
+/** Condition tokens appended after the noisy ones (BFL img_cond_seq, img_cond_seq_ids). */
+export interface SequenceCondition {
+  /** [B, Lc, in_channels] */
+  readonly tokens: Tensor<"f32">;
+  /** [B, Lc, 3] */
+  readonly ids: Tensor<"f32">;
+}
+
 export interface DenoiseConditioning {
-  /** [B, L, 320]: masked-image latent (64) and mask (256) per token. */
-  readonly imgCond: Tensor<"f32">;
-  /** [B, L, 3] */
+  /** [B, L, C]: features appended to each noisy token (Fill: masked-image latent 64 and mask 256); absent: none. */
+  readonly imgCond?: Tensor<"f32">;
+  /** Extra tokens after the noisy ones (Kontext); absent: none. */
+  readonly imgCondSeq?: SequenceCondition;
+  /** [B, L, 3]: the noisy tokens' ids. */
   readonly imgIds: Tensor<"f32">;
   /** [B, T, context] */
   readonly txt: Tensor<"f32">;
@@ -62,6 +75,9 @@ export async function denoise(
   const to = options.to ?? steps;
   const batch = x.dims[0] as number;
   const guidance = tensor("f32", [batch], Float32Array.from(cond.guidance));
+  const noisyTokens = x.dims[1] as number;
+  const seq = cond.imgCondSeq;
+  const imgIds = seq ? concatSequence([cond.imgIds, seq.ids]) : cond.imgIds;
   let current = x;
   for (let i = from; i < to; i++) {
     if (options.signal?.aborted) throw new CancelledError(i, steps);
@@ -69,15 +85,18 @@ export async function denoise(
     const tPrev = schedule[i + 1] as number;
     const modelT = options.modelTime ? options.modelTime(tCurr) : tCurr;
     const start = performance.now();
-    const { out: v } = await transformer.forward({
-      img: concatTokens([current, cond.imgCond]),
-      imgIds: cond.imgIds,
+    const withFeatures = cond.imgCond ? concatTokens([current, cond.imgCond]) : current;
+    const { out } = await transformer.forward({
+      img: seq ? concatSequence([withFeatures, seq.tokens]) : withFeatures,
+      imgIds,
       txt: cond.txt,
       txtIds: cond.txtIds,
       timesteps: tensor("f32", [batch], new Float32Array(batch).fill(modelT)),
       y: cond.y,
       guidance,
     });
+    // out: [B, L (+ Lc), 64]; the condition tokens' outputs are dropped.
+    const v = seq ? firstTokens(out, noisyTokens) : out;
     const next = eulerStep(current, v, tCurr, tPrev);
     const bad = firstNonFinite(next.data);
     if (bad >= 0) throw new NonFiniteLatentError(i + 1, steps, Number.isNaN(next.data[bad]) ? "NaN" : "infinite values");

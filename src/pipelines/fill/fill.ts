@@ -85,7 +85,8 @@ export interface FillResult {
   readonly record: FillRecord;
 }
 
-export function checkFillOptions(options: FillOptions, request: FillRequest): void {
+/** The numbers and text embeddings every sampler takes (fill and Kontext). */
+export function checkFillOptions(options: Pick<FillOptions, "seed" | "steps" | "guidance">, request: Pick<FillRequest, "txt" | "y">): void {
   if (!Number.isInteger(options.steps) || options.steps < 1) {
     throw new InvalidArgumentError(`steps must be a whole number of at least 1, got ${options.steps}`);
   }

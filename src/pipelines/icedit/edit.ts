@@ -6,26 +6,25 @@
  * pixels and resolved settings in (no defaults here: the library applies them), pixels and a
  * record out.
  */
-import { cropRightHalf } from "../../image/diptych.js";
+import { cropRightHalf, makeDiptych } from "../../image/diptych.js";
+import { editSize } from "../../image/edit-size.js";
 import type { Tensor } from "../../tensor.js";
 import type { Judge } from "../../vlm/judge.js";
 import { fill } from "../fill/fill.js";
 import type { FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
-import type { TextConditioner } from "../../components/text/conditioning.js";
-import type { FluxTransformer } from "../../components/flux/transformer.js";
-import type { Vae } from "../../components/vae/vae.js";
 import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
-import type { CandidatePreview } from "../noise-selection/previews.js";
-import { editRecord, prepareEditInputs, type EditInputs, type EditRecord } from "./edit-inputs.js";
-import { editProgressReporter, type EditProgress } from "./edit-progress.js";
+import {
+  editRecord,
+  prepareEditInputs,
+  type EditInputs,
+  type EditModels,
+  type EditRecord,
+  type EditResult,
+  type Size,
+} from "../edit/inputs.js";
+import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
-
-export interface EditModels {
-  readonly transformer: FluxTransformer;
-  readonly vae: Vae;
-  readonly text: TextConditioner;
-}
 
 /** Noise selection, resolved: the candidates' seeds (in tournament order) and the early steps m. */
 export interface SelectionSettings {
@@ -57,16 +56,8 @@ export interface EditSettings {
   readonly signal?: AbortSignal;
 }
 
-export type { EditRecord } from "./edit-inputs.js";
-export type { EditProgress, EditStage } from "./edit-progress.js";
-
-export interface EditResult {
-  /** [h, w, 3] uint8: the edited image (the right half of the diptych; the winner's with selection). */
-  readonly image: Tensor<"u8">;
-  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
-  readonly previews: readonly CandidatePreview[];
-  readonly record: EditRecord;
-}
+export type { EditMethod, EditModels, EditRecord, EditResult } from "../edit/inputs.js";
+export type { EditProgress, EditStage } from "../edit/progress.js";
 
 export async function editImage(
   models: EditModels,
@@ -92,12 +83,14 @@ export async function editImage(
     report({ stage: "probe", step: 1, steps: 1 });
   }
 
-  const inputs = await prepareEditInputs(models.text, source, prompt, settings.width, started, {
+  const size = editSize(source.dims[1] as number, source.dims[0] as number, settings.width);
+  const inputs = await prepareEditInputs(models.text, source, prompt, size, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
   });
   const fillModels = { transformer: models.transformer, vae: models.vae };
-  const { diptych, encoded } = inputs;
+  const { encoded } = inputs;
+  const diptych = makeDiptych(inputs.resized);
   const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
   const common = { steps: settings.steps, guidance: settings.guidance, conventions: settings.conventions, signal: settings.signal };
 
@@ -106,7 +99,7 @@ export async function editImage(
     return {
       image: cropRightHalf(result.image),
       previews: [],
-      record: recordOf(inputs, instruction, settings, result.record.seed, result.record),
+      record: recordOf(inputs, size, instruction, settings, result.record.seed, result.record),
     };
   }
   const result = await fillWithNoiseSelection(fillModels, request, {
@@ -126,16 +119,18 @@ export async function editImage(
   return {
     image: cropRightHalf(result.image),
     previews: result.previews,
-    record: { ...recordOf(inputs, instruction, settings, result.tournament.winner, result.record), tournament: result.tournament },
+    record: { ...recordOf(inputs, size, instruction, settings, result.tournament.winner, result.record), tournament: result.tournament },
   };
 }
 
 function recordOf(
   inputs: EditInputs,
+  output: Size,
   instruction: string,
   settings: EditSettings,
   seed: number,
   fillRecord: EditRecord["fill"],
 ): EditRecord {
-  return editRecord(inputs, { instruction, seed, steps: settings.steps, guidance: settings.guidance, fill: fillRecord });
+  const { steps, guidance } = settings;
+  return editRecord(inputs, { method: "icedit", instruction, seed, steps, guidance, output, fill: fillRecord });
 }

@@ -27,6 +27,8 @@ export interface FluxFillFolder {
   readonly textEncoder2: WeightsComponent;
   readonly tokenizer: string;
   readonly tokenizer2: string;
+  /** model_index.json's _class_name (FluxFillPipeline, FluxKontextPipeline, ...), or null without one. */
+  readonly pipelineClass: string | null;
 }
 
 export interface FolderOverrides {
@@ -38,7 +40,7 @@ export interface FolderOverrides {
 
 const DIFFUSERS_WEIGHTS = ["diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"];
 export const TRANSFORMERS_WEIGHTS = ["model.safetensors.index.json", "model.safetensors"];
-const BFL_TRANSFORMER_FILES = ["flux1-fill-dev.safetensors"];
+const BFL_TRANSFORMER_FILES = ["flux1-fill-dev.safetensors", "flux1-kontext-dev.safetensors"];
 const BFL_VAE_FILES = ["ae.safetensors"];
 
 function isDir(path: string): boolean {
@@ -95,7 +97,7 @@ export async function openFluxFillFolder(rootPath: string, overrides: FolderOver
           throw new ModelFolderError(
             root,
             "transformer",
-            "missing: expected transformer/ (config.json + diffusion_pytorch_model*.safetensors) or flux1-fill-dev.safetensors, or pass --transformer FILE",
+            `missing: expected transformer/ (config.json + diffusion_pytorch_model*.safetensors) or ${BFL_TRANSFORMER_FILES.join(" or ")}, or pass --transformer FILE`,
           );
         }
         return { weights: file, config: null };
@@ -124,7 +126,20 @@ export async function openFluxFillFolder(rootPath: string, overrides: FolderOver
   for (const name of ["tokenizer", "tokenizer_2"]) {
     if (!isDir(join(root, name))) throw new ModelFolderError(root, name, `missing: the folder ${name}/ with the tokenizer files`);
   }
-  return { root, transformer, vae, textEncoder, textEncoder2, tokenizer: join(root, "tokenizer"), tokenizer2: join(root, "tokenizer_2") };
+  const index = existsSync(join(root, "model_index.json"))
+    ? await readJson(root, "model_index.json", join(root, "model_index.json"))
+    : null;
+  const className = index?.["_class_name"];
+  return {
+    root,
+    transformer,
+    vae,
+    textEncoder,
+    textEncoder2,
+    tokenizer: join(root, "tokenizer"),
+    tokenizer2: join(root, "tokenizer_2"),
+    pipelineClass: typeof className === "string" ? className : null,
+  };
 }
 
 /** The files of a FLUX.1 Fill repo that the diffusers folder layout needs (no BFL single files). */

@@ -1,39 +1,68 @@
 /**
- * What every ICEdit edit prepares before the fill runs (plain or with noise selection): the source
- * resized to the edit size, the diptych and its mask, the prompt's text conditioning; and the
+ * What every edit prepares before its sampler runs, whichever the method (ICEdit or Kontext): the
+ * source resized to the size the method edits at and the prompt's text conditioning; and the
  * record that describes the edit afterwards.
  */
-import { makeDiptych, type Diptych } from "../../image/diptych.js";
-import { editSize } from "../../image/edit-size.js";
 import { resizeImage } from "../../image/resize.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillRecord } from "../fill/fill.js";
 import type { EncodedPrompt, TextConditioner, Truncation } from "../../components/text/conditioning.js";
 import type { TournamentRecord } from "../noise-selection/record.js";
+import type { CandidatePreview } from "../noise-selection/previews.js";
+import type { FluxTransformer } from "../../components/flux/transformer.js";
+import type { Vae } from "../../components/vae/vae.js";
+
+import type { EditMethod } from "../../components/icedit-models.js";
+
+export type { EditMethod } from "../../components/icedit-models.js";
+
+export interface Size {
+  readonly width: number;
+  readonly height: number;
+}
 
 export interface EditRecord {
+  /** Which method made the edit. */
+  readonly method: EditMethod;
   readonly instruction: string;
+  /** The text the encoders saw: ICEdit's IC prompt, or the instruction itself (Kontext). */
   readonly prompt: string;
   readonly seed: number;
   readonly steps: number;
   readonly guidance: number;
-  readonly source: { readonly width: number; readonly height: number };
-  readonly output: { readonly width: number; readonly height: number };
+  readonly source: Size;
+  /** The size the source was resized to before the edit (ICEdit: the edit width; Kontext: its preferred size). */
+  readonly resized: Size;
+  readonly output: Size;
   readonly truncations: readonly Truncation[];
   readonly textCached: boolean;
+  /** The sampler's record (Kontext: a KontextRecord, with the condition's size). */
   readonly fill: FillRecord;
   readonly timings: { readonly resizeMs: number; readonly textMs: number; readonly totalMs: number };
   /** Noise selection's tournament, present only when selection ran (then `seed` is the winner's). */
   readonly tournament?: TournamentRecord;
 }
 
+/** The models every method edits with (the transformer fits the method: Fill or Kontext). */
+export interface EditModels {
+  readonly transformer: FluxTransformer;
+  readonly vae: Vae;
+  readonly text: TextConditioner;
+}
+
+export interface EditResult {
+  /** [h, w, 3] uint8: the edited image (ICEdit: the right half of the diptych; the winner's with selection). */
+  readonly image: Tensor<"u8">;
+  /** Noise selection: the candidates' early previews (right halves), in seed order; empty for a plain edit. */
+  readonly previews: readonly CandidatePreview[];
+  readonly record: EditRecord;
+}
+
 export interface EditInputs {
   readonly prompt: string;
-  /** The source at the edit size, [h, w, 3]. */
+  /** The source at the method's size, [h, w, 3]. */
   readonly resized: Tensor<"u8">;
-  readonly diptych: Diptych;
-  readonly source: { readonly width: number; readonly height: number };
-  readonly output: { readonly width: number; readonly height: number };
+  readonly source: Size;
   readonly encoded: EncodedPrompt;
   readonly resizeMs: number;
   readonly started: number;
@@ -45,19 +74,18 @@ export interface PrepareHooks {
   readonly onWarning?: (message: string) => void;
 }
 
+/** Resizes `source` to `size` (when it differs) and encodes `prompt`, warning of what the encoders cut. */
 export async function prepareEditInputs(
   text: TextConditioner,
   source: Tensor<"u8">,
   prompt: string,
-  width: number,
+  size: Size,
   started: number,
   hooks: PrepareHooks = {},
 ): Promise<EditInputs> {
   const [srcHeight, srcWidth] = source.dims as [number, number];
-  const size = editSize(srcWidth, srcHeight, width);
   hooks.onStage?.("resize", 0);
   const resized = size.width === srcWidth && size.height === srcHeight ? source : await resizeImage(source, size.width, size.height);
-  const diptych = makeDiptych(resized);
   const resizeMs = performance.now() - started;
   hooks.onStage?.("text", 0);
   const encoded = await text.encode(prompt);
@@ -67,24 +95,27 @@ export async function prepareEditInputs(
     );
   }
   hooks.onStage?.("text", 1);
-  return { prompt, resized, diptych, source: { width: srcWidth, height: srcHeight }, output: size, encoded, resizeMs, started };
+  return { prompt, resized, source: { width: srcWidth, height: srcHeight }, encoded, resizeMs, started };
 }
 
 export function editRecord(
   inputs: EditInputs,
   edit: {
+    readonly method: EditMethod;
     readonly instruction: string;
     readonly seed: number;
     readonly steps: number;
     readonly guidance: number;
+    readonly output: Size;
     readonly fill: FillRecord;
   },
 ): EditRecord {
+  const [height, width] = inputs.resized.dims as [number, number];
   return {
     ...edit,
     prompt: inputs.prompt,
     source: inputs.source,
-    output: inputs.output,
+    resized: { width, height },
     truncations: inputs.encoded.truncations,
     textCached: inputs.encoded.cached,
     timings: { resizeMs: inputs.resizeMs, textMs: inputs.encoded.ms, totalMs: performance.now() - inputs.started },

@@ -1,0 +1,43 @@
+/**
+ * A FLUX.1 Kontext edit's settings from the caller's EditOptions: KONTEXT_DEFAULTS (then
+ * EDIT_DEFAULTS) where they are silent, and refusals of what only ICEdit does.
+ */
+import type { KontextEditSettings } from "../pipelines/kontext/edit.js";
+import { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "./edit-defaults.js";
+import type { EditLimits } from "./edit-limits.js";
+import { checkEditInputs, type EditOptions } from "./edit-options.js";
+import { EditOptionError } from "./errors.js";
+
+/** Checks a Kontext request whole before any work and completes it. */
+export function checkedKontextSettings(
+  image: unknown,
+  instruction: unknown,
+  options: EditOptions,
+  limits: EditLimits,
+): KontextEditSettings {
+  checkEditInputs(image, instruction, options, limits);
+  return resolveKontextOptions(options);
+}
+
+export function resolveKontextOptions(options: EditOptions): KontextEditSettings {
+  if (options.selection !== undefined)
+    throw new EditOptionError("selection", "judge", "noise selection runs with ICEdit models only; Kontext edits one seed at a time");
+  if (options.conventions !== undefined && options.conventions !== "bfl")
+    throw new EditOptionError(
+      "conventions",
+      options.conventions,
+      `Kontext edits follow BFL's sampling (cli_kontext), not "${options.conventions}": leave conventions out (it applies to ICEdit)`,
+    );
+  return {
+    seed: options.seed ?? EDIT_DEFAULTS.seed,
+    steps: options.steps ?? KONTEXT_DEFAULTS.steps,
+    guidance: options.guidance ?? KONTEXT_DEFAULTS.guidance,
+    ...(options.width === undefined ? {} : { width: options.width }),
+    ...(options.height === undefined ? {} : { height: options.height }),
+    ...(options.keepSize === undefined ? {} : { keepSize: options.keepSize }),
+    onProgress: options.onProgress,
+    onStep: options.onStep,
+    onWarning: options.onWarning,
+    signal: options.signal,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * A FLUX.1 Kontext [dev] edit: the source resized to the preferred Kontext size of its aspect
+ * ratio, the instruction as the prompt (as it is: no wrapper), the Kontext sampler, and the output
+ * at the resized size unless width / height say otherwise. Pure: pixels and resolved settings in
+ * (no defaults here: the library applies them, KONTEXT_DEFAULTS), pixels and a record out.
+ */
+import { InvalidArgumentError } from "../../errors.js";
+import { editSize } from "../../image/edit-size.js";
+import type { Tensor } from "../../tensor.js";
+import type { StepInfo } from "../fill/denoise.js";
+import { EmptyInstructionError } from "../icedit/prompt.js";
+import { editRecord, prepareEditInputs, type EditModels, type EditResult, type Size } from "../edit/inputs.js";
+import { editProgressReporter, type EditProgress } from "../edit/progress.js";
+import { kontext } from "./kontext.js";
+import { kontextSize } from "./resolution.js";
+
+export interface KontextEditSettings {
+  readonly seed: number;
+  readonly steps: number;
+  readonly guidance: number;
+  /**
+   * Size of the edited image (multiples of 16). Both absent: the source's Kontext size; one of
+   * them: the other keeps that size's aspect (a multiple of 16, rounded to the nearest).
+   */
+  readonly width?: number;
+  readonly height?: number;
+  /**
+   * Use the image at its own size (each side cut down to a multiple of 16) instead of the preferred
+   * Kontext resolution of its aspect ratio (about one megapixel), as diffusers' _auto_resize=False.
+   */
+  readonly keepSize?: boolean;
+  readonly onProgress?: (progress: EditProgress) => void;
+  readonly onStep?: (info: StepInfo) => void;
+  readonly onWarning?: (message: string) => void;
+  readonly signal?: AbortSignal;
+}
+
+/** The output size: as given, or the resized source's, one side following the other's aspect. */
+export function kontextOutputSize(resized: Size, width?: number, height?: number): Size {
+  if (width !== undefined && height !== undefined) return { width, height };
+  if (width !== undefined) return editSize(resized.width, resized.height, width);
+  if (height !== undefined) {
+    const flipped = editSize(resized.height, resized.width, height);
+    return { width: flipped.height, height };
+  }
+  return { width: resized.width, height: resized.height };
+}
+
+/** The size the source is used at: the preferred Kontext size, or its own cut down to multiples of 16. */
+export function kontextInputSize(width: number, height: number, keepSize = false): Size {
+  if (!keepSize) {
+    const preferred = kontextSize(width, height);
+    return { width: preferred.width, height: preferred.height };
+  }
+  const size = { width: 16 * Math.floor(width / 16), height: 16 * Math.floor(height / 16) };
+  if (size.width < 16 || size.height < 16)
+    throw new InvalidArgumentError(`the image is ${width}x${height}: at its own size Kontext needs at least 16x16 pixels`);
+  return size;
+}
+
+export async function kontextEdit(
+  models: EditModels,
+  source: Tensor<"u8">,
+  instruction: string,
+  settings: KontextEditSettings,
+): Promise<EditResult> {
+  const started = performance.now();
+  const prompt = instruction.trim();
+  if (!prompt) throw new EmptyInstructionError();
+  if (source.dims.length !== 3 || source.dims[2] !== 3) throw new InvalidArgumentError("the image to edit must be RGB, [height, width, 3]");
+  const report = editProgressReporter(started, settings.onProgress);
+  const resized = kontextInputSize(source.dims[1] as number, source.dims[0] as number, settings.keepSize);
+  const inputs = await prepareEditInputs(models.text, source, prompt, resized, started, {
+    onStage: (stage, step) => report({ stage, step, steps: 1 }),
+    onWarning: settings.onWarning,
+  });
+  const output = kontextOutputSize(resized, settings.width, settings.height);
+  const { embedding } = inputs.encoded;
+  const result = await kontext(
+    { transformer: models.transformer, vae: models.vae },
+    { image: inputs.resized, txt: embedding.txt, y: embedding.y },
+    {
+      seed: settings.seed,
+      steps: settings.steps,
+      guidance: settings.guidance,
+      width: output.width,
+      height: output.height,
+      signal: settings.signal,
+      onStep: settings.onStep,
+      onProgress: report,
+    },
+  );
+  const { seed, steps, guidance } = settings;
+  return {
+    image: result.image,
+    previews: [],
+    record: editRecord(inputs, { method: "kontext", instruction, seed, steps, guidance, output, fill: result.record }),
+  };
+}

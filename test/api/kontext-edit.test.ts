@@ -1,0 +1,93 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { cp, copyFile, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS, makeDemoModel } from "icedit";
+import { useDemoModel, withSession } from "./fixtures.js";
+import { exampleImage } from "../../src/demo/example-image.js";
+import { resolveEditOptions } from "../../src/api/edit-options.js";
+import { goldenFile, goldenSkip } from "../golden-paths.js";
+
+describe("Kontext through the library API", () => {
+  const demo = useDemoModel("icedit-kontext-", (model) => makeDemoModel(model, { kind: "kontext" }));
+
+  it("the Kontext demo opens as Kontext, with no adapter, and edits at the image's size with Kontext's defaults", async () => {
+    await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {
+      assert.equal(session.method, "kontext");
+      assert.deepEqual(session.model.adapters, []);
+      const result = await session.edit(exampleImage(64, 48), "make the sky green", { steps: 2 });
+      assert.deepEqual(result.image.dims, [48, 64, 3]);
+      const r = result.record;
+      assert.equal(r.method, "kontext");
+      assert.equal(r.prompt, "make the sky green", "the instruction is the prompt, as it is");
+      assert.equal(r.guidance, KONTEXT_DEFAULTS.guidance);
+      assert.equal(r.steps, 2);
+      assert.deepEqual(r.output, { width: 64, height: 48 });
+      assert.equal(r.fill.imageTokens, 12);
+      const again = await session.edit(exampleImage(64, 48), "make the sky green", { steps: 2 });
+      assert.deepEqual(again.image.data, result.image.data, "same seed, same edit");
+
+      const sized = await session.edit(exampleImage(64, 48), "make the sky green", { steps: 1, width: 32, height: 64 });
+      assert.deepEqual(sized.image.dims, [64, 32, 3]);
+      assert.deepEqual(sized.record.resized, { width: 64, height: 48 });
+      await assert.rejects(session.edit(exampleImage(64, 48), "x", { conventions: "diffusers" }), EditOptionError);
+    });
+  });
+
+  it("edit() runs Kontext in one call; height and keepSize are refused by ICEdit", async () => {
+    const result = await edit({
+      model: demo.model,
+      image: exampleImage(80, 48),
+      instruction: "add a moon",
+      steps: 1,
+      embeddingCacheDir: null,
+    });
+    assert.equal(result.record.method, "kontext");
+    assert.equal(result.record.steps, 1);
+    assert.deepEqual(result.image.dims, [48, 80, 3]);
+    assert.throws(() => resolveEditOptions({ height: 64 }), EditOptionError);
+    assert.throws(() => resolveEditOptions({ keepSize: true }), EditOptionError);
+  });
+
+  it("a 64-channel folder that does not say Kontext refuses, unless method kontext is asked for", async () => {
+    const plain = join(demo.dir, "flux-dev");
+    await cp(demo.model, plain, { recursive: true });
+    const index = join(plain, "model_index.json");
+    await writeFile(index, JSON.stringify({ ...JSON.parse(await readFile(index, "utf8")), _class_name: "FluxPipeline" }));
+    await assert.rejects(
+      withSession({ model: plain, embeddingCacheDir: null }, async () => undefined),
+      (e: Error) => e instanceof EditMethodError && /--method kontext/.test(e.message),
+    );
+    await withSession({ model: plain, method: "kontext", embeddingCacheDir: null }, async (session) => {
+      assert.equal(session.method, "kontext");
+    });
+    await assert.rejects(
+      withSession({ model: demo.model, method: "icedit", embeddingCacheDir: null }, async () => undefined),
+      EditMethodError,
+    );
+  });
+
+  it("a BFL single file of 64 channels is Kontext when named so, or with method kontext", { skip: goldenSkip }, async () => {
+    // The golden K1 transformer (BFL keys, 64 input channels) fits the demo's text encoders (48, 32).
+    const folder = join(demo.dir, "bfl-files");
+    await cp(demo.model, folder, { recursive: true });
+    await rm(join(folder, "transformer"), { recursive: true });
+    const index = join(folder, "model_index.json");
+    await writeFile(index, JSON.stringify({ ...JSON.parse(await readFile(index, "utf8")), _class_name: "FluxPipeline" }));
+    await copyFile(goldenFile("weights/k1_bfl_f32.safetensors"), join(folder, "flux1-kontext-dev.safetensors"));
+    const open = { model: folder, embeddingCacheDir: null, convertedCacheDir: null };
+    await withSession(open, async (session) => {
+      assert.equal(session.method, "kontext");
+      assert.match(session.model.transformer, /flux1-kontext-dev\.safetensors$/);
+      const result = await session.edit(exampleImage(32, 32), "x", { steps: 1 });
+      assert.deepEqual(result.image.dims, [32, 32, 3]);
+    });
+    const plain = join(demo.dir, "flux1-dev.safetensors");
+    await copyFile(goldenFile("weights/k1_bfl_f32.safetensors"), plain);
+    await assert.rejects(
+      withSession({ ...open, transformer: plain }, async () => undefined),
+      /--method kontext/,
+    );
+    await withSession({ ...open, transformer: plain, method: "kontext" }, async (session) => assert.equal(session.method, "kontext"));
+  });
+});

@@ -1,0 +1,49 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { icedit } from "./test-io.js";
+import { demoEdit, iceditWithRecord, useCliDemoModel } from "./fixtures.js";
+import { useDemoModel } from "../api/fixtures.js";
+import { readImage, writeImage } from "../../src/image/index.js";
+import { exampleImage } from "../../src/demo/example-image.js";
+
+describe("icedit edit with a FLUX.1 Kontext model", () => {
+  const demo = useDemoModel("icedit-cli-kontext-", async (model) => {
+    const made = await icedit(["make-demo-model", model, "--kontext"]);
+    assert.equal(made.code, 0, made.err.join("\n"));
+  });
+
+  it("make-demo-model --kontext writes the Kontext layout, and edit runs Kontext on it", async () => {
+    const image = join(demo.dir, "small.png");
+    await writeImage(image, exampleImage(64, 32));
+    const output = join(demo.dir, "out.png");
+    const args = ["edit", "--model", demo.model, "--image", image, "--instruction", "make the sky green", "--steps", "2", "-o", output];
+    const run = await iceditWithRecord<Record<string, unknown>>(args, join(demo.dir, "record.json"));
+    assert.deepEqual(run.out, [output]);
+    assert.deepEqual((await readImage(output)).dims, [32, 64, 3]);
+    assert.equal(run.json["method"], "kontext");
+    assert.equal(run.json["guidance"], 2.5);
+    assert.equal((run.json["model"] as { method: string }).method, "kontext");
+    assert.match(run.err.join("\n"), /editing with FLUX\.1 Kontext/);
+
+    const tall = await icedit([...args.slice(0, -2), "--height", "48", "--width", "32", "-o", join(demo.dir, "tall.png")]);
+    assert.equal(tall.code, 0, tall.err.join("\n"));
+    assert.deepEqual((await readImage(join(demo.dir, "tall.png"))).dims, [48, 32, 3]);
+  });
+
+  it("--method icedit on a Kontext model says what ICEdit needs", async () => {
+    const run = await icedit(demoEdit(demo.model, "x", "--steps", "1", "--method", "icedit", "-o", join(demo.dir, "o.png")));
+    assert.equal(run.code, 1);
+    assert.match(run.err.join("\n"), /ICEdit needs FLUX\.1 Fill/);
+  });
+});
+
+describe("icedit edit --method kontext with a FLUX.1 Fill model", () => {
+  const demo = useCliDemoModel("icedit-cli-fill-method-");
+
+  it("refuses and names the Kontext model", async () => {
+    const run = await icedit(demoEdit(demo.model, "x", "--steps", "1", "--method", "kontext", "-o", join(demo.dir, "o.png")));
+    assert.equal(run.code, 1);
+    assert.match(run.err.join("\n"), /FLUX\.1 Fill \(384 input channels\).*FLUX\.1-Kontext-dev/s);
+  });
+});
