@@ -15,6 +15,8 @@ export { precisionOf, type Precision, type PrecisionChoice, type PrecisionKind }
 export type { MemoryRecord, MemoryPlanKind } from "./api/memory-plan.js";
 export type { StageMemory } from "./api/stage-memory.js";
 export { EDIT_DEFAULTS } from "./api/edit-defaults.js";
+export { CACHE_FORMS, resolveStepCache, type StepCacheOption } from "./api/step-cache-option.js";
+export type { StepCacheRecord, StepCacheSettings, StepCacheKind } from "./pipelines/step-cache/settings.js";
 export {
   checkedEditSettings,
   CONVENTION_NAMES,

@@ -5,6 +5,7 @@
  */
 import { describeValue, type EditLimits } from "./edit-limits.js";
 import { EditOptionError } from "./errors.js";
+import { checkMaxTextTokens, resolveStepCache } from "./step-cache-option.js";
 
 /** The numbers of noise selection (EditOptions.selection), as a caller (maybe plain JavaScript) passed them. */
 export interface SelectionNumbers {
@@ -21,6 +22,8 @@ export interface EditNumbers {
   readonly steps?: unknown;
   readonly guidance?: unknown;
   readonly width?: unknown;
+  readonly cache?: unknown;
+  readonly maxTextTokens?: unknown;
   readonly selection?: SelectionNumbers;
 }
 
@@ -61,6 +64,8 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
     const nearest = Math.max(16, Math.round(options.width / 16) * 16);
     throw new EditOptionError("width", options.width, `width must be a multiple of 16, got ${options.width} (try ${nearest})`);
   }
+  resolveStepCache(options.cache);
+  checkMaxTextTokens(options.maxTextTokens);
   if (options.selection !== undefined) checkSelection(options.selection, limits);
 }
 

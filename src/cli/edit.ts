@@ -3,8 +3,11 @@ import { basename, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
 import {
+  CACHE_FORMS,
   CancelledError,
   checkedEditSettings,
+  EditOptionError,
+  resolveStepCache,
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
@@ -24,6 +27,8 @@ import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } fr
 import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
+import { DEFAULT_CACHE_THRESHOLDS } from "../pipelines/step-cache/settings.js";
+import { T5_MAX_LENGTH } from "../components/icedit-models.js";
 import {
   JUDGE_OPTIONS,
   JUDGE_OPTIONS_USAGE,
@@ -48,6 +53,13 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
   --conventions C      diffusers (as ICEdit's reference) or bfl   default: ${EDIT_DEFAULTS.conventions}
+  --cache C            step caching: none, fbcache[:threshold] (First-Block Cache) or
+                       teacache[:threshold] (TeaCache); a step whose transformer input
+                       barely changed reuses the blocks' last residual (faster, a little
+                       different; the record lists the skipped steps)  default: none
+                       thresholds default to fbcache:${DEFAULT_CACHE_THRESHOLDS.fbcache}, teacache:${DEFAULT_CACHE_THRESHOLDS.teacache}
+  --max-text-tokens N  the T5 sequence length, 1 to ${T5_MAX_LENGTH} (128 or 256 are faster for a
+                       short instruction)   default: ${T5_MAX_LENGTH}, or the model's shorter one
 ${MODEL_OPTIONS_USAGE}
 ${LIMIT_OPTIONS_USAGE}
 
@@ -131,6 +143,29 @@ function showProgress(progress: Progress): (p: EditProgress) => void {
   };
 }
 
+/** --cache as the library takes it (the library's error, in the flag's words). */
+function cacheOption(values: Values): string | undefined {
+  const value = text(values, "cache");
+  if (value === undefined) return undefined;
+  try {
+    resolveStepCache(value);
+  } catch (error) {
+    if (error instanceof EditOptionError) throw new UsageError(`--cache takes ${CACHE_FORMS}, got "${value}"`);
+    throw error;
+  }
+  return value;
+}
+
+/** --max-text-tokens: 1 to 512. */
+function maxTextTokensOption(values: Values): number | undefined {
+  const value = text(values, "max-text-tokens");
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1 || n > T5_MAX_LENGTH)
+    throw new UsageError(`--max-text-tokens takes a whole number from 1 to ${T5_MAX_LENGTH}, got "${value}"`);
+  return n;
+}
+
 function defaultOutput(image: string): string {
   return resolve(`${basename(image, extname(image))}-edited.png`);
 }
@@ -150,6 +185,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       guidance: { type: "string" },
       width: { type: "string" },
       conventions: { type: "string" },
+      cache: { type: "string" },
+      "max-text-tokens": { type: "string" },
       json: { type: "string" },
       "judge-fallback": { type: "string" },
       candidates: { type: "string" },
@@ -196,6 +233,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
     width,
     conventions,
+    cache: cacheOption(values),
+    maxTextTokens: maxTextTokensOption(values),
     selection: selection?.options,
     signal: controller.signal,
     onWarning: (message) => progress.note(`warning: ${message}`, true),

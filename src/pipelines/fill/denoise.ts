@@ -7,6 +7,7 @@ import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { eulerStep, firstNonFinite } from "../../sampling/euler.js";
 import { concatTokens } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";
+import type { StepCache } from "../step-cache/step-cache.js";
 import { CancelledError, NonFiniteLatentError } from "./errors.js";
 
 export interface DenoiseConditioning {
@@ -47,6 +48,8 @@ export interface DenoiseOptions {
   readonly modelTime?: (t: number) => number;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+  /** Step caching (its state carries over between calls on the same trajectory); absent: every step runs the whole transformer. */
+  readonly cache?: StepCache;
 }
 
 /** x: [B, L, 64] at schedule index `from`; returns x at index `to`. */
@@ -69,7 +72,7 @@ export async function denoise(
     const tPrev = schedule[i + 1] as number;
     const modelT = options.modelTime ? options.modelTime(tCurr) : tCurr;
     const start = performance.now();
-    const { out: v } = await transformer.forward({
+    const call = {
       img: concatTokens([current, cond.imgCond]),
       imgIds: cond.imgIds,
       txt: cond.txt,
@@ -77,7 +80,8 @@ export async function denoise(
       timesteps: tensor("f32", [batch], new Float32Array(batch).fill(modelT)),
       y: cond.y,
       guidance,
-    });
+    };
+    const { out: v } = options.cache ? await options.cache.evaluate(transformer, call, i) : await transformer.forward(call);
     const next = eulerStep(current, v, tCurr, tPrev);
     const bad = firstNonFinite(next.data);
     if (bad >= 0) throw new NonFiniteLatentError(i + 1, steps, Number.isNaN(next.data[bad]) ? "NaN" : "infinite values");

@@ -20,6 +20,8 @@ export interface EditRecord {
   readonly source: { readonly width: number; readonly height: number };
   readonly output: { readonly width: number; readonly height: number };
   readonly truncations: readonly Truncation[];
+  /** The T5 sequence length the instruction was padded or cut to. */
+  readonly textTokens: number;
   readonly textCached: boolean;
   readonly fill: FillRecord;
   readonly timings: { readonly resizeMs: number; readonly textMs: number; readonly totalMs: number };
@@ -43,6 +45,8 @@ export interface PrepareHooks {
   /** Called with ("resize", 0) and ("text", 0 then 1). */
   readonly onStage?: (stage: "resize" | "text", step: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** The T5 sequence length; absent: the tokenizer's. */
+  readonly maxTextTokens?: number;
 }
 
 export async function prepareEditInputs(
@@ -60,7 +64,7 @@ export async function prepareEditInputs(
   const diptych = makeDiptych(resized);
   const resizeMs = performance.now() - started;
   hooks.onStage?.("text", 0);
-  const encoded = await text.encode(prompt);
+  const encoded = await text.encode(prompt, { t5Length: hooks.maxTextTokens });
   for (const t of encoded.truncations) {
     hooks.onWarning?.(
       `the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`,
@@ -86,6 +90,7 @@ export function editRecord(
     source: inputs.source,
     output: inputs.output,
     truncations: inputs.encoded.truncations,
+    textTokens: inputs.encoded.t5Length,
     textCached: inputs.encoded.cached,
     timings: { resizeMs: inputs.resizeMs, textMs: inputs.encoded.ms, totalMs: performance.now() - inputs.started },
   };

@@ -20,6 +20,7 @@ import type { CandidatePreview } from "../noise-selection/previews.js";
 import { editRecord, prepareEditInputs, type EditInputs, type EditRecord } from "./edit-inputs.js";
 import { editProgressReporter, type EditProgress } from "./edit-progress.js";
 import { icPrompt } from "./prompt.js";
+import type { StepCacheSettings } from "../step-cache/settings.js";
 
 export interface EditModels {
   readonly transformer: FluxTransformer;
@@ -50,6 +51,10 @@ export interface EditSettings {
   readonly conventions: FillConventions;
   /** Noise selection; absent: a plain edit with `seed`. */
   readonly selection?: SelectionSettings;
+  /** Step caching (First-Block Cache or TeaCache); absent: off. */
+  readonly cache?: StepCacheSettings;
+  /** The T5 sequence length (text tokens, padded or cut to it); absent: the model's (512, or its tokenizer's shorter model_max_length). */
+  readonly maxTextTokens?: number;
   readonly onProgress?: (progress: EditProgress) => void;
   /** Each denoising step's latents (plain edits only). */
   readonly onStep?: (info: StepInfo) => void;
@@ -95,11 +100,18 @@ export async function editImage(
   const inputs = await prepareEditInputs(models.text, source, prompt, settings.width, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
+    maxTextTokens: settings.maxTextTokens,
   });
   const fillModels = { transformer: models.transformer, vae: models.vae };
   const { diptych, encoded } = inputs;
   const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
-  const common = { steps: settings.steps, guidance: settings.guidance, conventions: settings.conventions, signal: settings.signal };
+  const common = {
+    steps: settings.steps,
+    guidance: settings.guidance,
+    conventions: settings.conventions,
+    signal: settings.signal,
+    ...(settings.cache ? { cache: settings.cache } : {}),
+  };
 
   if (!selection) {
     const result = await fill(fillModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });
