@@ -4,6 +4,8 @@
  */
 import { ICEDIT_VERSION } from "../api/session.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { CACHE_FORMS } from "../api/step-cache-option.js";
+import { T5_MAX_LENGTH } from "../components/icedit-models.js";
 import type { ServerLimits } from "./config.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -279,6 +281,19 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               default: EDIT_DEFAULTS.width,
               description: "Width of the edited image; the height keeps the aspect (a multiple of 16)",
             },
+            cache: {
+              type: "string",
+              default: "none",
+              examples: ["fbcache", "fbcache:0.12", "teacache:0.4"],
+              description: `Step caching: ${CACHE_FORMS}. A step whose transformer input barely changed reuses the blocks' last residual; the record lists the skipped steps`,
+            },
+            max_text_tokens: {
+              type: "integer",
+              minimum: 1,
+              maximum: T5_MAX_LENGTH,
+              description:
+                "The T5 sequence length (default 512, or the model's shorter one); 128 or 256 run faster for a short instruction",
+            },
             candidates: {
               type: "integer",
               minimum: 1,
@@ -325,6 +340,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
                 steps: { type: "integer" },
                 guidance: { type: "number" },
                 width: { type: "integer" },
+                cache: { type: "string", description: "Step caching, when asked for" },
+                maxTextTokens: { type: "integer", description: "The T5 sequence length, when asked for" },
                 selection: {
                   type: "object",
                   description: "Present for noise selection",
