@@ -13,6 +13,11 @@ import {
 import { describeValue } from "./edit-limits.js";
 import { EditOptionError } from "./errors.js";
 
+export { DEFAULT_CACHE_THRESHOLDS };
+
+/** The longest T5 sequence an edit may ask for (FLUX.1 Fill's). */
+export const MAX_TEXT_TOKENS = T5_MAX_LENGTH;
+
 /** "none", "fbcache", "teacache", "fbcache:0.1", ... or { kind, threshold? }. */
 export type StepCacheOption = string | { readonly kind: StepCacheKind | "none"; readonly threshold?: number };
 
@@ -50,8 +55,8 @@ export function resolveStepCache(value: unknown): StepCacheSettings | undefined 
 /** The T5 sequence length an edit asks for: a whole number from 1 to 512 (undefined: the model's). */
 export function checkMaxTextTokens(value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > T5_MAX_LENGTH) {
-    const message = `maxTextTokens (the T5 sequence length) takes a whole number from 1 to ${T5_MAX_LENGTH}, got ${describeValue(value)}`;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 1 || value > MAX_TEXT_TOKENS) {
+    const message = `maxTextTokens (the T5 sequence length) takes a whole number from 1 to ${MAX_TEXT_TOKENS}, got ${describeValue(value)}`;
     throw new EditOptionError("maxTextTokens", value, message);
   }
   return value;

@@ -27,8 +27,7 @@ import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } fr
 import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
-import { DEFAULT_CACHE_THRESHOLDS } from "../pipelines/step-cache/settings.js";
-import { T5_MAX_LENGTH } from "../components/icedit-models.js";
+import { DEFAULT_CACHE_THRESHOLDS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import {
   JUDGE_OPTIONS,
   JUDGE_OPTIONS_USAGE,
@@ -58,8 +57,8 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
                        barely changed reuses the blocks' last residual (faster, a little
                        different; the record lists the skipped steps)  default: none
                        thresholds default to fbcache:${DEFAULT_CACHE_THRESHOLDS.fbcache}, teacache:${DEFAULT_CACHE_THRESHOLDS.teacache}
-  --max-text-tokens N  the T5 sequence length, 1 to ${T5_MAX_LENGTH} (128 or 256 are faster for a
-                       short instruction)   default: ${T5_MAX_LENGTH}, or the model's shorter one
+  --max-text-tokens N  the T5 sequence length, 1 to ${MAX_TEXT_TOKENS} (128 or 256 are faster for a
+                       short instruction)   default: ${MAX_TEXT_TOKENS}, or the model's shorter one
 ${MODEL_OPTIONS_USAGE}
 ${LIMIT_OPTIONS_USAGE}
 
@@ -161,8 +160,8 @@ function maxTextTokensOption(values: Values): number | undefined {
   const value = text(values, "max-text-tokens");
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1 || n > T5_MAX_LENGTH)
-    throw new UsageError(`--max-text-tokens takes a whole number from 1 to ${T5_MAX_LENGTH}, got "${value}"`);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1 || n > MAX_TEXT_TOKENS)
+    throw new UsageError(`--max-text-tokens takes a whole number from 1 to ${MAX_TEXT_TOKENS}, got "${value}"`);
   return n;
 }
 

@@ -4,8 +4,7 @@
  */
 import { ICEDIT_VERSION } from "../api/session.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
-import { CACHE_FORMS } from "../api/step-cache-option.js";
-import { T5_MAX_LENGTH } from "../components/icedit-models.js";
+import { CACHE_FORMS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import type { ServerLimits } from "./config.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -290,7 +289,7 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             max_text_tokens: {
               type: "integer",
               minimum: 1,
-              maximum: T5_MAX_LENGTH,
+              maximum: MAX_TEXT_TOKENS,
               description:
                 "The T5 sequence length (default 512, or the model's shorter one); 128 or 256 run faster for a short instruction",
             },

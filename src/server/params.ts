@@ -8,8 +8,7 @@ import { JUDGE_FALLBACKS } from "../index.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditParams, SelectionParams } from "./job.js";
-import { CACHE_FORMS, resolveStepCache } from "../api/step-cache-option.js";
-import { T5_MAX_LENGTH } from "../components/icedit-models.js";
+import { CACHE_FORMS, MAX_TEXT_TOKENS, resolveStepCache } from "../api/step-cache-option.js";
 
 export interface ParamLimits {
   readonly maxSteps: number;
@@ -106,7 +105,7 @@ function cacheParam(fields: ReadonlyMap<string, string>): { cache?: string } {
 function maxTextTokensParam(fields: ReadonlyMap<string, string>): { maxTextTokens?: number } {
   const text = fields.get("max_text_tokens");
   if (text === undefined || text.trim() === "") return {};
-  return { maxTextTokens: integer(fields, "max_text_tokens", T5_MAX_LENGTH, 1, T5_MAX_LENGTH) };
+  return { maxTextTokens: integer(fields, "max_text_tokens", MAX_TEXT_TOKENS, 1, MAX_TEXT_TOKENS) };
 }
 
 /**
