@@ -52,13 +52,13 @@ Edits IN as the instruction says (ICEdit on FLUX.1 Fill) and writes the result.
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
   --conventions C      diffusers (as ICEdit's reference) or bfl   default: ${EDIT_DEFAULTS.conventions}
-  --cache C            step caching: none, fbcache[:threshold] (First-Block Cache) or
-                       teacache[:threshold] (TeaCache); a step whose transformer input
-                       barely changed reuses the blocks' last residual (faster, a little
-                       different; the record lists the skipped steps)  default: none
-                       thresholds default to fbcache:${DEFAULT_CACHE_THRESHOLDS.fbcache}, teacache:${DEFAULT_CACHE_THRESHOLDS.teacache}
-  --max-text-tokens N  the T5 sequence length, 1 to ${MAX_TEXT_TOKENS} (128 or 256 are faster for a
-                       short instruction)   default: ${MAX_TEXT_TOKENS}, or the model's shorter one
+  --cache C            step caching: none, fbcache[:T] (First-Block Cache) or
+                       teacache[:T] (TeaCache): a step whose transformer input barely
+                       changed reuses the blocks' last residual (faster, a little
+                       different; the record lists the skipped steps); T defaults to
+                       ${DEFAULT_CACHE_THRESHOLDS.fbcache} and ${DEFAULT_CACHE_THRESHOLDS.teacache}                               default: none
+  --max-text-tokens N  the T5 sequence length, 1 to ${MAX_TEXT_TOKENS}; 128 or 256 run faster for
+                       a short instruction   default: ${MAX_TEXT_TOKENS}, or the model's shorter one
 ${MODEL_OPTIONS_USAGE}
 ${LIMIT_OPTIONS_USAGE}
 
