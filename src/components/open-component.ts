@@ -67,7 +67,7 @@ async function loadPart<Part extends string, View extends TensorSource>(
     cache: options.cache,
     accuracyLevel: options.accuracyLevel,
   };
-  return loadQuantizedParams(spec.model, view, quant, hints);
+  return loadQuantizedParams(spec.model, view, quant, hints, spec.params(part));
 }
 
 async function loadSession<Part extends string, View extends TensorSource>(
