@@ -17,6 +17,8 @@ export type { StageMemory } from "./api/stage-memory.js";
 export { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "./api/edit-defaults.js";
 export { EDIT_METHODS, EditMethodError, type EditMethod } from "./api/edit-method.js";
 export { kontextSize, PREFERRED_KONTEXT_RESOLUTIONS, type KontextSize } from "./pipelines/kontext/resolution.js";
+export { CACHE_FORMS, resolveStepCache, type StepCacheOption } from "./api/step-cache-option.js";
+export type { StepCacheRecord, StepCacheSettings, StepCacheKind } from "./pipelines/step-cache/settings.js";
 export {
   checkEditInputs,
   checkedEditSettings,

@@ -15,6 +15,7 @@ import { EDIT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
 import { checkEditRequest } from "./edit-validation.js";
 import { EditOptionError } from "./errors.js";
+import { checkMaxTextTokens, resolveStepCache, type StepCacheOption } from "./step-cache-option.js";
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
@@ -56,6 +57,13 @@ export interface EditOptions {
   readonly conventions?: ConventionsName;
   /** Noise selection; absent: a plain edit with `seed`. */
   readonly selection?: SelectionOptions;
+  /**
+   * Step caching, off by default: "fbcache" (First-Block Cache) or "teacache", optionally with a
+   * threshold ("fbcache:0.1", or { kind, threshold }); "none": off. The record lists the skipped steps.
+   */
+  readonly cache?: StepCacheOption;
+  /** The T5 sequence length, 1 to 512 (e.g. 128 for a short instruction); default 512, or the model's shorter tokenizer length. */
+  readonly maxTextTokens?: number;
   readonly onProgress?: (progress: EditProgress) => void;
   /** Each denoising step's latents (plain edits only). */
   readonly onStep?: (info: StepInfo) => void;
@@ -106,12 +114,19 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
     guidance: options.guidance ?? EDIT_DEFAULTS.guidance,
     width: options.width ?? EDIT_DEFAULTS.width,
     conventions,
+    ...optional("cache", resolveStepCache(options.cache)),
+    ...optional("maxTextTokens", checkMaxTextTokens(options.maxTextTokens)),
     onProgress: options.onProgress,
     onStep: options.onStep,
     onWarning: options.onWarning,
     signal: options.signal,
   };
   return options.selection ? { ...settings, selection: resolveSelection(options.selection, seed, steps) } : settings;
+}
+
+/** { key: value }, or {} when value is undefined (settings leave out what is off). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
 function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {

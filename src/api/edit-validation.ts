@@ -5,6 +5,7 @@
  */
 import { describeValue, type EditLimits } from "./edit-limits.js";
 import { EditOptionError } from "./errors.js";
+import { checkMaxTextTokens, resolveStepCache } from "./step-cache-option.js";
 
 /** The numbers of noise selection (EditOptions.selection), as a caller (maybe plain JavaScript) passed them. */
 export interface SelectionNumbers {
@@ -23,6 +24,8 @@ export interface EditNumbers {
   readonly width?: unknown;
   readonly height?: unknown;
   readonly keepSize?: unknown;
+  readonly cache?: unknown;
+  readonly maxTextTokens?: unknown;
   readonly selection?: SelectionNumbers;
 }
 
@@ -70,6 +73,8 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   }
   if (options.keepSize !== undefined && typeof options.keepSize !== "boolean")
     throw new EditOptionError("keepSize", options.keepSize, `keepSize takes true or false, got ${describeValue(options.keepSize)}`);
+  resolveStepCache(options.cache);
+  checkMaxTextTokens(options.maxTextTokens);
   if (options.selection !== undefined) checkSelection(options.selection, limits);
 }
 

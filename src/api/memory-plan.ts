@@ -11,13 +11,15 @@ import { InvalidArgumentError } from "../errors.js";
 import { machineMemoryBytes } from "../runtime/machine-memory.js";
 import { MEMORY_SIZE_FORMS } from "../runtime/memory-size.js";
 import { startPeakMeter } from "../runtime/peak-rss.js";
-import type { PoolEvent, SessionPool } from "../runtime/session-pool.js";
+import type { PoolEvent } from "../runtime/session-pool.js";
 import type { IceditModels } from "../components/icedit-models.js";
 import {
   activationBytes,
   componentEstimates,
   DEFAULT_WORK,
+  fluxStageBytes,
   MODEL_COMPONENTS,
+  stageEntryName,
   totalBytes,
   type ComponentBytes,
   type WorkSize,
@@ -73,7 +75,7 @@ export class SessionMemory {
   /** Gives the pool the estimates at the default size, chooses the plan, and loads everything if resident. */
   static async start(models: IceditModels): Promise<SessionMemory> {
     const estimates = estimatesFor(models, DEFAULT_WORK);
-    setCosts(models.pool, estimates);
+    setCosts(models, estimates, DEFAULT_WORK);
     const plan = choosePlan(estimates, models.pool.budgetBytes);
     if (plan === "resident") await models.pool.preload(MODEL_COMPONENTS);
     return new SessionMemory(models, plan);
@@ -87,7 +89,7 @@ export class SessionMemory {
   beginEdit(work: WorkSize): EditMemory {
     const pool = this.models.pool;
     const estimates = estimatesFor(this.models, work);
-    setCosts(pool, estimates);
+    setCosts(this.models, estimates, work);
     const loads: PoolEvent[] = [];
     const unwatch = pool.watch((event) => loads.push(event));
     const stages = new StageMemoryRecorder(startPeakMeter());
@@ -112,6 +114,9 @@ function estimatesFor(models: IceditModels, work: WorkSize): ComponentBytes {
   return componentEstimates(models.weightBytes, activationBytes(models.sizes, work));
 }
 
-function setCosts(pool: SessionPool, estimates: ComponentBytes): void {
-  for (const c of MODEL_COMPONENTS) pool.setBytes(c, estimates[c]);
+/** The components' costs, and those of the transformer's stages (step caching's graphs, loaded only by an edit that caches). */
+function setCosts(models: IceditModels, estimates: ComponentBytes, work: WorkSize): void {
+  for (const c of MODEL_COMPONENTS) models.pool.setBytes(c, estimates[c]);
+  const stages = fluxStageBytes(models.sizes, { precision: models.precision, adapterBytes: models.transformer.branchBytes }, work);
+  for (const [stage, bytes] of Object.entries(stages)) models.pool.setBytes(stageEntryName(stage as keyof typeof stages), bytes);
 }

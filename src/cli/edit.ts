@@ -3,8 +3,11 @@ import { basename, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
 import {
+  CACHE_FORMS,
   CancelledError,
   checkEditInputs,
+  EditOptionError,
+  resolveStepCache,
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
@@ -25,6 +28,7 @@ import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } fr
 import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
 import { Progress } from "./progress.js";
+import { DEFAULT_CACHE_THRESHOLDS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import {
   JUDGE_OPTIONS,
   JUDGE_OPTIONS_USAGE,
@@ -56,6 +60,13 @@ ${KONTEXT_DEFAULTS.steps} steps, guidance ${KONTEXT_DEFAULTS.guidance}, the outp
                        of 16), not at Kontext's preferred ~1 MP size of its aspect ratio
   --conventions C      ICEdit only: diffusers (as ICEdit's reference) or bfl
                                                                   default: ${EDIT_DEFAULTS.conventions}
+  --cache C            step caching: none, fbcache[:T] (First-Block Cache) or
+                       teacache[:T] (TeaCache): a step whose transformer input barely
+                       changed reuses the blocks' last residual (faster, a little
+                       different; the record lists the skipped steps); T defaults to
+                       ${DEFAULT_CACHE_THRESHOLDS.fbcache} and ${DEFAULT_CACHE_THRESHOLDS.teacache}                               default: none
+  --max-text-tokens N  the T5 sequence length, 1 to ${MAX_TEXT_TOKENS}; 128 or 256 run faster for
+                       a short instruction   default: ${MAX_TEXT_TOKENS}, or the model's shorter one
 ${MODEL_OPTIONS_USAGE}
 ${LIMIT_OPTIONS_USAGE}
 
@@ -139,6 +150,29 @@ function showProgress(progress: Progress): (p: EditProgress) => void {
   };
 }
 
+/** --cache as the library takes it (the library's error, in the flag's words). */
+function cacheOption(values: Values): string | undefined {
+  const value = text(values, "cache");
+  if (value === undefined) return undefined;
+  try {
+    resolveStepCache(value);
+  } catch (error) {
+    if (error instanceof EditOptionError) throw new UsageError(`--cache takes ${CACHE_FORMS}, got "${value}"`);
+    throw error;
+  }
+  return value;
+}
+
+/** --max-text-tokens: 1 to 512. */
+function maxTextTokensOption(values: Values): number | undefined {
+  const value = text(values, "max-text-tokens");
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isSafeInteger(n) || n < 1 || n > MAX_TEXT_TOKENS)
+    throw new UsageError(`--max-text-tokens takes a whole number from 1 to ${MAX_TEXT_TOKENS}, got "${value}"`);
+  return n;
+}
+
 function defaultOutput(image: string): string {
   return resolve(`${basename(image, extname(image))}-edited.png`);
 }
@@ -160,6 +194,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       height: { type: "string" },
       "keep-size": { type: "boolean" },
       conventions: { type: "string" },
+      cache: { type: "string" },
+      "max-text-tokens": { type: "string" },
       json: { type: "string" },
       "judge-fallback": { type: "string" },
       candidates: { type: "string" },
@@ -214,6 +250,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     height,
     keepSize: values["keep-size"] === true ? true : undefined,
     conventions,
+    cache: cacheOption(values),
+    maxTextTokens: maxTextTokensOption(values),
     selection: selection?.options,
     signal: controller.signal,
     onWarning: (message) => progress.note(`warning: ${message}`, true),

@@ -27,7 +27,7 @@ import { ClipTextEncoder } from "./text/clip.js";
 import { T5Encoder } from "./text/t5.js";
 import type { TextModels } from "./text/conditioning.js";
 import { describePrecision, F32, type Precision } from "./precision.js";
-import { MODEL_COMPONENTS, weightBytes, type ComponentBytes, type ModelSizes } from "./memory-estimates.js";
+import { MODEL_COMPONENTS, stageEntryName, weightBytes, type ComponentBytes, type ModelSizes } from "./memory-estimates.js";
 
 export const CLIP_MAX_LENGTH = 77;
 /** Noisy latent (64) + masked-image latent (64) + mask (256) per token. */
@@ -169,6 +169,8 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
       ...big,
       adapters: adapterOptions(adapters, sources),
       lazy: pool.lazy("transformer", 0),
+      // Step caching's stage graphs: pool entries of their own, loaded only by an edit that caches.
+      stages: (stage) => pool.lazy(stageEntryName(stage), 0),
     }),
   );
   const params: LoadedParams = { flux, vae: vaeParams, t5: t5Config, clip: clipConfig };

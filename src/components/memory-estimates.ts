@@ -17,6 +17,7 @@
  * is counted with its activations even when idle.
  */
 import { Flux } from "../models/flux/model.js";
+import { FLUX_STAGES, stageParams, type FluxStage } from "../models/flux/stages.js";
 import type { FluxParams } from "../models/flux/params.js";
 import { AutoEncoder, vaeParameters } from "../models/vae/model.js";
 import type { VaeParams } from "../models/vae/params.js";
@@ -142,4 +143,29 @@ export function componentEstimates(weights: ComponentBytes, activations: Compone
 
 export function totalBytes(bytes: ComponentBytes): number {
   return MODEL_COMPONENTS.reduce((sum, c) => sum + bytes[c], 0);
+}
+
+/** The session pool's name of a transformer stage (step caching's graphs). */
+export function stageEntryName(stage: FluxStage): string {
+  return `transformer_${stage}`;
+}
+
+/**
+ * Each transformer stage's cost: its weights (adapter branches shared out by weight) plus, for
+ * the stages with blocks, the transformer's activations, and for the others a few residual-width
+ * tensors.
+ */
+export function fluxStageBytes(sizes: ModelSizes, loaded: ComponentPrecision, work: WorkSize): Record<FluxStage, number> {
+  const flux = new Flux(sizes.flux);
+  const all = parameterBytes(flux, flux.parameters(), loaded.precision, defaultFluxKeep);
+  const blocks = activationBytes(sizes, work).transformer;
+  const imageTokens = Math.ceil(work.width / 16) * Math.ceil(work.height / 16);
+  const streams = F32_BYTES * work.batch * (imageTokens + sizes.t5Length) * sizes.flux.hiddenSize * 4;
+  const out = {} as Record<FluxStage, number>;
+  for (const stage of FLUX_STAGES) {
+    const weights = parameterBytes(flux, stageParams(flux, stage), loaded.precision, defaultFluxKeep);
+    const share = all > 0 ? (loaded.adapterBytes ?? 0) * (weights / all) : 0;
+    out[stage] = Math.round(weights + share + (stage === "first" || stage === "rest" ? blocks : streams));
+  }
+  return out;
 }

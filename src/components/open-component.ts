@@ -66,7 +66,7 @@ async function loadPart<Part extends string, View extends TensorSource>(
     component: spec.component,
     cache: options.cache,
   };
-  return loadQuantizedParams(spec.model, view, quant, hints);
+  return loadQuantizedParams(spec.model, view, quant, hints, spec.params(part));
 }
 
 async function loadSession<Part extends string, View extends TensorSource>(

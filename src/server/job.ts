@@ -15,6 +15,10 @@ export interface EditParams {
   readonly steps: number;
   readonly guidance: number;
   readonly width: number;
+  /** Step caching as the library takes it ("fbcache:0.12", ...; absent: off). */
+  readonly cache?: string;
+  /** The T5 sequence length (absent: the model's). */
+  readonly maxTextTokens?: number;
   /** Noise selection: several seeds run a few steps, the server's judge picks one (absent: a plain edit). */
   readonly selection?: SelectionParams;
 }

@@ -4,6 +4,7 @@
  */
 import { ICEDIT_VERSION } from "../api/session.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { CACHE_FORMS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import type { ServerLimits } from "./config.js";
 import { ref, type Json } from "./openapi-json.js";
 import { openAiPaths, openAiSchemas } from "./openapi-openai.js";
@@ -281,6 +282,19 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               default: EDIT_DEFAULTS.width,
               description: "Width of the edited image; the height keeps the aspect (a multiple of 16)",
             },
+            cache: {
+              type: "string",
+              default: "none",
+              examples: ["fbcache", "fbcache:0.12", "teacache:0.4"],
+              description: `Step caching: ${CACHE_FORMS}. A step whose transformer input barely changed reuses the blocks' last residual; the record lists the skipped steps`,
+            },
+            max_text_tokens: {
+              type: "integer",
+              minimum: 1,
+              maximum: MAX_TEXT_TOKENS,
+              description:
+                "The T5 sequence length (default 512, or the model's shorter one); 128 or 256 run faster for a short instruction",
+            },
             candidates: {
               type: "integer",
               minimum: 1,
@@ -327,6 +341,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
                 steps: { type: "integer" },
                 guidance: { type: "number" },
                 width: { type: "integer" },
+                cache: { type: "string", description: "Step caching, when asked for" },
+                maxTextTokens: { type: "integer", description: "The T5 sequence length, when asked for" },
                 selection: {
                   type: "object",
                   description: "Present for noise selection",

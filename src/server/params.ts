@@ -8,6 +8,7 @@ import { JUDGE_FALLBACKS } from "../index.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditParams, SelectionParams } from "./job.js";
+import { CACHE_FORMS, MAX_TEXT_TOKENS, resolveStepCache } from "../api/step-cache-option.js";
 
 export interface ParamLimits {
   readonly maxSteps: number;
@@ -15,7 +16,7 @@ export interface ParamLimits {
   readonly maxInstructionChars: number;
 }
 
-export const EDIT_FIELDS = ["instruction", "seed", "steps", "guidance", "width"] as const;
+export const EDIT_FIELDS = ["instruction", "seed", "steps", "guidance", "width", "cache", "max_text_tokens"] as const;
 /** Noise selection: several seeds run a few steps, the server's judge picks the best one. */
 export const NOISE_SELECTION_FIELDS = ["candidates", "early_steps", "judge_fallback"] as const;
 /** Other judge settings (URL, model, key, ...) are the operator's: a client may not point the server anywhere. */
@@ -81,8 +82,30 @@ export function parseEditParams(
   const guidance = finite(fields, "guidance", modelDefaults.guidance ?? EDIT_DEFAULTS.guidance, 0, 1000);
   const width = integer(fields, "width", modelDefaults.width ?? EDIT_DEFAULTS.width, 16, limits.maxWidth);
   if (width % 16 !== 0) throw invalid("width", `must be a multiple of 16, got ${width} (try ${Math.max(16, Math.round(width / 16) * 16)})`);
+  const faster = { ...cacheParam(fields), ...maxTextTokensParam(fields) };
   const selection = parseSelection(fields, steps, support);
-  return selection ? { instruction, seed, steps, guidance, width, selection } : { instruction, seed, steps, guidance, width };
+  return selection
+    ? { instruction, seed, steps, guidance, width, ...faster, selection }
+    : { instruction, seed, steps, guidance, width, ...faster };
+}
+
+/** cache: none, fbcache[:threshold] or teacache[:threshold]; kept as sent (the library resolves it), absent when off. */
+function cacheParam(fields: ReadonlyMap<string, string>): { cache?: string } {
+  const text = fields.get("cache")?.trim();
+  if (text === undefined || text === "" || text === "none") return {};
+  try {
+    resolveStepCache(text);
+  } catch {
+    throw invalid("cache", `takes ${CACHE_FORMS}, got ${JSON.stringify(text)}`);
+  }
+  return { cache: text };
+}
+
+/** max_text_tokens: the T5 sequence length, 1 to 512; absent: the model's. */
+function maxTextTokensParam(fields: ReadonlyMap<string, string>): { maxTextTokens?: number } {
+  const text = fields.get("max_text_tokens");
+  if (text === undefined || text.trim() === "") return {};
+  return { maxTextTokens: integer(fields, "max_text_tokens", MAX_TEXT_TOKENS, 1, MAX_TEXT_TOKENS) };
 }
 
 /**

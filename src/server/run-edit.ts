@@ -57,6 +57,8 @@ export async function runEdit(
     steps: params.steps,
     guidance: params.guidance,
     width: params.width,
+    cache: params.cache,
+    maxTextTokens: params.maxTextTokens,
     selection,
     signal: hooks.signal,
     onWarning: hooks.onWarning,

@@ -135,14 +135,15 @@ export class PromptTokenizer {
     return ids;
   }
 
-  /** [BOS] content [EOS] pads (CLIP) or content [EOS] pads (T5), exactly `maxLength` ids. */
-  encode(text: string): Tokenized {
+  /** [BOS] content [EOS] pads (CLIP) or content [EOS] pads (T5), exactly `length` ids (default `maxLength`). */
+  encode(text: string, length = this.maxLength): Tokenized {
+    if (length !== this.maxLength) checkMaxLength(this.kind, length);
     const content = this.contentIds(text);
     const { bos, eos, pad } = this.specialIds;
-    const room = this.maxLength - (this.kind === "clip" ? 2 : 1);
+    const room = length - (this.kind === "clip" ? 2 : 1);
     const kept = content.slice(0, room);
     const ids = this.kind === "clip" ? [bos as number, ...kept, eos] : [...kept, eos];
-    while (ids.length < this.maxLength) ids.push(pad);
+    while (ids.length < length) ids.push(pad);
     return { ids, truncatedTokens: content.length - kept.length, contentTokens: content.length };
   }
 

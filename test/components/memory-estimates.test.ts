@@ -9,6 +9,7 @@ import { CLIP_L_TEXT } from "../../src/models/clip/config.js";
 import {
   activationBytes,
   DEFAULT_WORK,
+  fluxStageBytes,
   nbitsBytesPerWeight,
   parameterBytes,
   weightBytes,
@@ -58,5 +59,17 @@ describe("memory estimates", () => {
     assert.equal(batched.transformer, 3 * a.transformer);
     assert.equal(batched.vae_decoder, 2 * a.vae_decoder);
     assert.equal(batched.vae_encoder, a.vae_encoder);
+  });
+
+  test("the transformer's stages: their weights are the transformer's plus the first block's image modulation again", () => {
+    const d = FLUX_FILL_DEV.hiddenSize;
+    const stages = fluxStageBytes(REAL, {}, DEFAULT_WORK);
+    const acts = activationBytes(REAL, DEFAULT_WORK).transformer;
+    const tokens = (DEFAULT_WORK.width / 16) * (DEFAULT_WORK.height / 16) + REAL.t5Length;
+    const streams = 4 * tokens * d * 4;
+    const weights = stages.embed + stages.first + stages.rest + stages.final - 2 * acts - 2 * streams;
+    const imgMod = 4 * (d * 6 * d + 6 * d);
+    assert.equal(weights, weightBytes(REAL).transformer + imgMod);
+    assert.ok(stages.first > acts && stages.rest > stages.first, "the stages with blocks carry the activations");
   });
 });

@@ -58,6 +58,18 @@ describe("icedit serve: the edit API", () => {
     );
   });
 
+  it("takes cache and max_text_tokens: the job's params and record keep them", async () => {
+    const submitted = await submit(demo().url, image, { ...QUICK, steps: 4, cache: "fbcache:1e9", max_text_tokens: 16 });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    assert.equal(submitted.body.params.cache, "fbcache:1e9");
+    assert.equal(submitted.body.params.maxTextTokens, 16);
+    const final = (await followEvents(demo().url, submitted.body.id)).at(-1)?.data as unknown as Job;
+    assert.equal(final.status, "done");
+    const record = final.record as unknown as { textTokens: number; fill: { cache: unknown } };
+    assert.equal(record.textTokens, 16);
+    assert.deepEqual(record.fill.cache, { kind: "fbcache", threshold: 1e9, skippedSteps: [2, 3] });
+  });
+
   it("lists the jobs newest first, a page at a time", async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await submit(demo().url, image, { ...QUICK, seed: i })).body.id);

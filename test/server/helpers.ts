@@ -69,7 +69,7 @@ export interface Job {
   cancel_requested: boolean;
   worker: string | null;
   error: { code: string; message: string } | null;
-  params: { instruction: string; seed: number; steps: number; guidance: number; width: number };
+  params: { instruction: string; seed: number; steps: number; guidance: number; width: number; cache?: string; maxTextTokens?: number };
   input: { format: string; width: number; height: number; bytes: number };
   record: { output: { width: number; height: number }; seed: number; steps: number } | null;
   urls: { self: string; events: string; source: string; image: string | null };

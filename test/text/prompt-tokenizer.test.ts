@@ -165,6 +165,22 @@ describe("T5 (demo, vocab 128 and 1000)", () => {
     });
   }
 
+  test("encode(text, N) pads or cuts to N ids per call (the edit's maxTextTokens), EOS kept; N >= 1", () => {
+    const json = JSON.parse(demoT5TokenizerFiles(128)["tokenizer.json"] as string) as { model: { vocab: [string, number][] } };
+    const tok = PromptTokenizer.fromJson(json, "t5", 512);
+    const text = "make her hair dark green";
+    const content = referenceUnigramIds(text, json.model.vocab, 2, new Set([0, 1, 2]));
+    for (const n of [128, 256]) {
+      const r = tok.encode(text, n);
+      assert.deepEqual(r.ids, [...content, 1, ...Array<number>(n - 1 - content.length).fill(0)]);
+    }
+    const cut = tok.encode(text, 3);
+    assert.deepEqual(cut.ids, [...content.slice(0, 2), 1]);
+    assert.equal(cut.truncatedTokens, content.length - 2);
+    assert.equal(tok.encode(text).ids.length, 512, "the tokenizer's own length by default");
+    assert.throws(() => tok.encode(text, 0), InvalidArgumentError);
+  });
+
   test("maxLength is configurable (128 for BFL's Fill scripts) and must be >= 1", () => {
     const json = JSON.parse(demoT5TokenizerFiles(128)["tokenizer.json"] as string) as object;
     const tok = PromptTokenizer.fromJson(json, "t5", 128);

@@ -93,11 +93,18 @@ function describe(name: string, options: AdapterOptions, d: LoraDescription): Lo
 }
 
 /** W' = W + scale * B A (and b' = b + scale * bias) for every layer of a plain LoRA, run by ONNX Runtime. */
-export async function mergeLora(engine: Engine, weights: InlineParams, d: LoraDescription, scale: number): Promise<InlineParams> {
+export async function mergeLora(
+  engine: Engine,
+  weights: InlineParams,
+  d: LoraDescription,
+  scale: number,
+  part?: ReadonlySet<string>,
+): Promise<InlineParams> {
   const tensors = new Map(weights.tensors);
   const session = await engine.load(buildLoraMergeGraph());
   try {
     for (const layer of d.layers.values()) {
+      if (part && !part.has(`${layer.linear}.weight`)) continue;
       const fused = fuseLowRank(layer.plain, layer.inFeatures, layer.outFeatures);
       const key = `${layer.linear}.weight`;
       const w = tensors.get(key);

@@ -6,6 +6,7 @@
  */
 import type { ParamBinder, ParamSpec } from "../../nn/module.js";
 import { buildFluxGraph, type Flux } from "../../models/flux/model.js";
+import { buildFluxStageGraph, stageParams, type FluxStage } from "../../models/flux/stages.js";
 import { fluxAdapterBranches } from "../../models/flux/adapters.js";
 import type { FluxParams } from "../../models/flux/params.js";
 import type { Engine } from "../../runtime/engine.js";
@@ -52,23 +53,29 @@ export interface FluxAdapters {
   readonly plan: AdapterPlan;
 }
 
+/** The whole transformer in one graph, or one of its stages (models/flux/stages.ts: for step caching). */
+export type FluxPart = "transformer" | FluxStage;
+
 /** The transformer's spec (without adapters for a conversion, which builds no graph). */
-export function fluxSpec(model: Flux, params: FluxParams, adapters?: FluxAdapters): ComponentSpec<"transformer"> {
+export function fluxSpec(model: Flux, params: FluxParams, adapters?: FluxAdapters): ComponentSpec<FluxPart> {
   return {
     component: "transformer",
     model,
     view: bflView,
     hints: () => fluxHints(params),
-    params: () => model.parameters(),
+    params: (part) => (part === "transformer" ? model.parameters() : stageParams(model, part)),
     quantized: { keep: defaultFluxKeep },
-    async build(loaded: ParamBinder, _part, taps) {
+    async build(loaded: ParamBinder, part, taps) {
       let weights = loaded;
       const branches: LoraDescription[] = [];
+      // A stage holds only its own weights: the layers of the others are merged by their own builds.
+      const only = part === "transformer" ? undefined : new Set(stageParams(model, part).map((p) => p.path));
       for (const [i, d] of (adapters?.plan.descriptions ?? []).entries()) {
         const scale = adapters?.plan.mergeScales[i] ?? null;
-        if (adapters && scale !== null) weights = await mergeLora(adapters.engine, weights as InlineParams, d, scale);
+        if (adapters && scale !== null) weights = await mergeLora(adapters.engine, weights as InlineParams, d, scale, only);
         else branches.push(d);
       }
+      if (part !== "transformer") return buildFluxStageGraph(model, weights, part, fluxAdapterBranches(branches));
       return buildFluxGraph(model, weights, { taps, adapters: fluxAdapterBranches(branches, new Set(taps)) });
     },
   };

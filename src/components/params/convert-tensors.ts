@@ -5,7 +5,7 @@
  * so the float model never sits in memory whole.
  */
 import { Linear } from "../../nn/linear.js";
-import type { Module } from "../../nn/module.js";
+import type { Module, ParamSpec } from "../../nn/module.js";
 import type { Tensor } from "../../tensor.js";
 import type { TensorSource } from "../../weights/source.js";
 import { packGgufBlocks, quantizeNBits, type NBits, type PackedNBits } from "../../weights/quant/index.js";
@@ -51,11 +51,16 @@ export function isQuantized(path: string, linear: ReadonlySet<string>, keep?: (l
 }
 
 /** Yields every parameter of `model` (in declaration order) in its load form; shapes must be checked before. */
-export async function* convertTensors(model: Module, source: TensorSource, options: NBitsOptions): AsyncGenerator<ConvertedTensor> {
+export async function* convertTensors(
+  model: Module,
+  source: TensorSource,
+  options: NBitsOptions,
+  specs: readonly ParamSpec[] = model.parameters(),
+): AsyncGenerator<ConvertedTensor> {
   const linear = linearWeightPaths(model);
   const { blockSize } = options.precision;
   const bits = nbitsOf(options.precision.kind);
-  for (const spec of model.parameters()) {
+  for (const spec of specs) {
     if (!isQuantized(spec.path, linear, options.keep)) {
       yield { kind: "float", path: spec.path, tensor: await source.readF32(spec.path) };
       continue;

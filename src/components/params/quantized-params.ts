@@ -45,26 +45,36 @@ export class QuantizedParams extends InlineParams {
   }
 }
 
-/** Checks every parameter's presence and shape, then converts (or finds the cached conversion). */
+/**
+ * Checks every parameter's presence and shape, then converts (or finds the cached conversion).
+ * `part`: the parameters one graph reads (default all): a conversion in memory converts only
+ * those; a cache entry holds the whole model, of which the graph binds what it reads.
+ */
 export async function loadQuantizedParams(
   model: Module,
   source: TensorSource,
   options: QuantOptions,
   hints: ParamHints = {},
+  part: readonly ParamSpec[] = model.parameters(),
 ): Promise<ParamBinder> {
   checkParams(model.parameters(), source, hints);
   if (options.cache) {
     const cached = await convertedParams(model, source, options, options.cache);
     if (cached) return cached;
   }
-  return quantizeParams(model, source, options);
+  return quantizeParams(model, source, options, part);
 }
 
-/** Converts in memory (no cache); shapes must be checked before. */
-export async function quantizeParams(model: Module, source: TensorSource, options: QuantOptions): Promise<QuantizedParams> {
+/** Converts `part` (default all parameters) in memory (no cache); shapes must be checked before. */
+export async function quantizeParams(
+  model: Module,
+  source: TensorSource,
+  options: QuantOptions,
+  part: readonly ParamSpec[] = model.parameters(),
+): Promise<QuantizedParams> {
   const floats = new Map<string, Tensor<"f32">>();
   const packed = new Map<string, PackedNBits>();
-  for await (const t of convertTensors(model, source, options)) {
+  for await (const t of convertTensors(model, source, options, part)) {
     if (t.kind === "float") floats.set(t.path, t.tensor);
     else packed.set(t.path, t.packed);
   }

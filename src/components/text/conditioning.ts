@@ -49,6 +49,8 @@ export interface TextModels {
 
 export interface EncodedPrompt {
   readonly embedding: TextEmbedding;
+  /** The T5 sequence length used (the embedding's txt is [1, t5Length, context]). */
+  readonly t5Length: number;
   readonly truncations: readonly Truncation[];
   readonly cached: boolean;
   readonly ms: number;
@@ -68,26 +70,28 @@ export class TextConditioner {
     private readonly cache: EmbeddingCache = new MemoryEmbeddingCache(),
   ) {}
 
-  cacheKey(prompt: string): string {
-    return JSON.stringify([this.models.identity, this.models.t5Tokenizer.maxLength, this.models.clipTokenizer.maxLength, prompt]);
+  cacheKey(prompt: string, t5Length = this.models.t5Tokenizer.maxLength): string {
+    return JSON.stringify([this.models.identity, t5Length, this.models.clipTokenizer.maxLength, prompt]);
   }
 
-  async encode(prompt: string): Promise<EncodedPrompt> {
+  /** `options.t5Length`: the T5 sequence length (ids padded or cut to it); default the tokenizer's. */
+  async encode(prompt: string, options: { readonly t5Length?: number } = {}): Promise<EncodedPrompt> {
     const start = performance.now();
-    const t5Tokens = this.models.t5Tokenizer.encode(prompt);
+    const t5Length = options.t5Length ?? this.models.t5Tokenizer.maxLength;
+    const t5Tokens = this.models.t5Tokenizer.encode(prompt, t5Length);
     const clipTokens = this.models.clipTokenizer.encode(prompt);
     const truncations: Truncation[] = [];
     if (t5Tokens.truncatedTokens > 0)
       truncations.push({ encoder: "t5", kept: t5Tokens.contentTokens - t5Tokens.truncatedTokens, cut: t5Tokens.truncatedTokens });
     if (clipTokens.truncatedTokens > 0)
       truncations.push({ encoder: "clip", kept: clipTokens.contentTokens - clipTokens.truncatedTokens, cut: clipTokens.truncatedTokens });
-    const key = this.cacheKey(prompt);
+    const key = this.cacheKey(prompt, t5Length);
     const hit = await this.cache.get(key);
-    if (hit) return { embedding: hit, truncations, cached: true, ms: performance.now() - start };
+    if (hit) return { embedding: hit, t5Length, truncations, cached: true, ms: performance.now() - start };
     const { lastHiddenState } = await this.models.t5.forward(ids(t5Tokens.ids));
     const { pooled } = await this.models.clip.forward(ids(clipTokens.ids));
     const embedding: TextEmbedding = { txt: lastHiddenState, y: pooled };
     await this.cache.set(key, embedding);
-    return { embedding, truncations, cached: false, ms: performance.now() - start };
+    return { embedding, t5Length, truncations, cached: false, ms: performance.now() - start };
   }
 }

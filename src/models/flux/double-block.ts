@@ -63,6 +63,12 @@ export class DoubleStreamBlock extends Module {
     this.txt = this.child(new Stream(path, "txt", dim, heads, mlpHidden, qkvBias));
   }
 
+  /** img: [B, L, D], vec: [B, D] -> [B, L, D]: the image stream's first modulated norm (what its attention reads). */
+  imgModulatedInput(ctx: BuildContext, img: Value, vec: Value): Value {
+    const [m1] = this.img.mod.forward(ctx, vec) as [ModulationOut];
+    return modulatedNorm(ctx, img, m1.shift, m1.scale, this.img.dim, NORM_EPS);
+  }
+
   /** img: [B, L, D], txt: [B, T, D], vec: [B, D], pe over T+L tokens -> new (img, txt). */
   forward(ctx: BuildContext, img: Value, txt: Value, vec: Value, pe: Rope, tapPrefix: string): { img: Value; txt: Value } {
     const [img1, img2] = this.img.mod.forward(ctx, vec) as [ModulationOut, ModulationOut];

@@ -67,32 +67,66 @@ export class Flux extends Module {
 
   /** -> out: [B, L, out_channels], the velocity per image token. */
   forward(ctx: BuildContext, inputs: FluxGraphInputs): Value {
+    const { img: img0, txt: txt0, vec } = this.embed(ctx, inputs);
+    const { img, txt } = this.doubleStream(ctx, img0, txt0, vec, inputs.pe, 0);
+    ctx.tap("double_last_img", img);
+    ctx.tap("double_last_txt", txt);
+    const x = this.singleStream(ctx, concat([txt, img], 1), vec, inputs.pe);
+    ctx.tap("single_last_out", x);
+    const imgTokens = ctx.tap("final_in", sliceAfter(x, 1, txt));
+    return this.finalLayer.forward(ctx, imgTokens, vec);
+  }
+
+  /** The input embedders: img [B, L, in], txt [B, T, ctx], y, sinusoids -> img [B, L, D], txt [B, T, D], vec [B, D]. */
+  embed(ctx: BuildContext, inputs: Omit<FluxGraphInputs, "pe">): FluxStreams {
     const timeOut = ctx.tap("time_in_out", this.timeIn.forward(ctx, inputs.timestepEmb));
     let vec = timeOut;
     if (this.guidanceIn && inputs.guidanceEmb) {
       vec = add(vec, ctx.tap("guidance_in_out", this.guidanceIn.forward(ctx, inputs.guidanceEmb)));
     }
     vec = ctx.tap("vec", add(vec, ctx.tap("vector_in_out", this.vectorIn.forward(ctx, inputs.y))));
-    let img = ctx.tap("img_in_out", this.imgIn.forward(ctx, inputs.img));
-    let txt = ctx.tap("txt_in_out", this.txtIn.forward(ctx, inputs.txt));
-    this.doubleBlocks.forEach((block, i) => {
-      ({ img, txt } = ctx.segment(() => block.forward(ctx, img, txt, vec, inputs.pe, `double${i}`)));
-      ctx.tap(`double${i}_img`, img);
-      ctx.tap(`double${i}_txt`, txt);
-    });
-    ctx.tap("double_last_img", img);
-    ctx.tap("double_last_txt", txt);
-    let x = concat([txt, img], 1);
+    const img = ctx.tap("img_in_out", this.imgIn.forward(ctx, inputs.img));
+    const txt = ctx.tap("txt_in_out", this.txtIn.forward(ctx, inputs.txt));
+    return { img, txt, vec };
+  }
+
+  /** Double-stream blocks [from, to): img [B, L, D], txt [B, T, D], vec [B, D] -> new (img, txt). */
+  doubleStream(ctx: BuildContext, img: Value, txt: Value, vec: Value, pe: Rope, from: number, to = this.doubleBlocks.length): TokenStreams {
+    let streams = { img, txt };
+    for (let i = from; i < to; i++) {
+      const block = this.doubleBlocks[i] as DoubleStreamBlock;
+      const { img: x, txt: c } = streams;
+      streams = ctx.segment(() => block.forward(ctx, x, c, vec, pe, `double${i}`));
+      ctx.tap(`double${i}_img`, streams.img);
+      ctx.tap(`double${i}_txt`, streams.txt);
+    }
+    return streams;
+  }
+
+  /** Every single-stream block: x [B, T+L, D] (txt then img tokens), vec [B, D] -> [B, T+L, D]. */
+  singleStream(ctx: BuildContext, x: Value, vec: Value, pe: Rope): Value {
     this.singleBlocks.forEach((block, i) => {
+      const input = x;
       x = ctx.tap(
         `single${i}_out`,
-        ctx.segment(() => block.forward(ctx, x, vec, inputs.pe)),
+        ctx.segment(() => block.forward(ctx, input, vec, pe)),
       );
     });
-    ctx.tap("single_last_out", x);
-    const imgTokens = ctx.tap("final_in", sliceAfter(x, 1, txt));
-    return this.finalLayer.forward(ctx, imgTokens, vec);
+    return x;
   }
+}
+
+/** The two token streams between blocks. */
+export interface TokenStreams {
+  /** [B, L, D] */
+  readonly img: Value;
+  /** [B, T, D] */
+  readonly txt: Value;
+}
+
+/** The streams after the input embedders, with the conditioning vector vec [B, D]. */
+export interface FluxStreams extends TokenStreams {
+  readonly vec: Value;
 }
 
 export interface FluxGraphOptions {
@@ -118,6 +152,17 @@ export const LORA_SCALES_INPUT = "lora_scales";
  * has the same ones.
  */
 export function addFluxInputs(g: Graph, model: Flux): FluxGraphInputs {
+  return {
+    ...addFluxEmbedInputs(g, model),
+    pe: {
+      cos: g.addInput("pe_cos", "f32", ["B", "S", model.headDim / 2]),
+      sin: g.addInput("pe_sin", "f32", ["B", "S", model.headDim / 2]),
+    },
+  };
+}
+
+/** The inputs of the embedders: all of addFluxInputs' but the RoPE tables. */
+export function addFluxEmbedInputs(g: Graph, model: Flux): Omit<FluxGraphInputs, "pe"> {
   const p = model.params;
   return {
     img: g.addInput("img", "f32", ["B", "L", p.inChannels]),
@@ -125,10 +170,6 @@ export function addFluxInputs(g: Graph, model: Flux): FluxGraphInputs {
     y: g.addInput("y", "f32", ["B", p.vecInDim]),
     timestepEmb: g.addInput("timestep_emb", "f32", ["B", TIMESTEP_DIM]),
     guidanceEmb: p.guidanceEmbed ? g.addInput("guidance_emb", "f32", ["B", TIMESTEP_DIM]) : null,
-    pe: {
-      cos: g.addInput("pe_cos", "f32", ["B", "S", model.headDim / 2]),
-      sin: g.addInput("pe_sin", "f32", ["B", "S", model.headDim / 2]),
-    },
   };
 }
 

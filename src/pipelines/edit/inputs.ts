@@ -35,6 +35,8 @@ export interface EditRecord {
   readonly resized: Size;
   readonly output: Size;
   readonly truncations: readonly Truncation[];
+  /** The T5 sequence length the instruction was padded or cut to. */
+  readonly textTokens: number;
   readonly textCached: boolean;
   /** The sampler's record (Kontext: a KontextRecord, with the condition's size). */
   readonly fill: FillRecord;
@@ -72,6 +74,8 @@ export interface PrepareHooks {
   /** Called with ("resize", 0) and ("text", 0 then 1). */
   readonly onStage?: (stage: "resize" | "text", step: number) => void;
   readonly onWarning?: (message: string) => void;
+  /** The T5 sequence length; absent: the tokenizer's. */
+  readonly maxTextTokens?: number;
 }
 
 /** Resizes `source` to `size` (when it differs) and encodes `prompt`, warning of what the encoders cut. */
@@ -88,7 +92,7 @@ export async function prepareEditInputs(
   const resized = size.width === srcWidth && size.height === srcHeight ? source : await resizeImage(source, size.width, size.height);
   const resizeMs = performance.now() - started;
   hooks.onStage?.("text", 0);
-  const encoded = await text.encode(prompt);
+  const encoded = await text.encode(prompt, { t5Length: hooks.maxTextTokens });
   for (const t of encoded.truncations) {
     hooks.onWarning?.(
       `the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`,
@@ -117,6 +121,7 @@ export function editRecord(
     source: inputs.source,
     resized: { width, height },
     truncations: inputs.encoded.truncations,
+    textTokens: inputs.encoded.t5Length,
     textCached: inputs.encoded.cached,
     timings: { resizeMs: inputs.resizeMs, textMs: inputs.encoded.ms, totalMs: performance.now() - inputs.started },
   };

@@ -10,6 +10,7 @@ import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { eulerStep, firstNonFinite } from "../../sampling/euler.js";
 import { concatSequence, concatTokens, firstTokens } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";
+import type { StepCache } from "../step-cache/step-cache.js";
 import { CancelledError, NonFiniteLatentError } from "./errors.js";
 
 /** Condition tokens appended after the noisy ones (BFL img_cond_seq, img_cond_seq_ids). */
@@ -60,6 +61,8 @@ export interface DenoiseOptions {
   readonly modelTime?: (t: number) => number;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+  /** Step caching (its state carries over between calls on the same trajectory); absent: every step runs the whole transformer. */
+  readonly cache?: StepCache;
 }
 
 /** x: [B, L, 64] at schedule index `from`; returns x at index `to`. */
@@ -86,7 +89,7 @@ export async function denoise(
     const modelT = options.modelTime ? options.modelTime(tCurr) : tCurr;
     const start = performance.now();
     const withFeatures = cond.imgCond ? concatTokens([current, cond.imgCond]) : current;
-    const { out } = await transformer.forward({
+    const call = {
       img: seq ? concatSequence([withFeatures, seq.tokens]) : withFeatures,
       imgIds,
       txt: cond.txt,
@@ -94,7 +97,8 @@ export async function denoise(
       timesteps: tensor("f32", [batch], new Float32Array(batch).fill(modelT)),
       y: cond.y,
       guidance,
-    });
+    };
+    const { out } = options.cache ? await options.cache.evaluate(transformer, call, i) : await transformer.forward(call);
     // out: [B, L (+ Lc), 64]; the condition tokens' outputs are dropped.
     const v = seq ? firstTokens(out, noisyTokens) : out;
     const next = eulerStep(current, v, tCurr, tPrev);

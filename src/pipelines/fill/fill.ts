@@ -14,6 +14,8 @@ import { CancelledError } from "./errors.js";
 import { checkPixels, tensorToImage, type SizePolicy } from "./pixels.js";
 import { prepareFill, type FillConditioning } from "./prepare.js";
 import { LATENT_CHANNELS, drawSeeded, fillSchedule, modelTimeOf } from "./stages.js";
+import { StepCache } from "../step-cache/step-cache.js";
+import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
 
 export { LATENT_CHANNELS } from "./stages.js";
 
@@ -53,6 +55,8 @@ export interface FillOptions {
   readonly onProgress?: (progress: FillProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+  /** Step caching (First-Block Cache or TeaCache); absent: off. */
+  readonly cache?: StepCacheSettings;
 }
 
 export interface FillRecord {
@@ -71,6 +75,8 @@ export interface FillRecord {
     readonly decodeMs: number;
     readonly totalMs: number;
   };
+  /** Step caching, when it was on: its settings and the steps it skipped. */
+  readonly cache?: StepCacheRecord;
 }
 
 export interface FillResult {
@@ -134,6 +140,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   const schedule = fillSchedule(conventions, options.steps, imageTokens);
   const textTokens = request.txt.dims[1] as number;
   const stepMs: number[] = [];
+  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
   const denoiseStart = performance.now();
   report("denoise", 0, options.steps);
   const x = await denoise(
@@ -151,6 +158,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
     {
       modelTime: modelTimeOf(conventions),
       signal: options.signal,
+      cache,
       onStep: (info) => {
         stepMs.push(info.ms);
         options.onStep?.(info);
@@ -183,6 +191,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
       imageTokens,
       schedule: [...schedule],
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
+      ...(cache ? { cache: cache.record() } : {}),
     },
   };
 }

@@ -25,6 +25,7 @@ import {
 } from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
+import type { StepCacheSettings } from "../step-cache/settings.js";
 
 /** Noise selection, resolved: the candidates' seeds (in tournament order) and the early steps m. */
 export interface SelectionSettings {
@@ -49,6 +50,10 @@ export interface EditSettings {
   readonly conventions: FillConventions;
   /** Noise selection; absent: a plain edit with `seed`. */
   readonly selection?: SelectionSettings;
+  /** Step caching (First-Block Cache or TeaCache); absent: off. */
+  readonly cache?: StepCacheSettings;
+  /** The T5 sequence length (text tokens, padded or cut to it); absent: the model's (512, or its tokenizer's shorter model_max_length). */
+  readonly maxTextTokens?: number;
   readonly onProgress?: (progress: EditProgress) => void;
   /** Each denoising step's latents (plain edits only). */
   readonly onStep?: (info: StepInfo) => void;
@@ -87,12 +92,19 @@ export async function editImage(
   const inputs = await prepareEditInputs(models.text, source, prompt, size, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
+    maxTextTokens: settings.maxTextTokens,
   });
   const fillModels = { transformer: models.transformer, vae: models.vae };
   const { encoded } = inputs;
   const diptych = makeDiptych(inputs.resized);
   const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
-  const common = { steps: settings.steps, guidance: settings.guidance, conventions: settings.conventions, signal: settings.signal };
+  const common = {
+    steps: settings.steps,
+    guidance: settings.guidance,
+    conventions: settings.conventions,
+    signal: settings.signal,
+    ...(settings.cache ? { cache: settings.cache } : {}),
+  };
 
   if (!selection) {
     const result = await fill(fillModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });

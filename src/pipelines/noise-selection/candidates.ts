@@ -16,6 +16,8 @@ import type { CheckedPixels } from "../fill/pixels.js";
 import { conditionFill, type EncodedFill, type FillConditioning } from "../fill/prepare.js";
 import { drawSeeded, modelTimeOf } from "../fill/stages.js";
 import { repeatBatch, sliceBatch, stackBatch } from "./batch.js";
+import { StepCache } from "../step-cache/step-cache.js";
+import type { StepCacheSettings } from "../step-cache/settings.js";
 
 /** Everything the candidates share: computed once. */
 export interface SharedFill {
@@ -70,6 +72,8 @@ export interface EarlyState {
   readonly x: Tensor<"f32">;
   /** [1, L, 64]: the clean-latent estimate x0 = x_{t_{m-1}} - t_{m-1} * v_{m-1} of the m-th evaluation. */
   readonly x0: Tensor<"f32">;
+  /** This candidate's step cache after step m (with step caching on). */
+  readonly cache?: StepCache;
 }
 
 export interface EarlyResult {
@@ -84,6 +88,8 @@ export interface EarlyOptions {
   /** Candidates per transformer run (default: all of them in one batch). */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
+  /** Step caching, each candidate deciding for itself; absent: off. */
+  readonly cache?: StepCacheSettings;
   /** (0, total) before the first session run, then after each: done of total runs. */
   readonly onRun?: (done: number, total: number, ms: number) => void;
 }
@@ -115,6 +121,7 @@ export async function runEarlySteps(
   options.onRun?.(0, totalRuns, 0);
   for (const chunk of chunks) {
     let x0: Tensor<"f32"> | null = null;
+    const cache = options.cache ? StepCache.start(options.cache, steps, chunk.length) : undefined;
     const x = await denoise(
       transformer,
       stackBatch(chunk.map((c) => packLatents(c.noise))),
@@ -125,6 +132,7 @@ export async function runEarlySteps(
         to: m,
         modelTime: modelTimeOf(shared.conventions),
         signal: options.signal,
+        cache,
         onStep: (info) => {
           nfe += chunk.length;
           stepMs.push(info.ms);
@@ -135,7 +143,9 @@ export async function runEarlySteps(
     );
     const estimate = x0 as Tensor<"f32"> | null;
     if (!estimate) throw new InvalidArgumentError("the early steps ended without an estimate");
-    chunk.forEach((_, i) => states.push({ x: sliceBatch(x, i), x0: sliceBatch(estimate, i) }));
+    chunk.forEach((_, i) =>
+      states.push({ x: sliceBatch(x, i), x0: sliceBatch(estimate, i), ...(cache ? { cache: cache.pick([i]) } : {}) }),
+    );
   }
   return { states, stepMs, runs: totalRuns, nfe };
 }

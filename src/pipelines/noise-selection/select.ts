@@ -22,6 +22,7 @@ import { batchConditioning, makeCandidate, runEarlySteps, type SharedFill } from
 import { candidateSeeds, earlyStepsFor, type SeedOptions } from "./plan.js";
 import type { JudgeRecord, SelectionProgress, TournamentRecord } from "./record.js";
 import { runTournament } from "./tournament.js";
+import type { StepCacheSettings } from "../step-cache/settings.js";
 
 /** What to do when the judge cannot be reached at the probe (or fails during the tournament). */
 export type JudgeFallback = "none" | "first-seed";
@@ -63,6 +64,8 @@ export interface SelectionOptions extends SeedOptions {
   readonly probed?: ProbeOutcome;
   readonly onProgress?: (progress: SelectionProgress) => void;
   readonly signal?: AbortSignal;
+  /** Step caching, per candidate (the winner goes on with its own cache); absent: off. */
+  readonly cache?: StepCacheSettings;
 }
 
 /** A probe's outcome: null when the judge answered, else why it failed (only under the fallback). */
@@ -159,6 +162,7 @@ export async function fillWithNoiseSelection(
   const early = await runEarlySteps(models.transformer, shared, candidates, m, {
     batchSize: options.batchSize,
     signal: options.signal,
+    cache: options.cache,
     onRun: (done, total) => report({ stage: "early", step: done, steps: total }),
   });
   const earlyMs = performance.now() - earlyStart;
@@ -217,23 +221,19 @@ export async function fillWithNoiseSelection(
   const continueStart = performance.now();
   report({ stage: "continue", step: m, steps: n, from: m });
   const chosen = candidates[winner] as (typeof candidates)[number];
+  const chosenState = early.states[winner] as (typeof early.states)[number];
   const continueStepMs: number[] = [];
-  const x = await denoise(
-    models.transformer,
-    (early.states[winner] as (typeof early.states)[number]).x,
-    batchConditioning(shared, [chosen]),
-    shared.schedule,
-    {
-      from: m,
-      to: n,
-      modelTime: modelTimeOf(conventions),
-      signal: options.signal,
-      onStep: (info) => {
-        continueStepMs.push(info.ms);
-        report({ stage: "continue", step: info.step, steps: n, from: m });
-      },
+  const x = await denoise(models.transformer, chosenState.x, batchConditioning(shared, [chosen]), shared.schedule, {
+    from: m,
+    to: n,
+    modelTime: modelTimeOf(conventions),
+    signal: options.signal,
+    cache: chosenState.cache,
+    onStep: (info) => {
+      continueStepMs.push(info.ms);
+      report({ stage: "continue", step: info.step, steps: n, from: m });
     },
-  );
+  });
   const continueMs = performance.now() - continueStart;
 
   const decodeStart = performance.now();
@@ -286,6 +286,7 @@ export async function fillWithNoiseSelection(
       schedule: [...shared.schedule],
       // stepMs: the batched early runs (each for a whole batch of candidates), then the winner's steps.
       timings: { prepareMs, denoiseMs: earlyMs + continueMs, stepMs: [...early.stepMs, ...continueStepMs], decodeMs, totalMs },
+      ...(chosenState.cache ? { cache: chosenState.cache.record() } : {}),
     },
     tournament,
   };
