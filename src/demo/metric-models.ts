@@ -20,7 +20,7 @@ import { demoClipTokenizerFiles } from "./tokenizers.js";
 
 /** The demo's CLIPModel: its text tower is the demo's CLIP text encoder's size (and tokenizer), its vision tower 32 px, patch 8. */
 export const DEMO_METRIC_CLIP: ClipModelConfig = {
-  text: DEMO_CLIP,
+  text: { ...DEMO_CLIP, projectionDim: 16 },
   vision: {
     imageSize: 32,
     patchSize: 8,
