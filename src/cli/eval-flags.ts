@@ -19,7 +19,8 @@ command skips what is done (Ctrl-C, a crash or a reboot lose at most the current
 At the end: report.json (every sample's scores), report.md (the paper's table, our rows beside
 its rows, one row per task type) and sheets/<metric>.png (the best and worst samples).
 
-  --bench B            magicbrush: the MagicBrush test split (osunlp/MagicBrush parquet; turns
+  --bench B            magicbrush: the MagicBrush test split (its authors' test folder with
+                       edit_sessions.json and images/, or parquet in osunlp/MagicBrush's layout; turns
                        of a session chain, final-turn and all-turn rows; CLIP ${MAGICBRUSH_CLIP_MODEL})
                        emu-edit: the Emu Edit test set (facebook/emu_edit_test_set parquet; CLIP-I
                        and DINO against the input image; rows with equal captions dropped, as
@@ -28,7 +29,7 @@ its rows, one row per task type) and sheets/<metric>.png (the best and worst sam
                        FOLDER: a folder with metadata.jsonl ({"source", "instruction", "target",
                        "output_caption", "task", "id"} per line)                     (required)
   --data PATH          the parquet file, or the folder of the data set's parquet files
-                       (magicbrush, emu-edit)
+                       (magicbrush, emu-edit), or MagicBrush's test folder (edit_sessions.json)
   --split NAME         in a --data folder, the files named NAME-*.parquet   default: test
   --out DIR            where the edits, scores and report go   default: ./icedit-eval-<bench>
   --limit N            only the first N samples (demo: N held-out edits, default ${HELD_OUT_COUNT})

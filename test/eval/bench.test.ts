@@ -91,6 +91,39 @@ describe("benchmark readers", () => {
     );
   });
 
+  it("MagicBrush's test folder (edit_sessions.json, images/<img_id>/): turns numbered from 1, chained; a missing image skipped", async () => {
+    const root = join(folder.dir, "MagicBrush", "test");
+    for (const [session, seeds] of [
+      ["7", [1, 2, 3]],
+      ["9", [4, 5]],
+    ] as const) {
+      for (const [k, seed] of seeds.entries()) {
+        const name = k === 0 ? `${session}-input.png` : `${session}-output${k}.png`;
+        await writePng(join(root, "images", session, name), patterned(16, 16, seed));
+      }
+    }
+    const sessions = {
+      "7": [
+        { input: "7-input.png", mask: "7-mask1.png", output: "7-output1.png", instruction: "add a hat" },
+        { input: "7-output1.png", mask: "7-mask2.png", output: "7-output2.png", instruction: "make it red" },
+      ],
+      "9": [{ input: "9-input.png", mask: "9-mask1.png", output: "9-output9.png", instruction: "remove it" }],
+    };
+    await writeFile(join(root, "edit_sessions.json"), JSON.stringify(sessions));
+    const bench = await openBench({ bench: "magicbrush", data: join(folder.dir, "MagicBrush") });
+    assert.deepEqual(
+      bench.samples.map((s) => [s.id, s.turn?.previous, s.turn?.final]),
+      [
+        ["7-1", null, false],
+        ["7-2", "7-1", true],
+      ],
+    );
+    assert.equal(bench.skipped.length, 1);
+    assert.match(bench.skipped[0]?.reason ?? "", /^missing image .*9-output9\.png$/);
+    const target = await bench.samples[1]?.target?.();
+    assert.deepEqual(Array.from(target?.data.subarray(0, 6) ?? []), Array.from(patterned(16, 16, 3).data.subarray(0, 6)));
+  });
+
   it("a metadata.jsonl folder: ids, tasks, captions, optional targets; missing files and empty instructions skipped", async () => {
     const dir = join(folder.dir, "plain");
     await mkdir(dir, { recursive: true });

@@ -66,8 +66,9 @@ async function evaluate(sample: BenchSample, options: RunEvalOptions): Promise<S
     const generated = await options.produce(sample, previous ?? source, options.signal);
     const editMs = options.edits ? performance.now() - started : null;
     if (options.edits) await store.writeEdit(sample.id, generated);
-    const target = bench.measureAgainstSource ? source : await sample.target?.();
-    const scores = await options.measure({ generated, source, target, outputCaption: sample.outputCaption });
+    // Emu Edit compares with the input: it is the target, and CLIP-I source (the same number) is not run twice.
+    const measured = bench.measureAgainstSource ? { generated, target: source } : { generated, source, target: await sample.target?.() };
+    const scores = await options.measure({ ...measured, outputCaption: sample.outputCaption });
     const demo = sample.demo;
     const rule = demo ? await pixelRule({ ...demo, edited: generated }) : undefined;
     return {
