@@ -5,7 +5,7 @@ import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditOptions, SelectionOptions } from "../api/edit-options.js";
 import { DINO_MODEL, EMU_EDIT_CLIP_MODEL, MAGICBRUSH_CLIP_MODEL } from "../api/metric-models.js";
 import { HELD_OUT_COUNT, HELD_OUT_FIRST_SEED } from "../demo/eval/held-out.js";
-import { createJudge } from "../vlm/create.js";
+import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import { UsageError } from "./io.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, type ModelValues } from "./model-options.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
@@ -43,6 +43,11 @@ its rows, one row per task type) and sheets/<metric>.png (the best and worst sam
                        demo: tiny random metric models written into --out
   --dino-model ID|DIR  the ViTModel of DINO                       default: ${DINO_MODEL}
   --sheet-count K      best and worst samples per contact sheet   default: 4
+  --vlm-judge KIND     also ask a vision-language model (openai or ollama) to score each edit,
+                       VIEScore-style: SC (instruction followed, rest kept) and PQ (natural, no
+                       artifacts), 0-10 each, O = sqrt(min SC x min PQ): a "VLM O" column
+  --vlm-judge-model N  its model (e.g. gpt-4o, qwen2.5vl:72b); key from ICEDIT_JUDGE_API_KEY
+  --vlm-judge-url URL  its API         default: https://api.openai.com/v1 or http://127.0.0.1:11434
   --json               print the report as JSON instead of the table
   -q, --quiet          print only the table (or the JSON) and errors
   -h, --help           this help
@@ -56,7 +61,7 @@ Edits (as icedit edit; absent: the model folder's own settings, else icedit edit
   --early-steps m      noise selection: steps before judging      default: ${EDIT_DEFAULTS.earlySteps}
 ${MODEL_OPTIONS_USAGE}
 
-Noise selection's judge (the paper's VIEScore/GPT column is not computed):
+Noise selection's judge (the paper's GPT column itself, GPT-4o's judgement, is not computed):
 ${JUDGE_OPTIONS_USAGE}`;
 
 export const EVAL_FLAGS = {
@@ -73,6 +78,9 @@ export const EVAL_FLAGS = {
   "clip-model": { type: "string" },
   "dino-model": { type: "string" },
   "sheet-count": { type: "string" },
+  "vlm-judge": { type: "string" },
+  "vlm-judge-model": { type: "string" },
+  "vlm-judge-url": { type: "string" },
   steps: { type: "string" },
   seed: { type: "string" },
   guidance: { type: "string" },
@@ -100,6 +108,8 @@ export interface EvalFlags {
   readonly clipModel?: string;
   readonly dinoModel?: string;
   readonly sheetCount: number;
+  /** The VLM that scores each edit (--vlm-judge), or undefined. */
+  readonly vlmJudge?: JudgeConfig;
   /** Every edit's options (selection included); absent with --predictions. */
   readonly edit?: Omit<EditOptions, "signal" | "onProgress">;
 }
@@ -146,6 +156,20 @@ function editOptions(values: EvalValues): Omit<EditOptions, "signal" | "onProgre
   };
 }
 
+/** --vlm-judge's settings (an HTTP judge: the rule judge cannot score), or undefined. */
+function vlmJudge(values: EvalValues): JudgeConfig | undefined {
+  const kind = values["vlm-judge"];
+  if (kind === undefined) {
+    for (const key of ["vlm-judge-model", "vlm-judge-url"] as const)
+      if (values[key] !== undefined) throw new UsageError(`--${key} is part of the VLM score: add --vlm-judge openai|ollama`);
+    return undefined;
+  }
+  const choice = choiceOption("vlm-judge", kind, "openai", ["openai", "ollama"] as const);
+  const model = values["vlm-judge-model"];
+  if (!model) throw new UsageError(`--vlm-judge ${choice} needs --vlm-judge-model NAME`);
+  return { kind: choice, model, url: values["vlm-judge-url"], maxTokens: 400 };
+}
+
 export function evalFlags(values: EvalValues): EvalFlags {
   const bench = values.bench;
   if (bench === undefined)
@@ -171,6 +195,7 @@ export function evalFlags(values: EvalValues): EvalFlags {
     clipModel: values["clip-model"],
     dinoModel: values["dino-model"],
     sheetCount: intOption("sheet-count", values["sheet-count"], 4, 1),
+    vlmJudge: vlmJudge(values),
     edit: values.predictions === undefined ? editOptions(values) : undefined,
   };
 }

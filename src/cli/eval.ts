@@ -14,10 +14,13 @@ import { openBench } from "../eval/bench/open-bench.js";
 import { bestAndWorst, bestWorstSheet } from "../eval/report/best-worst.js";
 import { evalReport, type EvalReport } from "../eval/report/eval-report.js";
 import { EvalStore, fileNameOf } from "../eval/run/eval-store.js";
-import { runEval, type ProduceFunction } from "../eval/run/run-eval.js";
+import { runEval, type ProduceFunction, type VlmFunction } from "../eval/run/run-eval.js";
+import { vlmScore } from "../eval/vlm/vlm-score.js";
+import { encodeImage } from "../image/encode.js";
+import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import type { SampleRecord } from "../eval/run/sample-record.js";
 import { EVAL_FLAGS, EVAL_USAGE, evalFlags, type EvalFlags, type EvalValues } from "./eval-flags.js";
-import type { CommandIO } from "./io.js";
+import { UsageError, type CommandIO } from "./io.js";
 import { sessionOptions } from "./model-options.js";
 import { parseCommandOptions } from "./parse-command.js";
 import { Progress, seconds } from "./progress.js";
@@ -87,6 +90,7 @@ function runSettings(values: EvalValues, flags: EvalFlags, bench: Bench, metrics
           judge: values.judge === undefined ? null : `${values.judge}:${values["judge-model"] ?? ""}`,
           candidates: edit?.selection?.candidates ?? null,
         }),
+    vlmJudge: flags.vlmJudge ? `${flags.vlmJudge.kind}:${flags.vlmJudge.model}` : null,
   };
 }
 
@@ -146,7 +150,8 @@ export async function evalCommand(args: readonly string[], io: CommandIO): Promi
             }
             return (await opened.session.edit(input, sample.instruction, { ...edit, signal })).image;
           };
-    const records = await run(bench, store, measure, produce, flags, controller.signal, progress);
+    const vlm = flags.vlmJudge ? await vlmScorer(flags.vlmJudge) : undefined;
+    const records = await run(bench, store, measure, produce, vlm, flags, controller.signal, progress);
     progress.finish();
     const report = evalReport(bench, settings, records, rowLabel(values, flags));
     await writeOutputs(report, bench, store, flags);
@@ -170,11 +175,26 @@ export async function evalCommand(args: readonly string[], io: CommandIO): Promi
   }
 }
 
+/** The VLM score of each edit through an HTTP judge's chat, after a reachability check (before any edit). */
+async function vlmScorer(config: JudgeConfig): Promise<VlmFunction> {
+  const judge = createJudge(config);
+  const ask = judge.ask?.bind(judge);
+  if (!ask) throw new UsageError(`--vlm-judge ${config.kind} cannot answer free-form questions: use openai or ollama`);
+  await judge.probe();
+  return async (sample, source, generated, signal) =>
+    vlmScore(
+      ask,
+      { source: await encodeImage(source, "png"), edited: await encodeImage(generated, "png"), instruction: sample.instruction },
+      signal,
+    );
+}
+
 async function run(
   bench: Bench,
   store: EvalStore,
   measure: MetricModels,
   produce: ProduceFunction,
+  vlm: VlmFunction | undefined,
   flags: EvalFlags,
   signal: AbortSignal,
   progress: Progress,
@@ -187,6 +207,7 @@ async function run(
     store,
     measure: (edit) => measure.score(edit),
     produce,
+    vlm,
     edits: flags.predictions === undefined,
     chain: flags.chain,
     limit: flags.limit,

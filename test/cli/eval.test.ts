@@ -13,6 +13,7 @@ import { patterned, writePng } from "../train/data/fixtures.js";
 import { emuEditRows, magicBrushRows, writeEmuEditTest, writeMagicBrushTest } from "../eval/fixtures.js";
 import { useCliDemoModel } from "./fixtures.js";
 import { icedit } from "./test-io.js";
+import { startJudgeServer } from "../vlm/judge-server.js";
 
 interface Report {
   counts: { samples: number; evaluated: number; scored: number; skipped: number; dropped: number };
@@ -126,6 +127,29 @@ describe("icedit eval", () => {
     }
     assert.deepEqual(report.skipped.map((s) => s.id).sort(), ["s2-1", "s2-2", "s2-3", "s3-1", "s4-1"]);
     assert.match(report.skipped.find((s) => s.id === "s2-1")?.reason ?? "", /no prediction .*s2-1\.png/);
+  });
+
+  it("--vlm-judge: a VLM column from an OpenAI-compatible judge's SC and PQ ratings", async () => {
+    const judge = await startJudgeServer(["judge-vl"]);
+    try {
+      judge.script.push(
+        { answer: '{"scores": [8, 6], "reason": "a"}' },
+        { answer: '{"scores": [9, 7], "reason": "b"}' },
+        { answer: '{"scores": [4, 9], "reason": "c"}' },
+        { answer: '{"scores": [9, 9], "reason": "d"}' },
+      );
+      const predictions = join(demo.dir, "predictions");
+      const args = ["eval", "--bench", "magicbrush", "--data", join(demo.dir, "mb"), "--limit", "2", "--predictions", predictions];
+      const vlm = ["--vlm-judge", "openai", "--vlm-judge-model", "judge-vl", "--vlm-judge-url", `${judge.url}/v1`];
+      const run = await icedit([...args, "--out", join(demo.dir, "out-vlm"), ...vlm, ...metricArgs()]);
+      assert.equal(run.code, 0, run.err.join("\n"));
+      assert.match(run.out.join("\n"), /\| method \| L1 \| CLIP-I \| DINO \| VLM O \(0-10\) \|/);
+      const expected = (Math.sqrt(6 * 7) + Math.sqrt(4 * 9)) / 2;
+      assert.match(run.out.join("\n"), new RegExp(`all turns \\(n=2\\) \\|.*\\| ${expected.toFixed(3)} \\|`));
+      assert.equal(judge.requests.filter((r) => r.path.endsWith("/chat/completions")).length, 4);
+    } finally {
+      await judge.close();
+    }
   });
 
   it("--bench demo: the pixel rule beside the metrics, per edit kind", async () => {

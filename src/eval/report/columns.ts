@@ -18,6 +18,8 @@ const CLIP_I: MetricColumn = { key: "clipI", title: "CLIP-I", lowerIsBetter: fal
 const CLIP_OUT: MetricColumn = { key: "clipOut", title: "CLIP-Out", lowerIsBetter: false };
 const DINO: MetricColumn = { key: "dino", title: "DINO", lowerIsBetter: false };
 const PIXEL_RULE: MetricColumn = { key: "pixelRule", title: "pixel rule", lowerIsBetter: false };
+/** The VLM's overall score (0-10, src/eval/vlm/vlm-score.ts): not the paper's GPT column, which is a different question. */
+export const VLM_COLUMN: MetricColumn = { key: "vlm", title: "VLM O (0-10)", lowerIsBetter: false };
 
 /** The table's columns for a benchmark (a folder: MagicBrush's with targets, Emu Edit's without, CLIP-Out when it has captions). */
 export function columnsOf(kind: BenchKind, againstSource: boolean, hasCaptions: boolean): MetricColumn[] {

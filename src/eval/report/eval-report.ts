@@ -5,7 +5,7 @@
  */
 import type { Bench, BenchSkip } from "../bench/bench.js";
 import type { SampleRecord } from "../run/sample-record.js";
-import { columnsOf, PAPER_ROWS, type MetricColumn } from "./columns.js";
+import { columnsOf, PAPER_ROWS, VLM_COLUMN, type MetricColumn } from "./columns.js";
 import { overallRows, taskRows, type SummaryRow } from "./summary.js";
 
 export interface EvalReport {
@@ -77,7 +77,8 @@ function markdown(report: Omit<EvalReport, "markdown">, label: string): string {
   if (report.skipped.length > 0) lines.push(`Skipped ${report.skipped.length} bad row(s): ${idList(report.skipped)}.`);
   if (report.dropped.length > 0)
     lines.push(`Dropped ${report.dropped.length} row(s) by the benchmark's protocol: ${idList(report.dropped)}.`);
-  if (report.bench.kind === "emu-edit") lines.push("The paper's GPT column (a VLM's score) is not computed by icedit eval.");
+  if (report.bench.kind === "emu-edit")
+    lines.push("The paper's GPT column (GPT-4o's judgement) is not computed by icedit eval; --vlm-judge adds a VIEScore-style VLM column.");
   if (report.meanEditMs !== null) lines.push(`Mean edit time: ${(report.meanEditMs / 1000).toFixed(2)} s per sample.`);
   return `${lines.join("\n")}\n`;
 }
@@ -85,7 +86,8 @@ function markdown(report: Omit<EvalReport, "markdown">, label: string): string {
 /** `label` names our rows ("icedit (model, adapter)"). */
 export function evalReport(bench: Bench, settings: Record<string, unknown>, records: readonly SampleRecord[], label: string): EvalReport {
   const hasCaptions = bench.samples.some((s) => s.outputCaption !== undefined);
-  const columns = columnsOf(bench.kind, bench.measureAgainstSource, hasCaptions);
+  const vlm = records.some((r) => r.vlm !== undefined);
+  const columns = [...columnsOf(bench.kind, bench.measureAgainstSource, hasCaptions), ...(vlm ? [VLM_COLUMN] : [])];
   const scored = records.filter((r) => r.scores !== null);
   const runSkips = records.filter((r) => r.skipped !== undefined).map((r) => ({ id: r.id, reason: r.skipped as string }));
   const skipped = [...bench.skipped, ...runSkips];

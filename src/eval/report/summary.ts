@@ -16,6 +16,7 @@ export interface SummaryRow {
 
 export function metricValue(record: SampleRecord, key: MetricKey): number | null {
   if (key === "pixelRule") return record.pixelRule ? (record.pixelRule.passed ? 1 : 0) : null;
+  if (key === "vlm") return record.vlm?.overall ?? null;
   const value = record.scores?.[key];
   return value === undefined || value === null || !Number.isFinite(value) ? null : value;
 }

@@ -11,6 +11,10 @@ import type { EditScores } from "../metrics/score-edit.js";
 import { BadSampleError, type Bench, type BenchSample } from "../bench/bench.js";
 import type { EvalStore } from "./eval-store.js";
 import type { SampleRecord } from "./sample-record.js";
+import type { VlmScoreResult } from "../vlm/vlm-score.js";
+
+/** A VLM's score of an edit (--vlm-judge): source and edit as images. */
+export type VlmFunction = (sample: BenchSample, source: RgbImage, generated: RgbImage, signal?: AbortSignal) => Promise<VlmScoreResult>;
 
 /** Scores one edit (MetricModels.score, or a stand-in in tests). */
 export type MeasureFunction = (edit: {
@@ -44,6 +48,8 @@ export interface RunEvalOptions {
   readonly limit?: number;
   readonly signal?: AbortSignal;
   readonly onSample?: (progress: EvalProgress) => void | Promise<void>;
+  /** Also asks a VLM for its score of each edit. */
+  readonly vlm?: VlmFunction;
 }
 
 /** The samples a run with `limit` evaluates. */
@@ -71,9 +77,11 @@ async function evaluate(sample: BenchSample, options: RunEvalOptions): Promise<S
     const scores = await options.measure({ ...measured, outputCaption: sample.outputCaption });
     const demo = sample.demo;
     const rule = demo ? await pixelRule({ ...demo, edited: generated }) : undefined;
+    const vlm = options.vlm ? await options.vlm(sample, source, generated, options.signal) : undefined;
     return {
       ...base,
       scores,
+      ...(vlm ? { vlm: vlm.score, ...(vlm.score ? {} : { vlmAnswers: vlm.raw }) } : {}),
       ...(rule ? { pixelRule: { passed: rule.passed, inside: rule.inside, outside: rule.outside, reason: rule.reason } } : {}),
       editMs,
       ...(sample.turn ? { chained: previous !== null } : {}),

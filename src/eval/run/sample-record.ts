@@ -1,5 +1,6 @@
 /** What `icedit eval` keeps of one sample: its scores (or why it was skipped) and how long its edit took. */
 import type { EditScores } from "../metrics/score-edit.js";
+import type { VlmScore } from "../vlm/vlm-score.js";
 
 /** The demo world's pixel rule on one edit (src/demo/eval/score.ts). */
 export interface PixelRuleRecord {
@@ -18,6 +19,9 @@ export interface SampleRecord {
   /** Null when the sample was skipped. */
   readonly scores: EditScores | null;
   readonly pixelRule?: PixelRuleRecord;
+  /** The VLM's score (--vlm-judge); null when its answers could not be read (then `vlmAnswers` holds them). */
+  readonly vlm?: VlmScore | null;
+  readonly vlmAnswers?: readonly string[];
   /** Why the sample was skipped (bad row), else absent. */
   readonly skipped?: string;
   /** Wall time of the edit (null for --predictions). */
@@ -27,4 +31,4 @@ export interface SampleRecord {
 }
 
 /** The metrics `icedit eval` reports, as the record's keys. */
-export type MetricKey = keyof EditScores | "pixelRule";
+export type MetricKey = keyof EditScores | "pixelRule" | "vlm";
