@@ -4,7 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { DINO_MODEL, EMU_EDIT_CLIP_MODEL, MAGICBRUSH_CLIP_MODEL, MetricModels } from "../api/metric-models.js";
 import { IceditSession } from "../api/session.js";
-import { CancelledError } from "../index.js";
+import { CancelledError, type EditProgress } from "../index.js";
 import { readImage } from "../image/decode.js";
 import type { RgbImage } from "../image/rgb.js";
 import { writeImage } from "../image/write.js";
@@ -148,7 +148,10 @@ export async function evalCommand(args: readonly string[], io: CommandIO): Promi
               opened.session = await IceditSession.open({ ...opener, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
               for (const a of opened.session.model.adapters) progress.note(`adapter ${a.spec}`);
             }
-            return (await opened.session.edit(input, sample.instruction, { ...edit, signal })).image;
+            const onProgress = (p: EditProgress): void => {
+              if (p.denoising && p.step > p.from) progress.bar(p.step, p.steps, `${sample.id}: step ${p.step}/${p.steps}`);
+            };
+            return (await opened.session.edit(input, sample.instruction, { ...edit, signal, onProgress })).image;
           };
     const vlm = flags.vlmJudge ? await vlmScorer(flags.vlmJudge) : undefined;
     const records = await run(bench, store, measure, produce, vlm, flags, controller.signal, progress);
