@@ -10,6 +10,7 @@
  */
 import { InvalidArgumentError } from "../../errors.js";
 import type { RgbImage } from "../../image/rgb.js";
+import { idsTensor, type PromptTokenizer } from "../../text/tokenizer.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { ClipModelRunner } from "../models/clip-model.js";
 import type { DinoVit } from "../models/dino.js";
@@ -25,6 +26,8 @@ export interface EditMetricModels {
   readonly clipTransform?: ImageTransform;
   /** Default: Resize(256), CenterCrop(224), ImageNet's mean and std. */
   readonly dinoTransform?: ImageTransform;
+  /** The CLIP tokenizer (77 ids), for edits whose output caption is given as text. */
+  readonly tokenizer?: PromptTokenizer;
 }
 
 export interface EditToScore {
@@ -34,7 +37,9 @@ export interface EditToScore {
   readonly source?: RgbImage;
   /** The ground-truth edited image (CLIP-I, DINO, L1, L2). */
   readonly target?: RgbImage;
-  /** CLIP token ids of the output caption, [T] or [1, T] with T <= 77 (CLIP-Out). */
+  /** The output caption (CLIP-Out), tokenized with `models.tokenizer`. */
+  readonly outputCaption?: string;
+  /** Or its CLIP token ids, [T] or [1, T] with T <= 77. */
   readonly outputCaptionIds?: Tensor<"i64">;
 }
 
@@ -65,7 +70,19 @@ export function metricTransforms(models: EditMetricModels): { clip: ImageTransfo
   return { clip, dino };
 }
 
-function captionBatch(ids: Tensor<"i64">): Tensor<"i64"> {
+/** The caption's ids as [1, T]: given, or tokenized from its text. */
+function captionBatch(edit: EditToScore, models: EditMetricModels): Tensor<"i64"> | null {
+  if (edit.outputCaption !== undefined && edit.outputCaptionIds)
+    throw new InvalidArgumentError("give the output caption as text or as ids, not both");
+  if (edit.outputCaption !== undefined) {
+    if (!models.tokenizer)
+      throw new InvalidArgumentError(
+        "the output caption is text but the metric models have no CLIP tokenizer: open them with one, or give its ids",
+      );
+    return idsTensor([models.tokenizer.encode(edit.outputCaption)]);
+  }
+  const ids = edit.outputCaptionIds;
+  if (!ids) return null;
   if (ids.dims.length === 1) return tensor("i64", [1, ids.dims[0] as number], ids.data);
   if (ids.dims.length === 2 && ids.dims[0] === 1) return ids;
   throw new InvalidArgumentError(`the output caption's ids must be [T] or [1, T], got [${ids.dims.join(", ")}]`);
@@ -80,8 +97,9 @@ export async function scoreEdit(edit: EditToScore, models: EditMetricModels): Pr
   const clipISource = edit.source ? cosineSimilarity(embeddingRow(clipImages, 1), generated) : null;
   const clipI = edit.target ? cosineSimilarity(generated, embeddingRow(clipImages, images.length - 1)) : null;
   let clipOut: number | null = null;
-  if (edit.outputCaptionIds) {
-    const text = await models.clip.embedTexts(captionBatch(edit.outputCaptionIds));
+  const caption = captionBatch(edit, models);
+  if (caption) {
+    const text = await models.clip.embedTexts(caption);
     clipOut = cosineSimilarity(generated, embeddingRow(text.textEmbeds, 0));
   }
   if (!edit.target) return { clipI, clipISource, clipOut, dino: null, l1: null, l2: null };

@@ -47,8 +47,8 @@ export interface ClipTextEmbeds {
 /** A CLIPTextModel file (FLUX's text_encoder) or a vision-only file is refused with what it is. */
 function checkedView(source: TensorSource): TensorSource {
   for (const [key, what] of [
-    ["vision_model.embeddings.class_embedding", "a vision tower"],
-    ["text_model.embeddings.token_embedding.weight", "a text tower"],
+    ["vision_model.embeddings.class_embedding", "vision tower"],
+    ["text_model.embeddings.token_embedding.weight", "text tower"],
   ] as const) {
     if (!source.has(key)) {
       throw new MissingTensorError(

@@ -1,7 +1,8 @@
 /**
  * The CLIP text model (transformers CLIPTextModel: CLIPTextTransformer) as one graph. Module paths
  * are the checkpoint keys without the `text_model.` prefix (transformers 5.x writes them so, 4.x
- * with it; the loader accepts both).
+ * with it; the loader accepts both); inside a whole CLIPModel (clip-model.ts) the tower sits at
+ * `text_model`. The encoder layers are shared with the vision tower (encoder-layer.ts).
  *
  *   x = token_embedding[ids] + position_embedding[0..T-1]
  *   per layer (pre-LN): x += out_proj(causal_attn(LN1(x)));  x += fc2(quick_gelu(fc1(LN2(x))))

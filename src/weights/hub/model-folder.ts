@@ -37,7 +37,7 @@ export interface FolderOverrides {
 }
 
 const DIFFUSERS_WEIGHTS = ["diffusion_pytorch_model.safetensors.index.json", "diffusion_pytorch_model.safetensors"];
-const TRANSFORMERS_WEIGHTS = ["model.safetensors.index.json", "model.safetensors"];
+export const TRANSFORMERS_WEIGHTS = ["model.safetensors.index.json", "model.safetensors"];
 const BFL_TRANSFORMER_FILES = ["flux1-fill-dev.safetensors"];
 const BFL_VAE_FILES = ["ae.safetensors"];
 
@@ -45,7 +45,8 @@ function isDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory();
 }
 
-async function readJson(folder: string, component: string, path: string): Promise<Record<string, unknown>> {
+/** A component's JSON file (config.json) as an object; ModelFolderError when it is missing or not a JSON object. */
+export async function readJson(folder: string, component: string, path: string): Promise<Record<string, unknown>> {
   let text: string;
   try {
     text = await readFile(path, "utf8");
