@@ -1,27 +1,18 @@
 /**
- * The editing metrics' models opened from Hugging Face folders (a path, the hub cache, or a
- * download into it), as transformers saves them: a CLIPModel folder (config.json,
- * model.safetensors, the CLIP tokenizer files) and a ViTModel folder (config.json,
- * model.safetensors). One engine of their own; `score` runs scoreEdit with the output caption
- * tokenized by the CLIP folder's tokenizer (77 ids, truncated, as CLIPProcessor does).
+ * The editing metrics' models for the faces: located as a path, in the hub cache, or downloaded
+ * into it (a CLIPModel folder with its tokenizer files, a ViTModel folder), then opened by
+ * src/eval/models/open-folder.ts on an engine of their own. A DINO model whose input is not 224 px
+ * (the demo's tiny one) gets DINO's Resize(256)/CenterCrop(224) scaled to its size.
  */
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { clipModelConfigFromHf } from "../models/clip/clip-config.js";
-import { vitConfigFromHf } from "../models/vit/config.js";
-import { ClipModelRunner } from "../eval/models/clip-model.js";
-import { DinoVit } from "../eval/models/dino.js";
+import { openEditMetricModels, releaseEditMetricModels } from "../eval/models/open-folder.js";
 import { scoreEdit, type EditMetricModels, type EditScores, type EditToScore } from "../eval/metrics/score-edit.js";
 import { DINO_TRANSFORM, type ImageTransform } from "../eval/preprocess/transform.js";
+import { vitConfigFromHf } from "../models/vit/config.js";
 import { Engine } from "../runtime/engine.js";
 import type { ExecutionProvider } from "../runtime/protocol.js";
-import { PromptTokenizer, idsTensor } from "../text/tokenizer.js";
-import { ModelFolderError } from "../weights/hub/errors.js";
+import { openTransformersFolder } from "../weights/hub/transformers-folder.js";
 import { locate, type Located } from "../weights/hub/model-locator.js";
 import type { DownloadProgress } from "../weights/hub/download.js";
-import { openSafetensors } from "../weights/safetensors/open.js";
-import type { SourceOpener } from "../weights/source-opener.js";
 
 /** MagicBrush's CLIP-I and CLIP-T model. */
 export const MAGICBRUSH_CLIP_MODEL = "openai/clip-vit-base-patch32";
@@ -29,10 +20,7 @@ export const MAGICBRUSH_CLIP_MODEL = "openai/clip-vit-base-patch32";
 export const EMU_EDIT_CLIP_MODEL = "openai/clip-vit-large-patch14";
 export const DINO_MODEL = "facebook/dino-vits16";
 
-const WEIGHT_FILES = ["model.safetensors.index.json", "model.safetensors"];
 const TOKENIZER_FILES = ["tokenizer.json", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
-/** CLIP's text length. */
-const CLIP_TEXT_LENGTH = 77;
 
 export interface MetricModelsOptions {
   /** A CLIPModel folder or repo id. */
@@ -52,39 +40,11 @@ export interface MetricModelsIdentity {
   readonly dino: Located;
 }
 
-/** What the metrics need of one edit; the output caption is text here (tokenized by the CLIP folder's tokenizer). */
-export interface EditToMeasure extends Omit<EditToScore, "outputCaptionIds"> {
-  readonly outputCaption?: string;
-}
+/** What the metrics need of one edit (the output caption as text). */
+export type EditToMeasure = Omit<EditToScore, "outputCaptionIds">;
 
 const isWanted = (path: string): boolean =>
-  path === "config.json" || WEIGHT_FILES.includes(path) || /^model-\d+-of-\d+\.safetensors$/.test(path) || TOKENIZER_FILES.includes(path);
-
-async function readConfig(dir: string, what: string): Promise<unknown> {
-  const path = join(dir, "config.json");
-  let text: string;
-  try {
-    text = await readFile(path, "utf8");
-  } catch {
-    throw new ModelFolderError(dir, what, `${path} is missing: a transformers model folder holds config.json beside its weights`);
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new ModelFolderError(dir, what, `${path} is not valid JSON (${(error as Error).message})`);
-  }
-}
-
-function weightsOf(dir: string, what: string): SourceOpener {
-  const file = WEIGHT_FILES.map((f) => join(dir, f)).find((p) => existsSync(p));
-  if (!file) {
-    const bin = existsSync(join(dir, "pytorch_model.bin"))
-      ? " (it has pytorch_model.bin: save it as safetensors with save_pretrained)"
-      : "";
-    throw new ModelFolderError(dir, what, `no weights: expected ${WEIGHT_FILES.join(" or ")}${bin}`);
-  }
-  return () => openSafetensors(file);
-}
+  path === "config.json" || /^model(-\d+-of-\d+)?\.safetensors(\.index\.json)?$/.test(path) || TOKENIZER_FILES.includes(path);
 
 /** DINO's Resize(256)/CenterCrop(224) scaled to a model of another input size (the demo's tiny ViT). */
 function dinoTransformFor(side: number): ImageTransform {
@@ -95,7 +55,6 @@ export class MetricModels {
   private constructor(
     private readonly engine: Engine,
     private readonly models: EditMetricModels,
-    private readonly tokenizer: PromptTokenizer,
     readonly identity: MetricModelsIdentity,
   ) {}
 
@@ -103,20 +62,18 @@ export class MetricModels {
     const where = { download: options.download, include: isWanted, onProgress: options.onDownload };
     const clipAt = await locate(options.clip, { ...where, what: "CLIP model" });
     const dinoAt = await locate(options.dino, { ...where, what: "DINO model" });
-    const clipConfig = clipModelConfigFromHf(await readConfig(clipAt.path, "CLIP model"));
-    const dinoConfig = vitConfigFromHf(await readConfig(dinoAt.path, "DINO model"));
-    const tokenizer = await PromptTokenizer.fromFolder(clipAt.path, "clip", CLIP_TEXT_LENGTH);
+    const dinoSide = vitConfigFromHf((await openTransformersFolder(dinoAt.path, "DINO ViT")).config).imageSize;
     const settings = { executionProvider: options.device ?? "cpu", intraOpThreads: options.threads ?? 0 };
     const engine = new Engine();
-    const opened: { release(): Promise<void> }[] = [];
     try {
-      const clip = await ClipModelRunner.open(engine, { config: clipConfig, weights: weightsOf(clipAt.path, "CLIP model"), settings });
-      opened.push(clip);
-      const dino = await DinoVit.open(engine, { config: dinoConfig, weights: weightsOf(dinoAt.path, "DINO model"), settings });
-      const models = { clip, dino, dinoTransform: dinoTransformFor(dinoConfig.imageSize) };
-      return new MetricModels(engine, models, tokenizer, { clip: clipAt, dino: dinoAt });
+      const models = await openEditMetricModels(engine, {
+        clip: clipAt.path,
+        dino: dinoAt.path,
+        settings,
+        dinoTransform: dinoTransformFor(dinoSide),
+      });
+      return new MetricModels(engine, models, { clip: clipAt, dino: dinoAt });
     } catch (error) {
-      await Promise.all(opened.map((m) => m.release()));
       await engine.close();
       throw error;
     }
@@ -125,12 +82,11 @@ export class MetricModels {
   /** Every metric whose inputs `edit` has (scoreEdit). */
   async score(edit: EditToMeasure): Promise<EditScores> {
     const caption = edit.outputCaption?.trim();
-    const outputCaptionIds = caption ? idsTensor([this.tokenizer.encode(caption)]) : undefined;
-    return scoreEdit({ generated: edit.generated, source: edit.source, target: edit.target, outputCaptionIds }, this.models);
+    return scoreEdit({ ...edit, outputCaption: caption === "" ? undefined : caption }, this.models);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.models.clip.release(), this.models.dino.release()]);
+    await releaseEditMetricModels(this.models);
     await this.engine.close();
   }
 }
