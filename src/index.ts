@@ -98,3 +98,18 @@ export {
   type SampleEdit,
   type RunFingerprint,
 } from "./train/loop/index.js";
+export {
+  MetricModels,
+  MAGICBRUSH_CLIP_MODEL,
+  EMU_EDIT_CLIP_MODEL,
+  DINO_MODEL,
+  type MetricModelsOptions,
+  type EditToMeasure,
+} from "./api/metric-models.js";
+export { openBench, type OpenBenchOptions } from "./eval/bench/open-bench.js";
+export { BadSampleError, BenchDataError, type Bench, type BenchSample, type BenchSkip } from "./eval/bench/bench.js";
+export { runEval, type RunEvalOptions, type EvalProgress } from "./eval/run/run-eval.js";
+export { EvalStore, EvalStoreError } from "./eval/run/eval-store.js";
+export type { SampleRecord } from "./eval/run/sample-record.js";
+export { evalReport, type EvalReport } from "./eval/report/eval-report.js";
+export { vlmScore, type VlmScore } from "./eval/vlm/vlm-score.js";

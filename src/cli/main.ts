@@ -3,6 +3,7 @@ import { IceditError } from "../errors.js";
 import { checkGoldenCommand } from "./check-golden.js";
 import { convertCommand } from "./convert.js";
 import { editCommand } from "./edit.js";
+import { evalCommand } from "./eval.js";
 import { evalDemoCommand } from "./eval-demo.js";
 import { makeDemoModelCommand } from "./make-demo-model.js";
 import { serveCommand } from "./serve.js";
@@ -20,6 +21,7 @@ const COMMANDS: Readonly<Record<string, { run: Command; summary: string }>> = {
     run: makeDemoModelCommand,
     summary: "write the tiny demo model (trained on a world of shapes; --random for random weights)",
   },
+  eval: { run: evalCommand, summary: "score edits on MagicBrush, Emu Edit, the demo world or a folder (the paper's tables; resumable)" },
   "eval-demo": { run: evalDemoCommand, summary: "score held-out edits of the demo world's shapes (accuracy per instruction kind)" },
   serve: { run: serveCommand, summary: "serve the edit API and the web page, with a durable job queue" },
   worker: { run: workerCommand, summary: "run edit jobs from a Redis queue (for icedit serve --queue)" },

@@ -3,16 +3,11 @@
  * (candidate 1, candidate 2, original), the answer parsed, and one stricter follow-up when the
  * answer named neither candidate or both.
  */
-import type { JudgeRequest, JudgeVerdict } from "./judge.js";
+import type { ChatTurn, JudgeRequest, JudgeVerdict } from "./judge.js";
 import { parseChoice } from "./parse.js";
 import { pairwisePrompt, STRICT_REMINDER } from "./prompt.js";
 
-export interface ChatTurn {
-  readonly role: "user" | "assistant";
-  readonly text: string;
-  /** Encoded images that go with this turn, in order. */
-  readonly images?: readonly Uint8Array[];
-}
+export type { ChatTurn };
 
 /** Sends the conversation and returns the assistant's answer text. */
 export type AskChat = (turns: readonly ChatTurn[], signal?: AbortSignal) => Promise<string>;

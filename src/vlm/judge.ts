@@ -2,6 +2,13 @@
  * A judge compares two candidate edits of one image and says which follows the instruction better.
  * Anything with compare() and probe() is a judge: the HTTP clients here, or a caller's own scorer.
  */
+/** One turn of a chat with a vision-language model. */
+export interface ChatTurn {
+  readonly role: "user" | "assistant";
+  readonly text: string;
+  /** Encoded images that go with this turn, in order. */
+  readonly images?: readonly Uint8Array[];
+}
 
 export interface JudgeRequest {
   /** Encoded image bytes (PNG from the pipeline) of candidate 1, candidate 2 and the original. */
@@ -39,6 +46,8 @@ export interface Judge {
   probe(): Promise<void>;
   /** Set by the built-in HTTP judges; a judge without it is recorded as "custom". */
   readonly identity?: JudgeIdentity;
+  /** A free-form chat with the judge's model (the HTTP judges): what icedit eval's VLM score asks through. */
+  ask?(turns: readonly ChatTurn[], signal?: AbortSignal): Promise<string>;
 }
 
 /** A scorer function: a choice, or a text answer to parse like a VLM's. */

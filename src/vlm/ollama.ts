@@ -1,5 +1,5 @@
 /** A judge served by Ollama's native chat API: POST {url}/api/chat, images as raw base64, no streaming. */
-import { base64, baseUrl, comparePairwise, isRecord, listsModel } from "./chat.js";
+import { base64, baseUrl, comparePairwise, isRecord, listsModel, type ChatTurn } from "./chat.js";
 import { JudgeModelError, JudgeResponseError } from "./errors.js";
 import { DEFAULT_HTTP, getListing, postJson, type HttpSettings } from "./http.js";
 import type { Judge, HttpJudgeIdentity, JudgeRequest, JudgeVerdict } from "./judge.js";
@@ -36,29 +36,32 @@ export class OllamaJudge implements Judge {
   }
 
   compare(request: JudgeRequest): Promise<JudgeVerdict> {
-    return comparePairwise(async (turns, signal) => {
-      const url = `${this.identity.url}/api/chat`;
-      const options: Record<string, number> = {};
-      const maxTokens = this.options.maxTokens === undefined ? NUM_PREDICT : this.options.maxTokens;
-      const temperature = this.options.temperature === undefined ? 0 : this.options.temperature;
-      if (maxTokens !== null) options["num_predict"] = maxTokens;
-      if (temperature !== null) options["temperature"] = temperature;
-      const body = {
-        model: this.identity.model,
-        messages: turns.map((t) =>
-          t.images && t.images.length > 0
-            ? { role: t.role, content: t.text, images: t.images.map(base64) }
-            : { role: t.role, content: t.text },
-        ),
-        stream: false,
-        options,
-      };
-      const json = await postJson(this.identity, url, body, this.headers, this.http, signal);
-      const message = isRecord(json) ? json["message"] : undefined;
-      const text = isRecord(message) ? message["content"] : undefined;
-      if (typeof text !== "string")
-        throw new JudgeResponseError(`the Ollama server at ${url} answered without message.content: is this Ollama's /api/chat?`);
-      return text;
-    }, request);
+    return comparePairwise((turns, signal) => this.ask(turns, signal), request);
+  }
+
+  /** One chat with the model (images with their turns); returns its answer text. */
+  async ask(turns: readonly ChatTurn[], signal?: AbortSignal): Promise<string> {
+    const url = `${this.identity.url}/api/chat`;
+    const options: Record<string, number> = {};
+    const maxTokens = this.options.maxTokens === undefined ? NUM_PREDICT : this.options.maxTokens;
+    const temperature = this.options.temperature === undefined ? 0 : this.options.temperature;
+    if (maxTokens !== null) options["num_predict"] = maxTokens;
+    if (temperature !== null) options["temperature"] = temperature;
+    const body = {
+      model: this.identity.model,
+      messages: turns.map((t) =>
+        t.images && t.images.length > 0
+          ? { role: t.role, content: t.text, images: t.images.map(base64) }
+          : { role: t.role, content: t.text },
+      ),
+      stream: false,
+      options,
+    };
+    const json = await postJson(this.identity, url, body, this.headers, this.http, signal);
+    const message = isRecord(json) ? json["message"] : undefined;
+    const text = isRecord(message) ? message["content"] : undefined;
+    if (typeof text !== "string")
+      throw new JudgeResponseError(`the Ollama server at ${url} answered without message.content: is this Ollama's /api/chat?`);
+    return text;
   }
 }

@@ -77,19 +77,22 @@ export class OpenAiJudge implements Judge {
   }
 
   compare(request: JudgeRequest): Promise<JudgeVerdict> {
-    return comparePairwise(async (turns, signal) => {
-      const url = `${this.identity.url}/chat/completions`;
-      const body: Record<string, unknown> = {
-        model: this.identity.model,
-        messages: turns.map((t) => ({ role: t.role, content: content(t) })),
-        stream: false,
-      };
-      const maxTokens = this.options.maxTokens === undefined ? MAX_TOKENS : this.options.maxTokens;
-      const temperature = this.options.temperature === undefined ? 0 : this.options.temperature;
-      if (maxTokens !== null) body["max_tokens"] = maxTokens;
-      if (temperature !== null) body["temperature"] = temperature;
-      const json = await postJson(this.identity, url, body, this.headers, this.http, signal);
-      return answerText(json, url);
-    }, request);
+    return comparePairwise((turns, signal) => this.ask(turns, signal), request);
+  }
+
+  /** One chat with the model (images with their turns); returns its answer text. */
+  async ask(turns: readonly ChatTurn[], signal?: AbortSignal): Promise<string> {
+    const url = `${this.identity.url}/chat/completions`;
+    const body: Record<string, unknown> = {
+      model: this.identity.model,
+      messages: turns.map((t) => ({ role: t.role, content: content(t) })),
+      stream: false,
+    };
+    const maxTokens = this.options.maxTokens === undefined ? MAX_TOKENS : this.options.maxTokens;
+    const temperature = this.options.temperature === undefined ? 0 : this.options.temperature;
+    if (maxTokens !== null) body["max_tokens"] = maxTokens;
+    if (temperature !== null) body["temperature"] = temperature;
+    const json = await postJson(this.identity, url, body, this.headers, this.http, signal);
+    return answerText(json, url);
   }
 }
