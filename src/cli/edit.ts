@@ -3,11 +3,8 @@ import { basename, extname, resolve } from "node:path";
 import { writeFileAtomic } from "../image/atomic-write.js";
 import { outputFormatFromPath, readImage, writeImage } from "../image/index.js";
 import {
-  CACHE_FORMS,
   CancelledError,
   checkEditInputs,
-  EditOptionError,
-  resolveStepCache,
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
@@ -23,7 +20,7 @@ import {
 } from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { parseCommandOptions } from "./parse-command.js";
-import { choiceOption, intOption, numberOption } from "./options.js";
+import { cacheOption, choiceOption, intOption, numberOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
@@ -150,19 +147,6 @@ function showProgress(progress: Progress): (p: EditProgress) => void {
   };
 }
 
-/** --cache as the library takes it (the library's error, in the flag's words). */
-function cacheOption(values: Values): string | undefined {
-  const value = text(values, "cache");
-  if (value === undefined) return undefined;
-  try {
-    resolveStepCache(value);
-  } catch (error) {
-    if (error instanceof EditOptionError) throw new UsageError(`--cache takes ${CACHE_FORMS}, got "${value}"`);
-    throw error;
-  }
-  return value;
-}
-
 /** --max-text-tokens: 1 to 512. */
 function maxTextTokensOption(values: Values): number | undefined {
   const value = text(values, "max-text-tokens");
@@ -250,7 +234,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     height,
     keepSize: values["keep-size"] === true ? true : undefined,
     conventions,
-    cache: cacheOption(values),
+    cache: cacheOption(text(values, "cache")),
     maxTextTokens: maxTextTokensOption(values),
     selection: selection?.options,
     signal: controller.signal,

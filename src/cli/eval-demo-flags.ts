@@ -12,7 +12,7 @@ import { DEFAULT_CANVAS } from "../demo/scenes/render.js";
 import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import { UsageError } from "./io.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, type ModelValues } from "./model-options.js";
-import { intOption, numberOption } from "./options.js";
+import { cacheOption, intOption, numberOption } from "./options.js";
 
 export const EVAL_DEMO_USAGE = `usage: icedit eval-demo --model DIR [options]
 
@@ -30,6 +30,7 @@ of pixels within 60 of the target, outside it (2 px from every shape edge) at le
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.guidance}
+  --cache C            step caching of every edit: none, fbcache[:T] or teacache[:T]   default: none
   --configs LIST       several rows in one call, a comma-separated list of
                        ${EVAL_CONFIGS.join(", ")}: the base alone with the IC prompt, the
                        folder's plain LoRA (icedit-lora/), its LoRA-MoE (icedit-moe-lora/), and the
@@ -59,6 +60,7 @@ export const EVAL_DEMO_FLAGS = {
   steps: { type: "string" },
   seed: { type: "string" },
   guidance: { type: "string" },
+  cache: { type: "string" },
   configs: { type: "string" },
   select: { type: "string" },
   "early-steps": { type: "string" },
@@ -82,6 +84,7 @@ export type EvalDemoValues = ModelValues & {
   readonly steps?: string;
   readonly seed?: string;
   readonly guidance?: string;
+  readonly cache?: string;
   readonly configs?: string;
   readonly select?: string;
   readonly "early-steps"?: string;
@@ -93,6 +96,8 @@ const MAX_SIZE = 1024;
 /** The report's settings (src/demo/eval/eval-report.ts), the guidance and the runs. */
 export interface EvalDemoFlags extends EvalDemoSettings {
   readonly guidance: number;
+  /** Step caching of every edit (absent: none). */
+  readonly cache?: string;
   readonly runs: readonly EvalDemoRun[];
 }
 
@@ -117,7 +122,8 @@ export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDe
   if (steps > DEFAULT_EDIT_LIMITS.maxSteps) throw new UsageError(`--steps takes at most ${DEFAULT_EDIT_LIMITS.maxSteps}, got ${steps}`);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
   const guidance = numberOption("guidance", values.guidance, modelDefaults.guidance ?? EDIT_DEFAULTS.guidance);
-  return { model: values.model, count, firstSeed, size, width, steps, seed, guidance, runs: evalRuns(values, values.model) };
+  const cache = cacheOption(values.cache);
+  return { model: values.model, count, firstSeed, size, width, steps, seed, guidance, cache, runs: evalRuns(values, values.model) };
 }
 
 /** The rows: the --configs, or one run of the --lora adapters (with selection when --select is given). */

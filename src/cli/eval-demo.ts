@@ -53,7 +53,7 @@ async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> 
       examples,
       runs: flags.runs,
       open,
-      edit: { seed: flags.seed, steps: flags.steps, guidance: flags.guidance, width: flags.width },
+      edit: { seed: flags.seed, steps: flags.steps, guidance: flags.guidance, width: flags.width, cache: flags.cache },
       signal: controller.signal,
       onRun: (run) => {
         passed = 0;

@@ -1,6 +1,8 @@
 /** Parsing option values with errors that say which option and what it takes. */
 import { UsageError } from "./io.js";
 import { BLOCK_SIZES, type PrecisionChoice, type PrecisionKind } from "../api/index.js";
+import { EditOptionError } from "../api/errors.js";
+import { CACHE_FORMS, resolveStepCache } from "../api/step-cache-option.js";
 
 export function intOption(name: string, value: string | undefined, fallback: number, min: number): number {
   if (value === undefined) return fallback;
@@ -38,4 +40,16 @@ export function precisionOption(
   // With auto and no --block-size, the machine's kernel table picks the block size too.
   if (kind === "auto" && blockSize === undefined) return { kind };
   return { kind, blockSize: blockSizeOption("block-size", blockSize, 32) };
+}
+
+/** --cache as the library takes it (none, fbcache[:T], teacache[:T]); the library's check, in the flag's words. */
+export function cacheOption(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    resolveStepCache(value);
+  } catch (error) {
+    if (error instanceof EditOptionError) throw new UsageError(`--cache takes ${CACHE_FORMS}, got "${value}"`);
+    throw error;
+  }
+  return value;
 }
