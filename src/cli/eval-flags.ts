@@ -8,7 +8,7 @@ import { HELD_OUT_COUNT, HELD_OUT_FIRST_SEED } from "../demo/eval/held-out.js";
 import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import { UsageError } from "./io.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, type ModelValues } from "./model-options.js";
-import { choiceOption, intOption, numberOption } from "./options.js";
+import { cacheOption, choiceOption, intOption, numberOption } from "./options.js";
 
 export const EVAL_USAGE = `usage: icedit eval --bench magicbrush|emu-edit|demo|FOLDER [--data PATH] [options]
 
@@ -57,6 +57,7 @@ Edits (as icedit edit; absent: the model folder's own settings, else icedit edit
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
   --width W            edit width, a multiple of 16               default: ${EDIT_DEFAULTS.width}
+  --cache C            step caching: none, fbcache[:T] or teacache[:T]   default: none
   --candidates M       noise selection with M seeds (needs --judge)
   --early-steps m      noise selection: steps before judging      default: ${EDIT_DEFAULTS.earlySteps}
 ${MODEL_OPTIONS_USAGE}
@@ -85,6 +86,7 @@ export const EVAL_FLAGS = {
   seed: { type: "string" },
   guidance: { type: "string" },
   width: { type: "string" },
+  cache: { type: "string" },
   candidates: { type: "string" },
   "early-steps": { type: "string" },
   json: { type: "boolean" },
@@ -122,6 +124,7 @@ const EDIT_ONLY = [
   "seed",
   "guidance",
   "width",
+  "cache",
   "candidates",
   "early-steps",
 ];
@@ -152,6 +155,7 @@ function editOptions(values: EvalValues): Omit<EditOptions, "signal" | "onProgre
     width,
     seed: values.seed === undefined ? undefined : intOption("seed", values.seed, 0, 0),
     guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
+    cache: cacheOption(values.cache),
     selection: selection(values),
   };
 }

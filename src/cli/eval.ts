@@ -87,6 +87,10 @@ function runSettings(values: EvalValues, flags: EvalFlags, bench: Bench, metrics
           seed: edit?.seed ?? null,
           guidance: edit?.guidance ?? null,
           width: edit?.width ?? null,
+          // Absent from runs stored before --cache existed: the same as none.
+          ...(edit?.cache !== undefined && edit.cache !== "none"
+            ? { cache: typeof edit.cache === "string" ? edit.cache : JSON.stringify(edit.cache) }
+            : {}),
           judge: values.judge === undefined ? null : `${values.judge}:${values["judge-model"] ?? ""}`,
           candidates: edit?.selection?.candidates ?? null,
         }),

@@ -153,8 +153,11 @@ describe("icedit eval", () => {
   });
 
   it("--bench demo: the pixel rule beside the metrics, per edit kind", async () => {
-    const run = await icedit(["eval", "--bench", "demo", "--limit", "2", "--out", join(demo.dir, "out-demo"), ...edit()]);
+    const out = join(demo.dir, "out-demo");
+    const run = await icedit(["eval", "--bench", "demo", "--limit", "2", "--out", out, "--cache", "teacache", ...edit()]);
     assert.equal(run.code, 0, run.err.join("\n"));
+    // The edit options (the step cache among them) are the run's settings: a rerun with others is refused.
+    assert.match(await readFile(join(out, "run.json"), "utf8"), /"cache": "teacache"/);
     const text = run.out.join("\n");
     assert.match(text, /\| method \| pixel rule \| L1 \| CLIP-I \| DINO \| CLIP-Out \|/);
     assert.match(text, /\| icedit \(demo, its adapter\) \(n=2\) \| \d+\.\d% \|/);
@@ -170,6 +173,8 @@ describe("icedit eval", () => {
       [["eval", "--bench", "demo", "--predictions", "x", "--steps", "2"], /--steps sets how edits are made/],
       [["eval", "--bench", "demo", "--candidates", "2"], /--candidates is part of noise selection/],
       [["eval", "--bench", "demo", "--limit", "0"], /--limit takes a whole number >= 1/],
+      [["eval", "--bench", "demo", "--cache", "sometimes"], /--cache takes .*got "sometimes"/],
+      [["eval", "--bench", "demo", "--predictions", "x", "--cache", "teacache"], /--cache sets how edits are made/],
     ];
     for (const [args, message] of cases) {
       const run = await icedit(args);
