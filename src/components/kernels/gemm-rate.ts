@@ -8,6 +8,7 @@ import { Graph, type Value } from "../../onnx/graph.js";
 import { matmul } from "../../onnx/ops/linear.js";
 import { matMulNBits } from "../../onnx/ops/quant.js";
 import { slice, transpose } from "../../onnx/ops/tensor.js";
+import { median } from "../../numeric/median.js";
 import { Prng } from "../../numeric/prng.js";
 import type { Engine } from "../../runtime/engine.js";
 import type { SessionSettings } from "../../runtime/protocol.js";
@@ -75,12 +76,6 @@ function relativeRms(value: Float32Array, reference: Float32Array): number {
     norm += r * r;
   }
   return norm === 0 ? 0 : Math.sqrt(diff / norm);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /** The rate of `shape` in each form (keyed by precisionName), measured side by side. */

@@ -44,17 +44,21 @@ export interface FillProgress {
   readonly ms: number;
 }
 
-export interface FillOptions {
+/** What every sampling run takes (fill and Kontext): the seed, steps, guidance, explicit noise and the callbacks. */
+export interface SamplingOptions {
   readonly seed: number;
   readonly steps: number;
   readonly guidance: number;
-  readonly conventions?: FillConventions;
-  readonly sizePolicy?: SizePolicy;
-  /** Explicit initial noise [1, 16, H/8, W/8] instead of the seeded draw (the other draws still happen). */
+  /** Explicit initial noise [1, 16, H/8, W/8] instead of the seeded draw. */
   readonly noise?: Tensor<"f32">;
   readonly onProgress?: (progress: FillProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+}
+
+export interface FillOptions extends SamplingOptions {
+  readonly conventions?: FillConventions;
+  readonly sizePolicy?: SizePolicy;
   /** Step caching (First-Block Cache or TeaCache); absent: off. */
   readonly cache?: StepCacheSettings;
 }

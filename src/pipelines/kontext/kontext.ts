@@ -13,9 +13,9 @@ import { packLatents, unpackLatents } from "../../sampling/packing.js";
 import { getSchedule } from "../../sampling/schedule.js";
 import { TorchGenerator } from "../../sampling/torch-rng.js";
 import { shapeString, type Tensor } from "../../tensor.js";
-import { denoise, type StepInfo } from "../fill/denoise.js";
+import { denoise } from "../fill/denoise.js";
 import { CancelledError } from "../fill/errors.js";
-import { checkFillOptions, type FillProgress, type FillRecord, type FillStage } from "../fill/fill.js";
+import { checkFillOptions, type FillRecord, type FillStage, type SamplingOptions } from "../fill/fill.js";
 import { tensorToImage } from "../fill/pixels.js";
 import { drawNormal, LATENT_CHANNELS } from "../fill/stages.js";
 import { checkConditionImage, prepareKontext, type KontextConditioning } from "./prepare.js";
@@ -34,21 +34,14 @@ export interface KontextRequest {
   readonly y: Tensor<"f32">;
 }
 
-export interface KontextOptions {
-  readonly seed: number;
-  readonly steps: number;
-  readonly guidance: number;
+/** The seeded draw is BFL's bfloat16 noise; explicit noise replaces it. */
+export interface KontextOptions extends SamplingOptions {
   /**
    * Size of the output; default the condition's (BFL's target_width / target_height). As in BFL, a
    * side that is not a multiple of 16 is rounded up to one (the latent grid is 2 ceil(side / 16)).
    */
   readonly width?: number;
   readonly height?: number;
-  /** Explicit initial noise [1, 16, height/8, width/8] instead of the seeded bfloat16 draw. */
-  readonly noise?: Tensor<"f32">;
-  readonly onProgress?: (progress: FillProgress) => void;
-  readonly onStep?: (info: StepInfo) => void;
-  readonly signal?: AbortSignal;
 }
 
 export interface KontextRecord extends FillRecord {
