@@ -3,17 +3,9 @@
  * the DINO ViT-S/16 preset, and the `config.json` reader.
  */
 import { HfConfigError, HfFields, isHfJson } from "../t5/hf-json.js";
+import { checkVisionTowerSizes, type VisionTowerSizes } from "../vision-tower-sizes.js";
 
-export interface VitConfig {
-  /** The square input side in pixels; the position table has (imageSize / patchSize)^2 + 1 rows. */
-  readonly imageSize: number;
-  readonly patchSize: number;
-  readonly numChannels: number;
-  readonly hiddenSize: number;
-  readonly intermediateSize: number;
-  readonly numLayers: number;
-  readonly numHeads: number;
-  readonly layerNormEps: number;
+export interface VitConfig extends VisionTowerSizes {
   /** Only the exact (erf) GELU is built. */
   readonly hiddenAct: "gelu";
   readonly qkvBias: boolean;
@@ -25,16 +17,9 @@ function fail(message: string): never {
 
 /** Checks a config; returns the head size, the patches per side and the token count (CLS + patches). */
 export function validateVitConfig(c: VitConfig): { headDim: number; grid: number; tokens: number } {
-  const sizes = ["imageSize", "patchSize", "numChannels", "hiddenSize", "intermediateSize", "numLayers", "numHeads"] as const;
-  for (const key of sizes) {
-    if (!Number.isInteger(c[key]) || c[key] <= 0) fail(`${key} must be a positive integer, got ${c[key]}`);
-  }
-  if (c.hiddenSize % c.numHeads !== 0) fail(`hidden_size ${c.hiddenSize} is not divisible by num_attention_heads ${c.numHeads}`);
-  if (c.imageSize % c.patchSize !== 0) fail(`image_size ${c.imageSize} is not a multiple of patch_size ${c.patchSize}`);
-  if (!(c.layerNormEps > 0)) fail(`layer_norm_eps must be positive, got ${c.layerNormEps}`);
+  const sizes = checkVisionTowerSizes(c, fail);
   if (c.hiddenAct !== "gelu") fail(`hidden_act "${String(c.hiddenAct)}" is not supported: DINO's ViT uses the exact gelu`);
-  const grid = c.imageSize / c.patchSize;
-  return { headDim: c.hiddenSize / c.numHeads, grid, tokens: grid * grid + 1 };
+  return sizes;
 }
 
 /** facebook/dino-vits16 (ViT-S/16, the DINO metric's model). */
