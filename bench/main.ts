@@ -15,7 +15,9 @@ import { benchNoiseSelection } from "./noise-selection.js";
 import { benchLora } from "./lora.js";
 import { benchQuant } from "./quant.js";
 import { benchTrain } from "./train.js";
+import { benchStepProfile } from "./step-profile.js";
 import { machineBasics } from "./stats.js";
+import { benchFlags } from "./flags.js";
 
 type Section = (engine: Engine) => Promise<Record<string, unknown>>;
 
@@ -34,10 +36,11 @@ const OPT_IN: Readonly<Record<string, Section>> = {
   fullsize: benchFullSize,
   fullpipeline: () => benchFullPipeline(),
   train: benchTrain,
+  profile: benchStepProfile,
 };
 
 async function main(): Promise<void> {
-  const asked = process.argv.slice(2);
+  const asked = benchFlags().sections;
   const all: Record<string, Section> = { ...SECTIONS, ...OPT_IN };
   const unknown = asked.filter((s) => !(s in all));
   if (unknown.length > 0) {

@@ -30,6 +30,9 @@ export const DEFAULT_SETTINGS: SessionSettings = {
   intraOpThreads: 0,
   optimization: "all",
   config: {},
+  memArena: true,
+  memPattern: true,
+  profileFilePrefix: null,
 };
 
 /** Protobuf messages are limited to 2 GiB; stay well below. */

@@ -11,6 +11,14 @@ export interface SessionSettings {
   readonly optimization: OptimizationLevel;
   /** Session config entries, e.g. {"session.disable_prepacking": "1"}. */
   readonly config: Readonly<Record<string, string>>;
+  /** ONNX Runtime's CPU memory arena and memory-pattern planning (both on by default, as in ORT). */
+  readonly memArena: boolean;
+  readonly memPattern: boolean;
+  /**
+   * When set, ONNX Runtime profiles every run of the session and writes its JSON trace to
+   * `<prefix>_<date>.json` when the session is released (bench/step-profile.ts reads it).
+   */
+  readonly profileFilePrefix: string | null;
 }
 
 export type ModelSource = { readonly bytes: Uint8Array } | { readonly path: string };

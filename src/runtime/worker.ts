@@ -38,6 +38,8 @@ function installedProviders(): string[] {
 }
 
 const sessions = new Map<number, ort.InferenceSession>();
+/** Sessions created with profiling on: their trace is written when they are released. */
+const profiled = new Set<number>();
 let nextSession = 1;
 
 function toOrt(t: Tensor): ort.Tensor {
@@ -69,6 +71,9 @@ function sessionOptions(settings: SessionSettings): ort.InferenceSession.Session
     executionMode: "sequential",
     graphOptimizationLevel: settings.optimization,
     logSeverityLevel: 3,
+    enableCpuMemArena: settings.memArena,
+    enableMemPattern: settings.memPattern,
+    ...(settings.profileFilePrefix === null ? {} : { enableProfiling: true, profileFilePrefix: settings.profileFilePrefix }),
     extra,
   };
 }
@@ -83,6 +88,7 @@ async function handle(request: Request): Promise<{ reply: Reply; transfer: Array
           : await ort.InferenceSession.create(request.model.path, options);
       const id = nextSession++;
       sessions.set(id, session);
+      if (request.settings.profileFilePrefix !== null) profiled.add(id);
       const description = { session: id, inputNames: [...session.inputNames], outputNames: [...session.outputNames] };
       return { reply: { id: request.id, ok: true, kind: "created", description }, transfer: [] };
     }
@@ -105,6 +111,7 @@ async function handle(request: Request): Promise<{ reply: Reply; transfer: Array
       return { reply: { id: request.id, ok: true, kind: "ran", outputs, ms }, transfer };
     }
     case "release": {
+      if (profiled.delete(request.session)) sessions.get(request.session)?.endProfiling();
       await sessions.get(request.session)?.release();
       sessions.delete(request.session);
       return { reply: { id: request.id, ok: true, kind: "released" }, transfer: [] };

@@ -1,10 +1,10 @@
 /** FLUX single-stream block on the joint sequence [txt; img]: parallel attention and MLP. */
 import type { Value } from "../../onnx/graph.js";
-import { add, concat, gelu, mul, split } from "../../onnx/ops/index.js";
+import { add, concat, gelu, mul } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
 import { type BuildContext, Module } from "../../nn/module.js";
 import { modulatedNorm } from "../../nn/norms.js";
-import { Modulation, NORM_EPS, QKNorm, ropeAttention, splitQKV, type ModulationOut, type Rope } from "./layers.js";
+import { Modulation, NORM_EPS, QKNorm, normQKV, ropeAttention, type ModulationOut, type Rope } from "./layers.js";
 
 export class SingleStreamBlock extends Module {
   readonly linear1: Linear;
@@ -29,8 +29,10 @@ export class SingleStreamBlock extends Module {
   forward(ctx: BuildContext, x: Value, vec: Value, pe: Rope): Value {
     const [mod] = this.modulation.forward(ctx, vec) as [ModulationOut];
     const modulated = modulatedNorm(ctx, x, mod.shift, mod.scale, this.dim, NORM_EPS);
-    const [qkv, mlp] = split(this.linear1.forward(ctx, modulated), [3 * this.dim, this.mlpHidden], -1) as [Value, Value];
-    const attn = ropeAttention(splitQKV(ctx, qkv, this.norm, this.dim, this.heads), pe, this.heads);
+    // linear1's q, k, v and MLP rows as four products: no Split copies its [B, T+L, 3D+M] output.
+    const d = this.dim;
+    const [q, k, v, mlp] = this.linear1.forwardRows(ctx, modulated, [d, d, d, this.mlpHidden]) as [Value, Value, Value, Value];
+    const attn = ropeAttention(normQKV(ctx, { q, k, v }, this.norm, this.heads), pe, this.heads);
     const out = this.linear2.forward(ctx, concat([attn, gelu(mlp, "tanh")], -1));
     return add(x, mul(mod.gate, out));
   }
