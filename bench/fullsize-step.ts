@@ -42,7 +42,7 @@ export class FullSizeStep {
     readonly written: FullSizeTransformer,
     readonly session: Session,
     private readonly dir: string,
-    private readonly feeds: Record<string, Tensor>,
+    private readonly layout: TokenLayout,
   ) {}
 
   static async open(
@@ -58,17 +58,17 @@ export class FullSizeStep {
       const written = await writeFullSizeTransformer(dir, params, form);
       const profile = settings.profileFilePrefix === undefined ? {} : { profileFilePrefix: join(dir, "profile") };
       const session = await engine.load(written.graph, { ...settings, ...profile }, written.modelPath);
-      const feeds = fluxFeeds(params, randomFluxCall(params, layout, 6)) as Record<string, Tensor>;
-      return new FullSizeStep(params, written, session, dir, feeds);
+      return new FullSizeStep(params, written, session, dir, layout);
     } catch (error) {
       await rm(dir, { recursive: true, force: true });
       throw error;
     }
   }
 
-  /** One step: [ms, output]. */
-  async run(): Promise<{ ms: number; out: Tensor<"f32"> }> {
-    const result = await this.session.run(this.feeds);
+  /** One step on random inputs of `textTokens` text tokens (default: the layout's). */
+  async run(textTokens = this.layout.textTokens): Promise<{ ms: number; out: Tensor<"f32"> }> {
+    const feeds = fluxFeeds(this.params, randomFluxCall(this.params, { ...this.layout, textTokens }, 6));
+    const result = await this.session.run(feeds);
     return { ms: result.ms, out: result.outputs["out"] as Tensor<"f32"> };
   }
 

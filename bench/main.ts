@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- section ...]: prints one JSON object with the sections run (all by default)
  * and short tables on standard error. Sections: transformer, vae, text, demo, selection, lora,
- * quant (all by default); fullsize, fullpipeline and train only when named. Each runs in this process, one after
+ * quant (all by default); fullsize, fullpipeline, train, profile and speed only when named. Each runs in this process, one after
  * another, so memory figures are cumulative peaks.
  */
 import { Engine } from "../src/runtime/engine.js";
@@ -16,6 +16,7 @@ import { benchLora } from "./lora.js";
 import { benchQuant } from "./quant.js";
 import { benchTrain } from "./train.js";
 import { benchStepProfile } from "./step-profile.js";
+import { benchSpeed } from "./speed.js";
 import { machineBasics } from "./stats.js";
 import { benchFlags } from "./flags.js";
 
@@ -37,6 +38,7 @@ const OPT_IN: Readonly<Record<string, Section>> = {
   fullpipeline: () => benchFullPipeline(),
   train: benchTrain,
   profile: benchStepProfile,
+  speed: benchSpeed,
 };
 
 async function main(): Promise<void> {

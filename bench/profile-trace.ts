@@ -20,16 +20,30 @@ export interface NodeTime {
   readonly ms: number;
 }
 
-/** The nodes' kernel times of the LAST run recorded in a trace (earlier runs are warm-ups). */
-export async function lastRunNodeTimes(path: string): Promise<{ runMs: number; nodes: NodeTime[] }> {
+export interface RunTimes {
+  /** The run's wall time inside ONNX Runtime, ms. */
+  readonly runMs: number;
+  readonly nodes: NodeTime[];
+}
+
+/** The nodes' kernel times of every run recorded in a trace, in run order. */
+export async function runNodeTimes(path: string): Promise<RunTimes[]> {
   const events = JSON.parse(await readFile(path, "utf8")) as TraceEvent[];
   const runs = events.filter((e) => e.cat === "Session" && e.name === "model_run");
-  const last = runs[runs.length - 1];
-  if (!last) throw new Error(`profile ${path} has no model_run event: the session was never run`);
-  const nodes = events
-    .filter((e) => e.cat === "Node" && e.name.endsWith("_kernel_time") && e.ts >= last.ts && e.ts <= last.ts + last.dur)
-    .map((e) => ({ node: e.name.slice(0, -"_kernel_time".length), op: e.args?.op_name ?? "?", ms: e.dur / 1000 }));
-  return { runMs: last.dur / 1000, nodes };
+  if (runs.length === 0) throw new Error(`profile ${path} has no model_run event: the session was never run`);
+  const kernels = events.filter((e) => e.cat === "Node" && e.name.endsWith("_kernel_time"));
+  return runs.map((run) => ({
+    runMs: run.dur / 1000,
+    nodes: kernels
+      .filter((e) => e.ts >= run.ts && e.ts <= run.ts + run.dur)
+      .map((e) => ({ node: e.name.slice(0, -"_kernel_time".length), op: e.args?.op_name ?? "?", ms: e.dur / 1000 })),
+  }));
+}
+
+/** The nodes' kernel times of the LAST run recorded in a trace (earlier runs are warm-ups). */
+export async function lastRunNodeTimes(path: string): Promise<RunTimes> {
+  const runs = await runNodeTimes(path);
+  return runs[runs.length - 1] as RunTimes;
 }
 
 export interface NodePlace {

@@ -59,7 +59,7 @@ function t5BlockFlops(c: T5Config, length: number): number {
   return 2 * length * (4 * c.dModel * inner + 3 * c.dModel * c.dFf) + 4 * length * length * inner;
 }
 
-async function benchClip(engine: Engine): Promise<Record<string, unknown>> {
+export async function benchClip(engine: Engine): Promise<Record<string, unknown>> {
   const config = CLIP_L_TEXT;
   const weights = randomClipTextWeights(config, 21);
   const weightBytes = [...weights.values()].reduce((s, t) => s + t.data.byteLength, 0);
@@ -87,7 +87,7 @@ async function benchClip(engine: Engine): Promise<Record<string, unknown>> {
   };
 }
 
-async function benchT5(engine: Engine): Promise<Record<string, unknown>> {
+export async function benchT5(engine: Engine): Promise<Record<string, unknown>> {
   const layers = Math.max(2, T5_LAYERS);
   const big: T5Config = { ...T5_V1_1_XXL, numLayers: layers };
   const weights = randomT5Weights(big, 31);
