@@ -5,6 +5,7 @@ import { Linear } from "../../src/nn/linear.js";
 import { AdapterBuildContext, type LinearAdapters } from "../../src/nn/adapter-context.js";
 import { BuildContext, type ParamBinder, type ParamSpec, type QuantizedWeight } from "../../src/nn/module.js";
 import { SingleStreamBlock } from "../../src/models/flux/single-block.js";
+import { DoubleStreamBlock } from "../../src/models/flux/double-block.js";
 import { Graph, type Value } from "../../src/onnx/index.js";
 import { split } from "../../src/onnx/ops/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
@@ -104,5 +105,21 @@ describe("Linear.forwardRows", () => {
     const wide = g.nodes.filter((n) => n.opType === "Split" && n.inputs[0]?.shape.at(-1) === 3 * dim + mlp);
     assert.equal(wide.length, 0);
     assert.equal(g.nodes.filter((n) => n.opType === "Gemm").length, 4 + 1 + 1, "linear1 x4, linear2, modulation");
+  });
+
+  test("a double block reads each stream's qkv as three products: no Split of a [.., 3D] output", () => {
+    const [dim, heads, mlp] = [16, 2, 32];
+    const block = new DoubleStreamBlock("double_blocks.0", dim, heads, mlp, true);
+    const params = new Map(block.parameters().map((p, i) => [p.path, randT(p.shape, 40 + i)]));
+    const g = new Graph("double_block");
+    const ctx = new BuildContext(g, mapBinder(params));
+    const img = g.addInput("img", "f32", [1, 8, dim]);
+    const txt = g.addInput("txt", "f32", [1, 4, dim]);
+    const vec = g.addInput("vec", "f32", [1, dim]);
+    const pe = { cos: g.addInput("pe_cos", "f32", [1, 12, 4]), sin: g.addInput("pe_sin", "f32", [1, 12, 4]) };
+    const out = block.forward(ctx, img, txt, vec, pe, "d0");
+    g.addOutput(out.img, "img_out");
+    const wide = g.nodes.filter((n) => n.opType === "Split" && n.inputs[0]?.shape.at(-1) === 3 * dim);
+    assert.equal(wide.length, 0);
   });
 });

@@ -4,7 +4,7 @@ import { add, concat, gelu, mul, splitLike } from "../../onnx/ops/index.js";
 import { Linear } from "../../nn/linear.js";
 import { type BuildContext, Module } from "../../nn/module.js";
 import { modulatedNorm } from "../../nn/norms.js";
-import { Modulation, NORM_EPS, QKNorm, ropeAttention, splitQKV, type ModulationOut, type QKV, type Rope } from "./layers.js";
+import { Modulation, NORM_EPS, QKNorm, normQKV, ropeAttention, type ModulationOut, type QKV, type Rope } from "./layers.js";
 
 /** One stream's weights: X_mod, X_attn.{qkv, norm, proj}, X_mlp.{0, 2}. */
 class Stream extends Module {
@@ -35,7 +35,9 @@ class Stream extends Module {
   /** x: [B, S, D] -> normalised q, k, v [B, S, D] each. */
   attentionInputs(ctx: BuildContext, x: Value, m1: ModulationOut): QKV {
     const modulated = modulatedNorm(ctx, x, m1.shift, m1.scale, this.dim, NORM_EPS);
-    return splitQKV(ctx, this.qkv.forward(ctx, modulated), this.norm, this.dim, this.heads);
+    // q, k and v as three products on the weight's rows: no Split copies the [B, S, 3D] output.
+    const [q, k, v] = this.qkv.forwardRows(ctx, modulated, [this.dim, this.dim, this.dim]) as [Value, Value, Value];
+    return normQKV(ctx, { q, k, v }, this.norm, this.heads);
   }
 
   /** x, attn: [B, S, D] -> [B, S, D]: gated attention projection, then the gated MLP. */

@@ -73,12 +73,6 @@ export interface QKV {
   readonly v: Value;
 }
 
-/** Splits a fused [B, S, 3D] qkv projection and applies per-head QK-norm. Returns [B, S, D] each. */
-export function splitQKV(ctx: BuildContext, qkv: Value, norm: QKNorm, dim: number, heads: number): QKV {
-  const [q, k, v] = split(qkv, [dim, dim, dim], -1) as [Value, Value, Value];
-  return normQKV(ctx, { q, k, v }, norm, heads);
-}
-
 /** Per-head QK-norm of q and k ([B, S, D] each, v passed through). */
 export function normQKV(ctx: BuildContext, qkv: QKV, norm: QKNorm, heads: number): QKV {
   return { q: norm.queryNorm.forwardHeads(ctx, qkv.q, heads), k: norm.keyNorm.forwardHeads(ctx, qkv.k, heads), v: qkv.v };
