@@ -18,6 +18,13 @@ export interface LinearAdapters {
    * input before flattening ([..., in]) -> y plus every adapter branch of this layer.
    */
   apply(ctx: BuildContext, site: LinearSite, x: Value, y: Value, input: Value): Value;
+  /**
+   * The same for a layer read as row ranges (Linear.forwardRows): null when the branches cannot be
+   * cut at these ranges (decided without building anything; the caller then runs the whole product,
+   * apply() and a Split), else a function from the base output's ranges (ys[i]: [N, sizes[i]]) to
+   * each plus its rows of every branch, the same numbers as apply() then a Split.
+   */
+  applyRows?(site: LinearSite, sizes: readonly number[]): ((x: Value, ys: readonly Value[]) => Value[]) | null;
 }
 
 export class AdapterBuildContext extends BuildContext {

@@ -6,7 +6,7 @@
 import type { Value } from "../onnx/graph.js";
 import { constI64, gather, reshapeTo, concat, shapeOf } from "../onnx/ops/index.js";
 import type { LinearAdapters, LinearSite } from "./adapter-context.js";
-import { lowRankBranch, lowRankConstants, type FusedLowRank } from "./lora.js";
+import { lowRankBranch, lowRankBranchRows, lowRankConstants, tileRanges, type FusedLowRank } from "./lora.js";
 import type { BuildContext } from "./module.js";
 import { moeBranch, moeConstants, type FusedMoe } from "./moe.js";
 
@@ -39,6 +39,24 @@ export class LinearAdapterSet implements LinearAdapters {
       this.scaleValues.set(index, value);
     }
     return value;
+  }
+
+  /** Plain LoRA whose up blocks fit the ranges (a MoE branch routes over the whole output): see LinearAdapters.applyRows. */
+  applyRows(site: LinearSite, sizes: readonly number[]): ((x: Value, ys: readonly Value[]) => Value[]) | null {
+    const adapters = this.layers.get(site.path) ?? [];
+    const plans = adapters.map((a) =>
+      a.lowRank && a.moe.length === 0 && !a.lowRank.bias ? tileRanges(a.lowRank.blocks, a.lowRank.outFeatures, sizes) : null,
+    );
+    if (plans.some((p) => p === null)) return null;
+    return (x, ys) => {
+      let out = [...ys];
+      adapters.forEach((adapter, i) => {
+        const name = `adapter${adapter.scaleIndex}.${site.path}`;
+        const w = lowRankConstants(x.graph, adapter.lowRank as FusedLowRank, name);
+        out = lowRankBranchRows(x, out, plans[i] as number[], w, this.scale(adapter.scaleIndex));
+      });
+      return out;
+    };
   }
 
   apply(ctx: BuildContext, site: LinearSite, x: Value, y: Value, input: Value): Value {

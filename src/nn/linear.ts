@@ -40,24 +40,31 @@ export class Linear extends Module {
    * x: [..., in] -> one [..., size] per entry of `sizes` (summing to out): the weight's rows in
    * order, each range its own product on a Slice of the weight (constant-folded by ONNX Runtime at
    * session creation), so no Split copies the whole output. Each output element is the same dot
-   * product as in forward(), so the outputs are the same. Under adapters (whose branches add to
-   * the whole output) it is forward() and a Split.
+   * product as in forward(), so the outputs are the same. Adapters add their branches per range
+   * where they can (plain LoRA whose up blocks each lie inside one range); otherwise (MoE-LoRA,
+   * whose routing mixes the whole output) it is forward() and a Split.
    */
   forwardRows(ctx: BuildContext, x: Value, sizes: readonly number[]): Value[] {
     if (sizes.reduce((a, b) => a + b, 0) !== this.outFeatures) {
       throw new Error(`${this.path}: row ranges ${sizes.join("+")} do not add up to its ${this.outFeatures} outputs`);
     }
-    if (adaptersOf(ctx)) return split(this.forward(ctx, x), sizes, -1);
+    const adapters = adaptersOf(ctx);
+    const branches = adapters ? (adapters.applyRows?.(this, sizes) ?? null) : (_x: Value, ys: readonly Value[]) => [...ys];
+    if (!branches) return split(this.forward(ctx, x), sizes, -1);
     const b = this.bias ? ctx.param(this.bias) : null;
     const weight = this.weightOf(ctx);
     const flat = x.shape.length === 2 ? x : reshape(x, [-1, this.inFeatures]);
-    const lead = x.shape.length === 2 ? null : shapeOf(x, 0, x.shape.length - 1);
     let start = 0;
-    return sizes.map((size) => {
+    const ys = sizes.map((size) => {
       const rows = { start, end: start + size };
       start += size;
-      const y = this.product(weight, flat, b, rows);
-      if (!lead) return y;
+      return this.product(weight, flat, b, rows);
+    });
+    const adapted = branches(flat, ys);
+    if (x.shape.length === 2) return adapted;
+    const lead = shapeOf(x, 0, x.shape.length - 1);
+    return adapted.map((y, i) => {
+      const size = sizes[i] as number;
       return reshapeTo(y, concat([lead, constI64(x.graph, [size])], 0), [...x.shape.slice(0, -1), size]);
     });
   }

@@ -139,6 +139,45 @@ export function lowRankConstants(g: Graph, fused: FusedLowRank, name: string): L
   return { A, up, bias };
 }
 
+/**
+ * For each up block, the row range (of `sizes`, in order) it lies in; null unless there are several
+ * blocks that tile the rows and each lies inside one range (what lowRankBranchRows needs).
+ */
+export function tileRanges(blocks: readonly UpBlock[], outFeatures: number, sizes: readonly number[]): number[] | null {
+  if (blocks.length < 2 || !tilesRows(blocks, outFeatures)) return null;
+  const starts = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+  const ranges = blocks.map((t) => starts.findIndex((s, i) => t.rowStart >= s && t.rowEnd <= s + (sizes[i] as number)));
+  return ranges.some((r) => r < 0) ? null : ranges;
+}
+
+/**
+ * lowRankBranch cut at row ranges (up blocks as tiles, no bias; `ranges` from tileRanges):
+ * ys[i]: [N, sizes[i]] -> ys[i] plus its rows of the branch. Each range adds its tiles' products
+ * as lowRankBranch adds them to the whole output, so the numbers are the same.
+ */
+export function lowRankBranchRows(
+  x: Value,
+  ys: readonly Value[],
+  ranges: readonly number[],
+  w: LowRankValues,
+  scale: Value | null,
+): Value[] {
+  if (!("tiles" in w.up) || w.bias) throw new Error("lowRankBranchRows needs up blocks as tiles and no bias (check with tileRanges)");
+  const tiles = w.up.tiles;
+  const down = gemmTransB(x, w.A, null);
+  const h = scale ? mul(down, scale) : down;
+  const pieces = split(
+    h,
+    tiles.map((b) => b.rank),
+    1,
+  );
+  return ys.map((y, r) => {
+    const ups = tiles.flatMap((b, i) => (ranges[i] === r ? [gemmTransB(pieces[i] as Value, b.B, null)] : []));
+    if (ups.length === 0) return y;
+    return add(y, ups.length === 1 ? (ups[0] as Value) : concat(ups, 1));
+  });
+}
+
 /** x: [N, in], y: [N, out], scale: a scalar value or null (1) -> y + scale * ((x A^T) B^T + bias). */
 export function lowRankBranch(x: Value, y: Value, w: LowRankValues, scale: Value | null): Value {
   const down = gemmTransB(x, w.A, null);

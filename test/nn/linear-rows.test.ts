@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Linear } from "../../src/nn/linear.js";
 import { AdapterBuildContext, type LinearAdapters } from "../../src/nn/adapter-context.js";
+import { LinearAdapterSet } from "../../src/nn/adapter-set.js";
+import { fuseLowRank } from "../../src/nn/lora.js";
 import { BuildContext, type ParamBinder, type ParamSpec, type QuantizedWeight } from "../../src/nn/module.js";
 import { SingleStreamBlock } from "../../src/models/flux/single-block.js";
 import { DoubleStreamBlock } from "../../src/models/flux/double-block.js";
@@ -121,5 +123,60 @@ describe("Linear.forwardRows", () => {
     g.addOutput(out.img, "img_out");
     const wide = g.nodes.filter((n) => n.opType === "Split" && n.inputs[0]?.shape.at(-1) === 3 * dim);
     assert.equal(wide.length, 0);
+  });
+
+  test("plain LoRA with an up block per range (two adapters, run-time scales): per-range branches, the same outputs as apply() and a Split", async () => {
+    const [inF, sizes] = [12, [4, 4, 4, 10]];
+    const outF = 22;
+    const part = (seed: number, rowStart: number, rowEnd: number) => ({
+      A: randT([2, inF], seed),
+      B: randT([rowEnd - rowStart, 2], seed + 1),
+      bias: null,
+      rowStart,
+      rowEnd,
+      scaling: 0.5,
+    });
+    const ranges: [number, number][] = [
+      [0, 4],
+      [4, 8],
+      [8, 12],
+      [12, 22],
+    ];
+    const lowRank = (seed: number) =>
+      fuseLowRank(
+        ranges.map(([s, e], i) => part(seed + 2 * i, s, e)),
+        inF,
+        outF,
+      );
+    const params = new Map([
+      ["l1.weight", randT([outF, inF], 1)],
+      ["l1.bias", randT([outF], 2)],
+    ]);
+    const layer = new Linear("l1", inF, outF);
+    const build = (rowsPath: boolean): Graph => {
+      const g = new Graph(rowsPath ? "rows" : "split");
+      const set = new LinearAdapterSet(
+        new Map([
+          [
+            "l1",
+            [
+              { scaleIndex: 0, lowRank: lowRank(10), moe: [] },
+              { scaleIndex: 1, lowRank: lowRank(30), moe: [] },
+            ],
+          ],
+        ]),
+        g.addInput("lora_scales", "f32", [2]),
+      );
+      const ctx = new AdapterBuildContext(g, mapBinder(params), new Set(), set);
+      const x = g.addInput("x", "f32", ["B", "L", inF]);
+      const outs = rowsPath ? layer.forwardRows(ctx, x, sizes) : split(layer.forward(ctx, x), sizes, -1);
+      outs.forEach((v, i) => g.addOutput(v, `y${i}`));
+      return g;
+    };
+    const rows = build(true);
+    assert.equal(rows.nodes.filter((n) => n.opType === "Split" && n.inputs[0]?.shape.at(-1) === outF).length, 0);
+    const feeds = { x: randT([2, 5, inF], 50), lora_scales: tensor("f32", [2], Float32Array.of(0.8, 1.3)) };
+    const [a, b] = [await runOnce(engine, rows, feeds), await runOnce(engine, build(false), feeds)];
+    sizes.forEach((_, i) => assert.deepEqual((a[`y${i}`] as Tensor<"f32">).data, (b[`y${i}`] as Tensor<"f32">).data, `range ${i}`));
   });
 });
