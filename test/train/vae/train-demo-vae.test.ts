@@ -100,6 +100,37 @@ describe("trainDemoVae", () => {
   });
 });
 
+test("train: decoder updates the decoder only: the encoder (the latent space) is kept bit for bit", async () => {
+  const engine = new Engine();
+  try {
+    const init = initialVaeWeights(DEMO_VAE, SEED);
+    const trained = await trainDemoVae({
+      seed: SEED,
+      steps: 2,
+      size: SIZE,
+      batch: 1,
+      lr: 1e-3,
+      scenePool: POOL,
+      engine,
+      initialWeights: init,
+      train: "decoder",
+    });
+    let changedDecoder = 0;
+    for (const [key, w] of trained) {
+      const same =
+        Buffer.compare(
+          Buffer.from(w.data.buffer, w.data.byteOffset, w.data.byteLength),
+          Buffer.from((init.get(key) as Tensor<"f32">).data.buffer),
+        ) === 0;
+      if (key.startsWith("encoder.")) assert.ok(same, `encoder weight ${key} changed`);
+      else if (key.startsWith("decoder.") && !same) changedDecoder++;
+    }
+    assert.ok(changedDecoder > 10, `only ${changedDecoder} decoder weights changed`);
+  } finally {
+    await engine.close();
+  }
+});
+
 test("latentFactorsOf: shift = mean, scale = 1 / unbiased std; a constant latent is refused", () => {
   const { shiftFactor, scaleFactor } = latentFactorsOf(tensor("f32", [4], Float32Array.from([1, 2, 3, 4])));
   assert.equal(shiftFactor, 2.5);
