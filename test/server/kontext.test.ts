@@ -2,7 +2,8 @@
  * `icedit serve` on the FLUX.1 Kontext demo model (random weights, edits at the image's own size):
  * both doors (/v1/edits and OpenAI's /v1/images/edits) run the Kontext method with its defaults
  * (guidance 2.5, the output at the size Kontext resizes the image to, no diptych width), the job
- * and its record name the method, and the server's edit equals the library's for the same settings.
+ * and its record name the method, and the server's edit equals the library's for the same settings;
+ * the web page (headless Chromium) says Kontext, offers its sizes and no noise selection, and edits.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -11,7 +12,8 @@ import { IceditSession, KONTEXT_DEFAULTS, makeDemoModel } from "../../src/index.
 import { decodeImage } from "../../src/image/index.js";
 import { startServer } from "../../src/server/server.js";
 import { bytesOf, forSuite, tempDir, type Closable } from "./fixtures.js";
-import { followEvents, getJob, json, png, submit, type ErrorReply } from "./helpers.js";
+import { ensureDebianPackages, followEvents, getJob, json, png, submit, waitFor, type ErrorReply } from "./helpers.js";
+import { chromium } from "playwright-core";
 
 interface KontextServer extends Closable {
   readonly url: string;
@@ -134,5 +136,39 @@ describe("icedit serve --model <Kontext demo>", () => {
     assert.deepEqual(health.body.edit_defaults, { width: null, guidance: KONTEXT_DEFAULTS.guidance });
     const models = await json<{ data: { id: string; description: string }[] }>(await fetch(`${server().url}/v1/models`));
     assert.match(models.body.data[0]?.description ?? "", /^FLUX\.1 Kontext on a local FLUX\.1 Kontext \[dev\] folder with no adapter$/);
+  });
+
+  it("the web page names the method, leaves the width to Kontext, offers a height and no noise selection, and edits", async () => {
+    ensureDebianPackages("chromium");
+    const flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"];
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: flags, timeout: 60_000 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(server().url);
+      await page.getByText(/Server ready .* FLUX\.1 Kontext/).waitFor();
+      assert.equal(await page.getByLabel("Width").inputValue(), "", "no diptych width: Kontext keeps the resized size");
+      assert.equal(await page.getByLabel("Width").getAttribute("placeholder"), "auto");
+      assert.equal(await page.getByLabel("Guidance").inputValue(), String(KONTEXT_DEFAULTS.guidance));
+      assert.ok(await page.getByLabel("Height").isVisible(), "Kontext makes any height");
+      assert.match(await page.locator("#size-hint").innerText(), /FLUX\.1 Kontext edits the image at the preferred size/);
+      assert.equal(await page.evaluate(`document.getElementById("noise-selection").disabled`), true);
+      assert.match(await page.locator("#selection-hint").innerText(), /FLUX\.1 Kontext edits one seed at a time/);
+
+      await page.locator("#image-input").setInputFiles({ name: "in.png", mimeType: "image/png", buffer: Buffer.from(image) });
+      await page.getByLabel("Instruction").fill("add a moon");
+      await page.getByLabel("Steps", { exact: true }).fill("1");
+      await page.getByLabel("Height").fill("32");
+      await page.getByRole("button", { name: "Edit", exact: true }).click();
+      await page.locator("#result-image").waitFor({ state: "visible", timeout: 60_000 });
+      assert.match(await page.locator("#job-instruction").innerText(), /1 steps · FLUX\.1 Kontext$/);
+      const naturalSize = `(() => { const img = document.getElementById("result-image"); return img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : undefined; })()`;
+      const size = await waitFor("the result on the page", async () => (await page.evaluate(naturalSize)) as number[] | undefined);
+      assert.deepEqual(size, [48, 32], "height 32, the width following the resized 80x48's aspect");
+      assert.deepEqual(pageErrors, [], "no script errors on the page");
+    } finally {
+      await browser.close();
+    }
   });
 });
