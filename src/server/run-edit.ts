@@ -56,7 +56,10 @@ export async function runEdit(
   const selection =
     asked && judge ? { judge, fallback: asked.fallback, candidates: asked.candidates, earlySteps: asked.earlySteps } : undefined;
   if (params.method !== undefined && params.method !== editor.method)
-    throw new EditMethodError("this worker's model", `runs ${editor.method}, not the ${params.method} the job asks for`);
+    throw new EditMethodError(
+      "this worker's model",
+      `runs ${editor.method}, not the ${params.method} the job asks for: submit it with method ${editor.method} or none, or run workers on a model of that method`,
+    );
   const options: EditOptions = {
     seed: params.seed,
     steps: params.steps,

@@ -9,6 +9,9 @@ import { methodEditDefaults } from "../../src/api/method-defaults.js";
 import { DEFAULT_LIMITS } from "../../src/server/config.js";
 import { ApiError } from "../../src/server/errors.js";
 import { parseEditParams, type ServedEdit } from "../../src/server/params.js";
+import { runEdit } from "../../src/server/run-edit.js";
+import { jobError } from "../../src/server/job-errors.js";
+import { png } from "./helpers.js";
 
 const SUPPORT = { noiseSelection: true };
 const KONTEXT: ServedEdit = { method: "kontext", editDefaults: {} };
@@ -65,5 +68,29 @@ describe("a job's parameters follow the method", () => {
       refusal({ method: "kontext", candidates: "3" }, null),
       /^400 invalid_parameter: candidates: noise selection runs with ICEdit/,
     );
+  });
+
+  it("a worker whose model runs another method fails the job before editing, as --method would", async () => {
+    const editor = {
+      method: "kontext" as const,
+      edit: () => assert.fail("a job of another method must not edit"),
+    };
+    const hooks = {
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+      onWarning: () => undefined,
+      onComparison: () => undefined,
+      onWinner: () => undefined,
+    };
+    const params = { instruction: "x", method: "icedit", seed: 1 } as const;
+    const error = await runEdit(editor, undefined, await png(32, 32), params, 1 << 20, hooks).then(
+      () => assert.fail("not refused"),
+      (e: unknown) => e,
+    );
+    assert.deepEqual(jobError(error), {
+      code: "invalid_parameter",
+      message:
+        "this worker's model: runs kontext, not the icedit the job asks for: submit it with method kontext or none, or run workers on a model of that method",
+    });
   });
 });
