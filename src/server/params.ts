@@ -94,7 +94,12 @@ export function parseEditParams(
   const guidance = givenOr(fields, "guidance", defaults?.guidance, (fallback) => finite(fields, "guidance", fallback, 0, 1000));
   const width = side(fields, "width", defaults?.width, limits);
   const height = side(fields, "height", undefined, limits);
-  if (height !== undefined && method !== "kontext")
+  if (height !== undefined && method === undefined)
+    throw invalid(
+      "height",
+      "applies to FLUX.1 Kontext edits: send method kontext with it (this server's workers must run a Kontext model)",
+    );
+  if (height !== undefined && method === "icedit")
     throw invalid("height", "applies to FLUX.1 Kontext edits; ICEdit's height follows the source's aspect at the edit width");
   const faster = { ...cacheParam(fields), ...maxTextTokensParam(fields) };
   if (method === "kontext" && integer(fields, "candidates", 1, 1, DEFAULT_EDIT_LIMITS.maxCandidates) > 1)
