@@ -35,6 +35,7 @@ export function resolveKontextOptions(options: EditOptions): KontextEditSettings
     ...(options.width === undefined ? {} : { width: options.width }),
     ...(options.height === undefined ? {} : { height: options.height }),
     ...(options.keepSize === undefined ? {} : { keepSize: options.keepSize }),
+    ...(options.referencePlacement === undefined ? {} : { referencePlacement: options.referencePlacement }),
     onProgress: options.onProgress,
     onStep: options.onStep,
     onWarning: options.onWarning,

@@ -12,7 +12,9 @@ import { EmptyInstructionError } from "../icedit/prompt.js";
 import { editRecord, prepareEditInputs, type EditModels, type EditResult, type Size } from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { kontext } from "./kontext.js";
+import type { ReferencePlacement } from "./references.js";
 import { kontextSize } from "./resolution.js";
+import { resizeImage } from "../../image/resize.js";
 
 export interface KontextEditSettings {
   readonly seed: number;
@@ -29,6 +31,13 @@ export interface KontextEditSettings {
    * Kontext resolution of its aspect ratio (about one megapixel), as diffusers' _auto_resize=False.
    */
   readonly keepSize?: boolean;
+  /**
+   * Further reference images ([H, W, 3] uint8, any size): each is resized as the source is (its
+   * preferred Kontext size, or its own with keepSize) and gets its own tokens after the source's.
+   */
+  readonly references?: readonly Tensor<"u8">[];
+  /** Where the references sit on RoPE's axes (references.ts); default "offset" (ComfyUI's). */
+  readonly referencePlacement?: ReferencePlacement;
   readonly onProgress?: (progress: EditProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly onWarning?: (message: string) => void;
@@ -74,11 +83,24 @@ export async function kontextEdit(
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
   });
+  const references: Tensor<"u8">[] = [];
+  for (const reference of settings.references ?? []) {
+    if (reference.dims.length !== 3 || reference.dims[2] !== 3)
+      throw new InvalidArgumentError("every reference image must be RGB, [height, width, 3]");
+    const [h, w] = reference.dims as [number, number];
+    const size = kontextInputSize(w, h, settings.keepSize);
+    references.push(size.width === w && size.height === h ? reference : await resizeImage(reference, size.width, size.height));
+  }
   const output = kontextOutputSize(resized, settings.width, settings.height);
   const { embedding } = inputs.encoded;
   const result = await kontext(
     { transformer: models.transformer, vae: models.vae },
-    { image: inputs.resized, txt: embedding.txt, y: embedding.y },
+    {
+      image: inputs.resized,
+      txt: embedding.txt,
+      y: embedding.y,
+      ...(references.length === 0 ? {} : { references, placement: settings.referencePlacement }),
+    },
     {
       seed: settings.seed,
       steps: settings.steps,

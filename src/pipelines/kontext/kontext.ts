@@ -19,6 +19,7 @@ import { checkFillOptions, type FillRecord, type FillStage, type SamplingOptions
 import { tensorToImage } from "../fill/pixels.js";
 import { drawNormal, LATENT_CHANNELS } from "../fill/stages.js";
 import { checkConditionImage, prepareKontext, type KontextConditioning } from "./prepare.js";
+import { DEFAULT_REFERENCE_PLACEMENT, type ReferencePlacement } from "./references.js";
 
 export interface KontextModels {
   readonly transformer: FluxTransformer;
@@ -32,6 +33,10 @@ export interface KontextRequest {
   readonly txt: Tensor<"f32">;
   /** CLIP pooled [1, vec] */
   readonly y: Tensor<"f32">;
+  /** Further reference images, [H, W, 3] uint8 each at the size it is used at; their tokens follow the image's. */
+  readonly references?: readonly Tensor<"u8">[];
+  /** Where the references sit on RoPE's axes (references.ts); default "offset". Only matters with references. */
+  readonly placement?: ReferencePlacement;
 }
 
 /** The seeded draw is BFL's bfloat16 noise; explicit noise replaces it. */
@@ -45,8 +50,13 @@ export interface KontextOptions extends SamplingOptions {
 }
 
 export interface KontextRecord extends FillRecord {
-  /** The condition image's size and token count (the output's are width, height, imageTokens). */
+  /** The condition image's size and the token count of all references (the output's are width, height, imageTokens). */
   readonly condition: { readonly width: number; readonly height: number; readonly tokens: number };
+  /** With further references: their sizes (the image to edit's first) and their placement. */
+  readonly references?: {
+    readonly sizes: readonly { readonly width: number; readonly height: number }[];
+    readonly placement: ReferencePlacement;
+  };
 }
 
 export interface KontextResult {
@@ -96,7 +106,9 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
     );
 
   report("prepare", 0, 1);
-  const conditioning = await prepareKontext(models.vae, request.image);
+  const references = request.references ?? [];
+  const placement = request.placement ?? DEFAULT_REFERENCE_PLACEMENT;
+  const conditioning = await prepareKontext(models.vae, [request.image, ...references], placement);
   const prepareMs = performance.now() - started;
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
@@ -153,6 +165,9 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
       height,
       imageTokens,
       condition: { ...condition, tokens: conditioning.tokens.dims[1] as number },
+      ...(references.length === 0
+        ? {}
+        : { references: { sizes: [condition, ...references.map((r) => checkConditionImage(r))], placement } }),
       schedule: [...schedule],
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
     },
