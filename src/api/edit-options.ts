@@ -150,7 +150,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 }
 
 /** { key: value }, or {} when value is undefined (settings leave out what is off). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 

@@ -81,6 +81,22 @@ describe("Kontext through the library API", () => {
     assert.throws(() => resolveEditOptions({ references: [exampleImage(32, 32)] }), /ICEdit edits one image, but 2 were given/);
   });
 
+  it("step caching and a shorter T5 sequence work with Kontext: skipped steps recorded, the first and last always run", async () => {
+    await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {
+      const source = exampleImage(64, 48);
+      const plain = await session.edit(source, "add a moon", { steps: 6 });
+      assert.equal(plain.record.fill.cache, undefined);
+      assert.equal(plain.record.textTokens, 48, "the demo's T5 length");
+      // a threshold no relative change reaches: every step but the first and last may be skipped
+      const cached = await session.edit(source, "add a moon", { steps: 6, cache: "teacache:1000", maxTextTokens: 16 });
+      assert.deepEqual(cached.record.fill.cache, { kind: "teacache", threshold: 1000, skippedSteps: [2, 3, 4, 5] });
+      assert.equal(cached.record.textTokens, 16);
+      assert.notDeepEqual(cached.image.data, plain.image.data);
+      const off = await session.edit(source, "add a moon", { steps: 6, cache: "none" });
+      assert.deepEqual(off.image.data, plain.image.data, "cache none is byte-identical to no cache");
+    });
+  });
+
   it("a 64-channel folder that does not say Kontext refuses, unless method kontext is asked for", async () => {
     const plain = join(demo.dir, "flux-dev");
     await cp(demo.model, plain, { recursive: true });

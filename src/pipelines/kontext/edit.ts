@@ -4,6 +4,7 @@
  * at the resized size unless width / height say otherwise. Pure: pixels and resolved settings in
  * (no defaults here: the library applies them, KONTEXT_DEFAULTS), pixels and a record out.
  */
+import type { StepCacheSettings } from "../step-cache/settings.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { editSize } from "../../image/edit-size.js";
 import type { Tensor } from "../../tensor.js";
@@ -38,6 +39,10 @@ export interface KontextEditSettings {
   readonly references?: readonly Tensor<"u8">[];
   /** Where the references sit on RoPE's axes (references.ts); default "offset" (ComfyUI's). */
   readonly referencePlacement?: ReferencePlacement;
+  /** Step caching (First-Block Cache or TeaCache) of the denoising loop; absent: off. */
+  readonly cache?: StepCacheSettings;
+  /** The T5 sequence length; absent: the model's (512). */
+  readonly maxTextTokens?: number;
   readonly onProgress?: (progress: EditProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly onWarning?: (message: string) => void;
@@ -82,6 +87,7 @@ export async function kontextEdit(
   const inputs = await prepareEditInputs(models.text, source, prompt, resized, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
+    maxTextTokens: settings.maxTextTokens,
   });
   const references: Tensor<"u8">[] = [];
   for (const reference of settings.references ?? []) {
@@ -108,6 +114,7 @@ export async function kontextEdit(
       width: output.width,
       height: output.height,
       signal: settings.signal,
+      ...(settings.cache ? { cache: settings.cache } : {}),
       onStep: settings.onStep,
       onProgress: report,
     },

@@ -5,6 +5,7 @@
  * schedule shifted by the noisy token count alone, Euler steps, unpack and decode. Pure: arrays
  * and options in, pixels and a record out.
  */
+import { StepCache } from "../step-cache/step-cache.js";
 import type { FluxTransformer } from "../../components/flux/transformer.js";
 import type { Vae } from "../../components/vae/vae.js";
 import { InvalidArgumentError } from "../../errors.js";
@@ -117,6 +118,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
   const schedule = getSchedule(options.steps, imageTokens);
   const imgIds = imageIds(1, h / 2, w / 2);
   const stepMs: number[] = [];
+  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
   const denoiseStart = performance.now();
   report("denoise", 0, options.steps);
   const x = await denoise(
@@ -133,6 +135,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
     schedule,
     {
       signal: options.signal,
+      cache,
       onStep: (info) => {
         stepMs.push(info.ms);
         options.onStep?.(info);
@@ -169,6 +172,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
         ? {}
         : { references: { sizes: [condition, ...references.map((r) => checkConditionImage(r))], placement } }),
       schedule: [...schedule],
+      ...(cache ? { cache: cache.record() } : {}),
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
     },
   };
