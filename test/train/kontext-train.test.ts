@@ -18,6 +18,7 @@ import { tensor, type Tensor } from "../../src/tensor.js";
 import type { AdapterParams } from "../../src/train/loop/index.js";
 import { readAllF32 } from "../../src/weights/source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
+import { LoraMethodError } from "../../src/weights/lora/errors.js";
 import { patterned, solid, writeMetadata, writePng } from "./data/fixtures.js";
 
 const SIZE = 32;
@@ -117,5 +118,13 @@ describe("icedit train on the Kontext demo", () => {
     const adapted = await edit({ ...common, loras: [adapterFile] });
     assert.equal(adapted.record.method, "kontext");
     assert.equal(adapted.record.model.adapters[0]?.matchedModules, trained.size / 2, "every trained LoRA module applies");
+
+    // The same file on an ICEdit (FLUX.1 Fill) model is refused by its metadata, naming the method.
+    const fill = join(dir, "demo-fill");
+    await makeDemoModel(fill);
+    await assert.rejects(
+      edit({ ...common, model: fill, loras: [adapterFile] }),
+      (error: unknown) => error instanceof LoraMethodError && /trained for FLUX\.1 Kontext \[dev\].*edits with ICEdit/.test(error.message),
+    );
   });
 });

@@ -12,6 +12,7 @@
  *                          its edits (the tensors' keys are the same as ICEdit's).
  * ICEdit's loader forces the experts' alpha to their rank (scaling 1), so expert_alpha = expert_rank.
  */
+import { METHOD_METADATA_KEY } from "../../weights/lora/method.js";
 import { LORA_METADATA_KEY } from "../../weights/lora/scaling.js";
 
 export interface AdapterShape {
@@ -28,8 +29,7 @@ export interface AdapterShape {
   readonly method?: "icedit" | "kontext";
 }
 
-/** The metadata key that marks a Kontext adapter. */
-export const METHOD_METADATA_KEY = "icedit_method";
+export { METHOD_METADATA_KEY };
 
 export function adapterFileMetadata(shape: AdapterShape): Record<string, string> {
   const loraConfig = {
