@@ -2,7 +2,7 @@
  * trainDemoVae end to end at 32x32: 10 AdamW steps on a pool of two scenes; the trained weights,
  * converted to the diffusers layout make-demo-model writes and loaded by the VAE component,
  * reconstruct those scenes at least 2 dB (PSNR) better and with a smaller mean abs error than the
- * random init. (so few steps on fresh scenes do not yet generalise to held-out ones: measured here,
+ * random init. (Twenty steps on fresh scenes did not yet generalise to held-out ones: measured,
  * 95.6 -> 107 mean abs error; the real run's held-out numbers are in the report.) The measured
  * shift and scale, given back to the VAE, make its latents of the same scenes mean 0 and std 1 (the
  * shift/scale arithmetic is the encoder graph's, the statistics are computed here). Closed-form
