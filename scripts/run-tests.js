@@ -7,9 +7,12 @@
 // process alive after its tests is stopped and reported), and the whole run is killed after
 // ICEDIT_TEST_RUN_LIMIT_S seconds (default 1500) with a message saying so.
 //
+// The run's test files share fixtures they make once (the random demo model) in ICEDIT_TEST_FIXTURES,
+// a folder inside the run's throw-away cache (test/api/fixtures.ts, sharedFixture).
+//
 // Environment: ICEDIT_TEST_DIR (where the compiled tests are; dist/test), ICEDIT_TEST_TIMEOUT_MS
 // (per test; 600000), ICEDIT_GOLDEN_DIR (the golden vectors; ../shared/golden beside the checkout).
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -41,7 +44,9 @@ const files = findTests(testDir);
 // throw-away folder unless a test names its own.
 const cacheDir = mkdtempSync(join(tmpdir(), "icedit-test-cache-"));
 const args = ["--test", "--test-concurrency=1", `--test-timeout=${perTestMs}`, ...process.argv.slice(2), ...files];
-const env = { ...process.env, ICEDIT_CACHE_DIR: cacheDir };
+const fixtures = join(cacheDir, "test-fixtures");
+mkdirSync(fixtures);
+const env = { ...process.env, ICEDIT_CACHE_DIR: cacheDir, ICEDIT_TEST_FIXTURES: fixtures };
 delete env.NODE_TEST_CONTEXT; // run as a top-level runner even when started from inside a test
 const result = spawnSync(process.execPath, args, {
   stdio: "inherit",

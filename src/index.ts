@@ -29,6 +29,7 @@ export {
   type ConventionsName,
 } from "./api/edit-options.js";
 export type { EditRecord, EditProgress, EditStage } from "./pipelines/icedit/edit.js";
+export { DEFAULT_REFERENCE_PLACEMENT, REFERENCE_PLACEMENTS, type ReferencePlacement } from "./pipelines/kontext/references.js";
 export { readImage, decodeImage, writeImage, encodeImage } from "./image/index.js";
 export { makeDemoModel } from "./demo/make-demo-model.js";
 export { checkGolden } from "./golden/check.js";

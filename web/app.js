@@ -82,16 +82,35 @@ async function imageUrl(path) {
 }
 
 // ---- server status ----
-/** The model's own width and guidance (a demo trained at 64 px), into fields the person has not changed. */
+const METHOD_NAMES = { icedit: "ICEdit (FLUX.1 Fill)", kontext: "FLUX.1 Kontext" };
+const methodName = (method) => METHOD_NAMES[method] ?? method;
+let serverMethod = null; // "icedit" or "kontext" (null: remote workers, not known here)
+
+/**
+ * The model's own width and guidance (a demo trained at 64 px; Kontext's guidance 2.5), into fields
+ * the person has not changed. A width of null (Kontext) leaves the field empty: the edit keeps the
+ * size Kontext resizes the image to.
+ */
 function applyEditDefaults(defaults) {
   if (!defaults) return;
   for (const name of ["width", "guidance"]) {
     const input = $(name);
     if (defaults[name] !== undefined && input.value === input.defaultValue) {
-      input.value = String(defaults[name]);
+      input.value = defaults[name] === null ? "" : String(defaults[name]);
       input.defaultValue = input.value;
     }
   }
+}
+
+/** What differs between the methods: Kontext's sizes (width and height, both optional) and no noise selection. */
+function applyMethod(method) {
+  serverMethod = method;
+  const kontext = method === "kontext";
+  $("height-field").hidden = !kontext;
+  $("width").placeholder = kontext ? "auto" : "";
+  $("size-hint").textContent = kontext
+    ? "FLUX.1 Kontext edits the image at the preferred size of its aspect ratio (about one megapixel) and keeps that size; give a width or height to change it."
+    : "The edited image has this width; its height keeps the picture's aspect.";
 }
 
 async function checkServer() {
@@ -100,12 +119,17 @@ async function checkServer() {
     const response = await fetch("/healthz");
     const health = await response.json();
     const model = health.model ? `model ${health.model.spec}` : `${health.queue} queue`;
-    line.textContent = `Server ${health.status === "ok" ? "ready" : "not ready"} · ${model} · ${health.jobs.queued} waiting, ${health.jobs.running} running`;
+    const method = health.method ? ` · ${methodName(health.method)}` : "";
+    line.textContent = `Server ${health.status === "ok" ? "ready" : "not ready"} · ${model}${method} · ${health.jobs.queued} waiting, ${health.jobs.running} running`;
+    applyMethod(health.method ?? null);
     applyEditDefaults(health.edit_defaults);
-    selectionBox.disabled = !health.noise_selection;
-    $("selection-hint").textContent = health.noise_selection
+    const selection = health.noise_selection && health.method !== "kontext";
+    selectionBox.disabled = !selection;
+    $("selection-hint").textContent = selection
       ? "The judge compares the candidates' early previews two at a time; only the winner runs to the end."
-      : "This server has no judge (its operator can add one with icedit serve --judge …).";
+      : health.method === "kontext"
+        ? "Noise selection runs with ICEdit models; FLUX.1 Kontext edits one seed at a time."
+        : "This server has no judge (its operator can add one with icedit serve --judge …).";
   } catch {
     line.textContent = "The server does not answer.";
   }
@@ -167,7 +191,8 @@ form.addEventListener("submit", async (event) => {
   const body = new FormData();
   body.append("image", pickedFile, pickedFile.name || "image");
   body.append("instruction", instruction);
-  for (const name of ["seed", "steps", "guidance", "width"]) {
+  const fields = serverMethod === "kontext" ? ["seed", "steps", "guidance", "width", "height"] : ["seed", "steps", "guidance", "width"];
+  for (const name of fields) {
     const value = $(name).value.trim();
     if (value !== "") body.append(name, value);
   }
@@ -209,7 +234,9 @@ async function showJob(job, localSourceUrl) {
   currentJob = { id: job.id, abort };
   jobPanel.hidden = false;
   result.hidden = true;
-  $("job-instruction").textContent = `“${job.params.instruction}” · seed ${job.params.seed} · ${job.params.steps} steps`;
+  const steps = job.params.steps ?? job.record?.steps;
+  const method = job.method ? ` · ${methodName(job.method)}` : "";
+  $("job-instruction").textContent = `“${job.params.instruction}” · seed ${job.params.seed}${steps ? ` · ${steps} steps` : ""}${method}`;
   cancelButton.hidden = false;
   cancelButton.disabled = false;
   tournamentList.replaceChildren();

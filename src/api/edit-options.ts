@@ -11,11 +11,16 @@ import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan.js";
 import { checkJudgeFallback, JUDGE_FALLBACKS, type JudgeFallback } from "../pipelines/noise-selection/select.js";
 import type { Judge } from "../vlm/judge.js";
+import type { ReferencePlacement } from "../pipelines/kontext/references.js";
+import type { Tensor } from "../tensor.js";
 import { EDIT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
 import { checkEditRequest } from "./edit-validation.js";
 import { EditOptionError } from "./errors.js";
 import { checkMaxTextTokens, resolveStepCache, type StepCacheOption } from "./step-cache-option.js";
+
+/** An image as the library takes it: a file path, encoded bytes, or [H, W, 3] u8 pixels. */
+export type ImageInput = string | Uint8Array | Tensor<"u8">;
 
 export type ConventionsName = FillConventions["name"];
 export const CONVENTION_NAMES = Object.keys(CONVENTIONS) as readonly ConventionsName[];
@@ -53,6 +58,16 @@ export interface EditOptions {
    * preferred Kontext resolution of its aspect ratio (about one megapixel).
    */
   readonly keepSize?: boolean;
+  /**
+   * Kontext only: further reference images after the image to edit (file paths, encoded bytes or
+   * [H, W, 3] u8 pixels), each resized like it and given its own tokens. ICEdit edits one image.
+   */
+  readonly references?: readonly ImageInput[];
+  /**
+   * Kontext only: where the references sit on RoPE's axes: "offset" (default, ComfyUI's: all at
+   * index 1, tiled as one mosaic) or "index" (reference k at index k, each from row / col 0).
+   */
+  readonly referencePlacement?: ReferencePlacement;
   /** ICEdit only: the fill's conventions (Kontext follows BFL's cli_kontext). */
   readonly conventions?: ConventionsName;
   /** Noise selection; absent: a plain edit with `seed`. */
@@ -105,6 +120,16 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
   }
   if (options.keepSize !== undefined)
     throw new EditOptionError("keepSize", options.keepSize, "keepSize applies to FLUX.1 Kontext edits; ICEdit resizes to the edit width");
+  if (options.references !== undefined && options.references.length > 0) {
+    const message = `ICEdit edits one image, but ${options.references.length + 1} were given: several reference images need a FLUX.1 Kontext model (e.g. black-forest-labs/FLUX.1-Kontext-dev)`;
+    throw new EditOptionError("references", `${options.references.length} more`, message);
+  }
+  if (options.referencePlacement !== undefined)
+    throw new EditOptionError(
+      "referencePlacement",
+      options.referencePlacement,
+      "referencePlacement applies to FLUX.1 Kontext edits with several images",
+    );
   const conventions = conventionsOf(options.conventions ?? EDIT_DEFAULTS.conventions);
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
@@ -125,7 +150,7 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
 }
 
 /** { key: value }, or {} when value is undefined (settings leave out what is off). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 

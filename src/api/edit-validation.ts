@@ -4,6 +4,7 @@
  * limits (api/edit-limits.ts). Errors name the option, the value and, for a limit, how to raise it.
  */
 import { describeValue, type EditLimits } from "./edit-limits.js";
+import { REFERENCE_PLACEMENTS } from "../pipelines/kontext/references.js";
 import { EditOptionError } from "./errors.js";
 import { checkMaxTextTokens, resolveStepCache } from "./step-cache-option.js";
 
@@ -24,6 +25,8 @@ export interface EditNumbers {
   readonly width?: unknown;
   readonly height?: unknown;
   readonly keepSize?: unknown;
+  readonly references?: unknown;
+  readonly referencePlacement?: unknown;
   readonly cache?: unknown;
   readonly maxTextTokens?: unknown;
   readonly selection?: SelectionNumbers;
@@ -73,6 +76,7 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   }
   if (options.keepSize !== undefined && typeof options.keepSize !== "boolean")
     throw new EditOptionError("keepSize", options.keepSize, `keepSize takes true or false, got ${describeValue(options.keepSize)}`);
+  checkReferences(options.references, options.referencePlacement);
   resolveStepCache(options.cache);
   checkMaxTextTokens(options.maxTextTokens);
   if (options.selection !== undefined) checkSelection(options.selection, limits);
@@ -97,18 +101,31 @@ export function checkThreads(threads: unknown, limits: EditLimits): void {
   whole("threads", threads, 0, limits, "maxThreads");
 }
 
-function checkImageInput(image: unknown): void {
+function checkImageInput(image: unknown, option = "image"): void {
   if (typeof image === "string") {
     if (image === "")
-      throw new EditOptionError("image", image, "image is an empty path: give a file path, encoded bytes or [H, W, 3] u8 pixels");
+      throw new EditOptionError(option, image, `${option} is an empty path: give a file path, encoded bytes or [H, W, 3] u8 pixels`);
     return;
   }
   if (image instanceof Uint8Array || isTensorLike(image)) return;
   throw new EditOptionError(
-    "image",
+    option,
     image,
-    `image must be a file path, encoded bytes (Uint8Array) or a [H, W, 3] u8 Tensor, got ${describeValue(image)}`,
+    `${option} must be a file path, encoded bytes (Uint8Array) or a [H, W, 3] u8 Tensor, got ${describeValue(image)}`,
   );
+}
+
+/** Kontext's further reference images: a list of images, and a known placement. */
+function checkReferences(references: unknown, placement: unknown): void {
+  if (references !== undefined) {
+    if (!Array.isArray(references))
+      throw new EditOptionError("references", references, `references takes a list of images, got ${describeValue(references)}`);
+    references.forEach((r: unknown, i) => checkImageInput(r, `references[${i}]`));
+  }
+  if (placement !== undefined && !(REFERENCE_PLACEMENTS as readonly unknown[]).includes(placement)) {
+    const message = `referencePlacement is one of ${REFERENCE_PLACEMENTS.join(", ")}, got ${describeValue(placement)}`;
+    throw new EditOptionError("referencePlacement", placement, message);
+  }
 }
 
 /** A tensor's shape: its dtype and dims are the pipeline's to check (checkRgbImage names what is wrong). */

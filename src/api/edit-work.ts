@@ -29,15 +29,25 @@ export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "wid
   };
 }
 
-/** Kontext: the transformer sees the output's tokens and the condition's, like an image as wide as both. */
-export function kontextWork(source: Tensor<"u8">, settings: Pick<KontextEditSettings, "width" | "height" | "keepSize">): WorkSize {
-  let resized: { width: number; height: number };
+/**
+ * Kontext: the transformer sees the output's tokens and every reference's, like an image as wide
+ * as all of them side by side.
+ */
+export function kontextWork(
+  source: Tensor<"u8">,
+  settings: Pick<KontextEditSettings, "width" | "height" | "keepSize">,
+  references: readonly Tensor<"u8">[] = [],
+): WorkSize {
+  let sizes: { width: number; height: number }[];
   try {
-    resized = kontextInputSize(source.dims[1] as number, source.dims[0] as number, settings.keepSize);
+    sizes = [source, ...references].map((image) => kontextInputSize(image.dims[1] as number, image.dims[0] as number, settings.keepSize));
   } catch (error) {
     if (error instanceof InvalidArgumentError) return DEFAULT_WORK;
     throw error;
   }
+  const resized = sizes[0] as { width: number; height: number };
   const output = kontextOutputSize(resized, settings.width, settings.height);
-  return { width: output.width + resized.width, height: Math.max(output.height, resized.height), batch: 1, decodeBatch: 1 };
+  const width = sizes.reduce((sum, s) => sum + s.width, output.width);
+  const height = sizes.reduce((most, s) => Math.max(most, s.height), output.height);
+  return { width, height, batch: 1, decodeBatch: 1 };
 }

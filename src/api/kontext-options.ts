@@ -5,8 +5,9 @@
 import type { KontextEditSettings } from "../pipelines/kontext/edit.js";
 import { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
-import { checkEditInputs, type EditOptions } from "./edit-options.js";
+import { checkEditInputs, optional, type EditOptions } from "./edit-options.js";
 import { EditOptionError } from "./errors.js";
+import { checkMaxTextTokens, resolveStepCache } from "./step-cache-option.js";
 
 /** Checks a Kontext request whole before any work and completes it. */
 export function checkedKontextSettings(
@@ -35,6 +36,9 @@ export function resolveKontextOptions(options: EditOptions): KontextEditSettings
     ...(options.width === undefined ? {} : { width: options.width }),
     ...(options.height === undefined ? {} : { height: options.height }),
     ...(options.keepSize === undefined ? {} : { keepSize: options.keepSize }),
+    ...(options.referencePlacement === undefined ? {} : { referencePlacement: options.referencePlacement }),
+    ...optional("cache", resolveStepCache(options.cache)),
+    ...optional("maxTextTokens", checkMaxTextTokens(options.maxTextTokens)),
     onProgress: options.onProgress,
     onStep: options.onStep,
     onWarning: options.onWarning,

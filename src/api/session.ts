@@ -23,7 +23,7 @@ import { checkedKontextSettings } from "./kontext-options.js";
 import { MemoryEmbeddingCache, TextConditioner } from "../components/text/conditioning.js";
 import type { Tensor } from "../tensor.js";
 import type { CandidatePreview } from "../pipelines/noise-selection/index.js";
-import { checkedEditSettings, checkEditInputs, type EditOptions } from "./edit-options.js";
+import { checkedEditSettings, checkEditInputs, type EditOptions, type ImageInput } from "./edit-options.js";
 import type { EditMethod } from "../components/icedit-models.js";
 import { withModelDefaults } from "./model-settings.js";
 
@@ -50,12 +50,12 @@ export interface SessionEditResult {
   readonly record: SessionRecord;
 }
 
-export type ImageInput = string | Uint8Array | Tensor<"u8">;
+export type { ImageInput } from "./edit-options.js";
 
 /** An edit of one method, checked: the work it gives the models (for the memory plan) and the run. */
 interface PlannedEdit {
-  work(pixels: Tensor<"u8">): WorkSize;
-  run(pixels: Tensor<"u8">, memory: EditMemory): Promise<EditResult>;
+  work(pixels: Tensor<"u8">, references: readonly Tensor<"u8">[]): WorkSize;
+  run(pixels: Tensor<"u8">, memory: EditMemory, references: readonly Tensor<"u8">[]): Promise<EditResult>;
 }
 
 export const ICEDIT_VERSION = "0.1.0";
@@ -113,9 +113,11 @@ export class IceditSession {
     // The one place an edit's options are checked and completed, before any work.
     const planned = this.plan(image, instruction, withModelDefaults(options, this.model.editDefaults));
     const pixels = await toPixels(image, this.limits.maxPixels);
-    const memory = this.memory.beginEdit(planned.work(pixels));
+    const references: Tensor<"u8">[] = [];
+    for (const reference of options.references ?? []) references.push(await toPixels(reference, this.limits.maxPixels));
+    const memory = this.memory.beginEdit(planned.work(pixels, references));
     try {
-      const result = await planned.run(pixels, memory);
+      const result = await planned.run(pixels, memory, references);
       return { image: result.image, previews: result.previews, record: { ...result.record, ...this.identityRecord(memory.finish()) } };
     } finally {
       memory.finish();
@@ -128,8 +130,9 @@ export class IceditSession {
     if (this.model.method === "kontext") {
       const settings = checkedKontextSettings(image, instruction, options, this.limits);
       return {
-        work: (pixels) => kontextWork(pixels, settings),
-        run: (pixels, memory) => kontextEdit(models, pixels, instruction, { ...settings, onProgress: memory.watch(settings.onProgress) }),
+        work: (pixels, references) => kontextWork(pixels, settings, references),
+        run: (pixels, memory, references) =>
+          kontextEdit(models, pixels, instruction, { ...settings, references, onProgress: memory.watch(settings.onProgress) }),
       };
     }
     const settings = checkedEditSettings(image, instruction, options, this.limits);

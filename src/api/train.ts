@@ -1,17 +1,20 @@
 /**
- * `train(options)`: trains a LoRA or LoRA-MoE adapter for ICEdit (the library side of `icedit
- * train`). Checks the options, loads the checkpoint to resume (before any model is opened), opens
+ * `train(options)`: trains a LoRA or LoRA-MoE adapter for ICEdit, or for FLUX.1 Kontext [dev] when
+ * the model is Kontext (the library side of `icedit train`). Checks the options, loads the checkpoint to resume (before any model is opened), opens
  * the model, data and training step (openTrainingRun, or `options.openRun`), runs the loop, and
  * releases the model. Progress arrives through `onEvent`; `signal` stops after the current step
  * with a checkpoint.
  */
 import { type LoopResult, loadLatestCheckpoint, runTrainingLoop } from "../train/loop/index.js";
+import type { EditMethod } from "../components/icedit-models.js";
 import { openTrainingRun } from "./training-run.js";
 import { resolveTrainOptions, type TrainOptions, type TrainSettings } from "./train-options.js";
 
 export interface TrainResult extends LoopResult {
   /** The settings the run used (defaults and the checkpoint's filled in). */
   readonly settings: TrainSettings;
+  /** The editing method the adapter was trained for: the model's (FLUX.1 Fill: icedit; Kontext [dev]: kontext). */
+  readonly method: EditMethod;
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
@@ -61,7 +64,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       signal: options.signal,
       onEvent: options.onEvent,
     });
-    return { ...result, settings };
+    return { ...result, settings, method: run.method ?? "icedit" };
   } finally {
     await run.release();
   }

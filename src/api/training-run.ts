@@ -1,7 +1,9 @@
 /**
  * The one place where `train()` meets the model: opening the base model at the chosen precision,
  * preparing (encoding and caching) the data, building the adapter's initial tensors and the
- * training step. `train()` calls `openTrainingRun` unless its options pass their own `openRun`
+ * training step. The model decides the method (as for an edit): FLUX.1 Fill trains an ICEdit
+ * adapter on diptychs; FLUX.1 Kontext [dev] a Kontext adapter (the target's tokens noisy, the
+ * source's condition tokens after them, the instruction as the prompt, the loss on the target only). `train()` calls `openTrainingRun` unless its options pass their own `openRun`
  * (tests pass fakes). The parts it needs live in src/train/data (data readers and the
  * encoded-example cache) and src/train/step (the training graph); this function wires them.
  */
@@ -29,6 +31,7 @@ import type { AdapterParams, LossAndGrads, PreparedDataset, RunFingerprint, Samp
 import { TrainingError, TrainOptionError } from "../train/loop/index.js";
 import { lossAndGradsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
 import { openModel } from "./open-model.js";
+import type { EditMethod } from "../components/icedit-models.js";
 import { edit } from "./session.js";
 
 export type AdapterKind = "lora" | "moe";
@@ -51,12 +54,12 @@ export interface AdapterSettings {
 
 /** What `openTrainingRun` is asked to open. */
 export interface TrainingRunRequest {
-  /** Hugging Face repo id or folder of the FLUX.1 Fill model. */
+  /** Hugging Face repo id or folder of the FLUX.1 Fill (ICEdit) or FLUX.1 Kontext [dev] model. */
   readonly model: string;
   /** Data sets: folders with metadata.jsonl, parquet shards or folders of shards. */
   readonly data: readonly string[];
   readonly adapter: AdapterSettings;
-  /** Side of each half of the training diptych (pixels). */
+  /** Side of each half of the training diptych, or of Kontext's square source and target (pixels). */
   readonly size: number;
   /** Precision of the frozen base. */
   readonly quant: TrainQuant;
@@ -70,6 +73,8 @@ export interface TrainingRunRequest {
 
 /** Everything the loop needs from the model and the data. */
 export interface TrainingRun {
+  /** The editing method the adapter trains for (the model's). */
+  readonly method?: EditMethod;
   readonly dataset: PreparedDataset;
   readonly lossAndGrads: LossAndGrads;
   /** The adapter before training, in the adapter file's key layout. */
@@ -174,8 +179,11 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
     const flux = opened.models.params.flux;
     const encoders = await encodersOf(opened);
     const cacheDir = join(iceditCacheDir(), "train-examples");
+    const { method } = opened.identity;
+    if (method === "kontext") note("method: FLUX.1 Kontext (the source as condition tokens, the loss on the target's tokens only)");
     const dataset = await prepareExamples(encoders, data, {
       size: request.size,
+      method,
       cacheDir,
       signal: request.signal,
       onProgress: (p) => {
@@ -192,9 +200,12 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
       weights: () => openWeights(opened.identity.transformer),
       precision: opened.precision,
       checkpointing: request.checkpointing,
+      conditionTokens: method === "kontext",
       cache: new ConvertedCache(convertedCacheDir(), { device: opened.device }),
     });
-    const grid: LatentGrid = { rows: request.size / 16, cols: (2 * request.size) / 16 };
+    const side = request.size / 16;
+    const grid: LatentGrid =
+      method === "kontext" ? { rows: side, cols: side, condition: { rows: side, cols: side } } : { rows: side, cols: 2 * side };
     const training = step;
     const lossAndGrads = lossAndGradsOf(training, grid);
     const fingerprint: RunFingerprint = {
@@ -202,11 +213,13 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
         transformer: opened.identity.transformer,
         precision: describePrecision(opened.precision),
         text: encoders.fingerprint,
+        ...(method === "icedit" ? {} : { method }),
       }),
       data: dataFingerprint(data, request.size),
     };
-    const adapterMetadata = adapterFileMetadata(adapterShape(adapter, request.adapter.kind));
+    const adapterMetadata = adapterFileMetadata({ ...adapterShape(adapter, request.adapter.kind), method });
     return {
+      method,
       dataset,
       lossAndGrads,
       initialParams: adapter.cloneInitial(),

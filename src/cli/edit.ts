@@ -8,11 +8,13 @@ import {
   CONVENTION_NAMES,
   createJudge,
   DEFAULT_MODEL,
+  DEFAULT_REFERENCE_PLACEMENT,
   EDIT_DEFAULTS,
   IceditSession,
   KONTEXT_DEFAULTS,
   JUDGE_FALLBACKS,
   previewSheet,
+  REFERENCE_PLACEMENTS,
   type ConventionsName,
   type EditOptions,
   type EditProgress,
@@ -43,6 +45,12 @@ default model), or with FLUX.1 Kontext [dev] when --model is a Kontext model (it
 ${KONTEXT_DEFAULTS.steps} steps, guidance ${KONTEXT_DEFAULTS.guidance}, the output at the size Kontext resizes the image to).
 
   --image PATH         the image to edit (PNG, JPEG, WebP, ...)                 (required)
+                       Kontext: repeat it for more reference images (--image a.png
+                       --image b.png); each gets its own tokens, the first is edited
+  --reference-placement P
+                       Kontext, several images: offset (all at RoPE index 1, tiled as
+                       one mosaic, as ComfyUI; what Kontext [dev] follows) or index
+                       (image k at index k)                       default: ${DEFAULT_REFERENCE_PLACEMENT}
   --instruction TEXT   what to change, e.g. "make her hair dark green"          (required)
   -o, --output PATH    where to write the edited image; format from the extension
                        (.png, .jpg, .webp)                        default: ./<name>-edited.png
@@ -168,7 +176,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       ...MODEL_OPTIONS,
       ...JUDGE_OPTIONS,
       ...LIMIT_OPTIONS,
-      image: { type: "string" },
+      image: { type: "string", multiple: true },
+      "reference-placement": { type: "string" },
       instruction: { type: "string" },
       output: { type: "string", short: "o" },
       seed: { type: "string" },
@@ -191,7 +200,14 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     io,
   );
   if (!values) return 0;
-  if (!values.image) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
+  const images = values.image ?? [];
+  const imagePath = images[0];
+  if (imagePath === undefined) throw new UsageError(`--image is required\n${EDIT_USAGE}`);
+  const placementText = text(values, "reference-placement");
+  const referencePlacement =
+    placementText === undefined
+      ? undefined
+      : choiceOption("reference-placement", placementText, DEFAULT_REFERENCE_PLACEMENT, REFERENCE_PLACEMENTS);
   if (values.instruction === undefined) throw new UsageError(`--instruction is required\n${EDIT_USAGE}`);
   const progress = new Progress(io, values.quiet === true);
   const limits = limitOptions(values);
@@ -214,7 +230,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     (line) => progress.note(line),
   );
   const selection = selectionOptions(values, limits.maxCandidates);
-  const output = values.output ? resolve(values.output) : defaultOutput(values.image);
+  const output = values.output ? resolve(values.output) : defaultOutput(imagePath);
   outputFormatFromPath(output);
   await checkOutputPaths({
     files: [
@@ -223,7 +239,7 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       { option: "--contact-sheet", path: selection?.sheet ?? undefined },
     ],
     dirs: [{ option: "--cache-dir", path: open.convertedCacheDir ?? undefined }],
-    inputs: [{ option: "--image", path: values.image }],
+    inputs: images.map((path) => ({ option: "--image", path })),
   });
   const controller = new AbortController();
   const options: EditOptions = {
@@ -233,6 +249,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     width,
     height,
     keepSize: values["keep-size"] === true ? true : undefined,
+    references: images.length > 1 ? images.slice(1) : undefined,
+    referencePlacement,
     conventions,
     cache: cacheOption(text(values, "cache")),
     maxTextTokens: maxTextTokensOption(values),
@@ -243,11 +261,13 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
   };
   const editLimits = { ...open.limits, ...limits };
   // The library checks the request before any model is loaded (what depends on the method, once the model says it).
-  checkEditInputs(values.image, values.instruction, options, resolveEditLimits(editLimits));
+  checkEditInputs(imagePath, values.instruction, options, resolveEditLimits(editLimits));
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
 
   // Read the image before loading any model: a bad path fails in milliseconds.
-  const source = await readImage(values.image, { maxPixels: limits.maxPixels });
+  const source = await readImage(imagePath, { maxPixels: limits.maxPixels });
+  const references = [];
+  for (const path of images.slice(1)) references.push(await readImage(path, { maxPixels: limits.maxPixels }));
   const removeHandler = io.onInterrupt(() => {
     if (controller.signal.aborted) return;
     controller.abort();
@@ -268,7 +288,10 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       for (const warning of a.warnings) progress.note(`warning: ${warning}`, true);
     }
     progress.stage(`editing with ${session.method === "kontext" ? "FLUX.1 Kontext" : "ICEdit"}: ${values.instruction.trim()}`);
-    const { image, previews, record } = await session.edit(source, values.instruction, options);
+    const { image, previews, record } = await session.edit(source, values.instruction, {
+      ...options,
+      ...(references.length === 0 ? {} : { references }),
+    });
     if (controller.signal.aborted) throw new CancelledError(steps, steps);
     const t = record.tournament;
     await writeImage(output, image);

@@ -34,7 +34,8 @@ of pixels within 60 of the target, outside it (2 px from every shape edge) at le
   --configs LIST       several rows in one call, a comma-separated list of
                        ${EVAL_CONFIGS.join(", ")}: the base alone with the IC prompt, the
                        folder's plain LoRA (icedit-lora/), its LoRA-MoE (icedit-moe-lora/), and the
-                       LoRA-MoE with noise selection (--judge rule unless --judge is given)
+                       LoRA-MoE with noise selection (--judge rule unless --judge is given),
+                       and vae: no edit, the target through the VAE (the ceiling it allows)
   --select N           noise selection with N candidates (with --judge; with --configs:
                        the candidates of moe+select)              default: ${EDIT_DEFAULTS.candidates}
   --early-steps m      steps before judging                       default: ${EDIT_DEFAULTS.earlySteps}
@@ -154,6 +155,7 @@ function evalRuns(values: EvalDemoValues, model: string): EvalDemoRun[] {
     label: config.label,
     loras: configAdapters(config, model),
     selection: config.select ? selectionOf(judge, candidates, earlySteps) : undefined,
+    ceiling: config.ceiling,
   }));
 }
 

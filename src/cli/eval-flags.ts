@@ -1,6 +1,6 @@
 /** `icedit eval`'s flags: the table, the help text, and their values as the run's settings. */
 import { resolve } from "node:path";
-import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "../api/edit-defaults.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { EditOptions, SelectionOptions } from "../api/edit-options.js";
 import { DINO_MODEL, EMU_EDIT_CLIP_MODEL, MAGICBRUSH_CLIP_MODEL } from "../api/metric-models.js";
@@ -52,7 +52,8 @@ its rows, one row per task type) and sheets/<metric>.png (the best and worst sam
   -q, --quiet          print only the table (or the JSON) and errors
   -h, --help           this help
 
-Edits (as icedit edit; absent: the model folder's own settings, else icedit edit's defaults):
+Edits (as icedit edit; absent: the model folder's own settings, else icedit edit's defaults; a
+FLUX.1 Kontext model edits with Kontext, at guidance ${KONTEXT_DEFAULTS.guidance} and the size it resizes each image to):
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}

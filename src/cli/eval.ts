@@ -4,6 +4,7 @@ import { mkdir } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { DINO_MODEL, EMU_EDIT_CLIP_MODEL, MAGICBRUSH_CLIP_MODEL, MetricModels } from "../api/metric-models.js";
 import { IceditSession } from "../api/session.js";
+import type { EditMethod } from "../api/edit-method.js";
 import { CancelledError, type EditProgress } from "../index.js";
 import { readImage } from "../image/decode.js";
 import type { RgbImage } from "../image/rgb.js";
@@ -57,9 +58,10 @@ async function metricModelSpecs(flags: EvalFlags, bench: Bench): Promise<{ clip:
   return { clip, dino: flags.dinoModel ?? DINO_MODEL };
 }
 
-/** Our rows' name in the table: the predictions folder, or the model and its adapters. */
-function rowLabel(values: EvalValues, flags: EvalFlags): string {
+/** Our rows' name in the table: the predictions folder, or the model and its adapters (FLUX.1 Kontext: the model). */
+function rowLabel(values: EvalValues, flags: EvalFlags, method: EditMethod | null): string {
   if (flags.predictions !== undefined) return `predictions (${basename(flags.predictions)})`;
+  if (method === "kontext") return `FLUX.1 Kontext (${values.model === undefined ? "FLUX.1 Kontext [dev]" : basename(values.model)})`;
   const adapters = values.lora === undefined ? "its adapter" : values.lora.map((l) => basename(l)).join(" + ");
   return `icedit (${values.model === undefined ? "FLUX.1 Fill" : basename(values.model)}, ${adapters})`;
 }
@@ -87,6 +89,8 @@ function runSettings(values: EvalValues, flags: EvalFlags, bench: Bench, metrics
           seed: edit?.seed ?? null,
           guidance: edit?.guidance ?? null,
           width: edit?.width ?? null,
+          // Absent from runs stored before --method existed: the model's own.
+          ...(values.method === undefined ? {} : { method: values.method }),
           // Absent from runs stored before --cache existed: the same as none.
           ...(edit?.cache !== undefined && edit.cache !== "none"
             ? { cache: typeof edit.cache === "string" ? edit.cache : JSON.stringify(edit.cache) }
@@ -151,6 +155,8 @@ export async function evalCommand(args: readonly string[], io: CommandIO): Promi
               progress.stage(`model: ${values.model ?? "default"}`);
               opened.session = await IceditSession.open({ ...opener, onDownload: (p) => progress.download(p.file, p.bytes, p.total) });
               for (const a of opened.session.model.adapters) progress.note(`adapter ${a.spec}`);
+              progress.note(`editing with ${opened.session.method === "kontext" ? "FLUX.1 Kontext" : "ICEdit"}`);
+              await store.writeEditMethod(opened.session.method);
             }
             const onProgress = (p: EditProgress): void => {
               if (p.denoising && p.step > p.from) progress.bar(p.step, p.steps, `${sample.id}: step ${p.step}/${p.steps}`);
@@ -160,7 +166,8 @@ export async function evalCommand(args: readonly string[], io: CommandIO): Promi
     const vlm = flags.vlmJudge ? await vlmScorer(flags.vlmJudge) : undefined;
     const records = await run(bench, store, measure, produce, vlm, flags, controller.signal, progress);
     progress.finish();
-    const report = evalReport(bench, settings, records, rowLabel(values, flags));
+    const method = opened.session?.method ?? (await store.editMethod());
+    const report = evalReport(bench, settings, records, rowLabel(values, flags, method));
     await writeOutputs(report, bench, store, flags);
     if (values.json === true) io.out(JSON.stringify(report));
     else {

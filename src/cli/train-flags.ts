@@ -13,7 +13,9 @@ export const TRAIN_USAGE = `usage: icedit train --data PATH --out DIR --steps N 
 
 Trains ICEdit's LoRA or LoRA-MoE adapter on FLUX.1 Fill from your edit triplets (source,
 instruction, target): the diptych source | target with the right half masked, the flow-matching
-loss, as ICEdit's training code. Writes DIR/checkpoint-<step>/ (adapter, optimizer state, data
+loss, as ICEdit's training code. With a FLUX.1 Kontext [dev] model it trains a Kontext adapter on
+the same data: the target's tokens noisy, the source's tokens after them as the condition, the
+instruction as the prompt, the loss on the target's tokens only. Writes DIR/checkpoint-<step>/ (adapter, optimizer state, data
 position), DIR/log.jsonl (one line per step), DIR/loss.png and, at the end, DIR/adapter.safetensors
 (load it with icedit edit --lora DIR/adapter.safetensors).
 
@@ -21,9 +23,11 @@ Data and model:
   --data PATH          a folder with metadata.jsonl ({"source","target","instruction"} lines),
                        a parquet shard (MagicBrush or OmniEdit columns) or a folder of shards;
                        repeat for several                                        (required)
-  --model ID|PATH      the FLUX.1 Fill model                      default: ${DEFAULT_MODEL}
+  --model ID|PATH      the FLUX.1 Fill (ICEdit) or FLUX.1 Kontext [dev] model
+                                                                  default: ${DEFAULT_MODEL}
   --quant Q            the frozen base's weights: f32, int8 or int4   default: ${d.quant}
-  --size S             side of each half of the diptych, a multiple of 16   default: ${d.size}
+  --size S             side of each half of the diptych (Kontext: of the square source
+                       and target), a multiple of 16                        default: ${d.size}
   --no-checkpointing   keep every block's activations for the backward pass: faster
                        (about 1.5x), more memory (default: each block is recomputed)
 Adapter:

@@ -13,6 +13,7 @@ import { FLUX_VAE, type VaeParams } from "../models/vae/params.js";
 import { t5ConfigFromHf, type T5Config } from "../models/t5/config.js";
 import { clipTextConfigFromHf, type ClipTextConfig } from "../models/clip/config.js";
 import { PromptTokenizer } from "../text/tokenizer.js";
+import { checkAdapterMethod } from "../weights/lora/method.js";
 import { openSafetensors } from "../weights/safetensors/open.js";
 import { openWeights } from "../weights/open-weights.js";
 import type { TensorSource } from "../weights/source.js";
@@ -94,10 +95,17 @@ export interface IceditModels {
   release(): Promise<void>;
 }
 
-async function withSources<T>(adapters: readonly AdapterFile[], use: (sources: TensorSource[]) => Promise<T>): Promise<T> {
+async function withSources<T>(
+  adapters: readonly AdapterFile[],
+  method: EditMethod,
+  use: (sources: TensorSource[]) => Promise<T>,
+): Promise<T> {
   const sources: TensorSource[] = [];
   try {
-    for (const a of adapters) sources.push(await openSafetensors(a.file));
+    for (const a of adapters) {
+      sources.push(await openSafetensors(a.file));
+      checkAdapterMethod(sources[sources.length - 1] as TensorSource, method);
+    }
     return await use(sources);
   } finally {
     await Promise.all(sources.map((s) => s.close()));
@@ -162,7 +170,7 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
   const vaeLazy = { encoder: pool.lazy("vae_encoder", 0), decoder: pool.lazy("vae_decoder", 0) };
   const vae = await Vae.open(engine, { params: vaeParams, weights: opener(folder.vae.weights), settings, lazy: vaeLazy });
   const adapters = options.adapters ?? [];
-  const transformer = await withSources(adapters, (sources) =>
+  const transformer = await withSources(adapters, method, (sources) =>
     FluxTransformer.open(engine, {
       params: flux,
       weights: opener(folder.transformer.weights),

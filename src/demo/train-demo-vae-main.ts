@@ -1,7 +1,10 @@
 /**
  * A script entry (no npm run needed) that trains the demo VAE on scenes and saves it:
  *   node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B]
- *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N]
+ *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N] [--init VAE.safetensors [--decoder-only]]
+ * --init starts from a trained VAE (diffusers or BFL keys) instead of the seeded init; with
+ * --decoder-only only the decoder learns, so the encoder's latent space, and a transformer trained
+ * on it, stay valid (the shift and scale, measured on the encoder, come out the same).
  * writes OUT.safetensors (diffusers AutoencoderKL keys, as make-demo-model writes vae/) and
  * OUT.json (the diffusers vae/config.json with the measured shift and scale, and the run's record).
  */
@@ -13,13 +16,15 @@ import { InvalidArgumentError } from "../errors.js";
 import { diffusersVaeConfig } from "../models/vae/diffusers-config.js";
 import { Engine } from "../runtime/engine.js";
 import { HELD_OUT_FIRST_SEED, measureLatentFactors, measureReconstruction, sceneBatch, trainDemoVae } from "../train/vae/index.js";
-import { convertVae } from "../weights/layouts/vae-view.js";
+import type { Tensor } from "../tensor.js";
+import { convertVae, vaeBflView } from "../weights/layouts/vae-view.js";
+import { openWeights } from "../weights/open-weights.js";
 import { memorySource } from "../weights/memory-source.js";
 import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { DEMO_VAE } from "./make-demo-model.js";
 
 const USAGE =
-  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N]";
+  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N] [--init VAE.safetensors [--decoder-only]]";
 const HELD_OUT = 32;
 
 function num(value: string | undefined, name: string, fallback: number): number {
@@ -39,11 +44,28 @@ function deadline(until: string | undefined): AbortSignal | undefined {
   return AbortSignal.timeout(Math.max(0, at.getTime() - Date.now()));
 }
 
+/** A trained VAE file (diffusers or BFL keys) -> its weights by BFL key, as f32. */
+async function initWeights(path: string): Promise<Map<string, Tensor<"f32">>> {
+  const view = vaeBflView(await openWeights(path));
+  const weights = new Map<string, Tensor<"f32">>();
+  try {
+    for (const name of view.names()) weights.set(name, await view.readF32(name));
+  } finally {
+    await view.close();
+  }
+  return weights;
+}
+
 export async function runTrainDemoVae(args: readonly string[]): Promise<string> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: Object.fromEntries(["steps", "size", "batch", "lr", "seed", "until", "every"].map((k) => [k, { type: "string" as const }])),
+    options: {
+      ...Object.fromEntries(
+        ["steps", "size", "batch", "lr", "seed", "until", "every", "init"].map((k) => [k, { type: "string" as const }]),
+      ),
+      "decoder-only": { type: "boolean" as const },
+    },
   });
   const out = positionals[0];
   if (out === undefined || positionals.length !== 1 || !out.endsWith(".safetensors")) throw new InvalidArgumentError(USAGE);
@@ -56,6 +78,9 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
     num(v["seed"], "seed", 0),
     num(v["every"], "every", 50),
   ];
+  if (values["decoder-only"] && v["init"] === undefined)
+    throw new InvalidArgumentError(`--decoder-only needs --init VAE.safetensors\n${USAGE}`);
+  const initialWeights = v["init"] === undefined ? undefined : await initWeights(v["init"]);
   const engine = new Engine();
   const started = Date.now();
   const curve: [number, number][] = [];
@@ -69,6 +94,8 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       batch,
       lr,
       engine,
+      initialWeights,
+      train: values["decoder-only"] ? "decoder" : "all",
       signal: deadline(v["until"]),
       onStep: (r) => {
         window.push(r.loss);

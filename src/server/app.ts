@@ -93,7 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     backend,
     limits,
     streams,
-    modelDefaults: deps.model?.editDefaults,
+    served: deps.model,
   });
 
   registerOpenAiImageRoutes(app, {
@@ -104,7 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     limits,
     streams,
     served,
-    modelDefaults: deps.model?.editDefaults,
+    servedEdit: deps.model,
     keepAlive: deps.keepAlive ?? DEFAULT_KEEP_ALIVE,
     log: deps.log,
   });

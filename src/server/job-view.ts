@@ -1,4 +1,5 @@
 /** A job as the API answers it (snake_case fields, ISO times, relative URLs). */
+import type { EditMethod } from "../api/edit-method.js";
 import type { JobProgress, JobRow } from "./job.js";
 
 export interface JobView {
@@ -7,6 +8,8 @@ export interface JobView {
   readonly created_at: string;
   readonly started_at: string | null;
   readonly finished_at: string | null;
+  /** The editing method: icedit or kontext (null: remote workers will say, in the record once done). */
+  readonly method: EditMethod | null;
   readonly params: JobRow["params"];
   readonly input: JobRow["input"];
   /** Jobs running or queued before this one (queued jobs only). */
@@ -41,6 +44,7 @@ export function jobView(job: JobRow, extra: { readonly position?: number; readon
     created_at: new Date(job.createdAt).toISOString(),
     started_at: job.startedAt === null ? null : new Date(job.startedAt).toISOString(),
     finished_at: job.finishedAt === null ? null : new Date(job.finishedAt).toISOString(),
+    method: job.params.method ?? recordMethod(job.record),
     params: job.params,
     input: job.input,
     queue_position: job.status === "queued" ? (extra.position ?? null) : null,
@@ -60,4 +64,11 @@ export function jobView(job: JobRow, extra: { readonly position?: number; readon
       candidates: job.status === "done" && job.params.selection ? `${self}/candidates` : null,
     },
   };
+}
+
+/** The method an edit's record names (`record.method`), if any. */
+function recordMethod(record: unknown): EditMethod | null {
+  if (typeof record !== "object" || record === null || !("method" in record)) return null;
+  const method = record.method;
+  return method === "icedit" || method === "kontext" ? method : null;
 }

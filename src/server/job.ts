@@ -1,4 +1,6 @@
 /** What the server knows about one edit job, as stored and as answered. */
+import type { EditMethod } from "../api/edit-method.js";
+import type { EditOptions } from "../api/edit-options.js";
 
 export type JobStatus = "queued" | "running" | "done" | "failed" | "cancelled";
 
@@ -8,19 +10,27 @@ export function isTerminal(status: JobStatus): boolean {
   return TERMINAL_STATUSES.includes(status);
 }
 
-/** The parameters of `icedit edit` that a client sets per job. */
-export interface EditParams {
+/**
+ * The parameters of `icedit edit` that a client sets per job: the library's EditOptions (the one
+ * options type the CLI fills too) that travel as JSON, with the defaults of the method applied
+ * where the server knows it (methodEditDefaults). Absent: the model that runs the job decides
+ * (the record says what it took).
+ */
+export interface EditParams extends Pick<EditOptions, "seed" | "steps" | "guidance" | "width" | "height" | "maxTextTokens"> {
   readonly instruction: string;
   readonly seed: number;
-  readonly steps: number;
-  readonly guidance: number;
-  readonly width: number;
+  /** The method the job runs (`--method`): the server's model's, or the one asked of remote workers. */
+  readonly method?: EditMethod;
   /** Step caching as the library takes it ("fbcache:0.12", ...; absent: off). */
   readonly cache?: string;
-  /** The T5 sequence length (absent: the model's). */
-  readonly maxTextTokens?: number;
   /** Noise selection: several seeds run a few steps, the server's judge picks one (absent: a plain edit). */
   readonly selection?: SelectionParams;
+}
+
+/** A job's parameters in a log line: the instruction, the steps and the method. */
+export function paramsSummary(params: EditParams): string {
+  const steps = params.steps === undefined ? "the model's steps" : `${params.steps} steps`;
+  return `${JSON.stringify(params.instruction)}, ${steps}${params.method === undefined ? "" : ` (${params.method})`}`;
 }
 
 export interface SelectionParams {

@@ -1,6 +1,6 @@
 /**
  * The model ids the OpenAI-compatible routes answer to. The server runs one model with the
- * adapters it opened, so the ids are names for what it runs: `icedit` always; `icedit-moe` when its
+ * adapters it opened (ICEdit on FLUX.1 Fill, or FLUX.1 Kontext), so the ids are names for what it runs: `icedit` always; `icedit-moe` when its
  * adapter is a LoRA-MoE, `icedit-lora` when it is a plain LoRA; and the base model's Hugging Face
  * repo id when it came from the hub (never a local path). With remote workers (`--queue`) the
  * front end does not know their model: only `icedit`.
@@ -19,7 +19,10 @@ export interface ServedModel {
 export function servedModels(model: ModelIdentity | null): ServedModel[] {
   if (model === null) return [{ id: DEFAULT_MODEL_ID, description: "ICEdit on the model the queue's workers run" }];
   const adapters = model.adapters.map((a) => `${a.kind} ${a.name}`).join(", ") || "no adapter";
-  const base = `ICEdit on ${model.repoId ?? "a local FLUX.1 Fill folder"} with ${adapters}`;
+  const base =
+    model.method === "kontext"
+      ? `FLUX.1 Kontext on ${model.repoId ?? "a local FLUX.1 Kontext [dev] folder"} with ${adapters}`
+      : `ICEdit on ${model.repoId ?? "a local FLUX.1 Fill folder"} with ${adapters}`;
   const served: ServedModel[] = [{ id: DEFAULT_MODEL_ID, description: base }];
   if (model.adapters.some((a) => a.kind === "moe-lora")) served.push({ id: "icedit-moe", description: base });
   else if (model.adapters.some((a) => a.kind === "lora")) served.push({ id: "icedit-lora", description: base });

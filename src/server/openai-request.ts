@@ -1,16 +1,15 @@
 /**
  * An OpenAI `POST /v1/images/edits` form, translated into icedit's edit parameters: the fields
- * OpenAI documents become the text fields of POST /v1/edits (prompt -> instruction, size -> width,
- * quality "high" -> noise selection) and go through the same parseEditParams, with the model
+ * OpenAI documents become the text fields of POST /v1/edits (prompt -> instruction, size -> width (and
+ * height for Kontext), quality "high" -> noise selection) and go through the same parseEditParams, with the model
  * folder's defaults; n becomes n jobs on seeds seed, seed + 1, ... Nothing here runs an edit.
  */
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
-import type { ModelEditDefaults } from "../api/model-settings.js";
 import { editSize, type OutputFormat } from "../image/index.js";
 import { ApiError } from "./errors.js";
 import type { EditParams, InputInfo } from "./job.js";
 import { resolveModelId, type ServedModel } from "./openai-models.js";
-import { parseEditParams, type ParamLimits, type SelectionSupport } from "./params.js";
+import { parseEditParams, type ParamLimits, type SelectionSupport, type ServedEdit } from "./params.js";
 import type { Form, FormRules } from "./upload.js";
 
 export const MAX_N = 4;
@@ -18,7 +17,7 @@ const RESPONSE_FORMATS = ["b64_json", "url"] as const;
 const OUTPUT_FORMATS: readonly OutputFormat[] = ["png", "jpeg", "webp"];
 const QUALITIES = ["auto", "high", "medium", "low", "standard"];
 
-/** OpenAI's fields (and icedit's seed, steps and guidance), each with the values it takes. */
+/** OpenAI's fields (and icedit's seed, steps, guidance and method), each with the values it takes. */
 const TEXT_FIELDS = [
   "prompt",
   "model",
@@ -36,6 +35,7 @@ const TEXT_FIELDS = [
   "seed",
   "steps",
   "guidance",
+  "method",
 ] as const;
 
 export type ResponseFormat = (typeof RESPONSE_FORMATS)[number];
@@ -84,7 +84,8 @@ export const OPENAI_IMAGE_FORM: FormRules = {
 export interface OpenAiParseDeps {
   readonly limits: ParamLimits;
   readonly support: SelectionSupport;
-  readonly modelDefaults?: ModelEditDefaults;
+  /** The local worker's model, whose method and folder defaults apply (null or absent: remote workers). */
+  readonly servedEdit?: ServedEdit;
   readonly served: readonly ServedModel[];
 }
 
@@ -120,7 +121,7 @@ function parseSize(text: string | undefined): { width: number; height: number } 
 /** parseEditParams' messages name icedit's fields: name the OpenAI field the value came from. */
 function asOpenAiField(error: unknown, sizeGiven: boolean): unknown {
   if (!(error instanceof ApiError)) return error;
-  const renamed = error.message.replace(/^instruction: /, "prompt: ").replace(/^width: /, sizeGiven ? "size: " : "width: ");
+  const renamed = error.message.replace(/^instruction: /, "prompt: ").replace(/^(width|height): /, sizeGiven ? "size: " : "$1: ");
   return renamed === error.message ? error : new ApiError(error.status, error.code, renamed, error.headers);
 }
 
@@ -154,7 +155,9 @@ export function parseOpenAiEdit(form: Form, deps: OpenAiParseDeps): OpenAiEditRe
 
   const editFields = new Map<string, string>([["instruction", prompt]]);
   if (size) editFields.set("width", String(size.width));
-  for (const name of ["seed", "steps", "guidance"]) {
+  // Kontext makes any output size: size WxH is both sides (ICEdit's height follows the aspect: jobParams checks it).
+  if (size && (deps.servedEdit?.method ?? fields.get("method")?.trim()) === "kontext") editFields.set("height", String(size.height));
+  for (const name of ["seed", "steps", "guidance", "method"]) {
     const value = fields.get(name);
     if (value !== undefined) editFields.set(name, value);
   }
@@ -162,13 +165,17 @@ export function parseOpenAiEdit(form: Form, deps: OpenAiParseDeps): OpenAiEditRe
   if (quality === "high" && n === 1 && deps.support.noiseSelection) editFields.set("candidates", String(EDIT_DEFAULTS.candidates));
   let params: EditParams;
   try {
-    params = parseEditParams(editFields, deps.limits, deps.support, deps.modelDefaults);
+    params = parseEditParams(editFields, deps.limits, deps.support, deps.servedEdit ?? null);
   } catch (error) {
     throw asOpenAiField(error, size !== undefined);
   }
   if (params.seed + n - 1 > Number.MAX_SAFE_INTEGER) throw invalid("seed", `leaves no room for ${n} seeds after it`);
   const warnings = form.files.some((f) => f.field === "mask")
-    ? ["mask ignored: ICEdit repaints the whole image under its own mask (the right half of its diptych)"]
+    ? [
+        params.method === "kontext"
+          ? "mask ignored: FLUX.1 Kontext edits the whole image as the prompt says"
+          : "mask ignored: ICEdit repaints the whole image under its own mask (the right half of its diptych)",
+      ]
     : [];
   return {
     image,
@@ -184,12 +191,13 @@ export function parseOpenAiEdit(form: Form, deps: OpenAiParseDeps): OpenAiEditRe
 }
 
 /**
- * The jobs' parameters once the image is known: n seeds from the first, and size checked against
- * what the edit gives (ICEdit keeps the input's aspect ratio: the height follows from the width).
+ * The jobs' parameters once the image is known: n seeds from the first, and for ICEdit size checked
+ * against what the edit gives (ICEdit keeps the input's aspect ratio: the height follows from the
+ * width; Kontext makes the size asked for).
  */
 export function jobParams(request: OpenAiEditRequest, input: InputInfo): EditParams[] {
-  const out = editSize(input.width, input.height, request.params.width);
-  if (request.size && request.size.height !== out.height) {
+  const out = editSize(input.width, input.height, request.params.width ?? EDIT_DEFAULTS.width);
+  if (request.size && request.params.method !== "kontext" && request.size.height !== out.height) {
     const got = `${request.size.width}x${request.size.height}`;
     throw invalid(
       "size",

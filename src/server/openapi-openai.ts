@@ -128,7 +128,7 @@ export function openAiSchemas(limits: ServerLimits): Record<string, Json> {
           type: "string",
           default: "auto",
           description:
-            "auto (the model's width) or WxH: W is the width; H must be the height that keeps the input's aspect (a multiple of 16)",
+            "auto (the model's width; Kontext: the size it resizes the image to) or WxH: W is the width; for ICEdit H must be the height that keeps the input's aspect (a multiple of 16), Kontext makes W x H",
         },
         quality: {
           type: "string",
@@ -150,7 +150,12 @@ export function openAiSchemas(limits: ServerLimits): Record<string, Json> {
         user: { type: "string", description: "Accepted; not stored" },
         seed: { type: "integer", minimum: 0, default: EDIT_DEFAULTS.seed, description: "icedit's: the first job's seed" },
         steps: { type: "integer", minimum: 1, maximum: limits.maxSteps, default: EDIT_DEFAULTS.steps, description: "icedit's" },
-        guidance: { type: "number", minimum: 0, description: "icedit's (default: the model's, else 50)" },
+        guidance: { type: "number", minimum: 0, description: "icedit's (default: the model's, else 50; Kontext 2.5)" },
+        method: {
+          type: "string",
+          enum: ["icedit", "kontext"],
+          description: "icedit's: the editing method, which must be the server's model's",
+        },
       },
     },
     OpenAiImagesResponse: {

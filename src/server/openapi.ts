@@ -3,7 +3,8 @@
  * paths and methods are exactly the routes the server registers.
  */
 import { ICEDIT_VERSION } from "../api/session.js";
-import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "../api/edit-defaults.js";
+import { EDIT_METHODS } from "../api/edit-method.js";
 import { CACHE_FORMS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import type { ServerLimits } from "./config.js";
 import { ref, type Json } from "./openapi-json.js";
@@ -271,16 +272,36 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               description: `PNG, JPEG, WebP, GIF, TIFF or AVIF; at most ${limits.maxUploadBytes} bytes and ${limits.maxPixels} pixels`,
             },
             instruction: { type: "string", maxLength: limits.maxInstructionChars, examples: ["make the sky green"] },
+            method: {
+              type: "string",
+              enum: [...EDIT_METHODS],
+              description:
+                "The editing method (as icedit edit --method): the server's model decides it (FLUX.1 Fill: icedit, FLUX.1 Kontext [dev]: kontext); another one is refused. With remote workers, the one they run",
+            },
             seed: { type: "integer", minimum: 0, default: EDIT_DEFAULTS.seed },
             steps: { type: "integer", minimum: 1, maximum: limits.maxSteps, default: EDIT_DEFAULTS.steps },
-            guidance: { type: "number", minimum: 0, maximum: 1000, default: EDIT_DEFAULTS.guidance },
+            guidance: {
+              type: "number",
+              minimum: 0,
+              maximum: 1000,
+              default: EDIT_DEFAULTS.guidance,
+              description: `Distilled guidance (default: the model folder's, else ${EDIT_DEFAULTS.guidance} for ICEdit and ${KONTEXT_DEFAULTS.guidance} for Kontext)`,
+            },
             width: {
               type: "integer",
               minimum: 16,
               maximum: limits.maxWidth,
               multipleOf: 16,
               default: EDIT_DEFAULTS.width,
-              description: "Width of the edited image; the height keeps the aspect (a multiple of 16)",
+              description:
+                "Width of the edited image; the height keeps the aspect (a multiple of 16). Kontext: default the width of the size Kontext resizes the image to (the closest preferred aspect ratio, about one megapixel)",
+            },
+            height: {
+              type: "integer",
+              minimum: 16,
+              maximum: limits.maxWidth,
+              multipleOf: 16,
+              description: "Kontext only: height of the edited image (default: follows the width, or the resized image's)",
             },
             cache: {
               type: "string",
@@ -333,14 +354,21 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             created_at: { type: "string", format: "date-time" },
             started_at: { type: ["string", "null"], format: "date-time" },
             finished_at: { type: ["string", "null"], format: "date-time" },
+            method: {
+              type: ["string", "null"],
+              enum: [...EDIT_METHODS, null],
+              description: "The editing method: icedit or kontext (null: remote workers say it in the record once done)",
+            },
             params: {
               type: "object",
               properties: {
                 instruction: { type: "string" },
+                method: { type: "string", enum: [...EDIT_METHODS], description: "Absent: remote workers' model decides" },
                 seed: { type: "integer" },
-                steps: { type: "integer" },
-                guidance: { type: "number" },
-                width: { type: "integer" },
+                steps: { type: "integer", description: "Absent: the model's default (remote workers)" },
+                guidance: { type: "number", description: "Absent: the model's default" },
+                width: { type: "integer", description: "Absent: the model's default (Kontext: the resized image's)" },
+                height: { type: "integer", description: "Kontext: the output's height, when asked for" },
                 cache: { type: "string", description: "Step caching, when asked for" },
                 maxTextTokens: { type: "integer", description: "The T5 sequence length, when asked for" },
                 selection: {
@@ -398,10 +426,16 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             noise_selection: { type: "boolean", description: "Whether jobs may ask for noise selection (with Redis: the workers decide)" },
             jobs: { type: "object", properties: { queued: { type: "integer" }, running: { type: "integer" } } },
             model: { type: ["object", "null"] },
+            method: {
+              type: ["string", "null"],
+              enum: [...EDIT_METHODS, null],
+              description: "The model's editing method (null: remote workers)",
+            },
             edit_defaults: {
               type: "object",
-              description: "The width and guidance of a request that names none: the model folder's own (icedit.json), else icedit's",
-              properties: { width: { type: "integer" }, guidance: { type: "number" } },
+              description:
+                "The width and guidance of a request that names none: the model folder's own (icedit.json), else the method's (width null: Kontext keeps the size it resizes the image to)",
+              properties: { width: { type: ["integer", "null"] }, guidance: { type: "number" } },
             },
             storage: {
               type: "object",

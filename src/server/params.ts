@@ -3,7 +3,9 @@
  * and rules as `icedit edit`. Every problem is a 400 that names the field and what it takes.
  */
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
-import type { ModelEditDefaults } from "../api/model-settings.js";
+import { EDIT_METHODS, type EditMethod } from "../api/edit-method.js";
+import { methodEditDefaults } from "../api/method-defaults.js";
+import type { ModelIdentity } from "../api/open-model.js";
 import { JUDGE_FALLBACKS } from "../index.js";
 import { ApiError } from "./errors.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
@@ -16,7 +18,7 @@ export interface ParamLimits {
   readonly maxInstructionChars: number;
 }
 
-export const EDIT_FIELDS = ["instruction", "seed", "steps", "guidance", "width", "cache", "max_text_tokens"] as const;
+export const EDIT_FIELDS = ["instruction", "method", "seed", "steps", "guidance", "width", "height", "cache", "max_text_tokens"] as const;
 /** Noise selection: several seeds run a few steps, the server's judge picks the best one. */
 export const NOISE_SELECTION_FIELDS = ["candidates", "early_steps", "judge_fallback"] as const;
 /** Other judge settings (URL, model, key, ...) are the operator's: a client may not point the server anywhere. */
@@ -48,12 +50,20 @@ export interface SelectionSupport {
   readonly noiseSelection: boolean;
 }
 
-/** `modelDefaults`: the local model folder's own width and guidance, for a request that names none (else EDIT_DEFAULTS'). */
+/** The model the server's own worker runs: its method and its folder's edit defaults (null: remote workers, unknown here). */
+export type ServedEdit = Pick<ModelIdentity, "method" | "editDefaults"> | null;
+
+/**
+ * The job's parameters. The method is the served model's (a `method` field must name it, as
+ * `--method` must fit the model), or with remote workers the one the field asks for; its defaults
+ * (methodEditDefaults, after the model folder's own) fill what the request leaves out. With remote
+ * workers and no method, only the seed is filled in: the workers' model decides the rest.
+ */
 export function parseEditParams(
   fields: ReadonlyMap<string, string>,
   limits: ParamLimits,
   support: SelectionSupport,
-  modelDefaults: ModelEditDefaults = {},
+  served: ServedEdit = null,
 ): EditParams {
   for (const name of fields.keys()) {
     const known =
@@ -77,16 +87,78 @@ export function parseEditParams(
   if ([...instruction].length > limits.maxInstructionChars) {
     throw invalid("instruction", `is ${[...instruction].length} characters long, more than the limit of ${limits.maxInstructionChars}`);
   }
+  const method = methodParam(fields, served);
+  const defaults = method === undefined ? undefined : methodEditDefaults(method, served?.editDefaults);
   const seed = integer(fields, "seed", EDIT_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER);
-  const steps = integer(fields, "steps", EDIT_DEFAULTS.steps, 1, limits.maxSteps);
-  const guidance = finite(fields, "guidance", modelDefaults.guidance ?? EDIT_DEFAULTS.guidance, 0, 1000);
-  const width = integer(fields, "width", modelDefaults.width ?? EDIT_DEFAULTS.width, 16, limits.maxWidth);
-  if (width % 16 !== 0) throw invalid("width", `must be a multiple of 16, got ${width} (try ${Math.max(16, Math.round(width / 16) * 16)})`);
+  const steps = givenOr(fields, "steps", defaults?.steps, (fallback) => integer(fields, "steps", fallback, 1, limits.maxSteps));
+  const guidance = givenOr(fields, "guidance", defaults?.guidance, (fallback) => finite(fields, "guidance", fallback, 0, 1000));
+  const width = side(fields, "width", defaults?.width, limits);
+  const height = side(fields, "height", undefined, limits);
+  if (height !== undefined && method === undefined)
+    throw invalid(
+      "height",
+      "applies to FLUX.1 Kontext edits: send method kontext with it (this server's workers must run a Kontext model)",
+    );
+  if (height !== undefined && method === "icedit")
+    throw invalid("height", "applies to FLUX.1 Kontext edits; ICEdit's height follows the source's aspect at the edit width");
   const faster = { ...cacheParam(fields), ...maxTextTokensParam(fields) };
-  const selection = parseSelection(fields, steps, support);
-  return selection
-    ? { instruction, seed, steps, guidance, width, ...faster, selection }
-    : { instruction, seed, steps, guidance, width, ...faster };
+  if (method === "kontext" && integer(fields, "candidates", 1, 1, DEFAULT_EDIT_LIMITS.maxCandidates) > 1)
+    throw invalid("candidates", "noise selection runs with ICEdit models only; Kontext edits one seed at a time: leave candidates out");
+  const selection = parseSelection(fields, steps ?? EDIT_DEFAULTS.steps, support);
+  return {
+    instruction,
+    ...(method === undefined ? {} : { method }),
+    seed,
+    ...(steps === undefined ? {} : { steps }),
+    ...(guidance === undefined ? {} : { guidance }),
+    ...(width === undefined ? {} : { width }),
+    ...(height === undefined ? {} : { height }),
+    ...faster,
+    ...(selection ? { selection } : {}),
+  };
+}
+
+/** `parse(fallback)` when the field is given or there is a default; else undefined (the model decides). */
+function givenOr(
+  fields: ReadonlyMap<string, string>,
+  name: string,
+  fallback: number | undefined,
+  parse: (fallback: number) => number,
+): number | undefined {
+  const text = fields.get(name);
+  if ((text === undefined || text.trim() === "") && fallback === undefined) return undefined;
+  return parse(fallback ?? 0);
+}
+
+/** width or height: a multiple of 16 up to the width limit. */
+function side(
+  fields: ReadonlyMap<string, string>,
+  name: "width" | "height",
+  fallback: number | undefined,
+  limits: ParamLimits,
+): number | undefined {
+  const value = givenOr(fields, name, fallback, (f) => integer(fields, name, f, 16, limits.maxWidth));
+  if (value !== undefined && value % 16 !== 0)
+    throw invalid(name, `must be a multiple of 16, got ${value} (try ${Math.max(16, Math.round(value / 16) * 16)})`);
+  return value;
+}
+
+/** method: icedit or kontext; it must be the served model's (as --method must fit the model). */
+function methodParam(fields: ReadonlyMap<string, string>, served: ServedEdit): EditMethod | undefined {
+  const text = fields.get("method")?.trim() || undefined;
+  const asked = text === undefined ? undefined : EDIT_METHODS.find((m) => m === text);
+  if (text !== undefined && asked === undefined) throw invalid("method", `takes ${EDIT_METHODS.join(" or ")}, got ${JSON.stringify(text)}`);
+  if (served === null) return asked;
+  if (asked !== undefined && asked !== served.method) {
+    const runs =
+      served.method === "kontext" ? "FLUX.1 Kontext [dev], which edits with Kontext" : "FLUX.1 Fill [dev], which edits with ICEdit";
+    throw new ApiError(
+      400,
+      "method_not_served",
+      `method: this server's model is ${runs}, not ${asked}: send method ${served.method} or leave it out (its operator chooses the model: icedit serve --model ...)`,
+    );
+  }
+  return served.method;
 }
 
 /** cache: none, fbcache[:threshold] or teacache[:threshold]; kept as sent (the library resolves it), absent when off. */

@@ -10,9 +10,12 @@ import { previewSheet, type EditOptions, type SessionEditResult, type Tournament
 import type { Tensor } from "../tensor.js";
 import type { Judge } from "../vlm/judge.js";
 import type { EditParams, JobProgress } from "./job.js";
+import { EditMethodError, type EditMethod } from "../api/edit-method.js";
 
 /** What the workers need of a model session (IceditSession has it). */
 export interface Editor {
+  /** The method the model runs (a job that names another one fails, as --method would). */
+  readonly method: EditMethod;
   edit(image: Tensor<"u8">, instruction: string, options: EditOptions): Promise<Pick<SessionEditResult, "image" | "previews" | "record">>;
 }
 
@@ -52,11 +55,17 @@ export async function runEdit(
   if (asked && !judge) throw new NoJudgeError();
   const selection =
     asked && judge ? { judge, fallback: asked.fallback, candidates: asked.candidates, earlySteps: asked.earlySteps } : undefined;
-  const result = await editor.edit(pixels, params.instruction, {
+  if (params.method !== undefined && params.method !== editor.method)
+    throw new EditMethodError(
+      "this worker's model",
+      `runs ${editor.method}, not the ${params.method} the job asks for: submit it with method ${editor.method} or none, or run workers on a model of that method`,
+    );
+  const options: EditOptions = {
     seed: params.seed,
     steps: params.steps,
     guidance: params.guidance,
     width: params.width,
+    height: params.height,
     cache: params.cache,
     maxTextTokens: params.maxTextTokens,
     selection,
@@ -67,7 +76,8 @@ export async function runEdit(
       if (p.comparison) hooks.onComparison({ a: p.comparison.a, b: p.comparison.b, choice: p.comparison.choice });
       if (p.winner !== undefined) hooks.onWinner(p.winner);
     },
-  });
+  };
+  const result = await editor.edit(pixels, params.instruction, options);
   const png = await encodeImage(result.image, "png");
   const tournament = result.record.tournament;
   const candidates = tournament ? await encodeImage(previewSheet(result.previews, tournament.winner), "png") : null;

@@ -9,7 +9,7 @@ import type { DataDir } from "./data-dir.js";
 import type { JobEvents } from "./events.js";
 import { finishWithResult } from "./finish-job.js";
 import { jobError } from "./job-errors.js";
-import type { JobProgress, JobRow } from "./job.js";
+import { paramsSummary, type JobProgress, type JobRow } from "./job.js";
 import { runEdit, type Editor } from "./run-edit.js";
 import type { JobStore } from "./store.js";
 
@@ -102,7 +102,7 @@ export class LocalRunner implements JobBackend {
     const warnings: string[] = [];
     const { params } = job;
     this.events.publish(job.id, { type: "started", attempt: job.attempts, worker: "local" });
-    this.options.log(`job ${job.id} started (attempt ${job.attempts}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
+    this.options.log(`job ${job.id} started (attempt ${job.attempts}): ${paramsSummary(params)}`);
     try {
       const input = await this.dir.readInput(job.id, job.input.format);
       const outcome = await runEdit(this.editor, this.options.judge, input, params, this.options.maxPixels, {

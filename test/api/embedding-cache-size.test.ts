@@ -16,8 +16,8 @@ describe("embedding cache size", () => {
   it("keeps the session's cache folder within embeddingCacheSize", async () => {
     const cacheDir = join(demo.dir, "tiny");
     await withSession({ model: demo.model, embeddingCacheDir: cacheDir, embeddingCacheSize: 1 }, async (session) => {
-      const a = await session.edit(exampleImage(), "make the roof blue", { steps: 1 });
-      const b = await session.edit(exampleImage(), "make the roof blue", { steps: 1 });
+      const a = await session.edit(exampleImage(), "make the roof blue", { steps: 1, width: 128 });
+      const b = await session.edit(exampleImage(), "make the roof blue", { steps: 1, width: 128 });
       assert.equal(a.record.textCached, false);
       assert.equal(b.record.textCached, false, "an entry larger than the limit is not kept");
       const names = await readdir(cacheDir).catch(() => []);
@@ -32,8 +32,8 @@ describe("embedding cache size", () => {
     const cacheDir = join(demo.dir, "private");
     const instruction = "paint the mailbox in ultramarine stripes";
     await withSession({ model: demo.model, embeddingCacheDir: cacheDir }, async (session) => {
-      await session.edit(exampleImage(), instruction, { steps: 1 });
-      const again = await session.edit(exampleImage(), instruction, { steps: 1 });
+      await session.edit(exampleImage(), instruction, { steps: 1, width: 128 });
+      const again = await session.edit(exampleImage(), instruction, { steps: 1, width: 128 });
       assert.equal(again.record.textCached, true, "the entry was written and found");
     });
     const names = await readdir(cacheDir);

@@ -1,6 +1,7 @@
 /** Suite fixtures for tests of the library: a temporary folder, the demo model made in it, a session opened and always closed. */
 import { after, before } from "node:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { cp, mkdtemp, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { IceditSession, makeDemoModel, type OpenOptions } from "icedit";
@@ -70,11 +71,40 @@ export function useTempFolder(prefix: string): SuiteFolder {
   return new SuiteFolder(prefix).use();
 }
 
+/**
+ * Makes `folder` as `make(folder)` would: with ICEDIT_TEST_FIXTURES set (scripts/run-tests.js sets
+ * it to a folder of the run's own), `make` runs once per test run under `key` and each call copies
+ * that folder; without it, `make` runs every time. Use only for deterministic makers.
+ */
+export async function sharedFixture(key: string, folder: string, make: (dir: string) => Promise<unknown>): Promise<void> {
+  const shared = process.env["ICEDIT_TEST_FIXTURES"];
+  if (shared === undefined || shared === "") {
+    await make(folder);
+    return;
+  }
+  const kept = join(shared, key);
+  if (!existsSync(kept)) {
+    // Made aside, then renamed into place: a folder under `key` is always complete.
+    const building = await mkdtemp(join(shared, `${key}.building-`));
+    try {
+      await make(join(building, key));
+      await rename(join(building, key), kept).catch((error: unknown) => {
+        if (!existsSync(kept)) throw error; // another file of the run made it first: theirs is the same
+      });
+    } finally {
+      await rm(building, { recursive: true, force: true });
+    }
+  }
+  await cp(kept, folder, { recursive: true });
+}
+
+/** The random-weight demo model (seeded, so the same in every suite) made by the library, shared by the run's suites. */
+export function makeRandomDemoModel(model: string): Promise<void> {
+  return sharedFixture("demo-random", model, (dir) => makeDemoModel(dir, { weights: "random" }));
+}
+
 /** The random-weight demo model in a folder of the current suite, made by the library unless `make` is given. */
-export function useDemoModel(
-  prefix: string,
-  make: (model: string) => Promise<unknown> = (model) => makeDemoModel(model, { weights: "random" }),
-): DemoModelFolder {
+export function useDemoModel(prefix: string, make: (model: string) => Promise<unknown> = makeRandomDemoModel): DemoModelFolder {
   const folder = new DemoModelFolder(prefix);
   return folder.use(() => make(folder.model));
 }
@@ -83,7 +113,7 @@ export function useDemoModel(
 export function useDemoSession(prefix: string, options: Omit<OpenOptions, "model">): DemoSessionFolder {
   const folder = new DemoSessionFolder(prefix);
   const setUp = async (): Promise<void> => {
-    await makeDemoModel(folder.model, { weights: "random" });
+    await makeRandomDemoModel(folder.model);
     await folder.open(options);
   };
   return folder.use(setUp, () => folder.close());

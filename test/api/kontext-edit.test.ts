@@ -6,6 +6,7 @@ import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS, makeDemoModel
 import { useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { resolveEditOptions } from "../../src/api/edit-options.js";
+import type { KontextRecord } from "../../src/pipelines/kontext/kontext.js";
 import { goldenFile, goldenSkip } from "../golden-paths.js";
 
 describe("Kontext through the library API", () => {
@@ -47,6 +48,53 @@ describe("Kontext through the library API", () => {
     assert.deepEqual(result.image.dims, [48, 80, 3]);
     assert.throws(() => resolveEditOptions({ height: 64 }), EditOptionError);
     assert.throws(() => resolveEditOptions({ keepSize: true }), EditOptionError);
+  });
+
+  it("several reference images: each gets its own tokens, placed by offset (default) or index; one image is unchanged; ICEdit refuses them", async () => {
+    await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {
+      const source = exampleImage(64, 48);
+      const one = await session.edit(source, "add a moon", { steps: 1 });
+      const none = await session.edit(source, "add a moon", { steps: 1, references: [] });
+      assert.deepEqual(none.image.data, one.image.data, "no further reference: the one-image edit");
+      assert.equal((one.record.fill as KontextRecord).condition.tokens, 12);
+      assert.equal((one.record.fill as KontextRecord).references, undefined);
+      const two = await session.edit(source, "add a moon", { steps: 1, references: [exampleImage(32, 48)] });
+      const fill = two.record.fill as KontextRecord;
+      assert.equal(fill.condition.tokens, 12 + 6, "4 x 3 tokens of the source, 2 x 3 of the reference");
+      assert.deepEqual(fill.references, {
+        sizes: [
+          { width: 64, height: 48 },
+          { width: 32, height: 48 },
+        ],
+        placement: "offset",
+      });
+      assert.deepEqual(two.image.dims, [48, 64, 3], "the output follows the first image");
+      assert.notDeepEqual(two.image.data, one.image.data);
+      const indexed = await session.edit(source, "add a moon", {
+        steps: 1,
+        references: [exampleImage(32, 48)],
+        referencePlacement: "index",
+      });
+      assert.notDeepEqual(indexed.image.data, two.image.data, "the placement moves the reference's RoPE ids");
+      await assert.rejects(session.edit(source, "x", { referencePlacement: "tiled" as "index" }), EditOptionError);
+    });
+    assert.throws(() => resolveEditOptions({ references: [exampleImage(32, 32)] }), /ICEdit edits one image, but 2 were given/);
+  });
+
+  it("step caching and a shorter T5 sequence work with Kontext: skipped steps recorded, the first and last always run", async () => {
+    await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {
+      const source = exampleImage(64, 48);
+      const plain = await session.edit(source, "add a moon", { steps: 6 });
+      assert.equal(plain.record.fill.cache, undefined);
+      assert.equal(plain.record.textTokens, 48, "the demo's T5 length");
+      // a threshold no relative change reaches: every step but the first and last may be skipped
+      const cached = await session.edit(source, "add a moon", { steps: 6, cache: "teacache:1000", maxTextTokens: 16 });
+      assert.deepEqual(cached.record.fill.cache, { kind: "teacache", threshold: 1000, skippedSteps: [2, 3, 4, 5] });
+      assert.equal(cached.record.textTokens, 16);
+      assert.notDeepEqual(cached.image.data, plain.image.data);
+      const off = await session.edit(source, "add a moon", { steps: 6, cache: "none" });
+      assert.deepEqual(off.image.data, plain.image.data, "cache none is byte-identical to no cache");
+    });
   });
 
   it("a 64-channel folder that does not say Kontext refuses, unless method kontext is asked for", async () => {

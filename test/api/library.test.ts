@@ -25,14 +25,14 @@ describe('library API (import from "icedit")', () => {
   it("reuses text embeddings: in memory within a session, on disk across sessions", async () => {
     const options = { model: demo.model, embeddingCacheDir: join(demo.dir, "embeddings") };
     await withSession(options, async (first) => {
-      const a = await first.edit(exampleImage(), "make the roof blue", { steps: 1 });
-      const b = await first.edit(exampleImage(), "make the roof blue", { steps: 1 });
+      const a = await first.edit(exampleImage(), "make the roof blue", { steps: 1, width: 128 });
+      const b = await first.edit(exampleImage(), "make the roof blue", { steps: 1, width: 128 });
       assert.equal(a.record.textCached, false);
       assert.equal(b.record.textCached, true);
       assert.deepEqual(a.image.data, b.image.data);
     });
     await withSession(options, async (second) => {
-      const c = await second.edit(exampleImage(), "make the roof blue", { steps: 1 });
+      const c = await second.edit(exampleImage(), "make the roof blue", { steps: 1, width: 128 });
       assert.equal(c.record.textCached, true);
       await assert.rejects(second.edit(exampleImage(), ""), EmptyInstructionError);
     });

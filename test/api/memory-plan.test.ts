@@ -33,7 +33,7 @@ describe("memory plan (demo model)", () => {
     const loadedAtOpen: string[] = [];
     const residentEdit = await withSession({ ...f32, onLoad: (c) => loadedAtOpen.push(c) }, async (resident) => {
       assert.deepEqual(loadedAtOpen, [...MODEL_COMPONENTS], "resident: everything is loaded at open");
-      return resident.edit(exampleImage(), INSTRUCTION, { steps: 2 });
+      return resident.edit(exampleImage(), INSTRUCTION, { steps: 2, width: 128 });
     });
     const r = residentEdit.record.memory;
     assert.equal(r.plan, "resident");
@@ -42,7 +42,7 @@ describe("memory plan (demo model)", () => {
     const loaded: string[] = [];
     const sequentialEdit = await withSession({ ...f32, maxMemory: BUDGET, onLoad: (c) => loaded.push(c) }, async (sequential) => {
       assert.deepEqual(loaded, [], "sequential: nothing is loaded at open");
-      return sequential.edit(exampleImage(), INSTRUCTION, { steps: 2 });
+      return sequential.edit(exampleImage(), INSTRUCTION, { steps: 2, width: 128 });
     });
     const s = sequentialEdit.record.memory;
     assert.equal(s.plan, "sequential");
@@ -86,6 +86,7 @@ describe("memory plan (demo model)", () => {
     await withSession({ model: demo.model, precision: "f32", embeddingCacheDir: null, maxMemory: BUDGET }, async (session) => {
       const result = await session.edit(exampleImage(), INSTRUCTION, {
         steps: 3,
+        width: 128,
         selection: { judge: challenger, candidates: 2, earlySteps: 1 },
       });
       const m = result.record.memory;

@@ -62,10 +62,13 @@ describe("icedit.json: reading and checking", () => {
     const limits = { maxSteps: 50, maxWidth: 1024, maxInstructionChars: 1000 } as Parameters<typeof parseEditParams>[1];
     const fields = new Map([["instruction", "remove the red circle"]]);
     const support = { noiseSelection: false };
-    const own = parseEditParams(fields, limits, support, { width: 64, guidance: 1 });
+    const own = parseEditParams(fields, limits, support, { method: "icedit", editDefaults: { width: 64, guidance: 1 } });
     assert.equal(own.width, 64);
     assert.equal(own.guidance, 1);
-    const asked = parseEditParams(new Map([...fields, ["width", "128"], ["guidance", "7"]]), limits, support, { width: 64, guidance: 1 });
+    const asked = parseEditParams(new Map([...fields, ["width", "128"], ["guidance", "7"]]), limits, support, {
+      method: "icedit",
+      editDefaults: { width: 64, guidance: 1 },
+    });
     assert.equal(asked.width, 128);
     assert.equal(asked.guidance, 7);
   });

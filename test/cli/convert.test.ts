@@ -16,7 +16,7 @@ describe("icedit convert", () => {
   const cacheDir = (): string => join(demo.dir, "converted");
   /** The arguments of the moon edit at `quant`, with the converted weights in `cache`, writing `out`. */
   const moonEdit = (quant: string, cache: string, out: string): string[] =>
-    demoEdit(demo.model, "add a moon", "--steps", "2", "--quant", quant, "--cache-dir", cache, "-o", out);
+    demoEdit(demo.model, "add a moon", "--steps", "2", "--width", "128", "--quant", quant, "--cache-dir", cache, "-o", out);
 
   const edit = async (quant: string, name: string): Promise<{ record: Record; err: string[]; image: Buffer }> => {
     const out = join(demo.dir, `${name}.png`);
@@ -63,7 +63,7 @@ describe("icedit convert", () => {
     const cases: [string[], RegExp][] = [
       [["--cache-dir", cacheDir(), "--block-size", "48"], /--block-size takes 16, 32, 64, 128, 256, got 48/],
       [["--quant", "int3"], /--quant takes one of auto, int8, int4/],
-      [["--only", "vae"], /--only takes one of transformer, t5/],
+      [["--quant", "int8", "--only", "vae"], /--only takes one of transformer, t5/],
     ];
     for (const [options, message] of cases) {
       const run = await icedit(["convert", "--model", demo.model, ...options]);

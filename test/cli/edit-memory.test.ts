@@ -31,7 +31,7 @@ describe("--max-memory", () => {
 
     it("edits one component at a time under a small budget and records the plan, the loads and each stage's peak", async () => {
       const output = join(demo.dir, "out.png");
-      const args = demoEdit(demo.model, "x", "--steps", "1", "--quant", "f32", "--max-memory", "1M", "-o", output);
+      const args = demoEdit(demo.model, "x", "--steps", "1", "--width", "128", "--quant", "f32", "--max-memory", "1M", "-o", output);
       const { out, err, json } = await iceditWithRecord<{
         memory: {
           plan: string;

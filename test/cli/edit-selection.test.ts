@@ -19,7 +19,19 @@ describe("icedit edit with noise selection", () => {
     const out = join(demo.dir, "winner.png");
     const sheet = join(demo.dir, "sheet.png");
     const judging = flags({ judge: "openai", "judge-url": `${judge.url}/v1`, "judge-model": "judge-vl", candidates: 3, "early-steps": 2 });
-    const args = demoEdit(demo.model, "make the sky green", "--steps", "3", ...judging, "-o", out, "--contact-sheet", sheet);
+    const args = demoEdit(
+      demo.model,
+      "make the sky green",
+      "--steps",
+      "3",
+      "--width",
+      "128",
+      ...judging,
+      "-o",
+      out,
+      "--contact-sheet",
+      sheet,
+    );
     const run = await iceditWithRecord<{
       tournament: { candidates: number[]; comparisons: unknown[]; winner: number; nfe: number };
     }>(args, join(demo.dir, "record.json"));
@@ -29,7 +41,7 @@ describe("icedit edit with noise selection", () => {
     assert.equal(json.tournament.nfe, 3 * 2 + (3 - 2));
     assert.ok(json.tournament.candidates.includes(json.tournament.winner));
     assert.match(run.err.join("\n"), /winner: seed/);
-    assert.deepEqual((await readImage(out)).dims, [384, 512, 3]);
+    assert.deepEqual((await readImage(out)).dims, [96, 128, 3]);
     assert.ok(existsSync(sheet));
   });
 
@@ -42,7 +54,7 @@ describe("icedit edit with noise selection", () => {
       candidates: 2,
       "early-steps": 1,
     });
-    const base = demoEdit(demo.model, "x", "--steps", "2", ...judging);
+    const base = demoEdit(demo.model, "x", "--steps", "2", "--width", "128", ...judging);
     const down = await icedit([...base, "-o", join(demo.dir, "down.png")]);
     assert.equal(down.code, 1);
     assert.match(down.err.join("\n"), /judge/i);

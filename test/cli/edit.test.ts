@@ -62,7 +62,7 @@ describe("icedit edit", () => {
     const records: Adapters[] = [];
     for (const lora of [[`${moe}:0.5`, "--moe-top-k", "2"], ["none"]]) {
       const out = join(demo.dir, `lora-${records.length}.png`);
-      const args = demoEdit(demo.model, "x", "--steps", "1", "-o", out, "--lora", ...lora);
+      const args = demoEdit(demo.model, "x", "--steps", "1", "--width", "128", "-o", out, "--lora", ...lora);
       records.push((await iceditWithRecord<Adapters>(args, join(demo.dir, `lora-${records.length}.json`))).json);
     }
     const [withMoe, without] = records;
@@ -82,7 +82,7 @@ describe("icedit edit", () => {
       [b, "5"],
       [c, "6"],
     ] as const) {
-      const run = await icedit(demoEdit(demo.model, "add a cat", "--steps", "1", "--seed", seed, "-o", out, "-q"));
+      const run = await icedit(demoEdit(demo.model, "add a cat", "--steps", "1", "--width", "128", "--seed", seed, "-o", out, "-q"));
       assert.equal(run.code, 0, run.err.join("\n"));
     }
     assert.deepEqual((await readImage(a)).data, (await readImage(b)).data);
@@ -100,7 +100,7 @@ describe("icedit edit", () => {
         if (line.startsWith("step 1/")) recorded.interrupt();
       },
     };
-    const run = await icedit(demoEdit(demo.model, "remove the house", "--steps", "5", "-o", output), { ...recorded, io });
+    const run = await icedit(demoEdit(demo.model, "remove the house", "--steps", "5", "--width", "128", "-o", output), { ...recorded, io });
     assert.equal(run.code, 130);
     assert.match(run.err.join("\n"), /cancelled after step 1 of 5; nothing was written/);
     assert.equal(existsSync(output), false);
@@ -180,7 +180,20 @@ describe("icedit edit with a GGUF transformer", { skip: goldenSkip }, () => {
   it("uses a community GGUF file as --transformer, its Q8_0 blocks as they are with --quant int8", async () => {
     const gguf = goldenFile("weights/t1_gguf_q8_0.gguf");
     const { dir, model } = demo;
-    const options = ["--steps", "1", "--lora", "none", "--transformer", gguf, "--quant", "int8", "--cache-dir", join(dir, "converted")];
+    const options = [
+      "--steps",
+      "1",
+      "--width",
+      "128",
+      "--lora",
+      "none",
+      "--transformer",
+      gguf,
+      "--quant",
+      "int8",
+      "--cache-dir",
+      join(dir, "converted"),
+    ];
     const args = demoEdit(model, "x", ...options, "-o", join(dir, "out.png"));
     const { json } = await iceditWithRecord<{ model: { transformer: string }; quant: string }>(args, join(dir, "record.json"));
     assert.equal(json.model.transformer, gguf);

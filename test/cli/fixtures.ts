@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { writeImage } from "../../src/image/index.js";
 import { exampleImage } from "../../src/demo/example-image.js";
-import { type DemoModelFolder, SuiteFolder, useDemoModel } from "../api/fixtures.js";
+import { type DemoModelFolder, SuiteFolder, sharedFixture, useDemoModel } from "../api/fixtures.js";
 import { icedit } from "./test-io.js";
 
 /** A suite folder with a 64x48 input image in `image` and, in `noModel`, the path of a model folder that does not exist. */
@@ -18,12 +18,14 @@ export class NoModelFolder extends SuiteFolder {
   }
 }
 
-/** The demo model in a suite folder, made by the command (which must exit 0). */
+/** The demo model in a suite folder, made by the command (which must exit 0; once per test run, see sharedFixture). */
 export function useCliDemoModel(prefix: string): DemoModelFolder {
-  return useDemoModel(prefix, async (model) => {
-    const made = await icedit(["make-demo-model", model, "--random"]);
-    assert.equal(made.code, 0, made.err.join("\n"));
-  });
+  return useDemoModel(prefix, (model) =>
+    sharedFixture("demo-random-cli", model, async (dir) => {
+      const made = await icedit(["make-demo-model", dir, "--random"]);
+      assert.equal(made.code, 0, made.err.join("\n"));
+    }),
+  );
 }
 
 /** A suite folder with an input image and no model: for checks that must refuse before the model is looked for. */

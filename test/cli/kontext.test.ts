@@ -31,6 +31,30 @@ describe("icedit edit with a FLUX.1 Kontext model", () => {
     assert.deepEqual((await readImage(join(demo.dir, "tall.png"))).dims, [48, 32, 3]);
   });
 
+  it("--image twice: the second is a reference with its own tokens, placed as --reference-placement says", async () => {
+    const [first, second] = [join(demo.dir, "first.png"), join(demo.dir, "second.png")];
+    await writeImage(first, exampleImage(64, 32));
+    await writeImage(second, exampleImage(32, 32));
+    const output = join(demo.dir, "two.png");
+    const args = ["edit", "--model", demo.model, "--image", first, "--image", second, "--instruction", "x", "--steps", "1", "-o", output];
+    const run = await iceditWithRecord<{ fill: { condition: { tokens: number }; references: unknown } }>(
+      [...args, "--reference-placement", "index"],
+      join(demo.dir, "two.json"),
+    );
+    assert.deepEqual((await readImage(output)).dims, [32, 64, 3], "the output follows the first image");
+    assert.equal(run.json.fill.condition.tokens, 8 + 4);
+    assert.deepEqual(run.json.fill.references, {
+      sizes: [
+        { width: 64, height: 32 },
+        { width: 32, height: 32 },
+      ],
+      placement: "index",
+    });
+    const bad = await icedit([...args, "--reference-placement", "tiled"]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err.join("\n"), /offset|index/);
+  });
+
   it("--method icedit on a Kontext model says what ICEdit needs", async () => {
     const run = await icedit(demoEdit(demo.model, "x", "--steps", "1", "--method", "icedit", "-o", join(demo.dir, "o.png")));
     assert.equal(run.code, 1);
@@ -45,5 +69,26 @@ describe("icedit edit --method kontext with a FLUX.1 Fill model", () => {
     const run = await icedit(demoEdit(demo.model, "x", "--steps", "1", "--method", "kontext", "-o", join(demo.dir, "o.png")));
     assert.equal(run.code, 1);
     assert.match(run.err.join("\n"), /FLUX\.1 Fill \(384 input channels\).*FLUX\.1-Kontext-dev/s);
+  });
+
+  it("refuses a second --image: ICEdit edits one image", async () => {
+    const image = join(demo.model, "example.png");
+    const run = await icedit([
+      "edit",
+      "--model",
+      demo.model,
+      "--image",
+      image,
+      "--image",
+      image,
+      "--instruction",
+      "x",
+      "--steps",
+      "1",
+      "-o",
+      join(demo.dir, "o.png"),
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(run.err.join("\n"), /ICEdit edits one image, but 2 were given/);
   });
 });

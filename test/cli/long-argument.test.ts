@@ -40,6 +40,8 @@ describe("icedit edit with a 100,000-character instruction", () => {
         instruction,
         "--steps",
         "1",
+        "--width",
+        "64",
         "-o",
         output,
       ],

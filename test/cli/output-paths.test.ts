@@ -112,7 +112,16 @@ describe("icedit convert checks --cache-dir before any work", () => {
   it("refuses a cache directory under a file", async () => {
     const file = join(temp.dir, "file");
     await writeFile(file, "x");
-    const run = await icedit(["convert", "--model", join(temp.dir, "no-model"), "--offline", "--cache-dir", join(file, "cache")]);
+    const run = await icedit([
+      "convert",
+      "--model",
+      join(temp.dir, "no-model"),
+      "--offline",
+      "--quant",
+      "int8",
+      "--cache-dir",
+      join(file, "cache"),
+    ]);
     assert.equal(run.code, 1);
     assert.match(run.err.join("\n"), /--cache-dir .*file is not a directory/);
   });

@@ -202,7 +202,7 @@ describe("icedit train, then icedit edit --lora", () => {
     assert.equal(trained.code, 0, trained.err.join("\n"));
     const adapter = join(out, "adapter.safetensors");
     const edited = join(demo.dir, "edited.png");
-    const r = await icedit(demoEdit(demo.model, "add a moon", "--steps", "1", "--lora", adapter, "-o", edited));
+    const r = await icedit(demoEdit(demo.model, "add a moon", "--steps", "1", "--width", "128", "--lora", adapter, "-o", edited));
     assert.equal(r.code, 0, r.err.join("\n"));
     assert.match(r.err.join("\n"), /adapter .*adapter\.safetensors: LoRA-MoE, 4 experts, top-1, \d+ modules, scale 1/);
     assert.doesNotMatch(r.err.join("\n"), /warning/);

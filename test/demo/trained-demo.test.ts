@@ -13,6 +13,9 @@ import { scoreEdit } from "../../src/demo/eval/score.js";
 import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
 import { readTrainedDemo } from "../../src/demo/trained-demo.js";
 import { readImage } from "../../src/image/decode.js";
+import { resizeImage, type RgbImage } from "../../src/image/index.js";
+import { heldOutExamples } from "../../src/demo/eval/held-out.js";
+import { vaeCeiling } from "../../src/demo/eval/vae-ceiling.js";
 import { useTempFolder } from "../api/fixtures.js";
 import { demoEdit } from "../cli/fixtures.js";
 import { icedit } from "../cli/test-io.js";
@@ -39,6 +42,27 @@ describe("the trained demo model", () => {
     assert.deepEqual(edited.dims, [recipe.edit.width, recipe.edit.width, 3], "edited at the model's own width");
     const score = await scoreEdit({ ...example, edited });
     assert.ok(score.passed, `"${recipe.example.instruction}": ${score.reason} (inside ${score.inside}, outside ${score.outside})`);
+  });
+
+  it("the VAE ceiling row: the targets, resized to the model's width, come back through its VAE and are scored", async () => {
+    const model = join(tmp.dir, "ceiling");
+    const made = await icedit(["make-demo-model", model]);
+    assert.equal(made.code, 0, made.err.join("\n"));
+    const examples = heldOutExamples({ count: 8 });
+    const seen: RgbImage[] = [];
+    const run = await vaeCeiling(examples, { model, embeddingCacheDir: null }, { onEdit: (_edit, image) => void seen.push(image) });
+    assert.equal(run.edits.length, 8);
+    assert.equal(run.table.overall.total, 8);
+    // removals only blank a shape: the trained VAE gives them back (200/200 measured)
+    assert.equal(run.table.perKind.remove?.passed, 2, JSON.stringify(run.table.perKind));
+    const first = examples[0];
+    assert.ok(first && seen[0]);
+    const resized = await resizeImage(first.example.target, 64, 64);
+    assert.deepEqual(seen[0].dims, [64, 64, 3], "at the model's edit width");
+    let sum = 0;
+    for (let i = 0; i < resized.data.length; i++) sum += Math.abs((seen[0].data[i] as number) - (resized.data[i] as number));
+    const meanAbs = sum / resized.data.length;
+    assert.ok(meanAbs > 0 && meanAbs < 20, `the round trip is lossy but close: mean abs ${meanAbs.toFixed(2)}`);
   });
 
   it("--random still writes random weights, and --seed needs it", async () => {

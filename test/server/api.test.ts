@@ -22,7 +22,14 @@ describe("icedit serve: the edit API", () => {
     assert.match(id, /^ed_[0-9a-z]{20}$/);
     assert.equal(submitted.headers.get("location"), `/v1/edits/${id}`);
     assert.ok(["queued", "running"].includes(submitted.body.status));
-    assert.deepEqual(submitted.body.params, { instruction: "make the sky green", seed: 7, steps: 2, guidance: 50, width: 64 });
+    assert.deepEqual(submitted.body.params, {
+      instruction: "make the sky green",
+      method: "icedit",
+      seed: 7,
+      steps: 2,
+      guidance: 50,
+      width: 64,
+    });
     assert.deepEqual(submitted.body.input, { format: "png", width: 64, height: 48, bytes: image.length });
 
     const events = await followEvents(demo().url, id);

@@ -57,8 +57,8 @@ async function readAdapter(path: string): Promise<Map<string, Tensor<"f32">>> {
   }
 }
 
-/** The loss of the first two examples at fixed t (0.3, 0.7) and fixed noise, with `params`. */
-async function fixedBatchLoss(request: TrainingRunRequest, params: AdapterParams): Promise<number> {
+/** The loss of the first two examples at fixed t (0.3, 0.7) and fixed noise, with the run's initial adapter and with `params`. */
+async function fixedBatchLosses(request: TrainingRunRequest, params: AdapterParams): Promise<{ initial: number; trained: number }> {
   const run = await openTrainingRun(request);
   try {
     const examples = [await run.dataset.get(0), await run.dataset.get(1)];
@@ -79,7 +79,8 @@ async function fixedBatchLoss(request: TrainingRunRequest, params: AdapterParams
       t: Float32Array.of(0.3, 0.7),
       noise,
     };
-    return (await run.lossAndGrads(batch, params)).loss;
+    const initial = (await run.lossAndGrads(batch, run.initialParams)).loss;
+    return { initial, trained: (await run.lossAndGrads(batch, params)).loss };
   } finally {
     await run.release();
   }
@@ -130,13 +131,8 @@ describe("icedit train on the demo model", () => {
       quant: "f32",
       seed: 666,
     };
-    const initial = await openTrainingRun(request).then(async (r) => {
-      await r.release();
-      return r.initialParams;
-    });
     const trained = await readAdapter(join(dir, "a", "adapter.safetensors"));
-    const before = await fixedBatchLoss(request, initial);
-    const afterTraining = await fixedBatchLoss(request, trained);
+    const { initial: before, trained: afterTraining } = await fixedBatchLosses(request, trained);
     t.diagnostic(`fixed-batch loss ${before.toFixed(4)} before, ${afterTraining.toFixed(4)} after 12 steps`);
     assert.ok(afterTraining < before, `the fixed-batch loss went from ${before} to ${afterTraining}`);
 
@@ -153,6 +149,8 @@ describe("icedit train on the demo model", () => {
       join(dir, "a", "adapter.safetensors"),
       "--steps",
       "2",
+      "--width",
+      "64",
       "-o",
       out,
     ]);
@@ -199,6 +197,8 @@ describe("icedit train on the demo model", () => {
       adapter,
       "--steps",
       "2",
+      "--width",
+      "64",
       "-o",
       join(dir, "mb.png"),
     ]);

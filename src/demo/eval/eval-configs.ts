@@ -5,13 +5,15 @@
  *   lora        the plain LoRA (icedit-lora/)
  *   moe         the LoRA-MoE (icedit-moe-lora/)
  *   moe+select  the LoRA-MoE with noise selection judged by the rule judge
+ *   vae         no edit: the target through the model's VAE (the ceiling the autoencoder allows,
+ *               vae-ceiling.ts)
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { DEMO_LORA_FILE, DEMO_MOE_LORA_FILE } from "../make-demo-model.js";
 import { EvalDemoOptionError } from "./errors.js";
 
-export const EVAL_CONFIGS = ["base", "lora", "moe", "moe+select"] as const;
+export const EVAL_CONFIGS = ["base", "lora", "moe", "moe+select", "vae"] as const;
 export type EvalConfigName = (typeof EVAL_CONFIGS)[number];
 
 export interface EvalConfig {
@@ -21,13 +23,16 @@ export interface EvalConfig {
   /** The adapter file inside the model folder; null: none. */
   readonly adapter: string | null;
   readonly select: boolean;
+  /** The VAE ceiling row: the target autoencoded, no transformer. */
+  readonly ceiling: boolean;
 }
 
 const CONFIGS: Readonly<Record<EvalConfigName, EvalConfig>> = {
-  base: { name: "base", label: "FLUX Fill base, IC prompt (no adapter)", adapter: null, select: false },
-  lora: { name: "lora", label: "LoRA", adapter: DEMO_LORA_FILE, select: false },
-  moe: { name: "moe", label: "LoRA-MoE", adapter: DEMO_MOE_LORA_FILE, select: false },
-  "moe+select": { name: "moe+select", label: "LoRA-MoE + noise selection", adapter: DEMO_MOE_LORA_FILE, select: true },
+  base: { name: "base", label: "FLUX Fill base, IC prompt (no adapter)", adapter: null, select: false, ceiling: false },
+  lora: { name: "lora", label: "LoRA", adapter: DEMO_LORA_FILE, select: false, ceiling: false },
+  moe: { name: "moe", label: "LoRA-MoE", adapter: DEMO_MOE_LORA_FILE, select: false, ceiling: false },
+  "moe+select": { name: "moe+select", label: "LoRA-MoE + noise selection", adapter: DEMO_MOE_LORA_FILE, select: true, ceiling: false },
+  vae: { name: "vae", label: "ceiling: the target through the VAE (no edit)", adapter: null, select: false, ceiling: true },
 };
 
 /** "base,lora,moe,moe+select" -> the configurations, in the order given; unknown or repeated names are refused. */

@@ -9,6 +9,7 @@ import type { EditOptions, SelectionOptions } from "../../api/edit-options.js";
 import type { ModelIdentity } from "../../api/open-model.js";
 import { evaluateEdits, type EvaluateOptions, type EvaluationRun } from "./evaluate.js";
 import type { HeldOutExample } from "./held-out.js";
+import { vaeCeiling } from "./vae-ceiling.js";
 
 /** One row of the table: how the session is opened (its adapters) and whether edits run noise selection. */
 export interface EvalDemoRun {
@@ -19,6 +20,8 @@ export interface EvalDemoRun {
   /** The session's adapters: specs, [] for none, "auto" for the model folder's own. */
   readonly loras: readonly string[] | "auto";
   readonly selection?: SelectionOptions;
+  /** The VAE ceiling row (vae-ceiling.ts): no session, no edit; the target autoencoded. */
+  readonly ceiling?: boolean;
 }
 
 export interface EvalDemoOptions {
@@ -51,6 +54,16 @@ export async function evalDemo(options: EvalDemoOptions): Promise<EvalDemoResult
   for (const run of options.runs) {
     options.signal?.throwIfAborted();
     options.onRun?.(run);
+    if (run.ceiling) {
+      const opening = performance.now();
+      const evaluation = await vaeCeiling(options.examples, options.open, {
+        width: options.edit.width,
+        signal: options.signal,
+        onEdit: (...edit) => options.onEdit?.(run, ...edit),
+      });
+      results.push({ ...evaluation, run, adapters: [], openMs: performance.now() - opening - evaluation.totalMs });
+      continue;
+    }
     const opening = performance.now();
     const session = await IceditSession.open({ ...options.open, loras: run.loras });
     try {

@@ -3,6 +3,7 @@
  *   run.json            the settings; a rerun with other settings is refused (its scores would mix)
  *   edits/<id>.png      each edited image (not with --predictions), written before its record
  *   samples/<id>.json   each sample's record (scores, or why it was skipped), written last
+ *   method.json         the editing method the model ran (icedit or kontext), once it edited
  * Every file is written atomically; a sample counts as done once its record exists.
  */
 import { existsSync } from "node:fs";
@@ -14,6 +15,7 @@ import { readImage } from "../../image/decode.js";
 import type { RgbImage } from "../../image/rgb.js";
 import { writeImage } from "../../image/write.js";
 import type { SampleRecord } from "./sample-record.js";
+import type { EditMethod } from "../../components/icedit-models.js";
 
 /** The folder holds a run made with other settings. */
 export class EvalStoreError extends IceditError {}
@@ -97,6 +99,22 @@ export class EvalStore {
 
   async writeRecord(record: SampleRecord): Promise<void> {
     await writeFileAtomic(this.recordPath(record.id), json(record));
+  }
+
+  /** The method the run's model edits with, as its first edit found it (null: no edit yet, or --predictions). */
+  async editMethod(): Promise<EditMethod | null> {
+    const path = join(this.dir, "method.json");
+    if (!existsSync(path)) return null;
+    try {
+      const { method } = JSON.parse(await readFile(path, "utf8")) as { method?: unknown };
+      return method === "icedit" || method === "kontext" ? method : null;
+    } catch {
+      return null; // unreadable: written again by the next edit
+    }
+  }
+
+  async writeEditMethod(method: EditMethod): Promise<void> {
+    await writeFileAtomic(join(this.dir, "method.json"), json({ method }));
   }
 
   async writeFile(name: string, content: string | Uint8Array): Promise<string> {

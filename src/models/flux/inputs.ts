@@ -75,17 +75,18 @@ export function fluxFeeds(params: FluxParams, call: FluxCall): Record<string, Te
 
 /**
  * Position ids of the image tokens: (index, row, col) on the rows x cols grid, row-major, for each
- * of `batch`. index 0: the image being generated; Kontext's condition image has index 1.
+ * of `batch`, the grid starting at (rowOffset, colOffset). index 0: the image being generated;
+ * Kontext's condition images have index 1 (or 1, 2, ... when each reference has its own).
  */
-export function imageIds(batch: number, rows: number, cols: number, index = 0): Tensor<"f32"> {
+export function imageIds(batch: number, rows: number, cols: number, index = 0, rowOffset = 0, colOffset = 0): Tensor<"f32"> {
   const data = new Float32Array(batch * rows * cols * 3);
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         const at = ((b * rows + r) * cols + c) * 3;
         data[at] = index;
-        data[at + 1] = r;
-        data[at + 2] = c;
+        data[at + 1] = rowOffset + r;
+        data[at + 2] = colOffset + c;
       }
     }
   }

@@ -54,13 +54,13 @@ export interface SamplingOptions {
   readonly onProgress?: (progress: FillProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly signal?: AbortSignal;
+  /** Step caching (First-Block Cache or TeaCache); absent: off. */
+  readonly cache?: StepCacheSettings;
 }
 
 export interface FillOptions extends SamplingOptions {
   readonly conventions?: FillConventions;
   readonly sizePolicy?: SizePolicy;
-  /** Step caching (First-Block Cache or TeaCache); absent: off. */
-  readonly cache?: StepCacheSettings;
 }
 
 export interface FillRecord {

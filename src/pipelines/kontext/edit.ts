@@ -4,6 +4,7 @@
  * at the resized size unless width / height say otherwise. Pure: pixels and resolved settings in
  * (no defaults here: the library applies them, KONTEXT_DEFAULTS), pixels and a record out.
  */
+import type { StepCacheSettings } from "../step-cache/settings.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { editSize } from "../../image/edit-size.js";
 import type { Tensor } from "../../tensor.js";
@@ -12,7 +13,9 @@ import { EmptyInstructionError } from "../icedit/prompt.js";
 import { editRecord, prepareEditInputs, type EditModels, type EditResult, type Size } from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { kontext } from "./kontext.js";
+import type { ReferencePlacement } from "./references.js";
 import { kontextSize } from "./resolution.js";
+import { resizeImage } from "../../image/resize.js";
 
 export interface KontextEditSettings {
   readonly seed: number;
@@ -29,6 +32,17 @@ export interface KontextEditSettings {
    * Kontext resolution of its aspect ratio (about one megapixel), as diffusers' _auto_resize=False.
    */
   readonly keepSize?: boolean;
+  /**
+   * Further reference images ([H, W, 3] uint8, any size): each is resized as the source is (its
+   * preferred Kontext size, or its own with keepSize) and gets its own tokens after the source's.
+   */
+  readonly references?: readonly Tensor<"u8">[];
+  /** Where the references sit on RoPE's axes (references.ts); default "offset" (ComfyUI's). */
+  readonly referencePlacement?: ReferencePlacement;
+  /** Step caching (First-Block Cache or TeaCache) of the denoising loop; absent: off. */
+  readonly cache?: StepCacheSettings;
+  /** The T5 sequence length; absent: the model's (512). */
+  readonly maxTextTokens?: number;
   readonly onProgress?: (progress: EditProgress) => void;
   readonly onStep?: (info: StepInfo) => void;
   readonly onWarning?: (message: string) => void;
@@ -73,12 +87,26 @@ export async function kontextEdit(
   const inputs = await prepareEditInputs(models.text, source, prompt, resized, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
+    maxTextTokens: settings.maxTextTokens,
   });
+  const references: Tensor<"u8">[] = [];
+  for (const reference of settings.references ?? []) {
+    if (reference.dims.length !== 3 || reference.dims[2] !== 3)
+      throw new InvalidArgumentError("every reference image must be RGB, [height, width, 3]");
+    const [h, w] = reference.dims as [number, number];
+    const size = kontextInputSize(w, h, settings.keepSize);
+    references.push(size.width === w && size.height === h ? reference : await resizeImage(reference, size.width, size.height));
+  }
   const output = kontextOutputSize(resized, settings.width, settings.height);
   const { embedding } = inputs.encoded;
   const result = await kontext(
     { transformer: models.transformer, vae: models.vae },
-    { image: inputs.resized, txt: embedding.txt, y: embedding.y },
+    {
+      image: inputs.resized,
+      txt: embedding.txt,
+      y: embedding.y,
+      ...(references.length === 0 ? {} : { references, placement: settings.referencePlacement }),
+    },
     {
       seed: settings.seed,
       steps: settings.steps,
@@ -86,6 +114,7 @@ export async function kontextEdit(
       width: output.width,
       height: output.height,
       signal: settings.signal,
+      ...(settings.cache ? { cache: settings.cache } : {}),
       onStep: settings.onStep,
       onProgress: report,
     },

@@ -5,6 +5,7 @@
  * schedule shifted by the noisy token count alone, Euler steps, unpack and decode. Pure: arrays
  * and options in, pixels and a record out.
  */
+import { StepCache } from "../step-cache/step-cache.js";
 import type { FluxTransformer } from "../../components/flux/transformer.js";
 import type { Vae } from "../../components/vae/vae.js";
 import { InvalidArgumentError } from "../../errors.js";
@@ -19,6 +20,7 @@ import { checkFillOptions, type FillRecord, type FillStage, type SamplingOptions
 import { tensorToImage } from "../fill/pixels.js";
 import { drawNormal, LATENT_CHANNELS } from "../fill/stages.js";
 import { checkConditionImage, prepareKontext, type KontextConditioning } from "./prepare.js";
+import { DEFAULT_REFERENCE_PLACEMENT, type ReferencePlacement } from "./references.js";
 
 export interface KontextModels {
   readonly transformer: FluxTransformer;
@@ -32,6 +34,10 @@ export interface KontextRequest {
   readonly txt: Tensor<"f32">;
   /** CLIP pooled [1, vec] */
   readonly y: Tensor<"f32">;
+  /** Further reference images, [H, W, 3] uint8 each at the size it is used at; their tokens follow the image's. */
+  readonly references?: readonly Tensor<"u8">[];
+  /** Where the references sit on RoPE's axes (references.ts); default "offset". Only matters with references. */
+  readonly placement?: ReferencePlacement;
 }
 
 /** The seeded draw is BFL's bfloat16 noise; explicit noise replaces it. */
@@ -45,8 +51,13 @@ export interface KontextOptions extends SamplingOptions {
 }
 
 export interface KontextRecord extends FillRecord {
-  /** The condition image's size and token count (the output's are width, height, imageTokens). */
+  /** The condition image's size and the token count of all references (the output's are width, height, imageTokens). */
   readonly condition: { readonly width: number; readonly height: number; readonly tokens: number };
+  /** With further references: their sizes (the image to edit's first) and their placement. */
+  readonly references?: {
+    readonly sizes: readonly { readonly width: number; readonly height: number }[];
+    readonly placement: ReferencePlacement;
+  };
 }
 
 export interface KontextResult {
@@ -96,7 +107,9 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
     );
 
   report("prepare", 0, 1);
-  const conditioning = await prepareKontext(models.vae, request.image);
+  const references = request.references ?? [];
+  const placement = request.placement ?? DEFAULT_REFERENCE_PLACEMENT;
+  const conditioning = await prepareKontext(models.vae, [request.image, ...references], placement);
   const prepareMs = performance.now() - started;
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
@@ -105,6 +118,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
   const schedule = getSchedule(options.steps, imageTokens);
   const imgIds = imageIds(1, h / 2, w / 2);
   const stepMs: number[] = [];
+  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
   const denoiseStart = performance.now();
   report("denoise", 0, options.steps);
   const x = await denoise(
@@ -121,6 +135,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
     schedule,
     {
       signal: options.signal,
+      cache,
       onStep: (info) => {
         stepMs.push(info.ms);
         options.onStep?.(info);
@@ -153,7 +168,11 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
       height,
       imageTokens,
       condition: { ...condition, tokens: conditioning.tokens.dims[1] as number },
+      ...(references.length === 0
+        ? {}
+        : { references: { sizes: [condition, ...references.map((r) => checkConditionImage(r))], placement } }),
       schedule: [...schedule],
+      ...(cache ? { cache: cache.record() } : {}),
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
     },
   };

@@ -1,24 +1,24 @@
 /**
- * Kontext conditioning (BFL prepare_kontext after its resize): the image to edit through the VAE
- * encoder (posterior mean, scaled), packed 2x2 into tokens that follow the noisy ones, with RoPE
- * ids (1, row, col) on the condition's own grid.
+ * Kontext conditioning (BFL prepare_kontext after its resize): each reference image (the image to
+ * edit first) through the VAE encoder (posterior mean, scaled), packed 2x2 into tokens that follow
+ * the noisy ones, with RoPE ids (1, row, col) on the condition's own grid; several references are
+ * placed as references.ts says.
  */
 import type { Vae } from "../../components/vae/vae.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { imageIds } from "../../models/flux/inputs.js";
-import { packLatents } from "../../sampling/packing.js";
+import { concatSequence, packLatents } from "../../sampling/packing.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import type { SequenceCondition } from "../fill/denoise.js";
 import { imageToTensor } from "../fill/pixels.js";
+import { DEFAULT_REFERENCE_PLACEMENT, referenceIds, type ReferencePlacement } from "./references.js";
 
-/** The first RoPE axis of the condition tokens (the noisy tokens have 0). */
-export const CONDITION_INDEX = 1;
+export { CONDITION_INDEX } from "./references.js";
 
-/** The condition: `tokens` [1, Lc, 64] (the latent packed 2x2) and `ids` [1, Lc, 3] (1, row, col), and what they came from. */
+/** The condition: `tokens` [1, Lc, 64] (the latents packed 2x2) and `ids` [1, Lc, 3], and what they came from. */
 export interface KontextConditioning extends SequenceCondition {
-  /** [1, 3, H, W] in [-1, 1] */
+  /** [1, 3, H, W] in [-1, 1]: the image to edit (the first reference). */
   readonly image: Tensor<"f32">;
-  /** [1, 16, H/8, W/8]: scale * (mean - shift) */
+  /** [1, 16, H/8, W/8]: scale * (mean - shift) of the first reference. */
   readonly latent: Tensor<"f32">;
 }
 
@@ -34,15 +34,32 @@ export function checkConditionImage(image: Tensor<"u8">): { readonly width: numb
   return { width, height };
 }
 
-/** image: [H, W, 3] uint8 (sides multiples of 16) -> the condition tokens and their ids. */
-export async function prepareKontext(vae: Vae, image: Tensor<"u8">): Promise<KontextConditioning> {
-  const { width, height } = checkConditionImage(image);
-  const pixels = imageToTensor(image);
-  const { latent } = await vae.encode(pixels);
+/**
+ * images: the references, [H, W, 3] uint8 each (sides multiples of 16; the image to edit first) ->
+ * every reference's tokens in order, and their ids under `placement` (one image: (1, row, col)).
+ */
+export async function prepareKontext(
+  vae: Vae,
+  images: Tensor<"u8"> | readonly Tensor<"u8">[],
+  placement: ReferencePlacement = DEFAULT_REFERENCE_PLACEMENT,
+): Promise<KontextConditioning> {
+  const list = Array.isArray(images) ? (images as readonly Tensor<"u8">[]) : [images as Tensor<"u8">];
+  const grids = list.map((image) => {
+    const { width, height } = checkConditionImage(image);
+    return { rows: height / 16, cols: width / 16 };
+  });
+  const encoded: { pixels: Tensor<"f32">; latent: Tensor<"f32"> }[] = [];
+  for (const image of list) {
+    const pixels = imageToTensor(image);
+    encoded.push({ pixels, latent: (await vae.encode(pixels)).latent });
+  }
+  const first = encoded[0];
+  if (!first) throw new InvalidArgumentError("Kontext needs at least one reference image");
+  const packed = encoded.map((e) => packLatents(e.latent));
   return {
-    image: pixels,
-    latent,
-    tokens: packLatents(latent),
-    ids: imageIds(1, height / 16, width / 16, CONDITION_INDEX),
+    image: first.pixels,
+    latent: first.latent,
+    tokens: packed.length === 1 ? (packed[0] as Tensor<"f32">) : concatSequence(packed),
+    ids: referenceIds(1, grids, placement),
   };
 }

@@ -8,6 +8,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import type { Judge } from "../../vlm/judge.js";
 import { jobError } from "../job-errors.js";
+import { paramsSummary } from "../job.js";
 import { safeLog } from "../log-text.js";
 import { runEdit, type Editor } from "../run-edit.js";
 import {
@@ -63,7 +64,7 @@ export async function startRemoteWorker(options: RemoteWorkerOptions): Promise<R
       pending = pending.then(() => job.updateProgress(message)).catch(() => undefined); // in order, never failing the edit
     };
     report({ type: "started", worker: options.name, attempt: job.attemptsStarted });
-    log(`job ${id} started (attempt ${job.attemptsStarted}): ${JSON.stringify(params.instruction)}, ${params.steps} steps`);
+    log(`job ${id} started (attempt ${job.attemptsStarted}): ${paramsSummary(params)}`);
     const warnings: string[] = [];
     try {
       const name = options.name;

@@ -1,7 +1,6 @@
 /** The /v1/edits routes: submit, list, read, follow, download, cancel. */
 import { createReadStream } from "node:fs";
 import type { FastifyInstance, FastifyReply } from "fastify";
-import type { ModelEditDefaults } from "../../api/model-settings.js";
 import type { JobBackend } from "../backend.js";
 import type { ServerLimits } from "../config.js";
 import { cancelJob } from "../cancel-job.js";
@@ -11,7 +10,7 @@ import type { JobEvents } from "../events.js";
 import { isJobId } from "../ids.js";
 import { isTerminal, type JobRow, type JobStatus } from "../job.js";
 import { jobUrl, jobView, type JobView } from "../job-view.js";
-import { parseEditParams } from "../params.js";
+import { parseEditParams, type ServedEdit } from "../params.js";
 import { readCheckedResult, ResultDamagedError } from "../result-file.js";
 import { removeJob } from "../retention.js";
 import { streamJobEvents } from "../sse.js";
@@ -27,8 +26,8 @@ export interface EditRoutesDeps {
   readonly limits: ServerLimits;
   /** Open SSE streams, ended when the server closes. */
   readonly streams: Set<() => void>;
-  /** Width and guidance of a request that names none: the local model folder's own (icedit.json), else EDIT_DEFAULTS'. */
-  readonly modelDefaults?: ModelEditDefaults;
+  /** The local worker's model (its method and folder defaults decide what a request leaves out); null: remote workers. */
+  readonly served: ServedEdit;
 }
 
 interface IdParams {
@@ -55,7 +54,7 @@ export function registerEditRoutes(app: FastifyInstance, deps: EditRoutesDeps): 
 
   app.post("/v1/edits", async (request, reply) => {
     const upload = await readUpload(request);
-    const params = parseEditParams(upload.fields, limits, backend, deps.modelDefaults);
+    const params = parseEditParams(upload.fields, limits, backend, deps.served);
     const input = await inspectImage(upload.image, limits);
     const [job] = (await submitJobs(deps, upload.image, input, [params])) as [JobRow];
     return reply

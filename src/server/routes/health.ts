@@ -1,10 +1,10 @@
 /**
  * GET /healthz: ready or not, for load balancers and people. On loopback, and with the bearer
- * token, the whole state (version, queue, model, the edit defaults, running job, free space); beyond loopback without
+ * token, the whole state (version, queue, model, its editing method, the edit defaults, running job, free space); beyond loopback without
  * the token, only `{ "status" }`: the model's path and the job ids are not for anyone who asks.
  */
 import type { FastifyInstance } from "fastify";
-import { EDIT_DEFAULTS } from "../../api/edit-defaults.js";
+import { methodEditDefaults } from "../../api/method-defaults.js";
 import { ICEDIT_VERSION, type ModelIdentity } from "../../api/session.js";
 import type { JobBackend } from "../backend.js";
 import { isLoopbackHost, type HttpConfig } from "../config.js";
@@ -34,6 +34,8 @@ export function registerHealthRoute(app: FastifyInstance, deps: HealthRouteDeps)
     const status = ready ? "ok" : "unavailable";
     reply.code(ready ? 200 : 503);
     if (!open && checkToken(request.headers.authorization) !== "ok") return reply.send({ status });
+    // Remote workers: their model is not known here; ICEdit's defaults, as the page has always sent them.
+    const defaults = methodEditDefaults(deps.model?.method ?? "icedit", deps.model?.editDefaults);
     return reply.send({
       status,
       version: ICEDIT_VERSION,
@@ -41,10 +43,9 @@ export function registerHealthRoute(app: FastifyInstance, deps: HealthRouteDeps)
       noise_selection: backend.noiseSelection,
       jobs: { queued: store.countByStatus("queued"), running: store.countByStatus("running") },
       model: deps.model && { spec: deps.model.spec, from: deps.model.from },
-      edit_defaults: {
-        width: deps.model?.editDefaults.width ?? EDIT_DEFAULTS.width,
-        guidance: deps.model?.editDefaults.guidance ?? EDIT_DEFAULTS.guidance,
-      },
+      method: deps.model?.method ?? null,
+      // width null: Kontext's output keeps the size it resizes the image to (about one megapixel).
+      edit_defaults: { width: defaults.width ?? null, guidance: defaults.guidance },
       storage: { free_bytes: storage.free_bytes, min_free_bytes: storage.min_free_bytes },
       detail: storage.problem === undefined ? health.detail : { ...health.detail, storage: storage.problem },
     });

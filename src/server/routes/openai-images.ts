@@ -6,7 +6,6 @@
  * and so does a server that shuts down meanwhile (its answer then is a 503).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { ModelEditDefaults } from "../../api/model-settings.js";
 import { awaitJobs } from "../await-jobs.js";
 import { cancelJob } from "../cancel-job.js";
 import { HeldReply, type KeepAliveTiming } from "../held-reply.js";
@@ -14,13 +13,15 @@ import { isTerminal, type JobRow } from "../job.js";
 import { openAiErrorBody } from "../openai-errors.js";
 import type { ServedModel } from "../openai-models.js";
 import { jobParams, OPENAI_IMAGE_FORM, parseOpenAiEdit } from "../openai-request.js";
+import type { ServedEdit } from "../params.js";
 import { jobFailure, openAiImagesResponse } from "../openai-response.js";
 import { submitJobs, type SubmitDeps } from "../submit-jobs.js";
 import { inspectImage, readForm } from "../upload.js";
 
 export interface OpenAiImageRoutesDeps extends SubmitDeps {
   readonly served: readonly ServedModel[];
-  readonly modelDefaults?: ModelEditDefaults;
+  /** The local worker's model (null: remote workers). */
+  readonly servedEdit: ServedEdit;
   readonly keepAlive: KeepAliveTiming;
   readonly log: (line: string) => void;
   /** Open held requests, ended when the server closes. */
@@ -34,7 +35,7 @@ export function registerOpenAiImageRoutes(app: FastifyInstance, deps: OpenAiImag
 
   app.post("/v1/images/edits", async (request, reply) => {
     const form = await readForm(request, OPENAI_IMAGE_FORM);
-    const edit = parseOpenAiEdit(form, { limits, support: backend, modelDefaults: deps.modelDefaults, served: deps.served });
+    const edit = parseOpenAiEdit(form, { limits, support: backend, servedEdit: deps.servedEdit, served: deps.served });
     const input = await inspectImage(edit.image, limits);
     const jobs = await submitJobs(deps, edit.image, input, jobParams(edit, input));
     for (const warning of edit.warnings) reply.header("warning", `299 icedit "${warning.replaceAll('"', "'")}"`);

@@ -2,7 +2,8 @@
  * One training example through the frozen encoders, by the inference pipeline's own code: the
  * diptych (source | target) through the VAE encoder as the clean latent x0, the fill conditioning
  * of the masked diptych exactly as an edit makes it (encodeFill + conditionFill), and the IC
- * prompt through T5 and CLIP (the TextConditioner an edit uses).
+ * prompt through T5 and CLIP (the TextConditioner an edit uses). For Kontext: the target alone as
+ * x0 and the source's condition tokens as a Kontext edit makes them, the instruction as the prompt.
  *
  * The reference draws a fresh posterior sample for x0 and for the masked latent at every step
  * (latent_dist.sample()); the cache stores the posterior means instead, so an epoch needs no VAE.
@@ -13,7 +14,9 @@ import type { TextConditioner } from "../../components/text/conditioning.js";
 import type { Vae } from "../../components/vae/vae.js";
 import type { Diptych } from "../../image/diptych.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../../pipelines/fill/conventions.js";
-import { checkPixels } from "../../pipelines/fill/pixels.js";
+import { checkPixels, imageToTensor } from "../../pipelines/fill/pixels.js";
+import { prepareKontext } from "../../pipelines/kontext/prepare.js";
+import type { RgbImage } from "../../image/rgb.js";
 import { conditionFill, encodeFill } from "../../pipelines/fill/prepare.js";
 import { packLatents } from "../../sampling/packing.js";
 import { reshape, type Tensor } from "../../tensor.js";
@@ -65,6 +68,21 @@ export async function encodeDiptych(vae: Vae, diptych: Diptych): Promise<Encoded
     imgCond: dropBatch(conditioning.imgCond, "imgCond"),
     imgIds: dropBatch(conditioning.imgIds, "imgIds"),
   };
+}
+
+/**
+ * Kontext: source, target [size, size, 3] u8 -> x0 [L, 64], the target's packed latent (the noisy
+ * tokens' clean value), and imgCond [L, 64], the source's condition tokens as an edit makes them
+ * (prepareKontext), with L = (size/16)^2.
+ */
+export async function encodeKontextPair(
+  vae: Vae,
+  source: RgbImage,
+  target: RgbImage,
+): Promise<{ x0: Tensor<"f32">; imgCond: Tensor<"f32"> }> {
+  const condition = await prepareKontext(vae, source);
+  const clean = await vae.encode(imageToTensor(target));
+  return { x0: dropBatch(packLatents(clean.latent), "x0"), imgCond: dropBatch(condition.tokens, "imgCond") };
 }
 
 /** prompt -> txt [T, context], y [vec]. */

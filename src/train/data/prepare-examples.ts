@@ -1,20 +1,22 @@
 /**
- * Preparing a data set for training: every usable example encoded once (diptych latent, fill
- * conditioning, IC prompt embeddings) and kept in the example cache, so that an epoch runs only
- * the transformer. Also the embeddings of the dropped prompt: the reference replaces the whole
- * IC prompt (template included) by " " with probability 0.1, so " " itself is encoded.
+ * Preparing a data set for training: every usable example encoded once (ICEdit: diptych latent,
+ * fill conditioning, IC prompt embeddings; Kontext: target latent, the source's condition tokens,
+ * the instruction's embeddings) and kept in the example cache, so that an epoch runs only the
+ * transformer. Also the embeddings of the dropped prompt: the reference replaces the whole IC
+ * prompt (template included) by " " with probability 0.1, so " " itself is encoded.
  */
 import { resolve } from "node:path";
 import { imageIds, textIds } from "../../models/flux/inputs.js";
 import { icPrompt } from "../../pipelines/icedit/prompt.js";
 import { CancelledError } from "../../pipelines/fill/errors.js";
 import { reshape, type Tensor } from "../../tensor.js";
-import { encodeDiptych, encodeText, type EncodedText, type ExampleEncoders } from "./encode-example.js";
+import { encodeDiptych, encodeKontextPair, encodeText, type EncodedText, type ExampleEncoders } from "./encode-example.js";
 import { PrepareExamplesError } from "./errors.js";
 import { ExampleCache, EXAMPLE_FORMAT, storedValues, type CacheStorage, type EntryShape } from "./example-cache.js";
 import type { SkipReport } from "./skip-log.js";
-import { TRAINING_RESIZE_KERNEL, trainingDiptych } from "./training-diptych.js";
-import type { TrainingData, TripletIdentity } from "./triplet.js";
+import { squash, TRAINING_RESIZE_KERNEL, trainingDiptych } from "./training-diptych.js";
+import type { EditTriplet, TrainingData, TripletIdentity } from "./triplet.js";
+import type { EditMethod } from "../../components/icedit-models.js";
 
 /** The prompt fed when the text is dropped (the reference's `instruction = " "`). */
 export const DROPPED_PROMPT = " ";
@@ -23,7 +25,7 @@ export const DEFAULT_TRAINING_SIZE = 512;
 export interface PreparedExample {
   /** [L, 64] */
   readonly x0: Tensor<"f32">;
-  /** [L, 320] */
+  /** [L, 320] (ICEdit: masked latent | mask per token), or Kontext's condition tokens [Lc, 64] */
   readonly imgCond: Tensor<"f32">;
   /** [T, context] */
   readonly txt: Tensor<"f32">;
@@ -44,8 +46,10 @@ export interface PrepareProgress {
 }
 
 export interface PrepareOptions {
-  /** Side of each half of the diptych (default 512): a multiple of 16. */
+  /** Side of each half of the diptych (default 512), or of Kontext's square source and target: a multiple of 16. */
   readonly size?: number;
+  /** The editing method the examples are encoded for (default "icedit"). */
+  readonly method?: EditMethod;
   /** Where the encoded examples are kept (a folder of safetensors files). */
   readonly cacheDir: string;
   /** How the cache stores the tensors (default "f32"); the prepared tensors are the stored values either way. */
@@ -60,6 +64,7 @@ export interface PreparedDataset {
   /** Usable examples (the skipped ones left out). */
   readonly count: number;
   readonly size: number;
+  readonly method: EditMethod;
   readonly skipped: SkipReport;
   /** How the examples were obtained at prepare time. */
   readonly stats: { readonly cached: number; readonly encoded: number };
@@ -76,10 +81,11 @@ export interface PreparedDataset {
 const EXAMPLE_SHAPE: EntryShape = { x0: 2, img_cond: 2, txt: 2, y: 1 };
 const TEXT_SHAPE: EntryShape = { txt: 2, y: 1 };
 
-/** Everything an entry depends on; the key of the cache. */
-function exampleKey(encoders: ExampleEncoders, size: number, storage: CacheStorage, id: TripletIdentity): string {
+/** Everything an entry depends on; the key of the cache (ICEdit's keys predate the method, which they leave out). */
+function exampleKey(encoders: ExampleEncoders, method: EditMethod, size: number, storage: CacheStorage, id: TripletIdentity): string {
   return JSON.stringify({
     format: EXAMPLE_FORMAT,
+    ...(method === "icedit" ? {} : { method }),
     storage,
     model: encoders.fingerprint,
     size,
@@ -112,6 +118,7 @@ class Preparer {
   constructor(
     private readonly encoders: ExampleEncoders,
     private readonly data: TrainingData,
+    readonly method: EditMethod,
     readonly size: number,
     private readonly storage: CacheStorage,
     cacheDir: string,
@@ -122,18 +129,28 @@ class Preparer {
 
   /** The entry of `at` from the cache, or encoded and written now; null when the example is skipped. */
   async example(at: Located): Promise<{ example: PreparedExample; cached: boolean } | null> {
-    const key = exampleKey(this.encoders, this.size, this.storage, at.identity);
+    const key = exampleKey(this.encoders, this.method, this.size, this.storage, at.identity);
     const found = await this.cache.read(key, EXAMPLE_SHAPE);
     if ("hit" in found) return { example: toExample(found.hit, at.identity.origin), cached: true };
     if (found.miss !== "not cached") this.onRecompute?.(at.identity.origin, found.miss);
     const triplet = await this.data.get(at.index);
     if (triplet === null) return null;
-    const diptych = await trainingDiptych(triplet.source, triplet.target, this.size);
-    const latents = await encodeDiptych(this.encoders.vae, diptych);
-    const text = await encodeText(this.encoders.text, icPrompt(triplet.instruction));
+    const latents = await this.encodeImages(triplet);
+    // Kontext's prompt is the instruction itself (no diptych to describe).
+    const prompt = this.method === "kontext" ? triplet.instruction : icPrompt(triplet.instruction);
+    const text = await encodeText(this.encoders.text, prompt);
     const tensors = this.stored({ x0: latents.x0, img_cond: latents.imgCond, txt: text.txt, y: text.y });
     await this.write(key, tensors, triplet.origin);
     return { example: toExample(tensors, triplet.origin), cached: false };
+  }
+
+  /** ICEdit: the diptych's latent and fill conditioning; Kontext: the target's latent and the source's condition tokens. */
+  private async encodeImages(triplet: EditTriplet): Promise<{ x0: Tensor<"f32">; imgCond: Tensor<"f32"> }> {
+    if (this.method === "kontext") {
+      const [source, target] = [await squash(triplet.source, this.size), await squash(triplet.target, this.size)];
+      return encodeKontextPair(this.encoders.vae, source, target);
+    }
+    return encodeDiptych(this.encoders.vae, await trainingDiptych(triplet.source, triplet.target, this.size));
   }
 
   async text(prompt: string): Promise<EncodedText> {
@@ -167,14 +184,21 @@ function toExample(tensors: Readonly<Record<string, Tensor<"f32">>>, origin: str
   return { x0: get("x0"), imgCond: get("img_cond"), txt: get("txt"), y: get("y"), origin };
 }
 
-function checkExample(example: PreparedExample, size: number, first: PreparedExample | undefined): void {
-  const tokens = (size / 16) * ((2 * size) / 16);
+/** The noisy tokens' grid of one example: the diptych's (size x 2 size) or Kontext's target's (size x size). */
+function latentGrid(method: EditMethod, size: number): { rows: number; cols: number } {
+  return { rows: size / 16, cols: ((method === "kontext" ? 1 : 2) * size) / 16 };
+}
+
+function checkExample(example: PreparedExample, method: EditMethod, size: number, first: PreparedExample | undefined): void {
+  const grid = latentGrid(method, size);
+  const tokens = grid.rows * grid.cols;
+  const condChannels = method === "kontext" ? 64 : 320;
   const wrong = (what: string): never => {
     throw new PrepareExamplesError(`${example.origin}: the encoded ${what}; is the cache folder shared with another model?`);
   };
   if (example.x0.dims[0] !== tokens || example.x0.dims[1] !== 64) wrong(`x0 is [${example.x0.dims}], expected [${tokens}, 64]`);
-  if (example.imgCond.dims[0] !== tokens || example.imgCond.dims[1] !== 320)
-    wrong(`imgCond is [${example.imgCond.dims}], expected [${tokens}, 320]`);
+  if (example.imgCond.dims[0] !== tokens || example.imgCond.dims[1] !== condChannels)
+    wrong(`imgCond is [${example.imgCond.dims}], expected [${tokens}, ${condChannels}]`);
   if (first && (example.txt.dims.join() !== first.txt.dims.join() || example.y.dims.join() !== first.y.dims.join())) {
     wrong(`text has txt [${example.txt.dims}] and y [${example.y.dims}], unlike the first example's`);
   }
@@ -190,7 +214,8 @@ export async function prepareExamples(encoders: ExampleEncoders, data: TrainingD
   const storage = options.storage ?? "f32";
   if (storage !== "f32" && storage !== "bf16")
     throw new PrepareExamplesError(`the cache storage is "f32" or "bf16", got "${String(storage)}"`);
-  const preparer = new Preparer(encoders, data, size, storage, options.cacheDir, options.onRecompute);
+  const method = options.method ?? "icedit";
+  const preparer = new Preparer(encoders, data, method, size, storage, options.cacheDir, options.onRecompute);
   await preparer.cache.removeStaleTemps();
   const usable: Located[] = [];
   let cached = 0;
@@ -204,7 +229,7 @@ export async function prepareExamples(encoders: ExampleEncoders, data: TrainingD
       const at = { index, identity };
       const prepared = await preparer.example(at);
       if (prepared !== null) {
-        checkExample(prepared.example, size, first);
+        checkExample(prepared.example, method, size, first);
         first ??= prepared.example;
         usable.push(at);
         if (prepared.cached) cached++;
@@ -218,13 +243,15 @@ export async function prepareExamples(encoders: ExampleEncoders, data: TrainingD
   }
   const emptyPrompt = await preparer.text(DROPPED_PROMPT);
   const tokens = first.txt.dims[0] as number;
+  const grid = latentGrid(method, size);
   return {
     count: usable.length,
     size,
+    method,
     skipped: data.skipped,
     stats: { cached, encoded },
     emptyPrompt,
-    imgIds: reshape(imageIds(1, size / 16, (2 * size) / 16), [(size / 16) * ((2 * size) / 16), 3]),
+    imgIds: reshape(imageIds(1, grid.rows, grid.cols), [grid.rows * grid.cols, 3]),
     txtIds: reshape(textIds(1, tokens), [tokens, 3]),
     async get(index: number): Promise<PreparedExample> {
       const at = usable[index];

@@ -11,8 +11,8 @@ import { InvalidArgumentError } from "../../errors.js";
 /** sharp's Catmull-Rom cubic: PIL's BICUBIC (a = -0.5), the reference's resize filter. */
 export const TRAINING_RESIZE_KERNEL: ResizeKernel = "cubic";
 
-/** image: [h, w, 3] -> [size, size, 3], or the image itself when it is that size already. */
-async function squash(image: RgbImage, size: number): Promise<RgbImage> {
+/** image: [h, w, 3] -> [size, size, 3], or the image itself when it is that size already (Kontext's pairs are squashed so too). */
+export async function squash(image: RgbImage, size: number): Promise<RgbImage> {
   const [h, w] = image.dims as [number, number];
   return h === size && w === size ? image : resizeImage(image, size, size, TRAINING_RESIZE_KERNEL);
 }

@@ -7,9 +7,12 @@
  *                          which the project's reader uses for the plain modules' alpha / r;
  *   golden_moe             (LoRA-MoE only) experts, top_k, ranks and alphas, in the form of the
  *                          golden adapters; files do not otherwise store top_k (ICEdit's loader
- *                          assumes 1; `icedit edit` takes --moe-top-k).
+ *                          assumes 1; `icedit edit` takes --moe-top-k);
+ *   icedit_method          (Kontext adapters only) "kontext": trained on FLUX.1 Kontext [dev], for
+ *                          its edits (the tensors' keys are the same as ICEdit's).
  * ICEdit's loader forces the experts' alpha to their rank (scaling 1), so expert_alpha = expert_rank.
  */
+import { METHOD_METADATA_KEY } from "../../weights/lora/method.js";
 import { LORA_METADATA_KEY } from "../../weights/lora/scaling.js";
 
 export interface AdapterShape {
@@ -22,7 +25,11 @@ export interface AdapterShape {
   readonly topK: number;
   /** The diffusers module names adapted (for LoraConfig.target_modules). */
   readonly targetModules: readonly string[];
+  /** The editing method trained for; absent or "icedit": ICEdit (no metadata entry, as before). */
+  readonly method?: "icedit" | "kontext";
 }
+
+export { METHOD_METADATA_KEY };
 
 export function adapterFileMetadata(shape: AdapterShape): Record<string, string> {
   const loraConfig = {
@@ -34,6 +41,7 @@ export function adapterFileMetadata(shape: AdapterShape): Record<string, string>
     "transformer.use_rslora": false,
   };
   const metadata: Record<string, string> = { format: "pt", [LORA_METADATA_KEY]: JSON.stringify(loraConfig) };
+  if (shape.method === "kontext") metadata[METHOD_METADATA_KEY] = "kontext";
   if (shape.kind === "moe") {
     metadata["golden_moe"] = JSON.stringify({
       num_experts: shape.experts,

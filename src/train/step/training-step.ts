@@ -3,6 +3,7 @@
  * graph.ts opened like the inference transformer (the same checks, weight loading, quantization
  * and session), fed the host-side inputs of host-inputs.ts and the current adapter tensors.
  */
+import { InvalidArgumentError } from "../../errors.js";
 import { fluxSpec } from "../../components/flux/spec.js";
 import type { ComponentOptions } from "../../components/component-spec.js";
 import { openOnePart } from "../../components/open-component.js";
@@ -24,6 +25,8 @@ export interface TrainingStepOptions extends Omit<ComponentOptions, "taps" | "la
   readonly adapter: TrainableAdapter;
   /** Recompute each block's forward in the backward pass (default true): memory of one block's activations. */
   readonly checkpointing?: boolean;
+  /** Kontext: the inputs carry condition tokens (imgCondIds) whose outputs get no loss (see TrainingGraphOptions). */
+  readonly conditionTokens?: boolean;
 }
 
 export interface TrainingStepResult {
@@ -43,6 +46,7 @@ export class TrainingStep {
     readonly params: FluxParams,
     readonly adapter: TrainableAdapter,
     private readonly session: RunnableSession,
+    private readonly conditionTokens: boolean,
   ) {
     this.trained = adapter.keys.map((key) => ({ key, shape: adapter.dims(key) }));
   }
@@ -53,14 +57,24 @@ export class TrainingStep {
     const { adapter } = options;
     const spec = {
       ...fluxSpec(model, options.params),
-      build: (weights: ParamBinder) => buildTrainingGraph(model, weights, adapter, { checkpointing: options.checkpointing }),
+      build: (weights: ParamBinder) =>
+        buildTrainingGraph(model, weights, adapter, {
+          checkpointing: options.checkpointing,
+          conditionTokens: options.conditionTokens,
+        }),
     };
     const session = await openOnePart(engine, spec, "transformer", options);
-    return new TrainingStep(options.params, adapter, session);
+    return new TrainingStep(options.params, adapter, session, options.conditionTokens === true);
   }
 
   /** Loss, prediction and the gradient of every adapter tensor at `params` (keyed like the adapter). */
   async run(inputs: TrainingInputs, params: ReadonlyMap<string, Tensor<"f32">>): Promise<TrainingStepResult> {
+    if ((inputs.imgCondIds !== undefined) !== this.conditionTokens)
+      throw new InvalidArgumentError(
+        this.conditionTokens
+          ? "this training step was built for Kontext: its inputs need the condition tokens' ids (imgCondIds)"
+          : "this training step was built for channel-wise conditioning (ICEdit): its inputs cannot carry condition tokens (imgCondIds)",
+      );
     const feeds = trainingFeeds(this.params, inputs);
     feedTrained(feeds, this.trained, params, "adapter tensor", (message) => new TrainableAdapterError(message));
     const result = await this.session.run(feeds);

@@ -37,6 +37,12 @@ export interface TrainDemoVaeOptions {
   readonly scenePool?: readonly number[];
   readonly weightDecay?: number;
   readonly klWeight?: number;
+  /**
+   * "decoder": update the decoder's weights only, so the latent space (the encoder, and the
+   * transformer trained on its latents) stays as it is: a better decoder for a trained model.
+   * Default "all".
+   */
+  readonly train?: "all" | "decoder";
   /** Default DEMO_VAE. */
   readonly params?: VaeParams;
   /** Default: the seeded init of init.ts at `seed`. */
@@ -59,6 +65,24 @@ function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
     throw new VaeTrainingError(`trainDemoVae: seed must be a non-negative integer, got ${o.seed}`);
 }
 
+/** The decoder's weights (BFL keys decoder.*), the same tensors as in `weights`. */
+function decoderWeights(weights: ReadonlyMap<string, Tensor<"f32">>): Map<string, Tensor<"f32">> {
+  const decoder = new Map([...weights].filter(([key]) => key.startsWith("decoder.")));
+  if (decoder.size === 0) throw new VaeTrainingError("trainDemoVae: no decoder.* weights to train");
+  return decoder;
+}
+
+/** The gradients of the updated weights only (the optimizer refuses gradients of weights it does not hold). */
+function gradientsOf(updated: ReadonlyMap<string, unknown>, grads: ReadonlyMap<string, Tensor<"f32">>): Map<string, Tensor<"f32">> {
+  const kept = new Map<string, Tensor<"f32">>();
+  for (const key of updated.keys()) {
+    const g = grads.get(key);
+    if (g === undefined) throw new VaeTrainingError(`trainDemoVae: the training step gave no gradient for ${key}`);
+    kept.set(key, g);
+  }
+  return kept;
+}
+
 /** The noise seed of a step: distinct per (seed, step). */
 function noiseSeed(seed: number, step: number): bigint {
   return (BigInt(seed) << 32n) + BigInt(step);
@@ -76,7 +100,8 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
   try {
     const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights });
     try {
-      const optimizer = new AdamW(weights, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
+      const updated = options.train === "decoder" ? decoderWeights(weights) : weights;
+      const optimizer = new AdamW(updated, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
       const scenes = new Prng(options.seed);
       const latent = options.size / factor;
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
@@ -86,7 +111,7 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
         });
         const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, latent], "f32");
         const result = await step.run(sceneBatch(seeds, options.size), eps, weights);
-        optimizer.step(result.grads);
+        optimizer.step(updated === weights ? result.grads : gradientsOf(updated, result.grads));
         options.onStep?.({ step: t, loss: result.loss, mse: result.mse, kl: result.kl, ms: result.ms });
       }
     } finally {

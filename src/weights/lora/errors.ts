@@ -14,6 +14,22 @@ export function listKeys(keys: readonly string[], limit = LISTED_KEYS): string {
   return keys.length > limit ? `${shown}, ... and ${keys.length - limit} more` : shown;
 }
 
+const METHOD_NAMES = { icedit: "ICEdit (FLUX.1 Fill)", kontext: "FLUX.1 Kontext [dev]" } as const;
+
+/** An adapter trained for one editing method, loaded for a model of the other. */
+export class LoraMethodError extends WeightsFileError {
+  constructor(
+    file: string,
+    readonly trainedFor: keyof typeof METHOD_NAMES,
+    readonly model: keyof typeof METHOD_NAMES,
+  ) {
+    super(
+      file,
+      `${file}: this adapter was trained for ${METHOD_NAMES[trainedFor]} (icedit_method in its metadata), but the model edits with ${METHOD_NAMES[model]}: load it with a ${METHOD_NAMES[trainedFor]} model`,
+    );
+  }
+}
+
 /** Not one key of the adapter file names a layer of this model. */
 export class LoraNoMatchError extends WeightsFileError {
   constructor(

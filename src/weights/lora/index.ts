@@ -5,3 +5,4 @@ export { LoraTargets, type LoraTarget, type LinearShape, type DeclaredParam } fr
 export { readLoraAdapter, type ReadLoraOptions } from "./read.js";
 export { LORA_METADATA_KEY } from "./scaling.js";
 export { metadataTopK, MOE_METADATA_KEY } from "./moe-top-k.js";
+export { METHOD_METADATA_KEY, adapterMethodOf, checkAdapterMethod, type AdapterMethod } from "./method.js";

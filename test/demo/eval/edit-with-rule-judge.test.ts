@@ -15,7 +15,18 @@ describe("icedit edit --judge rule", () => {
     const scene = join(demo.dir, "scene.png");
     await writeImage(scene, f.source);
     const judging = flags({ judge: "rule", candidates: 3, "early-steps": 1 });
-    const args = editArgs(demo.model, scene, f.instruction, "--steps", "2", ...judging, "-o", join(demo.dir, "winner.png"));
+    const args = editArgs(
+      demo.model,
+      scene,
+      f.instruction,
+      "--steps",
+      "2",
+      "--width",
+      "96",
+      ...judging,
+      "-o",
+      join(demo.dir, "winner.png"),
+    );
     const run = await iceditWithRecord<{
       tournament: { judge: unknown; comparisons: { raw: string }[]; winner: number; candidates: number[] };
     }>(args, join(demo.dir, "record.json"));

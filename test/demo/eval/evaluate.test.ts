@@ -122,7 +122,10 @@ describe("the README's configurations", () => {
         ["moe", false],
       ],
     );
-    assert.throws(() => parseEvalConfigs("base,big"), /configs takes a comma-separated list of base, lora, moe, moe\+select, got "big"/);
+    assert.throws(
+      () => parseEvalConfigs("base,big"),
+      /configs takes a comma-separated list of base, lora, moe, moe\+select, vae, got "big"/,
+    );
     assert.throws(() => parseEvalConfigs("moe,moe"), /names "moe" twice/);
   });
 

@@ -101,7 +101,7 @@ describe("step caching on the demo model (LoRA-MoE)", () => {
   });
 
   it("an edit keeps the cache and the T5 length in its record; the text is padded or cut to maxTextTokens", async () => {
-    const settings = resolveEditOptions({ seed: 5, steps, guidance: 1, cache: "fbcache:0.2", maxTextTokens: 16 });
+    const settings = resolveEditOptions({ seed: 5, steps, guidance: 1, width: 64, cache: "fbcache:0.2", maxTextTokens: 16 });
     const { record } = await editImage(models, source, instruction, settings);
     assert.equal(record.textTokens, 16);
     assert.equal(record.fill.cache?.kind, "fbcache");
@@ -114,7 +114,7 @@ describe("step caching on the demo model (LoRA-MoE)", () => {
     );
     const long = await models.text.encode(icPrompt(instruction), { t5Length: 100 });
     assert.deepEqual(long.embedding.txt.dims.slice(0, 2), [1, 100]);
-    const plain = await editImage(models, source, instruction, resolveEditOptions({ seed: 5, steps, guidance: 1 }));
+    const plain = await editImage(models, source, instruction, resolveEditOptions({ seed: 5, steps, guidance: 1, width: 64 }));
     assert.equal(plain.record.textTokens, loaded.text.t5Tokenizer.maxLength, "the model's length by default");
     assert.equal(plain.record.fill.cache, undefined);
   });

@@ -1,0 +1,174 @@
+/**
+ * `icedit serve` on the FLUX.1 Kontext demo model (random weights, edits at the image's own size):
+ * both doors (/v1/edits and OpenAI's /v1/images/edits) run the Kontext method with its defaults
+ * (guidance 2.5, the output at the size Kontext resizes the image to, no diptych width), the job
+ * and its record name the method, and the server's edit equals the library's for the same settings;
+ * the web page (headless Chromium) says Kontext, offers its sizes and no noise selection, and edits.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { before, describe, it } from "node:test";
+import { IceditSession, KONTEXT_DEFAULTS, makeDemoModel } from "../../src/index.js";
+import { decodeImage } from "../../src/image/index.js";
+import { startServer } from "../../src/server/server.js";
+import { bytesOf, forSuite, tempDir, type Closable } from "./fixtures.js";
+import { ensureDebianPackages, followEvents, getJob, json, png, submit, waitFor, type ErrorReply } from "./helpers.js";
+import { chromium } from "playwright-core";
+
+interface KontextServer extends Closable {
+  readonly url: string;
+  readonly model: string;
+}
+
+/** The Kontext demo in a temp dir and an in-process server on it. */
+async function kontextServer(): Promise<KontextServer> {
+  const temp = await tempDir("icedit-kontext-serve-");
+  try {
+    const model = join(temp.path, "demo-kontext");
+    await makeDemoModel(model, { kind: "kontext" });
+    const server = await startServer({ port: 0, dataDir: join(temp.path, "data"), session: { model } });
+    return {
+      url: server.url,
+      model,
+      close: async () => {
+        await server.close();
+        await temp.close();
+      },
+    };
+  } catch (error) {
+    await temp.close();
+    throw error;
+  }
+}
+
+interface KontextJob {
+  id: string;
+  status: string;
+  method: string | null;
+  params: Record<string, unknown>;
+  record: { method: string; guidance: number; steps: number; output: { width: number; height: number } } | null;
+  urls: { image: string | null };
+}
+
+describe("icedit serve --model <Kontext demo>", () => {
+  const server = forSuite(kontextServer);
+  let image: Uint8Array;
+  before(async () => {
+    image = await png(80, 48);
+  });
+
+  /** Submits on /v1/edits, follows the job to its end, returns it and its image's pixels. */
+  const edit = async (fields: Record<string, string | number>) => {
+    const submitted = await submit(server().url, image, { instruction: "make the sky green", ...fields });
+    assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
+    const events = await followEvents(server().url, submitted.body.id);
+    assert.equal(events.at(-1)?.event, "done", JSON.stringify(events.at(-1)));
+    const job = (await getJob(server().url, submitted.body.id)) as unknown as KontextJob;
+    const pixels = await decodeImage(await bytesOf(new URL(job.urls.image ?? "", server().url).href));
+    return { submitted: submitted.body as unknown as KontextJob, job, pixels };
+  };
+
+  it("/v1/edits: Kontext's defaults (no width: the resized size), the method in the job and its record, the library's pixels", async () => {
+    const { submitted, job, pixels } = await edit({ steps: 2, seed: 3 });
+    assert.deepEqual(submitted.params, { instruction: "make the sky green", method: "kontext", seed: 3, steps: 2, guidance: 2.5 });
+    assert.equal(submitted.method, "kontext");
+    assert.equal(job.method, "kontext");
+    assert.equal(job.record?.method, "kontext");
+    assert.equal(job.record?.guidance, KONTEXT_DEFAULTS.guidance);
+    assert.deepEqual(job.record?.output, { width: 80, height: 48 }, "the demo keeps the image's size; no 512 diptych width");
+    assert.deepEqual(pixels.dims, [48, 80, 3]);
+
+    const session = await IceditSession.open({ model: server().model, embeddingCacheDir: null, convertedCacheDir: null });
+    try {
+      const library = await session.edit(await decodeImage(image), "make the sky green", { steps: 2, seed: 3 });
+      assert.deepEqual(pixels.data, library.image.data, "the server's edit is the library's");
+    } finally {
+      await session.close();
+    }
+  });
+
+  it("/v1/edits: width and height make any output size; method icedit, noise selection and unknown methods are refused", async () => {
+    const { job, pixels } = await edit({ steps: 1, width: 32, height: 64, method: "kontext" });
+    assert.deepEqual([job.params["width"], job.params["height"]], [32, 64]);
+    assert.deepEqual(pixels.dims, [64, 32, 3]);
+
+    const refused = async (fields: Record<string, string>, code: string, message: RegExp): Promise<void> => {
+      const reply = await submit(server().url, image, { instruction: "x", ...fields });
+      assert.equal(reply.status, 400, JSON.stringify(reply.body));
+      const body = reply.body as ErrorReply;
+      assert.equal(body.error.code, code);
+      assert.match(body.error.message, message);
+    };
+    await refused(
+      { method: "icedit" },
+      "method_not_served",
+      /^method: this server's model is FLUX\.1 Kontext \[dev\].*send method kontext/,
+    );
+    await refused({ method: "fill" }, "invalid_parameter", /^method: takes icedit or kontext/);
+    await refused({ candidates: "2" }, "invalid_parameter", /^candidates: noise selection runs with ICEdit models only/);
+    await refused({ width: "40" }, "invalid_parameter", /^width: must be a multiple of 16/);
+  });
+
+  it("/v1/images/edits: size auto is the resized size, WxH any size; /healthz and /v1/models say Kontext", async () => {
+    const post = async (fields: Record<string, string>) => {
+      const form = new FormData();
+      form.append("image", new Blob([image], { type: "image/png" }), "in.png");
+      for (const [name, value] of Object.entries({ prompt: "add a moon", steps: "1", ...fields })) form.append(name, value);
+      return json<{ data: { b64_json: string; revised_prompt: string }[] } & ErrorReply>(
+        await fetch(`${server().url}/v1/images/edits`, { method: "POST", body: form }),
+      );
+    };
+    const pixelsOf = async (b64: string | undefined) => (await decodeImage(new Uint8Array(Buffer.from(b64 ?? "", "base64")))).dims;
+
+    const auto = await post({});
+    assert.equal(auto.status, 200, JSON.stringify(auto.body));
+    assert.deepEqual(await pixelsOf(auto.body.data[0]?.b64_json), [48, 80, 3]);
+    assert.equal(auto.body.data[0]?.revised_prompt, "add a moon", "Kontext's prompt is the instruction, no diptych wrapper");
+    const sized = await post({ size: "64x64" });
+    assert.equal(sized.status, 200, JSON.stringify(sized.body));
+    assert.deepEqual(await pixelsOf(sized.body.data[0]?.b64_json), [64, 64, 3], "Kontext makes any size (ICEdit keeps the aspect)");
+    const wrong = await post({ method: "icedit" });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.body.error.message, /^method: this server's model is FLUX\.1 Kontext/);
+
+    const health = await json<{ method: string; edit_defaults: unknown }>(await fetch(`${server().url}/healthz`));
+    assert.equal(health.body.method, "kontext");
+    assert.deepEqual(health.body.edit_defaults, { width: null, guidance: KONTEXT_DEFAULTS.guidance });
+    const models = await json<{ data: { id: string; description: string }[] }>(await fetch(`${server().url}/v1/models`));
+    assert.match(models.body.data[0]?.description ?? "", /^FLUX\.1 Kontext on a local FLUX\.1 Kontext \[dev\] folder with no adapter$/);
+  });
+
+  it("the web page names the method, leaves the width to Kontext, offers a height and no noise selection, and edits", async () => {
+    ensureDebianPackages("chromium");
+    const flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"];
+    const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: flags, timeout: 60_000 });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
+      const pageErrors: string[] = [];
+      page.on("pageerror", (error) => pageErrors.push(error.message));
+      await page.goto(server().url);
+      await page.getByText(/Server ready .* FLUX\.1 Kontext/).waitFor();
+      assert.equal(await page.getByLabel("Width").inputValue(), "", "no diptych width: Kontext keeps the resized size");
+      assert.equal(await page.getByLabel("Width").getAttribute("placeholder"), "auto");
+      assert.equal(await page.getByLabel("Guidance").inputValue(), String(KONTEXT_DEFAULTS.guidance));
+      assert.ok(await page.getByLabel("Height").isVisible(), "Kontext makes any height");
+      assert.match(await page.locator("#size-hint").innerText(), /FLUX\.1 Kontext edits the image at the preferred size/);
+      assert.equal(await page.evaluate(`document.getElementById("noise-selection").disabled`), true);
+      assert.match(await page.locator("#selection-hint").innerText(), /FLUX\.1 Kontext edits one seed at a time/);
+
+      await page.locator("#image-input").setInputFiles({ name: "in.png", mimeType: "image/png", buffer: Buffer.from(image) });
+      await page.getByLabel("Instruction").fill("add a moon");
+      await page.getByLabel("Steps", { exact: true }).fill("1");
+      await page.getByLabel("Height").fill("32");
+      await page.getByRole("button", { name: "Edit", exact: true }).click();
+      await page.locator("#result-image").waitFor({ state: "visible", timeout: 60_000 });
+      assert.match(await page.locator("#job-instruction").innerText(), /1 steps · FLUX\.1 Kontext$/);
+      const naturalSize = `(() => { const img = document.getElementById("result-image"); return img.complete && img.naturalWidth > 0 ? [img.naturalWidth, img.naturalHeight] : undefined; })()`;
+      const size = await waitFor("the result on the page", async () => (await page.evaluate(naturalSize)) as number[] | undefined);
+      assert.deepEqual(size, [48, 32], "height 32, the width following the resized 80x48's aspect");
+      assert.deepEqual(pageErrors, [], "no script errors on the page");
+    } finally {
+      await browser.close();
+    }
+  });
+});
