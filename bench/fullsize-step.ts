@@ -31,8 +31,9 @@ export function nbitsOf(precision: Precision): NBitsFormat {
   return { bits: precision.kind === "int8" ? 8 : 4, blockSize: precision.blockSize, accuracyLevel: accuracyLevelOf(precision) };
 }
 
-export function fullParams(blocks: Blocks): FluxParams {
-  return { ...FLUX_FILL_DEV, depth: blocks.double, depthSingleBlocks: blocks.single };
+/** `base` (FLUX.1 Fill [dev] by default) cut to D double and S single blocks. */
+export function fullParams(blocks: Blocks, base: FluxParams = FLUX_FILL_DEV): FluxParams {
+  return { ...base, depth: blocks.double, depthSingleBlocks: blocks.single };
 }
 
 /** A written full-size transformer of a few blocks, opened; release() removes its files. */
@@ -51,8 +52,9 @@ export class FullSizeStep {
     form: NBitsFormat,
     settings: Partial<SessionSettings> = {},
     layout: TokenLayout = FULL_LAYOUT,
+    base: FluxParams = FLUX_FILL_DEV,
   ): Promise<FullSizeStep> {
-    const params = fullParams(blocks);
+    const params = fullParams(blocks, base);
     const dir = await mkdtemp(join(tmpdir(), "icedit-step-"));
     try {
       const written = await writeFullSizeTransformer(dir, params, form);

@@ -1,7 +1,7 @@
 /**
  * npm run bench [-- section ...]: prints one JSON object with the sections run (all by default)
  * and short tables on standard error. Sections: transformer, vae, text, demo, selection, lora,
- * quant (all by default); fullsize, fullpipeline, train, profile and speed only when named. Each runs in this process, one after
+ * quant (all by default); fullsize, fullpipeline, train, profile, speed and kontext only when named. Each runs in this process, one after
  * another, so memory figures are cumulative peaks.
  */
 import { Engine } from "../src/runtime/engine.js";
@@ -17,6 +17,7 @@ import { benchQuant } from "./quant.js";
 import { benchTrain } from "./train.js";
 import { benchStepProfile } from "./step-profile.js";
 import { benchSpeed } from "./speed.js";
+import { benchKontextStep } from "./kontext-step.js";
 import { machineBasics } from "./stats.js";
 import { benchFlags } from "./flags.js";
 
@@ -39,6 +40,7 @@ const OPT_IN: Readonly<Record<string, Section>> = {
   train: benchTrain,
   profile: benchStepProfile,
   speed: benchSpeed,
+  kontext: benchKontextStep,
 };
 
 async function main(): Promise<void> {

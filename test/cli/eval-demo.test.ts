@@ -167,7 +167,11 @@ describe("icedit eval-demo", () => {
     ["--size 100", ["--size", "100"], /--size takes a multiple of 16 from 16 to 1024, got 100 \(try 96\)/],
     ["--width 20", ["--width", "20"], /--width takes a multiple of 16 from 16 to 2048, got 20 \(try 16\)/],
     ["--steps x", ["--steps", "x"], /--steps takes a whole number >= 1, got "x"/],
-    ["--configs base,big", ["--configs", "base,big"], /--configs takes a comma-separated list of base, lora, moe, moe\+select, got "big"/],
+    [
+      "--configs base,big",
+      ["--configs", "base,big"],
+      /--configs takes a comma-separated list of base, lora, moe, moe\+select, vae, got "big"/,
+    ],
     ["--configs with --lora", ["--configs", "base", "--lora", "none"], /--configs chooses each row's adapter .*leave out --lora/],
     ["--select without a judge", ["--select", "3"], /--select needs a judge: add --judge rule/],
     ["--select 1", ["--select", "1", "--judge", "rule"], /--select takes a whole number >= 2, got "1"/],
