@@ -15,11 +15,13 @@ import { type RecipePlan, recipePaths } from "../../src/demo/recipe/plan.js";
 import { runRecipe } from "../../src/demo/recipe/run-recipe.js";
 import { readTrainedDemo, TRAINED_DEMO_FILES } from "../../src/demo/trained-demo.js";
 import { useTempFolder } from "../api/fixtures.js";
+import { openSafetensors } from "../../src/weights/safetensors/open.js";
 
 const TINY: RecipePlan = {
   seed: 1,
   size: 32,
   vae: { steps: 10, batch: 2, lr: 2e-3, seed: 0 },
+  vaeDecoder: { steps: 4, batch: 2, lr: 2e-3, seed: 3 },
   base: [
     { name: "base-square", layout: "square", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 2e-3, scratch: true },
     { name: "base-pair", layout: "pair", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
@@ -33,6 +35,21 @@ const TINY: RecipePlan = {
   example: { seed: 3_000_000, size: 32 },
   edit: { width: 32, guidance: 1 },
 };
+
+/** Every tensor of a safetensors file, as its bytes. */
+async function readTensors(path: string): Promise<Map<string, Buffer>> {
+  const source = await openSafetensors(path);
+  try {
+    const out = new Map<string, Buffer>();
+    for (const name of source.names()) {
+      const t = await source.read(name);
+      out.set(name, Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+    return out;
+  } finally {
+    await source.close();
+  }
+}
 
 /** Mean of the first and of the last `n` losses of a train log (log.jsonl). */
 async function firstAndLast(logFile: string, n = 5): Promise<[number, number]> {
@@ -53,7 +70,7 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     const recipe = await runRecipe({ plan: TINY, work, assets });
     assert.deepEqual(
       recipe.stages.map((s) => s.name),
-      ["random model", "vae", "base-square", "base-pair", "base-copy", "edits", "lora", "moe", "eval"],
+      ["random model", "vae", "vae-decoder", "base-square", "base-pair", "base-copy", "edits", "lora", "moe", "eval"],
     );
     for (const stage of recipe.stages) assert.ok(stage.seconds > 0 && stage.command.startsWith("node "), stage.name);
     assert.match(recipe.stages.find((s) => s.name === "eval")?.result ?? "", /\| LoRA-MoE .*\|/);
@@ -62,6 +79,13 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };
     const curve = vae.record.curve.map(([, loss]) => loss);
     assert.ok((curve.at(-1) as number) < (curve[0] as number), `vae: ${curve.join(", ")}`);
+    // The decoder stage keeps the encoder (the latent space) bit for bit and changes the decoder; the assets ship its VAE.
+    const [first, decoderOnly, shipped] = await Promise.all([p.vae, p.vaeDecoder, join(assets, TRAINED_DEMO_FILES.vae)].map(readTensors));
+    const differs = (a: Map<string, Buffer>, b: Map<string, Buffer>, prefix: string): number =>
+      [...a].filter(([k, v]) => k.startsWith(prefix) && !v.equals(b.get(k) ?? Buffer.alloc(0))).length;
+    assert.equal(differs(first, decoderOnly, "encoder."), 0, "the decoder stage changed the encoder");
+    assert.ok(differs(first, decoderOnly, "decoder.") > 0, "the decoder stage left the decoder as it was");
+    assert.equal(differs(decoderOnly, shipped, ""), 0, "the assets ship the decoder stage's VAE");
     for (const run of [...TINY.base.map((b) => join(work, b.name)), p.lora, p.moe]) {
       const [first, last] = await firstAndLast(join(run, "log.jsonl"));
       assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);

@@ -24,6 +24,13 @@ export interface BaseStagePlan {
   readonly scratch: boolean;
 }
 
+export interface VaeStagePlan {
+  readonly steps: number;
+  readonly batch: number;
+  readonly lr: number;
+  readonly seed: number;
+}
+
 export interface AdapterStagePlan {
   readonly steps: number;
   readonly batch: number;
@@ -36,7 +43,12 @@ export interface RecipePlan {
   readonly seed: number;
   /** Side of a scene, and of each half of a diptych, in pixels. */
   readonly size: number;
-  readonly vae: { readonly steps: number; readonly batch: number; readonly lr: number; readonly seed: number };
+  readonly vae: VaeStagePlan;
+  /**
+   * The VAE's decoder trained on (the encoder frozen, so the latent space the base learns stays the
+   * same); absent: the "vae" stage's decoder is kept.
+   */
+  readonly vaeDecoder?: VaeStagePlan;
   /** The base's in-painting stages, in order, each from the one before. */
   readonly base: readonly BaseStagePlan[];
   /** Edit triplets for the adapters (seeds 0 .. count - 1, kinds balanced). */
@@ -84,6 +96,7 @@ export function recipePaths(work: string) {
   return {
     model: join(work, "model"),
     vae: join(work, "vae.safetensors"),
+    vaeDecoder: join(work, "vae-decoder.safetensors"),
     edits: join(work, "edits"),
     lora: join(work, "lora"),
     moe: join(work, "moe"),
@@ -139,22 +152,34 @@ function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[
   ];
 }
 
-/** The stages in order. The VAE's weights go into the model folder between "vae" and "base-square" (installVae). */
+/** The VAE file the recipe ends with: the decoder stage's when the plan has one. */
+export function finalVaeFile(plan: RecipePlan, work: string): string {
+  const p = recipePaths(work);
+  return plan.vaeDecoder ? p.vaeDecoder : p.vae;
+}
+
+function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
+  return [
+    "dist/src/demo/train-demo-vae-main.js",
+    out,
+    ...["--steps", String(stage.steps), "--size", String(plan.size), "--batch", String(stage.batch)],
+    ...["--lr", String(stage.lr), "--seed", String(stage.seed), "--every", String(Math.max(1, Math.round(stage.steps / 20)))],
+  ];
+}
+
+/**
+ * The stages in order. The VAE's weights go into the model folder after "vae" and again after
+ * "vae-decoder" (installVae), before "base-square".
+ */
 export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
   const p = recipePaths(work);
-  const { vae } = plan;
+  const decoder: StageSpec[] = plan.vaeDecoder
+    ? [{ name: "vae-decoder", args: [...vaeArgs(plan, p.vaeDecoder, plan.vaeDecoder), "--init", p.vae, "--decoder-only"], tail: 1 }]
+    : [];
   return [
     { name: "random model", args: ["bin/icedit.js", "make-demo-model", p.model, "--random", "--seed", String(plan.seed)], tail: 1 },
-    {
-      name: "vae",
-      args: [
-        "dist/src/demo/train-demo-vae-main.js",
-        p.vae,
-        ...["--steps", String(vae.steps), "--size", String(plan.size), "--batch", String(vae.batch)],
-        ...["--lr", String(vae.lr), "--seed", String(vae.seed), "--every", String(Math.max(1, Math.round(vae.steps / 20)))],
-      ],
-      tail: 1,
-    },
+    { name: "vae", args: vaeArgs(plan, p.vae, plan.vae), tail: 1 },
+    ...decoder,
     ...plan.base.map((stage) => ({ name: stage.name, args: baseArgs(plan, work, stage), tail: 3 })),
     {
       name: "edits",

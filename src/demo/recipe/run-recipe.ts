@@ -14,7 +14,7 @@ import { IceditError } from "../../errors.js";
 import { makeDemoModel } from "../make-demo-model.js";
 import { sampleEditExample } from "../scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, type DemoRecipe, type RecipeStage, TRAINED_DEMO_FILES } from "../trained-demo.js";
-import { type RecipePlan, recipePaths, recipeStages, type StageSpec } from "./plan.js";
+import { type RecipePlan, finalVaeFile, recipePaths, recipeStages, type StageSpec } from "./plan.js";
 
 export class RecipeError extends IceditError {}
 
@@ -58,12 +58,12 @@ function commandLine(stage: StageSpec, work: string): string {
 }
 
 /** The VAE stage's weights and config (with its measured latent factors) into the model folder. */
-async function installVae(work: string): Promise<{ scalingFactor: number; shiftFactor: number }> {
+async function installVae(work: string, file: string): Promise<{ scalingFactor: number; shiftFactor: number }> {
   const p = recipePaths(work);
-  const json = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as {
+  const json = JSON.parse(await readFile(file.replace(/\.safetensors$/, ".json"), "utf8")) as {
     config: { scaling_factor: number; shift_factor: number };
   };
-  await copyFile(p.vae, join(p.model, "vae", "diffusion_pytorch_model.safetensors"));
+  await copyFile(file, join(p.model, "vae", "diffusion_pytorch_model.safetensors"));
   await writeFile(join(p.model, "vae", "config.json"), `${JSON.stringify(json.config, null, 2)}\n`);
   return { scalingFactor: json.config.scaling_factor, shiftFactor: json.config.shift_factor };
 }
@@ -80,7 +80,8 @@ async function readProgress(work: string): Promise<Progress> {
 /** The trained demo's files into `assets`, replacing the folder in one rename. */
 async function writeAssets(plan: RecipePlan, work: string, assets: string, stages: readonly RecipeStage[]): Promise<DemoRecipe> {
   const p = recipePaths(work);
-  const vaeJson = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as {
+  const vaeFile = finalVaeFile(plan, work);
+  const vaeJson = JSON.parse(await readFile(vaeFile.replace(/\.safetensors$/, ".json"), "utf8")) as {
     config: { scaling_factor: number; shift_factor: number };
   };
   const example = sampleEditExample(plan.example.seed, undefined, { size: plan.example.size });
@@ -95,7 +96,7 @@ async function writeAssets(plan: RecipePlan, work: string, assets: string, stage
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await copyFile(join(p.model, "transformer", "diffusion_pytorch_model.safetensors"), join(tmp, TRAINED_DEMO_FILES.transformer));
-  await copyFile(p.vae, join(tmp, TRAINED_DEMO_FILES.vae));
+  await copyFile(vaeFile, join(tmp, TRAINED_DEMO_FILES.vae));
   await copyFile(join(p.lora, "adapter.safetensors"), join(tmp, TRAINED_DEMO_FILES.lora));
   await copyFile(join(p.moe, "adapter.safetensors"), join(tmp, TRAINED_DEMO_FILES.moe));
   await writeFile(join(tmp, TRAINED_DEMO_FILES.recipe), `${JSON.stringify({ ...recipe, plan }, null, 2)}\n`);
@@ -119,7 +120,8 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
     const started = performance.now();
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
     if (code !== 0) throw new RecipeError(`stage ${stage.name} failed (exit ${code}):\n${lines.slice(-10).join("\n")}`);
-    if (stage.name === "vae") await installVae(work);
+    if (stage.name === "vae") await installVae(work, recipePaths(work).vae);
+    if (stage.name === "vae-decoder") await installVae(work, recipePaths(work).vaeDecoder);
     done.push({
       name: stage.name,
       command: commandLine(stage, work),
