@@ -14,7 +14,8 @@ import { diffusersToBfl } from "../../src/weights/layouts/flux-convert.js";
 import { openWeights } from "../../src/weights/open-weights.js";
 import { toF32 } from "../../src/weights/to-f32.js";
 import type { Tensor } from "../../src/tensor.js";
-import { f32ToHalfBits, writeGguf } from "../weights/gguf-writer.js";
+import { f32ToHalfBits } from "../../src/numeric/float16.js";
+import { writeGguf } from "../weights/gguf-writer.js";
 import { useDemoModel, withSession } from "./fixtures.js";
 
 const IMAGE = exampleImage(64, 48);
@@ -51,7 +52,7 @@ describe("FLUX.1 Kontext from a community GGUF file", () => {
     });
   });
 
-  it("the writer's float16 scales are IEEE halves (closed form)", () => {
+  it("the float16 scales the writer uses are IEEE halves (closed form)", () => {
     assert.deepEqual(
       [1, 0.5, -2, 65504, 2 ** -24, 0, 1 / 3, 70000].map(f32ToHalfBits),
       [0x3c00, 0x3800, 0xc000, 0x7bff, 0x0001, 0x0000, 0x3555, 0x7c00],

@@ -5,6 +5,7 @@
  * (ne0 is the last, fastest axis), data aligned to 32 bytes, names as given (BFL keys).
  */
 import { writeFile } from "node:fs/promises";
+import { f32ToHalfBits } from "../../src/numeric/float16.js";
 import type { Tensor } from "../../src/tensor.js";
 
 export type GgufWriteType = "F32" | "Q8_0";
@@ -12,38 +13,6 @@ export type GgufWriteType = "F32" | "Q8_0";
 const GGML_TYPE_ID: Readonly<Record<GgufWriteType, number>> = { F32: 0, Q8_0: 8 };
 const ALIGNMENT = 32;
 const STRING_TYPE = 8;
-
-/** float32 -> IEEE half bits, round to nearest even (normal, subnormal, overflow to infinity). */
-export function f32ToHalfBits(value: number): number {
-  const f = new Float32Array([value]);
-  const bits = new Uint32Array(f.buffer)[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exp = (bits >>> 23) & 0xff;
-  let mant = bits & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    return sign | (rest > mid || (rest === mid && (half & 1) === 1) ? half + 1 : half);
-  }
-  let half = mant >>> 13;
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) {
-    half += 1;
-    if (half === 0x400) {
-      half = 0;
-      e += 1;
-      if (e >= 0x1f) return sign | 0x7c00;
-    }
-  }
-  return sign | (e << 10) | half;
-}
 
 function q8_0(values: Float32Array): Uint8Array {
   const blocks = values.length / 32;

@@ -7,6 +7,7 @@
  * selection itself is pinned by the golden cases and the TopK rule's own tests). The same on a
  * base quantized to int8 MatMulNBits (QLoRA-style: the frozen base passes input gradients).
  */
+import { checkAlongGradients } from "./gradient-direction.js";
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { fluxInitRule } from "../../../src/demo/init/flux.js";
@@ -42,8 +43,8 @@ function randomParams(adapter: TrainableAdapter, seed: number): Map<string, Tens
   );
 }
 
-/** The directional derivative along g / |g| is |g|: one well-conditioned float32 difference per tensor. */
-async function checkAlongGradients(step: TrainingStep, adapter: TrainableAdapter): Promise<void> {
+/** The whole step's gradients of a plain LoRA's A and B, two experts and the routers, by gradient-direction.ts. */
+async function checkStepGradients(step: TrainingStep, adapter: TrainableAdapter): Promise<void> {
   const x = inputs(2);
   const params = randomParams(adapter, 200);
   const { grads } = await step.run(x, params);
@@ -55,21 +56,7 @@ async function checkAlongGradients(step: TrainingStep, adapter: TrainableAdapter
     plain.b,
     ...moe.flatMap((m) => (m.kind === "moe" ? [m.experts[1]?.a as string, m.experts[2]?.b as string, m.route] : [])),
   ];
-  const eps = 0.05;
-  for (const key of keys) {
-    const p = params.get(key) as Tensor<"f32">;
-    const g = grads.get(key)?.data ?? new Float32Array();
-    const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0));
-    const start = p.data.slice();
-    const moved = async (sign: number): Promise<number> => {
-      p.data.set(start.map((v, i) => v + (sign * eps * (g[i] as number)) / norm));
-      return (await step.run(x, params)).loss;
-    };
-    const numeric = ((await moved(1)) - (await moved(-1))) / (2 * eps);
-    p.data.set(start);
-    assert.ok(Math.abs(norm - numeric) <= 1e-5 + 0.02 * norm, `${key}: |g| ${norm} vs finite difference ${numeric}`);
-    assert.ok(norm > 5e-5, `${key} has a gradient to check (${norm})`);
-  }
+  await checkAlongGradients(keys, params, grads, async () => (await step.run(x, params)).loss);
 }
 
 describe("TrainingStep on a tiny FLUX", () => {
@@ -143,7 +130,7 @@ describe("TrainingStep on a tiny FLUX", () => {
   });
 
   test("adapter gradients match central finite differences of the loss along each gradient (plain A, B, experts, both routers)", async () => {
-    await checkAlongGradients(step, adapter);
+    await checkStepGradients(step, adapter);
   });
 
   test("on an int8 MatMulNBits base (float activations) the gradients match finite differences too, and the loss stays near the float base's", async () => {
@@ -156,7 +143,7 @@ describe("TrainingStep on a tiny FLUX", () => {
       const float = (await step.run(x, params)).loss;
       const int8 = (await quantized.run(x, params)).loss;
       assert.ok(Math.abs(int8 - float) < 1e-3 * float && int8 !== float, `int8 ${int8} vs float ${float}`);
-      await checkAlongGradients(quantized, adapter);
+      await checkStepGradients(quantized, adapter);
     } finally {
       await quantized.release();
     }
