@@ -74,7 +74,7 @@ export const OPENAI_IMAGE_FORM: FormRules = {
       throw new ApiError(
         400,
         "too_many_images",
-        `${field}: ICEdit edits one image and takes no reference images: send exactly one file in image (or image[])`,
+        `${field}: a job edits one image (ICEdit takes no reference images; Kontext's several references are for the CLI and the library): send exactly one file in image (or image[])`,
       );
     }
     return "keep";
