@@ -70,6 +70,7 @@ export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
   size: 64,
   vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
+  vaeDecoder: { steps: 2903, batch: 8, lr: 3e-4, seed: 7 },
   base: [
     { name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
     { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },

@@ -144,11 +144,11 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
         "--count",
         String(options.plan.evalCount),
         "--configs",
-        "base,lora,moe,moe+select",
+        "vae,base,lora,moe,moe+select",
         "--out",
         p.eval,
       ],
-      tail: 10,
+      tail: 12,
     };
     const started = performance.now();
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
