@@ -97,12 +97,12 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
     assert.equal(error.type, "invalid_request_error");
   });
 
-  it("two images are a BadRequestError that says ICEdit takes one", async () => {
+  it("two images are a BadRequestError that says a job edits one", async () => {
     const error = await client.images.edit({ image: [await upload(), await upload()], prompt: "make it red" }).catch((e: unknown) => e);
     assert.ok(error instanceof BadRequestError, String(error));
     assert.equal(error.code, "too_many_images");
     assert.equal(error.param, "image[]");
-    assert.match(error.message, /ICEdit edits one image/);
+    assert.match(error.message, /a job edits one image \(ICEdit takes no reference images/);
   });
 
   it("an unknown model is a BadRequestError listing the server's models; GET /v1/models lists them", async () => {
