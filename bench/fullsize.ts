@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Engine } from "../src/runtime/engine.js";
 import { FLUX_FILL_DEV } from "../src/models/flux/params.js";
-import { fluxFeeds, imageIds, textIds } from "../src/models/flux/inputs.js";
-import { Prng } from "../src/numeric/prng.js";
-import { tensor, type Tensor } from "../src/tensor.js";
+import { fluxFeeds } from "../src/models/flux/inputs.js";
+import type { Tensor } from "../src/tensor.js";
+import { randomFluxCall } from "./flux-call.js";
+import { FULL_LAYOUT } from "./fullsize-step.js";
 import { writeFullSizeTransformer } from "./fullsize-transformer.js";
 import { peakRssMiB } from "./stats.js";
 
@@ -32,23 +33,7 @@ export async function benchFullSize(engine: Engine): Promise<Record<string, unkn
     const session = await engine.load(graph, {}, modelPath);
     const loadMs = performance.now() - loadStart;
     const rssAfterLoad = peakRssMiB();
-    const prngIn = new Prng(6);
-    const r = (dims: number[]): Tensor<"f32"> => {
-      const t = tensor("f32", dims);
-      prngIn.fillNormal(t.data, 1);
-      return t;
-    };
-    const rows = 32;
-    const cols = 64;
-    const feeds = fluxFeeds(params, {
-      img: r([1, rows * cols, params.inChannels]),
-      imgIds: imageIds(1, rows, cols),
-      txt: r([1, 512, params.contextInDim]),
-      txtIds: textIds(1, 512),
-      timesteps: tensor("f32", [1], Float32Array.of(0.7)),
-      y: r([1, params.vecInDim]),
-      guidance: tensor("f32", [1], Float32Array.of(50)),
-    });
+    const feeds = fluxFeeds(params, randomFluxCall(params, FULL_LAYOUT, 6));
     const first = await session.run(feeds);
     const second = await session.run(feeds);
     await session.release();
@@ -57,7 +42,7 @@ export async function benchFullSize(engine: Engine): Promise<Record<string, unkn
       depth: { double: params.depth, single: params.depthSingleBlocks },
       bits: BITS,
       block_size: BLOCK,
-      tokens: { image: rows * cols, text: 512 },
+      tokens: { image: FULL_LAYOUT.rows * FULL_LAYOUT.cols, text: FULL_LAYOUT.textTokens },
       quantized_params: written.quantizedParams,
       float_params: written.floatParams,
       weights_file_gib: +(written.weightsBytes / 2 ** 30).toFixed(2),

@@ -15,8 +15,8 @@ import { FLUX_FILL_DEV, type FluxParams } from "../src/models/flux/params.js";
 import { Flux } from "../src/models/flux/model.js";
 import { KONTEXT_IN_CHANNELS } from "../src/components/icedit-models.js";
 import { defaultFluxKeep } from "../src/components/flux/spec.js";
-import { isQuantized, linearWeightPaths } from "../src/components/params/convert-tensors.js";
-import { precisionName } from "../src/components/precision.js";
+import { parameterBytes } from "../src/components/memory-estimates.js";
+import { precisionName, type Precision } from "../src/components/precision.js";
 import { FULL_LAYOUT, FullSizeStep, fullParams, nbitsOf, type Blocks } from "./fullsize-step.js";
 import { layoutShape, type TokenLayout } from "./flux-call.js";
 import { fluxForwardFlops } from "./flux-flops.js";
@@ -25,7 +25,6 @@ import { nodePlaces, runNodeTimes } from "./profile-trace.js";
 import { splitRun, type StepSplit } from "./speed-step.js";
 import { autoForm, parseForm } from "./step-profile.js";
 import { median } from "./stats.js";
-import type { NBitsFormat } from "./weight-formats.js";
 
 /** FLUX.1 Kontext [dev]: FLUX.1 [dev]'s transformer (the noisy latent alone goes in: 64 channels). */
 const KONTEXT_DEV: FluxParams = { ...FLUX_FILL_DEV, inChannels: KONTEXT_IN_CHANNELS };
@@ -50,19 +49,10 @@ const VARIANTS: readonly Variant[] = [
   },
 ];
 
-/** Bytes of `params`' weights in `form` (the block linears quantized, the rest f32), as the bench writes them. */
-function weightBytes(params: FluxParams, form: NBitsFormat): number {
+/** Bytes of `params`' weights in `precision` (the block linears packed, the rest f32): the memory plan's own count. */
+function weightBytes(params: FluxParams, precision: Precision): number {
   const model = new Flux(params);
-  const linear = linearWeightPaths(model);
-  let bytes = 0;
-  for (const spec of model.parameters()) {
-    const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (isQuantized(spec.path, linear, defaultFluxKeep)) {
-      const [n, k] = spec.shape as [number, number];
-      bytes += n * Math.ceil(k / form.blockSize) * ((form.blockSize * form.bits) / 8 + 4);
-    } else bytes += 4 * count;
-  }
-  return bytes;
+  return parameterBytes(model, model.parameters(), precision, defaultFluxKeep);
 }
 
 const s = (ms: number): number => Math.round(ms / 100) / 10;
@@ -102,8 +92,8 @@ export async function benchKontextStep(engine: Engine): Promise<Record<string, u
       const splits: StepSplit[] = (await runNodeTimes(trace)).slice(1, 1 + runs).map((run) => splitRun(run, places, blocks));
       const fullMs = median(splits.map((x) => x.full_step_ms));
       const flops = fluxForwardFlops(v.params, layoutShape(v.layout));
-      const fewBlocks = weightBytes(fullParams(blocks, v.params), form);
-      const allBlocks = weightBytes(v.params, form);
+      const fewBlocks = weightBytes(fullParams(blocks, v.params), precision);
+      const allBlocks = weightBytes(v.params, precision);
       const peak = peaks[i] as number;
       results.push({
         variant: v.name,
