@@ -98,7 +98,8 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
   }
   const engine = options.engine ?? new Engine();
   try {
-    const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights });
+    const shape = { batch: options.batch, height: options.size, width: options.size };
+    const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights, shape });
     try {
       const updated = options.train === "decoder" ? decoderWeights(weights) : weights;
       const optimizer = new AdamW(updated, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });

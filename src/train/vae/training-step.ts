@@ -14,7 +14,7 @@ import { LOSS_OUTPUT } from "../step/flow-loss.js";
 import { checkTrained, feedTrained, scalarOutput, trainedGrads, type TrainedSpec } from "../params/trained-tensors.js";
 import { InputParamBinder } from "../params/input-binder.js";
 import { VaeTrainingError } from "./errors.js";
-import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, MSE_OUTPUT } from "./graph.js";
+import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, MSE_OUTPUT, type VaeBatchShape } from "./graph.js";
 import { initialVaeWeights } from "./init.js";
 
 export interface VaeTrainingStepOptions {
@@ -26,6 +26,11 @@ export interface VaeTrainingStepOptions {
   readonly initialWeights?: ReadonlyMap<string, Tensor<"f32">>;
   /** Seed of the from-scratch init when no initialWeights are given (default 0). */
   readonly seed?: number;
+  /**
+   * The one batch shape the step runs (static dims: the session opens several times faster);
+   * default any batch shape.
+   */
+  readonly shape?: VaeBatchShape;
 }
 
 export interface VaeTrainingStepResult {
@@ -46,13 +51,19 @@ function trainedSpecs(specs: readonly ParamSpec[]): TrainedSpec[] {
   return specs.map((s) => ({ key: s.path, shape: s.shape }));
 }
 
-/** image [B, in, H, W] with H, W multiples of f; eps [B, z, H/f, W/f]. */
-function checkBatch(params: VaeParams, image: Tensor<"f32">, eps: Tensor<"f32">): void {
+/** image [B, in, H, W] with H, W multiples of f (the step's shape when it was built for one); eps [B, z, H/f, W/f]. */
+function checkBatch(params: VaeParams, shape: VaeBatchShape | undefined, image: Tensor<"f32">, eps: Tensor<"f32">): void {
   const { factor } = validateVaeParams(params);
   const [b, c, h, w] = image.dims;
   if (image.dims.length !== 4 || c !== params.inChannels || (h ?? 0) % factor !== 0 || (w ?? 0) % factor !== 0) {
     throw new VaeTrainingError(
       `the training images must be [B, ${params.inChannels}, H, W] with H and W multiples of ${factor}, got ${shapeString(image.dims)}`,
+    );
+  }
+  if (shape && (b !== shape.batch || h !== shape.height || w !== shape.width)) {
+    const built = [shape.batch, params.inChannels, shape.height, shape.width];
+    throw new VaeTrainingError(
+      `this training step was opened for images ${shapeString(built)}, got ${shapeString(image.dims)}: open a step with that shape (or none, for any)`,
     );
   }
   const want = [b, params.zChannels, (h ?? 0) / factor, (w ?? 0) / factor] as number[];
@@ -72,6 +83,8 @@ export class VaeTrainingStep {
     /** The weights a run starts from, by BFL key (the optimizer may update them in place). */
     readonly initialWeights: ReadonlyMap<string, Tensor<"f32">>,
     private readonly session: RunnableSession,
+    /** The one batch shape the step runs, when it was opened for one. */
+    readonly shape: VaeBatchShape | undefined,
   ) {}
 
   /** Checks the initial weights, builds the step's graph for a VAE of `options.params` and creates its session. */
@@ -80,9 +93,9 @@ export class VaeTrainingStep {
     const specs = model.parameters();
     const initial = options.initialWeights ?? initialVaeWeights(options.params, options.seed ?? 0);
     for (const spec of trainedSpecs(specs)) checkTrained(spec, initial.get(spec.key), "VAE weight", fail);
-    const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight });
+    const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight, shape: options.shape });
     const session = await engine.load(graph, options.settings ?? {});
-    return new VaeTrainingStep(options.params, specs, trainedSpecs(specs), initial, session);
+    return new VaeTrainingStep(options.params, specs, trainedSpecs(specs), initial, session, options.shape);
   }
 
   /** The keys of the trained weights (BFL checkpoint keys). */
@@ -92,7 +105,7 @@ export class VaeTrainingStep {
 
   /** image: [B, in, H, W] in [-1, 1], eps: [B, z, H/f, W/f] -> loss, its terms and every weight's gradient at `weights`. */
   async run(image: Tensor<"f32">, eps: Tensor<"f32">, weights: ReadonlyMap<string, Tensor<"f32">>): Promise<VaeTrainingStepResult> {
-    checkBatch(this.params, image, eps);
+    checkBatch(this.params, this.shape, image, eps);
     const feeds: Record<string, Tensor> = { [IMAGE_INPUT]: image, [EPS_INPUT]: eps };
     feedTrained(feeds, this.trained, weights, "VAE weight", fail);
     const result = await this.session.run(feeds);

@@ -5,7 +5,7 @@
  *   closed-form KL of the moments; the loss is mse + kl_weight * KL * z / (3 * 8^2);
  * - 12 AdamW steps on one fixed batch (fixed noise) cut the loss by more than half, and the same
  *   seeds give the same losses again, bit for bit;
- * - a batch of the wrong shape is a VaeTrainingError.
+ * - a batch of the wrong shape, or of another shape than the step was opened for, is a VaeTrainingError.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -21,13 +21,15 @@ import { memorySource } from "../../../src/weights/memory-source.js";
 const KL_WEIGHT = 1e-3;
 const SIZE = 32;
 const Z = DEMO_VAE.zChannels;
+/** The step is opened for batches of two 32x32 images (static dims: it opens several times faster). */
+const SHAPE = { batch: 2, height: SIZE, width: SIZE };
 
 describe("VaeTrainingStep on the demo VAE", () => {
   let engine: Engine;
   let step: VaeTrainingStep;
   before(async () => {
     engine = new Engine();
-    step = await VaeTrainingStep.open(engine, { params: DEMO_VAE, klWeight: KL_WEIGHT, seed: 3 });
+    step = await VaeTrainingStep.open(engine, { params: DEMO_VAE, klWeight: KL_WEIGHT, seed: 3, shape: SHAPE });
   });
   after(async () => {
     await step.release();
@@ -95,11 +97,13 @@ describe("VaeTrainingStep on the demo VAE", () => {
 
   test("a batch or noise of the wrong shape is a VaeTrainingError", async () => {
     const weights = initialVaeWeights(DEMO_VAE, 3);
-    const images = sceneBatch([1], SIZE);
-    await assert.rejects(step.run(images, tensor("f32", [1, Z, 8, 8]), weights), VaeTrainingError);
-    await assert.rejects(step.run(sceneBatch([1], 36), tensor("f32", [1, Z, 4, 4]), weights), VaeTrainingError);
+    const images = sceneBatch([1, 2], SIZE);
+    await assert.rejects(step.run(images, tensor("f32", [2, Z, 8, 8]), weights), VaeTrainingError);
+    await assert.rejects(step.run(sceneBatch([1, 2], 36), tensor("f32", [2, Z, 4, 4]), weights), VaeTrainingError);
+    await assert.rejects(step.run(sceneBatch([1], SIZE), tensor("f32", [1, Z, 4, 4]), weights), /opened for images \[2, 3, 32, 32\]/);
+    await assert.rejects(step.run(sceneBatch([1, 2], 40), tensor("f32", [2, Z, 5, 5]), weights), /opened for images/);
     const missing = new Map(weights);
     missing.delete("decoder.conv_out.bias");
-    await assert.rejects(step.run(images, tensor("f32", [1, Z, 4, 4]), missing), /decoder\.conv_out\.bias/);
+    await assert.rejects(step.run(images, tensor("f32", [2, Z, 4, 4]), missing), /decoder\.conv_out\.bias/);
   });
 });
