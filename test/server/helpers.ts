@@ -6,11 +6,13 @@ import { fileURLToPath } from "node:url";
 import { type DemoWeights, makeDemoModel } from "../../src/demo/make-demo-model.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { encodeImage } from "../../src/image/index.js";
+import { sharedFixture } from "../api/fixtures.js";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
+/** The demo model in `dir`: made once per test run and copied (sharedFixture), as the other suites share it. */
 export async function demoModel(dir: string, weights: DemoWeights = "random"): Promise<string> {
-  await makeDemoModel(dir, { weights });
+  await sharedFixture(`demo-${weights}`, dir, (made) => makeDemoModel(made, { weights }));
   return dir;
 }
 

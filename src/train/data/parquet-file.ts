@@ -7,10 +7,12 @@
  */
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from "hyparquet";
 import type { AsyncBuffer, FileMetaData } from "hyparquet";
 import { fsReason } from "../../image/fs-reason.js";
 import { TrainingDataError } from "./errors.js";
+
+/** hyparquet, loaded on first use: programs that read no parquet file (most) never load it. */
+const hyparquet = (): Promise<typeof import("hyparquet")> => import("hyparquet");
 
 /** Codecs hyparquet reads without extra packages. */
 const READABLE_CODECS = new Set(["UNCOMPRESSED", "SNAPPY"]);
@@ -51,6 +53,7 @@ function checkCodecs(path: string, metadata: FileMetaData): void {
 /** Opens `path` and reads its footer (no data pages). */
 export async function openParquetFile(path: string): Promise<ParquetFile> {
   const file = resolve(path);
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } = await hyparquet();
   let buffer: AsyncBuffer;
   let stamp: string;
   try {
@@ -76,6 +79,7 @@ export async function openParquetFile(path: string): Promise<ParquetFile> {
 
 /** Every cell of `columns` (read with utf8 off: binary cells stay bytes), one object per row. */
 export async function readParquetColumns(file: ParquetFile, columns: readonly string[]): Promise<Record<string, unknown>[]> {
+  const { parquetReadObjects } = await hyparquet();
   try {
     return await parquetReadObjects({ file: file.buffer, metadata: file.metadata, columns: [...columns], utf8: false });
   } catch (error) {
@@ -105,7 +109,10 @@ export class ParquetRowReader {
       const groupEnd = this.file.groupEnds.find((end) => end > index) ?? this.file.rows;
       const end = Math.min(groupEnd, index + ROW_WINDOW);
       const { buffer, metadata } = this.file;
-      const rows = parquetReadObjects({ file: buffer, metadata, columns: [...this.columns], rowStart: index, rowEnd: end, utf8: false });
+      const columns = [...this.columns];
+      const rows = hyparquet().then((h) =>
+        h.parquetReadObjects({ file: buffer, metadata, columns, rowStart: index, rowEnd: end, utf8: false }),
+      );
       // A failed read is reported by each row that asks for it; the handler keeps it from being unhandled.
       rows.catch(() => undefined);
       this.window = { start: index, end, rows };

@@ -2,11 +2,13 @@
  * Downloads the files of a Hugging Face repo into the shared hub cache (the layout Python uses),
  * with the maintained @huggingface/hub client, honouring HF_TOKEN, reporting bytes as they arrive.
  */
-import { HubApiError, downloadFileToCacheDir, listFiles } from "@huggingface/hub";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { HubAccessError, ModelNotFoundError } from "./errors.js";
 import { repoFolderName } from "./hf-cache.js";
+
+/** @huggingface/hub, loaded on first use: only a download needs it (a model found on disk never loads it). */
+const hub = (): Promise<typeof import("@huggingface/hub")> => import("@huggingface/hub");
 
 export interface DownloadProgress {
   readonly file: string;
@@ -58,7 +60,8 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /** Turns hub failures into errors that say what to do. */
-export function explainHubError(repoId: string, error: unknown, looked: readonly string[]): Error {
+export async function explainHubError(repoId: string, error: unknown, looked: readonly string[]): Promise<Error> {
+  const { HubApiError } = await hub();
   if (error instanceof HubApiError) {
     if (error.statusCode === 401 || error.statusCode === 403) {
       return new HubAccessError(
@@ -92,6 +95,7 @@ async function writeRef(cacheDir: string, repoId: string, revision: string, hash
 
 /** Downloads the selected files of `repoId` into the cache; returns the snapshot folder. */
 export async function downloadRepo(repoId: string, options: HubDownloadOptions): Promise<string> {
+  const { downloadFileToCacheDir, listFiles } = await hub();
   const accessToken = options.token ?? process.env["HF_TOKEN"] ?? process.env["HUGGING_FACE_HUB_TOKEN"];
   const credentials = accessToken ? { accessToken } : {};
   const base = options.fetch ?? fetch;

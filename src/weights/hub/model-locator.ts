@@ -61,6 +61,6 @@ export async function locate(spec: string, options: LocateOptions = {}): Promise
     });
     return { path, from: "download", repoId: spec, revision };
   } catch (error) {
-    throw explainHubError(spec, error, looked);
+    throw await explainHubError(spec, error, looked);
   }
 }
