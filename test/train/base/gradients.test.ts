@@ -137,7 +137,8 @@ describe("BaseTrainingStep on a tiny FLUX Fill", () => {
         ["gradient", g],
         ["random", random],
       ] as const) {
-        const unit = direction.map((v) => v / norm(direction));
+        const length = norm(direction);
+        const unit = direction.map((v) => v / length);
         // A step of 0.005 along a unit direction: small against the weights (std 0.02 and up) so curvature stays out, large enough that float32 rounding of the loss (~1e-7) stays small.
         const eps = 0.005;
         const moved = async (sign: number): Promise<number> => {
