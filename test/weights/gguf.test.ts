@@ -123,7 +123,13 @@ describe("GGUF golden files: tensors", { skip: goldenSkip }, () => {
         } else {
           assert.equal(t.dtype, "f16", n);
           const bits = t.data as Uint16Array;
-          for (let i = 0; i < want.length; i++) assert.equal(bits[i], f32ToHalfBits(want[i] as number), `${n}[${i}]`);
+          const wrong = want.findIndex((v, i) => bits[i] !== f32ToHalfBits(v));
+          assert.equal(
+            wrong,
+            -1,
+            `${n}[${wrong}]: f16 bits ${bits[wrong]}, the f16 rounding of ${want[wrong]} is ${f32ToHalfBits(want[wrong] ?? 0)}`,
+          );
+          assert.equal(bits.length, want.length, n);
         }
       }
     });

@@ -91,7 +91,9 @@ export function renderLossPlot(series: LossSeries, width = 800, height = 450, sc
   const { frame: f, x, y } = layout;
   const image = rgbImage(height, width);
   const c: Canvas = { width, height, data: image.data };
-  for (let i = 0; i < width * height; i++) c.data.set(PLOT_BACKGROUND, i * 3);
+  // The background: the first pixel, then the filled part copied after itself until the image is full.
+  c.data.set(PLOT_BACKGROUND, 0);
+  for (let filled = 3; filled < c.data.length; filled *= 2) c.data.copyWithin(filled, 0, Math.min(filled, c.data.length - filled));
   const glyph = 7 * scale;
   for (const t of y.ticks) {
     const py = yPixel(f, y, t);
