@@ -2,15 +2,15 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cp, copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS, makeDemoModel } from "icedit";
-import { useDemoModel, withSession } from "./fixtures.js";
+import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS } from "icedit";
+import { makeKontextDemoModel, useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { resolveEditOptions } from "../../src/api/edit-options.js";
 import type { KontextRecord } from "../../src/pipelines/kontext/kontext.js";
 import { goldenFile, goldenSkip } from "../golden-paths.js";
 
 describe("Kontext through the library API", () => {
-  const demo = useDemoModel("icedit-kontext-", (model) => makeDemoModel(model, { kind: "kontext" }));
+  const demo = useDemoModel("icedit-kontext-", makeKontextDemoModel);
 
   it("the Kontext demo opens as Kontext, with no adapter, and edits at the image's size with Kontext's defaults", async () => {
     await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {

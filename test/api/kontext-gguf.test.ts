@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { EditMethodError, makeDemoModel, type OpenOptions } from "../../src/index.js";
+import { EditMethodError, type OpenOptions } from "../../src/index.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { diffusersToBfl } from "../../src/weights/layouts/flux-convert.js";
 import { openWeights } from "../../src/weights/open-weights.js";
@@ -16,7 +16,7 @@ import { toF32 } from "../../src/weights/to-f32.js";
 import type { Tensor } from "../../src/tensor.js";
 import { f32ToHalfBits } from "../../src/numeric/float16.js";
 import { writeGguf } from "../weights/gguf-writer.js";
-import { useDemoModel, withSession } from "./fixtures.js";
+import { makeKontextDemoModel, useDemoModel, withSession } from "./fixtures.js";
 
 const IMAGE = exampleImage(64, 48);
 const EDIT = { steps: 2, seed: 5 } as const;
@@ -26,7 +26,7 @@ const q8Where = (name: string, dims: readonly number[]) =>
   dims.length === 2 && name.endsWith(".weight") && (dims[1] as number) % 32 === 0 ? "Q8_0" : "F32";
 
 describe("FLUX.1 Kontext from a community GGUF file", () => {
-  const demo = useDemoModel("icedit-kontext-gguf-", (model) => makeDemoModel(model, { kind: "kontext" }));
+  const demo = useDemoModel("icedit-kontext-gguf-", makeKontextDemoModel);
   let plain = "";
   let f32 = "";
   let q8 = "";

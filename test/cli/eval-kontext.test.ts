@@ -7,18 +7,18 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { IceditSession, makeDemoModel } from "../../src/index.js";
+import { IceditSession } from "../../src/index.js";
 import { readImage } from "../../src/image/index.js";
 import { writeDemoMetricModels, type DemoMetricFolders } from "../../src/demo/metric-models.js";
 import { openBench } from "../../src/eval/bench/open-bench.js";
 import { fileNameOf } from "../../src/eval/run/eval-store.js";
 import { HELD_OUT_FIRST_SEED } from "../../src/train/vae/scene-batch.js";
-import { useDemoModel } from "../api/fixtures.js";
+import { makeKontextDemoModel, useDemoModel } from "../api/fixtures.js";
 import { icedit } from "./test-io.js";
 
 describe("icedit eval with a FLUX.1 Kontext model", () => {
   let tiny: DemoMetricFolders | undefined;
-  const demo = useDemoModel("icedit-eval-kontext-", (model) => makeDemoModel(model, { kind: "kontext" }));
+  const demo = useDemoModel("icedit-eval-kontext-", makeKontextDemoModel);
   before(async () => {
     tiny = await writeDemoMetricModels(join(demo.dir, "metric-models"));
   });

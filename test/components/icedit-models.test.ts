@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeDemoModel } from "../../src/demo/make-demo-model.js";
+import { makeRandomDemoModel } from "../api/fixtures.js";
 import { Engine } from "../../src/runtime/engine.js";
 import { SessionPool } from "../../src/runtime/session-pool.js";
 import { openFluxFillFolder } from "../../src/weights/hub/model-folder.js";
@@ -27,7 +27,7 @@ describe("openIceditModels: the text identity", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-text-identity-"));
-    await makeDemoModel(join(dir, "demo"), { weights: "random" });
+    await makeRandomDemoModel(join(dir, "demo"));
     engine = new Engine();
   });
   after(async () => {

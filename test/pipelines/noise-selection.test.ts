@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeDemoModel } from "../../src/demo/make-demo-model.js";
+import { makeRandomDemoModel } from "../api/fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { Engine } from "../../src/runtime/engine.js";
 import { openFluxFillFolder } from "../../src/weights/hub/model-folder.js";
@@ -116,7 +116,7 @@ describe("noise selection on the demo model", () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-noise-selection-"));
-    await makeDemoModel(join(dir, "demo"), { weights: "random" });
+    await makeRandomDemoModel(join(dir, "demo"));
     engine = new Engine();
     loaded = await loadIceditModels(engine, await openFluxFillFolder(join(dir, "demo")));
     count = counting(loaded.transformer);

@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { IceditSession, KONTEXT_DEFAULTS, makeDemoModel } from "../../src/index.js";
+import { IceditSession, KONTEXT_DEFAULTS } from "../../src/index.js";
+import { makeKontextDemoModel } from "../api/fixtures.js";
 import { decodeImage } from "../../src/image/index.js";
 import { startServer } from "../../src/server/server.js";
 import { bytesOf, forSuite, tempDir, type Closable } from "./fixtures.js";
@@ -25,7 +26,7 @@ async function kontextServer(): Promise<KontextServer> {
   const temp = await tempDir("icedit-kontext-serve-");
   try {
     const model = join(temp.path, "demo-kontext");
-    await makeDemoModel(model, { kind: "kontext" });
+    await makeKontextDemoModel(model);
     const server = await startServer({ port: 0, dataDir: join(temp.path, "data"), session: { model } });
     return {
       url: server.url,

@@ -20,6 +20,7 @@ import { readAllF32 } from "../../src/weights/source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
 import { LoraMethodError } from "../../src/weights/lora/errors.js";
 import { patterned, solid, writeMetadata, writePng } from "./data/fixtures.js";
+import { makeKontextDemoModel } from "../api/fixtures.js";
 
 const SIZE = 32;
 const SEED = 7;
@@ -31,7 +32,7 @@ describe("icedit train on the Kontext demo", () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "icedit-kontext-train-"));
     model = join(dir, "demo-kontext");
-    await makeDemoModel(model, { kind: "kontext" });
+    await makeKontextDemoModel(model);
     data = join(dir, "data");
     const lines = [];
     for (let i = 0; i < 2; i++) {

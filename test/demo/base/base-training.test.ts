@@ -14,7 +14,7 @@ import { edit } from "../../../src/api/session.js";
 import { installBaseWeights } from "../../../src/demo/base/install-weights.js";
 import { sceneInpainting } from "../../../src/demo/base/scene-inpainting.js";
 import { trainDemoBase } from "../../../src/demo/base/train-demo-base.js";
-import { makeDemoModel } from "../../../src/demo/make-demo-model.js";
+import { makeRandomDemoModel } from "../../api/fixtures.js";
 import { halfMask, rectangleMask } from "../../../src/demo/scenes/inpainting-masks.js";
 import { imageIds, textIds } from "../../../src/models/flux/inputs.js";
 import type { FluxParams } from "../../../src/models/flux/params.js";
@@ -36,7 +36,7 @@ let model = "";
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "icedit-demo-base-"));
   model = join(dir, "model");
-  await makeDemoModel(model, { weights: "random" });
+  await makeRandomDemoModel(model);
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
