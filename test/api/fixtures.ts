@@ -103,6 +103,11 @@ export function makeRandomDemoModel(model: string): Promise<void> {
   return sharedFixture("demo-random", model, (dir) => makeDemoModel(dir, { weights: "random" }));
 }
 
+/** The FLUX.1 Kontext demo model (random weights, seeded) made by the library, shared by the run's suites. */
+export function makeKontextDemoModel(model: string): Promise<void> {
+  return sharedFixture("demo-kontext", model, (dir) => makeDemoModel(dir, { kind: "kontext" }));
+}
+
 /** The random-weight demo model in a folder of the current suite, made by the library unless `make` is given. */
 export function useDemoModel(prefix: string, make: (model: string) => Promise<unknown> = makeRandomDemoModel): DemoModelFolder {
   const folder = new DemoModelFolder(prefix);
