@@ -102,7 +102,7 @@ function applyEditDefaults(defaults) {
   }
 }
 
-/** What differs between the methods: Kontext's sizes (width and height, both optional) and no noise selection. */
+/** What differs between the methods: Kontext's sizes (width and height, both optional). */
 function applyMethod(method) {
   serverMethod = method;
   const kontext = method === "kontext";
@@ -123,13 +123,11 @@ async function checkServer() {
     line.textContent = `Server ${health.status === "ok" ? "ready" : "not ready"} · ${model}${method} · ${health.jobs.queued} waiting, ${health.jobs.running} running`;
     applyMethod(health.method ?? null);
     applyEditDefaults(health.edit_defaults);
-    const selection = health.noise_selection && health.method !== "kontext";
+    const selection = Boolean(health.noise_selection);
     selectionBox.disabled = !selection;
     $("selection-hint").textContent = selection
       ? "The judge compares the candidates' early previews two at a time; only the winner runs to the end."
-      : health.method === "kontext"
-        ? "Noise selection runs with ICEdit models; FLUX.1 Kontext edits one seed at a time."
-        : "This server has no judge (its operator can add one with icedit serve --judge …).";
+      : "This server has no judge (its operator can add one with icedit serve --judge …).";
   } catch {
     line.textContent = "The server does not answer.";
   }

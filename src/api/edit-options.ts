@@ -154,7 +154,8 @@ export function optional<K extends string, V>(key: K, value: V | undefined): { [
   return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }
 
-function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
+/** Noise selection's settings (either method): EDIT_DEFAULTS where `selection` is silent, the seeds and m checked against the steps. */
+export function resolveSelection(selection: SelectionOptions, seed: number, steps: number): SelectionSettings {
   const fallback = checkJudgeFallback(selection.fallback ?? EDIT_DEFAULTS.judgeFallback);
   const candidates = selection.candidates ?? (selection.seeds === undefined ? EDIT_DEFAULTS.candidates : undefined);
   return {

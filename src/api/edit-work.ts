@@ -1,6 +1,6 @@
 /**
  * What an edit gives the VAE and the transformer, for the memory estimates: the diptych's size
- * and the batches (ICEdit), or the output beside the condition (Kontext: both are tokens).
+ * or the output beside the condition (Kontext: both are tokens), and noise selection's batches.
  */
 import { InvalidArgumentError } from "../errors.js";
 import { editSize } from "../image/edit-size.js";
@@ -8,6 +8,14 @@ import type { EditSettings } from "../pipelines/icedit/edit.js";
 import { kontextInputSize, kontextOutputSize, type KontextEditSettings } from "../pipelines/kontext/edit.js";
 import { DEFAULT_WORK, type WorkSize } from "../components/memory-estimates.js";
 import type { Tensor } from "../tensor.js";
+
+/** With noise selection, the candidates per transformer run and per decoder run (batch sizes up to all M). */
+function selectionBatches(selection: EditSettings["selection"]): { batch: number; decodeBatch: number } {
+  // The batch sizes are checked whole numbers >= 1 (resolveSelection); absent: all candidates at once.
+  const n = selection?.seeds.length ?? 1;
+  const upToAll = (k: number | undefined): number => Math.min(k ?? n, n);
+  return { batch: upToAll(selection?.batchSize), decodeBatch: upToAll(selection?.previewBatch) };
+}
 
 export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "width" | "selection">): WorkSize {
   let size: { width: number; height: number };
@@ -18,15 +26,7 @@ export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "wid
     if (error instanceof InvalidArgumentError) return DEFAULT_WORK;
     throw error;
   }
-  // The batch sizes are checked whole numbers >= 1 (checkedEditSettings); absent: all candidates at once.
-  const n = settings.selection?.seeds.length ?? 1;
-  const upToAll = (k: number | undefined): number => Math.min(k ?? n, n);
-  return {
-    width: 2 * size.width,
-    height: size.height,
-    batch: upToAll(settings.selection?.batchSize),
-    decodeBatch: upToAll(settings.selection?.previewBatch),
-  };
+  return { width: 2 * size.width, height: size.height, ...selectionBatches(settings.selection) };
 }
 
 /**
@@ -35,7 +35,7 @@ export function editWork(source: Tensor<"u8">, settings: Pick<EditSettings, "wid
  */
 export function kontextWork(
   source: Tensor<"u8">,
-  settings: Pick<KontextEditSettings, "width" | "height" | "keepSize">,
+  settings: Pick<KontextEditSettings, "width" | "height" | "keepSize" | "selection">,
   references: readonly Tensor<"u8">[] = [],
 ): WorkSize {
   let sizes: { width: number; height: number }[];
@@ -49,5 +49,5 @@ export function kontextWork(
   const output = kontextOutputSize(resized, settings.width, settings.height);
   const width = sizes.reduce((sum, s) => sum + s.width, output.width);
   const height = sizes.reduce((most, s) => Math.max(most, s.height), output.height);
-  return { width, height, batch: 1, decodeBatch: 1 };
+  return { width, height, ...selectionBatches(settings.selection) };
 }

@@ -1,11 +1,12 @@
 /**
  * A FLUX.1 Kontext edit's settings from the caller's EditOptions: KONTEXT_DEFAULTS (then
- * EDIT_DEFAULTS) where they are silent, and refusals of what only ICEdit does.
+ * EDIT_DEFAULTS) where they are silent, and refusals of what only ICEdit does. Noise selection
+ * works as with ICEdit (its candidates are Kontext's own draws).
  */
 import type { KontextEditSettings } from "../pipelines/kontext/edit.js";
 import { EDIT_DEFAULTS, KONTEXT_DEFAULTS } from "./edit-defaults.js";
 import type { EditLimits } from "./edit-limits.js";
-import { checkEditInputs, optional, type EditOptions } from "./edit-options.js";
+import { checkEditInputs, optional, resolveSelection, type EditOptions } from "./edit-options.js";
 import { EditOptionError } from "./errors.js";
 import { checkMaxTextTokens, resolveStepCache } from "./step-cache-option.js";
 
@@ -21,22 +22,23 @@ export function checkedKontextSettings(
 }
 
 export function resolveKontextOptions(options: EditOptions): KontextEditSettings {
-  if (options.selection !== undefined)
-    throw new EditOptionError("selection", "judge", "noise selection runs with ICEdit models only; Kontext edits one seed at a time");
   if (options.conventions !== undefined && options.conventions !== "bfl")
     throw new EditOptionError(
       "conventions",
       options.conventions,
       `Kontext edits follow BFL's sampling (cli_kontext), not "${options.conventions}": leave conventions out (it applies to ICEdit)`,
     );
+  const seed = options.seed ?? EDIT_DEFAULTS.seed;
+  const steps = options.steps ?? KONTEXT_DEFAULTS.steps;
   return {
-    seed: options.seed ?? EDIT_DEFAULTS.seed,
-    steps: options.steps ?? KONTEXT_DEFAULTS.steps,
+    seed,
+    steps,
     guidance: options.guidance ?? KONTEXT_DEFAULTS.guidance,
     ...(options.width === undefined ? {} : { width: options.width }),
     ...(options.height === undefined ? {} : { height: options.height }),
     ...(options.keepSize === undefined ? {} : { keepSize: options.keepSize }),
     ...(options.referencePlacement === undefined ? {} : { referencePlacement: options.referencePlacement }),
+    ...optional("selection", options.selection && resolveSelection(options.selection, seed, steps)),
     ...optional("cache", resolveStepCache(options.cache)),
     ...optional("maxTextTokens", checkMaxTextTokens(options.maxTextTokens)),
     onProgress: options.onProgress,

@@ -104,7 +104,7 @@ export class IceditSession {
    * Edits `image` (a path, encoded bytes, or [H, W, 3] pixels) by `instruction`: the one edit
    * entry, for both methods (the model decides: ICEdit for FLUX.1 Fill, Kontext for FLUX.1 Kontext
    * [dev]; `record.method` says which ran). Options left out take EDIT_DEFAULTS (Kontext:
-   * KONTEXT_DEFAULTS first), applied here, once. With `options.selection` (ICEdit), VLM-guided
+   * KONTEXT_DEFAULTS first), applied here, once. With `options.selection` (either method), VLM-guided
    * early-filter noise selection: M seeds run m steps as one batch, the judge picks the best early
    * preview, and only the winner runs on to the last step. Where the model folder names its own
    * defaults (icedit.json, the demo's width), they come before the defaults.

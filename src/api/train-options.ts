@@ -35,6 +35,9 @@ export const TRAIN_DEFAULTS = {
   saveEvery: 500,
   keepCheckpoints: 2,
   textDropout: 0.1,
+  /** t = sigmoid(logitMean + logitStd randn): ICEdit's sigmoid(randn). */
+  logitMean: 0,
+  logitStd: 1,
 } as const;
 
 export interface TrainOptions {
@@ -72,6 +75,9 @@ export interface TrainOptions {
   readonly sampleEvery?: number;
   readonly sampleInstruction?: string;
   readonly textDropout?: number;
+  /** The flow time's logit-normal distribution, t = sigmoid(logitMean + logitStd randn); default 0 and 1 (ICEdit's). */
+  readonly logitMean?: number;
+  readonly logitStd?: number;
   /** Resume the run whose output folder this is, from its newest complete checkpoint. */
   readonly resume?: string;
   readonly signal?: AbortSignal;
@@ -132,6 +138,8 @@ function checkpointDefaults(state: CheckpointState): Given {
     seed: num(c["seed"]),
     quant: str(c["quant"]) as TrainQuant | undefined,
     textDropout: num(c["textDropout"]),
+    logitMean: num(c["logitMean"]),
+    logitStd: num(c["logitStd"]),
   };
 }
 
@@ -215,6 +223,7 @@ export function resolveTrainOptions(options: TrainOptions, checkpoint: Checkpoin
     gradAccum: o.gradAccum ?? d.gradAccum[kind],
     clip: o.clip ?? d.clip,
     textDropout: o.textDropout ?? d.textDropout,
+    time: { logitMean: o.logitMean ?? d.logitMean, logitStd: o.logitStd ?? d.logitStd },
     steps: o.steps,
     saveEvery: o.saveEvery ?? d.saveEvery,
     keepCheckpoints: o.keepCheckpoints ?? d.keepCheckpoints,

@@ -48,6 +48,9 @@ Optimization:
   --grad-accum N       micro-batches per step         default: ${d.gradAccum.moe} (moe), ${d.gradAccum.lora} (lora)
   --steps N            optimizer steps of the run                 (required unless --resume)
   --text-dropout P     probability of training on the empty prompt   default: ${d.textDropout}
+  --logit-mean M       t = sigmoid(M + S randn): M > 0 trains more at high noise,
+                       where an edit's layout is decided              default: ${d.logitMean}
+  --logit-std S        the spread S of that logit-normal t             default: ${d.logitStd}
   --seed N             seed of the data order, t, noise and init  default: ${d.seed}
 Output:
   --out DIR            checkpoints, log, loss plot and adapter    (required unless --resume)
@@ -83,6 +86,8 @@ export const TRAIN_FLAGS = {
   "grad-accum": { type: "string" },
   steps: { type: "string" },
   "text-dropout": { type: "string" },
+  "logit-mean": { type: "string" },
+  "logit-std": { type: "string" },
   seed: { type: "string" },
   out: { type: "string" },
   "save-every": { type: "string" },
@@ -113,6 +118,11 @@ function positive(values: Values, key: string, orZero = false): number | undefin
   const n = numberOption(key, v, 0);
   if (n < 0 || (!orZero && n === 0)) throw new UsageError(`--${key} takes a number ${orZero ? ">= 0" : "> 0"}, got "${v}"`);
   return n;
+}
+
+function real(values: Values, key: string): number | undefined {
+  const v = text(values, key);
+  return v === undefined ? undefined : numberOption(key, v, 0);
 }
 
 function choice<T extends string>(values: Values, key: string, choices: readonly T[]): T | undefined {
@@ -166,6 +176,8 @@ export async function trainOptionsFromFlags(values: Values): Promise<TrainOption
     gradAccum: int(values, "grad-accum", 1),
     steps: int(values, "steps", 1),
     textDropout: dropout,
+    logitMean: real(values, "logit-mean"),
+    logitStd: positive(values, "logit-std"),
     seed: int(values, "seed", 0),
     out: out === undefined ? undefined : resolve(out),
     saveEvery: int(values, "save-every", 1),

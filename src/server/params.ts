@@ -102,8 +102,6 @@ export function parseEditParams(
   if (height !== undefined && method === "icedit")
     throw invalid("height", "applies to FLUX.1 Kontext edits; ICEdit's height follows the source's aspect at the edit width");
   const faster = { ...cacheParam(fields), ...maxTextTokensParam(fields) };
-  if (method === "kontext" && integer(fields, "candidates", 1, 1, DEFAULT_EDIT_LIMITS.maxCandidates) > 1)
-    throw invalid("candidates", "noise selection runs with ICEdit models only; Kontext edits one seed at a time: leave candidates out");
   const selection = parseSelection(fields, steps ?? EDIT_DEFAULTS.steps, support);
   return {
     instruction,

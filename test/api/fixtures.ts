@@ -103,7 +103,7 @@ export function makeRandomDemoModel(model: string): Promise<void> {
   return sharedFixture("demo-random", model, (dir) => makeDemoModel(dir, { weights: "random" }));
 }
 
-/** The Kontext demo model (random weights, seeded), made by the library, shared by the run's suites. */
+/** The FLUX.1 Kontext demo model (random weights, seeded) made by the library, shared by the run's suites. */
 export function makeKontextDemoModel(model: string): Promise<void> {
   return sharedFixture("demo-kontext", model, (dir) => makeDemoModel(dir, { kind: "kontext" }));
 }

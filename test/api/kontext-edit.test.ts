@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { cp, copyFile, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { edit, EditMethodError, EditOptionError, KONTEXT_DEFAULTS } from "icedit";
+import { edit, EditMethodError, EditOptionError, judgeFromFunction, KONTEXT_DEFAULTS } from "icedit";
 import { makeKontextDemoModel, useDemoModel, withSession } from "./fixtures.js";
 import { exampleImage } from "../../src/demo/example-image.js";
 import { resolveEditOptions } from "../../src/api/edit-options.js";
@@ -79,6 +79,42 @@ describe("Kontext through the library API", () => {
       await assert.rejects(session.edit(source, "x", { referencePlacement: "tiled" as "index" }), EditOptionError);
     });
     assert.throws(() => resolveEditOptions({ references: [exampleImage(32, 32)] }), /ICEdit edits one image, but 2 were given/);
+  });
+
+  it("noise selection with Kontext: the record says which candidate won, the winner equals a plain edit with its seed", async () => {
+    await withSession({ model: demo.model, embeddingCacheDir: null, convertedCacheDir: null }, async (session) => {
+      const source = exampleImage(64, 48);
+      const stages = new Set<string>();
+      let shown = 0;
+      const judge = judgeFromFunction(() => (++shown === 1 ? 2 : 1)); // 43 beats 42, then holds against 44
+      const selected = await session.edit(source, "add a moon", {
+        steps: 2,
+        selection: { judge, candidates: 3, earlySteps: 1 },
+        onProgress: (p) => stages.add(p.stage),
+      });
+      const t = selected.record.tournament;
+      assert.ok(t, "the record has the tournament");
+      assert.deepEqual(t.candidates, [42, 43, 44]);
+      assert.equal(t.winner, 43);
+      assert.equal(t.nfe, 3 * 1 + 1);
+      assert.equal(selected.record.method, "kontext");
+      assert.equal(selected.record.seed, 43);
+      assert.deepEqual(
+        selected.previews.map((p) => [p.seed, ...p.image.dims]),
+        [
+          [42, 48, 64, 3],
+          [43, 48, 64, 3],
+          [44, 48, 64, 3],
+        ],
+        "previews at the output's size",
+      );
+      for (const stage of ["probe", "early", "preview", "compare", "winner", "continue", "decode"]) assert.ok(stages.has(stage), stage);
+      const plain = await session.edit(source, "add a moon", { steps: 2, seed: 43 });
+      assert.equal(plain.record.tournament, undefined);
+      let differing = 0;
+      for (let i = 0; i < plain.image.data.length; i++) if (plain.image.data[i] !== selected.image.data[i]) differing++;
+      assert.ok(differing <= plain.image.data.length / 1000, `${differing} bytes differ from the plain edit with seed 43`);
+    });
   });
 
   it("step caching and a shorter T5 sequence work with Kontext: skipped steps recorded, the first and last always run", async () => {

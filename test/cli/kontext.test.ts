@@ -2,7 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { icedit } from "./test-io.js";
-import { demoEdit, iceditWithRecord, useCliDemoModel } from "./fixtures.js";
+import { demoEdit, editArgs, flags, iceditWithRecord, useCliDemoModel } from "./fixtures.js";
+import { FIXTURES } from "../demo/eval/fixtures.js";
 import { useDemoModel } from "../api/fixtures.js";
 import { readImage, writeImage } from "../../src/image/index.js";
 import { exampleImage } from "../../src/demo/example-image.js";
@@ -53,6 +54,34 @@ describe("icedit edit with a FLUX.1 Kontext model", () => {
     const bad = await icedit([...args, "--reference-placement", "tiled"]);
     assert.equal(bad.code, 2);
     assert.match(bad.err.join("\n"), /offset|index/);
+  });
+
+  it("--judge rule --candidates 2: noise selection with Kontext, the record says which candidate won", async () => {
+    const f = FIXTURES[0];
+    assert.ok(f);
+    const scene = join(demo.dir, "scene.png");
+    await writeImage(scene, f.source);
+    const [winner, sheet] = [join(demo.dir, "winner.png"), join(demo.dir, "sheet.png")];
+    const judging = flags({ judge: "rule", candidates: 2, "early-steps": 1, seed: 5 });
+    const args = editArgs(demo.model, scene, f.instruction, "--steps", "2", "--width", "48", ...judging, "-o", winner);
+    const run = await iceditWithRecord<{
+      method: string;
+      seed: number;
+      output: { width: number; height: number };
+      tournament: { judge: unknown; candidates: number[]; winner: number; comparisons: { raw: string }[]; nfe: number };
+    }>([...args, "--contact-sheet", sheet], join(demo.dir, "selection.json"));
+    const { json } = run;
+    assert.equal(json.method, "kontext");
+    assert.deepEqual(json.tournament.judge, { kind: "rule", url: "in-process", model: "shapes" });
+    assert.deepEqual(json.tournament.candidates, [5, 6]);
+    assert.ok([5, 6].includes(json.tournament.winner));
+    assert.equal(json.seed, json.tournament.winner, "the record's seed is the winner's");
+    assert.equal(json.tournament.nfe, 2 * 1 + 1);
+    assert.match(json.tournament.comparisons[0]?.raw ?? "", /^rule shapes: 1 changed/);
+    assert.deepEqual(json.output, { width: 48, height: 48 });
+    assert.deepEqual((await readImage(winner)).dims, [48, 48, 3]);
+    assert.ok(((await readImage(sheet)).dims[1] as number) > 48, "the candidates' previews side by side");
+    assert.match(run.err.join("\n"), /winner: seed/);
   });
 
   it("--method icedit on a Kontext model says what ICEdit needs", async () => {

@@ -64,6 +64,8 @@ describe("icedit train", () => {
       "--out",
       "--resume",
       "--text-dropout",
+      "--logit-mean",
+      "--logit-std",
       "--json",
     ]) {
       assert.match(help, new RegExp(`\\n\\s+${flag} `), flag);
@@ -87,6 +89,8 @@ describe("icedit train", () => {
       [[...ok, "--size", "500"], /--size takes a multiple of 16, got 500 \(try 496\)/],
       [[...ok, "--text-dropout", "2"], /--text-dropout takes a probability from 0 to 1/],
       [[...ok, "--lr", "fast"], /--lr takes a number, got "fast"/],
+      [[...ok, "--logit-mean", "high"], /--logit-mean takes a number, got "high"/],
+      [[...ok, "--logit-std", "0"], /--logit-std takes a number > 0/],
       [[...ok, "--lr", "0"], /--lr takes a number > 0/],
       [[...ok, "--clip=-1"], /--clip takes a number > 0/],
       [[...ok, "--grad-accum", "0"], /--grad-accum takes a whole number >= 1/],

@@ -29,7 +29,7 @@ const TINY: RecipePlan = {
   ],
   edits: 8,
   lora: { steps: 12, batch: 4, lr: 1e-2, rank: 4 },
-  moe: { steps: 12, batch: 4, lr: 1e-2, rank: 4, experts: 2 },
+  moe: { steps: 12, batch: 4, lr: 1e-2, rank: 4, experts: 2, logitMean: 1.5 },
   saveEvery: 6,
   evalCount: 2,
   example: { seed: 3_000_000, size: 32 },
@@ -74,6 +74,8 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     );
     for (const stage of recipe.stages) assert.ok(stage.seconds > 0 && stage.command.startsWith("node "), stage.name);
     assert.match(recipe.stages.find((s) => s.name === "eval")?.result ?? "", /\| LoRA-MoE .*\|/);
+    assert.match(recipe.stages.find((s) => s.name === "moe")?.command ?? "", / --logit-mean 1\.5 /);
+    assert.doesNotMatch(recipe.stages.find((s) => s.name === "lora")?.command ?? "", /--logit-mean/);
 
     const p = recipePaths(work);
     const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };

@@ -3,12 +3,14 @@
  * both doors (/v1/edits and OpenAI's /v1/images/edits) run the Kontext method with its defaults
  * (guidance 2.5, the output at the size Kontext resizes the image to, no diptych width), the job
  * and its record name the method, and the server's edit equals the library's for the same settings;
- * the web page (headless Chromium) says Kontext, offers its sizes and no noise selection, and edits.
+ * noise selection (candidates, quality high) runs with the server's judge (the rule judge here);
+ * the web page (headless Chromium) says Kontext, offers its sizes and noise selection, and edits.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { IceditSession, KONTEXT_DEFAULTS } from "../../src/index.js";
+import { EDIT_DEFAULTS, IceditSession, KONTEXT_DEFAULTS } from "../../src/index.js";
+import { RULE_JUDGE_NAME } from "../../src/demo/eval/rule-judge.js";
 import { makeKontextDemoModel } from "../api/fixtures.js";
 import { decodeImage } from "../../src/image/index.js";
 import { startServer } from "../../src/server/server.js";
@@ -21,13 +23,14 @@ interface KontextServer extends Closable {
   readonly model: string;
 }
 
-/** The Kontext demo in a temp dir and an in-process server on it. */
+/** The Kontext demo in a temp dir and an in-process server on it, with the rule judge for noise selection. */
 async function kontextServer(): Promise<KontextServer> {
   const temp = await tempDir("icedit-kontext-serve-");
   try {
     const model = join(temp.path, "demo-kontext");
     await makeKontextDemoModel(model);
-    const server = await startServer({ port: 0, dataDir: join(temp.path, "data"), session: { model } });
+    const judge = { kind: "rule", model: RULE_JUDGE_NAME } as const;
+    const server = await startServer({ port: 0, dataDir: join(temp.path, "data"), session: { model }, judge });
     return {
       url: server.url,
       model,
@@ -88,7 +91,7 @@ describe("icedit serve --model <Kontext demo>", () => {
     }
   });
 
-  it("/v1/edits: width and height make any output size; method icedit, noise selection and unknown methods are refused", async () => {
+  it("/v1/edits: width and height make any output size; method icedit and unknown methods are refused", async () => {
     const { job, pixels } = await edit({ steps: 1, width: 32, height: 64, method: "kontext" });
     assert.deepEqual([job.params["width"], job.params["height"]], [32, 64]);
     assert.deepEqual(pixels.dims, [64, 32, 3]);
@@ -106,8 +109,31 @@ describe("icedit serve --model <Kontext demo>", () => {
       /^method: this server's model is FLUX\.1 Kontext \[dev\].*send method kontext/,
     );
     await refused({ method: "fill" }, "invalid_parameter", /^method: takes icedit or kontext/);
-    await refused({ candidates: "2" }, "invalid_parameter", /^candidates: noise selection runs with ICEdit models only/);
     await refused({ width: "40" }, "invalid_parameter", /^width: must be a multiple of 16/);
+  });
+
+  it("noise selection with Kontext: candidates on /v1/edits, quality high on /v1/images/edits, the winner in the record", async () => {
+    const instruction = "make the background red"; // one the rule judge reads
+    const { job, pixels } = await edit({ instruction, steps: 2, seed: 3, candidates: 2, early_steps: 1 });
+    const record = job.record as KontextJob["record"] & { seed: number; tournament: { candidates: number[]; winner: number; nfe: number } };
+    assert.equal(record.method, "kontext");
+    assert.deepEqual(record.tournament.candidates, [3, 4]);
+    assert.equal(record.seed, record.tournament.winner);
+    assert.equal(record.tournament.nfe, 2 * 1 + 1);
+    assert.deepEqual(pixels.dims, [48, 80, 3], "the winner at the resized size");
+    const sheet = await fetch(new URL(`/v1/edits/${job.id}/candidates`, server().url));
+    assert.equal(sheet.status, 200);
+
+    const form = new FormData();
+    form.append("image", new Blob([image], { type: "image/png" }), "in.png");
+    for (const [name, value] of Object.entries({ prompt: instruction, quality: "high", steps: "2" })) form.append(name, value);
+    const response = await fetch(`${server().url}/v1/images/edits`, { method: "POST", body: form });
+    assert.equal(response.status, 200, await response.clone().text());
+    const high = (await getJob(server().url, response.headers.get("x-icedit-jobs") ?? "")) as unknown as {
+      record: { method: string; tournament: { candidates: number[] } };
+    };
+    assert.equal(high.record.method, "kontext");
+    assert.equal(high.record.tournament.candidates.length, EDIT_DEFAULTS.candidates);
   });
 
   it("/v1/images/edits: size auto is the resized size, WxH any size; /healthz and /v1/models say Kontext", async () => {
@@ -139,7 +165,7 @@ describe("icedit serve --model <Kontext demo>", () => {
     assert.match(models.body.data[0]?.description ?? "", /^FLUX\.1 Kontext on a local FLUX\.1 Kontext \[dev\] folder with no adapter$/);
   });
 
-  it("the web page names the method, leaves the width to Kontext, offers a height and no noise selection, and edits", async () => {
+  it("the web page names the method, leaves the width to Kontext, offers a height and noise selection, and edits", async () => {
     ensureDebianPackages("chromium");
     const flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-quic"];
     const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: flags, timeout: 60_000 });
@@ -154,8 +180,12 @@ describe("icedit serve --model <Kontext demo>", () => {
       assert.equal(await page.getByLabel("Guidance").inputValue(), String(KONTEXT_DEFAULTS.guidance));
       assert.ok(await page.getByLabel("Height").isVisible(), "Kontext makes any height");
       assert.match(await page.locator("#size-hint").innerText(), /FLUX\.1 Kontext edits the image at the preferred size/);
-      assert.equal(await page.evaluate(`document.getElementById("noise-selection").disabled`), true);
-      assert.match(await page.locator("#selection-hint").innerText(), /FLUX\.1 Kontext edits one seed at a time/);
+      assert.equal(
+        await page.evaluate(`document.getElementById("noise-selection").disabled`),
+        false,
+        "the server's judge works with Kontext",
+      );
+      assert.match(await page.locator("#selection-hint").innerText(), /The judge compares the candidates' early previews/);
 
       await page.locator("#image-input").setInputFiles({ name: "in.png", mimeType: "image/png", buffer: Buffer.from(image) });
       await page.getByLabel("Instruction").fill("add a moon");

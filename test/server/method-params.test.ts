@@ -64,9 +64,15 @@ describe("a job's parameters follow the method", () => {
       width: 64,
     });
     assert.equal(parse({ method: "icedit" }, null).width, 512);
-    assert.match(
-      refusal({ method: "kontext", candidates: "3" }, null),
-      /^400 invalid_parameter: candidates: noise selection runs with ICEdit/,
+    assert.deepEqual(parse({ method: "kontext", candidates: "3", early_steps: "2" }, null).selection, {
+      candidates: 3,
+      earlySteps: 2,
+      fallback: "none",
+    });
+    assert.deepEqual(
+      parse({ candidates: "2" }, KONTEXT).selection,
+      { candidates: 2, fallback: "none" },
+      "noise selection with Kontext too",
     );
   });
 

@@ -11,13 +11,16 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { openTrainingRun, type TrainingRunRequest } from "../../src/api/training-run.js";
+import { openModel } from "../../src/api/open-model.js";
+import { openTrainingRun, type TrainingRun, type TrainingRunRequest } from "../../src/api/training-run.js";
+import { imageIds, textIds } from "../../src/models/flux/inputs.js";
+import { concatTokens } from "../../src/sampling/packing.js";
 import { train } from "../../src/api/train.js";
 import { Prng } from "../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { readAllF32 } from "../../src/weights/source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
-import type { AdapterParams } from "../../src/train/loop/index.js";
+import type { AdapterParams, StepBatch } from "../../src/train/loop/index.js";
 import { useCliDemoModel } from "../cli/fixtures.js";
 import { icedit } from "../cli/test-io.js";
 import { imageCell, patterned, png, solid, writeMagicBrushShard, writeMetadata, writePng } from "./data/fixtures.js";
@@ -57,30 +60,63 @@ async function readAdapter(path: string): Promise<Map<string, Tensor<"f32">>> {
   }
 }
 
-/** The loss of the first two examples at fixed t (0.3, 0.7) and fixed noise, with the run's initial adapter and with `params`. */
-async function fixedBatchLosses(request: TrainingRunRequest, params: AdapterParams): Promise<{ initial: number; trained: number }> {
+/** The first two examples at fixed t (0.3, 0.7) and fixed noise, as one micro-batch. */
+async function firstTwo(run: TrainingRun): Promise<StepBatch> {
+  const examples = [await run.dataset.get(0), await run.dataset.get(1)];
+  const stack = (pick: (e: (typeof examples)[number]) => Tensor<"f32">): Tensor<"f32"> => {
+    const parts = examples.map(pick);
+    const out = new Float32Array(parts.reduce((s, p) => s + p.data.length, 0));
+    parts.forEach((p, i) => out.set(p.data, i * p.data.length));
+    return tensor("f32", [parts.length, ...(parts[0] as Tensor<"f32">).dims], out);
+  };
+  const x0 = stack((e) => e.x0);
+  const noise = tensor("f32", x0.dims);
+  new Prng(5).fillNormal(noise.data, 1);
+  return { x0, imgCond: stack((e) => e.imgCond), txt: stack((e) => e.txt), y: stack((e) => e.y), t: Float32Array.of(0.3, 0.7), noise };
+}
+
+/** The flow-matching loss of the edit path's transformer (the model opened with `adapter`, as icedit edit opens it) on `batch`. */
+async function inferenceLoss(model: string, adapter: string, batch: StepBatch): Promise<number> {
+  const opened = await openModel({ model, loras: [adapter], precision: "f32" });
+  try {
+    const [B, L, C] = batch.x0.dims as [number, number, number];
+    const f = Math.fround;
+    const xt = tensor("f32", [B, L, C]);
+    for (let i = 0; i < xt.data.length; i++) {
+      const t = batch.t[Math.floor(i / (L * C))] as number;
+      xt.data[i] = f(f(f(1 - t) * (batch.x0.data[i] as number)) + f(t * (batch.noise.data[i] as number)));
+    }
+    const side = SIZE / 16;
+    const { out } = await opened.models.transformer.forward({
+      img: concatTokens([xt, batch.imgCond]),
+      imgIds: imageIds(B, side, 2 * side),
+      txt: batch.txt,
+      txtIds: textIds(B, batch.txt.dims[1] as number),
+      timesteps: tensor("f32", [B], batch.t),
+      y: batch.y,
+      guidance: tensor("f32", [B], new Float32Array(B).fill(1)),
+    });
+    let sum = 0;
+    for (let i = 0; i < out.data.length; i++) {
+      const d = (out.data[i] as number) - ((batch.noise.data[i] as number) - (batch.x0.data[i] as number));
+      sum += d * d;
+    }
+    return sum / out.data.length;
+  } finally {
+    await opened.engine.close();
+  }
+}
+
+/** The training graph's loss on the first two examples (firstTwo) with the run's initial adapter and with `params`. */
+async function fixedBatchLosses(
+  request: TrainingRunRequest,
+  params: AdapterParams,
+): Promise<{ initial: number; trained: number; batch: StepBatch }> {
   const run = await openTrainingRun(request);
   try {
-    const examples = [await run.dataset.get(0), await run.dataset.get(1)];
-    const stack = (pick: (e: (typeof examples)[number]) => Tensor<"f32">): Tensor<"f32"> => {
-      const parts = examples.map(pick);
-      const out = new Float32Array(parts.reduce((s, p) => s + p.data.length, 0));
-      parts.forEach((p, i) => out.set(p.data, i * p.data.length));
-      return tensor("f32", [parts.length, ...(parts[0] as Tensor<"f32">).dims], out);
-    };
-    const x0 = stack((e) => e.x0);
-    const noise = tensor("f32", x0.dims);
-    new Prng(5).fillNormal(noise.data, 1);
-    const batch = {
-      x0,
-      imgCond: stack((e) => e.imgCond),
-      txt: stack((e) => e.txt),
-      y: stack((e) => e.y),
-      t: Float32Array.of(0.3, 0.7),
-      noise,
-    };
+    const batch = await firstTwo(run);
     const initial = (await run.lossAndGrads(batch, run.initialParams)).loss;
-    return { initial, trained: (await run.lossAndGrads(batch, params)).loss };
+    return { initial, trained: (await run.lossAndGrads(batch, params)).loss, batch };
   } finally {
     await run.release();
   }
@@ -132,9 +168,12 @@ describe("icedit train on the demo model", () => {
       seed: 666,
     };
     const trained = await readAdapter(join(dir, "a", "adapter.safetensors"));
-    const { initial: before, trained: afterTraining } = await fixedBatchLosses(request, trained);
+    const { initial: before, trained: afterTraining, batch } = await fixedBatchLosses(request, trained);
     t.diagnostic(`fixed-batch loss ${before.toFixed(4)} before, ${afterTraining.toFixed(4)} after 12 steps`);
     assert.ok(afterTraining < before, `the fixed-batch loss went from ${before} to ${afterTraining}`);
+    // The edit path, with the saved adapter file loaded as icedit edit loads it, predicts what the training graph did.
+    const viaEdit = await inferenceLoss(demo.model, join(dir, "a", "adapter.safetensors"), batch);
+    assert.ok(Math.abs(viaEdit - afterTraining) <= 1e-5 * afterTraining, `edit path ${viaEdit}, training graph ${afterTraining}`);
 
     const out = join(dir, "edited.png");
     const edited = await icedit([

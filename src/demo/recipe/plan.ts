@@ -36,6 +36,8 @@ export interface AdapterStagePlan {
   readonly batch: number;
   readonly lr: number;
   readonly rank: number;
+  /** icedit train --logit-mean (t = sigmoid(m + randn)); absent: ICEdit's sigmoid(randn). */
+  readonly logitMean?: number;
 }
 
 export interface RecipePlan {
@@ -135,6 +137,7 @@ function adapterArgs(plan: RecipePlan, work: string, kind: "lora" | "moe"): stri
     "adamw",
     "--lr",
     String(stage.lr),
+    ...(stage.logitMean === undefined ? [] : ["--logit-mean", String(stage.logitMean)]),
     "--no-checkpointing",
     "--save-every",
     String(plan.saveEvery),

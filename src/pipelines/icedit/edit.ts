@@ -9,11 +9,11 @@
 import { cropRightHalf, makeDiptych } from "../../image/diptych.js";
 import { editSize } from "../../image/edit-size.js";
 import type { Tensor } from "../../tensor.js";
-import type { Judge } from "../../vlm/judge.js";
 import { fill } from "../fill/fill.js";
 import type { FillConventions } from "../fill/conventions.js";
 import type { StepInfo } from "../fill/denoise.js";
-import { fillWithNoiseSelection, probeJudge, type JudgeFallback } from "../noise-selection/select.js";
+import { fillWithNoiseSelection } from "../noise-selection/select.js";
+import { editSelectionOptions, probeEditJudge, type SelectionSettings } from "../edit/selection.js";
 import {
   editRecord,
   prepareEditInputs,
@@ -26,19 +26,6 @@ import {
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
 import type { StepCacheSettings } from "../step-cache/settings.js";
-
-/** Noise selection, resolved: the candidates' seeds (in tournament order) and the early steps m. */
-export interface SelectionSettings {
-  readonly judge: Judge;
-  readonly fallback: JudgeFallback;
-  readonly seeds: readonly number[];
-  /** m, capped at steps - 1. */
-  readonly earlySteps: number;
-  /** Candidates per transformer run in the early steps (default all). */
-  readonly batchSize?: number;
-  /** Previews per VAE decoder run (default all). */
-  readonly previewBatch?: number;
-}
 
 export interface EditSettings {
   /** The noise seed; with selection, the first candidate's seed is selection.seeds[0] instead. */
@@ -62,6 +49,7 @@ export interface EditSettings {
 }
 
 export type { EditMethod, EditModels, EditRecord, EditResult } from "../edit/inputs.js";
+export type { SelectionSettings } from "../edit/selection.js";
 export type { EditProgress, EditStage } from "../edit/progress.js";
 
 export async function editImage(
@@ -73,20 +61,9 @@ export async function editImage(
   const started = performance.now();
   const prompt = icPrompt(instruction);
   const report = editProgressReporter(started, settings.onProgress);
-  const { selection } = settings;
 
   // The judge before any other work: an unreachable one fails in milliseconds.
-  let probed: Awaited<ReturnType<typeof probeJudge>> | undefined;
-  if (selection) {
-    report({ stage: "probe", step: 0, steps: 1 });
-    probed = await probeJudge(selection.judge, selection.seeds.length, selection.fallback);
-    if (probed.failure !== null) {
-      settings.onWarning?.(
-        `the judge cannot be used (${probed.failure}); the first seed, ${selection.seeds[0]}, wins without a tournament`,
-      );
-    }
-    report({ stage: "probe", step: 1, steps: 1 });
-  }
+  const judging = await probeEditJudge(settings.selection, report, settings.onWarning);
 
   const size = editSize(source.dims[1] as number, source.dims[0] as number, settings.width);
   const inputs = await prepareEditInputs(models.text, source, prompt, size, started, {
@@ -106,7 +83,7 @@ export async function editImage(
     ...(settings.cache ? { cache: settings.cache } : {}),
   };
 
-  if (!selection) {
+  if (!judging) {
     const result = await fill(fillModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });
     return {
       image: cropRightHalf(result.image),
@@ -116,16 +93,7 @@ export async function editImage(
   }
   const result = await fillWithNoiseSelection(fillModels, request, {
     ...common,
-    seeds: selection.seeds,
-    earlySteps: selection.earlySteps,
-    judge: selection.judge,
-    fallback: selection.fallback,
-    probed,
-    instruction,
-    original: inputs.resized,
-    view: cropRightHalf,
-    batchSize: selection.batchSize,
-    previewBatch: selection.previewBatch,
+    ...editSelectionOptions(judging, { instruction, original: inputs.resized, view: cropRightHalf }),
     onProgress: report,
   });
   return {

@@ -1,8 +1,10 @@
 /**
  * A FLUX.1 Kontext [dev] edit: the source resized to the preferred Kontext size of its aspect
  * ratio, the instruction as the prompt (as it is: no wrapper), the Kontext sampler, and the output
- * at the resized size unless width / height say otherwise. Pure: pixels and resolved settings in
- * (no defaults here: the library applies them, KONTEXT_DEFAULTS), pixels and a record out.
+ * at the resized size unless width / height say otherwise. With `selection`, several seeds run a
+ * few steps, the judge compares their early previews (of the output, with the resized source as
+ * the original) and only the winner runs to the end. Pure: pixels and resolved settings in (no
+ * defaults here: the library applies them, KONTEXT_DEFAULTS), pixels and a record out.
  */
 import type { StepCacheSettings } from "../step-cache/settings.js";
 import { InvalidArgumentError } from "../../errors.js";
@@ -12,12 +14,15 @@ import type { StepInfo } from "../fill/denoise.js";
 import { EmptyInstructionError } from "../icedit/prompt.js";
 import { editRecord, prepareEditInputs, type EditModels, type EditResult, type Size } from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
+import { editSelectionOptions, probeEditJudge, type SelectionSettings } from "../edit/selection.js";
 import { kontext } from "./kontext.js";
+import { kontextWithNoiseSelection } from "./select.js";
 import type { ReferencePlacement } from "./references.js";
 import { kontextSize } from "./resolution.js";
 import { resizeImage } from "../../image/resize.js";
 
 export interface KontextEditSettings {
+  /** The noise seed; with selection, the first candidate's seed is selection.seeds[0] instead. */
   readonly seed: number;
   readonly steps: number;
   readonly guidance: number;
@@ -39,6 +44,8 @@ export interface KontextEditSettings {
   readonly references?: readonly Tensor<"u8">[];
   /** Where the references sit on RoPE's axes (references.ts); default "offset" (ComfyUI's). */
   readonly referencePlacement?: ReferencePlacement;
+  /** Noise selection (the references included); absent: a plain edit with `seed`. */
+  readonly selection?: SelectionSettings;
   /** Step caching (First-Block Cache or TeaCache) of the denoising loop; absent: off. */
   readonly cache?: StepCacheSettings;
   /** The T5 sequence length; absent: the model's (512). */
@@ -83,6 +90,8 @@ export async function kontextEdit(
   if (!prompt) throw new EmptyInstructionError();
   if (source.dims.length !== 3 || source.dims[2] !== 3) throw new InvalidArgumentError("the image to edit must be RGB, [height, width, 3]");
   const report = editProgressReporter(started, settings.onProgress);
+  // The judge before any other work: an unreachable one fails in milliseconds.
+  const judging = await probeEditJudge(settings.selection, report, settings.onWarning);
   const resized = kontextInputSize(source.dims[1] as number, source.dims[0] as number, settings.keepSize);
   const inputs = await prepareEditInputs(models.text, source, prompt, resized, started, {
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
@@ -99,30 +108,42 @@ export async function kontextEdit(
   }
   const output = kontextOutputSize(resized, settings.width, settings.height);
   const { embedding } = inputs.encoded;
-  const result = await kontext(
-    { transformer: models.transformer, vae: models.vae },
-    {
-      image: inputs.resized,
-      txt: embedding.txt,
-      y: embedding.y,
-      ...(references.length === 0 ? {} : { references, placement: settings.referencePlacement }),
-    },
-    {
-      seed: settings.seed,
-      steps: settings.steps,
-      guidance: settings.guidance,
-      width: output.width,
-      height: output.height,
-      signal: settings.signal,
-      ...(settings.cache ? { cache: settings.cache } : {}),
-      onStep: settings.onStep,
-      onProgress: report,
-    },
-  );
-  const { seed, steps, guidance } = settings;
+  const samplingModels = { transformer: models.transformer, vae: models.vae };
+  const request = {
+    image: inputs.resized,
+    txt: embedding.txt,
+    y: embedding.y,
+    ...(references.length === 0 ? {} : { references, placement: settings.referencePlacement }),
+  };
+  const common = {
+    steps: settings.steps,
+    guidance: settings.guidance,
+    width: output.width,
+    height: output.height,
+    signal: settings.signal,
+    ...(settings.cache ? { cache: settings.cache } : {}),
+  };
+  const { steps, guidance } = settings;
+  if (!judging) {
+    const result = await kontext(samplingModels, request, { ...common, seed: settings.seed, onStep: settings.onStep, onProgress: report });
+    return {
+      image: result.image,
+      previews: [],
+      record: editRecord(inputs, { method: "kontext", instruction, seed: settings.seed, steps, guidance, output, fill: result.record }),
+    };
+  }
+  const result = await kontextWithNoiseSelection(samplingModels, request, {
+    ...common,
+    ...editSelectionOptions(judging, { instruction, original: inputs.resized }),
+    onProgress: report,
+  });
+  const seed = result.tournament.winner;
   return {
     image: result.image,
-    previews: [],
-    record: editRecord(inputs, { method: "kontext", instruction, seed, steps, guidance, output, fill: result.record }),
+    previews: result.previews,
+    record: {
+      ...editRecord(inputs, { method: "kontext", instruction, seed, steps, guidance, output, fill: result.record }),
+      tournament: result.tournament,
+    },
   };
 }

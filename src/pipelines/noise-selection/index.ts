@@ -1,4 +1,4 @@
-/** VLM-guided early-filter noise selection (docs/icedit.md §4); an edit runs it through editImage's `selection`. */
+/** VLM-guided early-filter noise selection (docs/icedit.md §4); an edit runs it through its method's `selection`. */
 export {
   fillWithNoiseSelection,
   probeJudge,
@@ -7,6 +7,8 @@ export {
   type JudgeFallback,
   type ProbeOutcome,
 } from "./select.js";
+export { runSelection, type NoiseSelectionOptions, type SelectionRun, type SelectionModels } from "./run.js";
+export type { SelectionCandidate, SelectionSampler } from "./sampler.js";
 export { decodePreviews, type CandidatePreview } from "./previews.js";
 export { candidateSeeds, earlyStepsFor, selectionCost, type SeedOptions } from "./plan.js";
 export { runTournament, type TournamentInput, type TournamentResult } from "./tournament.js";

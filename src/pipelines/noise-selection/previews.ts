@@ -14,11 +14,11 @@ export interface CandidatePreview {
 }
 
 export interface PreviewOptions {
-  /** The latent's height and width (H/8, W/8). */
+  /** The latent's height and width (H/8, W/8): the previews are decoded at the output's size. */
   readonly h: number;
   readonly w: number;
-  readonly conventions: FillConventions;
-  /** What of a decoded image the judge sees (ICEdit: the diptych's right half). */
+  readonly toUint8: FillConventions["toUint8"];
+  /** What of a decoded image the judge sees (ICEdit: the diptych's right half; Kontext: all of it). */
   readonly view: (image: Tensor<"u8">) => Tensor<"u8">;
   /** Previews per decoder run. */
   readonly batch: number;
@@ -27,7 +27,7 @@ export interface PreviewOptions {
   readonly onDone?: (done: number, total: number) => void;
 }
 
-/** x0: one packed [1, L, 64] estimate per seed. */
+/** x0: one packed [1, L, 64] estimate per seed (the noisy tokens only). */
 export async function decodePreviews(
   vae: Vae,
   x0: readonly Tensor<"f32">[],
@@ -42,7 +42,7 @@ export async function decodePreviews(
     const part = x0.slice(i, i + options.batch);
     const { image: decoded } = await vae.decode(unpackLatents(stackBatch(part), options.h, options.w));
     part.forEach((_, k) => {
-      const image = options.view(tensorToImage(sliceBatch(decoded, k), options.conventions.toUint8));
+      const image = options.view(tensorToImage(sliceBatch(decoded, k), options.toUint8));
       previews.push({ seed: seeds[i + k] as number, image });
     });
     options.onDone?.(previews.length, x0.length);

@@ -10,6 +10,7 @@ export {
 } from "./settings.js";
 export { loadCheckpoint, loadLatestCheckpoint, readCheckpointState, type LoadedCheckpoint } from "./checkpoint-read.js";
 export { checkpointSteps } from "./checkpoint-write.js";
+export { ICEDIT_TIME_DISTRIBUTION, type TimeDistribution } from "./random.js";
 export type { CheckpointState, LossHistory } from "./checkpoint-state.js";
 export { ADAPTER_FILE, LOG_FILE, OPTIMIZER_FILE, PLOT_FILE, SAMPLES_DIR, STATE_FILE, checkpointPath } from "./checkpoint-paths.js";
 export { adapterFileMetadata, type AdapterShape } from "./adapter-metadata.js";

@@ -50,11 +50,24 @@ export function epochOrder(seed: number, epoch: number, count: number): Uint32Ar
   return order;
 }
 
+/**
+ * The distribution of the flow time t: logit-normal, t = sigmoid(logitMean + logitStd z) with z
+ * standard normal (diffusers' weighting_scheme "logit_normal"). ICEdit trains with (0, 1); a
+ * positive mean puts more of the training at high noise, where an edit's layout is decided.
+ */
+export interface TimeDistribution {
+  readonly logitMean: number;
+  readonly logitStd: number;
+}
+
+/** ICEdit's t = sigmoid(randn). */
+export const ICEDIT_TIME_DISTRIBUTION: TimeDistribution = { logitMean: 0, logitStd: 1 };
+
 /** What one micro-batch draws: which examples lose their text, t and the noise. */
 export interface MicroBatchDraws {
   /** [B]: true where the prompt is replaced by the empty prompt. */
   readonly dropText: readonly boolean[];
-  /** [B]: sigmoid(randn), in float32. */
+  /** [B]: sigmoid(logitMean + logitStd randn), in float32. */
   readonly t: Float32Array;
   /** [B, L, 64]: randn. */
   readonly noise: Tensor<"f32">;
@@ -62,7 +75,7 @@ export interface MicroBatchDraws {
 
 /**
  * The draws of micro-batch `micro` of optimizer step `step` (1-based), in this order: B uniforms
- * for text dropout (u < textDropout drops), t = sigmoid(randn([B])), noise = randn([B, L, 64]).
+ * for text dropout (u < textDropout drops), t = sigmoid(logitMean + logitStd randn([B])), noise = randn([B, L, 64]).
  * noiseDims: [B, L, 64].
  */
 export function drawMicroBatch(
@@ -71,6 +84,7 @@ export function drawMicroBatch(
   micro: number,
   noiseDims: readonly [number, number, number],
   textDropout: number,
+  time: TimeDistribution = ICEDIT_TIME_DISTRIBUTION,
 ): MicroBatchDraws {
   const g = new TorchGenerator(derivedSeed(seed, RandomStream.microBatch, step, micro));
   const batch = noiseDims[0];
@@ -78,7 +92,7 @@ export function drawMicroBatch(
   for (let b = 0; b < batch; b++) dropText.push(g.nextDoubleUniform() < textDropout);
   const z = g.randn([batch], "f32").data;
   const t = new Float32Array(batch);
-  for (let b = 0; b < batch; b++) t[b] = 1 / (1 + Math.exp(-(z[b] as number)));
+  for (let b = 0; b < batch; b++) t[b] = 1 / (1 + Math.exp(-(time.logitMean + time.logitStd * (z[b] as number))));
   const noise = g.randn(noiseDims, "f32");
   return { dropText, t, noise: tensor("f32", noiseDims, noise.data) };
 }

@@ -5,6 +5,7 @@
  */
 import type { OptimizerKind } from "../optim/index.js";
 import { TrainOptionError } from "./errors.js";
+import { ICEDIT_TIME_DISTRIBUTION, type TimeDistribution } from "./random.js";
 
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
@@ -24,6 +25,8 @@ export interface LoopSettings {
   readonly clip: number;
   /** Probability of replacing an example's prompt by the empty prompt. */
   readonly textDropout: number;
+  /** How t is drawn (ICEdit: sigmoid(randn)). */
+  readonly time: TimeDistribution;
   /** Optimizer steps of the whole run (a resumed run continues up to it). */
   readonly steps: number;
   /** A checkpoint every N steps (and at the end). */
@@ -52,6 +55,12 @@ export function checkLoopSettings(s: LoopSettings): LoopSettings {
   if (!(s.textDropout >= 0 && s.textDropout <= 1)) {
     throw new TrainOptionError("textDropout", `must be a probability from 0 to 1, got ${s.textDropout}`);
   }
+  if (!Number.isFinite(s.time.logitMean)) {
+    throw new TrainOptionError("logitMean", `must be a finite number, got ${s.time.logitMean}`);
+  }
+  if (!(s.time.logitStd > 0) || !Number.isFinite(s.time.logitStd)) {
+    throw new TrainOptionError("logitStd", `must be a finite number > 0, got ${s.time.logitStd}`);
+  }
   if (s.sampleEvery !== null) {
     wholeNumber("sampleEvery", s.sampleEvery, 1);
     if (!s.sampleInstruction?.trim()) {
@@ -59,6 +68,10 @@ export function checkLoopSettings(s: LoopSettings): LoopSettings {
     }
   }
   return s;
+}
+
+function isIceditTime(time: TimeDistribution): boolean {
+  return time.logitMean === ICEDIT_TIME_DISTRIBUTION.logitMean && time.logitStd === ICEDIT_TIME_DISTRIBUTION.logitStd;
 }
 
 /** The settings that change a run's numbers: a resumed run must have the same (steps and the schedules may differ). */
@@ -69,6 +82,8 @@ export function numericSettings(s: LoopSettings): Record<string, JsonValue> {
     gradAccum: s.gradAccum,
     clip: s.clip,
     textDropout: s.textDropout,
+    // Only when not ICEdit's: checkpoints written before the setting existed still resume.
+    ...(isIceditTime(s.time) ? {} : { logitMean: s.time.logitMean, logitStd: s.time.logitStd }),
     optimizer: { kind: s.optimizer.kind, settings: { ...s.optimizer.settings } },
   };
 }

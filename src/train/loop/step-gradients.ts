@@ -9,7 +9,7 @@ import type { Tensor } from "../../tensor.js";
 import { assembleBatch } from "./batch.js";
 import type { DataCursor } from "./data-order.js";
 import { NonFiniteTrainingError, TrainingDataError } from "./errors.js";
-import { drawMicroBatch } from "./random.js";
+import { drawMicroBatch, type TimeDistribution } from "./random.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset } from "./types.js";
 
 export interface StepGradients {
@@ -30,6 +30,7 @@ export interface StepContext {
   readonly batch: number;
   readonly gradAccum: number;
   readonly textDropout: number;
+  readonly time: TimeDistribution;
   /** Named in the error when the step diverges. */
   readonly lastCheckpoint: string | null;
 }
@@ -46,7 +47,7 @@ export async function stepGradients(ctx: StepContext, step: number): Promise<Ste
       throw new TrainingDataError(`x0 of ${first?.origin ?? "the first example"} must be [L, 64]`);
     }
     const noiseDims: [number, number, number] = [ctx.batch, first.x0.dims[0] as number, first.x0.dims[1] as number];
-    const draws = drawMicroBatch(ctx.seed, step, micro, noiseDims, ctx.textDropout);
+    const draws = drawMicroBatch(ctx.seed, step, micro, noiseDims, ctx.textDropout, ctx.time);
     const batch = assembleBatch(examples, draws, ctx.dataset.emptyPrompt);
     const { loss, grads } = await ctx.lossAndGrads(batch, ctx.params);
     const where = ctx.gradAccum > 1 ? ` (micro-batch ${micro + 1} of ${ctx.gradAccum})` : "";

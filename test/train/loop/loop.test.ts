@@ -165,6 +165,20 @@ describe("training loop", () => {
     assert.deepEqual([...(never.batches[0]?.t ?? [])], [...(always.batches[0]?.t ?? [])]);
   });
 
+  it("draws t = sigmoid(logitMean + logitStd z) from the same z as ICEdit's sigmoid(z)", async (t) => {
+    const plain = fakeStep();
+    await runFake(await folder(t), { step: plain, settings: { steps: 2 } });
+    const shifted = fakeStep();
+    await runFake(await folder(t), { step: shifted, settings: { steps: 2, time: { logitMean: 1.5, logitStd: 0.5 } } });
+    const logit = (v: number): number => Math.log(v / (1 - v));
+    const zs = plain.batches.flatMap((b) => [...b.t].map(logit));
+    const ts = shifted.batches.flatMap((b) => [...b.t]);
+    assert.equal(ts.length, zs.length);
+    ts.forEach((v, i) => assert.ok(Math.abs(v - 1 / (1 + Math.exp(-(1.5 + 0.5 * (zs[i] as number))))) < 1e-6, `t ${i}: ${v}`));
+    // the noise is drawn after t: the same as the plain run's
+    assert.deepEqual([...(shifted.batches[0]?.noise.data ?? [])], [...(plain.batches[0]?.noise.data ?? [])]);
+  });
+
   it("a non-finite loss stops with the step's number and keeps the last good checkpoint", async (t) => {
     const out = await folder(t);
     const step = fakeStep({ poison: (call) => (call === 7 ? Number.NaN : 0) }); // step 4's first micro-batch
@@ -189,6 +203,10 @@ describe("training loop", () => {
       assert.match(e.message, /clip: the checkpoint has 0\.5, this run 1/);
       return true;
     });
+    await assert.rejects(
+      runFake(out, { resume: true, settings: { time: { logitMean: 1, logitStd: 1 } } }),
+      /logitMean: the checkpoint has .*, this run 1/,
+    );
     await assert.rejects(
       runFake(out, { resume: true, runConfig: { model: "other", data: "fake-data" } }),
       /model: the checkpoint has "fake-model", this run "other"/,

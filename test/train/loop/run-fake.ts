@@ -1,5 +1,6 @@
 /** Runs the training loop on the fakes, in a folder, as a test or the kill test's child process does. */
 import {
+  ICEDIT_TIME_DISTRIBUTION,
   type LoopResult,
   type LoopSettings,
   loadLatestCheckpoint,
@@ -14,6 +15,7 @@ export const FAKE_SETTINGS: LoopSettings = {
   gradAccum: 2,
   clip: 0.5,
   textDropout: 0.3,
+  time: ICEDIT_TIME_DISTRIBUTION,
   steps: 6,
   saveEvery: 2,
   keepCheckpoints: 2,

@@ -154,6 +154,8 @@ describe("train()", () => {
       [{ lr: 0 }, "lr", /> 0/],
       [{ clip: 0 }, "clip", /> 0/],
       [{ textDropout: 1.5 }, "textDropout", /probability/],
+      [{ logitMean: Number.NaN }, "logitMean", /finite number, got NaN/],
+      [{ logitStd: 0 }, "logitStd", /> 0, got 0/],
       [{ batch: 0 }, "batch", />= 1/],
       [{ gradAccum: 1.5 }, "gradAccum", /whole number/],
       [{ optimizer: "sgd" as "adamw" }, "optimizer", /one of prodigy, adamw, got "sgd"/],

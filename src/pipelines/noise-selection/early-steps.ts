@@ -1,71 +1,18 @@
 /**
- * The candidates of a noise selection: the fill conditioning computed once (the masked diptych
- * through the VAE encoder, the text given), each seed's draws made exactly as a plain fill with
- * that seed makes them, and the first m steps of all candidates run as batches through the
- * transformer (one session run per step for a whole batch).
+ * The first m steps of all candidates of a noise selection, whichever the method, run as batches
+ * through the transformer (one session run per step for a whole batch), each candidate keeping its
+ * step-m state (where the winner continues) and its x0 estimate (its preview).
  */
 import type { FluxTransformer } from "../../components/flux/transformer.js";
-import { textIds } from "../../models/flux/inputs.js";
 import { estimateX0 } from "../../sampling/euler.js";
 import { packLatents } from "../../sampling/packing.js";
 import type { Tensor } from "../../tensor.js";
-import type { FillConventions } from "../fill/conventions.js";
-import { denoise, type DenoiseConditioning } from "../fill/denoise.js";
+import { denoise } from "../fill/denoise.js";
 import { InvalidArgumentError } from "../../errors.js";
-import type { CheckedPixels } from "../fill/pixels.js";
-import { conditionFill, type EncodedFill, type FillConditioning } from "../fill/prepare.js";
-import { drawSeeded, modelTimeOf } from "../fill/stages.js";
-import { repeatBatch, sliceBatch, stackBatch } from "./batch.js";
+import { sliceBatch, stackBatch } from "./batch.js";
 import { StepCache } from "../step-cache/step-cache.js";
 import type { StepCacheSettings } from "../step-cache/settings.js";
-
-/** Everything the candidates share: computed once. */
-export interface SharedFill {
-  readonly pixels: CheckedPixels;
-  readonly encoded: EncodedFill;
-  readonly conventions: FillConventions;
-  /** [1, 16, H/8, W/8] */
-  readonly latentDims: readonly number[];
-  readonly imageTokens: number;
-  readonly schedule: Float32Array;
-  /** [1, T, context] and [1, vec] */
-  readonly txt: Tensor<"f32">;
-  readonly y: Tensor<"f32">;
-  readonly guidance: number;
-}
-
-export interface Candidate {
-  readonly seed: number;
-  /** [1, 16, H/8, W/8] */
-  readonly noise: Tensor<"f32">;
-  /** This seed's conditioning: under diffusers conventions its own masked-latent sample. */
-  readonly conditioning: FillConditioning;
-}
-
-export function makeCandidate(shared: SharedFill, seed: number): Candidate {
-  const { noise, maskedEps } = drawSeeded(seed, shared.latentDims, shared.conventions);
-  const conditioning = conditionFill(shared.encoded, shared.conventions, () => {
-    if (!maskedEps) throw new InvalidArgumentError(`conventions ${shared.conventions.name} sample the masked latent but drew no sample`);
-    return maskedEps;
-  });
-  return { seed, noise, conditioning };
-}
-
-/** The transformer conditioning of `candidates` as one batch. */
-export function batchConditioning(shared: SharedFill, candidates: readonly Candidate[]): DenoiseConditioning {
-  const b = candidates.length;
-  const first = candidates[0];
-  if (!first) throw new InvalidArgumentError("a batch needs at least one candidate");
-  const sameCond = shared.conventions.maskedLatent === "mean";
-  return {
-    imgCond: sameCond ? repeatBatch(first.conditioning.imgCond, b) : stackBatch(candidates.map((c) => c.conditioning.imgCond)),
-    imgIds: repeatBatch(first.conditioning.imgIds, b),
-    txt: b === 1 ? shared.txt : repeatBatch(shared.txt, b),
-    txtIds: textIds(b, shared.txt.dims[1] as number),
-    y: b === 1 ? shared.y : repeatBatch(shared.y, b),
-    guidance: new Array<number>(b).fill(shared.guidance),
-  };
-}
+import type { SelectionCandidate, SelectionSampler } from "./sampler.js";
 
 export interface EarlyState {
   /** [1, L, 64]: x after step m, at schedule time t_m (where the winner continues). */
@@ -100,19 +47,19 @@ export interface EarlyOptions {
  * and the state it was evaluated at; since the Euler step is linear in v, it equals
  * x_{t_m} - t_m * v up to float rounding.
  */
-export async function runEarlySteps(
+export async function runEarlySteps<C extends SelectionCandidate>(
   transformer: FluxTransformer,
-  shared: SharedFill,
-  candidates: readonly Candidate[],
+  sampler: SelectionSampler<C>,
+  candidates: readonly C[],
   m: number,
   options: EarlyOptions = {},
 ): Promise<EarlyResult> {
   const size = options.batchSize ?? candidates.length;
   if (!Number.isInteger(size) || size < 1)
     throw new InvalidArgumentError(`the candidate batch size must be a whole number of at least 1, got ${size}`);
-  const steps = shared.schedule.length - 1;
+  const steps = sampler.schedule.length - 1;
   if (m < 1 || m > steps) throw new InvalidArgumentError(`early steps must be within 1..${steps}, got ${m}`);
-  const chunks: Candidate[][] = [];
+  const chunks: C[][] = [];
   for (let i = 0; i < candidates.length; i += size) chunks.push(candidates.slice(i, i + size));
   const totalRuns = chunks.length * m;
   const states: EarlyState[] = [];
@@ -125,12 +72,12 @@ export async function runEarlySteps(
     const x = await denoise(
       transformer,
       stackBatch(chunk.map((c) => packLatents(c.noise))),
-      batchConditioning(shared, chunk),
-      shared.schedule,
+      sampler.conditioning(chunk),
+      sampler.schedule,
       {
         from: 0,
         to: m,
-        modelTime: modelTimeOf(shared.conventions),
+        modelTime: sampler.modelTime,
         signal: options.signal,
         cache,
         onStep: (info) => {
