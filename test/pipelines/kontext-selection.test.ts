@@ -20,28 +20,9 @@ import { tensorToImage } from "../../src/pipelines/fill/pixels.js";
 import { unpackLatents } from "../../src/sampling/packing.js";
 import { decodeImage } from "../../src/image/index.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
-import type { Judge, JudgeRequest } from "../../src/vlm/index.js";
+import type { JudgeRequest } from "../../src/vlm/index.js";
 import { makeKontextDemoModel } from "../api/fixtures.js";
-
-/** Picks by a script of choices, keeping the requests it was sent. */
-function scripted(choices: readonly (1 | 2 | null)[]): Judge & { seen: JudgeRequest[] } {
-  const seen: JudgeRequest[] = [];
-  return {
-    seen,
-    async probe() {},
-    async compare(request) {
-      seen.push(request);
-      return { choice: choices[seen.length - 1] ?? null, raw: "scripted", ms: 0, retried: false };
-    },
-  };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  assert.equal(a.length, b.length);
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
-}
+import { maxAbsDiff, scripted } from "./selection-helpers.js";
 
 /** Equal images up to float rounding of batched runs: at most 1 in at most 0.1% of the bytes. */
 function assertSameImage(a: Tensor<"u8">, b: Tensor<"u8">, what: string): void {

@@ -19,16 +19,10 @@ import { makeDiptych } from "../../src/image/diptych.js";
 import { encodeImage } from "../../src/image/encode.js";
 import { fillWithNoiseSelection, previewSheet, type SelectionProgress } from "../../src/pipelines/noise-selection/index.js";
 import { resolveEditOptions, type EditOptions } from "../../src/api/edit-options.js";
-import {
-  createJudge,
-  judgeFromFunction,
-  JudgeTimeoutError,
-  JudgeUnreachableError,
-  type Judge,
-  type JudgeRequest,
-} from "../../src/vlm/index.js";
+import { createJudge, judgeFromFunction, JudgeTimeoutError, JudgeUnreachableError, type Judge } from "../../src/vlm/index.js";
 import type { Tensor } from "../../src/tensor.js";
 import { brightness, closedPort, imagesOf, startJudgeServer } from "../vlm/judge-server.js";
+import { maxAbsDiff, scripted } from "./selection-helpers.js";
 
 /** Counts the samples the transformer evaluates (one per batch row per call), independently of the pipeline. */
 function counting(transformer: FluxTransformer): {
@@ -61,25 +55,6 @@ function counting(transformer: FluxTransformer): {
       calls = 0;
     },
   };
-}
-
-/** Picks by a script of choices, recording the seeds it was shown (by image identity). */
-function scripted(choices: readonly (1 | 2 | null)[]): Judge & { seen: JudgeRequest[] } {
-  const seen: JudgeRequest[] = [];
-  return {
-    seen,
-    async probe() {},
-    async compare(request) {
-      seen.push(request);
-      return { choice: choices[seen.length - 1] ?? null, raw: "scripted", ms: 0, retried: false };
-    },
-  };
-}
-
-function maxAbsDiff(a: Float32Array, b: Float32Array): number {
-  let max = 0;
-  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
-  return max;
 }
 
 /** Bytes that differ, and by at most how much. */

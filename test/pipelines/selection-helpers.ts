@@ -1,0 +1,23 @@
+/** Helpers of the noise-selection tests (ICEdit's and Kontext's): a scripted judge and a float difference. */
+import type { Judge, JudgeRequest } from "../../src/vlm/index.js";
+
+/** Picks by a script of choices (null once it runs out), keeping the requests it was sent. */
+export function scripted(choices: readonly (1 | 2 | null)[]): Judge & { seen: JudgeRequest[] } {
+  const seen: JudgeRequest[] = [];
+  return {
+    seen,
+    async probe() {},
+    async compare(request) {
+      seen.push(request);
+      return { choice: choices[seen.length - 1] ?? null, raw: "scripted", ms: 0, retried: false };
+    },
+  };
+}
+
+/** The largest |a[i] - b[i]| of two arrays of the same length. */
+export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`lengths differ: ${a.length} and ${b.length}`);
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs((a[i] as number) - (b[i] as number)));
+  return max;
+}
