@@ -63,6 +63,15 @@ export interface FillOptions extends SamplingOptions {
   readonly sizePolicy?: SizePolicy;
 }
 
+/** Where a sampling run's time went (fill, Kontext, and a selection's winner as a plain run would record it). */
+export interface RunTimings {
+  readonly prepareMs: number;
+  readonly denoiseMs: number;
+  readonly stepMs: readonly number[];
+  readonly decodeMs: number;
+  readonly totalMs: number;
+}
+
 export interface FillRecord {
   readonly conventions: FillConventions["name"];
   readonly seed: number;
@@ -72,13 +81,7 @@ export interface FillRecord {
   readonly height: number;
   readonly imageTokens: number;
   readonly schedule: readonly number[];
-  readonly timings: {
-    readonly prepareMs: number;
-    readonly denoiseMs: number;
-    readonly stepMs: readonly number[];
-    readonly decodeMs: number;
-    readonly totalMs: number;
-  };
+  readonly timings: RunTimings;
   /** Step caching, when it was on: its settings and the steps it skipped. */
   readonly cache?: StepCacheRecord;
 }

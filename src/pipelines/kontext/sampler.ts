@@ -12,7 +12,7 @@ import { getSchedule } from "../../sampling/schedule.js";
 import { TorchGenerator } from "../../sampling/torch-rng.js";
 import type { Tensor } from "../../tensor.js";
 import type { DenoiseConditioning } from "../fill/denoise.js";
-import type { FillRecord } from "../fill/fill.js";
+import type { FillRecord, RunTimings } from "../fill/fill.js";
 import { drawNormal, LATENT_CHANNELS } from "../fill/stages.js";
 import { repeatBatch } from "../noise-selection/batch.js";
 import type { SelectionCandidate, SelectionSampler } from "../noise-selection/sampler.js";
@@ -130,7 +130,7 @@ export function kontextRecord(
     readonly steps: number;
     readonly guidance: number;
     readonly cache?: StepCacheRecord;
-    readonly timings: FillRecord["timings"];
+    readonly timings: RunTimings;
   },
 ): KontextRecord {
   const { target } = sampler;

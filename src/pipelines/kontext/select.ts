@@ -8,9 +8,7 @@
 import type { Tensor } from "../../tensor.js";
 import { checkFillOptions } from "../fill/fill.js";
 import { candidateSeeds } from "../noise-selection/plan.js";
-import type { CandidatePreview } from "../noise-selection/previews.js";
-import type { TournamentRecord } from "../noise-selection/record.js";
-import { runSelection, type NoiseSelectionOptions } from "../noise-selection/run.js";
+import { runSelection, type NoiseSelectionOptions, type SelectionOutput } from "../noise-selection/run.js";
 import type { KontextModels } from "./kontext.js";
 import type { KontextConditioning } from "./prepare.js";
 import { kontextRecord, kontextSampler, kontextTarget, type KontextRecord, type KontextRequest } from "./sampler.js";
@@ -21,21 +19,13 @@ export interface KontextSelectionOptions extends NoiseSelectionOptions {
   readonly height?: number;
 }
 
-export interface KontextSelectionResult {
-  /** [height, width, 3] uint8: the winner's edit. */
-  readonly image: Tensor<"u8">;
-  /** [1, 3, height, width] decoder output of the winner. */
-  readonly decoded: Tensor<"f32">;
-  /** [1, 16, height/8, width/8] the winner's final latent. */
-  readonly latent: Tensor<"f32">;
+/** image: the winner's edit at the output size; previews: the noisy tokens' x0 at that size, in seed order. */
+export interface KontextSelectionResult extends SelectionOutput {
   /** [1, 16, height/8, width/8]: the winner's bfloat16 draw as float32. */
   readonly noise: Tensor<"f32">;
   readonly conditioning: KontextConditioning;
-  /** The candidates' early previews (the noisy tokens' x0, at the output's size), in seed order. */
-  readonly previews: readonly CandidatePreview[];
   /** The winner's run, as a plain Kontext run with its seed would record it (timings of this run). */
   readonly record: KontextRecord;
-  readonly tournament: TournamentRecord;
 }
 
 export async function kontextWithNoiseSelection(

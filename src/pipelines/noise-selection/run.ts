@@ -15,6 +15,7 @@ import type { Judge } from "../../vlm/judge.js";
 import { denoise } from "../fill/denoise.js";
 import { CancelledError } from "../fill/errors.js";
 import { tensorToImage } from "../fill/pixels.js";
+import type { RunTimings } from "../fill/fill.js";
 import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
 import { runEarlySteps } from "./early-steps.js";
 import { checkJudgeFallback, probeJudge, type JudgeFallback, type ProbeOutcome } from "./judge-probe.js";
@@ -80,14 +81,11 @@ export interface SelectionRun<S extends SelectionSampler> {
   /** The winner's step cache, with step caching on. */
   readonly cache?: StepCacheRecord;
   /** As a plain run records them; stepMs: the batched early runs (each for a whole batch), then the winner's steps. */
-  readonly timings: {
-    readonly prepareMs: number;
-    readonly denoiseMs: number;
-    readonly stepMs: readonly number[];
-    readonly decodeMs: number;
-    readonly totalMs: number;
-  };
+  readonly timings: RunTimings;
 }
+
+/** What every method's selection result carries of its run (the winner's output, the previews and the tournament). */
+export type SelectionOutput = Pick<SelectionRun<SelectionSampler>, "image" | "decoded" | "latent" | "previews" | "tournament">;
 
 function judgeRecordOf(judge: Judge): JudgeRecord {
   return judge.identity ? { kind: judge.identity.kind, url: judge.identity.url, model: judge.identity.model } : "custom";

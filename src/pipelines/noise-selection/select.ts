@@ -3,16 +3,13 @@
  * with the fill's candidates (fill-sampler.ts). The result equals a plain fill with the winner's
  * seed, up to float rounding of the batched runs. Pure apart from PNG encoding of the previews.
  */
-import type { Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
 import { checkFillOptions, type FillModels, type FillRecord, type FillRequest } from "../fill/fill.js";
 import { checkPixels, type SizePolicy } from "../fill/pixels.js";
 import type { FillConditioning } from "../fill/prepare.js";
 import { fillSampler } from "./fill-sampler.js";
 import { candidateSeeds } from "./plan.js";
-import type { CandidatePreview } from "./previews.js";
-import type { TournamentRecord } from "./record.js";
-import { runSelection, type NoiseSelectionOptions } from "./run.js";
+import { runSelection, type NoiseSelectionOptions, type SelectionOutput } from "./run.js";
 
 export { checkJudgeFallback, JUDGE_FALLBACKS, probeJudge, type JudgeFallback, type ProbeOutcome } from "./judge-probe.js";
 export type { NoiseSelectionOptions } from "./run.js";
@@ -22,18 +19,11 @@ export interface SelectionOptions extends NoiseSelectionOptions {
   readonly sizePolicy?: SizePolicy;
 }
 
-export interface SelectionResult {
-  /** [H, W, 3] uint8: the winner's fill, whole (not cropped by `view`). */
-  readonly image: Tensor<"u8">;
-  /** [1, 3, H, W] decoder output of the winner. */
-  readonly decoded: Tensor<"f32">;
-  /** [1, 16, H/8, W/8] the winner's final latent. */
-  readonly latent: Tensor<"f32">;
+/** image: the winner's fill, whole (not cropped by `view`). */
+export interface SelectionResult extends SelectionOutput {
   readonly conditioning: FillConditioning;
-  readonly previews: readonly CandidatePreview[];
   /** The winner's fill, as a plain fill with its seed would record it (timings of this run). */
   readonly record: FillRecord;
-  readonly tournament: TournamentRecord;
 }
 
 export async function fillWithNoiseSelection(
