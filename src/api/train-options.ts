@@ -38,6 +38,8 @@ export const TRAIN_DEFAULTS = {
   /** t = sigmoid(logitMean + logitStd randn): ICEdit's sigmoid(randn). */
   logitMean: 0,
   logitStd: 1,
+  /** A constant lr (ICEdit's). */
+  lrDecaySteps: 0,
 } as const;
 
 export interface TrainOptions {
@@ -62,6 +64,8 @@ export interface TrainOptions {
   readonly gradAccum?: number;
   /** Optimizer steps of the whole run; required unless resuming. */
   readonly steps?: number;
+  /** Decay the lr linearly over the run's last N steps, towards 0 (default 0: constant). */
+  readonly lrDecaySteps?: number;
   readonly size?: number;
   readonly seed?: number;
   readonly quant?: TrainQuant;
@@ -118,6 +122,7 @@ function checkpointDefaults(state: CheckpointState): Given {
     model: str(s["model"]),
     initAdapter: str(s["initAdapter"]),
     steps: num(s["steps"]),
+    lrDecaySteps: num(s["lrDecaySteps"]),
     saveEvery: num(s["saveEvery"]),
     keepCheckpoints: num(s["keepCheckpoints"]),
     sampleEvery: num(s["sampleEvery"]),
@@ -225,6 +230,7 @@ export function resolveTrainOptions(options: TrainOptions, checkpoint: Checkpoin
     textDropout: o.textDropout ?? d.textDropout,
     time: { logitMean: o.logitMean ?? d.logitMean, logitStd: o.logitStd ?? d.logitStd },
     steps: o.steps,
+    lrDecaySteps: o.lrDecaySteps ?? d.lrDecaySteps,
     saveEvery: o.saveEvery ?? d.saveEvery,
     keepCheckpoints: o.keepCheckpoints ?? d.keepCheckpoints,
     sampleEvery,

@@ -47,6 +47,9 @@ Optimization:
   --batch B            examples per micro-batch       default: ${d.batch.moe} (moe), ${d.batch.lora} (lora)
   --grad-accum N       micro-batches per step         default: ${d.gradAccum.moe} (moe), ${d.gradAccum.lora} (lora)
   --steps N            optimizer steps of the run                 (required unless --resume)
+  --lr-decay-steps N   decay the lr linearly towards 0 over the last N steps; a constant
+                       run can be resumed with a decay that starts after its checkpoint
+                                                                  default: ${d.lrDecaySteps} (constant)
   --text-dropout P     probability of training on the empty prompt   default: ${d.textDropout}
   --logit-mean M       t = sigmoid(M + S randn): M > 0 trains more at high noise,
                        where an edit's layout is decided              default: ${d.logitMean}
@@ -85,6 +88,7 @@ export const TRAIN_FLAGS = {
   batch: { type: "string" },
   "grad-accum": { type: "string" },
   steps: { type: "string" },
+  "lr-decay-steps": { type: "string" },
   "text-dropout": { type: "string" },
   "logit-mean": { type: "string" },
   "logit-std": { type: "string" },
@@ -175,6 +179,7 @@ export async function trainOptionsFromFlags(values: Values): Promise<TrainOption
     batch: int(values, "batch", 1),
     gradAccum: int(values, "grad-accum", 1),
     steps: int(values, "steps", 1),
+    lrDecaySteps: int(values, "lr-decay-steps", 0),
     textDropout: dropout,
     logitMean: real(values, "logit-mean"),
     logitStd: positive(values, "logit-std"),

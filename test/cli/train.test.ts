@@ -66,6 +66,7 @@ describe("icedit train", () => {
       "--text-dropout",
       "--logit-mean",
       "--logit-std",
+      "--lr-decay-steps",
       "--json",
     ]) {
       assert.match(help, new RegExp(`\\n\\s+${flag} `), flag);
@@ -91,6 +92,8 @@ describe("icedit train", () => {
       [[...ok, "--lr", "fast"], /--lr takes a number, got "fast"/],
       [[...ok, "--logit-mean", "high"], /--logit-mean takes a number, got "high"/],
       [[...ok, "--logit-std", "0"], /--logit-std takes a number > 0/],
+      [[...ok, "--lr-decay-steps=-3"], /--lr-decay-steps takes a whole number >= 0, got "-3"/],
+      [[...ok, "--lr-decay-steps", "3"], /--lr-decay-steps must be at most the run's 2 steps, got 3/],
       [[...ok, "--lr", "0"], /--lr takes a number > 0/],
       [[...ok, "--clip=-1"], /--clip takes a number > 0/],
       [[...ok, "--grad-accum", "0"], /--grad-accum takes a whole number >= 1/],

@@ -38,6 +38,8 @@ export interface AdapterStagePlan {
   readonly rank: number;
   /** icedit train --logit-mean (t = sigmoid(m + randn)); absent: ICEdit's sigmoid(randn). */
   readonly logitMean?: number;
+  /** icedit train --lr-decay-steps (the lr decays linearly over the last N steps); absent: constant. */
+  readonly lrDecaySteps?: number;
 }
 
 export interface RecipePlan {
@@ -138,6 +140,7 @@ function adapterArgs(plan: RecipePlan, work: string, kind: "lora" | "moe"): stri
     "--lr",
     String(stage.lr),
     ...(stage.logitMean === undefined ? [] : ["--logit-mean", String(stage.logitMean)]),
+    ...(stage.lrDecaySteps === undefined ? [] : ["--lr-decay-steps", String(stage.lrDecaySteps)]),
     "--no-checkpointing",
     "--save-every",
     String(plan.saveEvery),

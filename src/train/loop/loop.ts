@@ -20,6 +20,7 @@ import { DataCursor } from "./data-order.js";
 import { NonFiniteTrainingError } from "./errors.js";
 import type { TrainEvent } from "./events.js";
 import { averageUpTo, movingAverage } from "./loss-average.js";
+import { lrScale } from "./lr-schedule.js";
 import { writeLossPlot } from "./loss-plot.js";
 import { type JsonValue, type LoopSettings, checkLoopSettings, numericSettings } from "./settings.js";
 import { stepGradients } from "./step-gradients.js";
@@ -62,8 +63,10 @@ const dimsRecord = (params: AdapterParams): Record<string, number[]> => Object.f
 const copyParams = (p: AdapterParams): Map<string, Tensor<"f32">> =>
   new Map([...p].map(([k, t]) => [k, { dtype: "f32", dims: [...t.dims], data: t.data.slice() }]));
 
-function stepSize(optimizer: Optimizer): { lr: number; d: number | null } {
-  return optimizer.kind === "prodigy" ? { lr: optimizer.options.lr, d: optimizer.d } : { lr: optimizer.options.lr, d: null };
+/** The lr the step ran at (the optimizer's times the schedule's scale), and Prodigy's d. */
+function stepSize(optimizer: Optimizer, scale: number): { lr: number; d: number | null } {
+  const lr = optimizer.options.lr * scale;
+  return optimizer.kind === "prodigy" ? { lr, d: optimizer.d } : { lr, d: null };
 }
 
 /** Runs the loop; resolves when done or aborted, rejects with a typed error (the last good checkpoint stays). */
@@ -94,7 +97,7 @@ export async function runTrainingLoop(run: LoopRun): Promise<LoopResult> {
       epoch: cursor.epoch,
       position: cursor.position,
       config,
-      schedule: { ...run.runSchedule, steps: settings.steps, saveEvery: settings.saveEvery },
+      schedule: { ...run.runSchedule, steps: settings.steps, lrDecaySteps: settings.lrDecaySteps, saveEvery: settings.saveEvery },
       adapter: dimsRecord(params),
       history,
     } as const;
@@ -121,13 +124,14 @@ export async function runTrainingLoop(run: LoopRun): Promise<LoopResult> {
       const { loss, grads, t } = await stepGradients(context, next);
       const gradNorm = clipGradNorm(grads, settings.clip);
       if (!Number.isFinite(gradNorm)) throw new NonFiniteTrainingError(next, `the gradient norm is ${gradNorm}`, checkpoint);
-      optimizer.step(grads);
+      const scale = lrScale({ steps: settings.steps, decaySteps: settings.lrDecaySteps }, next);
+      optimizer.step(grads, scale);
       step = next;
       history.loss.push(loss);
       history.gradNorm.push(gradNorm);
       const lossAverage = averageUpTo(history.loss, history.loss.length);
       const epoch = Math.floor((cursor.position - 1) / cursor.count);
-      const { lr, d } = stepSize(optimizer);
+      const { lr, d } = stepSize(optimizer, scale);
       const now = performance.now();
       await log.append({
         step,

@@ -29,6 +29,8 @@ export interface LoopSettings {
   readonly time: TimeDistribution;
   /** Optimizer steps of the whole run (a resumed run continues up to it). */
   readonly steps: number;
+  /** The lr decays linearly over the last this many steps (0: constant; lr-schedule.ts). */
+  readonly lrDecaySteps: number;
   /** A checkpoint every N steps (and at the end). */
   readonly saveEvery: number;
   /** Checkpoints kept in the output folder (the newest ones). */
@@ -49,6 +51,10 @@ export function checkLoopSettings(s: LoopSettings): LoopSettings {
   wholeNumber("batch", s.batch, 1);
   wholeNumber("gradAccum", s.gradAccum, 1);
   wholeNumber("steps", s.steps, 1);
+  wholeNumber("lrDecaySteps", s.lrDecaySteps, 0);
+  if (s.lrDecaySteps > s.steps) {
+    throw new TrainOptionError("lrDecaySteps", `must be at most the run's ${s.steps} steps, got ${s.lrDecaySteps}`);
+  }
   wholeNumber("saveEvery", s.saveEvery, 1);
   wholeNumber("keepCheckpoints", s.keepCheckpoints, 1);
   if (!(s.clip > 0) || !Number.isFinite(s.clip)) throw new TrainOptionError("clip", `must be a finite number > 0, got ${s.clip}`);
@@ -74,7 +80,11 @@ function isIceditTime(time: TimeDistribution): boolean {
   return time.logitMean === ICEDIT_TIME_DISTRIBUTION.logitMean && time.logitStd === ICEDIT_TIME_DISTRIBUTION.logitStd;
 }
 
-/** The settings that change a run's numbers: a resumed run must have the same (steps and the schedules may differ). */
+/**
+ * The settings that change a run's numbers: a resumed run must have the same. Steps and the
+ * schedules may differ; the lr schedule only where it gives the steps already run the same lr
+ * (start-checks.ts).
+ */
 export function numericSettings(s: LoopSettings): Record<string, JsonValue> {
   return {
     seed: s.seed,

@@ -7,6 +7,7 @@ import { shapeString, type Tensor } from "../../tensor.js";
 import type { LoadedCheckpoint } from "./checkpoint-read.js";
 import { checkpointSteps } from "./checkpoint-write.js";
 import { CheckpointError, ResumeMismatchError, TrainingDataError, TrainOptionError } from "./errors.js";
+import { describeSchedule, firstScheduleDifference, type LrSchedule } from "./lr-schedule.js";
 import { configDifferences, type JsonValue, type LoopSettings } from "./settings.js";
 import type { AdapterParams, PreparedDataset, SampleEdit } from "./types.js";
 
@@ -43,6 +44,7 @@ export async function checkStart(run: StartingRun, config: Record<string, JsonVa
         "resume with the checkpoint's settings, or start a new run in another output folder",
     );
   }
+  checkResumedSchedule(resume, settings);
   if (resume.state.step > settings.steps) {
     throw new TrainOptionError(
       "steps",
@@ -53,6 +55,24 @@ export async function checkStart(run: StartingRun, config: Record<string, JsonVa
   if (resume.state.position !== expected) {
     throw new CheckpointError(
       `${resume.path} is at data position ${resume.state.position}, expected ${expected}: the checkpoint is damaged`,
+    );
+  }
+}
+
+/** The steps already run must keep their lr: a schedule may change only after the checkpoint. */
+function checkResumedSchedule(resume: LoadedCheckpoint, settings: LoopSettings): void {
+  const saved = resume.state.schedule;
+  const savedSteps = saved["steps"];
+  if (typeof savedSteps !== "number") return; // checkpoints always record it; nothing to compare without it
+  const decay = saved["lrDecaySteps"];
+  const before: LrSchedule = { steps: savedSteps, decaySteps: typeof decay === "number" ? decay : 0 };
+  const now: LrSchedule = { steps: settings.steps, decaySteps: settings.lrDecaySteps };
+  const differs = firstScheduleDifference(before, now, resume.state.step);
+  if (differs !== null) {
+    throw new ResumeMismatchError(
+      `cannot resume from ${resume.path} (step ${resume.state.step}): it ran with ${describeSchedule(before)}, and with ` +
+        `${describeSchedule(now)} step ${differs} would have had another lr. Choose --steps and --lr-decay-steps so that ` +
+        `the decay starts after step ${resume.state.step}, or start a new run in another output folder`,
     );
   }
 }

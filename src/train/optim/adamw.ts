@@ -55,11 +55,14 @@ export class AdamW {
     checkAdamWOptions(this.options);
   }
 
-  /** One update of every parameter, in place, from same-named gradients. */
-  step(grads: Grads): void {
+  /**
+   * One update of every parameter, in place, from same-named gradients. `lrScale` multiplies the
+   * lr for this step only (a schedule's, as torch's LR schedulers set the group's lr).
+   */
+  step(grads: Grads, lrScale = 1): void {
     checkGradients(this.params, grads);
+    const lr = this.options.lr * lrScale;
     const {
-      lr,
       betas: [b1, b2],
       eps,
       weightDecay,

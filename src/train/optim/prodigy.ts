@@ -86,11 +86,11 @@ function checkProdigyOptions(o: ProdigyOptions): void {
   checkSetting("Prodigy", "slice_p", o.sliceP, "integer >= 1");
 }
 
-/** The step size d·lr·bc that step k+1 (k steps done) applies with the current d. */
-export function prodigyStepSize(o: ProdigyOptions, d: number, k: number): number {
+/** The step size d·lr·bc that step k+1 (k steps done) applies with the current d (lr times a schedule's lrScale). */
+export function prodigyStepSize(o: ProdigyOptions, d: number, k: number, lrScale = 1): number {
   const [b1, b2] = o.betas;
   const bc = o.useBiasCorrection ? Math.sqrt(1 - b2 ** (k + 1)) / (1 - b1 ** (k + 1)) : 1;
-  return d * o.lr * bc;
+  return d * (o.lr * lrScale) * bc;
 }
 
 const copyTensor = (s: ProdigyTensorState): ProdigyTensorState => ({
@@ -136,14 +136,18 @@ export class Prodigy {
     return this.kValue;
   }
 
-  /** One update of every parameter, in place, from same-named gradients. */
-  step(grads: Grads): void {
+  /**
+   * One update of every parameter, in place, from same-named gradients. `lrScale` multiplies the
+   * lr for this step only (a schedule's, as torch's LR schedulers set the group's lr; d's estimate
+   * sees the scaled step size, as in the reference).
+   */
+  step(grads: Grads, lrScale = 1): void {
     checkGradients(this.params, grads);
     const o = this.options;
     const [b1, b2] = o.betas;
     const b3 = o.beta3 ?? Math.sqrt(b2);
     const d = this.dValue;
-    const dlr = prodigyStepSize(o, d, this.kValue);
+    const dlr = prodigyStepSize(o, d, this.kValue, lrScale);
     // Coupled weight decay adds wd·p to the gradient (torch does it in place on p.grad; here on the fly).
     const l2 = o.decouple ? 0 : o.weightDecay;
     const sScale = (d / o.d0) * (o.safeguardWarmup ? d : dlr);

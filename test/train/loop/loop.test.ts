@@ -86,6 +86,28 @@ describe("training loop", () => {
     assert.equal(state.position, 6 * FAKE_SETTINGS.batch * FAKE_SETTINGS.gradAccum);
   });
 
+  it("decays the lr over the last steps; a constant run resumes with a decay that starts after its checkpoint", async (t) => {
+    const whole = await folder(t);
+    const split = await folder(t);
+    await runFake(whole, { settings: { steps: 6, lrDecaySteps: 3 } });
+    const lr = (await logLines(whole)).map((l) => (l as unknown as { lr: number }).lr);
+    assert.deepEqual(lr, [0.05, 0.05, 0.05, 0.05 * (3 / 4), 0.05 * (2 / 4), 0.05 * (1 / 4)]);
+    await runFake(split, { settings: { steps: 3 } });
+    await assert.rejects(runFake(split, { resume: true, settings: { steps: 6, lrDecaySteps: 4 } }), (e: unknown) => {
+      assert.ok(e instanceof ResumeMismatchError);
+      assert.match(e.message, /constant lr over 3 steps.*step 3 would have had another lr/s);
+      return true;
+    });
+    await runFake(split, { resume: true, settings: { steps: 6, lrDecaySteps: 3 } });
+    const a = await readFile(join(whole, "adapter.safetensors"));
+    const b = await readFile(join(split, "adapter.safetensors"));
+    assert.ok(a.equals(b), "the constant run resumed with a decay differs from the decayed run");
+    const constant = await folder(t);
+    await runFake(constant, { settings: { steps: 6 } });
+    assert.ok(!a.equals(await readFile(join(constant, "adapter.safetensors"))), "the decay changed nothing");
+    await assert.rejects(runFake(await folder(t), { settings: { steps: 6, lrDecaySteps: 7 } }), /lrDecaySteps.*at most the run's 6 steps/);
+  });
+
   it("an abort stops after the current step, saves a checkpoint, and resuming gives the same bytes", async (t) => {
     const whole = await folder(t);
     const split = await folder(t);

@@ -17,6 +17,7 @@ export const FAKE_SETTINGS: LoopSettings = {
   textDropout: 0.3,
   time: ICEDIT_TIME_DISTRIBUTION,
   steps: 6,
+  lrDecaySteps: 0,
   saveEvery: 2,
   keepCheckpoints: 2,
   sampleEvery: null,

@@ -156,6 +156,7 @@ describe("train()", () => {
       [{ textDropout: 1.5 }, "textDropout", /probability/],
       [{ logitMean: Number.NaN }, "logitMean", /finite number, got NaN/],
       [{ logitStd: 0 }, "logitStd", /> 0, got 0/],
+      [{ lrDecaySteps: -1 }, "lrDecaySteps", />= 0, got -1/],
       [{ batch: 0 }, "batch", />= 1/],
       [{ gradAccum: 1.5 }, "gradAccum", /whole number/],
       [{ optimizer: "sgd" as "adamw" }, "optimizer", /one of prodigy, adamw, got "sgd"/],

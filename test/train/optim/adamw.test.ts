@@ -30,6 +30,22 @@ describe("AdamW", () => {
     assert.ok(Math.abs(params.get("w")!.data[3]! - (0.25 * 0.95 - 0.05)) < 1e-7);
   });
 
+  test("lrScale scales this step's lr only: steps at scale s equal an AdamW with lr·s, bit for bit", () => {
+    const start = { w: [0.5, -1.5, 2.0, 0.25] };
+    const g = f32Map({ w: [0.1, -0.2, 0.3, -0.4] });
+    const scaled = f32Map(start);
+    const plain = f32Map(start);
+    const a = new AdamW(scaled, { lr: 0.1, weightDecay: 0.5 });
+    const b = new AdamW(plain, { lr: 0.025, weightDecay: 0.5 });
+    for (let i = 0; i < 3; i++) {
+      a.step(g, 0.25);
+      b.step(g);
+    }
+    assert.ok(bytes(scaled).equals(bytes(plain)));
+    // the scale is not stored: the next step runs at the full lr again
+    assert.equal(a.state().options.lr, 0.1);
+  });
+
   test("a constant gradient moves every step by lr·g/(|g| + eps) (bias-corrected moments equal g and g²)", () => {
     const params = f32Map({ a: [0, 0], b: [1] });
     const opt = new AdamW(params, { lr: 0.01, weightDecay: 0 });

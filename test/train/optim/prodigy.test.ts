@@ -30,6 +30,21 @@ function descend(options: Partial<ProdigyOptions>, steps: number, c = 1, target 
 const ICEDIT: Partial<ProdigyOptions> = { useBiasCorrection: true, safeguardWarmup: true, weightDecay: 0.01 };
 
 describe("Prodigy", () => {
+  test("lrScale scales this step's lr, d's estimate included: steps at scale s equal a Prodigy with lr·s, bit for bit", () => {
+    const start = { a: [0.1, -0.3, 0.2, 0.05], b: [0.4, -0.1] };
+    const scaled = f32Map(start);
+    const plain = f32Map(start);
+    const a = new Prodigy(scaled, { ...ICEDIT, lr: 2 });
+    const b = new Prodigy(plain, { ...ICEDIT, lr: 1 });
+    for (let s = 0; s < 30; s++) {
+      a.step(quadraticGrads(scaled, 1), 0.5);
+      b.step(quadraticGrads(plain, 1));
+    }
+    assert.equal(a.d, b.d);
+    assert.ok(bytes(scaled).equals(bytes(plain)));
+    assert.ok(a.d > D0, "d grew, so the comparison covers its estimate");
+  });
+
   test("defaults are prodigyopt 3efb213's", () => {
     assert.deepEqual(PRODIGY_DEFAULTS, {
       lr: 1.0,
