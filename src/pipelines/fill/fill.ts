@@ -2,27 +2,24 @@
  * FLUX.1 Fill: an image, a mask and text embeddings in, the repainted image out, with a record of
  * what was done. Pure: arrays and options in, pixels and a record out (no files, no console).
  */
-import type { FluxTransformer } from "../../components/flux/transformer.js";
-import type { Vae } from "../../components/vae/vae.js";
-import { textIds } from "../../models/flux/inputs.js";
-import { packLatents, unpackLatents } from "../../sampling/packing.js";
+import { packLatents } from "../../sampling/packing.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "./conventions.js";
-import { denoise, type StepInfo } from "./denoise.js";
+import type { StepInfo } from "./denoise.js";
 import { CancelledError } from "./errors.js";
-import { checkPixels, tensorToImage, type SizePolicy } from "./pixels.js";
-import { prepareFill, type FillConditioning } from "./prepare.js";
-import { LATENT_CHANNELS, drawSeeded, fillSchedule, modelTimeOf } from "./stages.js";
+import { checkPixels, type SizePolicy } from "./pixels.js";
+import type { FillConditioning } from "./prepare.js";
+import { fillSampler } from "./sampler.js";
+import { LATENT_CHANNELS } from "./stages.js";
+import { finishRun } from "../sampler/finish.js";
+import type { SamplerModels } from "../sampler/sampler.js";
 import { StepCache } from "../step-cache/step-cache.js";
 import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
 
 export { LATENT_CHANNELS } from "./stages.js";
 
-export interface FillModels {
-  readonly transformer: FluxTransformer;
-  readonly vae: Vae;
-}
+export type FillModels = SamplerModels;
 
 export interface FillRequest {
   /** [H, W, 3] uint8 RGB */
@@ -120,74 +117,43 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   const conventions = options.conventions ?? DIFFUSERS_CONVENTIONS;
   const started = performance.now();
   const pixels = checkPixels(request.image, request.mask, options.sizePolicy);
-  const h = pixels.height / 8;
-  const w = pixels.width / 8;
-  const latentDims = [1, LATENT_CHANNELS, h, w];
-  const imageTokens = (h / 2) * (w / 2);
+  const latentDims = [1, LATENT_CHANNELS, pixels.height / 8, pixels.width / 8];
+  if (options.noise && options.noise.dims.join() !== latentDims.join()) {
+    throw new InvalidArgumentError(
+      `noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(options.noise.dims)}`,
+    );
+  }
   const report = (stage: FillStage, step: number, steps: number): void =>
     options.onProgress?.({ stage, step, steps, ms: performance.now() - started });
 
-  // The seeded draws, in the convention's order (their values depend on the order).
-  const { noise, maskedEps } = drawSeeded(options.seed, latentDims, conventions, options.noise);
-  if (noise.dims.join() !== latentDims.join()) {
-    throw new InvalidArgumentError(
-      `noise must be ${shapeString(latentDims)} for a ${pixels.width}x${pixels.height} image, got ${shapeString(noise.dims)}`,
-    );
-  }
-
   report("prepare", 0, 1);
-  const conditioning = await prepareFill(models.vae, pixels, conventions, () => {
-    if (!maskedEps) throw new InvalidArgumentError(`conventions ${conventions.name} sample the masked latent but drew no sample`);
-    return maskedEps;
-  });
+  const { txt, y, guidance } = { ...request, ...options };
+  const sampler = await fillSampler(models.vae, { pixels, conventions, steps: options.steps, txt, y, guidance });
+  // The seeded draws in the convention's order; explicit noise replaces the noise draw only.
+  const candidate = sampler.candidate(options.seed);
+  const noise = options.noise ?? candidate.noise;
   const prepareMs = performance.now() - started;
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
 
-  const schedule = fillSchedule(conventions, options.steps, imageTokens);
-  const textTokens = request.txt.dims[1] as number;
-  const stepMs: number[] = [];
   const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
-  const denoiseStart = performance.now();
   report("denoise", 0, options.steps);
-  const x = await denoise(
-    models.transformer,
-    packLatents(noise),
-    {
-      imgCond: conditioning.imgCond,
-      imgIds: conditioning.imgIds,
-      txt: request.txt,
-      txtIds: textIds(1, textTokens),
-      y: request.y,
-      guidance: [options.guidance],
+  const run = await finishRun(models, sampler, candidate, packLatents(noise), {
+    signal: options.signal,
+    cache,
+    onStep: (info) => {
+      options.onStep?.(info);
+      report("denoise", info.step, info.steps);
     },
-    schedule,
-    {
-      modelTime: modelTimeOf(conventions),
-      signal: options.signal,
-      cache,
-      onStep: (info) => {
-        stepMs.push(info.ms);
-        options.onStep?.(info);
-        report("denoise", info.step, info.steps);
-      },
-    },
-  );
-  const denoiseMs = performance.now() - denoiseStart;
-
-  const decodeStart = performance.now();
-  report("decode", 0, 1);
-  const latent = unpackLatents(x, h, w);
-  const { image: decoded } = await models.vae.decode(latent);
-  const image = tensorToImage(decoded, conventions.toUint8);
-  const decodeMs = performance.now() - decodeStart;
-  report("decode", 1, 1);
+    onDecode: (done) => report("decode", done, 1),
+  });
+  const { image, decoded, latent, denoiseMs, stepMs, decodeMs } = run;
   return {
     image,
     decoded,
     latent,
     noise,
-    conditioning,
+    conditioning: candidate.conditioning,
     record: {
       conventions: conventions.name,
       seed: options.seed,
@@ -195,8 +161,8 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
       guidance: options.guidance,
       width: pixels.width,
       height: pixels.height,
-      imageTokens,
-      schedule: [...schedule],
+      imageTokens: (latentDims[2]! / 2) * (latentDims[3]! / 2),
+      schedule: [...sampler.schedule],
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
       ...(cache ? { cache: cache.record() } : {}),
     },

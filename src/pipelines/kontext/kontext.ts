@@ -7,25 +7,20 @@
  * a record out.
  */
 import { StepCache } from "../step-cache/step-cache.js";
-import type { FluxTransformer } from "../../components/flux/transformer.js";
-import type { Vae } from "../../components/vae/vae.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { packLatents, unpackLatents } from "../../sampling/packing.js";
+import { packLatents } from "../../sampling/packing.js";
 import { shapeString, type Tensor } from "../../tensor.js";
-import { denoise } from "../fill/denoise.js";
 import { CancelledError } from "../fill/errors.js";
 import { checkFillOptions, type FillStage, type SamplingOptions } from "../fill/fill.js";
-import { tensorToImage } from "../fill/pixels.js";
 import { LATENT_CHANNELS } from "../fill/stages.js";
+import { finishRun } from "../sampler/finish.js";
+import type { SamplerModels } from "../sampler/sampler.js";
 import type { KontextConditioning } from "./prepare.js";
 import { kontextRecord, kontextSampler, kontextTarget, type KontextRecord, type KontextRequest } from "./sampler.js";
 
 export { kontextNoise, type KontextRecord, type KontextRequest } from "./sampler.js";
 
-export interface KontextModels {
-  readonly transformer: FluxTransformer;
-  readonly vae: Vae;
-}
+export type KontextModels = SamplerModels;
 
 /** The seeded draw is BFL's bfloat16 noise; explicit noise replaces it. */
 export interface KontextOptions extends SamplingOptions {
@@ -73,28 +68,18 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
 
-  const stepMs: number[] = [];
   const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
-  const denoiseStart = performance.now();
   report("denoise", 0, options.steps);
-  const x = await denoise(models.transformer, packLatents(noise), sampler.conditioning([candidate]), sampler.schedule, {
+  const run = await finishRun(models, sampler, candidate, packLatents(noise), {
     signal: options.signal,
     cache,
     onStep: (info) => {
-      stepMs.push(info.ms);
       options.onStep?.(info);
       report("denoise", info.step, info.steps);
     },
+    onDecode: (done) => report("decode", done, 1),
   });
-  const denoiseMs = performance.now() - denoiseStart;
-
-  const decodeStart = performance.now();
-  report("decode", 0, 1);
-  const latent = unpackLatents(x, sampler.latentHeight, sampler.latentWidth);
-  const { image: decoded } = await models.vae.decode(latent);
-  const image = tensorToImage(decoded, sampler.toUint8);
-  const decodeMs = performance.now() - decodeStart;
-  report("decode", 1, 1);
+  const { image, decoded, latent, denoiseMs, stepMs, decodeMs } = run;
   return {
     image,
     decoded,

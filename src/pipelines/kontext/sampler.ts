@@ -14,8 +14,8 @@ import type { Tensor } from "../../tensor.js";
 import type { DenoiseConditioning } from "../fill/denoise.js";
 import type { FillRecord, RunTimings } from "../fill/fill.js";
 import { drawNormal, LATENT_CHANNELS } from "../fill/stages.js";
-import { repeatBatch } from "../noise-selection/batch.js";
-import type { SelectionCandidate, SelectionSampler } from "../noise-selection/sampler.js";
+import { repeatBatch } from "../sampler/batch.js";
+import type { SamplerCandidate, Sampler } from "../sampler/sampler.js";
 import type { StepCacheRecord } from "../step-cache/settings.js";
 import { checkConditionImage, prepareKontext, type KontextConditioning } from "./prepare.js";
 import { DEFAULT_REFERENCE_PLACEMENT, type ReferencePlacement } from "./references.js";
@@ -69,7 +69,7 @@ export function kontextNoise(seed: number, width: number, height: number): Tenso
   return drawNormal(new TorchGenerator(seed), dims, "bf16");
 }
 
-export interface KontextSampler extends SelectionSampler<SelectionCandidate> {
+export interface KontextSampler extends Sampler<SamplerCandidate> {
   readonly target: KontextTarget;
   /** The references through the VAE encoder: the condition tokens and their ids, batch 1. */
   readonly encoded: KontextConditioning;

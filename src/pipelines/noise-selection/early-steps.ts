@@ -9,10 +9,10 @@ import { packLatents } from "../../sampling/packing.js";
 import type { Tensor } from "../../tensor.js";
 import { denoise } from "../fill/denoise.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { sliceBatch, stackBatch } from "./batch.js";
+import { sliceBatch, stackBatch } from "../sampler/batch.js";
 import { StepCache } from "../step-cache/step-cache.js";
 import type { StepCacheSettings } from "../step-cache/settings.js";
-import type { SelectionCandidate, SelectionSampler } from "./sampler.js";
+import type { SamplerCandidate, Sampler } from "../sampler/sampler.js";
 
 export interface EarlyState {
   /** [1, L, 64]: x after step m, at schedule time t_m (where the winner continues). */
@@ -47,9 +47,9 @@ export interface EarlyOptions {
  * and the state it was evaluated at; since the Euler step is linear in v, it equals
  * x_{t_m} - t_m * v up to float rounding.
  */
-export async function runEarlySteps<C extends SelectionCandidate>(
+export async function runEarlySteps<C extends SamplerCandidate>(
   transformer: FluxTransformer,
-  sampler: SelectionSampler<C>,
+  sampler: Sampler<C>,
   candidates: readonly C[],
   m: number,
   options: EarlyOptions = {},

@@ -8,7 +8,7 @@ export {
   type ProbeOutcome,
 } from "./select.js";
 export { runSelection, type NoiseSelectionOptions, type SelectionRun, type SelectionModels } from "./run.js";
-export type { SelectionCandidate, SelectionSampler } from "./sampler.js";
+export type { SamplerCandidate, Sampler } from "../sampler/sampler.js";
 export { decodePreviews, type CandidatePreview } from "./previews.js";
 export { candidateSeeds, earlyStepsFor, selectionCost, type SeedOptions } from "./plan.js";
 export { runTournament, type TournamentInput, type TournamentResult } from "./tournament.js";

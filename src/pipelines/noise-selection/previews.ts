@@ -5,7 +5,7 @@ import { InvalidArgumentError } from "../../errors.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillConventions } from "../fill/conventions.js";
 import { tensorToImage } from "../fill/pixels.js";
-import { sliceBatch, stackBatch } from "./batch.js";
+import { sliceBatch, stackBatch } from "../sampler/batch.js";
 
 export interface CandidatePreview {
   readonly seed: number;

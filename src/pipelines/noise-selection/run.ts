@@ -6,15 +6,10 @@
  * each seed as its plain run does, so the winner's result equals a plain run with its seed, up to
  * float rounding of the batched runs. Pure apart from PNG encoding of the previews.
  */
-import type { FluxTransformer } from "../../components/flux/transformer.js";
-import type { Vae } from "../../components/vae/vae.js";
 import { encodeImage } from "../../image/encode.js";
-import { unpackLatents } from "../../sampling/packing.js";
 import type { Tensor } from "../../tensor.js";
 import type { Judge } from "../../vlm/judge.js";
-import { denoise } from "../fill/denoise.js";
 import { CancelledError } from "../fill/errors.js";
-import { tensorToImage } from "../fill/pixels.js";
 import type { RunTimings } from "../fill/fill.js";
 import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
 import { runEarlySteps } from "./early-steps.js";
@@ -22,7 +17,8 @@ import { checkJudgeFallback, probeJudge, type JudgeFallback, type ProbeOutcome }
 import { candidateSeeds, earlyStepsFor, type SeedOptions } from "./plan.js";
 import { decodePreviews, type CandidatePreview } from "./previews.js";
 import type { JudgeRecord, SelectionProgress, TournamentRecord } from "./record.js";
-import type { SelectionSampler } from "./sampler.js";
+import { finishRun } from "../sampler/finish.js";
+import type { Sampler, SamplerModels } from "../sampler/sampler.js";
 import { runTournament } from "./tournament.js";
 
 /** What every method's noise selection takes (the method's own options extend it). */
@@ -57,16 +53,13 @@ export interface NoiseSelectionOptions extends SeedOptions {
   readonly cache?: StepCacheSettings;
 }
 
-export interface SelectionModels {
-  readonly transformer: FluxTransformer;
-  readonly vae: Vae;
-}
+export type SelectionModels = SamplerModels;
 
 /** The candidate type a sampler draws. */
-export type CandidateOf<S extends SelectionSampler> = ReturnType<S["candidate"]>;
+export type CandidateOf<S extends Sampler> = ReturnType<S["candidate"]>;
 
 /** The winner's run and how it was chosen; the method makes its record from it. */
-export interface SelectionRun<S extends SelectionSampler> {
+export interface SelectionRun<S extends Sampler> {
   /** The method's sampler, as `prepare` made it. */
   readonly sampler: S;
   readonly winner: CandidateOf<S>;
@@ -85,7 +78,7 @@ export interface SelectionRun<S extends SelectionSampler> {
 }
 
 /** What every method's selection result carries of its run (the winner's output, the previews and the tournament). */
-export type SelectionOutput = Pick<SelectionRun<SelectionSampler>, "image" | "decoded" | "latent" | "previews" | "tournament">;
+export type SelectionOutput = Pick<SelectionRun<Sampler>, "image" | "decoded" | "latent" | "previews" | "tournament">;
 
 function judgeRecordOf(judge: Judge): JudgeRecord {
   return judge.identity ? { kind: judge.identity.kind, url: judge.identity.url, model: judge.identity.model } : "custom";
@@ -95,7 +88,7 @@ function judgeRecordOf(judge: Judge): JudgeRecord {
  * Probe, prepare (the method's conditioning once: `prepare` gives its sampler), early steps,
  * previews, tournament, the winner's last steps, decode; each stage reported as it goes.
  */
-export async function runSelection<S extends SelectionSampler>(
+export async function runSelection<S extends Sampler>(
   models: SelectionModels,
   prepare: () => Promise<S>,
   options: NoiseSelectionOptions,
@@ -188,31 +181,19 @@ export async function runSelection<S extends SelectionSampler>(
   if (options.signal?.aborted) throw new CancelledError(m, n);
 
   // Only the winner goes on, from its own step-m state.
-  const continueStart = performance.now();
   report({ stage: "continue", step: m, steps: n, from: m });
   const chosen = candidates[winner] as CandidateOf<S>;
   const chosenState = early.states[winner] as (typeof early.states)[number];
-  const continueStepMs: number[] = [];
-  const x = await denoise(models.transformer, chosenState.x, sampler.conditioning([chosen]), sampler.schedule, {
+  const finished = await finishRun(models, sampler, chosen, chosenState.x, {
     from: m,
-    to: n,
-    modelTime: sampler.modelTime,
     signal: options.signal,
     cache: chosenState.cache,
-    onStep: (info) => {
-      continueStepMs.push(info.ms);
-      report({ stage: "continue", step: info.step, steps: n, from: m });
-    },
+    onStep: (info) => report({ stage: "continue", step: info.step, steps: n, from: m }),
+    onDecode: (done) => report({ stage: "decode", step: done, steps: 1 }),
   });
-  const continueMs = performance.now() - continueStart;
-
-  const decodeStart = performance.now();
-  report({ stage: "decode", step: 0, steps: 1 });
-  const latent = unpackLatents(x, sampler.latentHeight, sampler.latentWidth);
-  const { image: decoded } = await models.vae.decode(latent);
-  const image = tensorToImage(decoded, sampler.toUint8);
-  const decodeMs = performance.now() - decodeStart;
-  report({ stage: "decode", step: 1, steps: 1 });
+  const { image, decoded, latent, decodeMs } = finished;
+  const continueStepMs = [...finished.stepMs];
+  const continueMs = finished.denoiseMs;
   const totalMs = elapsed();
 
   const tournament: TournamentRecord = {

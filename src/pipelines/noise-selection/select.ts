@@ -1,13 +1,13 @@
 /**
  * FLUX.1 Fill with VLM-guided early-filter noise selection (docs/icedit.md §4): run.ts's selection
- * with the fill's candidates (fill-sampler.ts). The result equals a plain fill with the winner's
+ * with the fill's candidates (fill/sampler.ts). The result equals a plain fill with the winner's
  * seed, up to float rounding of the batched runs. Pure apart from PNG encoding of the previews.
  */
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "../fill/conventions.js";
 import { checkFillOptions, type FillModels, type FillRecord, type FillRequest } from "../fill/fill.js";
 import { checkPixels, type SizePolicy } from "../fill/pixels.js";
 import type { FillConditioning } from "../fill/prepare.js";
-import { fillSampler } from "./fill-sampler.js";
+import { fillSampler } from "../fill/sampler.js";
 import { candidateSeeds } from "./plan.js";
 import { runSelection, type NoiseSelectionOptions, type SelectionOutput } from "./run.js";
 

@@ -1,21 +1,24 @@
 /**
- * What noise selection needs of an editing method, once its request is prepared (the condition
- * through the VAE encoder, the text given): the seeded draws of a candidate exactly as the method's
- * plain run with that seed makes them, and the transformer conditioning of a batch of candidates.
- * Everything else (the early steps, the previews, the tournament, the winner's last steps) is the
- * same for every method (run.ts). ICEdit's sampler: fill-sampler.ts; Kontext's: kontext/sampler.ts.
+ * An editing method once its request is prepared (the condition through the VAE encoder, the text
+ * given): the seeded draws of a candidate, and the transformer conditioning of a batch of
+ * candidates. Everything else is the same for every method: a plain run is finishRun (finish.ts)
+ * on one candidate from step 0; noise selection (noise-selection/run.ts) runs the early steps of
+ * many, then finishRun on the winner. So a selection's winner is drawn and conditioned exactly as
+ * a plain run with its seed. ICEdit's sampler: fill/sampler.ts; Kontext's: kontext/sampler.ts.
  */
+import type { FluxTransformer } from "../../components/flux/transformer.js";
+import type { Vae } from "../../components/vae/vae.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillConventions } from "../fill/conventions.js";
 import type { DenoiseConditioning } from "../fill/denoise.js";
 
 /** One candidate: its seed and its initial noise [1, 16, H/8, W/8] (and what else the method drew). */
-export interface SelectionCandidate {
+export interface SamplerCandidate {
   readonly seed: number;
   readonly noise: Tensor<"f32">;
 }
 
-export interface SelectionSampler<C extends SelectionCandidate = SelectionCandidate> {
+export interface Sampler<C extends SamplerCandidate = SamplerCandidate> {
   /** The output latent's grid: H/8 and W/8 of the image the noisy tokens decode to. */
   readonly latentHeight: number;
   readonly latentWidth: number;
@@ -29,4 +32,10 @@ export interface SelectionSampler<C extends SelectionCandidate = SelectionCandid
   candidate(seed: number): C;
   /** The transformer conditioning of `candidates` as one batch (their noisy tokens' ids included). */
   conditioning(candidates: readonly C[]): DenoiseConditioning;
+}
+
+/** The models every run on a sampler uses (fill, Kontext, noise selection). */
+export interface SamplerModels {
+  readonly transformer: FluxTransformer;
+  readonly vae: Vae;
 }

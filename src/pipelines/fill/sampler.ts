@@ -7,15 +7,15 @@ import type { Vae } from "../../components/vae/vae.js";
 import { textIds } from "../../models/flux/inputs.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { Tensor } from "../../tensor.js";
-import type { FillConventions } from "../fill/conventions.js";
-import type { DenoiseConditioning } from "../fill/denoise.js";
-import type { CheckedPixels } from "../fill/pixels.js";
-import { conditionFill, encodeFill, type FillConditioning } from "../fill/prepare.js";
-import { drawSeeded, fillSchedule, LATENT_CHANNELS, modelTimeOf } from "../fill/stages.js";
-import { repeatBatch, stackBatch } from "./batch.js";
-import type { SelectionCandidate, SelectionSampler } from "./sampler.js";
+import type { FillConventions } from "./conventions.js";
+import type { DenoiseConditioning } from "./denoise.js";
+import type { CheckedPixels } from "./pixels.js";
+import { conditionFill, encodeFill, type FillConditioning } from "./prepare.js";
+import { drawSeeded, fillSchedule, LATENT_CHANNELS, modelTimeOf } from "./stages.js";
+import { repeatBatch, stackBatch } from "../sampler/batch.js";
+import type { SamplerCandidate, Sampler } from "../sampler/sampler.js";
 
-export interface FillCandidate extends SelectionCandidate {
+export interface FillCandidate extends SamplerCandidate {
   /** This seed's conditioning: under diffusers conventions its own masked-latent sample. */
   readonly conditioning: FillConditioning;
 }
@@ -30,7 +30,7 @@ export interface FillSamplerInput {
   readonly guidance: number;
 }
 
-export type FillSampler = SelectionSampler<FillCandidate>;
+export type FillSampler = Sampler<FillCandidate>;
 
 /** Encodes the masked image once; the sampler then draws each seed as fill() does. */
 export async function fillSampler(vae: Vae, input: FillSamplerInput): Promise<FillSampler> {
