@@ -25,16 +25,16 @@ With --scenes DIR, edits the triplets of a folder drawn by anyone instead, with 
 region and edges read from the source and target images.
 
   --model DIR          the demo model folder (icedit make-demo-model DIR)      (required)
-  --count N            held-out edits, kinds balanced (with --scenes: the folder's first N)
-                                                                  default: ${HELD_OUT_COUNT} (with --scenes: all)
+  --count N            held-out edits, kinds balanced; with --scenes, the folder's first N
+                                                   default: ${HELD_OUT_COUNT}; with --scenes, all
   --first-seed S       seed of the first edit (edit i: S + i)     default: ${HELD_OUT_FIRST_SEED}
   --size PX            side of the scenes, a multiple of 16       default: ${DEFAULT_CANVAS}
-  --scenes DIR         edit the folder's triplets instead of held-out seeds: DIR/${SCENES_FILE}, one
-                       line an edit, {"source": "scene-0.png", "target": "target-0.png",
-                       "instruction": "...", "kind": "recolour"} (kind optional; images square,
-                       of one size; paths relative to DIR)
+  --scenes DIR         edit a folder's triplets instead of held-out seeds (no --first-seed,
+                       --size): DIR/${SCENES_FILE}, a JSON object a line, {"source": "scene-0.png",
+                       "target": "target-0.png", "instruction": "...", "kind": "recolour"} (kind
+                       optional; paths relative to DIR; square images, all of one size)
   --width W            width of each edit (a multiple of 16; the edited image is scored
-                       at the scene's size)       default: the model's own (icedit.json), else the scenes' side
+                       at the scene's size)   default: the model's own (icedit.json), else the side
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.guidance}

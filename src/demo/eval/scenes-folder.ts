@@ -92,13 +92,19 @@ function parseLine(raw: string, where: string): SceneEditLine {
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new ScenesFolderError(`${where} is not a JSON object: write { "source": ..., "target": ..., "instruction": ... }`);
   const record = value as Record<string, unknown>;
-  for (const field of ["source", "target", "instruction"])
-    if (typeof record[field] !== "string" || record[field] === "")
-      throw new ScenesFolderError(`${where} needs "${field}" as a non-empty string, got ${JSON.stringify(record[field]) ?? "nothing"}`);
+  const text = (field: string): string => {
+    const v = record[field];
+    if (typeof v !== "string" || v === "")
+      throw new ScenesFolderError(`${where} needs "${field}" as a non-empty string, got ${JSON.stringify(v) ?? "nothing"}`);
+    return v;
+  };
+  const line = { source: text("source"), target: text("target"), instruction: text("instruction") };
   const kind = record.kind;
-  if (kind !== undefined && !(EDIT_KINDS as readonly unknown[]).includes(kind))
+  if (kind === undefined) return line;
+  const known = EDIT_KINDS.find((k) => k === kind);
+  if (known === undefined)
     throw new ScenesFolderError(`${where}: "kind" is one of ${EDIT_KINDS.join(", ")} (or left out), got ${JSON.stringify(kind)}`);
-  return record as unknown as SceneEditLine;
+  return { ...line, kind: known };
 }
 
 /** The line's kind: its instruction's form, which a given "kind" must match. */
