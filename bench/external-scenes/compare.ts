@@ -4,13 +4,18 @@
  * fixed seed), then runs `icedit eval-demo --configs LIST` twice on one model, on N held-out seeds
  * and on the external folder (--scenes), and gives both tables and the gap per row. The model is
  * the shipped demo (make-demo-model into a temporary folder) unless --model names one.
+ * `--held-out-folder 1` adds a third table: the same held-out scenes written as a scenes folder and
+ * scored like the external ones (masks from the images), which parts the masks' share of a gap from
+ * the drawer's.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { main } from "../../src/cli/main.js";
 import type { CommandIO } from "../../src/cli/io.js";
 import type { EvalDemoReport } from "../../src/demo/eval/eval-report.js";
+import { heldOutExamples } from "../../src/demo/eval/held-out.js";
+import { writeImage } from "../../src/image/index.js";
 import { makeDemoModel } from "../../src/demo/make-demo-model.js";
 import { benchFlags, flagNumber } from "../flags.js";
 import { EXTERNAL_SEED, writeExternalScenes } from "./draw.js";
@@ -29,6 +34,9 @@ export async function benchExternalScenes(): Promise<Record<string, unknown>> {
     const common = ["--model", model, "--configs", configs, "--count", String(count)];
     const heldOut = await evalDemoJson(common);
     const external = await evalDemoJson([...common, "--scenes", scenes]);
+    const asFolder = flagNumber("held-out-folder", 0) > 0 ? join(dir, "held-out") : null;
+    if (asFolder !== null) await writeHeldOutFolder(asFolder, count);
+    const heldOutImageMasks = asFolder === null ? null : await evalDemoJson([...common, "--scenes", asFolder]);
     const overall = (report: EvalDemoReport, name: string): number =>
       report.runs.find((r) => r.name === name)?.table.overall.accuracy ?? Number.NaN;
     return {
@@ -38,6 +46,7 @@ export async function benchExternalScenes(): Promise<Record<string, unknown>> {
       configs,
       held_out: summary(heldOut),
       external: summary(external),
+      ...(heldOutImageMasks === null ? {} : { held_out_image_masks: summary(heldOutImageMasks) }),
       gap_points: Object.fromEntries(
         heldOut.runs.map((r) => [r.name, Number(((overall(external, r.name) - overall(heldOut, r.name)) * 100).toFixed(1))]),
       ),
@@ -45,6 +54,19 @@ export async function benchExternalScenes(): Promise<Record<string, unknown>> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The first `count` held-out edits (our generator) as a scenes folder, for the image-derived masks. */
+async function writeHeldOutFolder(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const lines: string[] = [];
+  for (const { index, example } of heldOutExamples({ count })) {
+    const line = { source: `scene-${index}.png`, target: `target-${index}.png`, instruction: example.instruction, kind: example.kind };
+    await writeImage(join(dir, line.source), example.source);
+    await writeImage(join(dir, line.target), example.target);
+    lines.push(`${JSON.stringify(line)}\n`);
+  }
+  await writeFile(join(dir, "edits.jsonl"), lines.join(""));
 }
 
 function summary(report: EvalDemoReport): Record<string, unknown> {
