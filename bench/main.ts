@@ -1,8 +1,9 @@
 /**
  * npm run bench [-- section ...]: prints one JSON object with the sections run (all by default)
  * and short tables on standard error. Sections: transformer, vae, text, demo, selection, lora,
- * quant (all by default); fullsize, fullpipeline, train, profile, speed and kontext only when named. Each runs in this process, one after
- * another, so memory figures are cumulative peaks.
+ * quant (all by default); fullsize, fullpipeline, train, profile, speed, kontext and external
+ * only when named. Each runs in this process, one after another, so memory figures are cumulative
+ * peaks.
  */
 import { Engine } from "../src/runtime/engine.js";
 import { benchTransformer } from "./transformer.js";
@@ -18,6 +19,7 @@ import { benchTrain } from "./train.js";
 import { benchStepProfile } from "./step-profile.js";
 import { benchSpeed } from "./speed.js";
 import { benchKontextStep } from "./kontext-step.js";
+import { benchExternalScenes } from "./external-scenes/compare.js";
 import { machineBasics } from "./stats.js";
 import { benchFlags } from "./flags.js";
 
@@ -41,6 +43,7 @@ const OPT_IN: Readonly<Record<string, Section>> = {
   profile: benchStepProfile,
   speed: benchSpeed,
   kontext: benchKontextStep,
+  external: () => benchExternalScenes(),
 };
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import { configAdapters, EVAL_CONFIGS, parseEvalConfigs } from "../demo/eval/eva
 import type { EvalDemoRun } from "../demo/eval/eval-demo.js";
 import type { EvalDemoSettings } from "../demo/eval/eval-report.js";
 import { HELD_OUT_COUNT, HELD_OUT_FIRST_SEED } from "../demo/eval/held-out.js";
+import { SCENES_FILE } from "../demo/eval/scenes-folder.js";
 import { RULE_JUDGE_NAME } from "../demo/eval/rule-judge.js";
 import { DEFAULT_CANVAS } from "../demo/scenes/render.js";
 import { createJudge, type JudgeConfig } from "../vlm/create.js";
@@ -20,13 +21,20 @@ Edits held-out scenes of the demo world (seeds never used in training) through t
 path and scores each edit by the pixel rule of issue 15: inside the edited region at least 80%
 of pixels within 60 of the target, outside it (2 px from every shape edge) at least 95% within
 40 of the source. Prints the accuracy per instruction kind and overall, and the timings.
+With --scenes DIR, edits the triplets of a folder drawn by anyone instead, with the rule's
+region and edges read from the source and target images.
 
   --model DIR          the demo model folder (icedit make-demo-model DIR)      (required)
-  --count N            held-out edits, kinds balanced             default: ${HELD_OUT_COUNT}
+  --count N            held-out edits, kinds balanced; with --scenes, the folder's first N
+                                                   default: ${HELD_OUT_COUNT}; with --scenes, all
   --first-seed S       seed of the first edit (edit i: S + i)     default: ${HELD_OUT_FIRST_SEED}
   --size PX            side of the scenes, a multiple of 16       default: ${DEFAULT_CANVAS}
+  --scenes DIR         edit a folder's triplets instead of held-out seeds (no --first-seed,
+                       --size): DIR/${SCENES_FILE}, a JSON object a line, {"source": "scene-0.png",
+                       "target": "target-0.png", "instruction": "...", "kind": "recolour"} (kind
+                       optional; paths relative to DIR; square images, all of one size)
   --width W            width of each edit (a multiple of 16; the edited image is scored
-                       at the scene's size)       default: the model's own (icedit.json), else --size
+                       at the scene's size)   default: the model's own (icedit.json), else the side
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.guidance}
@@ -55,6 +63,7 @@ export const EVAL_DEMO_FLAGS = {
   ...MODEL_OPTIONS,
   ...JUDGE_OPTIONS,
   count: { type: "string" },
+  scenes: { type: "string" },
   "first-seed": { type: "string" },
   size: { type: "string" },
   width: { type: "string" },
@@ -79,6 +88,7 @@ export type EvalDemoValues = ModelValues & {
   readonly "judge-url"?: string;
   readonly "judge-timeout"?: string;
   readonly count?: string;
+  readonly scenes?: string;
   readonly "first-seed"?: string;
   readonly size?: string;
   readonly width?: string;
@@ -102,18 +112,22 @@ export interface EvalDemoFlags extends EvalDemoSettings {
   readonly runs: readonly EvalDemoRun[];
 }
 
-/** The evaluation's settings and runs from the flags; every bad value names its flag. */
-export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDefaults = {}): EvalDemoFlags {
+/** A scenes folder read for --scenes (scenes-folder.ts): where, the side of its scenes, how many edits it lists. */
+export interface ScenesSummary {
+  readonly dir: string;
+  readonly size: number;
+  readonly count: number;
+}
+
+/**
+ * The evaluation's settings and runs from the flags; every bad value names its flag. With --scenes,
+ * `scenes` is the folder already read: --count takes its first N edits, and --first-seed and --size
+ * (which draw held-out scenes) are refused.
+ */
+export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDefaults = {}, scenes?: ScenesSummary): EvalDemoFlags {
   if (values.model === undefined)
     throw new UsageError("--model is required: the demo model folder (make one with icedit make-demo-model DIR)");
-  const count = intOption("count", values.count, HELD_OUT_COUNT, 1);
-  const firstSeed = intOption("first-seed", values["first-seed"], HELD_OUT_FIRST_SEED, 0);
-  if (firstSeed + count > 2 ** 32) throw new UsageError(`--first-seed ${firstSeed} with --count ${count} passes seed 2^32 - 1`);
-  const size = intOption("size", values.size, DEFAULT_CANVAS, 16);
-  if (size % 16 !== 0 || size > MAX_SIZE)
-    throw new UsageError(
-      `--size takes a multiple of 16 from 16 to ${MAX_SIZE}, got ${size} (try ${Math.min(MAX_SIZE, Math.round(size / 16) * 16)})`,
-    );
+  const { count, firstSeed, size } = scenes === undefined ? heldOutFlags(values) : folderFlags(values, scenes);
   const width = intOption("width", values.width, modelDefaults.width ?? size, 16);
   if (width % 16 !== 0 || width > DEFAULT_EDIT_LIMITS.maxWidth)
     throw new UsageError(
@@ -124,7 +138,29 @@ export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDe
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
   const guidance = numberOption("guidance", values.guidance, modelDefaults.guidance ?? EDIT_DEFAULTS.guidance);
   const cache = cacheOption(values.cache);
-  return { model: values.model, count, firstSeed, size, width, steps, seed, guidance, cache, runs: evalRuns(values, values.model) };
+  const runs = evalRuns(values, values.model);
+  return { model: values.model, count, firstSeed, scenes: scenes?.dir ?? null, size, width, steps, seed, guidance, cache, runs };
+}
+
+function heldOutFlags(values: EvalDemoValues): { count: number; firstSeed: number; size: number } {
+  const count = intOption("count", values.count, HELD_OUT_COUNT, 1);
+  const firstSeed = intOption("first-seed", values["first-seed"], HELD_OUT_FIRST_SEED, 0);
+  if (firstSeed + count > 2 ** 32) throw new UsageError(`--first-seed ${firstSeed} with --count ${count} passes seed 2^32 - 1`);
+  const size = intOption("size", values.size, DEFAULT_CANVAS, 16);
+  if (size % 16 !== 0 || size > MAX_SIZE)
+    throw new UsageError(
+      `--size takes a multiple of 16 from 16 to ${MAX_SIZE}, got ${size} (try ${Math.min(MAX_SIZE, Math.round(size / 16) * 16)})`,
+    );
+  return { count, firstSeed, size };
+}
+
+function folderFlags(values: EvalDemoValues, scenes: ScenesSummary): { count: number; firstSeed: null; size: number } {
+  for (const flag of ["first-seed", "size"] as const)
+    if (values[flag] !== undefined)
+      throw new UsageError(`--${flag} draws held-out scenes; with --scenes the folder's scenes are edited: leave out --${flag}`);
+  const count = intOption("count", values.count, scenes.count, 1);
+  if (count > scenes.count) throw new UsageError(`--count ${count} asks for more edits than ${scenes.dir} lists (${scenes.count})`);
+  return { count, firstSeed: null, size: scenes.size };
 }
 
 /** The rows: the --configs, or one run of the --lora adapters (with selection when --select is given). */

@@ -1,4 +1,7 @@
-/** `icedit eval-demo --model DIR`: held-out edits of the demo world, each scored by the pixel rule; prints the accuracy table. */
+/**
+ * `icedit eval-demo --model DIR`: held-out edits of the demo world (or, with --scenes DIR, a folder's
+ * triplets), each scored by the pixel rule; prints the accuracy table.
+ */
 import { resolve } from "node:path";
 import { readModelSettings } from "../api/model-settings.js";
 import { CancelledError } from "../index.js";
@@ -6,6 +9,7 @@ import { evalDemo, type EvalDemoResult } from "../demo/eval/eval-demo.js";
 import { evalDemoReport, timingLines, writeEditedImage, writeExampleImages, writeReport } from "../demo/eval/eval-report.js";
 import { EvalDemoOptionError } from "../demo/eval/errors.js";
 import { heldOutExamples } from "../demo/eval/held-out.js";
+import { readScenesFolder } from "../demo/eval/scenes-folder.js";
 import { EVAL_DEMO_FLAGS, EVAL_DEMO_USAGE, evalDemoFlags, type EvalDemoValues } from "./eval-demo-flags.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { sessionOptions } from "./model-options.js";
@@ -27,7 +31,8 @@ export async function evalDemoCommand(args: readonly string[], io: CommandIO): P
 
 async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> {
   const modelDefaults = values.model === undefined ? {} : (await readModelSettings(resolve(values.model))).edit;
-  const flags = evalDemoFlags(values, modelDefaults);
+  const folder = values.scenes === undefined || values.model === undefined ? undefined : await readScenesFolder(values.scenes);
+  const flags = evalDemoFlags(values, modelDefaults, folder && { dir: folder.dir, size: folder.size, count: folder.examples.length });
   const json = values.json === true;
   const progress = new Progress(io, values.quiet === true);
   const open = sessionOptions(
@@ -37,7 +42,7 @@ async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> 
   );
   const out = values.out === undefined ? undefined : resolve(values.out);
   await checkOutputPaths({ dirs: [{ option: "--out", path: out }] });
-  const examples = heldOutExamples(flags);
+  const examples = folder ? folder.examples.slice(0, flags.count) : heldOutExamples({ ...flags, firstSeed: flags.firstSeed ?? undefined });
   if (out !== undefined) await writeExampleImages(out, examples);
 
   const controller = new AbortController();
@@ -84,6 +89,7 @@ async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> 
       model: flags.model,
       count: flags.count,
       firstSeed: flags.firstSeed,
+      scenes: flags.scenes,
       size: flags.size,
       width: flags.width,
       steps: flags.steps,

@@ -68,7 +68,16 @@ describe("icedit eval-demo", () => {
     assert.equal(run.code, 0, run.err.join("\n"));
     assert.equal(run.out.length, 1);
     const report = JSON.parse(run.out[0] ?? "") as JsonReport;
-    assert.deepEqual(report.settings, { model: demo.model, count: 4, firstSeed: 1_000_000, size: 128, width: 128, steps: 2, seed: 42 });
+    assert.deepEqual(report.settings, {
+      model: demo.model,
+      count: 4,
+      firstSeed: 1_000_000,
+      scenes: null,
+      size: 128,
+      width: 128,
+      steps: 2,
+      seed: 42,
+    });
     assert.equal(report.runs.length, 1);
     const only = report.runs[0];
     assert.ok(only);

@@ -19,3 +19,6 @@ export class EvalDemoOptionError extends IceditError {
     super(`${option} ${detail}`);
   }
 }
+
+/** A scenes folder (eval-demo --scenes DIR) that cannot be read: missing, a bad edits.jsonl line, images that do not fit. */
+export class ScenesFolderError extends IceditError {}

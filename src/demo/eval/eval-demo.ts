@@ -8,7 +8,7 @@ import { IceditSession, type OpenOptions } from "../../api/session.js";
 import type { EditOptions, SelectionOptions } from "../../api/edit-options.js";
 import type { ModelIdentity } from "../../api/open-model.js";
 import { evaluateEdits, type EvaluateOptions, type EvaluationRun } from "./evaluate.js";
-import type { HeldOutExample } from "./held-out.js";
+import type { EvalExample } from "./eval-example.js";
 import { vaeCeiling } from "./vae-ceiling.js";
 
 /** One row of the table: how the session is opened (its adapters) and whether edits run noise selection. */
@@ -25,7 +25,7 @@ export interface EvalDemoRun {
 }
 
 export interface EvalDemoOptions {
-  readonly examples: readonly HeldOutExample[];
+  readonly examples: readonly EvalExample[];
   readonly runs: readonly EvalDemoRun[];
   /** How to open the model (adapters come from each run). */
   readonly open: Omit<OpenOptions, "loras">;

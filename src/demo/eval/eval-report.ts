@@ -9,12 +9,16 @@ import { writeFileAtomic } from "../../image/atomic-write.js";
 import { writeImage, type RgbImage } from "../../image/index.js";
 import { formatAccuracyMarkdown, type AccuracyTable } from "./accuracy.js";
 import type { EvalDemoResult } from "./eval-demo.js";
-import type { HeldOutExample } from "./held-out.js";
+import type { EvalExample } from "./eval-example.js";
 
 export interface EvalDemoSettings {
   readonly model: string;
   readonly count: number;
-  readonly firstSeed: number;
+  /** The held-out seed of the first edit; null when the edits come from a scenes folder. */
+  readonly firstSeed: number | null;
+  /** The scenes folder the edits come from (--scenes); null for held-out seeds. */
+  readonly scenes: string | null;
+  /** The side of the scenes, in pixels. */
   readonly size: number;
   /** Width of each edit (scored at size x size). */
   readonly width: number;
@@ -35,7 +39,8 @@ export interface EvalDemoReport {
     readonly table: AccuracyTable;
     readonly edits: readonly {
       readonly index: number;
-      readonly seed: number;
+      readonly seed: number | null;
+      readonly file: string | null;
       readonly kind: string;
       readonly instruction: string;
       readonly passed: boolean;
@@ -69,6 +74,7 @@ export function evalDemoReport(settings: EvalDemoSettings, results: readonly Eva
       edits: r.edits.map((e) => ({
         index: e.index,
         seed: e.seed,
+        file: e.file,
         kind: e.kind,
         instruction: e.instruction,
         passed: e.score.passed,
@@ -97,8 +103,7 @@ export function reportMarkdown(report: EvalDemoReport): string {
   return [
     `# icedit eval-demo`,
     "",
-    `${s.count} held-out edit${s.count === 1 ? "" : "s"} (seeds ${s.firstSeed} to ${s.firstSeed + s.count - 1}, ${s.size}x${s.size}), ` +
-      `edited at width ${s.width}, ${s.steps} steps, seed ${s.seed}, model ${s.model}`,
+    `${editsLine(s)}, edited at width ${s.width}, ${s.steps} steps, seed ${s.seed}, model ${s.model}`,
     "",
     report.markdown,
     ...timingLines(report).map((line) => `- ${line}`),
@@ -106,10 +111,18 @@ export function reportMarkdown(report: EvalDemoReport): string {
   ].join("\n");
 }
 
+/** "200 held-out edits (seeds 1000000 to 1000199, 128x128)" or "200 edits of the scenes folder DIR (128x128, ...)". */
+function editsLine(s: EvalDemoSettings): string {
+  const edits = `${s.count} ${s.scenes === null ? "held-out " : ""}edit${s.count === 1 ? "" : "s"}`;
+  if (s.scenes !== null) return `${edits} of the scenes folder ${s.scenes} (${s.size}x${s.size}, masks from the images)`;
+  const first = s.firstSeed ?? 0;
+  return `${edits} (seeds ${first} to ${first + s.count - 1}, ${s.size}x${s.size})`;
+}
+
 const name = (index: number): string => String(index).padStart(5, "0");
 
 /** DIR/examples/<i>-source.png and <i>-target.png of each example. */
-export async function writeExampleImages(dir: string, examples: readonly HeldOutExample[]): Promise<void> {
+export async function writeExampleImages(dir: string, examples: readonly EvalExample[]): Promise<void> {
   await mkdir(join(dir, "examples"), { recursive: true });
   for (const { index, example } of examples) {
     await writeImage(join(dir, "examples", `${name(index)}-source.png`), example.source);

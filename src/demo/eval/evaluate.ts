@@ -1,12 +1,13 @@
 /**
- * Runs held-out edits through an edit function and scores each by the pixel rule (score.ts) with
- * the example's own masks: the heart of `icedit eval-demo`. The edit function is injected, so the
- * scoring path can be checked without a model (an edit that returns the target must score 100%).
+ * Runs edits (held-out seeds, or a scenes folder's triplets) through an edit function and scores
+ * each by the pixel rule (score.ts) with the example's own masks: the heart of `icedit eval-demo`.
+ * The edit function is injected, so the scoring path can be checked without a model (an edit that
+ * returns the target must score 100%).
  */
 import type { RgbImage } from "../../image/index.js";
 import type { EditKind } from "../scenes/edits.js";
 import { accuracyTable, type AccuracyTable } from "./accuracy.js";
-import type { HeldOutExample } from "./held-out.js";
+import type { EvalExample } from "./eval-example.js";
 import { scoreEdit, type EditScore } from "./score.js";
 
 export interface DemoEditRequest {
@@ -22,7 +23,10 @@ export type DemoEditFunction = (request: DemoEditRequest) => Promise<RgbImage>;
 
 export interface EvaluatedEdit {
   readonly index: number;
-  readonly seed: number;
+  /** The held-out seed, or null for a folder's triplet. */
+  readonly seed: number | null;
+  /** The source image's file in the scenes folder, or null for a held-out seed. */
+  readonly file: string | null;
   readonly kind: EditKind;
   readonly instruction: string;
   readonly score: EditScore;
@@ -47,21 +51,21 @@ export interface EvaluateOptions {
 
 /** examples: [N] -> N edits, each scored; the accuracy per kind and overall. */
 export async function evaluateEdits(
-  examples: readonly HeldOutExample[],
+  examples: readonly EvalExample[],
   edit: DemoEditFunction,
   options: EvaluateOptions = {},
 ): Promise<EvaluationRun> {
   const started = performance.now();
   const edits: EvaluatedEdit[] = [];
   let editMs = 0;
-  for (const { index, seed, example } of examples) {
+  for (const { index, seed, file, example } of examples) {
     options.signal?.throwIfAborted();
     const editStarted = performance.now();
     const edited = await edit({ source: example.source, instruction: example.instruction, index });
     const ms = performance.now() - editStarted;
     editMs += ms;
     const score = await scoreEdit({ ...example, edited });
-    const evaluated: EvaluatedEdit = { index, seed, kind: example.kind, instruction: example.instruction, score, ms };
+    const evaluated: EvaluatedEdit = { index, seed, file, kind: example.kind, instruction: example.instruction, score, ms };
     edits.push(evaluated);
     await options.onEdit?.(evaluated, edited, edits.length, examples.length);
   }

@@ -8,6 +8,7 @@ import { sampleEditExample, type EditExample } from "../scenes/edit-example.js";
 import { EDIT_KINDS, type EditKind } from "../scenes/edits.js";
 import { HELD_OUT_FIRST_SEED } from "../scenes/sample-scene.js";
 import { EvalDemoOptionError } from "./errors.js";
+import type { EvalExample } from "./eval-example.js";
 
 export { HELD_OUT_FIRST_SEED };
 export const HELD_OUT_COUNT = 200;
@@ -19,9 +20,10 @@ export interface HeldOutOptions {
   readonly size?: number;
 }
 
-export interface HeldOutExample {
-  readonly index: number;
+/** An EvalExample drawn from a seed, with its Scene objects. */
+export interface HeldOutExample extends EvalExample {
   readonly seed: number;
+  readonly file: null;
   readonly example: EditExample;
 }
 
@@ -36,7 +38,7 @@ export function heldOutExamples(options: HeldOutOptions = {}): HeldOutExample[] 
   for (let index = 0; index < count; index++) {
     const kind = EDIT_KINDS[index % EDIT_KINDS.length] as EditKind;
     const seed = firstSeed + index;
-    examples.push({ index, seed, example: sampleEditExample(seed, kind, { size: options.size }) });
+    examples.push({ index, seed, file: null, example: sampleEditExample(seed, kind, { size: options.size }) });
   }
   return examples;
 }

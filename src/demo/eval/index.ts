@@ -13,6 +13,9 @@ export {
 } from "./instruction.js";
 export { scoreEdit, scoreSameSize, SCORE_RULE, type EditImages, type EditScore } from "./score.js";
 export { outsideMask, EDGE_MARGIN, type OutsideMaskInputs } from "./outside-mask.js";
+export { imageMasks, CHANGE_THRESHOLD, type ImageMasks } from "./image-masks.js";
+export type { EvalExample, EvalTriplet } from "./eval-example.js";
+export { readScenesFolder, SCENES_FILE, type ScenesFolder, type SceneEditLine } from "./scenes-folder.js";
 export {
   accuracyTable,
   formatAccuracyMarkdown,

@@ -58,7 +58,8 @@ function markNearEdges(
   }
 }
 
-function diskOffsets(radius: number): [number, number][] {
+/** The [dy, dx] offsets of the pixels within Euclidean distance `radius` of a pixel, itself excluded. */
+export function diskOffsets(radius: number): [number, number][] {
   const offsets: [number, number][] = [];
   for (let dy = -radius; dy <= radius; dy++)
     for (let dx = -radius; dx <= radius; dx++) if ((dy !== 0 || dx !== 0) && dy * dy + dx * dx <= radius * radius) offsets.push([dy, dx]);

@@ -10,7 +10,7 @@ import { editSize, EDIT_WIDTH } from "../../image/edit-size.js";
 import { DIFFUSERS_CONVENTIONS } from "../../pipelines/fill/conventions.js";
 import { imageToTensor, tensorToImage } from "../../pipelines/fill/pixels.js";
 import { evaluateEdits, type EvaluateOptions, type EvaluationRun } from "./evaluate.js";
-import type { HeldOutExample } from "./held-out.js";
+import type { EvalExample } from "./eval-example.js";
 
 export interface VaeCeilingOptions {
   /** The edit width (default: the model folder's, else 512), as the edits are run at. */
@@ -21,7 +21,7 @@ export interface VaeCeilingOptions {
 
 /** examples: [N] -> N scored "edits", each the target through the model's VAE at the edit size. */
 export async function vaeCeiling(
-  examples: readonly HeldOutExample[],
+  examples: readonly EvalExample[],
   open: Omit<OpenOptions, "loras">,
   options: VaeCeilingOptions = {},
 ): Promise<EvaluationRun> {
