@@ -31,6 +31,16 @@ function storeError(pattern: RegExp): (error: unknown) => boolean {
   return (error: unknown) => error instanceof JobStoreError && pattern.test(error.message);
 }
 
+/** The error `body` throws (fails the test when it throws none). */
+function captured(body: () => unknown): unknown {
+  try {
+    body();
+  } catch (error) {
+    return error;
+  }
+  assert.fail("expected an error");
+}
+
 function assertOneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split("\n");
   assert.equal(lines.length, 1, `one line, got:\n${stderr}`);
@@ -122,6 +132,31 @@ describe("storage errors: one clear line each, never a stack trace", () => {
       undefined,
       "not a storage error: left alone (a 500 with its stack in the log)",
     );
+  });
+
+  it("better-sqlite3's native module not built, or not loadable: npm rebuild better-sqlite3", async () => {
+    // what the `bindings` package throws when `npm ci --ignore-scripts` left the module unbuilt
+    const unbuilt = new Error("Could not locate the bindings file. Tried:\n → /x/node_modules/better-sqlite3/build/better_sqlite3.node");
+    assert.throws(
+      () =>
+        withStoreErrors("/data/jobs.db", () => {
+          throw unbuilt;
+        }),
+      storeError(/^the job records need SQLite's native module \(better-sqlite3\), which is not built .*run `npm rebuild better-sqlite3`/),
+    );
+    // a file that is no compiled module, loaded the way better-sqlite3 loads its own
+    const fake = inDir("fake.node");
+    await writeFile(fake, "not a shared library");
+    const mapped = jobStoreError(
+      "/data/jobs.db",
+      captured(() => new Database(":memory:", { nativeBinding: fake })),
+    );
+    assert.ok(mapped instanceof JobStoreError);
+    assert.match(
+      mapped.message,
+      /^SQLite's native module \(better-sqlite3\) cannot be loaded \(.*fake\.node.*\): run `npm rebuild better-sqlite3`/,
+    );
+    assert.doesNotMatch(mapped.message, /\n/, "one line");
   });
 
   it("a read-only data dir: DataDirError naming the file and what to do", async () => {
