@@ -2,7 +2,6 @@
  * FLUX.1 Fill: an image, a mask and text embeddings in, the repainted image out, with a record of
  * what was done. Pure: arrays and options in, pixels and a record out (no files, no console).
  */
-import { packLatents } from "../../sampling/packing.js";
 import { InvalidArgumentError } from "../../errors.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "./conventions.js";
@@ -12,9 +11,8 @@ import { checkPixels, type SizePolicy } from "./pixels.js";
 import type { FillConditioning } from "./prepare.js";
 import { fillSampler } from "./sampler.js";
 import { LATENT_CHANNELS } from "./stages.js";
-import { finishRun } from "../sampler/finish.js";
+import { plainRun } from "../sampler/finish.js";
 import type { SamplerModels } from "../sampler/sampler.js";
-import { StepCache } from "../step-cache/step-cache.js";
 import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
 
 export { LATENT_CHANNELS } from "./stages.js";
@@ -127,8 +125,8 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
     options.onProgress?.({ stage, step, steps, ms: performance.now() - started });
 
   report("prepare", 0, 1);
-  const { txt, y, guidance } = { ...request, ...options };
-  const sampler = await fillSampler(models.vae, { pixels, conventions, steps: options.steps, txt, y, guidance });
+  const { txt, y } = request;
+  const sampler = await fillSampler(models.vae, { pixels, conventions, steps: options.steps, txt, y, guidance: options.guidance });
   // The seeded draws in the convention's order; explicit noise replaces the noise draw only.
   const candidate = sampler.candidate(options.seed);
   const noise = options.noise ?? candidate.noise;
@@ -136,17 +134,7 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
 
-  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
-  report("denoise", 0, options.steps);
-  const run = await finishRun(models, sampler, candidate, packLatents(noise), {
-    signal: options.signal,
-    cache,
-    onStep: (info) => {
-      options.onStep?.(info);
-      report("denoise", info.step, info.steps);
-    },
-    onDecode: (done) => report("decode", done, 1),
-  });
+  const run = await plainRun(models, sampler, candidate, noise, options, report);
   const { image, decoded, latent, denoiseMs, stepMs, decodeMs } = run;
   return {
     image,
@@ -161,10 +149,10 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
       guidance: options.guidance,
       width: pixels.width,
       height: pixels.height,
-      imageTokens: (latentDims[2]! / 2) * (latentDims[3]! / 2),
+      imageTokens: (sampler.latentHeight / 2) * (sampler.latentWidth / 2),
       schedule: [...sampler.schedule],
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
-      ...(cache ? { cache: cache.record() } : {}),
+      ...(run.cache ? { cache: run.cache } : {}),
     },
   };
 }

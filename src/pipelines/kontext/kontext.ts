@@ -6,14 +6,12 @@
  * and the draws: sampler.ts, shared with noise selection). Pure: arrays and options in, pixels and
  * a record out.
  */
-import { StepCache } from "../step-cache/step-cache.js";
 import { InvalidArgumentError } from "../../errors.js";
-import { packLatents } from "../../sampling/packing.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import { CancelledError } from "../fill/errors.js";
 import { checkFillOptions, type FillStage, type SamplingOptions } from "../fill/fill.js";
 import { LATENT_CHANNELS } from "../fill/stages.js";
-import { finishRun } from "../sampler/finish.js";
+import { plainRun } from "../sampler/finish.js";
 import type { SamplerModels } from "../sampler/sampler.js";
 import type { KontextConditioning } from "./prepare.js";
 import { kontextRecord, kontextSampler, kontextTarget, type KontextRecord, type KontextRequest } from "./sampler.js";
@@ -68,17 +66,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
   report("prepare", 1, 1);
   if (options.signal?.aborted) throw new CancelledError(0, options.steps);
 
-  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
-  report("denoise", 0, options.steps);
-  const run = await finishRun(models, sampler, candidate, packLatents(noise), {
-    signal: options.signal,
-    cache,
-    onStep: (info) => {
-      options.onStep?.(info);
-      report("denoise", info.step, info.steps);
-    },
-    onDecode: (done) => report("decode", done, 1),
-  });
+  const run = await plainRun(models, sampler, candidate, noise, options, report);
   const { image, decoded, latent, denoiseMs, stepMs, decodeMs } = run;
   return {
     image,
@@ -91,7 +79,7 @@ export async function kontext(models: KontextModels, request: KontextRequest, op
       seed: options.seed,
       steps: options.steps,
       guidance: options.guidance,
-      ...(cache ? { cache: cache.record() } : {}),
+      ...(run.cache ? { cache: run.cache } : {}),
       timings: { prepareMs, denoiseMs, stepMs, decodeMs, totalMs: performance.now() - started },
     }),
   };

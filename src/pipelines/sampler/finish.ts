@@ -1,13 +1,14 @@
 /**
  * The end of every run on a method's sampler: Euler steps [from, n) of one candidate, then its
- * noisy tokens unpacked and decoded to pixels. A plain run (fill, Kontext) runs it from step 0 on
- * the candidate's noise; noise selection's winner from its own step-m state.
+ * noisy tokens unpacked and decoded to pixels. A plain run (fill, Kontext: plainRun) runs it from
+ * step 0 on the candidate's noise; noise selection's winner from its own step-m state.
  */
-import { unpackLatents } from "../../sampling/packing.js";
+import { packLatents, unpackLatents } from "../../sampling/packing.js";
 import type { Tensor } from "../../tensor.js";
 import { denoise, type StepInfo } from "../fill/denoise.js";
 import { tensorToImage } from "../fill/pixels.js";
-import type { StepCache } from "../step-cache/step-cache.js";
+import type { StepCacheRecord, StepCacheSettings } from "../step-cache/settings.js";
+import { StepCache } from "../step-cache/step-cache.js";
 import type { Sampler, SamplerCandidate, SamplerModels } from "./sampler.js";
 
 export interface FinishOptions {
@@ -64,4 +65,39 @@ export async function finishRun<C extends SamplerCandidate>(
   const decodeMs = performance.now() - decodeStart;
   options.onDecode?.(1);
   return { image, decoded, latent, denoiseMs, stepMs, decodeMs };
+}
+
+/** What a plain run takes of its method's sampling options. */
+export interface PlainRunOptions {
+  readonly steps: number;
+  /** Step caching; absent: off. */
+  readonly cache?: StepCacheSettings;
+  readonly signal?: AbortSignal;
+  readonly onStep?: (info: StepInfo) => void;
+}
+
+/**
+ * A plain run: noise [1, 16, H/8, W/8] of `candidate` denoised over the whole schedule and
+ * decoded, with its own step cache when asked for; progress as the "denoise" and "decode" stages.
+ */
+export async function plainRun<C extends SamplerCandidate>(
+  models: SamplerModels,
+  sampler: Sampler<C>,
+  candidate: C,
+  noise: Tensor<"f32">,
+  options: PlainRunOptions,
+  report: (stage: "denoise" | "decode", step: number, steps: number) => void,
+): Promise<FinishedRun & { readonly cache?: StepCacheRecord }> {
+  const cache = options.cache ? StepCache.start(options.cache, options.steps, 1) : undefined;
+  report("denoise", 0, options.steps);
+  const run = await finishRun(models, sampler, candidate, packLatents(noise), {
+    signal: options.signal,
+    cache,
+    onStep: (info) => {
+      options.onStep?.(info);
+      report("denoise", info.step, info.steps);
+    },
+    onDecode: (done) => report("decode", done, 1),
+  });
+  return cache ? { ...run, cache: cache.record() } : run;
 }
