@@ -3,23 +3,11 @@ import assert from "node:assert/strict";
 import { candidateSeeds, earlyStepsFor, runTournament, selectionCost } from "../../src/pipelines/noise-selection/index.js";
 import { CancelledError } from "../../src/pipelines/fill/errors.js";
 import { InvalidArgumentError } from "../../src/errors.js";
-import { JudgeTimeoutError, type Judge, type JudgeRequest } from "../../src/vlm/index.js";
+import { JudgeTimeoutError } from "../../src/vlm/index.js";
+import { scripted } from "./selection-helpers.js";
 
-/** A judge that answers from a script and records which images it was shown. */
-function scriptedJudge(choices: readonly (1 | 2 | null | Error)[]): Judge & { seen: JudgeRequest[] } {
-  const seen: JudgeRequest[] = [];
-  return {
-    seen,
-    async probe() {},
-    async compare(request) {
-      seen.push(request);
-      const next = choices[seen.length - 1];
-      if (next instanceof Error) throw next;
-      if (next === undefined) throw new Error("the script ran out");
-      return { choice: next, raw: String(next), ms: 1, retried: false };
-    },
-  };
-}
+/** A judge that answers from a script (an Error is thrown at its turn) and throws once it runs out. */
+const scriptedJudge = (choices: readonly (1 | 2 | null | Error)[]) => scripted(choices, { whenOut: "throw" });
 
 const image = (i: number): Uint8Array => new Uint8Array([i]);
 

@@ -1,15 +1,24 @@
 /** Helpers of the noise-selection tests (ICEdit's and Kontext's): a scripted judge and a float difference. */
 import type { Judge, JudgeRequest } from "../../src/vlm/index.js";
 
-/** Picks by a script of choices (null once it runs out), keeping the requests it was sent. */
-export function scripted(choices: readonly (1 | 2 | null)[]): Judge & { seen: JudgeRequest[] } {
+/**
+ * Picks by a script of choices, keeping the requests it was sent: an Error in the script is thrown
+ * at its turn; once the script runs out it answers null (or, with `whenOut: "throw"`, throws).
+ */
+export function scripted(
+  choices: readonly (1 | 2 | null | Error)[],
+  options: { readonly whenOut?: "null" | "throw" } = {},
+): Judge & { seen: JudgeRequest[] } {
   const seen: JudgeRequest[] = [];
   return {
     seen,
     async probe() {},
     async compare(request) {
       seen.push(request);
-      return { choice: choices[seen.length - 1] ?? null, raw: "scripted", ms: 0, retried: false };
+      const next = choices[seen.length - 1];
+      if (next instanceof Error) throw next;
+      if (next === undefined && options.whenOut === "throw") throw new Error("the script ran out");
+      return { choice: next ?? null, raw: String(next ?? null), ms: 1, retried: false };
     },
   };
 }
