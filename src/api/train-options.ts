@@ -7,12 +7,13 @@ import type { CheckpointState, JsonValue, LoopSettings, TrainEvent } from "../tr
 import { checkLoopSettings, TrainOptionError } from "../train/loop/index.js";
 import { DEFAULT_MODEL } from "./open-model.js";
 import type { AdapterKind, AdapterSettings, TrainingRunFactory, TrainQuant } from "./training-run.js";
+import { LORA_TARGET_SETS, type LoraTargetSet } from "../weights/lora/icedit-modules.js";
 
 export const ADAPTER_KINDS: readonly AdapterKind[] = ["lora", "moe"];
 export const TRAIN_OPTIMIZERS = ["prodigy", "adamw"] as const;
 export type TrainOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
 export const TRAIN_QUANTS: readonly TrainQuant[] = ["f32", "int8", "int4"];
-export const TARGET_SETS: readonly string[] = ["icedit"];
+export const TARGET_SETS: readonly LoraTargetSet[] = LORA_TARGET_SETS;
 
 /** ICEdit's training settings (spec §3: Prodigy lr 1, weight decay 0.01, clip 0.5, seed 666, MoE 4x32 top-1, 512 px). */
 export const TRAIN_DEFAULTS = {
@@ -21,7 +22,7 @@ export const TRAIN_DEFAULTS = {
   rank: 32,
   experts: 4,
   topK: 1,
-  targets: "icedit",
+  targets: "icedit" as LoraTargetSet,
   optimizer: "prodigy" as TrainOptimizer,
   lr: { prodigy: 1, adamw: 1e-4 },
   weightDecay: 0.01,

@@ -16,7 +16,7 @@ import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { ConvertedCache } from "../weights/converted/index.js";
 import { convertedCacheDir, iceditCacheDir } from "../weights/hub/cache-dirs.js";
 import { locateAdapter } from "../weights/hub/lora-locator.js";
-import { iceditLoraModules } from "../weights/lora/icedit-modules.js";
+import { loraTargetModules, type LoraTargetSet } from "../weights/lora/icedit-modules.js";
 import { LoraTargets } from "../weights/lora/targets.js";
 import { openWeights } from "../weights/open-weights.js";
 import { openSafetensors } from "../weights/safetensors/open.js";
@@ -28,7 +28,7 @@ import { freshTrainableAdapter, trainableAdapterFromFile, type TrainableAdapter 
 import { describeSkips, encodersOf, openTrainingData, prepareExamples, type TrainingData } from "../train/data/index.js";
 import { adapterFileMetadata, type AdapterShape } from "../train/loop/adapter-metadata.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, RunFingerprint, SampleEdit, TrainEvent } from "../train/loop/index.js";
-import { TrainingError, TrainOptionError } from "../train/loop/index.js";
+import { TrainingError } from "../train/loop/index.js";
 import { lossAndGradsOf, TrainingStep, type LatentGrid } from "../train/step/index.js";
 import { openModel } from "./open-model.js";
 import type { EditMethod } from "../components/icedit-models.js";
@@ -46,8 +46,8 @@ export interface AdapterSettings {
   readonly experts: number;
   /** LoRA-MoE: experts each token uses (ICEdit: 1). */
   readonly topK: number;
-  /** The module set: "icedit" (ICEdit's targets, MoE on ff.net / proj_out). */
-  readonly targets: string;
+  /** The module set (LORA_TARGET_SETS): "icedit", ICEdit's targets (MoE on ff.net / proj_out), or "icedit+text". */
+  readonly targets: LoraTargetSet;
   /** Start from this adapter (a Hugging Face id or a file) instead of a fresh init. */
   readonly initAdapter: string | null;
 }
@@ -111,9 +111,6 @@ function adapterShape(adapter: TrainableAdapter, kind: AdapterKind): AdapterShap
 async function initialAdapter(request: TrainingRunRequest, flux: FluxParams): Promise<TrainableAdapter> {
   const { adapter } = request;
   const targets = LoraTargets.fromParams(new Flux(flux).parameters());
-  if (adapter.targets !== "icedit") {
-    throw new TrainOptionError("targets", `must be "icedit" (ICEdit's modules, MoE on ff.net / proj_out), got "${adapter.targets}"`);
-  }
   if (adapter.initAdapter) {
     const file = await locateAdapter(adapter.initAdapter, { download: true, revision: undefined });
     const source = await openSafetensors(file);
@@ -123,7 +120,7 @@ async function initialAdapter(request: TrainingRunRequest, flux: FluxParams): Pr
       await source.close();
     }
   }
-  const modules = iceditLoraModules({ ...flux, mlpHidden: validateFluxParams(flux).mlpHidden });
+  const modules = loraTargetModules({ ...flux, mlpHidden: validateFluxParams(flux).mlpHidden }, adapter.targets);
   return freshTrainableAdapter(targets, modules, {
     rank: adapter.rank,
     alpha: adapter.alpha,

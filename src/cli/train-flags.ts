@@ -37,7 +37,8 @@ Adapter:
   --alpha A            LoRA alpha (scaling alpha / rank)          default: the rank
   --experts E          experts per MoE layer (moe)                default: ${d.experts}
   --top-k K            experts per token (moe)                    default: ${d.topK}
-  --targets T          the modules adapted: icedit                default: ${d.targets}
+  --targets T          the modules adapted: icedit (ICEdit's), or icedit+text (also the
+                       double blocks' text stream)                default: ${d.targets}
   --init-adapter ID|PATH  continue from an adapter (e.g. ICEdit's) instead of a fresh init
 Optimization:
   --optimizer O        prodigy or adamw                           default: ${d.optimizer}

@@ -97,7 +97,7 @@ describe("icedit train", () => {
       [[...ok, "--lr", "0"], /--lr takes a number > 0/],
       [[...ok, "--clip=-1"], /--clip takes a number > 0/],
       [[...ok, "--grad-accum", "0"], /--grad-accum takes a whole number >= 1/],
-      [[...ok, "--targets", "all"], /--targets takes one of icedit/],
+      [[...ok, "--targets", "all"], /--targets takes one of icedit, icedit\+text, got "all"/],
       [[...ok, "--sample-every", "5"], /--sample-instruction is needed with sampleEvery/],
       [[...ok, "stray"], /unexpected argument "stray"/],
     ];

@@ -21,6 +21,33 @@ export interface IceditLoraModule {
   readonly outFeatures: number;
 }
 
+/**
+ * The module sets `icedit train --targets` takes: "icedit", ICEdit's own (in the double blocks the
+ * image stream only), or "icedit+text", ICEdit's and every linear layer of the double blocks' text
+ * stream (its modulation, q/k/v, output projection and MLP), so the adapter can also change how the
+ * instruction is read before the single blocks.
+ */
+export const LORA_TARGET_SETS = ["icedit", "icedit+text"] as const;
+export type LoraTargetSet = (typeof LORA_TARGET_SETS)[number];
+
+export function loraTargetModules(p: IceditLoraSizes, set: LoraTargetSet): IceditLoraModule[] {
+  const modules = iceditLoraModules(p);
+  if (set === "icedit") return modules;
+  const d = p.hiddenSize;
+  const m = p.mlpHidden;
+  for (let i = 0; i < p.depth; i++) {
+    const b = `transformer_blocks.${i}`;
+    modules.push({ module: `${b}.norm1_context.linear`, inFeatures: d, outFeatures: 6 * d });
+    for (const name of ["add_q_proj", "add_k_proj", "add_v_proj", "to_add_out"])
+      modules.push({ module: `${b}.attn.${name}`, inFeatures: d, outFeatures: d });
+    modules.push(
+      { module: `${b}.ff_context.net.0.proj`, inFeatures: d, outFeatures: m },
+      { module: `${b}.ff_context.net.2`, inFeatures: m, outFeatures: d },
+    );
+  }
+  return modules;
+}
+
 export function iceditLoraModules(p: IceditLoraSizes): IceditLoraModule[] {
   const d = p.hiddenSize;
   const m = p.mlpHidden;

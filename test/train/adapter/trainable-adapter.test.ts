@@ -9,7 +9,7 @@ import { GOLDEN_T1, validateFluxParams } from "../../../src/models/flux/params.j
 import { bf16ToF32, f32ToBf16 } from "../../../src/numeric/float16.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { freshTrainableAdapter, trainableAdapterFromFile, TrainableAdapterError } from "../../../src/train/adapter/index.js";
-import { iceditLoraModules, isMoeModule } from "../../../src/weights/lora/icedit-modules.js";
+import { iceditLoraModules, isMoeModule, loraTargetModules } from "../../../src/weights/lora/icedit-modules.js";
 import { LoraTargets } from "../../../src/weights/lora/targets.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
 import { openSafetensors } from "../../../src/weights/safetensors/open.js";
@@ -119,6 +119,26 @@ describe("freshTrainableAdapter (ICEdit's init)", () => {
     const std = Math.sqrt(sumSq / count);
     assert.ok(Math.abs(std - 1 / 4) < 0.01, `std of A ${std}`);
     assert.equal(adapter.constants.size, adapter.modules.filter((m) => m.kind === "plain").length);
+  });
+
+  test("--targets icedit+text: ICEdit's modules first, then the double blocks' text stream, each on its layer's rows (plain LoRA)", () => {
+    const withText = loraTargetModules({ ...GOLDEN_T1, mlpHidden }, "icedit+text");
+    assert.deepEqual(loraTargetModules({ ...GOLDEN_T1, mlpHidden }, "icedit"), modules);
+    assert.deepEqual(withText.slice(0, modules.length), modules);
+    const added = withText.slice(modules.length);
+    assert.equal(added.length, 7 * GOLDEN_T1.depth);
+    const adapter = freshTrainableAdapter(targets, withText, options);
+    const rows = (module: string): [string, number, number] => {
+      const m = adapter.modules.find((x) => x.module === module);
+      assert.ok(m && m.kind === "plain", module);
+      return [m.target.linear, m.target.rowStart, m.target.rowEnd];
+    };
+    const d = GOLDEN_T1.hiddenSize;
+    assert.deepEqual(rows("transformer_blocks.1.attn.add_k_proj"), ["double_blocks.1.txt_attn.qkv", d, 2 * d]);
+    assert.deepEqual(rows("transformer_blocks.0.attn.to_add_out"), ["double_blocks.0.txt_attn.proj", 0, d]);
+    assert.deepEqual(rows("transformer_blocks.0.ff_context.net.2"), ["double_blocks.0.txt_mlp.2", 0, d]);
+    assert.deepEqual(rows("transformer_blocks.0.norm1_context.linear")[0], "double_blocks.0.txt_mod.lin");
+    for (const m of added) assert.ok(!isMoeModule(m.module), m.module);
   });
 
   test("the same seed gives the same tensors, another seed others", () => {
