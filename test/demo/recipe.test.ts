@@ -1,6 +1,6 @@
 /**
  * The demo recipe, smaller: every stage of npm run demo:train (random model, VAE, base on squares,
- * base on pairs, edit data, LoRA, LoRA-MoE, evaluation) runs as its command, for a few steps at
+ * base on pairs, edit data, LoRA, LoRA-MoE in two phases, evaluation) runs as its command, for a few steps at
  * 32 px (10 to 12 steps: the mean loss of the first 5 and of the last 5 steps do not overlap), and each
  * training stage's loss falls; the assets it writes make a trained demo folder.
  */
@@ -27,9 +27,16 @@ const TINY: RecipePlan = {
     { name: "base-pair", layout: "pair", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
     { name: "base-copy", layout: "copy", steps: 12, batch: 4, firstSeed: 8, count: 8, lr: 1e-3, scratch: false },
   ],
-  edits: 8,
-  lora: { steps: 12, batch: 4, lr: 1e-2, rank: 4 },
-  moe: { steps: 12, batch: 4, lr: 1e-2, rank: 4, experts: 2, logitMean: 1.5 },
+  lora: { batch: 4, rank: 4, phases: [{ edits: 8, steps: 12, lr: 1e-2 }] },
+  moe: {
+    batch: 4,
+    rank: 4,
+    experts: 2,
+    phases: [
+      { edits: 8, steps: 12, lr: 1e-2, logitMean: 1.5 },
+      { edits: 12, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
+    ],
+  },
   saveEvery: 6,
   evalCount: 2,
   example: { seed: 3_000_000, size: 32 },
@@ -70,12 +77,29 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     const recipe = await runRecipe({ plan: TINY, work, assets });
     assert.deepEqual(
       recipe.stages.map((s) => s.name),
-      ["random model", "vae", "vae-decoder", "base-square", "base-pair", "base-copy", "edits", "lora", "moe", "eval"],
+      [
+        "random model",
+        "vae",
+        "vae-decoder",
+        "base-square",
+        "base-pair",
+        "base-copy",
+        "edits-8",
+        "edits-12",
+        "lora",
+        "moe",
+        "moe-2",
+        "eval",
+      ],
     );
     for (const stage of recipe.stages) assert.ok(stage.seconds > 0 && stage.command.startsWith("node "), stage.name);
     assert.match(recipe.stages.find((s) => s.name === "eval")?.result ?? "", /\| LoRA-MoE .*\|/);
     assert.match(recipe.stages.find((s) => s.name === "moe")?.command ?? "", / --logit-mean 1\.5 /);
     assert.doesNotMatch(recipe.stages.find((s) => s.name === "lora")?.command ?? "", /--logit-mean/);
+    // A later phase goes on from the phase before's adapter, on its own edit set.
+    const phase2 = recipe.stages.find((s) => s.name === "moe-2")?.command ?? "";
+    assert.match(phase2, / --data \$WORK\/edits-12 .* --init-adapter \$WORK\/moe\/adapter\.safetensors .* --lr-decay-steps 10 /);
+    assert.doesNotMatch(recipe.stages.find((s) => s.name === "moe")?.command ?? "", /--init-adapter/);
 
     const p = recipePaths(work);
     const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };
@@ -88,10 +112,21 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     assert.equal(differs(first, decoderOnly, "encoder."), 0, "the decoder stage changed the encoder");
     assert.ok(differs(first, decoderOnly, "decoder.") > 0, "the decoder stage left the decoder as it was");
     assert.equal(differs(decoderOnly, shipped, ""), 0, "the assets ship the decoder stage's VAE");
-    for (const run of [...TINY.base.map((b) => join(work, b.name)), p.lora, p.moe]) {
+    for (const run of [...TINY.base.map((b) => b.name), "lora", "moe"].map((name) => join(work, name))) {
       const [first, last] = await firstAndLast(join(run, "log.jsonl"));
       assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);
     }
+    // moe-2 starts where moe ended (its first losses below moe's first), and the assets ship its adapter.
+    const [moeFirst] = await firstAndLast(join(work, "moe", "log.jsonl"));
+    const [phase2First] = await firstAndLast(join(work, "moe-2", "log.jsonl"));
+    assert.ok(phase2First < moeFirst, `moe-2's first losses ${phase2First}, moe's ${moeFirst}`);
+    const [phase1Adapter, phase2Adapter, shippedMoe] = await Promise.all(
+      [join(work, "moe", "adapter.safetensors"), join(work, "moe-2", "adapter.safetensors"), join(assets, TRAINED_DEMO_FILES.moe)].map(
+        readTensors,
+      ),
+    );
+    assert.ok(differs(phase1Adapter, phase2Adapter, "") > 0, "moe-2 left the adapter as it was");
+    assert.equal(differs(phase2Adapter, shippedMoe, ""), 0, "the assets ship the last phase's adapter");
 
     const trained = await readTrainedDemo(assets);
     assert.deepEqual(trained.recipe.edit, TINY.edit);

@@ -5,7 +5,8 @@
  * autoencoder, a FLUX Fill transformer trained from scratch as an in-painting model (on square
  * scenes, then on pairs of scenes side by side, then on pairs of one scene twice: the in-context
  * copying an edit builds on; never an edit), then `icedit train` for the plain LoRA and the
- * LoRA-MoE on edit triplets, exactly as a user runs it.
+ * LoRA-MoE on edit triplets, exactly as a user runs it: each adapter in phases, a phase going on
+ * from the one before's adapter (--init-adapter), possibly on a larger set of triplets.
  */
 import { join } from "node:path";
 import type { SceneLayout } from "../base/scene-dataset.js";
@@ -31,15 +32,23 @@ export interface VaeStagePlan {
   readonly seed: number;
 }
 
-export interface AdapterStagePlan {
+/** One `icedit train` run of an adapter. */
+export interface AdapterPhasePlan {
+  /** The edit triplets it trains on: seeds 0 .. edits - 1, kinds balanced (the recipe's edit set of that size). */
+  readonly edits: number;
   readonly steps: number;
-  readonly batch: number;
   readonly lr: number;
-  readonly rank: number;
   /** icedit train --logit-mean (t = sigmoid(m + randn)); absent: ICEdit's sigmoid(randn). */
   readonly logitMean?: number;
   /** icedit train --lr-decay-steps (the lr decays linearly over the last N steps); absent: constant. */
   readonly lrDecaySteps?: number;
+}
+
+export interface AdapterStagePlan {
+  readonly batch: number;
+  readonly rank: number;
+  /** In order: the first from a fresh init, each later one from the adapter of the one before. */
+  readonly phases: readonly [AdapterPhasePlan, ...AdapterPhasePlan[]];
 }
 
 export interface RecipePlan {
@@ -55,8 +64,6 @@ export interface RecipePlan {
   readonly vaeDecoder?: VaeStagePlan;
   /** The base's in-painting stages, in order, each from the one before. */
   readonly base: readonly BaseStagePlan[];
-  /** Edit triplets for the adapters (seeds 0 .. count - 1, kinds balanced). */
-  readonly edits: number;
   readonly lora: AdapterStagePlan;
   readonly moe: AdapterStagePlan & { readonly experts: number };
   /** Save a checkpoint every this many steps (base and adapters). */
@@ -69,6 +76,16 @@ export interface RecipePlan {
   readonly edit: { readonly width: number; readonly guidance: number };
 }
 
+/**
+ * Both adapters': 16000 steps on 6000 triplets, then 8000 more on 24000 (the first 6000 the same
+ * ones), then 6000 more at half the lr, decaying all the way.
+ */
+const DEMO_ADAPTER_PHASES: AdapterStagePlan["phases"] = [
+  { edits: 6000, steps: 16000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 3000 },
+  { edits: 24000, steps: 8000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 4000 },
+  { edits: 24000, steps: 6000, lr: 5e-4, logitMean: 1.5, lrDecaySteps: 6000 },
+];
+
 /** The recipe of the shipped demo (assets/demo/recipe.json records how it ran). */
 export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
@@ -80,9 +97,8 @@ export const DEMO_RECIPE: RecipePlan = {
     { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
     { name: "base-copy", layout: "copy", steps: 4000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
   ],
-  edits: 6000,
-  lora: { steps: 16000, batch: 8, lr: 1e-3, rank: 64, logitMean: 1.5, lrDecaySteps: 3000 },
-  moe: { steps: 16000, batch: 8, lr: 1e-3, rank: 64, logitMean: 1.5, lrDecaySteps: 3000, experts: 4 },
+  lora: { batch: 8, rank: 64, phases: DEMO_ADAPTER_PHASES },
+  moe: { batch: 8, rank: 64, phases: DEMO_ADAPTER_PHASES, experts: 4 },
   saveEvery: 500,
   evalCount: 200,
   example: { seed: 3_000_100, size: 128 },
@@ -102,49 +118,62 @@ export function recipePaths(work: string) {
     model: join(work, "model"),
     vae: join(work, "vae.safetensors"),
     vaeDecoder: join(work, "vae-decoder.safetensors"),
-    edits: join(work, "edits"),
-    lora: join(work, "lora"),
-    moe: join(work, "moe"),
     demo: join(work, "demo"),
     eval: join(work, "eval"),
   };
 }
 
-function adapterArgs(plan: RecipePlan, work: string, kind: "lora" | "moe"): string[] {
-  const p = recipePaths(work);
-  const stage = kind === "lora" ? plan.lora : plan.moe;
+/** The sizes of the recipe's edit sets (every phase's), smallest first. */
+export function editSetSizes(plan: RecipePlan): number[] {
+  const sizes = [...plan.lora.phases, ...plan.moe.phases].map((phase) => phase.edits);
+  return [...new Set(sizes)].sort((a, b) => a - b);
+}
+
+/** The stage that makes the edit set of `count` triplets, and its folder in `work`. */
+export function editSetName(count: number): string {
+  return `edits-${count}`;
+}
+
+/** The stage (and run folder in `work`) of an adapter's phase: lora, lora-2, ...; moe, moe-2, ... */
+export function adapterPhaseName(kind: "lora" | "moe", phase: number): string {
+  return phase === 0 ? kind : `${kind}-${phase + 1}`;
+}
+
+/** The adapter file a phase's run writes. */
+function phaseAdapterFile(work: string, kind: "lora" | "moe", phase: number): string {
+  return join(work, adapterPhaseName(kind, phase), "adapter.safetensors");
+}
+
+/** The adapter file the recipe ends with for `kind`: its last phase's. */
+export function finalAdapterFile(plan: RecipePlan, work: string, kind: "lora" | "moe"): string {
+  return phaseAdapterFile(work, kind, plan[kind].phases.length - 1);
+}
+
+function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", index: number): string[] {
+  const stage = plan[kind];
+  const phase = stage.phases[index] as AdapterPhasePlan;
+  const from = index === 0 ? [] : ["--init-adapter", phaseAdapterFile(work, kind, index - 1)];
   return [
     "bin/icedit.js",
     "train",
-    "--model",
-    p.model,
-    "--data",
-    p.edits,
-    "--out",
-    kind === "lora" ? p.lora : p.moe,
-    "--adapter",
-    kind,
-    "--rank",
-    String(stage.rank),
+    ...["--model", recipePaths(work).model, "--data", join(work, editSetName(phase.edits))],
+    ...["--out", join(work, adapterPhaseName(kind, index)), "--adapter", kind, "--rank", String(stage.rank)],
     ...(kind === "moe" ? ["--experts", String(plan.moe.experts)] : []),
-    "--steps",
-    String(stage.steps),
-    "--size",
-    String(plan.size),
-    "--batch",
-    String(stage.batch),
-    "--grad-accum",
-    "1",
-    "--optimizer",
-    "adamw",
-    "--lr",
-    String(stage.lr),
-    ...(stage.logitMean === undefined ? [] : ["--logit-mean", String(stage.logitMean)]),
-    ...(stage.lrDecaySteps === undefined ? [] : ["--lr-decay-steps", String(stage.lrDecaySteps)]),
-    "--no-checkpointing",
-    "--save-every",
-    String(plan.saveEvery),
+    ...from,
+    ...["--steps", String(phase.steps), "--size", String(plan.size), "--batch", String(stage.batch), "--grad-accum", "1"],
+    ...["--optimizer", "adamw", "--lr", String(phase.lr)],
+    ...(phase.logitMean === undefined ? [] : ["--logit-mean", String(phase.logitMean)]),
+    ...(phase.lrDecaySteps === undefined ? [] : ["--lr-decay-steps", String(phase.lrDecaySteps)]),
+    ...["--no-checkpointing", "--save-every", String(plan.saveEvery)],
   ];
+}
+
+function adapterStages(plan: RecipePlan, work: string, kind: "lora" | "moe"): StageSpec[] {
+  return plan[kind].phases.map((_, index) => ({
+    name: adapterPhaseName(kind, index),
+    args: adapterPhaseArgs(plan, work, kind, index),
+    tail: 2,
+  }));
 }
 
 function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[] {
@@ -188,22 +217,15 @@ export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
     { name: "vae", args: vaeArgs(plan, p.vae, plan.vae), tail: 1 },
     ...decoder,
     ...plan.base.map((stage) => ({ name: stage.name, args: baseArgs(plan, work, stage), tail: 3 })),
-    {
-      name: "edits",
+    ...editSetSizes(plan).map((count) => ({
+      name: editSetName(count),
       args: [
-        "dist/src/demo/scenes/main.js",
-        "edits",
-        p.edits,
-        "--count",
-        String(plan.edits),
-        "--first-seed",
-        "0",
-        "--size",
-        String(plan.size),
+        ...["dist/src/demo/scenes/main.js", "edits", join(work, editSetName(count))],
+        ...["--count", String(count), "--first-seed", "0", "--size", String(plan.size)],
       ],
       tail: 1,
-    },
-    { name: "lora", args: adapterArgs(plan, work, "lora"), tail: 2 },
-    { name: "moe", args: adapterArgs(plan, work, "moe"), tail: 2 },
+    })),
+    ...adapterStages(plan, work, "lora"),
+    ...adapterStages(plan, work, "moe"),
   ];
 }

@@ -14,7 +14,7 @@ import { IceditError } from "../../errors.js";
 import { makeDemoModel } from "../make-demo-model.js";
 import { sampleEditExample } from "../scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, type DemoRecipe, type RecipeStage, TRAINED_DEMO_FILES } from "../trained-demo.js";
-import { type RecipePlan, finalVaeFile, recipePaths, recipeStages, type StageSpec } from "./plan.js";
+import { type RecipePlan, finalAdapterFile, finalVaeFile, recipePaths, recipeStages, type StageSpec } from "./plan.js";
 
 export class RecipeError extends IceditError {}
 
@@ -97,8 +97,8 @@ async function writeAssets(plan: RecipePlan, work: string, assets: string, stage
   await mkdir(tmp, { recursive: true });
   await copyFile(join(p.model, "transformer", "diffusion_pytorch_model.safetensors"), join(tmp, TRAINED_DEMO_FILES.transformer));
   await copyFile(vaeFile, join(tmp, TRAINED_DEMO_FILES.vae));
-  await copyFile(join(p.lora, "adapter.safetensors"), join(tmp, TRAINED_DEMO_FILES.lora));
-  await copyFile(join(p.moe, "adapter.safetensors"), join(tmp, TRAINED_DEMO_FILES.moe));
+  await copyFile(finalAdapterFile(plan, work, "lora"), join(tmp, TRAINED_DEMO_FILES.lora));
+  await copyFile(finalAdapterFile(plan, work, "moe"), join(tmp, TRAINED_DEMO_FILES.moe));
   await writeFile(join(tmp, TRAINED_DEMO_FILES.recipe), `${JSON.stringify({ ...recipe, plan }, null, 2)}\n`);
   await mkdir(dirname(assets), { recursive: true });
   await rm(assets, { recursive: true, force: true });
