@@ -13,7 +13,6 @@ export const ADAPTER_KINDS: readonly AdapterKind[] = ["lora", "moe"];
 export const TRAIN_OPTIMIZERS = ["prodigy", "adamw"] as const;
 export type TrainOptimizer = (typeof TRAIN_OPTIMIZERS)[number];
 export const TRAIN_QUANTS: readonly TrainQuant[] = ["f32", "int8", "int4"];
-export const TARGET_SETS: readonly LoraTargetSet[] = LORA_TARGET_SETS;
 
 /** ICEdit's training settings (spec §3: Prodigy lr 1, weight decay 0.01, clip 0.5, seed 666, MoE 4x32 top-1, 512 px). */
 export const TRAIN_DEFAULTS = {
@@ -209,7 +208,7 @@ export function resolveTrainOptions(options: TrainOptions, checkpoint: Checkpoin
     alpha: positive("alpha", o.alpha ?? rank),
     experts,
     topK: kind === "moe" ? wholeNumber("topK", o.topK ?? d.topK, 1, experts) : 1,
-    targets: oneOf("targets", o.targets ?? d.targets, TARGET_SETS),
+    targets: oneOf("targets", o.targets ?? d.targets, LORA_TARGET_SETS),
     initAdapter: o.initAdapter?.trim() ? o.initAdapter : null,
   };
   const optimizer = oneOf("optimizer", o.optimizer ?? d.optimizer, TRAIN_OPTIMIZERS);

@@ -2,7 +2,8 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { DEFAULT_MODEL } from "../api/open-model.js";
-import { ADAPTER_KINDS, TRAIN_DEFAULTS, TRAIN_OPTIMIZERS, TRAIN_QUANTS, TARGET_SETS, type TrainOptions } from "../api/train-options.js";
+import { ADAPTER_KINDS, TRAIN_DEFAULTS, TRAIN_OPTIMIZERS, TRAIN_QUANTS, type TrainOptions } from "../api/train-options.js";
+import { LORA_TARGET_SETS } from "../weights/lora/icedit-modules.js";
 import { UsageError } from "./io.js";
 import { choiceOption, intOption, numberOption } from "./options.js";
 
@@ -171,7 +172,7 @@ export async function trainOptionsFromFlags(values: Values): Promise<TrainOption
     alpha: positive(values, "alpha"),
     experts: int(values, "experts", 1),
     topK: int(values, "top-k", 1),
-    targets: choice(values, "targets", TARGET_SETS),
+    targets: choice(values, "targets", LORA_TARGET_SETS),
     initAdapter: text(values, "init-adapter"),
     optimizer: choice(values, "optimizer", TRAIN_OPTIMIZERS),
     lr: positive(values, "lr"),

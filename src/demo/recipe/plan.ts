@@ -149,9 +149,8 @@ export function finalAdapterFile(plan: RecipePlan, work: string, kind: "lora" | 
   return phaseAdapterFile(work, kind, plan[kind].phases.length - 1);
 }
 
-function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", index: number): string[] {
+function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", phase: AdapterPhasePlan, index: number): string[] {
   const stage = plan[kind];
-  const phase = stage.phases[index] as AdapterPhasePlan;
   const from = index === 0 ? [] : ["--init-adapter", phaseAdapterFile(work, kind, index - 1)];
   return [
     "bin/icedit.js",
@@ -169,9 +168,9 @@ function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", 
 }
 
 function adapterStages(plan: RecipePlan, work: string, kind: "lora" | "moe"): StageSpec[] {
-  return plan[kind].phases.map((_, index) => ({
+  return plan[kind].phases.map((phase, index) => ({
     name: adapterPhaseName(kind, index),
-    args: adapterPhaseArgs(plan, work, kind, index),
+    args: adapterPhaseArgs(plan, work, kind, phase, index),
     tail: 2,
   }));
 }

@@ -31,19 +31,24 @@ export const LORA_TARGET_SETS = ["icedit", "icedit+text"] as const;
 export type LoraTargetSet = (typeof LORA_TARGET_SETS)[number];
 
 export function loraTargetModules(p: IceditLoraSizes, set: LoraTargetSet): IceditLoraModule[] {
-  const modules = iceditLoraModules(p);
-  if (set === "icedit") return modules;
+  return set === "icedit" ? iceditLoraModules(p) : [...iceditLoraModules(p), ...textStreamModules(p)];
+}
+
+function linearModule(module: string, inFeatures: number, outFeatures: number): IceditLoraModule {
+  return { module, inFeatures, outFeatures };
+}
+
+/** Every linear layer of the double blocks' text stream: modulation, q/k/v, output projection, MLP. */
+function textStreamModules(p: IceditLoraSizes): IceditLoraModule[] {
   const d = p.hiddenSize;
   const m = p.mlpHidden;
+  const t = linearModule;
+  const modules: IceditLoraModule[] = [];
   for (let i = 0; i < p.depth; i++) {
     const b = `transformer_blocks.${i}`;
-    modules.push({ module: `${b}.norm1_context.linear`, inFeatures: d, outFeatures: 6 * d });
-    for (const name of ["add_q_proj", "add_k_proj", "add_v_proj", "to_add_out"])
-      modules.push({ module: `${b}.attn.${name}`, inFeatures: d, outFeatures: d });
-    modules.push(
-      { module: `${b}.ff_context.net.0.proj`, inFeatures: d, outFeatures: m },
-      { module: `${b}.ff_context.net.2`, inFeatures: m, outFeatures: d },
-    );
+    modules.push(t(`${b}.norm1_context.linear`, d, 6 * d), t(`${b}.attn.add_q_proj`, d, d), t(`${b}.attn.add_k_proj`, d, d));
+    modules.push(t(`${b}.attn.add_v_proj`, d, d), t(`${b}.attn.to_add_out`, d, d));
+    modules.push(t(`${b}.ff_context.net.0.proj`, d, m), t(`${b}.ff_context.net.2`, m, d));
   }
   return modules;
 }
@@ -51,7 +56,7 @@ export function loraTargetModules(p: IceditLoraSizes, set: LoraTargetSet): Icedi
 export function iceditLoraModules(p: IceditLoraSizes): IceditLoraModule[] {
   const d = p.hiddenSize;
   const m = p.mlpHidden;
-  const t = (module: string, inFeatures: number, outFeatures: number): IceditLoraModule => ({ module, inFeatures, outFeatures });
+  const t = linearModule;
   const modules: IceditLoraModule[] = [t("x_embedder", p.inChannels, d)];
   for (let i = 0; i < p.depth; i++) {
     const b = `transformer_blocks.${i}`;
