@@ -3,8 +3,8 @@
  * takes), and on --resume the checkpoint's settings as the defaults of anything not given.
  */
 import { resolve } from "node:path";
-import type { CheckpointState, JsonValue, LoopSettings, TrainEvent } from "../train/loop/index.js";
-import { checkLoopSettings, TrainOptionError } from "../train/loop/index.js";
+import type { AdapterDtype, CheckpointState, JsonValue, LoopSettings, TrainEvent } from "../train/loop/index.js";
+import { ADAPTER_DTYPES, checkLoopSettings, TrainOptionError } from "../train/loop/index.js";
 import { DEFAULT_MODEL } from "./open-model.js";
 import type { AdapterKind, AdapterSettings, TrainingRunFactory, TrainQuant } from "./training-run.js";
 import { LORA_TARGET_SETS, type LoraTargetSet } from "../weights/lora/icedit-modules.js";
@@ -40,6 +40,7 @@ export const TRAIN_DEFAULTS = {
   logitStd: 1,
   /** A constant lr (ICEdit's). */
   lrDecaySteps: 0,
+  adapterDtype: "f32" as AdapterDtype,
 } as const;
 
 export interface TrainOptions {
@@ -76,6 +77,8 @@ export interface TrainOptions {
   readonly checkpointing?: boolean;
   readonly saveEvery?: number;
   readonly keepCheckpoints?: number;
+  /** The finished adapter file's dtype: f32 (default) or bf16 (half the size; checkpoints stay f32). */
+  readonly adapterDtype?: string;
   readonly sampleEvery?: number;
   readonly sampleInstruction?: string;
   readonly textDropout?: number;
@@ -125,6 +128,7 @@ function checkpointDefaults(state: CheckpointState): Given {
     lrDecaySteps: num(s["lrDecaySteps"]),
     saveEvery: num(s["saveEvery"]),
     keepCheckpoints: num(s["keepCheckpoints"]),
+    adapterDtype: str(s["adapterDtype"]),
     sampleEvery: num(s["sampleEvery"]),
     sampleInstruction: str(s["sampleInstruction"]),
     adapter: str(adapter["kind"]) as AdapterKind | undefined,
@@ -236,6 +240,7 @@ export function resolveTrainOptions(options: TrainOptions, checkpoint: Checkpoin
     sampleEvery,
     sampleInstruction,
     optimizer: { kind: optimizer, settings: optimizerSettings(optimizer, lr, weightDecay) },
+    adapterDtype: oneOf("adapterDtype", o.adapterDtype ?? d.adapterDtype, ADAPTER_DTYPES),
   };
   return {
     out: resolve(outText),

@@ -2,6 +2,7 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { DEFAULT_MODEL } from "../api/open-model.js";
+import { ADAPTER_DTYPES } from "../train/loop/index.js";
 import { ADAPTER_KINDS, TRAIN_DEFAULTS, TRAIN_OPTIMIZERS, TRAIN_QUANTS, type TrainOptions } from "../api/train-options.js";
 import { LORA_TARGET_SETS } from "../weights/lora/icedit-modules.js";
 import { UsageError } from "./io.js";
@@ -38,8 +39,9 @@ Adapter:
   --alpha A            LoRA alpha (scaling alpha / rank)          default: the rank
   --experts E          experts per MoE layer (moe)                default: ${d.experts}
   --top-k K            experts per token (moe)                    default: ${d.topK}
-  --targets T          the modules adapted: icedit (ICEdit's), or icedit+text (also the
-                       double blocks' text stream)                default: ${d.targets}
+  --targets T          the modules adapted: icedit (ICEdit's), icedit+text (also the
+                       double blocks' text stream) or all (every linear layer)
+                                                                  default: ${d.targets}
   --init-adapter ID|PATH  continue from an adapter (e.g. ICEdit's) instead of a fresh init
 Optimization:
   --optimizer O        prodigy or adamw                           default: ${d.optimizer}
@@ -61,6 +63,9 @@ Output:
   --out DIR            checkpoints, log, loss plot and adapter    (required unless --resume)
   --save-every N       a checkpoint every N steps (and at the end)   default: ${d.saveEvery}
   --keep-checkpoints N newest checkpoints kept                    default: ${d.keepCheckpoints}
+  --adapter-dtype D    f32 or bf16: the dtype of DIR/adapter.safetensors (bf16, as ICEdit's
+                       released adapters, halves the file; checkpoints stay f32)
+                                                                  default: ${d.adapterDtype}
   --sample-every N     every N steps, edit with the adapter so far into DIR/samples/
   --sample-instruction TEXT  the sample edit's instruction (with --sample-every)
   --resume DIR         continue the run in DIR from its newest complete checkpoint (after
@@ -98,6 +103,7 @@ export const TRAIN_FLAGS = {
   out: { type: "string" },
   "save-every": { type: "string" },
   "keep-checkpoints": { type: "string" },
+  "adapter-dtype": { type: "string" },
   "sample-every": { type: "string" },
   "sample-instruction": { type: "string" },
   resume: { type: "string" },
@@ -189,6 +195,7 @@ export async function trainOptionsFromFlags(values: Values): Promise<TrainOption
     out: out === undefined ? undefined : resolve(out),
     saveEvery: int(values, "save-every", 1),
     keepCheckpoints: int(values, "keep-checkpoints", 1),
+    adapterDtype: choice(values, "adapter-dtype", ADAPTER_DTYPES),
     sampleEvery: int(values, "sample-every", 1),
     sampleInstruction: text(values, "sample-instruction"),
     resume: resume === undefined ? undefined : resolve(resume),

@@ -67,6 +67,7 @@ describe("icedit train", () => {
       "--logit-mean",
       "--logit-std",
       "--lr-decay-steps",
+      "--adapter-dtype",
       "--json",
     ]) {
       assert.match(help, new RegExp(`\\n\\s+${flag} `), flag);
@@ -97,7 +98,8 @@ describe("icedit train", () => {
       [[...ok, "--lr", "0"], /--lr takes a number > 0/],
       [[...ok, "--clip=-1"], /--clip takes a number > 0/],
       [[...ok, "--grad-accum", "0"], /--grad-accum takes a whole number >= 1/],
-      [[...ok, "--targets", "all"], /--targets takes one of icedit, icedit\+text, got "all"/],
+      [[...ok, "--adapter-dtype", "f16"], /--adapter-dtype takes one of f32, bf16, got "f16"/],
+      [[...ok, "--targets", "every"], /--targets takes one of icedit, icedit\+text, all, got "every"/],
       [[...ok, "--sample-every", "5"], /--sample-instruction is needed with sampleEvery/],
       [[...ok, "stray"], /unexpected argument "stray"/],
     ];

@@ -32,6 +32,8 @@ const TINY: RecipePlan = {
     batch: 4,
     rank: 4,
     experts: 2,
+    targets: "icedit+text",
+    dtype: "bf16",
     phases: [
       { edits: 8, steps: 12, lr: 1e-2, logitMean: 1.5 },
       { edits: 12, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
@@ -100,6 +102,11 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     const phase2 = recipe.stages.find((s) => s.name === "moe-2")?.command ?? "";
     assert.match(phase2, / --data \$WORK\/edits-12 .* --init-adapter \$WORK\/moe\/adapter\.safetensors .* --lr-decay-steps 10 /);
     assert.doesNotMatch(recipe.stages.find((s) => s.name === "moe")?.command ?? "", /--init-adapter/);
+    // The first phase picks the modules (later ones adapt the file's); the last writes the shipped dtype.
+    assert.match(recipe.stages.find((s) => s.name === "moe")?.command ?? "", / --targets icedit\+text /);
+    assert.doesNotMatch(phase2, /--targets/);
+    assert.match(phase2, / --adapter-dtype bf16$/);
+    assert.doesNotMatch(recipe.stages.find((s) => s.name === "moe")?.command ?? "", /--adapter-dtype/);
 
     const p = recipePaths(work);
     const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };
@@ -127,6 +134,20 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     );
     assert.ok(differs(phase1Adapter, phase2Adapter, "") > 0, "moe-2 left the adapter as it was");
     assert.equal(differs(phase2Adapter, shippedMoe, ""), 0, "the assets ship the last phase's adapter");
+    const shippedFile = await openSafetensors(join(assets, TRAINED_DEMO_FILES.moe));
+    try {
+      const names = shippedFile.names();
+      assert.ok(
+        names.every((name) => shippedFile.entry(name).dtype === "bf16"),
+        "the shipped LoRA-MoE is not bf16",
+      );
+      assert.ok(
+        names.some((name) => name.includes(".attn.add_q_proj.")),
+        "the shipped LoRA-MoE does not adapt the text stream",
+      );
+    } finally {
+      await shippedFile.close();
+    }
 
     const trained = await readTrainedDemo(assets);
     assert.deepEqual(trained.recipe.edit, TINY.edit);

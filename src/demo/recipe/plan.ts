@@ -9,6 +9,8 @@
  * from the one before's adapter (--init-adapter), possibly on a larger set of triplets.
  */
 import { join } from "node:path";
+import type { AdapterDtype } from "../../train/loop/index.js";
+import type { LoraTargetSet } from "../../weights/lora/icedit-modules.js";
 import type { SceneLayout } from "../base/scene-dataset.js";
 
 export interface BaseStagePlan {
@@ -47,6 +49,10 @@ export interface AdapterPhasePlan {
 export interface AdapterStagePlan {
   readonly batch: number;
   readonly rank: number;
+  /** icedit train --targets of the first phase (later ones adapt the modules of the file they start from); absent: ICEdit's. */
+  readonly targets?: LoraTargetSet;
+  /** icedit train --adapter-dtype of the last phase: the dtype of the shipped file; absent: f32. */
+  readonly dtype?: AdapterDtype;
   /** In order: the first from a fresh init, each later one from the adapter of the one before. */
   readonly phases: readonly [AdapterPhasePlan, ...AdapterPhasePlan[]];
 }
@@ -152,18 +158,23 @@ export function finalAdapterFile(plan: RecipePlan, work: string, kind: "lora" | 
 function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", phase: AdapterPhasePlan, index: number): string[] {
   const stage = plan[kind];
   const from = index === 0 ? [] : ["--init-adapter", phaseAdapterFile(work, kind, index - 1)];
+  const targets = index === 0 && stage.targets !== undefined ? ["--targets", stage.targets] : [];
+  const last = index === stage.phases.length - 1;
+  const dtype = last && stage.dtype !== undefined ? ["--adapter-dtype", stage.dtype] : [];
   return [
     "bin/icedit.js",
     "train",
     ...["--model", recipePaths(work).model, "--data", join(work, editSetName(phase.edits))],
     ...["--out", join(work, adapterPhaseName(kind, index)), "--adapter", kind, "--rank", String(stage.rank)],
     ...(kind === "moe" ? ["--experts", String(plan.moe.experts)] : []),
+    ...targets,
     ...from,
     ...["--steps", String(phase.steps), "--size", String(plan.size), "--batch", String(stage.batch), "--grad-accum", "1"],
     ...["--optimizer", "adamw", "--lr", String(phase.lr)],
     ...(phase.logitMean === undefined ? [] : ["--logit-mean", String(phase.logitMean)]),
     ...(phase.lrDecaySteps === undefined ? [] : ["--lr-decay-steps", String(phase.lrDecaySteps)]),
     ...["--no-checkpointing", "--save-every", String(plan.saveEvery)],
+    ...dtype,
   ];
 }
 

@@ -1,9 +1,11 @@
 /** The training loop of `icedit train`: steps, checkpoints, resume, log and loss plot. */
 export { runTrainingLoop, type LoopRun, type LoopResult } from "./loop.js";
 export {
+  ADAPTER_DTYPES,
   checkLoopSettings,
   numericSettings,
   configDifferences,
+  type AdapterDtype,
   type LoopSettings,
   type OptimizerChoice,
   type JsonValue,

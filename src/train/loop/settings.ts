@@ -15,6 +15,10 @@ export interface OptimizerChoice {
   readonly settings: Readonly<Record<string, number | boolean>>;
 }
 
+/** The dtypes the finished adapter can be written in (checkpoints are always f32, so a resume is exact). */
+export const ADAPTER_DTYPES = ["f32", "bf16"] as const;
+export type AdapterDtype = (typeof ADAPTER_DTYPES)[number];
+
 export interface LoopSettings {
   readonly seed: number;
   /** Examples per micro-batch. */
@@ -39,6 +43,8 @@ export interface LoopSettings {
   readonly sampleEvery: number | null;
   readonly sampleInstruction: string | null;
   readonly optimizer: OptimizerChoice;
+  /** The dtype of the finished adapter file: bf16 (as ICEdit's released adapters) halves it. */
+  readonly adapterDtype: AdapterDtype;
 }
 
 function wholeNumber(option: string, value: number, min: number): void {
@@ -66,6 +72,9 @@ export function checkLoopSettings(s: LoopSettings): LoopSettings {
   }
   if (!(s.time.logitStd > 0) || !Number.isFinite(s.time.logitStd)) {
     throw new TrainOptionError("logitStd", `must be a finite number > 0, got ${s.time.logitStd}`);
+  }
+  if (!(ADAPTER_DTYPES as readonly string[]).includes(s.adapterDtype)) {
+    throw new TrainOptionError("adapterDtype", `must be one of ${ADAPTER_DTYPES.join(", ")}, got "${s.adapterDtype}"`);
   }
   if (s.sampleEvery !== null) {
     wholeNumber("sampleEvery", s.sampleEvery, 1);

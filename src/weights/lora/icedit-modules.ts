@@ -3,6 +3,7 @@
  * their sizes: the names the published adapters (RiverZ/normal-lora, sanaka87/ICEdit-MoE-LoRA) key
  * their tensors by. The demo's random adapters are drawn for these.
  */
+import { TIMESTEP_DIM } from "../../models/flux/model.js";
 
 /** The FLUX sizes the module list depends on. */
 export interface IceditLoraSizes {
@@ -23,15 +24,29 @@ export interface IceditLoraModule {
 
 /**
  * The module sets `icedit train --targets` takes: "icedit", ICEdit's own (in the double blocks the
- * image stream only), or "icedit+text", ICEdit's and every linear layer of the double blocks' text
+ * image stream only); "icedit+text", ICEdit's and every linear layer of the double blocks' text
  * stream (its modulation, q/k/v, output projection and MLP), so the adapter can also change how the
- * instruction is read before the single blocks.
+ * instruction is read before the single blocks; "all", every linear layer of the transformer (also
+ * the image stream's MLP input, the text and time embedders and the output layer).
  */
-export const LORA_TARGET_SETS = ["icedit", "icedit+text"] as const;
+export const LORA_TARGET_SETS = ["icedit", "icedit+text", "all"] as const;
 export type LoraTargetSet = (typeof LORA_TARGET_SETS)[number];
 
-export function loraTargetModules(p: IceditLoraSizes, set: LoraTargetSet): IceditLoraModule[] {
-  return set === "icedit" ? iceditLoraModules(p) : [...iceditLoraModules(p), ...textStreamModules(p)];
+/** The further FLUX sizes the "all" set depends on. */
+export interface FluxLinearSizes extends IceditLoraSizes {
+  readonly outChannels: number;
+  /** The pooled text embedding's width (CLIP's). */
+  readonly vecInDim: number;
+  /** The text tokens' width (T5's). */
+  readonly contextInDim: number;
+  readonly guidanceEmbed: boolean;
+}
+
+/** The modules of a target set, ICEdit's first (so an "icedit" adapter's modules are a prefix of the others'). */
+export function loraTargetModules(p: FluxLinearSizes, set: LoraTargetSet): IceditLoraModule[] {
+  if (set === "icedit") return iceditLoraModules(p);
+  const withText = [...iceditLoraModules(p), ...textStreamModules(p)];
+  return set === "icedit+text" ? withText : [...withText, ...remainingLinearModules(p)];
 }
 
 function linearModule(module: string, inFeatures: number, outFeatures: number): IceditLoraModule {
@@ -50,6 +65,22 @@ function textStreamModules(p: IceditLoraSizes): IceditLoraModule[] {
     modules.push(t(`${b}.attn.add_v_proj`, d, d), t(`${b}.attn.to_add_out`, d, d));
     modules.push(t(`${b}.ff_context.net.0.proj`, d, m), t(`${b}.ff_context.net.2`, m, d));
   }
+  return modules;
+}
+
+/** The linear layers neither ICEdit nor the text stream adapt: image MLP inputs, embedders, output layer. */
+function remainingLinearModules(p: FluxLinearSizes): IceditLoraModule[] {
+  const d = p.hiddenSize;
+  const t = linearModule;
+  const modules: IceditLoraModule[] = [];
+  for (let i = 0; i < p.depth; i++) modules.push(t(`transformer_blocks.${i}.ff.net.0.proj`, d, p.mlpHidden));
+  modules.push(t("context_embedder", p.contextInDim, d));
+  const embedders = ["timestep_embedder", ...(p.guidanceEmbed ? ["guidance_embedder"] : [])];
+  for (const e of embedders) {
+    modules.push(t(`time_text_embed.${e}.linear_1`, TIMESTEP_DIM, d), t(`time_text_embed.${e}.linear_2`, d, d));
+  }
+  modules.push(t("time_text_embed.text_embedder.linear_1", p.vecInDim, d), t("time_text_embed.text_embedder.linear_2", d, d));
+  modules.push(t("norm_out.linear", d, 2 * d), t("proj_out", d, p.outChannels));
   return modules;
 }
 

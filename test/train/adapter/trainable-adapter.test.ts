@@ -141,6 +141,24 @@ describe("freshTrainableAdapter (ICEdit's init)", () => {
     for (const m of added) assert.ok(!isMoeModule(m.module), m.module);
   });
 
+  test("--targets all: every row of every linear layer of the model is adapted, each once", () => {
+    const all = loraTargetModules({ ...GOLDEN_T1, mlpHidden }, "all");
+    assert.deepEqual(all.slice(0, modules.length), modules);
+    const adapter = freshTrainableAdapter(targets, all, options);
+    const covered = new Map<string, number[]>();
+    for (const m of adapter.modules) {
+      const rows = covered.get(m.target.linear) ?? new Array<number>(m.target.outFeatures).fill(0);
+      for (let r = m.target.rowStart; r < m.target.rowEnd; r++) rows[r] = (rows[r] ?? 0) + 1;
+      covered.set(m.target.linear, rows);
+    }
+    assert.deepEqual([...covered.keys()].sort(), targets.linearNames().sort());
+    for (const [linear, rows] of covered)
+      assert.ok(
+        rows.every((n) => n === 1),
+        `${linear}: rows adapted ${rows.join(",")}`,
+      );
+  });
+
   test("the same seed gives the same tensors, another seed others", () => {
     const a = freshTrainableAdapter(targets, modules, options);
     const b = freshTrainableAdapter(targets, modules, options);

@@ -10,6 +10,7 @@ import {
   ResumeMismatchError,
   type StepBatch,
 } from "../../../src/train/loop/index.js";
+import { openSafetensors } from "../../../src/weights/safetensors/open.js";
 import { fakeDataset, fakeParams, fakeStep } from "./fakes.js";
 import { FAKE_SETTINGS, runFake } from "./run-fake.js";
 
@@ -106,6 +107,34 @@ describe("training loop", () => {
     await runFake(constant, { settings: { steps: 6 } });
     assert.ok(!a.equals(await readFile(join(constant, "adapter.safetensors"))), "the decay changed nothing");
     await assert.rejects(runFake(await folder(t), { settings: { steps: 6, lrDecaySteps: 7 } }), /lrDecaySteps.*at most the run's 6 steps/);
+  });
+
+  it("writes the finished adapter in bf16 when asked: each value the f32 run's rounded to nearest even; checkpoints stay f32", async (t) => {
+    const full = await folder(t);
+    const half = await folder(t);
+    await runFake(full);
+    await runFake(half, { settings: { adapterDtype: "bf16" } });
+    const f32 = await openSafetensors(join(full, "adapter.safetensors"));
+    const bf16 = await openSafetensors(join(half, "adapter.safetensors"));
+    const halfCheckpoint = await openSafetensors(join(half, "checkpoint-6", "adapter.safetensors"));
+    t.after(() => Promise.all([f32.close(), bf16.close(), halfCheckpoint.close()]));
+    assert.deepEqual(bf16.names(), f32.names());
+    let changed = 0;
+    for (const name of f32.names()) {
+      assert.equal(bf16.entry(name).dtype, "bf16", name);
+      assert.equal(halfCheckpoint.entry(name).dtype, "f32", name);
+      const exact = (await f32.readF32(name)).data;
+      const rounded = (await bf16.readF32(name)).data;
+      assert.deepEqual([...(await halfCheckpoint.readF32(name)).data], [...exact], `${name}: the checkpoint is not the f32 adapter`);
+      for (let i = 0; i < exact.length; i++) {
+        const x = exact[i] as number;
+        const r = rounded[i] as number;
+        // bf16 keeps 8 significant bits: the rounding error is at most half a unit in the last place
+        assert.ok(Math.abs(r - x) <= Math.abs(x) * 2 ** -8, `${name}[${i}]: ${r} is not ${x} rounded to bf16`);
+        if (r !== x) changed++;
+      }
+    }
+    assert.ok(changed > 0, "no value was rounded: the file is not bf16");
   });
 
   it("an abort stops after the current step, saves a checkpoint, and resuming gives the same bytes", async (t) => {

@@ -23,6 +23,7 @@ export const FAKE_SETTINGS: LoopSettings = {
   sampleEvery: null,
   sampleInstruction: null,
   optimizer: { kind: "adamw", settings: { lr: 0.05, weight_decay: 0.01 } },
+  adapterDtype: "f32",
 };
 
 export interface FakeRun {

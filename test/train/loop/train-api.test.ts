@@ -101,7 +101,7 @@ describe("train()", () => {
   it("resumes from the folder with the checkpoint's settings, to the same bytes as an uninterrupted run", async (t) => {
     const whole = await folder(t);
     const split = await folder(t);
-    const settings = { optimizer: "adamw" as const, lr: 0.01, batch: 2, textDropout: 0.5, seed: 7 };
+    const settings = { optimizer: "adamw" as const, lr: 0.01, batch: 2, textDropout: 0.5, seed: 7, adapterDtype: "bf16" };
     await train(base(whole, { ...settings, steps: 5 }));
     const controller = new AbortController();
     const first = await train(
@@ -118,6 +118,7 @@ describe("train()", () => {
     const resumed = await train({ resume: split, openRun: fakeRunFactory(), onEvent: (e) => e.kind === "note" && notes.push(e.message) });
     assert.equal(resumed.step, 5);
     assert.equal(resumed.settings.loop.seed, 7);
+    assert.equal(resumed.settings.loop.adapterDtype, "bf16", "the resumed run writes the adapter in the checkpoint's dtype");
     assert.deepEqual(resumed.settings.data, ["/data/edits"]);
     assert.match(notes.join("\n"), /resuming from .*checkpoint-3 \(step 3 of 5\)/);
     assert.ok((await readFile(join(whole, "adapter.safetensors"))).equals(await readFile(join(split, "adapter.safetensors"))));
@@ -157,6 +158,7 @@ describe("train()", () => {
       [{ logitMean: Number.NaN }, "logitMean", /finite number, got NaN/],
       [{ logitStd: 0 }, "logitStd", /> 0, got 0/],
       [{ lrDecaySteps: -1 }, "lrDecaySteps", />= 0, got -1/],
+      [{ adapterDtype: "f16" }, "adapterDtype", /one of f32, bf16, got "f16"/],
       [{ batch: 0 }, "batch", />= 1/],
       [{ gradAccum: 1.5 }, "gradAccum", /whole number/],
       [{ optimizer: "sgd" as "adamw" }, "optimizer", /one of prodigy, adamw, got "sgd"/],

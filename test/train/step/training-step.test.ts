@@ -20,7 +20,7 @@ import { Engine } from "../../../src/runtime/engine.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import { freshTrainableAdapter, type TrainableAdapter } from "../../../src/train/adapter/index.js";
 import { noisedInputs, TrainingStep, type TrainingInputs } from "../../../src/train/step/index.js";
-import { iceditLoraModules } from "../../../src/weights/lora/icedit-modules.js";
+import { iceditLoraModules, loraTargetModules } from "../../../src/weights/lora/icedit-modules.js";
 import { LoraTargets } from "../../../src/weights/lora/targets.js";
 import { memorySource } from "../../../src/weights/memory-source.js";
 import { randT } from "../../onnx/helpers.js";
@@ -131,6 +131,42 @@ describe("TrainingStep on a tiny FLUX", () => {
 
   test("adapter gradients match central finite differences of the loss along each gradient (plain A, B, experts, both routers)", async () => {
     await checkStepGradients(step, adapter);
+  });
+
+  test("--targets all: the graph adapts every linear layer; the embedders', output layer's and image MLP's gradients match finite differences", async () => {
+    const model = new Flux(TINY);
+    const targets = LoraTargets.fromParams(model.parameters());
+    const { mlpHidden } = validateFluxParams(TINY);
+    const all = freshTrainableAdapter(targets, loraTargetModules({ ...TINY, mlpHidden }, "all"), { rank: 2, experts: 2, topK: 2, seed: 9 });
+    const weights = memorySource(randomTensors(model.parameters(), 7, fluxInitRule));
+    const allStep = await TrainingStep.open(engine, { weights, params: TINY, adapter: all });
+    try {
+      const x = inputs(4);
+      const params = randomParams(all, 400);
+      const { grads } = await allStep.run(x, params);
+      const plainKeys = (module: string): string[] => {
+        const m = all.modules.find((u) => u.module === module);
+        assert.ok(m?.kind === "plain", module);
+        return [m.a, m.b];
+      };
+      const keys = [
+        "context_embedder",
+        "time_text_embed.text_embedder.linear_1",
+        "time_text_embed.timestep_embedder.linear_2",
+        "norm_out.linear",
+      ].flatMap(plainKeys);
+      const mlpIn = all.modules.find((u) => u.module === "transformer_blocks.0.ff.net.0.proj");
+      assert.ok(mlpIn?.kind === "moe", "ICEdit's rule: a module named ff.net gets experts");
+      await checkAlongGradients(
+        [...keys, mlpIn.experts[0]?.a as string, mlpIn.route],
+        params,
+        grads,
+        async () => (await allStep.run(x, params)).loss,
+        0.01,
+      );
+    } finally {
+      await allStep.release();
+    }
   });
 
   test("on an int8 MatMulNBits base (float activations) the gradients match finite differences too, and the loss stays near the float base's", async () => {
