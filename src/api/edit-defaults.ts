@@ -10,6 +10,10 @@ export const EDIT_DEFAULTS = {
   width: 512,
   /** "diffusers" (as ICEdit's reference) or "bfl". */
   conventions: "diffusers",
+  /** True classifier-free guidance's scale: 1 is off (one transformer run per step, as ICEdit). */
+  trueCfgScale: 1,
+  /** True CFG's negative prompt: " ", the prompt ICEdit's training drops the text to (one time in ten). */
+  negativePrompt: " ",
   /** Noise selection: M, the candidates (seed, seed + 1, ...). */
   candidates: 6,
   /** Noise selection: m, the steps before judging (capped at steps - 1). */

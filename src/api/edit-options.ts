@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from "../errors.js";
 import { CONVENTIONS, type FillConventions } from "../pipelines/fill/conventions.js";
-import type { EditProgress, EditSettings, SelectionSettings } from "../pipelines/icedit/edit.js";
+import type { EditProgress, EditSettings, SelectionSettings, TrueCfgSettings } from "../pipelines/icedit/edit.js";
 import type { StepInfo } from "../pipelines/fill/denoise.js";
 import { icPrompt } from "../pipelines/icedit/prompt.js";
 import { candidateSeeds, earlyStepsFor } from "../pipelines/noise-selection/plan.js";
@@ -68,6 +68,14 @@ export interface EditOptions {
    * index 1, tiled as one mosaic) or "index" (reference k at index k, each from row / col 0).
    */
   readonly referencePlacement?: ReferencePlacement;
+  /**
+   * ICEdit only: true classifier-free guidance (diffusers' true_cfg_scale). Above 1, each step also
+   * runs the transformer on `negativePrompt` and follows v_neg + scale (v - v_neg): twice the
+   * transformer's time. Default 1 (off), or the model folder's own (icedit.json).
+   */
+  readonly trueCfgScale?: number;
+  /** ICEdit only: true CFG's negative prompt (with trueCfgScale > 1); default " ", what ICEdit's training drops the text to. */
+  readonly negativePrompt?: string;
   /** ICEdit only: the fill's conventions (Kontext follows BFL's cli_kontext). */
   readonly conventions?: ConventionsName;
   /** Noise selection; absent: a plain edit with `seed`. */
@@ -133,13 +141,18 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
   const conventions = conventionsOf(options.conventions ?? EDIT_DEFAULTS.conventions);
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? EDIT_DEFAULTS.steps;
+  const cache = resolveStepCache(options.cache);
+  const trueCfg = resolveTrueCfg(options);
+  if (trueCfg && cache)
+    throw new EditOptionError("cache", options.cache, "step caching and true CFG (trueCfgScale > 1) cannot be combined yet: leave one out");
   const settings: EditSettings = {
     seed,
     steps,
     guidance: options.guidance ?? EDIT_DEFAULTS.guidance,
     width: options.width ?? EDIT_DEFAULTS.width,
     conventions,
-    ...optional("cache", resolveStepCache(options.cache)),
+    ...optional("trueCfg", trueCfg),
+    ...optional("cache", cache),
     ...optional("maxTextTokens", checkMaxTextTokens(options.maxTextTokens)),
     onProgress: options.onProgress,
     onStep: options.onStep,
@@ -147,6 +160,19 @@ export function resolveEditOptions(options: EditOptions): EditSettings {
     signal: options.signal,
   };
   return options.selection ? { ...settings, selection: resolveSelection(options.selection, seed, steps) } : settings;
+}
+
+/** True CFG's settings, or undefined when off (scale 1); a negative prompt without a scale above 1 is refused. */
+function resolveTrueCfg(options: EditOptions): TrueCfgSettings | undefined {
+  const scale = options.trueCfgScale ?? EDIT_DEFAULTS.trueCfgScale;
+  if (scale === 1) {
+    if (options.negativePrompt !== undefined) {
+      const message = "negativePrompt is used by true CFG only: give trueCfgScale above 1 too (e.g. 2.5), or leave it out";
+      throw new EditOptionError("negativePrompt", options.negativePrompt, message);
+    }
+    return undefined;
+  }
+  return { scale, negativePrompt: options.negativePrompt ?? EDIT_DEFAULTS.negativePrompt };
 }
 
 /** { key: value }, or {} when value is undefined (settings leave out what is off). */

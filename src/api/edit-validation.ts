@@ -22,6 +22,8 @@ export interface EditNumbers {
   readonly seed?: unknown;
   readonly steps?: unknown;
   readonly guidance?: unknown;
+  readonly trueCfgScale?: unknown;
+  readonly negativePrompt?: unknown;
   readonly width?: unknown;
   readonly height?: unknown;
   readonly keepSize?: unknown;
@@ -64,6 +66,7 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   if (options.guidance !== undefined && (typeof options.guidance !== "number" || !Number.isFinite(options.guidance))) {
     throw new EditOptionError("guidance", options.guidance, `guidance takes a finite number, got ${describeValue(options.guidance)}`);
   }
+  checkTrueCfg(options.trueCfgScale, options.negativePrompt);
   for (const [name, value] of [
     ["width", options.width],
     ["height", options.height],
@@ -80,6 +83,23 @@ export function checkEditRequest(image: unknown, instruction: unknown, options: 
   resolveStepCache(options.cache);
   checkMaxTextTokens(options.maxTextTokens);
   if (options.selection !== undefined) checkSelection(options.selection, limits);
+}
+
+/** The longest negative prompt taken: the encoders read at most 512 tokens, and a token is a few characters. */
+export const MAX_NEGATIVE_PROMPT_CHARS = 4096;
+
+function checkTrueCfg(scale: unknown, negativePrompt: unknown): void {
+  if (scale !== undefined && (typeof scale !== "number" || !Number.isFinite(scale) || scale < 1)) {
+    const message = `trueCfgScale takes a finite number >= 1 (1: off; e.g. 2.5), got ${describeValue(scale)}`;
+    throw new EditOptionError("trueCfgScale", scale, message);
+  }
+  if (negativePrompt === undefined) return;
+  if (typeof negativePrompt !== "string")
+    throw new EditOptionError("negativePrompt", negativePrompt, `negativePrompt takes a string, got ${describeValue(negativePrompt)}`);
+  if (negativePrompt.length > MAX_NEGATIVE_PROMPT_CHARS) {
+    const message = `negativePrompt has ${negativePrompt.length} characters, more than the ${MAX_NEGATIVE_PROMPT_CHARS} the text encoders can use: shorten it`;
+    throw new EditOptionError("negativePrompt", `${negativePrompt.length} characters`, message);
+  }
 }
 
 function checkSelection(selection: SelectionNumbers, limits: EditLimits): void {

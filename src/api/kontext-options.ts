@@ -28,6 +28,13 @@ export function resolveKontextOptions(options: EditOptions): KontextEditSettings
       options.conventions,
       `Kontext edits follow BFL's sampling (cli_kontext), not "${options.conventions}": leave conventions out (it applies to ICEdit)`,
     );
+  for (const [name, value] of [
+    ["trueCfgScale", options.trueCfgScale],
+    ["negativePrompt", options.negativePrompt],
+  ] as const) {
+    if (value !== undefined && !(name === "trueCfgScale" && value === 1))
+      throw new EditOptionError(name, value, `${name} (true CFG) applies to ICEdit edits (FLUX.1 Fill) so far, not to Kontext edits`);
+  }
   const seed = options.seed ?? EDIT_DEFAULTS.seed;
   const steps = options.steps ?? KONTEXT_DEFAULTS.steps;
   return {

@@ -12,6 +12,8 @@ export interface MethodEditDefaults {
   readonly method: EditMethod;
   readonly steps: number;
   readonly guidance: number;
+  /** ICEdit: true CFG's scale (1: off). Kontext: absent (not supported). */
+  readonly trueCfgScale?: number;
   /** ICEdit: the edit width. Kontext: absent unless the model names one (the output keeps the size Kontext resizes the source to). */
   readonly width?: number;
 }
@@ -26,6 +28,7 @@ export function methodEditDefaults(method: EditMethod, model: ModelEditDefaults 
     method,
     steps: EDIT_DEFAULTS.steps,
     guidance: model.guidance ?? EDIT_DEFAULTS.guidance,
+    trueCfgScale: model.trueCfgScale ?? EDIT_DEFAULTS.trueCfgScale,
     width: model.width ?? EDIT_DEFAULTS.width,
   };
 }

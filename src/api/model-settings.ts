@@ -1,7 +1,8 @@
 /**
  * A model folder's own settings: an `icedit.json` beside model_index.json may name the adapter an
- * edit uses when none is asked for, and the width and guidance the model was trained for:
- *   {"adapter": "icedit-moe-lora/ICEdit-MoE-LoRA.safetensors", "edit": {"width": 64, "guidance": 1}}
+ * edit uses when none is asked for, the width and guidance the model was trained for, and the true
+ * CFG scale it edits best with:
+ *   {"adapter": "icedit-moe-lora/ICEdit-MoE-LoRA.safetensors", "edit": {"width": 64, "guidance": 1, "trueCfgScale": 2.5}}
  * as make-demo-model writes for the trained demo, which knows only 64-pixel halves and, never
  * guidance-distilled, only the guidance 1 it was trained with. They apply where an edit's options
  * are silent, before EDIT_DEFAULTS; a folder without the file (every published FLUX.1 Fill) keeps
@@ -20,6 +21,8 @@ export interface ModelEditDefaults {
   readonly width?: number;
   /** The distilled guidance the model expects. */
   readonly guidance?: number;
+  /** True classifier-free guidance's scale the model edits best with (EditOptions.trueCfgScale). */
+  readonly trueCfgScale?: number;
   /** Kontext: use images at their own size (the tiny Kontext demo), not the preferred ~1 MP size. */
   readonly keepSize?: boolean;
 }
@@ -66,19 +69,22 @@ function adapterPath(root: string, value: unknown, bad: (why: string) => ModelFo
 function editDefaults(edit: unknown, bad: (why: string) => ModelFolderError): ModelEditDefaults {
   if (!isRecord(edit)) throw bad(`"edit" must be an object such as {"width": 64, "guidance": 1}`);
   for (const key of Object.keys(edit)) {
-    if (key !== "width" && key !== "guidance" && key !== "keepSize")
-      throw bad(`"edit.${key}" is not a setting (known: width, guidance, keepSize)`);
+    if (key !== "width" && key !== "guidance" && key !== "trueCfgScale" && key !== "keepSize")
+      throw bad(`"edit.${key}" is not a setting (known: width, guidance, trueCfgScale, keepSize)`);
   }
-  const { width, guidance, keepSize } = edit;
+  const { width, guidance, trueCfgScale, keepSize } = edit;
   if (width !== undefined && (typeof width !== "number" || !Number.isInteger(width) || width < 16 || width % 16 !== 0))
     throw bad(`"edit.width" must be a multiple of 16, got ${JSON.stringify(width)}`);
   if (guidance !== undefined && (typeof guidance !== "number" || !Number.isFinite(guidance) || guidance < 0))
     throw bad(`"edit.guidance" must be a number of at least 0, got ${JSON.stringify(guidance)}`);
+  if (trueCfgScale !== undefined && (typeof trueCfgScale !== "number" || !Number.isFinite(trueCfgScale) || trueCfgScale < 1))
+    throw bad(`"edit.trueCfgScale" must be a number of at least 1 (1: off), got ${JSON.stringify(trueCfgScale)}`);
   if (keepSize !== undefined && typeof keepSize !== "boolean")
     throw bad(`"edit.keepSize" must be true or false, got ${JSON.stringify(keepSize)}`);
   return {
     ...(width === undefined ? {} : { width: width as number }),
     ...(guidance === undefined ? {} : { guidance: guidance as number }),
+    ...(trueCfgScale === undefined ? {} : { trueCfgScale: trueCfgScale as number }),
     ...(keepSize === undefined ? {} : { keepSize: keepSize as boolean }),
   };
 }
@@ -89,6 +95,7 @@ export function withModelDefaults(options: EditOptions, defaults: ModelEditDefau
     ...options,
     ...(options.width === undefined && defaults.width !== undefined ? { width: defaults.width } : {}),
     ...(options.guidance === undefined && defaults.guidance !== undefined ? { guidance: defaults.guidance } : {}),
+    ...(options.trueCfgScale === undefined && defaults.trueCfgScale !== undefined ? { trueCfgScale: defaults.trueCfgScale } : {}),
     ...(options.keepSize === undefined && defaults.keepSize !== undefined ? { keepSize: defaults.keepSize } : {}),
   };
 }

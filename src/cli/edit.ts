@@ -22,7 +22,7 @@ import {
 } from "../index.js";
 import { UsageError, type CommandIO } from "./io.js";
 import { parseCommandOptions } from "./parse-command.js";
-import { cacheOption, choiceOption, intOption, numberOption } from "./options.js";
+import { cacheOption, choiceOption, intOption, numberOption, trueCfgScaleOption } from "./options.js";
 import { boundedIntOption, LIMIT_OPTIONS, LIMIT_OPTIONS_USAGE, limitOptions } from "./limit-options.js";
 import { resolveEditLimits } from "../api/edit-limits.js";
 import { checkOutputPaths } from "./output-paths.js";
@@ -57,6 +57,13 @@ ${KONTEXT_DEFAULTS.steps} steps, guidance ${KONTEXT_DEFAULTS.guidance}, the outp
   --seed N             noise seed (same seed, same result)        default: ${EDIT_DEFAULTS.seed}
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --guidance G         distilled guidance                         default: ${EDIT_DEFAULTS.guidance}
+  --true-cfg-scale S   ICEdit only: true classifier-free guidance (diffusers'
+                       true_cfg_scale): above 1, each step also runs on the negative
+                       prompt and follows v_neg + S (v - v_neg); twice the time
+                                        default: ${EDIT_DEFAULTS.trueCfgScale} (off), or the model's own
+  --negative-prompt TEXT
+                       ICEdit only: true CFG's negative prompt
+                                        default: "${EDIT_DEFAULTS.negativePrompt}" (what ICEdit's training drops the text to)
   --width W            width of the edited image, a multiple of 16; the height keeps
                        the aspect, rounded to a multiple of 16    default: ${EDIT_DEFAULTS.width}
                        (Kontext: the resized image's width)
@@ -183,6 +190,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
       seed: { type: "string" },
       steps: { type: "string" },
       guidance: { type: "string" },
+      "true-cfg-scale": { type: "string" },
+      "negative-prompt": { type: "string" },
       width: { type: "string" },
       height: { type: "string" },
       "keep-size": { type: "boolean" },
@@ -246,6 +255,8 @@ export async function editCommand(args: readonly string[], io: CommandIO): Promi
     seed: givenInt(values, "seed", 0),
     steps: givenBoundedInt(values, "steps", 1, limits.maxSteps, "max-steps"),
     guidance: values.guidance === undefined ? undefined : numberOption("guidance", values.guidance, 0),
+    trueCfgScale: trueCfgScaleOption(text(values, "true-cfg-scale")),
+    negativePrompt: text(values, "negative-prompt"),
     width,
     height,
     keepSize: values["keep-size"] === true ? true : undefined,

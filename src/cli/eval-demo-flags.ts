@@ -13,7 +13,7 @@ import { DEFAULT_CANVAS } from "../demo/scenes/render.js";
 import { createJudge, type JudgeConfig } from "../vlm/create.js";
 import { UsageError } from "./io.js";
 import { JUDGE_OPTIONS, JUDGE_OPTIONS_USAGE, judgeConfig, MODEL_OPTIONS, MODEL_OPTIONS_USAGE, type ModelValues } from "./model-options.js";
-import { cacheOption, intOption, numberOption } from "./options.js";
+import { trueCfgScaleOption, cacheOption, intOption, numberOption } from "./options.js";
 
 export const EVAL_DEMO_USAGE = `usage: icedit eval-demo --model DIR [options]
 
@@ -38,6 +38,8 @@ region and edges read from the source and target images.
   --steps N            denoising steps                            default: ${EDIT_DEFAULTS.steps}
   --seed N             noise seed of every edit                   default: ${EDIT_DEFAULTS.seed}
   --guidance G         distilled guidance       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.guidance}
+  --true-cfg-scale S   true classifier-free guidance of every edit (1: off; see icedit edit)
+                       default: the model's own (icedit.json), else ${EDIT_DEFAULTS.trueCfgScale}
   --cache C            step caching of every edit: none, fbcache[:T] or teacache[:T]   default: none
   --configs LIST       several rows in one call, a comma-separated list of
                        ${EVAL_CONFIGS.join(", ")}: the base alone with the IC prompt, the
@@ -70,6 +72,7 @@ export const EVAL_DEMO_FLAGS = {
   steps: { type: "string" },
   seed: { type: "string" },
   guidance: { type: "string" },
+  "true-cfg-scale": { type: "string" },
   cache: { type: "string" },
   configs: { type: "string" },
   select: { type: "string" },
@@ -95,6 +98,7 @@ export type EvalDemoValues = ModelValues & {
   readonly steps?: string;
   readonly seed?: string;
   readonly guidance?: string;
+  readonly "true-cfg-scale"?: string;
   readonly cache?: string;
   readonly configs?: string;
   readonly select?: string;
@@ -137,9 +141,11 @@ export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDe
   if (steps > DEFAULT_EDIT_LIMITS.maxSteps) throw new UsageError(`--steps takes at most ${DEFAULT_EDIT_LIMITS.maxSteps}, got ${steps}`);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
   const guidance = numberOption("guidance", values.guidance, modelDefaults.guidance ?? EDIT_DEFAULTS.guidance);
+  const trueCfgScale = trueCfgScaleOption(values["true-cfg-scale"]) ?? modelDefaults.trueCfgScale ?? EDIT_DEFAULTS.trueCfgScale;
   const cache = cacheOption(values.cache);
   const runs = evalRuns(values, values.model);
-  return { model: values.model, count, firstSeed, scenes: scenes?.dir ?? null, size, width, steps, seed, guidance, cache, runs };
+  const scenesDir = scenes?.dir ?? null;
+  return { model: values.model, count, firstSeed, scenes: scenesDir, size, width, steps, seed, trueCfgScale, guidance, cache, runs };
 }
 
 function heldOutFlags(values: EvalDemoValues): { count: number; firstSeed: number; size: number } {

@@ -58,7 +58,14 @@ async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> 
       examples,
       runs: flags.runs,
       open,
-      edit: { seed: flags.seed, steps: flags.steps, guidance: flags.guidance, width: flags.width, cache: flags.cache },
+      edit: {
+        seed: flags.seed,
+        steps: flags.steps,
+        guidance: flags.guidance,
+        trueCfgScale: flags.trueCfgScale,
+        width: flags.width,
+        cache: flags.cache,
+      },
       signal: controller.signal,
       onRun: (run) => {
         passed = 0;
@@ -94,6 +101,7 @@ async function evaluate(values: EvalDemoValues, io: CommandIO): Promise<number> 
       width: flags.width,
       steps: flags.steps,
       seed: flags.seed,
+      trueCfgScale: flags.trueCfgScale,
     },
     results,
   );

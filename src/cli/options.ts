@@ -53,3 +53,11 @@ export function cacheOption(value: string | undefined): string | undefined {
   }
   return value;
 }
+
+/** --true-cfg-scale: a number >= 1 (1: off), or undefined when not given (the model's or the library's default applies). */
+export function trueCfgScaleOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = numberOption("true-cfg-scale", value, 1);
+  if (n < 1) throw new UsageError(`--true-cfg-scale takes a number >= 1 (1: off; e.g. 2.5), got "${value}"`);
+  return n;
+}

@@ -16,7 +16,8 @@ export function isTerminal(status: JobStatus): boolean {
  * where the server knows it (methodEditDefaults). Absent: the model that runs the job decides
  * (the record says what it took).
  */
-export interface EditParams extends Pick<EditOptions, "seed" | "steps" | "guidance" | "width" | "height" | "maxTextTokens"> {
+export interface EditParams
+  extends Pick<EditOptions, "seed" | "steps" | "guidance" | "trueCfgScale" | "negativePrompt" | "width" | "height" | "maxTextTokens"> {
   readonly instruction: string;
   readonly seed: number;
   /** The method the job runs (`--method`): the server's model's, or the one asked of remote workers. */

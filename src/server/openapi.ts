@@ -8,6 +8,7 @@ import { EDIT_METHODS } from "../api/edit-method.js";
 import { CACHE_FORMS, MAX_TEXT_TOKENS } from "../api/step-cache-option.js";
 import type { ServerLimits } from "./config.js";
 import { ref, type Json } from "./openapi-json.js";
+import { MAX_TRUE_CFG_SCALE } from "./params.js";
 import { openAiPaths, openAiSchemas } from "./openapi-openai.js";
 
 const errorReply = (description: string): Json => ({ description, content: { "application/json": { schema: ref("Error") } } });
@@ -287,6 +288,19 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
               default: EDIT_DEFAULTS.guidance,
               description: `Distilled guidance (default: the model folder's, else ${EDIT_DEFAULTS.guidance} for ICEdit and ${KONTEXT_DEFAULTS.guidance} for Kontext)`,
             },
+            true_cfg_scale: {
+              type: "number",
+              minimum: 1,
+              maximum: MAX_TRUE_CFG_SCALE,
+              default: EDIT_DEFAULTS.trueCfgScale,
+              description: `ICEdit only: true classifier-free guidance (diffusers' true_cfg_scale); above 1 each step also runs on negative_prompt and follows v_neg + scale (v - v_neg), twice the time (default: the model folder's, else ${EDIT_DEFAULTS.trueCfgScale}: off)`,
+            },
+            negative_prompt: {
+              type: "string",
+              default: EDIT_DEFAULTS.negativePrompt,
+              description:
+                "ICEdit only: true CFG's negative prompt (with true_cfg_scale above 1); default \" \", what ICEdit's training drops the text to",
+            },
             width: {
               type: "integer",
               minimum: 16,
@@ -367,6 +381,8 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
                 seed: { type: "integer" },
                 steps: { type: "integer", description: "Absent: the model's default (remote workers)" },
                 guidance: { type: "number", description: "Absent: the model's default" },
+                trueCfgScale: { type: "number", description: "ICEdit's true CFG scale (1: off); absent: the model's default" },
+                negativePrompt: { type: "string", description: "True CFG's negative prompt, when asked for" },
                 width: { type: "integer", description: "Absent: the model's default (Kontext: the resized image's)" },
                 height: { type: "integer", description: "Kontext: the output's height, when asked for" },
                 cache: { type: "string", description: "Step caching, when asked for" },
@@ -434,8 +450,12 @@ export function openApiDocument(limits: ServerLimits, tokenRequired: boolean): J
             edit_defaults: {
               type: "object",
               description:
-                "The width and guidance of a request that names none: the model folder's own (icedit.json), else the method's (width null: Kontext keeps the size it resizes the image to)",
-              properties: { width: { type: ["integer", "null"] }, guidance: { type: "number" } },
+                "The width, guidance and true CFG scale of a request that names none: the model folder's own (icedit.json), else the method's (width null: Kontext keeps the size it resizes the image to; true_cfg_scale null: Kontext has none)",
+              properties: {
+                width: { type: ["integer", "null"] },
+                guidance: { type: "number" },
+                true_cfg_scale: { type: ["number", "null"] },
+              },
             },
             storage: {
               type: "object",

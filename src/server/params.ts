@@ -18,7 +18,22 @@ export interface ParamLimits {
   readonly maxInstructionChars: number;
 }
 
-export const EDIT_FIELDS = ["instruction", "method", "seed", "steps", "guidance", "width", "height", "cache", "max_text_tokens"] as const;
+export const EDIT_FIELDS = [
+  "instruction",
+  "method",
+  "seed",
+  "steps",
+  "guidance",
+  "true_cfg_scale",
+  "negative_prompt",
+  "width",
+  "height",
+  "cache",
+  "max_text_tokens",
+] as const;
+
+/** The largest true CFG scale a request may ask for (the scale multiplies a velocity difference). */
+export const MAX_TRUE_CFG_SCALE = 100;
 /** Noise selection: several seeds run a few steps, the server's judge picks the best one. */
 export const NOISE_SELECTION_FIELDS = ["candidates", "early_steps", "judge_fallback"] as const;
 /** Other judge settings (URL, model, key, ...) are the operator's: a client may not point the server anywhere. */
@@ -92,6 +107,7 @@ export function parseEditParams(
   const seed = integer(fields, "seed", EDIT_DEFAULTS.seed, 0, Number.MAX_SAFE_INTEGER);
   const steps = givenOr(fields, "steps", defaults?.steps, (fallback) => integer(fields, "steps", fallback, 1, limits.maxSteps));
   const guidance = givenOr(fields, "guidance", defaults?.guidance, (fallback) => finite(fields, "guidance", fallback, 0, 1000));
+  const trueCfg = trueCfgParams(fields, method, defaults?.trueCfgScale, limits);
   const width = side(fields, "width", defaults?.width, limits);
   const height = side(fields, "height", undefined, limits);
   if (height !== undefined && method === undefined)
@@ -109,6 +125,7 @@ export function parseEditParams(
     seed,
     ...(steps === undefined ? {} : { steps }),
     ...(guidance === undefined ? {} : { guidance }),
+    ...trueCfg,
     ...(width === undefined ? {} : { width }),
     ...(height === undefined ? {} : { height }),
     ...faster,
@@ -169,6 +186,32 @@ function cacheParam(fields: ReadonlyMap<string, string>): { cache?: string } {
     throw invalid("cache", `takes ${CACHE_FORMS}, got ${JSON.stringify(text)}`);
   }
   return { cache: text };
+}
+
+/**
+ * true_cfg_scale (1 to MAX_TRUE_CFG_SCALE; default the model's, when the server knows it) and
+ * negative_prompt (at most as long as an instruction): ICEdit's true classifier-free guidance.
+ */
+function trueCfgParams(
+  fields: ReadonlyMap<string, string>,
+  method: EditMethod | undefined,
+  fallback: number | undefined,
+  limits: ParamLimits,
+): { trueCfgScale?: number; negativePrompt?: string } {
+  const negativePrompt = fields.get("negative_prompt");
+  const asked = fields.get("true_cfg_scale") !== undefined || negativePrompt !== undefined;
+  if (asked && method === "kontext") throw invalid("true_cfg_scale", "(true CFG) applies to ICEdit edits, not to FLUX.1 Kontext edits");
+  const trueCfgScale = givenOr(fields, "true_cfg_scale", fallback, (f) => finite(fields, "true_cfg_scale", f, 1, MAX_TRUE_CFG_SCALE));
+  if (negativePrompt !== undefined && [...negativePrompt].length > limits.maxInstructionChars) {
+    throw invalid(
+      "negative_prompt",
+      `is ${[...negativePrompt].length} characters long, more than the limit of ${limits.maxInstructionChars}`,
+    );
+  }
+  return {
+    ...(trueCfgScale === undefined ? {} : { trueCfgScale }),
+    ...(negativePrompt === undefined ? {} : { negativePrompt }),
+  };
 }
 
 /** max_text_tokens: the T5 sequence length, 1 to 512; absent: the model's. */

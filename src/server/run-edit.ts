@@ -64,6 +64,8 @@ export async function runEdit(
     seed: params.seed,
     steps: params.steps,
     guidance: params.guidance,
+    trueCfgScale: params.trueCfgScale,
+    negativePrompt: params.negativePrompt,
     width: params.width,
     height: params.height,
     cache: params.cache,

@@ -64,6 +64,24 @@ describe("resolveEditOptions", () => {
     }
   });
 
+  it("true CFG: off by default; above 1 on, with ICEdit's dropped text as the negative prompt; what cannot go with it is refused", () => {
+    assert.equal(resolveEditOptions({}).trueCfg, undefined);
+    assert.equal(resolveEditOptions({ trueCfgScale: 1 }).trueCfg, undefined, "1 is off");
+    assert.deepEqual(resolveEditOptions({ trueCfgScale: 2.5 }).trueCfg, { scale: 2.5, negativePrompt: " " });
+    assert.deepEqual(resolveEditOptions({ trueCfgScale: 3, negativePrompt: "blurry" }).trueCfg, { scale: 3, negativePrompt: "blurry" });
+    assert.throws(() => resolveEditOptions({ negativePrompt: "blurry" }), /negativePrompt is used by true CFG only/);
+    assert.throws(() => resolveEditOptions({ trueCfgScale: 2, cache: "fbcache" }), /step caching and true CFG .* cannot be combined/);
+    const limits = resolveEditLimits();
+    for (const [options, message] of [
+      [{ trueCfgScale: 0.5 }, /trueCfgScale takes a finite number >= 1/],
+      [{ trueCfgScale: Number.NaN }, /trueCfgScale takes a finite number >= 1/],
+      [{ trueCfgScale: 2, negativePrompt: 7 as unknown as string }, /negativePrompt takes a string/],
+      [{ trueCfgScale: 2, negativePrompt: "x".repeat(5000) }, /negativePrompt has 5000 characters, more than the 4096/],
+    ] as const) {
+      assert.throws(() => checkedEditSettings("in.png", "make the sky green", options, limits), message);
+    }
+  });
+
   it("checks the instruction as the edit does", () => {
     assert.throws(() => checkedEditSettings("in.png", "  \n", {}, resolveEditLimits()), EmptyInstructionError);
     assert.equal(checkedEditSettings("in.png", "make the sky green", {}, resolveEditLimits()).steps, EDIT_DEFAULTS.steps);

@@ -32,6 +32,7 @@ describe("Kontext through the library API", () => {
       assert.deepEqual(sized.image.dims, [64, 32, 3]);
       assert.deepEqual(sized.record.resized, { width: 64, height: 48 });
       await assert.rejects(session.edit(exampleImage(64, 48), "x", { conventions: "diffusers" }), EditOptionError);
+      await assert.rejects(session.edit(exampleImage(64, 48), "x", { trueCfgScale: 2 }), /applies to ICEdit edits .* not to Kontext/);
     });
   });
 

@@ -37,6 +37,7 @@ describe("icedit.json: reading and checking", () => {
     ['{"edits": {}}', /"edits" is not a setting/],
     ['{"edit": {"width": 60}}', /"edit.width" must be a multiple of 16, got 60/],
     ['{"edit": {"guidance": -1}}', /"edit.guidance" must be a number of at least 0/],
+    ['{"edit": {"trueCfgScale": 0.5}}', /"edit.trueCfgScale" must be a number of at least 1/],
     ['{"edit": {"steps": 4}}', /"edit.steps" is not a setting/],
     ['{"adapter": "../outside.safetensors"}', /"adapter" must name a file inside the folder/],
     ['{"adapter": "missing.safetensors"}', /which does not exist/],
@@ -52,9 +53,14 @@ describe("icedit.json: reading and checking", () => {
   }
 
   it("the model's defaults fill only what the options leave out", () => {
-    const defaults = { width: 64, guidance: 1 };
-    assert.deepEqual(withModelDefaults({}, defaults), { width: 64, guidance: 1 });
-    assert.deepEqual(withModelDefaults({ width: 128, guidance: 30 }, defaults), { width: 128, guidance: 30 });
+    const defaults = { width: 64, guidance: 1, trueCfgScale: 2.5 };
+    assert.deepEqual(withModelDefaults({}, defaults), { width: 64, guidance: 1, trueCfgScale: 2.5 });
+    assert.deepEqual(withModelDefaults({ trueCfgScale: 1 }, defaults), { width: 64, guidance: 1, trueCfgScale: 1 }, "1 turns it off");
+    assert.deepEqual(withModelDefaults({ width: 128, guidance: 30, trueCfgScale: 3 }, defaults), {
+      width: 128,
+      guidance: 30,
+      trueCfgScale: 3,
+    });
     assert.deepEqual(withModelDefaults({ steps: 3 }, {}), { steps: 3 });
   });
 
@@ -71,6 +77,19 @@ describe("icedit.json: reading and checking", () => {
     });
     assert.equal(asked.width, 128);
     assert.equal(asked.guidance, 7);
+    const served = { method: "icedit" as const, editDefaults: { width: 64, guidance: 1, trueCfgScale: 2.5 } };
+    assert.equal(parseEditParams(fields, limits, support, served).trueCfgScale, 2.5, "the model's true CFG scale");
+    const off = parseEditParams(new Map([...fields, ["true_cfg_scale", "1"], ["negative_prompt", "blurry"]]), limits, support, served);
+    assert.deepEqual([off.trueCfgScale, off.negativePrompt], [1, "blurry"]);
+    assert.throws(() => parseEditParams(new Map([...fields, ["true_cfg_scale", "0.5"]]), limits, support, served), /from 1 to 100/);
+    const long = new Map([...fields, ["negative_prompt", "x".repeat(1001)]]);
+    assert.throws(() => parseEditParams(long, limits, support, served), /negative_prompt.*more than the limit of 1000/);
+    const kontext = { method: "kontext" as const, editDefaults: {} };
+    assert.throws(
+      () => parseEditParams(new Map([...fields, ["true_cfg_scale", "2"]]), limits, support, kontext),
+      /applies to ICEdit edits, not to FLUX.1 Kontext/,
+    );
+    assert.equal(parseEditParams(fields, limits, support, kontext).trueCfgScale, undefined);
   });
 });
 
@@ -81,18 +100,22 @@ describe("icedit.json: a session on the folder", () => {
     await copyFile(join(demo.model, DEMO_MOE_LORA_FILE), join(demo.model, "chosen.safetensors"));
     await writeFile(
       join(demo.model, MODEL_SETTINGS_FILE),
-      JSON.stringify({ adapter: "chosen.safetensors", edit: { width: 32, guidance: 2 } }),
+      JSON.stringify({ adapter: "chosen.safetensors", edit: { width: 32, guidance: 2, trueCfgScale: 2.5 } }),
     );
     await withSession({ model: demo.model, embeddingCacheDir: null, precision: "f32" }, async (session) => {
-      assert.deepEqual(session.model.editDefaults, { width: 32, guidance: 2 });
+      assert.deepEqual(session.model.editDefaults, { width: 32, guidance: 2, trueCfgScale: 2.5 });
       assert.equal(session.model.adapters.length, 1);
       assert.match(session.model.adapters[0]?.spec ?? "", /chosen\.safetensors$/);
       const own = await session.edit(exampleImage(64, 64), "make the sky green", { steps: 1 });
       assert.deepEqual(own.image.dims, [32, 32, 3]);
       assert.equal(own.record.guidance, 2);
-      const asked = await session.edit(exampleImage(64, 64), "make the sky green", { steps: 1, width: 48, guidance: 5 });
+      assert.deepEqual(own.record.trueCfg, { scale: 2.5, negativePrompt: " " });
+      const asked = await session.edit(exampleImage(64, 64), "make the sky green", { steps: 1, width: 48, guidance: 5, trueCfgScale: 1 });
       assert.deepEqual(asked.image.dims, [48, 48, 3]);
       assert.equal(asked.record.guidance, 5);
+      assert.equal(asked.record.trueCfg, undefined, "trueCfgScale 1 turns the folder's true CFG off");
+      const plain = await session.edit(exampleImage(64, 64), "make the sky green", { steps: 1, trueCfgScale: 1 });
+      assert.notDeepEqual(own.image.data, plain.image.data, "true CFG changed nothing");
     });
   });
 });

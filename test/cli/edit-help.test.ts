@@ -12,6 +12,8 @@ it("shows every edit default of EDIT_DEFAULTS on its option's line", async () =>
     seed: "--seed",
     steps: "--steps",
     guidance: "--guidance",
+    trueCfgScale: "--true-cfg-scale",
+    negativePrompt: "--negative-prompt",
     width: "--width",
     conventions: "--conventions",
     candidates: "--candidates",
@@ -24,7 +26,9 @@ it("shows every edit default of EDIT_DEFAULTS on its option's line", async () =>
     assert.ok(entry, `${option} is in the help`);
     assert.match(
       entry,
-      new RegExp(`default: ${String(EDIT_DEFAULTS[key as keyof typeof EDIT_DEFAULTS])}\\b`),
+      key === "negativePrompt"
+        ? new RegExp(`default: "${EDIT_DEFAULTS.negativePrompt}"`)
+        : new RegExp(`default: ${String(EDIT_DEFAULTS[key as keyof typeof EDIT_DEFAULTS])}\\b`),
       `${option} shows its default`,
     );
   }

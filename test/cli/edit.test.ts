@@ -56,6 +56,27 @@ describe("icedit edit", () => {
     );
   });
 
+  it("--true-cfg-scale runs true CFG: the record says so, and the image differs from the plain edit's", async () => {
+    const plain = join(demo.dir, "plain.png");
+    const guided = join(demo.dir, "guided.png");
+    const common = ["--steps", "2", "--width", "64", "-q"];
+    assert.equal((await icedit(demoEdit(demo.model, "make the sky green", ...common, "-o", plain))).code, 0);
+    const args = demoEdit(
+      demo.model,
+      "make the sky green",
+      ...common,
+      "--true-cfg-scale",
+      "3",
+      "--negative-prompt",
+      "a photo",
+      "-o",
+      guided,
+    );
+    const run = await iceditWithRecord<{ trueCfg?: unknown }>(args, join(demo.dir, "guided.json"));
+    assert.deepEqual(run.json.trueCfg, { scale: 3, negativePrompt: "a photo" });
+    assert.notDeepEqual((await readImage(plain)).data, (await readImage(guided)).data);
+  });
+
   it("applies the adapters asked for: a MoE-LoRA at a scale, or none", async () => {
     type Adapters = { model: { adapters: { kind: string; topK: number; scale: number; experts: number }[] } };
     const moe = join(demo.model, "icedit-moe-lora", "ICEdit-MoE-LoRA.safetensors");
@@ -171,6 +192,10 @@ describe("icedit edit", () => {
       await expectError(["edit", "--image", demo.image, "--instruction", "x", "--width", "500"], /multiple of 16/, 2);
       await expectError(["edit", "--image", demo.image, "--instruction", "x", "-o", join(demo.dir, "out.bmp")], /\.png|extension/i);
       await expectError(["edit", "--image", demo.image, "--instruction", "x", "--frobnicate"], /frobnicate/, 2);
+      const cfg = ["edit", "--image", demo.image, "--instruction", "x"];
+      await expectError([...cfg, "--true-cfg-scale", "0.5"], /--true-cfg-scale takes a number >= 1 \(1: off; e\.g\. 2\.5\), got "0\.5"/, 2);
+      // Whether true CFG is on may be the model's say (icedit.json), so this is known once the model opens.
+      await expectError(demoEdit(demo.model, "x", "--negative-prompt", "blurry"), /negativePrompt is used by true CFG only/);
     });
   });
 });

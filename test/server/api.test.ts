@@ -28,6 +28,7 @@ describe("icedit serve: the edit API", () => {
       seed: 7,
       steps: 2,
       guidance: 50,
+      trueCfgScale: 1,
       width: 64,
     });
     assert.deepEqual(submitted.body.input, { format: "png", width: 64, height: 48, bytes: image.length });

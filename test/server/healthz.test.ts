@@ -18,7 +18,7 @@ const MODEL = {
 interface Health {
   status: string;
   model?: { spec: string } | null;
-  edit_defaults?: { width: number; guidance: number };
+  edit_defaults?: { width: number; guidance: number; true_cfg_scale: number | null };
   detail?: Record<string, unknown>;
   storage?: { free_bytes: number | null; min_free_bytes: number };
 }
@@ -46,7 +46,11 @@ describe("icedit serve: /healthz", () => {
     assert.equal(reply.body.detail?.["running"], "ed_00000000000000000001");
     assert.ok(typeof reply.body.storage?.free_bytes === "number" && reply.body.storage.free_bytes > 0, JSON.stringify(reply.body.storage));
     assert.equal(reply.body.storage?.min_free_bytes, 512 * MiB, "the default threshold");
-    assert.deepEqual(reply.body.edit_defaults, { width: 512, guidance: 50 }, "icedit's defaults for a folder without icedit.json");
+    assert.deepEqual(
+      reply.body.edit_defaults,
+      { width: 512, guidance: 50, true_cfg_scale: 1 },
+      "icedit's defaults for a folder without icedit.json",
+    );
   });
 
   it("beyond loopback: only the status without a valid token, everything with it", async () => {

@@ -160,7 +160,7 @@ describe("icedit serve --model <Kontext demo>", () => {
 
     const health = await json<{ method: string; edit_defaults: unknown }>(await fetch(`${server().url}/healthz`));
     assert.equal(health.body.method, "kontext");
-    assert.deepEqual(health.body.edit_defaults, { width: null, guidance: KONTEXT_DEFAULTS.guidance });
+    assert.deepEqual(health.body.edit_defaults, { width: null, guidance: KONTEXT_DEFAULTS.guidance, true_cfg_scale: null });
     const models = await json<{ data: { id: string; description: string }[] }>(await fetch(`${server().url}/v1/models`));
     assert.match(models.body.data[0]?.description ?? "", /^FLUX\.1 Kontext on a local FLUX\.1 Kontext \[dev\] folder with no adapter$/);
   });

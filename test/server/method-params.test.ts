@@ -33,7 +33,7 @@ function refusal(fields: Record<string, string>, served: ServedEdit): string {
 
 describe("a job's parameters follow the method", () => {
   it("methodEditDefaults: 28 steps both; ICEdit 50 and width 512, Kontext 2.5 and no width; the folder's own first", () => {
-    assert.deepEqual(methodEditDefaults("icedit"), { method: "icedit", steps: 28, guidance: 50, width: 512 });
+    assert.deepEqual(methodEditDefaults("icedit"), { method: "icedit", steps: 28, guidance: 50, trueCfgScale: 1, width: 512 });
     assert.deepEqual(methodEditDefaults("kontext"), { method: "kontext", steps: 28, guidance: 2.5 });
     assert.deepEqual(methodEditDefaults("kontext", { width: 64, guidance: 1, keepSize: true }), {
       method: "kontext",
@@ -41,13 +41,27 @@ describe("a job's parameters follow the method", () => {
       guidance: 1,
       width: 64,
     });
-    assert.deepEqual(methodEditDefaults("icedit", { width: 64 }), { method: "icedit", steps: 28, guidance: 50, width: 64 });
+    assert.deepEqual(methodEditDefaults("icedit", { width: 64 }), {
+      method: "icedit",
+      steps: 28,
+      guidance: 50,
+      trueCfgScale: 1,
+      width: 64,
+    });
   });
 
   it("the served model's method fills them in; height is Kontext's only", () => {
     assert.deepEqual(parse({}, KONTEXT), { instruction: "add a moon", method: "kontext", seed: 42, steps: 28, guidance: 2.5 });
     assert.deepEqual(parse({ height: "96" }, KONTEXT).height, 96);
-    assert.deepEqual(parse({}, FILL), { instruction: "add a moon", method: "icedit", seed: 42, steps: 28, guidance: 50, width: 512 });
+    assert.deepEqual(parse({}, FILL), {
+      instruction: "add a moon",
+      method: "icedit",
+      seed: 42,
+      steps: 28,
+      guidance: 50,
+      trueCfgScale: 1,
+      width: 512,
+    });
     assert.match(refusal({ height: "96" }, FILL), /^400 invalid_parameter: height: applies to FLUX\.1 Kontext edits/);
     assert.match(refusal({ method: "kontext" }, FILL), /^400 method_not_served: method: this server's model is FLUX\.1 Fill \[dev\]/);
     assert.match(refusal({ height: "100" }, KONTEXT), /^400 invalid_parameter: height: must be a multiple of 16/);

@@ -24,6 +24,8 @@ export interface EvalDemoSettings {
   readonly width: number;
   readonly steps: number;
   readonly seed: number;
+  /** True CFG's scale of every edit (1: off). */
+  readonly trueCfgScale: number;
 }
 
 export interface EvalDemoReport {

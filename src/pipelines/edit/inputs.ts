@@ -21,6 +21,12 @@ export interface Size {
   readonly height: number;
 }
 
+/** True classifier-free guidance (sampling/true-cfg.ts): the scale (> 1) and the negative prompt. */
+export interface TrueCfgSettings {
+  readonly scale: number;
+  readonly negativePrompt: string;
+}
+
 export interface EditRecord {
   /** Which method made the edit. */
   readonly method: EditMethod;
@@ -30,6 +36,8 @@ export interface EditRecord {
   readonly seed: number;
   readonly steps: number;
   readonly guidance: number;
+  /** True CFG, when it was on. */
+  readonly trueCfg?: TrueCfgSettings;
   readonly source: Size;
   /** The size the source was resized to before the edit (ICEdit: the edit width; Kontext: its preferred size). */
   readonly resized: Size;
@@ -66,6 +74,8 @@ export interface EditInputs {
   readonly resized: Tensor<"u8">;
   readonly source: Size;
   readonly encoded: EncodedPrompt;
+  /** True CFG's negative prompt, encoded as the prompt is (absent: off). */
+  readonly negative?: EncodedPrompt;
   readonly resizeMs: number;
   readonly started: number;
 }
@@ -76,6 +86,8 @@ export interface PrepareHooks {
   readonly onWarning?: (message: string) => void;
   /** The T5 sequence length; absent: the tokenizer's. */
   readonly maxTextTokens?: number;
+  /** True CFG's negative prompt, to encode beside the prompt. */
+  readonly negativePrompt?: string;
 }
 
 /** Resizes `source` to `size` (when it differs) and encodes `prompt`, warning of what the encoders cut. */
@@ -98,8 +110,18 @@ export async function prepareEditInputs(
       `the instruction was cut for ${t.encoder === "t5" ? "T5" : "CLIP"}: ${t.cut} of ${t.kept + t.cut} tokens did not fit`,
     );
   }
+  const negative =
+    hooks.negativePrompt === undefined ? undefined : await text.encode(hooks.negativePrompt, { t5Length: hooks.maxTextTokens });
   hooks.onStage?.("text", 1);
-  return { prompt, resized, source: { width: srcWidth, height: srcHeight }, encoded, resizeMs, started };
+  return {
+    prompt,
+    resized,
+    source: { width: srcWidth, height: srcHeight },
+    encoded,
+    ...(negative ? { negative } : {}),
+    resizeMs,
+    started,
+  };
 }
 
 export function editRecord(
@@ -110,6 +132,7 @@ export function editRecord(
     readonly seed: number;
     readonly steps: number;
     readonly guidance: number;
+    readonly trueCfg?: TrueCfgSettings;
     readonly output: Size;
     readonly fill: FillRecord;
   },

@@ -8,9 +8,11 @@
  */
 import type { FluxTransformer } from "../../components/flux/transformer.js";
 import { eulerStep, firstNonFinite } from "../../sampling/euler.js";
+import { guidedVelocity } from "../../sampling/true-cfg.js";
 import { concatSequence, concatTokens, firstTokens } from "../../sampling/packing.js";
 import { tensor, type Tensor } from "../../tensor.js";
 import type { StepCache } from "../step-cache/step-cache.js";
+import { InvalidArgumentError } from "../../errors.js";
 import { CancelledError, NonFiniteLatentError } from "./errors.js";
 
 /** Condition tokens appended after the noisy ones (BFL img_cond_seq, img_cond_seq_ids). */
@@ -36,6 +38,19 @@ export interface DenoiseConditioning {
   readonly y: Tensor<"f32">;
   /** Distilled guidance, one per sample. */
   readonly guidance: readonly number[];
+  /** True classifier-free guidance: a second run per step on this text; absent: one run. */
+  readonly negative?: NegativeConditioning;
+}
+
+/** The negative prompt's text of true CFG (sampling/true-cfg.ts) and its scale (> 1). */
+export interface NegativeConditioning {
+  /** [B, Tn, context] */
+  readonly txt: Tensor<"f32">;
+  /** [B, Tn, 3] */
+  readonly txtIds: Tensor<"f32">;
+  /** [B, vec] */
+  readonly y: Tensor<"f32">;
+  readonly scale: number;
 }
 
 export interface StepInfo {
@@ -81,6 +96,8 @@ export async function denoise(
   const noisyTokens = x.dims[1] as number;
   const seq = cond.imgCondSeq;
   const imgIds = seq ? concatSequence([cond.imgIds, seq.ids]) : cond.imgIds;
+  if (cond.negative && options.cache)
+    throw new InvalidArgumentError("step caching and true CFG (a negative prompt) cannot be combined yet");
   let current = x;
   for (let i = from; i < to; i++) {
     if (options.signal?.aborted) throw new CancelledError(i, steps);
@@ -100,7 +117,13 @@ export async function denoise(
     };
     const { out } = options.cache ? await options.cache.evaluate(transformer, call, i) : await transformer.forward(call);
     // out: [B, L (+ Lc), 64]; the condition tokens' outputs are dropped.
-    const v = seq ? firstTokens(out, noisyTokens) : out;
+    const positive = seq ? firstTokens(out, noisyTokens) : out;
+    const negative = cond.negative;
+    let v = positive;
+    if (negative) {
+      const { out: negativeOut } = await transformer.forward({ ...call, txt: negative.txt, txtIds: negative.txtIds, y: negative.y });
+      v = guidedVelocity(positive, seq ? firstTokens(negativeOut, noisyTokens) : negativeOut, negative.scale);
+    }
     const next = eulerStep(current, v, tCurr, tPrev);
     const bad = firstNonFinite(next.data);
     if (bad >= 0) throw new NonFiniteLatentError(i + 1, steps, Number.isNaN(next.data[bad]) ? "NaN" : "infinite values");

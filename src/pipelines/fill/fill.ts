@@ -28,6 +28,15 @@ export interface FillRequest {
   readonly txt: Tensor<"f32">;
   /** CLIP pooled [1, vec] */
   readonly y: Tensor<"f32">;
+  /** True classifier-free guidance; absent: off. */
+  readonly negative?: NegativePrompt;
+}
+
+/** True CFG's negative prompt, encoded (T5 [1, Tn, context], CLIP pooled [1, vec]), and the scale (> 1). */
+export interface NegativePrompt {
+  readonly txt: Tensor<"f32">;
+  readonly y: Tensor<"f32">;
+  readonly scale: number;
 }
 
 export type FillStage = "prepare" | "denoise" | "decode";
@@ -94,7 +103,10 @@ export interface FillResult {
 }
 
 /** The numbers and text embeddings every sampler takes (fill and Kontext). */
-export function checkFillOptions(options: Pick<FillOptions, "seed" | "steps" | "guidance">, request: Pick<FillRequest, "txt" | "y">): void {
+export function checkFillOptions(
+  options: Pick<FillOptions, "seed" | "steps" | "guidance">,
+  request: Pick<FillRequest, "txt" | "y" | "negative">,
+): void {
   if (!Number.isInteger(options.steps) || options.steps < 1) {
     throw new InvalidArgumentError(`steps must be a whole number of at least 1, got ${options.steps}`);
   }
@@ -107,6 +119,15 @@ export function checkFillOptions(options: Pick<FillOptions, "seed" | "steps" | "
   }
   if (request.y.dims.length !== 2 || request.y.dims[0] !== 1) {
     throw new InvalidArgumentError(`y must be [1, features], got ${shapeString(request.y.dims)}`);
+  }
+  const negative = request.negative;
+  if (negative) {
+    if (!(negative.scale > 1) || !Number.isFinite(negative.scale))
+      throw new InvalidArgumentError(`the true CFG scale must be a finite number > 1, got ${negative.scale}`);
+    if (negative.txt.dims.length !== 3 || negative.txt.dims[0] !== 1 || negative.txt.dims[2] !== request.txt.dims[2])
+      throw new InvalidArgumentError(`the negative txt must be [1, tokens, ${request.txt.dims[2]}], got ${shapeString(negative.txt.dims)}`);
+    if (negative.y.dims.join() !== request.y.dims.join())
+      throw new InvalidArgumentError(`the negative y must be ${shapeString(request.y.dims)}, got ${shapeString(negative.y.dims)}`);
   }
 }
 
@@ -125,8 +146,16 @@ export async function fill(models: FillModels, request: FillRequest, options: Fi
     options.onProgress?.({ stage, step, steps, ms: performance.now() - started });
 
   report("prepare", 0, 1);
-  const { txt, y } = request;
-  const sampler = await fillSampler(models.vae, { pixels, conventions, steps: options.steps, txt, y, guidance: options.guidance });
+  const { txt, y, negative } = request;
+  const sampler = await fillSampler(models.vae, {
+    pixels,
+    conventions,
+    steps: options.steps,
+    txt,
+    y,
+    negative,
+    guidance: options.guidance,
+  });
   // The seeded draws in the convention's order; explicit noise replaces the noise draw only.
   const candidate = sampler.candidate(options.seed);
   const noise = options.noise ?? candidate.noise;

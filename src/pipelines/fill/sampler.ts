@@ -8,7 +8,8 @@ import { textIds } from "../../models/flux/inputs.js";
 import { InvalidArgumentError } from "../../errors.js";
 import type { Tensor } from "../../tensor.js";
 import type { FillConventions } from "./conventions.js";
-import type { DenoiseConditioning } from "./denoise.js";
+import type { DenoiseConditioning, NegativeConditioning } from "./denoise.js";
+import type { NegativePrompt } from "./fill.js";
 import type { CheckedPixels } from "./pixels.js";
 import { conditionFill, encodeFill, type FillConditioning } from "./prepare.js";
 import { drawSeeded, fillSchedule, LATENT_CHANNELS, modelTimeOf } from "./stages.js";
@@ -28,13 +29,15 @@ export interface FillSamplerInput {
   readonly txt: Tensor<"f32">;
   readonly y: Tensor<"f32">;
   readonly guidance: number;
+  /** True CFG; absent: off. */
+  readonly negative?: NegativePrompt;
 }
 
 export type FillSampler = Sampler<FillCandidate>;
 
 /** Encodes the masked image once; the sampler then draws each seed as fill() does. */
 export async function fillSampler(vae: Vae, input: FillSamplerInput): Promise<FillSampler> {
-  const { pixels, conventions, txt, y, guidance } = input;
+  const { pixels, conventions, txt, y, guidance, negative } = input;
   const encoded = await encodeFill(vae, pixels, conventions);
   const h = pixels.height / 8;
   const w = pixels.width / 8;
@@ -66,7 +69,19 @@ export async function fillSampler(vae: Vae, input: FillSamplerInput): Promise<Fi
         txtIds: textIds(b, txt.dims[1] as number),
         y: b === 1 ? y : repeatBatch(y, b),
         guidance: new Array<number>(b).fill(guidance),
+        ...(negative ? { negative: batchedNegative(negative, b) } : {}),
       };
     },
+  };
+}
+
+/** The negative prompt's conditioning for a batch of b candidates. */
+export function batchedNegative(negative: NegativePrompt, b: number): NegativeConditioning {
+  const { txt, y, scale } = negative;
+  return {
+    txt: b === 1 ? txt : repeatBatch(txt, b),
+    txtIds: textIds(b, txt.dims[1] as number),
+    y: b === 1 ? y : repeatBatch(y, b),
+    scale,
   };
 }

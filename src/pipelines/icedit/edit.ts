@@ -22,6 +22,7 @@ import {
   type EditRecord,
   type EditResult,
   type Size,
+  type TrueCfgSettings,
 } from "../edit/inputs.js";
 import { editProgressReporter, type EditProgress } from "../edit/progress.js";
 import { icPrompt } from "./prompt.js";
@@ -35,6 +36,8 @@ export interface EditSettings {
   /** Width of the edited image (the diptych is twice as wide); a multiple of 16. */
   readonly width: number;
   readonly conventions: FillConventions;
+  /** True classifier-free guidance; absent: off (one transformer run per step). */
+  readonly trueCfg?: TrueCfgSettings;
   /** Noise selection; absent: a plain edit with `seed`. */
   readonly selection?: SelectionSettings;
   /** Step caching (First-Block Cache or TeaCache); absent: off. */
@@ -48,7 +51,7 @@ export interface EditSettings {
   readonly signal?: AbortSignal;
 }
 
-export type { EditMethod, EditModels, EditRecord, EditResult } from "../edit/inputs.js";
+export type { EditMethod, EditModels, EditRecord, EditResult, TrueCfgSettings } from "../edit/inputs.js";
 export type { SelectionSettings } from "../edit/selection.js";
 export type { EditProgress, EditStage } from "../edit/progress.js";
 
@@ -70,11 +73,16 @@ export async function editImage(
     onStage: (stage, step) => report({ stage, step, steps: 1 }),
     onWarning: settings.onWarning,
     maxTextTokens: settings.maxTextTokens,
+    negativePrompt: settings.trueCfg?.negativePrompt,
   });
   const fillModels = { transformer: models.transformer, vae: models.vae };
   const { encoded } = inputs;
   const diptych = makeDiptych(inputs.resized);
-  const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y };
+  const negative =
+    inputs.negative && settings.trueCfg
+      ? { txt: inputs.negative.embedding.txt, y: inputs.negative.embedding.y, scale: settings.trueCfg.scale }
+      : undefined;
+  const request = { image: diptych.image, mask: diptych.mask, txt: encoded.embedding.txt, y: encoded.embedding.y, negative };
   const common = {
     steps: settings.steps,
     guidance: settings.guidance,
@@ -111,6 +119,15 @@ function recordOf(
   seed: number,
   fillRecord: EditRecord["fill"],
 ): EditRecord {
-  const { steps, guidance } = settings;
-  return editRecord(inputs, { method: "icedit", instruction, seed, steps, guidance, output, fill: fillRecord });
+  const { steps, guidance, trueCfg } = settings;
+  return editRecord(inputs, {
+    method: "icedit",
+    instruction,
+    seed,
+    steps,
+    guidance,
+    ...(trueCfg ? { trueCfg } : {}),
+    output,
+    fill: fillRecord,
+  });
 }

@@ -37,7 +37,15 @@ export async function fillWithNoiseSelection(
   const run = await runSelection(
     models,
     () =>
-      fillSampler(models.vae, { pixels, conventions, steps: options.steps, txt: request.txt, y: request.y, guidance: options.guidance }),
+      fillSampler(models.vae, {
+        pixels,
+        conventions,
+        steps: options.steps,
+        txt: request.txt,
+        y: request.y,
+        negative: request.negative,
+        guidance: options.guidance,
+      }),
     options,
   );
   const { sampler, tournament } = run;

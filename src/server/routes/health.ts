@@ -45,7 +45,7 @@ export function registerHealthRoute(app: FastifyInstance, deps: HealthRouteDeps)
       model: deps.model && { spec: deps.model.spec, from: deps.model.from },
       method: deps.model?.method ?? null,
       // width null: Kontext's output keeps the size it resizes the image to (about one megapixel).
-      edit_defaults: { width: defaults.width ?? null, guidance: defaults.guidance },
+      edit_defaults: { width: defaults.width ?? null, guidance: defaults.guidance, true_cfg_scale: defaults.trueCfgScale ?? null },
       storage: { free_bytes: storage.free_bytes, min_free_bytes: storage.min_free_bytes },
       detail: storage.problem === undefined ? health.detail : { ...health.detail, storage: storage.problem },
     });

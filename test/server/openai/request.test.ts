@@ -35,7 +35,15 @@ function refused(run: () => unknown): ApiError {
 describe("OpenAI image-edit form -> icedit edit parameters", () => {
   it("prompt is the instruction; the model folder's width and guidance apply; n jobs take seeds 42, 43, ...", () => {
     const edit = parseOpenAiEdit(form({ prompt: " make it red ", n: "3" }), JUDGED);
-    assert.deepEqual(edit.params, { instruction: "make it red", method: "icedit", seed: 42, steps: 28, guidance: 1, width: 64 });
+    assert.deepEqual(edit.params, {
+      instruction: "make it red",
+      method: "icedit",
+      seed: 42,
+      steps: 28,
+      guidance: 1,
+      trueCfgScale: 1,
+      width: 64,
+    });
     assert.deepEqual(
       jobParams(edit, INPUT).map((p) => p.seed),
       [42, 43, 44],
@@ -54,7 +62,7 @@ describe("OpenAI image-edit form -> icedit edit parameters", () => {
 
   it("size WxH is the width, its height checked against the aspect; icedit's seed, steps and guidance pass", () => {
     const edit = parseOpenAiEdit(form({ prompt: "x", size: "128x96", seed: "7", steps: "3", guidance: "2.5" }), JUDGED);
-    assert.deepEqual(edit.params, { instruction: "x", method: "icedit", seed: 7, steps: 3, guidance: 2.5, width: 128 });
+    assert.deepEqual(edit.params, { instruction: "x", method: "icedit", seed: 7, steps: 3, guidance: 2.5, trueCfgScale: 1, width: 128 });
     assert.equal(jobParams(edit, INPUT).length, 1);
     const wrong = refused(() => jobParams(parseOpenAiEdit(form({ prompt: "x", size: "128x128" }), JUDGED), INPUT));
     assert.match(wrong.message, /^size: .*64x48 image edited at width 128 comes out 128x96, not 128x128; send size "128x96" or "auto"$/);
