@@ -182,7 +182,7 @@ Instructions it knows (the IC prompt wraps them as always):
   add a {colour} {shape} in the {top left|top right|bottom left|bottom right} corner
 
 It edits at width ${recipe.edit.width} and guidance ${recipe.edit.guidance} (icedit.json), the size and
-guidance it was trained at. Try:
+guidance it was trained at${recipe.edit.trueCfgScale === undefined ? "" : `, with true classifier-free guidance at scale ${recipe.edit.trueCfgScale}`}. Try:
   icedit edit --model <this folder> --image example.png --instruction "${recipe.example.instruction}"
 `;
 }

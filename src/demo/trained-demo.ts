@@ -43,8 +43,8 @@ export interface DemoRecipe {
   /** The seed of make-demo-model's random weights (the text encoders the recipe trained with). */
   readonly seed: number;
   readonly vae: { readonly scalingFactor: number; readonly shiftFactor: number };
-  /** The edit settings the model was trained for (written into the folder's icedit.json). */
-  readonly edit: { readonly width: number; readonly guidance: number };
+  /** The edit settings the model was trained for, and the true CFG scale it edits best with (written into the folder's icedit.json). */
+  readonly edit: { readonly width: number; readonly guidance: number; readonly trueCfgScale?: number };
   /** The example image's scene and the README's instruction for it. */
   readonly example: { readonly seed: number; readonly instruction: string; readonly size: number };
   readonly stages: readonly RecipeStage[];
@@ -89,7 +89,13 @@ export async function readTrainedDemo(dir: string = DEMO_ASSETS_DIR): Promise<Tr
     recipe = {
       seed: finiteAt(json, ["seed"]),
       vae: { scalingFactor: finiteAt(json, ["vae", "scalingFactor"]), shiftFactor: finiteAt(json, ["vae", "shiftFactor"]) },
-      edit: { width: finiteAt(json, ["edit", "width"]), guidance: finiteAt(json, ["edit", "guidance"]) },
+      edit: {
+        width: finiteAt(json, ["edit", "width"]),
+        guidance: finiteAt(json, ["edit", "guidance"]),
+        ...(isRecord(json["edit"]) && json["edit"]["trueCfgScale"] !== undefined
+          ? { trueCfgScale: finiteAt(json, ["edit", "trueCfgScale"]) }
+          : {}),
+      },
       example: { seed: finiteAt(json, ["example", "seed"]), instruction, size: finiteAt(json, ["example", "size"]) },
       stages: Array.isArray(json["stages"]) ? (json["stages"] as RecipeStage[]) : [],
     };

@@ -77,6 +77,7 @@ describe("icedit eval-demo", () => {
       width: 128,
       steps: 2,
       seed: 42,
+      trueCfgScale: 1,
     });
     assert.equal(report.runs.length, 1);
     const only = report.runs[0];

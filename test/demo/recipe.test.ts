@@ -42,7 +42,7 @@ const TINY: RecipePlan = {
   saveEvery: 6,
   evalCount: 2,
   example: { seed: 3_000_000, size: 32 },
-  edit: { width: 32, guidance: 1 },
+  edit: { width: 32, guidance: 1, trueCfgScale: 2 },
 };
 
 /** Every tensor of a safetensors file, as its bytes. */

@@ -105,7 +105,7 @@ export function reportMarkdown(report: EvalDemoReport): string {
   return [
     `# icedit eval-demo`,
     "",
-    `${editsLine(s)}, edited at width ${s.width}, ${s.steps} steps, seed ${s.seed}, model ${s.model}`,
+    `${editsLine(s)}, edited at width ${s.width}, ${s.steps} steps, seed ${s.seed}${s.trueCfgScale === 1 ? "" : `, true CFG ${s.trueCfgScale}`}, model ${s.model}`,
     "",
     report.markdown,
     ...timingLines(report).map((line) => `- ${line}`),

@@ -42,7 +42,14 @@ export interface DenoiseConditioning {
   readonly negative?: NegativeConditioning;
 }
 
-/** The negative prompt's text of true CFG (sampling/true-cfg.ts) and its scale (> 1). */
+/** True CFG's negative prompt, encoded (T5 [1, Tn, context], CLIP pooled [1, vec]), and the scale (> 1). */
+export interface NegativePrompt {
+  readonly txt: Tensor<"f32">;
+  readonly y: Tensor<"f32">;
+  readonly scale: number;
+}
+
+/** The negative prompt's text of true CFG (sampling/true-cfg.ts) for a batch, and its scale (> 1). */
 export interface NegativeConditioning {
   /** [B, Tn, context] */
   readonly txt: Tensor<"f32">;

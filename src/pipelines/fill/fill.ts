@@ -5,7 +5,7 @@
 import { InvalidArgumentError } from "../../errors.js";
 import { shapeString, type Tensor } from "../../tensor.js";
 import { DIFFUSERS_CONVENTIONS, type FillConventions } from "./conventions.js";
-import type { StepInfo } from "./denoise.js";
+import type { NegativePrompt, StepInfo } from "./denoise.js";
 import { CancelledError } from "./errors.js";
 import { checkPixels, type SizePolicy } from "./pixels.js";
 import type { FillConditioning } from "./prepare.js";
@@ -30,13 +30,6 @@ export interface FillRequest {
   readonly y: Tensor<"f32">;
   /** True classifier-free guidance; absent: off. */
   readonly negative?: NegativePrompt;
-}
-
-/** True CFG's negative prompt, encoded (T5 [1, Tn, context], CLIP pooled [1, vec]), and the scale (> 1). */
-export interface NegativePrompt {
-  readonly txt: Tensor<"f32">;
-  readonly y: Tensor<"f32">;
-  readonly scale: number;
 }
 
 export type FillStage = "prepare" | "denoise" | "decode";
