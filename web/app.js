@@ -87,13 +87,13 @@ const methodName = (method) => METHOD_NAMES[method] ?? method;
 let serverMethod = null; // "icedit" or "kontext" (null: remote workers, not known here)
 
 /**
- * The model's own width and guidance (a demo trained at 64 px; Kontext's guidance 2.5), into fields
- * the person has not changed. A width of null (Kontext) leaves the field empty: the edit keeps the
- * size Kontext resizes the image to.
+ * The model's own width, guidance and true CFG scale (a demo trained at 64 px that edits with true
+ * CFG 2.5; Kontext's guidance 2.5), into fields the person has not changed. A width of null
+ * (Kontext) leaves the field empty: the edit keeps the size Kontext resizes the image to.
  */
 function applyEditDefaults(defaults) {
   if (!defaults) return;
-  for (const name of ["width", "guidance"]) {
+  for (const name of ["width", "guidance", "true_cfg_scale"]) {
     const input = $(name);
     if (defaults[name] !== undefined && input.value === input.defaultValue) {
       input.value = defaults[name] === null ? "" : String(defaults[name]);
@@ -107,6 +107,7 @@ function applyMethod(method) {
   serverMethod = method;
   const kontext = method === "kontext";
   $("height-field").hidden = !kontext;
+  $("true-cfg-field").hidden = kontext;
   $("width").placeholder = kontext ? "auto" : "";
   $("size-hint").textContent = kontext
     ? "FLUX.1 Kontext edits the image at the preferred size of its aspect ratio (about one megapixel) and keeps that size; give a width or height to change it."
@@ -189,9 +190,14 @@ form.addEventListener("submit", async (event) => {
   const body = new FormData();
   body.append("image", pickedFile, pickedFile.name || "image");
   body.append("instruction", instruction);
-  const fields = serverMethod === "kontext" ? ["seed", "steps", "guidance", "width", "height"] : ["seed", "steps", "guidance", "width"];
+  const fields =
+    serverMethod === "kontext"
+      ? ["seed", "steps", "guidance", "width", "height"]
+      : ["seed", "steps", "guidance", "true_cfg_scale", "width"];
   for (const name of fields) {
     const value = $(name).value.trim();
+    // True CFG left as shown: the model decides (remote workers' models may set their own).
+    if (name === "true_cfg_scale" && value === $(name).defaultValue) continue;
     if (value !== "") body.append(name, value);
   }
   if (!selectionBox.disabled && selectionOn.checked) {

@@ -193,7 +193,7 @@ describe("icedit serve --model <trained demo>: a real edit on the web page", () 
     await demo?.close();
   });
 
-  it("takes the model's width and guidance, and the edit of the example passes the pixel rule", async () => {
+  it("takes the model's width, guidance and true CFG scale, and the edit of the example passes the pixel rule", async () => {
     const { recipe } = await readTrainedDemo();
     const example = sampleEditExample(recipe.example.seed, undefined, { size: recipe.example.size });
     const page = await browser.newPage({ viewport: { width: 1000, height: 1400 } });
@@ -202,6 +202,7 @@ describe("icedit serve --model <trained demo>: a real edit on the web page", () 
     await page.getByText(/Server ready/).waitFor();
     assert.equal(await page.getByLabel("Width").inputValue(), String(recipe.edit.width));
     assert.equal(await page.getByLabel("Guidance").inputValue(), String(recipe.edit.guidance));
+    assert.equal(await page.getByLabel("True CFG").inputValue(), String(recipe.edit.trueCfgScale), "the model's true CFG scale");
     await page.locator("#image-input").setInputFiles(join(demo.model, "example.png"));
     await page.getByLabel("Instruction").fill(recipe.example.instruction);
     await page.getByRole("button", { name: "Edit", exact: true }).click();
@@ -209,11 +210,14 @@ describe("icedit serve --model <trained demo>: a real edit on the web page", () 
     await shown(page, `(() => { const img = document.getElementById("result-image"); return img.complete && img.naturalWidth > 0; })()`);
 
     const list = (await (await fetch(`${demo.url}/v1/edits?limit=1`)).json()) as {
-      items: { params: { width: number; guidance: number }; urls: { image: string } }[];
+      items: { params: { width: number; guidance: number; trueCfgScale: number }; urls: { image: string } }[];
     };
     const job = list.items[0];
     assert.ok(job, "the edit is listed");
-    assert.deepEqual([job.params.width, job.params.guidance], [recipe.edit.width, recipe.edit.guidance]);
+    assert.deepEqual(
+      [job.params.width, job.params.guidance, job.params.trueCfgScale],
+      [recipe.edit.width, recipe.edit.guidance, recipe.edit.trueCfgScale],
+    );
     const edited = await decodeImage(new Uint8Array(await (await fetch(new URL(job.urls.image, demo.url))).arrayBuffer()));
     const score = await scoreEdit({ ...example, edited });
     assert.ok(score.passed, `"${recipe.example.instruction}" on the page: ${score.reason}`);
