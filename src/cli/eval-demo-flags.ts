@@ -1,6 +1,7 @@
 /** `icedit eval-demo`'s flags: the table, the help text, and their values as the evaluation's settings and runs. */
 import type { ModelEditDefaults } from "../api/model-settings.js";
 import { EDIT_DEFAULTS } from "../api/edit-defaults.js";
+import { methodEditDefaults } from "../api/method-defaults.js";
 import { DEFAULT_EDIT_LIMITS } from "../api/edit-limits.js";
 import type { SelectionOptions } from "../api/edit-options.js";
 import { configAdapters, EVAL_CONFIGS, parseEvalConfigs } from "../demo/eval/eval-configs.js";
@@ -140,8 +141,10 @@ export function evalDemoFlags(values: EvalDemoValues, modelDefaults: ModelEditDe
   const steps = intOption("steps", values.steps, EDIT_DEFAULTS.steps, 1);
   if (steps > DEFAULT_EDIT_LIMITS.maxSteps) throw new UsageError(`--steps takes at most ${DEFAULT_EDIT_LIMITS.maxSteps}, got ${steps}`);
   const seed = intOption("seed", values.seed, EDIT_DEFAULTS.seed, 0);
-  const guidance = numberOption("guidance", values.guidance, modelDefaults.guidance ?? EDIT_DEFAULTS.guidance);
-  const trueCfgScale = trueCfgScaleOption(values["true-cfg-scale"]) ?? modelDefaults.trueCfgScale ?? EDIT_DEFAULTS.trueCfgScale;
+  // The demo is an ICEdit model: its folder's defaults, else ICEdit's, from the one table.
+  const defaults = methodEditDefaults("icedit", modelDefaults);
+  const guidance = numberOption("guidance", values.guidance, defaults.guidance);
+  const trueCfgScale = trueCfgScaleOption(values["true-cfg-scale"]) ?? defaults.trueCfgScale ?? EDIT_DEFAULTS.trueCfgScale;
   const cache = cacheOption(values.cache);
   const runs = evalRuns(values, values.model);
   const scenesDir = scenes?.dir ?? null;
