@@ -1,10 +1,11 @@
 /**
  * A script entry (no npm run needed) that trains the demo VAE on scenes and saves it:
  *   node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B]
- *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N] [--init VAE.safetensors [--decoder-only]]
+ *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N] [--init VAE.safetensors [--decoder-only]] [--panels N]
  * --init starts from a trained VAE (diffusers or BFL keys) instead of the seeded init; with
  * --decoder-only only the decoder learns, so the encoder's latent space, and a transformer trained
  * on it, stay valid (the shift and scale, measured on the encoder, come out the same).
+ * --panels 2 trains on two scenes side by side (the 2:1 diptych an edit decodes) instead of one.
  * writes OUT.safetensors (diffusers AutoencoderKL keys, as make-demo-model writes vae/) and
  * OUT.json (the diffusers vae/config.json with the measured shift and scale, and the run's record).
  */
@@ -24,7 +25,7 @@ import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { DEMO_VAE } from "./make-demo-model.js";
 
 const USAGE =
-  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N] [--init VAE.safetensors [--decoder-only]]";
+  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N] [--init VAE.safetensors [--decoder-only]] [--panels N]";
 const HELD_OUT = 32;
 
 function num(value: string | undefined, name: string, fallback: number): number {
@@ -62,7 +63,7 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
     allowPositionals: true,
     options: {
       ...Object.fromEntries(
-        ["steps", "size", "batch", "lr", "seed", "until", "every", "init"].map((k) => [k, { type: "string" as const }]),
+        ["steps", "size", "batch", "lr", "seed", "until", "every", "init", "panels"].map((k) => [k, { type: "string" as const }]),
       ),
       "decoder-only": { type: "boolean" as const },
     },
@@ -70,13 +71,14 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
   const out = positionals[0];
   if (out === undefined || positionals.length !== 1 || !out.endsWith(".safetensors")) throw new InvalidArgumentError(USAGE);
   const v = values as Record<string, string | undefined>;
-  const [steps, size, batch, lr, seed, every] = [
+  const [steps, size, batch, lr, seed, every, panels] = [
     num(v["steps"], "steps", 100_000),
     num(v["size"], "size", 64),
     num(v["batch"], "batch", 8),
     num(v["lr"], "lr", 1e-3),
     num(v["seed"], "seed", 0),
     num(v["every"], "every", 50),
+    num(v["panels"], "panels", 1),
   ];
   if (values["decoder-only"] && v["init"] === undefined)
     throw new InvalidArgumentError(`--decoder-only needs --init VAE.safetensors\n${USAGE}`);
@@ -93,6 +95,7 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       size,
       batch,
       lr,
+      panels,
       engine,
       initialWeights,
       train: values["decoder-only"] ? "decoder" : "all",
@@ -125,12 +128,36 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       ),
     );
     const recon = await measureReconstruction(vae, heldOut);
+    const pairRecon =
+      panels === 1
+        ? undefined
+        : await measureReconstruction(
+            vae,
+            sceneBatch(
+              Array.from({ length: HELD_OUT * panels }, (_, i) => HELD_OUT_FIRST_SEED + HELD_OUT + i),
+              size,
+              panels,
+            ),
+          );
     await vae.release();
     await writeSafetensors(out, await convertVae(memorySource(weights), "diffusers"), { format: "pt" });
-    const record = { steps: lastStep, size, batch, lr, seed, trainSeconds, curve, heldOutScenes: HELD_OUT, reconstruction: recon, factors };
+    const record = {
+      steps: lastStep,
+      size,
+      batch,
+      lr,
+      seed,
+      panels,
+      trainSeconds,
+      curve,
+      heldOutScenes: HELD_OUT,
+      reconstruction: recon,
+      ...(pairRecon === undefined ? {} : { panelsReconstruction: pairRecon }),
+      factors,
+    };
     const config = diffusersVaeConfig({ ...DEMO_VAE, ...factors });
     await writeFile(out.replace(/\.safetensors$/, ".json"), `${JSON.stringify({ config, record }, null, 2)}\n`);
-    return `trained ${record.steps} steps in ${trainSeconds.toFixed(0)} s; held-out mean abs error ${recon.meanAbs.toFixed(2)}/255, PSNR ${recon.psnr.toFixed(2)} dB; shift ${factors.shiftFactor}, scale ${factors.scaleFactor}`;
+    return `trained ${record.steps} steps in ${trainSeconds.toFixed(0)} s; held-out mean abs error ${recon.meanAbs.toFixed(2)}/255, PSNR ${recon.psnr.toFixed(2)} dB${pairRecon === undefined ? "" : ` (${panels} scenes side by side: ${pairRecon.meanAbs.toFixed(2)}/255, ${pairRecon.psnr.toFixed(2)} dB)`}; shift ${factors.shiftFactor}, scale ${factors.scaleFactor}`;
   } finally {
     await engine.close();
   }

@@ -21,7 +21,10 @@ const TINY: RecipePlan = {
   seed: 1,
   size: 32,
   vae: { steps: 10, batch: 2, lr: 2e-3, seed: 0 },
-  vaeDecoder: { steps: 4, batch: 2, lr: 2e-3, seed: 3 },
+  vaeDecoder: [
+    { name: "vae-decoder", steps: 4, batch: 2, lr: 2e-3, seed: 3, panels: 1 },
+    { name: "vae-pairs", steps: 3, batch: 1, lr: 2e-3, seed: 5, panels: 2 },
+  ],
   base: [
     { name: "base-square", layout: "square", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 2e-3, scratch: true },
     { name: "base-pair", layout: "pair", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
@@ -83,6 +86,7 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
         "random model",
         "vae",
         "vae-decoder",
+        "vae-pairs",
         "base-square",
         "base-pair",
         "base-copy",
@@ -112,13 +116,27 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     const vae = JSON.parse(await readFile(p.vae.replace(/\.safetensors$/, ".json"), "utf8")) as { record: { curve: [number, number][] } };
     const curve = vae.record.curve.map(([, loss]) => loss);
     assert.ok((curve.at(-1) as number) < (curve[0] as number), `vae: ${curve.join(", ")}`);
-    // The decoder stage keeps the encoder (the latent space) bit for bit and changes the decoder; the assets ship its VAE.
-    const [first, decoderOnly, shipped] = await Promise.all([p.vae, p.vaeDecoder, join(assets, TRAINED_DEMO_FILES.vae)].map(readTensors));
+    // Each decoder stage keeps the encoder (the latent space) bit for bit and changes the decoder, the
+    // second (on diptychs of two scenes) going on from the first; the assets ship the last one's VAE.
+    assert.match(
+      recipe.stages.find((s) => s.name === "vae-pairs")?.command ?? "",
+      / --init \$WORK\/vae-decoder\.safetensors --decoder-only --panels 2$/,
+    );
+    const [first, decoderOnly, pairs, shipped] = await Promise.all(
+      [p.vae, join(work, "vae-decoder.safetensors"), join(work, "vae-pairs.safetensors"), join(assets, TRAINED_DEMO_FILES.vae)].map(
+        readTensors,
+      ),
+    );
     const differs = (a: Map<string, Buffer>, b: Map<string, Buffer>, prefix: string): number =>
       [...a].filter(([k, v]) => k.startsWith(prefix) && !v.equals(b.get(k) ?? Buffer.alloc(0))).length;
-    assert.equal(differs(first, decoderOnly, "encoder."), 0, "the decoder stage changed the encoder");
-    assert.ok(differs(first, decoderOnly, "decoder.") > 0, "the decoder stage left the decoder as it was");
-    assert.equal(differs(decoderOnly, shipped, ""), 0, "the assets ship the decoder stage's VAE");
+    for (const [before, after, stage] of [
+      [first, decoderOnly, "vae-decoder"],
+      [decoderOnly, pairs, "vae-pairs"],
+    ] as const) {
+      assert.equal(differs(before, after, "encoder."), 0, `${stage} changed the encoder`);
+      assert.ok(differs(before, after, "decoder.") > 0, `${stage} left the decoder as it was`);
+    }
+    assert.equal(differs(pairs, shipped, ""), 0, "the assets ship the last decoder stage's VAE");
     for (const run of [...TINY.base.map((b) => b.name), "lora", "moe"].map((name) => join(work, name))) {
       const [first, last] = await firstAndLast(join(run, "log.jsonl"));
       assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);

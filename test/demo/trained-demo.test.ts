@@ -44,7 +44,7 @@ describe("the trained demo model", () => {
     assert.ok(score.passed, `"${recipe.example.instruction}": ${score.reason} (inside ${score.inside}, outside ${score.outside})`);
   });
 
-  it("the VAE ceiling row: the targets, resized to the model's width, come back through its VAE and are scored", async () => {
+  it("the VAE ceiling row: the targets, as the right half of the diptych at the model's width, come back through its VAE and are scored", async () => {
     const model = join(tmp.dir, "ceiling");
     const made = await icedit(["make-demo-model", model]);
     assert.equal(made.code, 0, made.err.join("\n"));

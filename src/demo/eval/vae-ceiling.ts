@@ -1,12 +1,17 @@
 /**
- * The pixel rule's ceiling for a model: the TARGET itself, resized to the edit size as a source is
- * (src/pipelines/edit/inputs.ts), encoded and decoded by the model's VAE, and scored as if it were
- * the edit. No transformer can do better than its VAE gives back, so this row says how much of the
- * table the autoencoder alone allows (the demo's first VAE: 52.5% of the 200 held-out edits).
+ * The pixel rule's ceiling for a model: the TARGET itself, as the right half of the diptych
+ * (source | target) at the edit size, the latent `icedit train` teaches the transformer to produce,
+ * encoded and decoded by the model's VAE as an edit decodes its diptych, and the right half scored
+ * as if it were the edit. No transformer can do better than its VAE gives back, so this row says how
+ * much of the table the autoencoder alone allows. The diptych matters: a VAE trained on single
+ * scenes smears the seam between two backgrounds into the right half (the demo's VAE before its
+ * vae-pairs stage: 84% of the background edits through it alone, none through the diptych).
  */
 import { openModel, type OpenOptions } from "../../api/open-model.js";
-import { resizeImage, type RgbImage } from "../../image/index.js";
-import { editSize, EDIT_WIDTH } from "../../image/edit-size.js";
+import type { RgbImage } from "../../image/index.js";
+import { cropRightHalf } from "../../image/diptych.js";
+import { EDIT_WIDTH } from "../../image/edit-size.js";
+import { trainingDiptych } from "../../train/data/training-diptych.js";
 import { DIFFUSERS_CONVENTIONS } from "../../pipelines/fill/conventions.js";
 import { imageToTensor, tensorToImage } from "../../pipelines/fill/pixels.js";
 import { evaluateEdits, type EvaluateOptions, type EvaluationRun } from "./evaluate.js";
@@ -19,7 +24,7 @@ export interface VaeCeilingOptions {
   readonly onEdit?: EvaluateOptions["onEdit"];
 }
 
-/** examples: [N] -> N scored "edits", each the target through the model's VAE at the edit size. */
+/** examples: [N] (square scenes) -> N scored "edits", each the target through the model's VAE in the edit's diptych at the edit size. */
 export async function vaeCeiling(
   examples: readonly EvalExample[],
   open: Omit<OpenOptions, "loras">,
@@ -29,17 +34,15 @@ export async function vaeCeiling(
   try {
     const width = options.width ?? opened.identity.editDefaults.width ?? EDIT_WIDTH;
     const { vae } = opened.models;
-    const targets = new Map(examples.map((e) => [e.index, e.example.target]));
+    const pairs = new Map(examples.map((e) => [e.index, e.example]));
     return await evaluateEdits(
       examples,
       async ({ index }): Promise<RgbImage> => {
-        const target = targets.get(index) as RgbImage;
-        const [h, w] = target.dims as [number, number];
-        const size = editSize(w, h, width);
-        const resized = size.width === w && size.height === h ? target : await resizeImage(target, size.width, size.height);
-        const { latent } = await vae.encode(imageToTensor(resized));
+        const { source, target } = pairs.get(index) as EvalExample["example"];
+        const diptych = await trainingDiptych(source, target, width);
+        const { latent } = await vae.encode(imageToTensor(diptych.image));
         const { image } = await vae.decode(latent);
-        return tensorToImage(image, DIFFUSERS_CONVENTIONS.toUint8);
+        return cropRightHalf(tensorToImage(image, DIFFUSERS_CONVENTIONS.toUint8));
       },
       { signal: options.signal, onEdit: options.onEdit },
     );

@@ -34,6 +34,14 @@ export interface VaeStagePlan {
   readonly seed: number;
 }
 
+/** A stage that trains the VAE's decoder on, from the VAE of the stage before, the encoder frozen. */
+export interface VaeDecoderStagePlan extends VaeStagePlan {
+  /** The stage's name, and its file `<name>.safetensors` in the work folder. */
+  readonly name: string;
+  /** Scenes side by side in each training image: 1, or 2 for the 2:1 diptych an edit decodes. */
+  readonly panels: number;
+}
+
 /** One `icedit train` run of an adapter. */
 export interface AdapterPhasePlan {
   /** The edit triplets it trains on: seeds 0 .. edits - 1, kinds balanced (the recipe's edit set of that size). */
@@ -64,10 +72,10 @@ export interface RecipePlan {
   readonly size: number;
   readonly vae: VaeStagePlan;
   /**
-   * The VAE's decoder trained on (the encoder frozen, so the latent space the base learns stays the
-   * same); absent: the "vae" stage's decoder is kept.
+   * The VAE's decoder trained on, in order, each stage from the one before (the encoder frozen, so
+   * the latent space the base learns stays the same); empty: the "vae" stage's decoder is kept.
    */
-  readonly vaeDecoder?: VaeStagePlan;
+  readonly vaeDecoder: readonly VaeDecoderStagePlan[];
   /** The base's in-painting stages, in order, each from the one before. */
   readonly base: readonly BaseStagePlan[];
   readonly lora: AdapterStagePlan;
@@ -100,7 +108,7 @@ export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
   size: 64,
   vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
-  vaeDecoder: { steps: 2903, batch: 8, lr: 3e-4, seed: 7 },
+  vaeDecoder: [{ name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1 }],
   base: [
     { name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
     { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
@@ -127,7 +135,6 @@ export function recipePaths(work: string) {
   return {
     model: join(work, "model"),
     vae: join(work, "vae.safetensors"),
-    vaeDecoder: join(work, "vae-decoder.safetensors"),
     demo: join(work, "demo"),
     eval: join(work, "eval"),
   };
@@ -202,10 +209,15 @@ function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[
   ];
 }
 
-/** The VAE file the recipe ends with: the decoder stage's when the plan has one. */
+/** The VAE file a decoder stage writes. */
+export function vaeDecoderFile(work: string, stage: VaeDecoderStagePlan): string {
+  return join(work, `${stage.name}.safetensors`);
+}
+
+/** The VAE file the recipe ends with: the last decoder stage's, else the "vae" stage's. */
 export function finalVaeFile(plan: RecipePlan, work: string): string {
-  const p = recipePaths(work);
-  return plan.vaeDecoder ? p.vaeDecoder : p.vae;
+  const last = plan.vaeDecoder.at(-1);
+  return last === undefined ? recipePaths(work).vae : vaeDecoderFile(work, last);
 }
 
 function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
@@ -217,19 +229,30 @@ function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
   ];
 }
 
+/** The decoder stages, each from the VAE file of the stage before. */
+function vaeDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
+  return plan.vaeDecoder.map((stage, index) => {
+    const before = plan.vaeDecoder[index - 1];
+    const from = before === undefined ? recipePaths(work).vae : vaeDecoderFile(work, before);
+    const panels = stage.panels === 1 ? [] : ["--panels", String(stage.panels)];
+    return {
+      name: stage.name,
+      args: [...vaeArgs(plan, vaeDecoderFile(work, stage), stage), "--init", from, "--decoder-only", ...panels],
+      tail: 1,
+    };
+  });
+}
+
 /**
  * The stages in order. The VAE's weights go into the model folder after "vae" and again after
- * "vae-decoder" (installVae), before "base-square".
+ * each decoder stage (installVae), before "base-square".
  */
 export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
   const p = recipePaths(work);
-  const decoder: StageSpec[] = plan.vaeDecoder
-    ? [{ name: "vae-decoder", args: [...vaeArgs(plan, p.vaeDecoder, plan.vaeDecoder), "--init", p.vae, "--decoder-only"], tail: 1 }]
-    : [];
   return [
     { name: "random model", args: ["bin/icedit.js", "make-demo-model", p.model, "--random", "--seed", String(plan.seed)], tail: 1 },
     { name: "vae", args: vaeArgs(plan, p.vae, plan.vae), tail: 1 },
-    ...decoder,
+    ...vaeDecoderStages(plan, work),
     ...plan.base.map((stage) => ({ name: stage.name, args: baseArgs(plan, work, stage), tail: 3 })),
     ...editSetSizes(plan).map((count) => ({
       name: editSetName(count),

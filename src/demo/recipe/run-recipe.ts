@@ -14,7 +14,7 @@ import { IceditError } from "../../errors.js";
 import { makeDemoModel } from "../make-demo-model.js";
 import { sampleEditExample } from "../scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, type DemoRecipe, type RecipeStage, TRAINED_DEMO_FILES } from "../trained-demo.js";
-import { type RecipePlan, finalAdapterFile, finalVaeFile, recipePaths, recipeStages, type StageSpec } from "./plan.js";
+import { type RecipePlan, finalAdapterFile, finalVaeFile, recipePaths, recipeStages, type StageSpec, vaeDecoderFile } from "./plan.js";
 
 export class RecipeError extends IceditError {}
 
@@ -121,7 +121,8 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
     if (code !== 0) throw new RecipeError(`stage ${stage.name} failed (exit ${code}):\n${lines.slice(-10).join("\n")}`);
     if (stage.name === "vae") await installVae(work, recipePaths(work).vae);
-    if (stage.name === "vae-decoder") await installVae(work, recipePaths(work).vaeDecoder);
+    const decoder = options.plan.vaeDecoder.find((d) => d.name === stage.name);
+    if (decoder !== undefined) await installVae(work, vaeDecoderFile(work, decoder));
     done.push({
       name: stage.name,
       command: commandLine(stage, work),

@@ -33,6 +33,12 @@ export interface TrainDemoVaeOptions {
   readonly size: number;
   readonly batch: number;
   readonly lr: number;
+  /**
+   * Scenes side by side in each training image (default 1): 2 trains on 2:1 diptychs of two
+   * scenes, the shape an ICEdit edit encodes and decodes, so the seam between two backgrounds is
+   * learnt (a VAE that only saw single scenes smears it into the right half).
+   */
+  readonly panels?: number;
   /** Train on these scene seeds only, cycled in order (default: fresh scenes every step, drawn from `seed`). */
   readonly scenePool?: readonly number[];
   readonly weightDecay?: number;
@@ -59,6 +65,8 @@ function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
     if (!Number.isInteger(o[key]) || o[key] < 1)
       throw new VaeTrainingError(`trainDemoVae: ${key} must be a positive integer, got ${o[key]}`);
   }
+  if (o.panels !== undefined && (!Number.isInteger(o.panels) || o.panels < 1))
+    throw new VaeTrainingError(`trainDemoVae: panels must be a positive integer, got ${o.panels}`);
   if (o.size % factor !== 0) throw new VaeTrainingError(`trainDemoVae: size ${o.size} must be a multiple of the VAE's factor ${factor}`);
   if (o.scenePool?.length === 0) throw new VaeTrainingError("trainDemoVae: the scene pool is empty");
   if (!Number.isInteger(o.seed) || o.seed < 0)
@@ -98,7 +106,8 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
   }
   const engine = options.engine ?? new Engine();
   try {
-    const shape = { batch: options.batch, height: options.size, width: options.size };
+    const panels = options.panels ?? 1;
+    const shape = { batch: options.batch, height: options.size, width: panels * options.size };
     const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights, shape });
     try {
       const updated = options.train === "decoder" ? decoderWeights(weights) : weights;
@@ -106,12 +115,13 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
       const scenes = new Prng(options.seed);
       const latent = options.size / factor;
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
-        const seeds = Array.from({ length: options.batch }, (_, i) => {
+        const perStep = options.batch * panels;
+        const seeds = Array.from({ length: perStep }, (_, i) => {
           const pool = options.scenePool;
-          return pool ? (pool[((t - 1) * options.batch + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
+          return pool ? (pool[((t - 1) * perStep + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
         });
-        const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, latent], "f32");
-        const result = await step.run(sceneBatch(seeds, options.size), eps, weights);
+        const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, panels * latent], "f32");
+        const result = await step.run(sceneBatch(seeds, options.size, panels), eps, weights);
         optimizer.step(updated === weights ? result.grads : gradientsOf(updated, result.grads));
         options.onStep?.({ step: t, loss: result.loss, mse: result.mse, kl: result.kl, ms: result.ms });
       }

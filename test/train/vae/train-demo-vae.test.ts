@@ -131,6 +131,47 @@ test("train: decoder updates the decoder only: the encoder (the latent space) is
   }
 });
 
+test("train: panels 2 trains on two scenes side by side: the diptych's reconstruction error falls", async () => {
+  const engine = new Engine();
+  try {
+    const init = initialVaeWeights(DEMO_VAE, SEED);
+    const losses: number[] = [];
+    const trained = await trainDemoVae({
+      seed: SEED,
+      steps: 10,
+      size: SIZE,
+      batch: 1,
+      lr: 1e-3,
+      panels: 2,
+      scenePool: POOL,
+      engine,
+      initialWeights: init,
+      train: "decoder",
+      onStep: (r) => losses.push(r.loss),
+    });
+    assert.equal(losses.length, 10);
+    const diptych = sceneBatch(POOL, SIZE, 2);
+    assert.deepEqual(diptych.dims, [1, 3, SIZE, 2 * SIZE]);
+    const errorOf = async (weights: ReadonlyMap<string, Tensor<"f32">>): Promise<number> => {
+      const vae = await Vae.open(engine, { params: DEMO_VAE, weights: memorySource(weights) });
+      try {
+        return (await measureReconstruction(vae, diptych)).meanAbs;
+      } finally {
+        await vae.release();
+      }
+    };
+    const before = await errorOf(init);
+    const after = await errorOf(trained);
+    assert.ok(after < before, `the diptych's mean abs error went from ${before.toFixed(2)} to ${after.toFixed(2)}`);
+    await assert.rejects(
+      trainDemoVae({ seed: SEED, steps: 1, size: SIZE, batch: 1, lr: 1e-3, panels: 0, engine }),
+      /panels must be a positive integer/,
+    );
+  } finally {
+    await engine.close();
+  }
+});
+
 test("latentFactorsOf: shift = mean, scale = 1 / unbiased std; a constant latent is refused", () => {
   const { shiftFactor, scaleFactor } = latentFactorsOf(tensor("f32", [4], Float32Array.from([1, 2, 3, 4])));
   assert.equal(shiftFactor, 2.5);
