@@ -108,7 +108,11 @@ export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
   size: 64,
   vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
-  vaeDecoder: [{ name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1 }],
+  vaeDecoder: [
+    { name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1 },
+    { name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2 },
+    { name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2 },
+  ],
   base: [
     { name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
     { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
