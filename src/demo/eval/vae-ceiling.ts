@@ -5,7 +5,7 @@
  * as if it were the edit. No transformer can do better than its VAE gives back, so this row says how
  * much of the table the autoencoder alone allows. The diptych matters: a VAE trained on single
  * scenes smears the seam between two backgrounds into the right half (the demo's VAE before its
- * vae-pairs stage: 84% of the background edits through it alone, none through the diptych).
+ * vae-pairs stages: 84% of the background edits through it alone, none through the diptych).
  */
 import { openModel, type OpenOptions } from "../../api/open-model.js";
 import type { RgbImage } from "../../image/index.js";
@@ -34,12 +34,11 @@ export async function vaeCeiling(
   try {
     const width = options.width ?? opened.identity.editDefaults.width ?? EDIT_WIDTH;
     const { vae } = opened.models;
-    const pairs = new Map(examples.map((e) => [e.index, e.example]));
+    const targets = new Map(examples.map((e) => [e.index, e.example.target]));
     return await evaluateEdits(
       examples,
-      async ({ index }): Promise<RgbImage> => {
-        const { source, target } = pairs.get(index) as EvalExample["example"];
-        const diptych = await trainingDiptych(source, target, width);
+      async ({ source, index }): Promise<RgbImage> => {
+        const diptych = await trainingDiptych(source, targets.get(index) as RgbImage, width);
         const { latent } = await vae.encode(imageToTensor(diptych.image));
         const { image } = await vae.decode(latent);
         return cropRightHalf(tensorToImage(image, DIFFUSERS_CONVENTIONS.toUint8));

@@ -61,12 +61,10 @@ export interface TrainDemoVaeOptions {
 }
 
 function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
-  for (const key of ["steps", "size", "batch"] as const) {
-    if (!Number.isInteger(o[key]) || o[key] < 1)
-      throw new VaeTrainingError(`trainDemoVae: ${key} must be a positive integer, got ${o[key]}`);
+  const counts = { steps: o.steps, size: o.size, batch: o.batch, panels: o.panels ?? 1 };
+  for (const [key, value] of Object.entries(counts)) {
+    if (!Number.isInteger(value) || value < 1) throw new VaeTrainingError(`trainDemoVae: ${key} must be a positive integer, got ${value}`);
   }
-  if (o.panels !== undefined && (!Number.isInteger(o.panels) || o.panels < 1))
-    throw new VaeTrainingError(`trainDemoVae: panels must be a positive integer, got ${o.panels}`);
   if (o.size % factor !== 0) throw new VaeTrainingError(`trainDemoVae: size ${o.size} must be a multiple of the VAE's factor ${factor}`);
   if (o.scenePool?.length === 0) throw new VaeTrainingError("trainDemoVae: the scene pool is empty");
   if (!Number.isInteger(o.seed) || o.seed < 0)
@@ -114,8 +112,8 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
       const optimizer = new AdamW(updated, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
       const scenes = new Prng(options.seed);
       const latent = options.size / factor;
+      const perStep = options.batch * panels;
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
-        const perStep = options.batch * panels;
         const seeds = Array.from({ length: perStep }, (_, i) => {
           const pool = options.scenePool;
           return pool ? (pool[((t - 1) * perStep + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
