@@ -1,11 +1,15 @@
 /**
  * A script entry (no npm run needed) that trains the demo VAE on scenes and saves it:
  *   node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B]
- *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N] [--init VAE.safetensors [--decoder-only]] [--panels N]
+ *     [--lr LR] [--seed S] [--until HH:MM (UTC)] [--every N] [--init VAE.safetensors [--decoder-only | --latents PAIRS.safetensors]] [--panels N]
  * --init starts from a trained VAE (diffusers or BFL keys) instead of the seeded init; with
  * --decoder-only only the decoder learns, so the encoder's latent space, and a transformer trained
  * on it, stay valid (the shift and scale, measured on the encoder, come out the same).
  * --panels 2 trains on two scenes side by side (the 2:1 diptych an edit decodes) instead of one.
+ * --latents PAIRS.safetensors (with --init) trains the decoder alone on the pairs that
+ * edit-latents-main.js writes: a transformer's final edit latents ("latents") and the diptychs they
+ * should decode to ("images"), so the decoder learns to turn the transformer's soft latents into
+ * clean scenes.
  * writes OUT.safetensors (diffusers AutoencoderKL keys, as make-demo-model writes vae/) and
  * OUT.json (the diffusers vae/config.json with the measured shift and scale, and the run's record).
  */
@@ -16,7 +20,14 @@ import { Vae } from "../components/vae/vae.js";
 import { InvalidArgumentError } from "../errors.js";
 import { diffusersVaeConfig } from "../models/vae/diffusers-config.js";
 import { Engine } from "../runtime/engine.js";
-import { HELD_OUT_FIRST_SEED, measureLatentFactors, measureReconstruction, sceneBatch, trainDemoVae } from "../train/vae/index.js";
+import {
+  HELD_OUT_FIRST_SEED,
+  type LatentPairs,
+  measureLatentFactors,
+  measureReconstruction,
+  sceneBatch,
+  trainDemoVae,
+} from "../train/vae/index.js";
 import type { Tensor } from "../tensor.js";
 import { convertVae, vaeBflView } from "../weights/layouts/vae-view.js";
 import { openWeights } from "../weights/open-weights.js";
@@ -25,7 +36,7 @@ import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { DEMO_VAE } from "./make-demo-model.js";
 
 const USAGE =
-  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N] [--init VAE.safetensors [--decoder-only]] [--panels N]";
+  "usage: node dist/src/demo/train-demo-vae-main.js OUT.safetensors [--steps N] [--size PX] [--batch B] [--lr LR] [--seed S] [--until HH:MM] [--every N] [--init VAE.safetensors [--decoder-only | --latents PAIRS.safetensors]] [--panels N]";
 const HELD_OUT = 32;
 
 function num(value: string | undefined, name: string, fallback: number): number {
@@ -57,13 +68,29 @@ async function initWeights(path: string): Promise<Map<string, Tensor<"f32">>> {
   return weights;
 }
 
+/** A pairs file -> its latents [N, z, h, w] and images [N, in, H, W] (trainDemoVae checks the shapes). */
+async function latentPairs(path: string): Promise<LatentPairs> {
+  const source = await openWeights(path);
+  try {
+    const names = source.names();
+    if (!names.includes("latents") || !names.includes("images"))
+      throw new InvalidArgumentError(`--latents ${path} must hold the tensors "latents" and "images", got ${names.join(", ")}\n${USAGE}`);
+    return { latents: await source.readF32("latents"), images: await source.readF32("images") };
+  } finally {
+    await source.close();
+  }
+}
+
 export async function runTrainDemoVae(args: readonly string[]): Promise<string> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
     options: {
       ...Object.fromEntries(
-        ["steps", "size", "batch", "lr", "seed", "until", "every", "init", "panels"].map((k) => [k, { type: "string" as const }]),
+        ["steps", "size", "batch", "lr", "seed", "until", "every", "init", "panels", "latents"].map((k) => [
+          k,
+          { type: "string" as const },
+        ]),
       ),
       "decoder-only": { type: "boolean" as const },
     },
@@ -80,8 +107,10 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
     num(v["every"], "every", 50),
     num(v["panels"], "panels", 1),
   ];
-  if (values["decoder-only"] && v["init"] === undefined)
-    throw new InvalidArgumentError(`--decoder-only needs --init VAE.safetensors\n${USAGE}`);
+  for (const flag of ["decoder-only", "latents"])
+    if ((values as Record<string, unknown>)[flag] !== undefined && v["init"] === undefined)
+      throw new InvalidArgumentError(`--${flag} needs --init VAE.safetensors\n${USAGE}`);
+  const pairs = v["latents"] === undefined ? undefined : await latentPairs(v["latents"]);
   const initialWeights = v["init"] === undefined ? undefined : await initWeights(v["init"]);
   const engine = new Engine();
   const started = Date.now();
@@ -98,7 +127,8 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       panels,
       engine,
       initialWeights,
-      train: values["decoder-only"] ? "decoder" : "all",
+      latentPairs: pairs,
+      train: values["decoder-only"] || pairs ? "decoder" : "all",
       signal: deadline(v["until"]),
       onStep: (r) => {
         window.push(r.loss);

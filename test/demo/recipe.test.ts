@@ -1,6 +1,7 @@
 /**
  * The demo recipe, smaller: every stage of npm run demo:train (random model, VAE, base on squares,
- * base on pairs, edit data, LoRA, LoRA-MoE in two phases, evaluation) runs as its command, for a few steps at
+ * base on pairs, edit data, LoRA, LoRA-MoE in two phases, the decoder on the LoRA-MoE's edits,
+ * evaluation) runs as its command, for a few steps at
  * 32 px (10 to 12 steps: the mean loss of the first 5 and of the last 5 steps do not overlap), and each
  * training stage's loss falls; the assets it writes make a trained demo folder.
  */
@@ -42,6 +43,7 @@ const TINY: RecipePlan = {
       { edits: 12, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
     ],
   },
+  editDecoder: [{ name: "vae-edits", steps: 4, batch: 2, lr: 2e-3, seed: 9, firstSeed: 100, count: 4 }],
   saveEvery: 6,
   evalCount: 2,
   example: { seed: 3_000_000, size: 32 },
@@ -95,6 +97,8 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
         "lora",
         "moe",
         "moe-2",
+        "vae-edits-latents",
+        "vae-edits",
         "eval",
       ],
     );
@@ -122,21 +126,35 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
       recipe.stages.find((s) => s.name === "vae-pairs")?.command ?? "",
       / --init \$WORK\/vae-decoder\.safetensors --decoder-only --panels 2$/,
     );
-    const [first, decoderOnly, pairs, shipped] = await Promise.all(
-      [p.vae, join(work, "vae-decoder.safetensors"), join(work, "vae-pairs.safetensors"), join(assets, TRAINED_DEMO_FILES.vae)].map(
-        readTensors,
-      ),
+    // The edit decoder learns from the final LoRA-MoE's edits, from the last scene decoder's VAE.
+    assert.match(
+      recipe.stages.find((s) => s.name === "vae-edits-latents")?.command ?? "",
+      / --adapter \$WORK\/moe-2\/adapter\.safetensors --out \$WORK\/vae-edits-pairs\.safetensors --first-seed 100 --count 4 --width 32 --guidance 1 --true-cfg-scale 2$/,
+    );
+    assert.match(
+      recipe.stages.find((s) => s.name === "vae-edits")?.command ?? "",
+      / --init \$WORK\/vae-pairs\.safetensors --latents \$WORK\/vae-edits-pairs\.safetensors$/,
+    );
+    const [first, decoderOnly, pairs, edits, shipped] = await Promise.all(
+      [
+        p.vae,
+        join(work, "vae-decoder.safetensors"),
+        join(work, "vae-pairs.safetensors"),
+        join(work, "vae-edits.safetensors"),
+        join(assets, TRAINED_DEMO_FILES.vae),
+      ].map(readTensors),
     );
     const differs = (a: Map<string, Buffer>, b: Map<string, Buffer>, prefix: string): number =>
       [...a].filter(([k, v]) => k.startsWith(prefix) && !v.equals(b.get(k) ?? Buffer.alloc(0))).length;
     for (const [before, after, stage] of [
       [first, decoderOnly, "vae-decoder"],
       [decoderOnly, pairs, "vae-pairs"],
+      [pairs, edits, "vae-edits"],
     ] as const) {
       assert.equal(differs(before, after, "encoder."), 0, `${stage} changed the encoder`);
       assert.ok(differs(before, after, "decoder.") > 0, `${stage} left the decoder as it was`);
     }
-    assert.equal(differs(pairs, shipped, ""), 0, "the assets ship the last decoder stage's VAE");
+    assert.equal(differs(edits, shipped, ""), 0, "the assets ship the last decoder stage's VAE");
     for (const run of [...TINY.base.map((b) => b.name), "lora", "moe"].map((name) => join(work, name))) {
       const [first, last] = await firstAndLast(join(run, "log.jsonl"));
       assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);

@@ -6,7 +6,9 @@
  * scenes, then on pairs of scenes side by side, then on pairs of one scene twice: the in-context
  * copying an edit builds on; never an edit), then `icedit train` for the plain LoRA and the
  * LoRA-MoE on edit triplets, exactly as a user runs it: each adapter in phases, a phase going on
- * from the one before's adapter (--init-adapter), possibly on a larger set of triplets.
+ * from the one before's adapter (--init-adapter), possibly on a larger set of triplets; last, the
+ * VAE's decoder fine-tuned on the LoRA-MoE's own edits (the encoder, and so everything trained on
+ * its latents, unchanged).
  */
 import { join } from "node:path";
 import type { AdapterDtype } from "../../train/loop/index.js";
@@ -40,6 +42,19 @@ export interface VaeDecoderStagePlan extends VaeStagePlan {
   readonly name: string;
   /** Scenes side by side in each training image: 1, or 2 for the 2:1 diptych an edit decodes. */
   readonly panels: number;
+}
+
+/**
+ * A stage that trains the VAE's decoder, from the VAE of the stage before (the encoder frozen), on
+ * the LoRA-MoE's own edits: the final latents of `count` edits of training-range scenes from seed
+ * `firstSeed` (edit-latents-main.js), each with the exact diptych it should decode to. The decoder
+ * learns to turn the transformer's soft latents into clean scenes; it runs after the adapters.
+ */
+export interface EditDecoderStagePlan extends VaeStagePlan {
+  /** The stage's name: `<name>.safetensors` (the VAE) and `<name>-pairs.safetensors` (its pairs) in the work folder. */
+  readonly name: string;
+  readonly firstSeed: number;
+  readonly count: number;
 }
 
 /** One `icedit train` run of an adapter. */
@@ -80,6 +95,8 @@ export interface RecipePlan {
   readonly base: readonly BaseStagePlan[];
   readonly lora: AdapterStagePlan;
   readonly moe: AdapterStagePlan & { readonly experts: number };
+  /** After the adapters: the decoder trained on the LoRA-MoE's edits, in order, each from the one before; empty: none. */
+  readonly editDecoder: readonly EditDecoderStagePlan[];
   /** Save a checkpoint every this many steps (base and adapters). */
   readonly saveEvery: number;
   /** Held-out edits of the final evaluation (0: none). */
@@ -120,6 +137,7 @@ export const DEMO_RECIPE: RecipePlan = {
   ],
   lora: DEMO_ADAPTER,
   moe: { ...DEMO_ADAPTER, experts: 4 },
+  editDecoder: [],
   saveEvery: 500,
   evalCount: 200,
   example: { seed: 3_000_100, size: 128 },
@@ -214,14 +232,24 @@ function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[
 }
 
 /** The VAE file a decoder stage writes. */
-export function vaeDecoderFile(work: string, stage: VaeDecoderStagePlan): string {
+export function vaeDecoderFile(work: string, stage: { readonly name: string }): string {
   return join(work, `${stage.name}.safetensors`);
 }
 
-/** The VAE file the recipe ends with: the last decoder stage's, else the "vae" stage's. */
+/** The VAE file the recipe ends with: the last decoder stage's (edit decoder, else scene decoder), else the "vae" stage's. */
 export function finalVaeFile(plan: RecipePlan, work: string): string {
-  const last = plan.vaeDecoder.at(-1);
+  const last = plan.editDecoder.at(-1) ?? plan.vaeDecoder.at(-1);
   return last === undefined ? recipePaths(work).vae : vaeDecoderFile(work, last);
+}
+
+/** The pairs file of an edit-decoder stage. */
+export function editPairsFile(work: string, stage: EditDecoderStagePlan): string {
+  return join(work, `${stage.name}-pairs.safetensors`);
+}
+
+/** The stage that writes an edit-decoder stage's pairs. */
+export function editPairsName(stage: EditDecoderStagePlan): string {
+  return `${stage.name}-latents`;
 }
 
 function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
@@ -248,6 +276,32 @@ function vaeDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
 }
 
 /**
+ * Each edit-decoder stage as two: its pairs (the model folder's base with the final LoRA-MoE, edited
+ * at the recipe's settings), then the decoder on them, from the VAE the recipe had before.
+ */
+function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
+  return plan.editDecoder.flatMap((stage, index) => {
+    const before = plan.editDecoder[index - 1];
+    const from = before === undefined ? finalVaeFile({ ...plan, editDecoder: [] }, work) : vaeDecoderFile(work, before);
+    const pairs = editPairsFile(work, stage);
+    const cfg = plan.edit.trueCfgScale === undefined ? [] : ["--true-cfg-scale", String(plan.edit.trueCfgScale)];
+    return [
+      {
+        name: editPairsName(stage),
+        args: [
+          "dist/src/demo/edit-latents-main.js",
+          ...["--model", recipePaths(work).model, "--adapter", finalAdapterFile(plan, work, "moe"), "--out", pairs],
+          ...["--first-seed", String(stage.firstSeed), "--count", String(stage.count)],
+          ...["--width", String(plan.edit.width), "--guidance", String(plan.edit.guidance), ...cfg],
+        ],
+        tail: 1,
+      },
+      { name: stage.name, args: [...vaeArgs(plan, vaeDecoderFile(work, stage), stage), "--init", from, "--latents", pairs], tail: 1 },
+    ];
+  });
+}
+
+/**
  * The stages in order. The VAE's weights go into the model folder after "vae" and again after
  * each decoder stage (installVae), before "base-square".
  */
@@ -268,5 +322,6 @@ export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
     })),
     ...adapterStages(plan, work, "lora"),
     ...adapterStages(plan, work, "moe"),
+    ...editDecoderStages(plan, work),
   ];
 }

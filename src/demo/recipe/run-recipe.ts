@@ -121,7 +121,7 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
     if (code !== 0) throw new RecipeError(`stage ${stage.name} failed (exit ${code}):\n${lines.slice(-10).join("\n")}`);
     if (stage.name === "vae") await installVae(work, recipePaths(work).vae);
-    const decoder = options.plan.vaeDecoder.find((d) => d.name === stage.name);
+    const decoder = [...options.plan.vaeDecoder, ...options.plan.editDecoder].find((d) => d.name === stage.name);
     if (decoder !== undefined) await installVae(work, vaeDecoderFile(work, decoder));
     done.push({
       name: stage.name,

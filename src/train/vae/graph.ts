@@ -7,6 +7,10 @@
  * with KL_sum the closed-form KL(N(mean, exp(logvar)) || N(0, 1)) summed over one image's latent
  * elements. Dividing both terms by the pixel count keeps LDM's ratio (sum over pixels + kl_weight *
  * sum over latent elements, kl_weight 1e-6) while the reconstruction term reads as a per-pixel MSE.
+ *
+ * With input "latent" the graph is the decoder alone, fed latents that something else produced
+ * (a transformer's edits, unscaled: the decoder's own input z = latent / scale + shift) and the
+ * images they should decode to: recon = decoder(z); loss = mean((recon - image)^2).
  */
 import { Graph, type Value } from "../../onnx/graph.js";
 import { add, exp, mul, reduceMean, slice, sub } from "../../onnx/ops/index.js";
@@ -20,6 +24,7 @@ import { VaeTrainingError } from "./errors.js";
 
 export const IMAGE_INPUT = "image";
 export const EPS_INPUT = "eps";
+export const LATENT_INPUT = "latent";
 export const MSE_OUTPUT = "mse";
 export const KL_OUTPUT = "kl";
 
@@ -42,6 +47,18 @@ export interface VaeTrainingGraphOptions {
    * Default: any batch (symbolic B, H, W).
    */
   readonly shape?: VaeBatchShape;
+  /**
+   * "image" (default): the autoencoder, fed images and the reparameterisation noise. "latent": the
+   * decoder alone, fed unscaled latents z [B, z, H/f, W/f] (latent / scale + shift, the decoder's
+   * own input) and the images they should decode to; no KL term, only the decoder's weights bound.
+   */
+  readonly input?: "image" | "latent";
+}
+
+/** recon, image: [B, in, H, W] -> [] the mean squared difference per pixel and channel. */
+function meanSquaredError(recon: Value, image: Value): Value {
+  const diff = sub(recon, image);
+  return reduceMean(mul(diff, diff), null, false);
 }
 
 /**
@@ -71,18 +88,35 @@ export function buildVaeTrainingGraph(model: AutoEncoder, binder: InputParamBind
     );
   }
   const image = g.addInput(IMAGE_INPUT, "f32", s ? [s.batch, p.inChannels, s.height, s.width] : ["B", p.inChannels, "H", "W"]);
-  const eps = g.addInput(EPS_INPUT, "f32", s ? [s.batch, p.zChannels, s.height / factor, s.width / factor] : ["B", p.zChannels, "h", "w"]);
+  const latentDims = s ? [s.batch, p.zChannels, s.height / factor, s.width / factor] : ["B", p.zChannels, "h", "w"];
+  if (options.input === "latent") {
+    const recon = model.decoder.forward(ctx, g.addInput(LATENT_INPUT, "f32", latentDims));
+    const mse = meanSquaredError(recon, image);
+    g.addOutput(mse, LOSS_OUTPUT);
+    g.addOutput(mse, MSE_OUTPUT);
+    addGradientOutputs(g, binder, mse);
+    return g;
+  }
+  const eps = g.addInput(EPS_INPUT, "f32", latentDims);
   const moments = model.encoder.forward(ctx, image);
   const mean = slice(moments, 1, 0, p.zChannels);
   const logvar = slice(moments, 1, p.zChannels, 2 * p.zChannels);
   const z = add(mean, mul(exp(mul(logvar, 0.5)), eps));
   const recon = model.decoder.forward(ctx, z);
-  const diff = sub(recon, image);
-  const mse = reduceMean(mul(diff, diff), null, false);
+  const mse = meanSquaredError(recon, image);
   const kl = meanKl(mean, logvar);
   // KL summed over an image's z*h*w latent elements, divided by its in*H*W pixels: h*w / (H*W) = 1 / f^2
   const klPerPixel = (p.zChannels / (p.inChannels * factor * factor)) * klWeight;
   const loss = add(mse, mul(kl, klPerPixel));
+  g.addOutput(loss, LOSS_OUTPUT);
+  g.addOutput(mse, MSE_OUTPUT);
+  g.addOutput(kl, KL_OUTPUT);
+  addGradientOutputs(g, binder, loss);
+  return g;
+}
+
+/** grad.<key> of `loss` for each weight `binder` binds, in `binder.keys` order. */
+function addGradientOutputs(g: Graph, binder: InputParamBinder, loss: Value): void {
   const bound = binder.boundInputs(g);
   const trained = binder.keys.map((key) => {
     const value = bound.get(key);
@@ -90,9 +124,5 @@ export function buildVaeTrainingGraph(model: AutoEncoder, binder: InputParamBind
     return value;
   });
   const grads = gradients(loss, trained);
-  g.addOutput(loss, LOSS_OUTPUT);
-  g.addOutput(mse, MSE_OUTPUT);
-  g.addOutput(kl, KL_OUTPUT);
   binder.keys.forEach((key, i) => g.addOutput(grads[i] as Value, gradOutput(key)));
-  return g;
 }

@@ -10,11 +10,12 @@ import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
 import { Prng } from "../../numeric/prng.js";
 import { Engine } from "../../runtime/engine.js";
 import { torchRandn } from "../../sampling/torch-rng.js";
-import { tensor, type Tensor } from "../../tensor.js";
+import { shapeString, tensor, type Tensor } from "../../tensor.js";
 import { AdamW } from "../optim/adamw.js";
 import { VaeTrainingError } from "./errors.js";
 import { initialVaeWeights } from "./init.js";
 import { HELD_OUT_FIRST_SEED, sceneBatch } from "./scene-batch.js";
+import type { VaeBatchShape } from "./graph.js";
 import { VaeTrainingStep } from "./training-step.js";
 
 export interface VaeStepReport {
@@ -24,6 +25,14 @@ export interface VaeStepReport {
   readonly mse: number;
   readonly kl: number;
   readonly ms: number;
+}
+
+/** Latents and the images they should decode to, pair i at index i of each. */
+export interface LatentPairs {
+  /** [N, z, h, w], unscaled latents: the decoder's input z = latent / scale + shift. */
+  readonly latents: Tensor<"f32">;
+  /** [N, in, f h, f w] in [-1, 1]. */
+  readonly images: Tensor<"f32">;
 }
 
 export interface TrainDemoVaeOptions {
@@ -39,6 +48,13 @@ export interface TrainDemoVaeOptions {
    * learnt (a VAE that only saw single scenes smears it into the right half).
    */
   readonly panels?: number;
+  /**
+   * Train the decoder alone on latents something else produced (a transformer's edits), each with
+   * the image it should decode to: latents [N, z, h, w] (unscaled: the decoder's input z = latent /
+   * scale + shift), images [N, in, f h, f w] in [-1, 1]. Each step draws `batch` of the N pairs with `seed`; `size`,
+   * `panels` and `scenePool` are then unused, and only the decoder learns (`train` "all" is refused).
+   */
+  readonly latentPairs?: LatentPairs;
   /** Train on these scene seeds only, cycled in order (default: fresh scenes every step, drawn from `seed`). */
   readonly scenePool?: readonly number[];
   readonly weightDecay?: number;
@@ -69,6 +85,29 @@ function checkOptions(o: TrainDemoVaeOptions, factor: number): void {
   if (o.scenePool?.length === 0) throw new VaeTrainingError("trainDemoVae: the scene pool is empty");
   if (!Number.isInteger(o.seed) || o.seed < 0)
     throw new VaeTrainingError(`trainDemoVae: seed must be a non-negative integer, got ${o.seed}`);
+  if (o.latentPairs && o.train === "all")
+    throw new VaeTrainingError('trainDemoVae: latent pairs train the decoder alone (the latents come from elsewhere), but train is "all"');
+}
+
+/** The pairs' count and image shape, checked against each other and the VAE: latents [N, z, h, w], images [N, in, f h, f w]. */
+function checkPairs(pairs: LatentPairs, params: VaeParams, factor: number): { count: number; height: number; width: number } {
+  const [n, z, h, w] = pairs.latents.dims as number[];
+  const want = [n, params.inChannels, factor * (h ?? 0), factor * (w ?? 0)];
+  const fits = pairs.latents.dims.length === 4 && z === params.zChannels && pairs.images.dims.length === 4;
+  if (!fits || (n ?? 0) < 1 || pairs.images.dims.some((d, i) => d !== want[i]))
+    throw new VaeTrainingError(
+      `trainDemoVae: latent pairs need latents [N >= 1, ${params.zChannels}, h, w] and images [N, ${params.inChannels}, ${factor}h, ${factor}w], got ${shapeString(pairs.latents.dims)} and ${shapeString(pairs.images.dims)}`,
+    );
+  return { count: n as number, height: want[2] as number, width: want[3] as number };
+}
+
+/** rows: [N, ...] -> [indices.length, ...], row indices[i] of `rows` at i. */
+function gatherRows(rows: Tensor<"f32">, indices: readonly number[]): Tensor<"f32"> {
+  const [n, ...rest] = rows.dims as number[];
+  const size = rows.data.length / (n as number);
+  const out = new Float32Array(indices.length * size);
+  indices.forEach((row, i) => out.set(rows.data.subarray(row * size, (row + 1) * size), i * size));
+  return tensor("f32", [indices.length, ...rest], out);
 }
 
 /** The decoder's weights (BFL keys decoder.*), the same tensors as in `weights`. */
@@ -94,6 +133,47 @@ function noiseSeed(seed: number, step: number): bigint {
   return (BigInt(seed) << 32n) + BigInt(step);
 }
 
+/** What a step is fed: the images and the noise eps (or, for latent pairs, the latents to decode). */
+interface BatchSource {
+  readonly shape: VaeBatchShape;
+  next(step: number): { readonly image: Tensor<"f32">; readonly second: Tensor<"f32"> };
+}
+
+/** Fresh scenes (or the scene pool's, in order) of `panels` side by side, with the step's noise. */
+function sceneBatches(options: TrainDemoVaeOptions, params: VaeParams, factor: number): BatchSource {
+  const panels = options.panels ?? 1;
+  const scenes = new Prng(options.seed);
+  const latent = options.size / factor;
+  const perStep = options.batch * panels;
+  return {
+    shape: { batch: options.batch, height: options.size, width: panels * options.size },
+    next(t) {
+      const pool = options.scenePool;
+      const seeds = Array.from({ length: perStep }, (_, i) =>
+        pool ? (pool[((t - 1) * perStep + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED,
+      );
+      const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, panels * latent], "f32");
+      return { image: sceneBatch(seeds, options.size, panels), second: eps };
+    },
+  };
+}
+
+/** `batch` pairs drawn at random (with `seed`) each step. */
+function pairBatches(
+  pairs: LatentPairs,
+  options: TrainDemoVaeOptions,
+  size: { count: number; height: number; width: number },
+): BatchSource {
+  const draws = new Prng(options.seed);
+  return {
+    shape: { batch: options.batch, height: size.height, width: size.width },
+    next() {
+      const rows = Array.from({ length: options.batch }, () => draws.nextUint32() % size.count);
+      return { image: gatherRows(pairs.images, rows), second: gatherRows(pairs.latents, rows) };
+    },
+  };
+}
+
 export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<string, Tensor<"f32">>> {
   const params = options.params ?? DEMO_VAE;
   const { factor } = validateVaeParams(params);
@@ -104,22 +184,21 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
   }
   const engine = options.engine ?? new Engine();
   try {
-    const panels = options.panels ?? 1;
-    const shape = { batch: options.batch, height: options.size, width: panels * options.size };
-    const step = await VaeTrainingStep.open(engine, { params, klWeight: options.klWeight, initialWeights: weights, shape });
+    const pairs = options.latentPairs;
+    const batches = pairs ? pairBatches(pairs, options, checkPairs(pairs, params, factor)) : sceneBatches(options, params, factor);
+    const step = await VaeTrainingStep.open(engine, {
+      params,
+      klWeight: options.klWeight,
+      initialWeights: weights,
+      shape: batches.shape,
+      input: pairs ? "latent" : "image",
+    });
     try {
-      const updated = options.train === "decoder" ? decoderWeights(weights) : weights;
+      const updated = options.train === "decoder" || pairs ? decoderWeights(weights) : weights;
       const optimizer = new AdamW(updated, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
-      const scenes = new Prng(options.seed);
-      const latent = options.size / factor;
-      const perStep = options.batch * panels;
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
-        const seeds = Array.from({ length: perStep }, (_, i) => {
-          const pool = options.scenePool;
-          return pool ? (pool[((t - 1) * perStep + i) % pool.length] as number) : scenes.nextUint32() % HELD_OUT_FIRST_SEED;
-        });
-        const eps = torchRandn(noiseSeed(options.seed, t), [options.batch, params.zChannels, latent, panels * latent], "f32");
-        const result = await step.run(sceneBatch(seeds, options.size, panels), eps, weights);
+        const batch = batches.next(t);
+        const result = await step.run(batch.image, batch.second, weights);
         optimizer.step(updated === weights ? result.grads : gradientsOf(updated, result.grads));
         options.onStep?.({ step: t, loss: result.loss, mse: result.mse, kl: result.kl, ms: result.ms });
       }

@@ -1,7 +1,9 @@
 /**
  * One autoencoder training step of the FLUX VAE, run by ONNX Runtime: the graph of graph.ts (every
  * weight an input, no initializers), fed a batch of images, the reparameterisation noise and the
- * current weights; returns the loss, its two terms and every weight's gradient.
+ * current weights; returns the loss, its two terms and every weight's gradient. Opened with input
+ * "latent", the step is the decoder's alone: fed latents and the images they should decode to, it
+ * returns the decoder's gradients.
  */
 import { AutoEncoder } from "../../models/vae/model.js";
 import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
@@ -14,7 +16,7 @@ import { LOSS_OUTPUT } from "../step/flow-loss.js";
 import { checkTrained, feedTrained, scalarOutput, trainedGrads, type TrainedSpec } from "../params/trained-tensors.js";
 import { InputParamBinder } from "../params/input-binder.js";
 import { VaeTrainingError } from "./errors.js";
-import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, MSE_OUTPUT, type VaeBatchShape } from "./graph.js";
+import { buildVaeTrainingGraph, EPS_INPUT, IMAGE_INPUT, KL_OUTPUT, LATENT_INPUT, MSE_OUTPUT, type VaeBatchShape } from "./graph.js";
 import { initialVaeWeights } from "./init.js";
 
 export interface VaeTrainingStepOptions {
@@ -31,6 +33,11 @@ export interface VaeTrainingStepOptions {
    * default any batch shape.
    */
   readonly shape?: VaeBatchShape;
+  /**
+   * "image" (default): the autoencoder step, run(image, eps). "latent": the decoder's step,
+   * run(image, z) with the unscaled latents z to decode into `image`; only decoder.* weights train.
+   */
+  readonly input?: "image" | "latent";
 }
 
 export interface VaeTrainingStepResult {
@@ -38,7 +45,7 @@ export interface VaeTrainingStepResult {
   readonly loss: number;
   /** mean((recon - image)^2) over every pixel and channel. */
   readonly mse: number;
-  /** The KL per latent element, unweighted. */
+  /** The KL per latent element, unweighted (0 for a decoder step). */
   readonly kl: number;
   /** dL/d(weight) for every VAE weight, by BFL key. */
   readonly grads: Map<string, Tensor<"f32">>;
@@ -51,8 +58,8 @@ function trainedSpecs(specs: readonly ParamSpec[]): TrainedSpec[] {
   return specs.map((s) => ({ key: s.path, shape: s.shape }));
 }
 
-/** image [B, in, H, W] with H, W multiples of f (the step's shape when it was built for one); eps [B, z, H/f, W/f]. */
-function checkBatch(params: VaeParams, shape: VaeBatchShape | undefined, image: Tensor<"f32">, eps: Tensor<"f32">): void {
+/** image [B, in, H, W] with H, W multiples of f (the step's shape when it was built for one); eps (or latent) [B, z, H/f, W/f]. */
+function checkBatch(params: VaeParams, shape: VaeBatchShape | undefined, image: Tensor<"f32">, eps: Tensor<"f32">, what: string): void {
   const { factor } = validateVaeParams(params);
   const [b, c, h, w] = image.dims;
   if (image.dims.length !== 4 || c !== params.inChannels || (h ?? 0) % factor !== 0 || (w ?? 0) % factor !== 0) {
@@ -68,9 +75,7 @@ function checkBatch(params: VaeParams, shape: VaeBatchShape | undefined, image: 
   }
   const want = [b, params.zChannels, (h ?? 0) / factor, (w ?? 0) / factor] as number[];
   if (eps.dims.length !== 4 || eps.dims.some((d, i) => d !== want[i])) {
-    throw new VaeTrainingError(
-      `the noise eps must be ${shapeString(want)} for images ${shapeString(image.dims)}, got ${shapeString(eps.dims)}`,
-    );
+    throw new VaeTrainingError(`${what} must be ${shapeString(want)} for images ${shapeString(image.dims)}, got ${shapeString(eps.dims)}`);
   }
 }
 
@@ -85,17 +90,19 @@ export class VaeTrainingStep {
     private readonly session: RunnableSession,
     /** The one batch shape the step runs, when it was opened for one. */
     readonly shape: VaeBatchShape | undefined,
+    readonly input: "image" | "latent",
   ) {}
 
   /** Checks the initial weights, builds the step's graph for a VAE of `options.params` and creates its session. */
   static async open(engine: Engine, options: VaeTrainingStepOptions): Promise<VaeTrainingStep> {
     const model = new AutoEncoder(options.params);
-    const specs = model.parameters();
+    const input = options.input ?? "image";
+    const specs = input === "latent" ? model.decoder.parameters() : model.parameters();
     const initial = options.initialWeights ?? initialVaeWeights(options.params, options.seed ?? 0);
     for (const spec of trainedSpecs(specs)) checkTrained(spec, initial.get(spec.key), "VAE weight", fail);
-    const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight, shape: options.shape });
+    const graph = buildVaeTrainingGraph(model, new InputParamBinder(specs), { klWeight: options.klWeight, shape: options.shape, input });
     const session = await engine.load(graph, options.settings ?? {});
-    return new VaeTrainingStep(options.params, specs, trainedSpecs(specs), initial, session, options.shape);
+    return new VaeTrainingStep(options.params, specs, trainedSpecs(specs), initial, session, options.shape, input);
   }
 
   /** The keys of the trained weights (BFL checkpoint keys). */
@@ -103,10 +110,14 @@ export class VaeTrainingStep {
     return this.specs.map((s) => s.path);
   }
 
-  /** image: [B, in, H, W] in [-1, 1], eps: [B, z, H/f, W/f] -> loss, its terms and every weight's gradient at `weights`. */
+  /**
+   * image: [B, in, H, W] in [-1, 1], eps (a decoder step: the latent to decode into `image`) [B, z,
+   * H/f, W/f] -> loss, its terms and every trained weight's gradient at `weights`.
+   */
   async run(image: Tensor<"f32">, eps: Tensor<"f32">, weights: ReadonlyMap<string, Tensor<"f32">>): Promise<VaeTrainingStepResult> {
-    checkBatch(this.params, this.shape, image, eps);
-    const feeds: Record<string, Tensor> = { [IMAGE_INPUT]: image, [EPS_INPUT]: eps };
+    const latent = this.input === "latent";
+    checkBatch(this.params, this.shape, image, eps, latent ? "the latent" : "the noise eps");
+    const feeds: Record<string, Tensor> = { [IMAGE_INPUT]: image, [latent ? LATENT_INPUT : EPS_INPUT]: eps };
     feedTrained(feeds, this.trained, weights, "VAE weight", fail);
     const result = await this.session.run(feeds);
     const out = result.outputs;
@@ -114,7 +125,7 @@ export class VaeTrainingStep {
     return {
       loss: scalar(LOSS_OUTPUT),
       mse: scalar(MSE_OUTPUT),
-      kl: scalar(KL_OUTPUT),
+      kl: latent ? 0 : scalar(KL_OUTPUT),
       grads: trainedGrads(out, this.trained),
       ms: result.ms,
     };
