@@ -183,11 +183,16 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       heldOutScenes: HELD_OUT,
       reconstruction: recon,
       ...(pairRecon === undefined ? {} : { panelsReconstruction: pairRecon }),
+      ...(pairs === undefined ? {} : { latentPairs: { file: v["latents"], count: pairs.latents.dims[0] } }),
       factors,
     };
     const config = diffusersVaeConfig({ ...DEMO_VAE, ...factors });
     await writeFile(out.replace(/\.safetensors$/, ".json"), `${JSON.stringify({ config, record }, null, 2)}\n`);
-    return `trained ${record.steps} steps in ${trainSeconds.toFixed(0)} s; held-out mean abs error ${recon.meanAbs.toFixed(2)}/255, PSNR ${recon.psnr.toFixed(2)} dB${pairRecon === undefined ? "" : ` (${panels} scenes side by side: ${pairRecon.meanAbs.toFixed(2)}/255, ${pairRecon.psnr.toFixed(2)} dB)`}; shift ${factors.shiftFactor}, scale ${factors.scaleFactor}`;
+    const onPairs =
+      pairs === undefined
+        ? ""
+        : ` on ${pairs.latents.dims[0]} latent pairs (mean loss ${curve[0]?.[1].toFixed(5)} at step 1, ${curve.at(-1)?.[1].toFixed(5)} at the end)`;
+    return `trained ${record.steps} steps${onPairs} in ${trainSeconds.toFixed(0)} s; held-out mean abs error ${recon.meanAbs.toFixed(2)}/255, PSNR ${recon.psnr.toFixed(2)} dB${pairRecon === undefined ? "" : ` (${panels} scenes side by side: ${pairRecon.meanAbs.toFixed(2)}/255, ${pairRecon.psnr.toFixed(2)} dB)`}; shift ${factors.shiftFactor}, scale ${factors.scaleFactor}`;
   } finally {
     await engine.close();
   }

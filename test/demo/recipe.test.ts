@@ -1,7 +1,7 @@
 /**
  * The demo recipe, smaller: every stage of npm run demo:train (random model, VAE, base on squares,
  * base on pairs, edit data, LoRA, LoRA-MoE in two phases, the decoder on the LoRA-MoE's edits,
- * evaluation) runs as its command, for a few steps at
+ * evaluation) runs as its command (the transformer shipped in bf16), for a few steps at
  * 32 px (10 to 12 steps: the mean loss of the first 5 and of the last 5 steps do not overlap), and each
  * training stage's loss falls; the assets it writes make a trained demo folder.
  */
@@ -17,6 +17,8 @@ import { runRecipe } from "../../src/demo/recipe/run-recipe.js";
 import { readTrainedDemo, TRAINED_DEMO_FILES } from "../../src/demo/trained-demo.js";
 import { useTempFolder } from "../api/fixtures.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
+import { openWeights } from "../../src/weights/open-weights.js";
+import { f32ToBf16 } from "../../src/numeric/float16.js";
 
 const TINY: RecipePlan = {
   seed: 1,
@@ -43,6 +45,7 @@ const TINY: RecipePlan = {
       { edits: 12, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
     ],
   },
+  transformerDtype: "bf16",
   editDecoder: [{ name: "vae-edits", steps: 4, batch: 2, lr: 2e-3, seed: 9, firstSeed: 100, count: 4 }],
   saveEvery: 6,
   evalCount: 2,
@@ -183,6 +186,24 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
       );
     } finally {
       await shippedFile.close();
+    }
+
+    // The transformer ships in bf16: the model folder's weights, each rounded to nearest even.
+    const [modelTransformer, shippedTransformer] = await Promise.all([
+      openWeights(join(p.model, "transformer", "diffusion_pytorch_model.safetensors")),
+      openSafetensors(join(assets, TRAINED_DEMO_FILES.transformer)),
+    ]);
+    try {
+      assert.deepEqual(shippedTransformer.names().sort(), modelTransformer.names().sort());
+      for (const name of shippedTransformer.names()) {
+        assert.equal(shippedTransformer.entry(name).dtype, "bf16", name);
+        const rounded = f32ToBf16((await modelTransformer.readF32(name)).data);
+        const stored = await shippedTransformer.read(name);
+        assert.deepEqual(new Uint16Array(stored.data.buffer, stored.data.byteOffset, rounded.length), rounded, name);
+      }
+    } finally {
+      await modelTransformer.close();
+      await shippedTransformer.close();
     }
 
     const trained = await readTrainedDemo(assets);

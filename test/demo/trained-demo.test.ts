@@ -12,6 +12,7 @@ import { DEMO_MOE_LORA_FILE } from "../../src/demo/make-demo-model.js";
 import { scoreEdit } from "../../src/demo/eval/score.js";
 import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
 import { readTrainedDemo } from "../../src/demo/trained-demo.js";
+import { PACKAGE_ROOT } from "../../src/demo/recipe/run-recipe.js";
 import { readImage } from "../../src/image/decode.js";
 import { resizeImage, type RgbImage } from "../../src/image/index.js";
 import { heldOutExamples } from "../../src/demo/eval/held-out.js";
@@ -42,6 +43,11 @@ describe("the trained demo model", () => {
     assert.deepEqual(edited.dims, [recipe.edit.width, recipe.edit.width, 3], "edited at the model's own width");
     const score = await scoreEdit({ ...example, edited });
     assert.ok(score.passed, `"${recipe.example.instruction}": ${score.reason} (inside ${score.inside}, outside ${score.outside})`);
+    // The rule's 95% outside lets a small kept shape vanish (a 20-px circle is 2% of the canvas): the example keeps 99%.
+    assert.ok(score.outside >= 0.99, `"${recipe.example.instruction}" keeps only ${score.outside} of the outside within 40 of the source`);
+    const readme = await readFile(join(PACKAGE_ROOT, "README.md"), "utf8");
+    const first = /```sh\n[\s\S]*?--instruction "([^"]+)"/.exec(readme);
+    assert.equal(first?.[1], recipe.example.instruction, "the README's first command edits the recipe's example instruction");
   });
 
   it("the VAE ceiling row: the targets, as the right half of the diptych at the model's width, come back through its VAE and are scored", async () => {

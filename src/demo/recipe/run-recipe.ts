@@ -11,6 +11,10 @@ import { copyFile, mkdir, readFile, rename, rm, writeFile } from "node:fs/promis
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { IceditError } from "../../errors.js";
+import { openWeights } from "../../weights/open-weights.js";
+import { writeSafetensors } from "../../weights/safetensors/writer.js";
+import { readAllF32 } from "../../weights/source.js";
+import { inStoredDtype } from "../../weights/stored-dtype.js";
 import { makeDemoModel } from "../make-demo-model.js";
 import { sampleEditExample } from "../scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, type DemoRecipe, type RecipeStage, TRAINED_DEMO_FILES } from "../trained-demo.js";
@@ -77,6 +81,21 @@ async function readProgress(work: string): Promise<Progress> {
   return existsSync(path) ? (JSON.parse(await readFile(path, "utf8")) as Progress) : { stages: [] };
 }
 
+/** The trained transformer's file into the assets, in the plan's dtype. */
+async function shipTransformer(file: string, shipped: string, plan: RecipePlan): Promise<void> {
+  const dtype = plan.transformerDtype ?? "f32";
+  if (dtype === "f32") {
+    await copyFile(file, shipped);
+    return;
+  }
+  const source = await openWeights(file);
+  try {
+    await writeSafetensors(shipped, inStoredDtype(await readAllF32(source), dtype), { format: "pt" });
+  } finally {
+    await source.close();
+  }
+}
+
 /** The trained demo's files into `assets`, replacing the folder in one rename. */
 async function writeAssets(plan: RecipePlan, work: string, assets: string, stages: readonly RecipeStage[]): Promise<DemoRecipe> {
   const p = recipePaths(work);
@@ -95,7 +114,11 @@ async function writeAssets(plan: RecipePlan, work: string, assets: string, stage
   const tmp = `${assets}.tmp-${process.pid}`;
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
-  await copyFile(join(p.model, "transformer", "diffusion_pytorch_model.safetensors"), join(tmp, TRAINED_DEMO_FILES.transformer));
+  await shipTransformer(
+    join(p.model, "transformer", "diffusion_pytorch_model.safetensors"),
+    join(tmp, TRAINED_DEMO_FILES.transformer),
+    plan,
+  );
   await copyFile(vaeFile, join(tmp, TRAINED_DEMO_FILES.vae));
   await copyFile(finalAdapterFile(plan, work, "lora"), join(tmp, TRAINED_DEMO_FILES.lora));
   await copyFile(finalAdapterFile(plan, work, "moe"), join(tmp, TRAINED_DEMO_FILES.moe));

@@ -8,9 +8,9 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { writeImage } from "../../image/write.js";
-import { f32ToBf16 } from "../../numeric/float16.js";
-import { type Tensor, tensor } from "../../tensor.js";
+import type { Tensor } from "../../tensor.js";
 import { writeSafetensors } from "../../weights/safetensors/writer.js";
+import { inStoredDtype } from "../../weights/stored-dtype.js";
 import { clipGradNorm, createOptimizer, flattenOptimizerState, type Optimizer, optimizerFromState } from "../optim/index.js";
 import type { LoadedCheckpoint } from "./checkpoint-read.js";
 import { ADAPTER_FILE, LOG_FILE, PLOT_FILE, SAMPLES_DIR } from "./checkpoint-paths.js";
@@ -23,7 +23,7 @@ import type { TrainEvent } from "./events.js";
 import { averageUpTo, movingAverage } from "./loss-average.js";
 import { lrScale } from "./lr-schedule.js";
 import { writeLossPlot } from "./loss-plot.js";
-import { type AdapterDtype, type JsonValue, type LoopSettings, checkLoopSettings, numericSettings } from "./settings.js";
+import { type JsonValue, type LoopSettings, checkLoopSettings, numericSettings } from "./settings.js";
 import { stepGradients } from "./step-gradients.js";
 import { TrainLog } from "./train-log.js";
 import type { AdapterParams, LossAndGrads, PreparedDataset, SampleEdit } from "./types.js";
@@ -184,14 +184,8 @@ export async function runTrainingLoop(run: LoopRun): Promise<LoopResult> {
   let adapterPath: string | null = null;
   if (completed) {
     adapterPath = join(run.out, ADAPTER_FILE);
-    await writeSafetensors(adapterPath, storedAdapter(params, settings.adapterDtype), { ...run.adapterMetadata });
+    await writeSafetensors(adapterPath, inStoredDtype(params, settings.adapterDtype), { ...run.adapterMetadata });
     if (history.loss.length > 0) await writeLossPlot(join(run.out, PLOT_FILE), series());
   }
   return { step, completed, adapterPath, checkpoint, history };
-}
-
-/** The finished adapter's tensors in `dtype` (bf16: each value rounded to nearest even, as torch's .to(bfloat16)). */
-function storedAdapter(params: AdapterParams, dtype: AdapterDtype): ReadonlyMap<string, Tensor> {
-  if (dtype === "f32") return params;
-  return new Map([...params].map(([name, t]) => [name, tensor("bf16", t.dims, f32ToBf16(t.data))]));
 }
