@@ -12,8 +12,9 @@ import { IceditSession } from "../api/session.js";
 import { IceditError } from "../errors.js";
 import { vaeParamsFromDiffusers } from "../models/vae/diffusers-config.js";
 import { imageToTensor } from "../pipelines/fill/pixels.js";
+import { stackBatch } from "../pipelines/sampler/batch.js";
 import { unpackLatents } from "../sampling/packing.js";
-import { shapeString, tensor, type Tensor } from "../tensor.js";
+import { tensor, type Tensor } from "../tensor.js";
 import type { LatentPairs } from "../train/vae/index.js";
 import { trainingDiptych } from "../train/data/training-diptych.js";
 import { sampleEditExample } from "./scenes/edit-example.js";
@@ -113,18 +114,5 @@ export async function collectEditLatents(options: EditLatentsOptions): Promise<L
   } finally {
     await session.close();
   }
-  return { latents: stack(latents), images: stack(images) };
-}
-
-/** N tensors [1, ...] of one shape -> [N, ...]. */
-function stack(rows: readonly Tensor<"f32">[]): Tensor<"f32"> {
-  const first = rows[0] as Tensor<"f32">;
-  const size = first.data.length;
-  const out = new Float32Array(rows.length * size);
-  rows.forEach((row, i) => {
-    if (row.data.length !== size)
-      throw new EditLatentsError(`edit latents: edit ${i} is ${shapeString(row.dims)}, not ${shapeString(first.dims)}`);
-    out.set(row.data, i * size);
-  });
-  return tensor("f32", [rows.length, ...first.dims.slice(1)], out);
+  return { latents: stackBatch(latents), images: stackBatch(images) };
 }

@@ -8,6 +8,7 @@
 import { DEMO_VAE } from "../../demo/make-demo-model.js";
 import { validateVaeParams, type VaeParams } from "../../models/vae/params.js";
 import { Prng } from "../../numeric/prng.js";
+import { stackBatch, sliceBatch } from "../../pipelines/sampler/batch.js";
 import { Engine } from "../../runtime/engine.js";
 import { torchRandn } from "../../sampling/torch-rng.js";
 import { shapeString, tensor, type Tensor } from "../../tensor.js";
@@ -101,15 +102,6 @@ function checkPairs(pairs: LatentPairs, params: VaeParams, factor: number): { co
   return { count: n as number, height: want[2] as number, width: want[3] as number };
 }
 
-/** rows: [N, ...] -> [indices.length, ...], row indices[i] of `rows` at i. */
-function gatherRows(rows: Tensor<"f32">, indices: readonly number[]): Tensor<"f32"> {
-  const [n, ...rest] = rows.dims as number[];
-  const size = rows.data.length / (n as number);
-  const out = new Float32Array(indices.length * size);
-  indices.forEach((row, i) => out.set(rows.data.subarray(row * size, (row + 1) * size), i * size));
-  return tensor("f32", [indices.length, ...rest], out);
-}
-
 /** The decoder's weights (BFL keys decoder.*), the same tensors as in `weights`. */
 function decoderWeights(weights: ReadonlyMap<string, Tensor<"f32">>): Map<string, Tensor<"f32">> {
   const decoder = new Map([...weights].filter(([key]) => key.startsWith("decoder.")));
@@ -169,7 +161,8 @@ function pairBatches(
     shape: { batch: options.batch, height: size.height, width: size.width },
     next() {
       const rows = Array.from({ length: options.batch }, () => draws.nextUint32() % size.count);
-      return { image: gatherRows(pairs.images, rows), second: gatherRows(pairs.latents, rows) };
+      const gather = (t: Tensor<"f32">): Tensor<"f32"> => stackBatch(rows.map((row) => sliceBatch(t, row)));
+      return { image: gather(pairs.images), second: gather(pairs.latents) };
     },
   };
 }
