@@ -11,7 +11,8 @@ export function intOption(name: string, value: string | undefined, fallback: num
   return n;
 }
 
-export function numberOption(name: string, value: string | undefined, fallback: number): number {
+/** A finite number, or `fallback` (undefined too) when the option is absent. */
+export function numberOption<F extends number | undefined>(name: string, value: string | undefined, fallback: F): number | F {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (value.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} takes a number, got "${value}"`);

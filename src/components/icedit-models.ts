@@ -117,6 +117,11 @@ export interface OpenModelOptions extends Omit<LoadModelOptions, "onComponent"> 
   readonly pool: SessionPool;
 }
 
+/** The folder's VAE sizes and latent factors: its vae/config.json, or FLUX's for a single ae.safetensors. */
+export function folderVaeParams(folder: FluxFillFolder): VaeParams {
+  return folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config, configFile(folder, "vae")) : FLUX_VAE;
+}
+
 /** Files of adapters opened for the time of `use` (the transformer reads them whole at open). */
 function adapterOptions(adapters: readonly AdapterFile[], sources: readonly TensorSource[]): AdapterOptions[] {
   return adapters.map((a, i) => ({ source: sources[i] as TensorSource, name: a.spec, scale: a.scale, topK: a.topK, merge: a.merge }));
@@ -140,7 +145,7 @@ export async function openIceditModels(engine: Engine, folder: FluxFillFolder, o
     (path: string): SourceOpener =>
     () =>
       openWeights(path);
-  const vaeParams = folder.vae.config ? vaeParamsFromDiffusers(folder.vae.config, configFile(folder, "vae")) : FLUX_VAE;
+  const vaeParams = folderVaeParams(folder);
   const flux = await withOpened(opener(folder.transformer.weights), async (s) => folderFluxParams(folder, s));
   const method = options.method ?? "icedit";
   const wanted = method === "kontext" ? KONTEXT_IN_CHANNELS : FILL_IN_CHANNELS;

@@ -8,19 +8,13 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { intOption, numberOption } from "../cli/options.js";
 import { InvalidArgumentError } from "../errors.js";
 import { writeSafetensors } from "../weights/safetensors/writer.js";
 import { collectEditLatents } from "./edit-latents.js";
 
 const USAGE =
   "usage: node dist/src/demo/edit-latents-main.js --model DIR --out PAIRS.safetensors --first-seed S --count N [--adapter FILE] [--width W] [--guidance G] [--true-cfg-scale S]";
-
-function numberOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError(`--${name} must be a number, got ${value}\n${USAGE}`);
-  return n;
-}
 
 export async function runEditLatents(args: readonly string[]): Promise<string> {
   const text = { type: "string" } as const;
@@ -38,19 +32,25 @@ export async function runEditLatents(args: readonly string[]): Promise<string> {
     },
   });
   const { model, out } = values;
-  const firstSeed = numberOption(values["first-seed"], "first-seed");
-  const count = numberOption(values.count, "count");
-  if (model === undefined || out === undefined || !out.endsWith(".safetensors") || firstSeed === undefined || count === undefined)
+  if (
+    model === undefined ||
+    out === undefined ||
+    !out.endsWith(".safetensors") ||
+    values["first-seed"] === undefined ||
+    values.count === undefined
+  )
     throw new InvalidArgumentError(USAGE);
+  const firstSeed = intOption("first-seed", values["first-seed"], 0, 0);
+  const count = intOption("count", values.count, 1, 1);
   const started = performance.now();
   const pairs = await collectEditLatents({
     model,
     loras: values.adapter === undefined ? "auto" : [values.adapter],
     firstSeed,
     count,
-    width: numberOption(values.width, "width"),
-    guidance: numberOption(values.guidance, "guidance"),
-    trueCfgScale: numberOption(values["true-cfg-scale"], "true-cfg-scale"),
+    width: numberOption("width", values.width, undefined),
+    guidance: numberOption("guidance", values.guidance, undefined),
+    trueCfgScale: numberOption("true-cfg-scale", values["true-cfg-scale"], undefined),
     onEdit: (done, total) => {
       if (done % 250 === 0 || done === total) console.log(`${done}/${total} edits, ${((performance.now() - started) / 1000).toFixed(0)} s`);
     },

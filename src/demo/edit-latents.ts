@@ -6,34 +6,22 @@
  * target] drawn exactly, squashed to the edit width. A decoder trained on them (trainDemoVae's
  * latentPairs) learns to turn the transformer's soft latents into clean scenes.
  */
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { IceditSession } from "../api/session.js";
 import { IceditError } from "../errors.js";
-import { vaeParamsFromDiffusers } from "../models/vae/diffusers-config.js";
+import { folderVaeParams } from "../components/icedit-models.js";
+import { validateVaeParams } from "../models/vae/params.js";
 import { imageToTensor } from "../pipelines/fill/pixels.js";
 import { stackBatch } from "../pipelines/sampler/batch.js";
 import { unpackLatents } from "../sampling/packing.js";
 import { tensor, type Tensor } from "../tensor.js";
 import type { LatentPairs } from "../train/vae/index.js";
+import { openFluxFillFolder } from "../weights/hub/model-folder.js";
 import { trainingDiptych } from "../train/data/training-diptych.js";
 import { sampleEditExample } from "./scenes/edit-example.js";
 import { EDIT_KINDS, type EditKind } from "./scenes/edits.js";
 import { HELD_OUT_FIRST_SEED } from "./scenes/sample-scene.js";
 
 export class EditLatentsError extends IceditError {}
-
-/** Latent cells per side of a packed token (FLUX packs 2x2 latent cells into one token). */
-const PATCH = 2;
-
-/** tokens [1, L, c] of a diptych [H, W, 3] -> the latent [1, c / 4, H / f, W / f], f found from L = (H / 2f) (W / 2f). */
-function diptychLatent(tokens: Tensor<"f32">, height: number, width: number): Tensor<"f32"> {
-  const count = tokens.dims[1] as number;
-  const factor = Math.sqrt((height * width) / (PATCH * PATCH * count));
-  if (!Number.isInteger(factor) || height % (PATCH * factor) !== 0 || width % (PATCH * factor) !== 0)
-    throw new EditLatentsError(`edit latents: ${count} tokens do not tile a ${height}x${width} diptych`);
-  return unpackLatents(tokens, height / factor, width / factor);
-}
 
 export interface EditLatentsOptions {
   /** A model folder (make-demo-model's layout). */
@@ -66,17 +54,11 @@ function checkRange(firstSeed: number, count: number): void {
     );
 }
 
-/** The model folder's VAE latent factors (vae/config.json). */
-async function vaeFactors(model: string): Promise<{ scale: number; shift: number }> {
-  const config = JSON.parse(await readFile(join(model, "vae", "config.json"), "utf8")) as Record<string, unknown>;
-  const params = vaeParamsFromDiffusers(config, join(model, "vae", "config.json"));
-  return { scale: params.scaleFactor, shift: params.shiftFactor };
-}
-
 /** count edits -> unscaled latents [count, z, h, w] and images [count, 3, 8h, 8w] in [-1, 1]. */
 export async function collectEditLatents(options: EditLatentsOptions): Promise<LatentPairs> {
   checkRange(options.firstSeed, options.count);
-  const { scale, shift } = await vaeFactors(options.model);
+  const vae = folderVaeParams(await openFluxFillFolder(options.model));
+  const { factor } = validateVaeParams(vae);
   const session = await IceditSession.open({ model: options.model, loras: options.loras ?? "auto" });
   const latents: Tensor<"f32">[] = [];
   const images: Tensor<"f32">[] = [];
@@ -100,12 +82,12 @@ export async function collectEditLatents(options: EditLatentsOptions): Promise<L
       // the edit's right half is [h, w, 3] at the edit width w
       const diptych = await trainingDiptych(example.source, example.target, edited.image.dims[1] as number);
       const [height, width] = diptych.image.dims as [number, number, number];
-      const latent = diptychLatent(last, height, width);
+      const latent = unpackLatents(last, height / factor, width / factor);
       latents.push(
         tensor(
           "f32",
           latent.dims,
-          latent.data.map((v) => v / scale + shift),
+          latent.data.map((v) => v / vae.scaleFactor + vae.shiftFactor),
         ),
       );
       images.push(imageToTensor(diptych.image));

@@ -128,7 +128,7 @@ export async function runTrainDemoVae(args: readonly string[]): Promise<string> 
       engine,
       initialWeights,
       latentPairs: pairs,
-      train: values["decoder-only"] || pairs ? "decoder" : "all",
+      train: values["decoder-only"] ? "decoder" : undefined,
       signal: deadline(v["until"]),
       onStep: (r) => {
         window.push(r.loss);

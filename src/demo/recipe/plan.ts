@@ -244,20 +244,16 @@ export function vaeDecoderFile(work: string, stage: { readonly name: string }): 
   return join(work, `${stage.name}.safetensors`);
 }
 
-/** The VAE file the recipe ends with: the last decoder stage's (edit decoder, else scene decoder), else the "vae" stage's. */
-export function finalVaeFile(plan: RecipePlan, work: string): string {
-  const last = plan.editDecoder.at(-1) ?? plan.vaeDecoder.at(-1);
+/** The VAE file the stages before the adapters end with: the last scene-decoder stage's, else the "vae" stage's. */
+function sceneVaeFile(plan: RecipePlan, work: string): string {
+  const last = plan.vaeDecoder.at(-1);
   return last === undefined ? recipePaths(work).vae : vaeDecoderFile(work, last);
 }
 
-/** The pairs file of an edit-decoder stage. */
-export function editPairsFile(work: string, stage: EditDecoderStagePlan): string {
-  return join(work, `${stage.name}-pairs.safetensors`);
-}
-
-/** The stage that writes an edit-decoder stage's pairs. */
-export function editPairsName(stage: EditDecoderStagePlan): string {
-  return `${stage.name}-latents`;
+/** The VAE file the recipe ends with: the last edit-decoder stage's, else sceneVaeFile. */
+export function finalVaeFile(plan: RecipePlan, work: string): string {
+  const last = plan.editDecoder.at(-1);
+  return last === undefined ? sceneVaeFile(plan, work) : vaeDecoderFile(work, last);
 }
 
 function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
@@ -290,12 +286,12 @@ function vaeDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
 function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
   return plan.editDecoder.flatMap((stage, index) => {
     const before = plan.editDecoder[index - 1];
-    const from = before === undefined ? finalVaeFile({ ...plan, editDecoder: [] }, work) : vaeDecoderFile(work, before);
-    const pairs = editPairsFile(work, stage);
+    const from = before === undefined ? sceneVaeFile(plan, work) : vaeDecoderFile(work, before);
+    const pairs = join(work, `${stage.name}-pairs.safetensors`);
     const cfg = plan.edit.trueCfgScale === undefined ? [] : ["--true-cfg-scale", String(plan.edit.trueCfgScale)];
     return [
       {
-        name: editPairsName(stage),
+        name: `${stage.name}-latents`,
         args: [
           "dist/src/demo/edit-latents-main.js",
           ...["--model", recipePaths(work).model, "--adapter", finalAdapterFile(plan, work, "moe"), "--out", pairs],

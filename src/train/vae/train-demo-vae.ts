@@ -50,7 +50,7 @@ export interface TrainDemoVaeOptions {
    */
   readonly panels?: number;
   /**
-   * Train the decoder alone on latents something else produced (a transformer's edits), each with
+   * Train the decoder alone (the default `train` with pairs) on latents something else produced (a transformer's edits), each with
    * the image it should decode to: latents [N, z, h, w] (unscaled: the decoder's input z = latent /
    * scale + shift), images [N, in, f h, f w] in [-1, 1]. Each step draws `batch` of the N pairs with `seed`; `size`,
    * `panels` and `scenePool` are then unused, and only the decoder learns (`train` "all" is refused).
@@ -63,7 +63,7 @@ export interface TrainDemoVaeOptions {
   /**
    * "decoder": update the decoder's weights only, so the latent space (the encoder, and the
    * transformer trained on its latents) stays as it is: a better decoder for a trained model.
-   * Default "all".
+   * Default "all", or "decoder" with latentPairs.
    */
   readonly train?: "all" | "decoder";
   /** Default DEMO_VAE. */
@@ -187,7 +187,7 @@ export async function trainDemoVae(options: TrainDemoVaeOptions): Promise<Map<st
       input: pairs ? "latent" : "image",
     });
     try {
-      const updated = options.train === "decoder" || pairs ? decoderWeights(weights) : weights;
+      const updated = (options.train ?? (pairs ? "decoder" : "all")) === "decoder" ? decoderWeights(weights) : weights;
       const optimizer = new AdamW(updated, { lr: options.lr, weightDecay: options.weightDecay ?? 0 });
       for (let t = 1; t <= options.steps && !options.signal?.aborted; t++) {
         const batch = batches.next(t);
