@@ -1,9 +1,10 @@
 /**
  * The demo recipe, smaller: every stage of npm run demo:train (random model, VAE, base on squares,
  * base on pairs, edit data, LoRA, LoRA-MoE in two phases, the decoder on the LoRA-MoE's edits,
- * evaluation) runs as its command (the transformer shipped in bf16), for a few steps at
- * 32 px (10 to 12 steps: the mean loss of the first 5 and of the last 5 steps do not overlap), and each
- * training stage's loss falls; the assets it writes make a trained demo folder.
+ * evaluation) runs as its command (the transformer shipped in bf16), for a few steps (10 to 12:
+ * the mean loss of the first 5 and of the last 5 steps do not overlap) at 32 px, with the whole
+ * VAE and one base stage at 48 px (a stage's own size) before the edits; each training stage's
+ * loss falls; the assets it writes make a trained demo folder.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -24,14 +25,15 @@ const TINY: RecipePlan = {
   seed: 1,
   size: 32,
   vae: { steps: 10, batch: 2, lr: 2e-3, seed: 0 },
-  vaeDecoder: [
-    { name: "vae-decoder", steps: 4, batch: 2, lr: 2e-3, seed: 3, panels: 1 },
-    { name: "vae-pairs", steps: 3, batch: 1, lr: 2e-3, seed: 5, panels: 2 },
-  ],
-  base: [
-    { name: "base-square", layout: "square", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 2e-3, scratch: true },
-    { name: "base-pair", layout: "pair", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
-    { name: "base-copy", layout: "copy", steps: 12, batch: 4, firstSeed: 8, count: 8, lr: 1e-3, scratch: false },
+  trunk: [
+    { kind: "vae", name: "vae-decoder", steps: 4, batch: 2, lr: 2e-3, seed: 3, panels: 1, train: "decoder" },
+    { kind: "vae", name: "vae-pairs", steps: 3, batch: 1, lr: 2e-3, seed: 5, panels: 2, train: "decoder" },
+    { kind: "base", name: "base-square", layout: "square", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 2e-3, scratch: true },
+    { kind: "base", name: "base-pair", layout: "pair", steps: 12, batch: 4, firstSeed: 0, count: 8, lr: 1e-3, scratch: false },
+    { kind: "base", name: "base-copy", layout: "copy", steps: 12, batch: 4, firstSeed: 8, count: 8, lr: 1e-3, scratch: false },
+    // A stage's own size: the whole VAE trained on at 48 px (a new latent space), then the base on it.
+    { kind: "vae", name: "vae-48", steps: 3, batch: 1, lr: 1e-3, seed: 6, panels: 2, train: "all", size: 48 },
+    { kind: "base", name: "base-copy-48", layout: "copy", steps: 12, batch: 4, firstSeed: 8, count: 8, lr: 1e-3, scratch: false, size: 48 },
   ],
   lora: { batch: 4, rank: 4, phases: [{ edits: 8, steps: 12, lr: 1e-2 }] },
   moe: {
@@ -68,6 +70,18 @@ async function readTensors(path: string): Promise<Map<string, Buffer>> {
   }
 }
 
+/** The LoRA up-projections (lora_B: zero at a fresh init) of an adapter file, in f32. */
+async function readUpProjections(path: string): Promise<Map<string, Float32Array>> {
+  const source = await openWeights(path);
+  try {
+    const out = new Map<string, Float32Array>();
+    for (const name of source.names().filter((n) => n.includes(".lora_B."))) out.set(name, (await source.readF32(name)).data);
+    return out;
+  } finally {
+    await source.close();
+  }
+}
+
 /** Mean of the first and of the last `n` losses of a train log (log.jsonl). */
 async function firstAndLast(logFile: string, n = 5): Promise<[number, number]> {
   const losses = (await readFile(logFile, "utf8"))
@@ -95,6 +109,8 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
         "base-square",
         "base-pair",
         "base-copy",
+        "vae-48",
+        "base-copy-48",
         "edits-8",
         "edits-12",
         "lora",
@@ -127,8 +143,15 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     // second (on diptychs of two scenes) going on from the first; the assets ship the last one's VAE.
     assert.match(
       recipe.stages.find((s) => s.name === "vae-pairs")?.command ?? "",
-      / --init \$WORK\/vae-decoder\.safetensors --decoder-only --panels 2$/,
+      / --size 32 .* --init \$WORK\/vae-decoder\.safetensors --decoder-only --panels 2$/,
     );
+    // A stage with its own size: the whole VAE trains (no --decoder-only) from the VAE before it.
+    assert.match(
+      recipe.stages.find((s) => s.name === "vae-48")?.command ?? "",
+      / --size 48 .* --init \$WORK\/vae-pairs\.safetensors --panels 2$/,
+    );
+    assert.match(recipe.stages.find((s) => s.name === "base-copy-48")?.command ?? "", / --size 48 /);
+    assert.match(recipe.stages.find((s) => s.name === "moe")?.command ?? "", / --size 32 /);
     // The edit decoder learns from the final LoRA-MoE's edits, from the last scene decoder's VAE.
     assert.match(
       recipe.stages.find((s) => s.name === "vae-edits-latents")?.command ?? "",
@@ -136,13 +159,14 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     );
     assert.match(
       recipe.stages.find((s) => s.name === "vae-edits")?.command ?? "",
-      / --init \$WORK\/vae-pairs\.safetensors --latents \$WORK\/vae-edits-pairs\.safetensors$/,
+      / --init \$WORK\/vae-48\.safetensors --latents \$WORK\/vae-edits-pairs\.safetensors$/,
     );
-    const [first, decoderOnly, pairs, edits, shipped] = await Promise.all(
+    const [first, decoderOnly, pairs, larger, edits, shipped] = await Promise.all(
       [
         p.vae,
         join(work, "vae-decoder.safetensors"),
         join(work, "vae-pairs.safetensors"),
+        join(work, "vae-48.safetensors"),
         join(work, "vae-edits.safetensors"),
         join(assets, TRAINED_DEMO_FILES.vae),
       ].map(readTensors),
@@ -152,20 +176,28 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     for (const [before, after, stage] of [
       [first, decoderOnly, "vae-decoder"],
       [decoderOnly, pairs, "vae-pairs"],
-      [pairs, edits, "vae-edits"],
+      [larger, edits, "vae-edits"],
     ] as const) {
       assert.equal(differs(before, after, "encoder."), 0, `${stage} changed the encoder`);
       assert.ok(differs(before, after, "decoder.") > 0, `${stage} left the decoder as it was`);
     }
+    assert.ok(differs(pairs, larger, "encoder.") > 0, "vae-48 left the encoder as it was");
     assert.equal(differs(edits, shipped, ""), 0, "the assets ship the last decoder stage's VAE");
-    for (const run of [...TINY.base.map((b) => b.name), "lora", "moe"].map((name) => join(work, name))) {
+    const baseStages = TINY.trunk.filter((stage) => stage.kind === "base").map((stage) => stage.name);
+    for (const run of [...baseStages, "lora", "moe"].map((name) => join(work, name))) {
       const [first, last] = await firstAndLast(join(run, "log.jsonl"));
       assert.ok(last < first, `${run}: the mean loss of the first 5 steps ${first}, of the last 5 ${last}`);
     }
-    // moe-2 starts where moe ended (its first losses below moe's first), and the assets ship its adapter.
-    const [moeFirst] = await firstAndLast(join(work, "moe", "log.jsonl"));
-    const [phase2First] = await firstAndLast(join(work, "moe-2", "log.jsonl"));
-    assert.ok(phase2First < moeFirst, `moe-2's first losses ${phase2First}, moe's ${moeFirst}`);
+    // moe-2 starts where moe ended: its up-projections (zero at a fresh init) are nearer moe's than
+    // moe's are to zero; and the assets ship its adapter.
+    const [phase1Up, phase2Up] = await Promise.all(
+      ["moe", "moe-2"].map((run) => readUpProjections(join(work, run, "adapter.safetensors"))),
+    );
+    const squared = (f: (name: string, i: number) => number): number =>
+      [...phase1Up].reduce((sum, [name, a]) => sum + a.reduce((s, _, i) => s + f(name, i) ** 2, 0), 0);
+    const moeNorm = squared((name, i) => phase1Up.get(name)?.[i] ?? 0);
+    const step = squared((name, i) => (phase2Up.get(name)?.[i] ?? Number.NaN) - (phase1Up.get(name)?.[i] ?? 0));
+    assert.ok(moeNorm > 0 && step < moeNorm / 4, `moe-2 moved moe's up-projections by ${step} (squared); moe's are ${moeNorm} from zero`);
     const [phase1Adapter, phase2Adapter, shippedMoe] = await Promise.all(
       [join(work, "moe", "adapter.safetensors"), join(work, "moe-2", "adapter.safetensors"), join(assets, TRAINED_DEMO_FILES.moe)].map(
         readTensors,

@@ -4,11 +4,12 @@
  * the recipe's work folder as `work`. ICEdit's recipe in miniature: a VAE trained as an
  * autoencoder, a FLUX Fill transformer trained from scratch as an in-painting model (on square
  * scenes, then on pairs of scenes side by side, then on pairs of one scene twice: the in-context
- * copying an edit builds on; never an edit), then `icedit train` for the plain LoRA and the
- * LoRA-MoE on edit triplets, exactly as a user runs it: each adapter in phases, a phase going on
- * from the one before's adapter (--init-adapter), possibly on a larger set of triplets; last, the
- * VAE's decoder fine-tuned on the LoRA-MoE's own edits (the encoder, and so everything trained on
- * its latents, unchanged).
+ * copying an edit builds on; never an edit), possibly again at a larger scene size after the
+ * whole VAE is trained on at that size (more tokens of 16 px each), then `icedit train` for the
+ * plain LoRA and the LoRA-MoE on edit triplets, exactly as a user runs it: each adapter in
+ * phases, a phase going on from the one before's adapter (--init-adapter), possibly on a larger
+ * set of triplets; last, the VAE's decoder fine-tuned on the LoRA-MoE's own edits (the encoder,
+ * and so everything trained on its latents, unchanged).
  */
 import { join } from "node:path";
 import type { AdapterDtype } from "../../train/loop/index.js";
@@ -17,6 +18,7 @@ import type { StoredDtype } from "../../weights/stored-dtype.js";
 import type { SceneLayout } from "../base/scene-dataset.js";
 
 export interface BaseStagePlan {
+  readonly kind: "base";
   /** The stage's name, and its run folder in the work folder. */
   readonly name: string;
   readonly layout: SceneLayout;
@@ -28,6 +30,8 @@ export interface BaseStagePlan {
   readonly lr: number;
   /** Start from the seeded init instead of the folder's transformer (the first stage). */
   readonly scratch: boolean;
+  /** Side of a scene in pixels; absent: the plan's size. */
+  readonly size?: number;
 }
 
 export interface VaeStagePlan {
@@ -35,15 +39,26 @@ export interface VaeStagePlan {
   readonly batch: number;
   readonly lr: number;
   readonly seed: number;
+  /** Side of a scene in pixels; absent: the plan's size. */
+  readonly size?: number;
 }
 
-/** A stage that trains the VAE's decoder on, from the VAE of the stage before, the encoder frozen. */
-export interface VaeDecoderStagePlan extends VaeStagePlan {
+/** A stage that trains the VAE on, from the VAE of the trunk's VAE stage before (else the "vae" stage's). */
+export interface VaeTuneStagePlan extends VaeStagePlan {
+  readonly kind: "vae";
   /** The stage's name, and its file `<name>.safetensors` in the work folder. */
   readonly name: string;
   /** Scenes side by side in each training image: 1, or 2 for the 2:1 diptych an edit decodes. */
   readonly panels: number;
+  /**
+   * "decoder": the encoder frozen, so the latent space, and the base stages trained on it, stay;
+   * "all": a new latent space, which the base stages after it adapt to (a change of scene size).
+   */
+  readonly train: "decoder" | "all";
 }
+
+/** A stage of the trunk: the VAE or the base trained on. */
+export type TrunkStagePlan = VaeTuneStagePlan | BaseStagePlan;
 
 /**
  * A stage that trains the VAE's decoder, from the VAE of the stage before (the encoder frozen), on
@@ -84,16 +99,14 @@ export interface AdapterStagePlan {
 export interface RecipePlan {
   /** make-demo-model's seed: the random text encoders every stage trains against. */
   readonly seed: number;
-  /** Side of a scene, and of each half of a diptych, in pixels. */
+  /** Side of a scene, and of each half of a diptych, in pixels: the edits' and the adapters' (and any stage's without its own). */
   readonly size: number;
   readonly vae: VaeStagePlan;
   /**
-   * The VAE's decoder trained on, in order, each stage from the one before (the encoder frozen, so
-   * the latent space the base learns stays the same); empty: the "vae" stage's decoder is kept.
+   * After "vae", in order: the VAE trained on and the base's in-painting stages, each from the
+   * VAE or the transformer of the stage before (the first base stage from scratch).
    */
-  readonly vaeDecoder: readonly VaeDecoderStagePlan[];
-  /** The base's in-painting stages, in order, each from the one before. */
-  readonly base: readonly BaseStagePlan[];
+  readonly trunk: readonly TrunkStagePlan[];
   readonly lora: AdapterStagePlan;
   readonly moe: AdapterStagePlan & { readonly experts: number };
   /** After the adapters: the decoder trained on the LoRA-MoE's edits, in order, each from the one before; empty: none. */
@@ -128,15 +141,13 @@ export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
   size: 64,
   vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
-  vaeDecoder: [
-    { name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1 },
-    { name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2 },
-    { name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2 },
-  ],
-  base: [
-    { name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
-    { name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
-    { name: "base-copy", layout: "copy", steps: 4000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
+  trunk: [
+    { kind: "vae", name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1, train: "decoder" },
+    { kind: "vae", name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2, train: "decoder" },
+    { kind: "vae", name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2, train: "decoder" },
+    { kind: "base", name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
+    { kind: "base", name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
+    { kind: "base", name: "base-copy", layout: "copy", steps: 4000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
   ],
   lora: DEMO_ADAPTER,
   moe: { ...DEMO_ADAPTER, experts: 4 },
@@ -232,48 +243,58 @@ function baseArgs(plan: RecipePlan, work: string, stage: BaseStagePlan): string[
     "dist/src/demo/base/main.js",
     ...["--model", recipePaths(work).model, "--out", join(work, stage.name)],
     ...["--steps", String(stage.steps), "--batch", String(stage.batch)],
-    ...["--first-seed", String(stage.firstSeed), "--count", String(stage.count), "--size", String(plan.size)],
+    ...["--first-seed", String(stage.firstSeed), "--count", String(stage.count), "--size", String(stage.size ?? plan.size)],
     ...["--layout", stage.layout, "--lr", String(stage.lr), "--save-every", String(plan.saveEvery)],
     ...(stage.scratch ? ["--scratch"] : []),
     "--install",
   ];
 }
 
-/** The VAE file a decoder stage writes. */
-export function vaeDecoderFile(work: string, stage: { readonly name: string }): string {
+/** The VAE file a VAE stage after "vae" writes. */
+export function vaeStageFile(work: string, stage: { readonly name: string }): string {
   return join(work, `${stage.name}.safetensors`);
 }
 
-/** The VAE file the stages before the adapters end with: the last scene-decoder stage's, else the "vae" stage's. */
+/** The VAE stages among `stages`, in order. */
+export function vaeStagesOf(stages: readonly TrunkStagePlan[]): VaeTuneStagePlan[] {
+  return stages.filter((stage): stage is VaeTuneStagePlan => stage.kind === "vae");
+}
+
+/** The VAE file the trunk's stage `index` starts from: the VAE stage's before it, else the "vae" stage's. */
+function vaeBefore(plan: RecipePlan, work: string, index: number): string {
+  const before = vaeStagesOf(plan.trunk.slice(0, index)).at(-1);
+  return before === undefined ? recipePaths(work).vae : vaeStageFile(work, before);
+}
+
+/** The VAE file the stages before the adapters end with (the trunk's last VAE stage's, else the "vae" stage's). */
 function sceneVaeFile(plan: RecipePlan, work: string): string {
-  const last = plan.vaeDecoder.at(-1);
-  return last === undefined ? recipePaths(work).vae : vaeDecoderFile(work, last);
+  return vaeBefore(plan, work, plan.trunk.length);
 }
 
 /** The VAE file the recipe ends with: the last edit-decoder stage's, else sceneVaeFile. */
 export function finalVaeFile(plan: RecipePlan, work: string): string {
   const last = plan.editDecoder.at(-1);
-  return last === undefined ? sceneVaeFile(plan, work) : vaeDecoderFile(work, last);
+  return last === undefined ? sceneVaeFile(plan, work) : vaeStageFile(work, last);
 }
 
 function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
   return [
     "dist/src/demo/train-demo-vae-main.js",
     out,
-    ...["--steps", String(stage.steps), "--size", String(plan.size), "--batch", String(stage.batch)],
+    ...["--steps", String(stage.steps), "--size", String(stage.size ?? plan.size), "--batch", String(stage.batch)],
     ...["--lr", String(stage.lr), "--seed", String(stage.seed), "--every", String(Math.max(1, Math.round(stage.steps / 20)))],
   ];
 }
 
-/** The decoder stages, each from the VAE file of the stage before. */
-function vaeDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
-  return plan.vaeDecoder.map((stage, index) => {
-    const before = plan.vaeDecoder[index - 1];
-    const from = before === undefined ? recipePaths(work).vae : vaeDecoderFile(work, before);
+/** The trunk's stages, each VAE stage from the VAE file before it, each base stage from the folder's transformer. */
+function trunkStages(plan: RecipePlan, work: string): StageSpec[] {
+  return plan.trunk.map((stage, index) => {
+    if (stage.kind === "base") return { name: stage.name, args: baseArgs(plan, work, stage), tail: 3 };
+    const decoderOnly = stage.train === "decoder" ? ["--decoder-only"] : [];
     const panels = stage.panels === 1 ? [] : ["--panels", String(stage.panels)];
     return {
       name: stage.name,
-      args: [...vaeArgs(plan, vaeDecoderFile(work, stage), stage), "--init", from, "--decoder-only", ...panels],
+      args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", vaeBefore(plan, work, index), ...decoderOnly, ...panels],
       tail: 1,
     };
   });
@@ -286,7 +307,7 @@ function vaeDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
 function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
   return plan.editDecoder.flatMap((stage, index) => {
     const before = plan.editDecoder[index - 1];
-    const from = before === undefined ? sceneVaeFile(plan, work) : vaeDecoderFile(work, before);
+    const from = before === undefined ? sceneVaeFile(plan, work) : vaeStageFile(work, before);
     const pairs = join(work, `${stage.name}-pairs.safetensors`);
     const cfg = plan.edit.trueCfgScale === undefined ? [] : ["--true-cfg-scale", String(plan.edit.trueCfgScale)];
     return [
@@ -300,22 +321,21 @@ function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
         ],
         tail: 1,
       },
-      { name: stage.name, args: [...vaeArgs(plan, vaeDecoderFile(work, stage), stage), "--init", from, "--latents", pairs], tail: 1 },
+      { name: stage.name, args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", from, "--latents", pairs], tail: 1 },
     ];
   });
 }
 
 /**
  * The stages in order. The VAE's weights go into the model folder after "vae" and again after
- * each decoder stage (installVae), before "base-square".
+ * each VAE stage of the trunk and each edit-decoder stage (installVae).
  */
 export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
   const p = recipePaths(work);
   return [
     { name: "random model", args: ["bin/icedit.js", "make-demo-model", p.model, "--random", "--seed", String(plan.seed)], tail: 1 },
     { name: "vae", args: vaeArgs(plan, p.vae, plan.vae), tail: 1 },
-    ...vaeDecoderStages(plan, work),
-    ...plan.base.map((stage) => ({ name: stage.name, args: baseArgs(plan, work, stage), tail: 3 })),
+    ...trunkStages(plan, work),
     ...editSetSizes(plan).map((count) => ({
       name: editSetName(count),
       args: [

@@ -18,7 +18,16 @@ import { inStoredDtype } from "../../weights/stored-dtype.js";
 import { makeDemoModel } from "../make-demo-model.js";
 import { sampleEditExample } from "../scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, type DemoRecipe, type RecipeStage, TRAINED_DEMO_FILES } from "../trained-demo.js";
-import { type RecipePlan, finalAdapterFile, finalVaeFile, recipePaths, recipeStages, type StageSpec, vaeDecoderFile } from "./plan.js";
+import {
+  type RecipePlan,
+  finalAdapterFile,
+  finalVaeFile,
+  recipePaths,
+  recipeStages,
+  type StageSpec,
+  vaeStageFile,
+  vaeStagesOf,
+} from "./plan.js";
 
 export class RecipeError extends IceditError {}
 
@@ -144,8 +153,8 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
     if (code !== 0) throw new RecipeError(`stage ${stage.name} failed (exit ${code}):\n${lines.slice(-10).join("\n")}`);
     if (stage.name === "vae") await installVae(work, recipePaths(work).vae);
-    const decoder = [...options.plan.vaeDecoder, ...options.plan.editDecoder].find((d) => d.name === stage.name);
-    if (decoder !== undefined) await installVae(work, vaeDecoderFile(work, decoder));
+    const vaeStage = [...vaeStagesOf(options.plan.trunk), ...options.plan.editDecoder].find((d) => d.name === stage.name);
+    if (vaeStage !== undefined) await installVae(work, vaeStageFile(work, vaeStage));
     done.push({
       name: stage.name,
       command: commandLine(stage, work),
