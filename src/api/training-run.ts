@@ -184,6 +184,9 @@ export async function openTrainingRun(request: TrainingRunRequest): Promise<Trai
       cacheDir,
       signal: request.signal,
       onProgress: (p) => {
+        if (p.done === p.total || p.done % Math.max(1, Math.floor(p.total / 100)) === 0) {
+          request.onEvent?.({ kind: "data", done: p.done, total: p.total, cached: p.cached, encoded: p.encoded });
+        }
         if (p.done === p.total) note(`data: ${p.total} examples, ${p.cached} from the cache, ${p.encoded} encoded, ${p.skipped} skipped`);
       },
       onRecompute: (origin, reason) => note(`data: the cached encoding of ${origin} was recomputed (${reason})`),

@@ -18,11 +18,26 @@ export function stepText(e: Extract<TrainEvent, { kind: "step" }>): string {
   );
 }
 
+/** The data line: examples prepared, from the cache and encoded, and the ETA (null: not known yet). */
+export function dataText(e: Extract<TrainEvent, { kind: "data" }>, etaMs: number | null): string {
+  const eta = etaMs === null ? "" : `  ETA ${seconds(etaMs)}`;
+  return `preparing examples ${e.done}/${e.total} (${e.cached} from the cache, ${e.encoded} encoded)${eta}`;
+}
+
 /** Shows the loop's events: a bar (or a line per step off a terminal), or JSON lines with --json. */
 function showEvents(io: CommandIO, progress: Progress, json: boolean): (e: TrainEvent) => void {
+  // The first data event: the ETA runs at the speed since then.
+  let dataFrom: { ms: number; done: number } | null = null;
   return (e) => {
     if (json) {
       io.out(JSON.stringify(e));
+      return;
+    }
+    if (e.kind === "data") {
+      const now = performance.now();
+      dataFrom ??= { ms: now, done: e.done };
+      const done = e.done - dataFrom.done;
+      progress.bar(e.done, e.total, dataText(e, done > 0 ? ((now - dataFrom.ms) / done) * (e.total - e.done) : null));
       return;
     }
     if (e.kind === "step") progress.bar(e.step, e.steps, stepText(e));

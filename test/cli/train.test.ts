@@ -128,6 +128,18 @@ describe("icedit train", () => {
     assert.deepEqual((await readdir(out)).sort(), ["adapter.safetensors", "checkpoint-2", "checkpoint-3", "log.jsonl", "loss.png"]);
   });
 
+  it("shows the data's preparing: a line per event, the ETA from the second on", async (t) => {
+    const dir = await folder(t);
+    const dataEvents = [1, 2, 3].map((done) => ({ kind: "data" as const, done, total: 3, cached: 1, encoded: done - 1 }));
+    const r = await run(["--data", dir, "--out", join(dir, "run"), "--steps", "1"], fakeRunFactory({ dataEvents }));
+    assert.equal(r.code, 0, r.err.join("\n"));
+    const lines = r.err.filter((l) => l.startsWith("preparing examples"));
+    assert.equal(lines.length, 3, r.err.join("\n"));
+    assert.equal(lines[0], "preparing examples 1/3 (1 from the cache, 0 encoded)");
+    assert.match(lines[1] ?? "", /^preparing examples 2\/3 \(1 from the cache, 1 encoded\) {2}ETA \d+\.\d s$/);
+    assert.match(lines[2] ?? "", /^preparing examples 3\/3 \(1 from the cache, 2 encoded\) {2}ETA 0\.0 s$/);
+  });
+
   it("draws a bar on a terminal and writes JSON lines with --json", async (t) => {
     const dir = await folder(t);
     const tty = recordingIO();

@@ -20,7 +20,7 @@ import { Prng } from "../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../src/tensor.js";
 import { readAllF32 } from "../../src/weights/source.js";
 import { openSafetensors } from "../../src/weights/safetensors/open.js";
-import type { AdapterParams, StepBatch } from "../../src/train/loop/index.js";
+import type { AdapterParams, StepBatch, TrainEvent } from "../../src/train/loop/index.js";
 import { useCliDemoModel } from "../cli/fixtures.js";
 import { icedit } from "../cli/test-io.js";
 import { imageCell, patterned, png, solid, writeMagicBrushShard, writeMetadata, writePng } from "./data/fixtures.js";
@@ -159,6 +159,7 @@ describe("icedit train on the demo model", () => {
     assert.equal(await cliTrain(["--resume", join(dir, "b")]), 0);
     assert.deepEqual(await readFile(join(dir, "b", "adapter.safetensors")), await readFile(join(dir, "a", "adapter.safetensors")));
 
+    const events: TrainEvent[] = [];
     const request: TrainingRunRequest = {
       model: demo.model,
       data: [data],
@@ -166,9 +167,16 @@ describe("icedit train on the demo model", () => {
       size: SIZE,
       quant: "f32",
       seed: 666,
+      onEvent: (e) => events.push(e),
     };
     const trained = await readAdapter(join(dir, "a", "adapter.safetensors"));
     const { initial: before, trained: afterTraining, batch } = await fixedBatchLosses(request, trained);
+    // Preparing the data reports each of the 4 examples (every 1%, at least one), here read from the runs' cache.
+    assert.deepEqual(
+      events.filter((e) => e.kind === "data"),
+      [1, 2, 3, 4].map((done) => ({ kind: "data", done, total: 4, cached: done, encoded: 0 })),
+    );
+    assert.ok(events.some((e) => e.kind === "note" && e.message === "data: 4 examples, 4 from the cache, 0 encoded, 0 skipped"));
     t.diagnostic(`fixed-batch loss ${before.toFixed(4)} before, ${afterTraining.toFixed(4)} after 12 steps`);
     assert.ok(afterTraining < before, `the fixed-batch loss went from ${before} to ${afterTraining}`);
     // The edit path, with the saved adapter file loaded as icedit edit loads it, predicts what the training graph did.

@@ -31,10 +31,23 @@ export interface TrainSampleEvent {
   readonly path: string;
 }
 
+/**
+ * Preparing the data set before the first step (each example encoded, or read from the cache):
+ * after every 1% of it and after the last.
+ */
+export interface TrainDataEvent {
+  readonly kind: "data";
+  /** Examples looked at so far (skipped ones included), of `total`. */
+  readonly done: number;
+  readonly total: number;
+  readonly cached: number;
+  readonly encoded: number;
+}
+
 /** A line for the user (resumed from, skipped a damaged checkpoint, ...). */
 export interface TrainNoteEvent {
   readonly kind: "note";
   readonly message: string;
 }
 
-export type TrainEvent = TrainStepEvent | TrainCheckpointEvent | TrainSampleEvent | TrainNoteEvent;
+export type TrainEvent = TrainStepEvent | TrainCheckpointEvent | TrainSampleEvent | TrainDataEvent | TrainNoteEvent;

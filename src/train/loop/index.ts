@@ -18,7 +18,7 @@ export { ADAPTER_FILE, LOG_FILE, OPTIMIZER_FILE, PLOT_FILE, SAMPLES_DIR, STATE_F
 export { adapterFileMetadata, type AdapterShape } from "./adapter-metadata.js";
 export { renderLossPlot, writeLossPlot, plotLayout, type LossSeries, type PlotLayout } from "./loss-plot.js";
 export { movingAverage, LOSS_WINDOW } from "./loss-average.js";
-export type { TrainEvent, TrainStepEvent, TrainCheckpointEvent, TrainSampleEvent, TrainNoteEvent } from "./events.js";
+export type { TrainEvent, TrainStepEvent, TrainCheckpointEvent, TrainSampleEvent, TrainDataEvent, TrainNoteEvent } from "./events.js";
 export type {
   PreparedExample,
   PreparedDataset,

@@ -3,7 +3,7 @@ import { Prng } from "../../../src/numeric/prng.js";
 import { tensor, type Tensor } from "../../../src/tensor.js";
 import type { TrainingRunFactory, TrainingRunRequest } from "../../../src/api/training-run.js";
 import { adapterFileMetadata } from "../../../src/train/loop/index.js";
-import type { SampleEdit } from "../../../src/train/loop/index.js";
+import type { SampleEdit, TrainDataEvent } from "../../../src/train/loop/index.js";
 import { type FluxParams, GOLDEN_T1, validateFluxParams } from "../../../src/models/flux/params.js";
 import { iceditLoraModules, isMoeModule, loraKeys, loraRouteKey } from "../../../src/weights/lora/icedit-modules.js";
 import { fakeDataset, fakeParams, fakeStep } from "./fakes.js";
@@ -38,11 +38,20 @@ export function iceditAdapter(flux: FluxParams, request: TrainingRunRequest): Ma
 }
 
 export function fakeRunFactory(
-  options: { fingerprint?: string; delayMs?: number; sampleEdit?: SampleEdit; flux?: FluxParams; poison?: (call: number) => number } = {},
+  options: {
+    fingerprint?: string;
+    delayMs?: number;
+    sampleEdit?: SampleEdit;
+    flux?: FluxParams;
+    poison?: (call: number) => number;
+    /** Data events the run sends before it returns, as a real run's preparing would (none by default). */
+    dataEvents?: readonly TrainDataEvent[];
+  } = {},
 ): TrainingRunFactory & { log: FakeRunLog } {
   const log: FakeRunLog = { requests: [], released: 0 };
   const factory = async (request: TrainingRunRequest) => {
     log.requests.push(request);
+    for (const event of options.dataEvents ?? []) request.onEvent?.(event);
     const flux = options.flux ?? GOLDEN_T1;
     const { mlpHidden } = validateFluxParams(flux);
     const a = request.adapter;
