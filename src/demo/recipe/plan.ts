@@ -255,26 +255,25 @@ export function vaeStageFile(work: string, stage: { readonly name: string }): st
   return join(work, `${stage.name}.safetensors`);
 }
 
-/** The VAE stages among `stages`, in order. */
-export function vaeStagesOf(stages: readonly TrunkStagePlan[]): VaeTuneStagePlan[] {
-  return stages.filter((stage): stage is VaeTuneStagePlan => stage.kind === "vae");
+/**
+ * Every stage after "vae" that writes a VAE file, in the order they run: the trunk's VAE stages,
+ * then the edit-decoder stages. Each starts from the file of the one before it.
+ */
+export function vaeStages(plan: RecipePlan): readonly { readonly name: string }[] {
+  return [...plan.trunk.filter((stage) => stage.kind === "vae"), ...plan.editDecoder];
 }
 
-/** The VAE file the trunk's stage `index` starts from: the VAE stage's before it, else the "vae" stage's. */
-function vaeBefore(plan: RecipePlan, work: string, index: number): string {
-  const before = vaeStagesOf(plan.trunk.slice(0, index)).at(-1);
+/** The VAE file `stage` (one of vaeStages) starts from: the file of the VAE stage before it, else the "vae" stage's. */
+function vaeFileBefore(plan: RecipePlan, work: string, stage: { readonly name: string }): string {
+  const all = vaeStages(plan);
+  const before = all[all.findIndex((s) => s.name === stage.name) - 1];
   return before === undefined ? recipePaths(work).vae : vaeStageFile(work, before);
 }
 
-/** The VAE file the stages before the adapters end with (the trunk's last VAE stage's, else the "vae" stage's). */
-function sceneVaeFile(plan: RecipePlan, work: string): string {
-  return vaeBefore(plan, work, plan.trunk.length);
-}
-
-/** The VAE file the recipe ends with: the last edit-decoder stage's, else sceneVaeFile. */
+/** The VAE file the recipe ends with: the last VAE stage's, else the "vae" stage's. */
 export function finalVaeFile(plan: RecipePlan, work: string): string {
-  const last = plan.editDecoder.at(-1);
-  return last === undefined ? sceneVaeFile(plan, work) : vaeStageFile(work, last);
+  const last = vaeStages(plan).at(-1);
+  return last === undefined ? recipePaths(work).vae : vaeStageFile(work, last);
 }
 
 function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
@@ -288,13 +287,13 @@ function vaeArgs(plan: RecipePlan, out: string, stage: VaeStagePlan): string[] {
 
 /** The trunk's stages, each VAE stage from the VAE file before it, each base stage from the folder's transformer. */
 function trunkStages(plan: RecipePlan, work: string): StageSpec[] {
-  return plan.trunk.map((stage, index) => {
+  return plan.trunk.map((stage) => {
     if (stage.kind === "base") return { name: stage.name, args: baseArgs(plan, work, stage), tail: 3 };
     const decoderOnly = stage.train === "decoder" ? ["--decoder-only"] : [];
     const panels = stage.panels === 1 ? [] : ["--panels", String(stage.panels)];
     return {
       name: stage.name,
-      args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", vaeBefore(plan, work, index), ...decoderOnly, ...panels],
+      args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", vaeFileBefore(plan, work, stage), ...decoderOnly, ...panels],
       tail: 1,
     };
   });
@@ -305,9 +304,7 @@ function trunkStages(plan: RecipePlan, work: string): StageSpec[] {
  * at the recipe's settings), then the decoder on them, from the VAE the recipe had before.
  */
 function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
-  return plan.editDecoder.flatMap((stage, index) => {
-    const before = plan.editDecoder[index - 1];
-    const from = before === undefined ? sceneVaeFile(plan, work) : vaeStageFile(work, before);
+  return plan.editDecoder.flatMap((stage) => {
     const pairs = join(work, `${stage.name}-pairs.safetensors`);
     const cfg = plan.edit.trueCfgScale === undefined ? [] : ["--true-cfg-scale", String(plan.edit.trueCfgScale)];
     return [
@@ -321,7 +318,11 @@ function editDecoderStages(plan: RecipePlan, work: string): StageSpec[] {
         ],
         tail: 1,
       },
-      { name: stage.name, args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", from, "--latents", pairs], tail: 1 },
+      {
+        name: stage.name,
+        args: [...vaeArgs(plan, vaeStageFile(work, stage), stage), "--init", vaeFileBefore(plan, work, stage), "--latents", pairs],
+        tail: 1,
+      },
     ];
   });
 }

@@ -26,7 +26,7 @@ import {
   recipeStages,
   type StageSpec,
   vaeStageFile,
-  vaeStagesOf,
+  vaeStages,
 } from "./plan.js";
 
 export class RecipeError extends IceditError {}
@@ -153,7 +153,7 @@ export async function runRecipe(options: RecipeRunOptions): Promise<DemoRecipe> 
     const { code, lines } = await runStage(stage, (line) => options.onLine?.(stage.name, line));
     if (code !== 0) throw new RecipeError(`stage ${stage.name} failed (exit ${code}):\n${lines.slice(-10).join("\n")}`);
     if (stage.name === "vae") await installVae(work, recipePaths(work).vae);
-    const vaeStage = [...vaeStagesOf(options.plan.trunk), ...options.plan.editDecoder].find((d) => d.name === stage.name);
+    const vaeStage = vaeStages(options.plan).find((d) => d.name === stage.name);
     if (vaeStage !== undefined) await installVae(work, vaeStageFile(work, vaeStage));
     done.push({
       name: stage.name,

@@ -1,4 +1,5 @@
 /** What the training loop reports while it runs (one callback per run, no globals). */
+import type { PrepareProgress } from "../data/prepare-examples.js";
 
 export interface TrainStepEvent {
   readonly kind: "step";
@@ -35,13 +36,8 @@ export interface TrainSampleEvent {
  * Preparing the data set before the first step (each example encoded, or read from the cache):
  * after every 1% of it and after the last.
  */
-export interface TrainDataEvent {
+export interface TrainDataEvent extends Omit<PrepareProgress, "skipped"> {
   readonly kind: "data";
-  /** Examples looked at so far (skipped ones included), of `total`. */
-  readonly done: number;
-  readonly total: number;
-  readonly cached: number;
-  readonly encoded: number;
 }
 
 /** A line for the user (resumed from, skipped a damaged checkpoint, ...). */
