@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { makeDemoModel } from "../../src/demo/make-demo-model.js";
+import { readTrainedDemo } from "../../src/demo/trained-demo.js";
 import { writeExternalScenes } from "../../bench/external-scenes/draw.js";
 import { DemoModelFolder } from "../api/fixtures.js";
 import { icedit } from "./test-io.js";
@@ -35,7 +36,8 @@ describe("icedit eval-demo --scenes DIR", () => {
     assert.equal(run.code, 0, run.err.join("\n"));
     const report = JSON.parse(run.out.at(-1) ?? "") as Report;
     const s = report.settings;
-    assert.deepEqual([s.count, s.firstSeed, s.scenes, s.size, s.width], [8, null, scenes(), 128, 64], "edited at the model's own width");
+    const { width } = (await readTrainedDemo()).recipe.edit;
+    assert.deepEqual([s.count, s.firstSeed, s.scenes, s.size, s.width], [8, null, scenes(), 128, width], "edited at the model's own width");
     const [vae] = report.runs;
     assert.ok(vae);
     assert.deepEqual(

@@ -63,8 +63,9 @@ describe("the trained demo model", () => {
     assert.equal(run.table.perKind.remove?.passed, 2, JSON.stringify(run.table.perKind));
     const first = examples[0];
     assert.ok(first && seen[0]);
-    const resized = await resizeImage(first.example.target, 64, 64);
-    assert.deepEqual(seen[0].dims, [64, 64, 3], "at the model's edit width");
+    const { width } = (await readTrainedDemo()).recipe.edit;
+    const resized = await resizeImage(first.example.target, width, width);
+    assert.deepEqual(seen[0].dims, [width, width, 3], "at the model's edit width");
     let sum = 0;
     for (let i = 0; i < resized.data.length; i++) sum += Math.abs((seen[0].data[i] as number) - (resized.data[i] as number));
     const meanAbs = sum / resized.data.length;

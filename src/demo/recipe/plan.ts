@@ -139,15 +139,53 @@ const DEMO_ADAPTER = { batch: 8, rank: 64, targets: "icedit+text", dtype: "bf16"
 /** The recipe of the shipped demo (assets/demo/recipe.json records how it ran). */
 export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
-  size: 64,
-  vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0 },
+  size: 128,
+  vae: { steps: 1476, batch: 8, lr: 1e-3, seed: 0, size: 64 },
   trunk: [
-    { kind: "vae", name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1, train: "decoder" },
-    { kind: "vae", name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2, train: "decoder" },
-    { kind: "vae", name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2, train: "decoder" },
-    { kind: "base", name: "base-square", layout: "square", steps: 5000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: true },
-    { kind: "base", name: "base-pair", layout: "pair", steps: 2000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
-    { kind: "base", name: "base-copy", layout: "copy", steps: 4000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
+    { kind: "vae", name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1, train: "decoder", size: 64 },
+    { kind: "vae", name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2, train: "decoder", size: 64 },
+    { kind: "vae", name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2, train: "decoder", size: 64 },
+    {
+      kind: "base",
+      name: "base-square",
+      layout: "square",
+      steps: 5000,
+      batch: 8,
+      firstSeed: 0,
+      count: 8000,
+      lr: 3e-4,
+      scratch: true,
+      size: 64,
+    },
+    {
+      kind: "base",
+      name: "base-pair",
+      layout: "pair",
+      steps: 2000,
+      batch: 8,
+      firstSeed: 0,
+      count: 8000,
+      lr: 3e-4,
+      scratch: false,
+      size: 64,
+    },
+    {
+      kind: "base",
+      name: "base-copy",
+      layout: "copy",
+      steps: 4000,
+      batch: 8,
+      firstSeed: 8000,
+      count: 8000,
+      lr: 5e-4,
+      scratch: false,
+      size: 64,
+    },
+    // 128 px: 8x8 tokens per half instead of 4x4. The whole VAE (a new latent space), then the base again from the 64-px one.
+    { kind: "vae", name: "vae-128", steps: 2028, batch: 4, lr: 3e-4, seed: 31, panels: 2, train: "all" },
+    { kind: "base", name: "base128-square", layout: "square", steps: 1500, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
+    { kind: "base", name: "base128-pair", layout: "pair", steps: 1000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
+    { kind: "base", name: "base128-copy", layout: "copy", steps: 5000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
   ],
   lora: DEMO_ADAPTER,
   moe: { ...DEMO_ADAPTER, experts: 4 },
@@ -160,8 +198,9 @@ export const DEMO_RECIPE: RecipePlan = {
   // whose edit the shipped LoRA-MoE makes cleanly; 3,000,100's removal passed the rule but lost
   // the other circle too (a small shape is under 5% of the outside).
   example: { seed: 3_000_146, size: 128 },
-  // trueCfgScale: the best of 1, 1.5, 2, 2.5 and 3 on 200 validation edits (seeds from 2,000,000, not the held-out ones).
-  edit: { width: 64, guidance: 1, trueCfgScale: 2.5 },
+  // trueCfgScale: the best of 1, 1.25, 1.5, 2, 2.5 and 3 on 200 validation edits (seeds from 2,000,000, not the
+  // held-out ones) for the LoRA-MoE; 2.5 was the best at 64 px.
+  edit: { width: 128, guidance: 1, trueCfgScale: 1.5 },
 };
 
 /** One stage: `node <args>` from the package root; `tail` lines of its output are its result. */

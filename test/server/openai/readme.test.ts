@@ -11,6 +11,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { before, describe, it } from "node:test";
+import { readTrainedDemo } from "../../../src/demo/trained-demo.js";
 import { decodeImage } from "../../../src/image/index.js";
 import { demoServer, forSuite, tempDir } from "../fixtures.js";
 import { png, ROOT } from "../helpers.js";
@@ -37,8 +38,12 @@ function found(program: string): boolean {
 describe("the README's OpenAI-compatible examples, run", () => {
   const demo = forSuite(() => demoServer("icedit-openai-readme-", { token: TOKEN }, "trained"));
   const work = forSuite(() => tempDir("icedit-openai-readme-work-"));
+  /** photo.png's [height, width, 3]: 4:3 at the model's own edit width, so the edit comes back at its size. */
+  let dims: number[];
   before(async () => {
-    await writeFile(join(work().path, "photo.png"), await png(64, 48));
+    const { width } = (await readTrainedDemo()).recipe.edit;
+    dims = [(width * 3) / 4, width, 3];
+    await writeFile(join(work().path, "photo.png"), await png(width, (width * 3) / 4));
   });
 
   async function edited(): Promise<number[]> {
@@ -59,7 +64,7 @@ describe("the README's OpenAI-compatible examples, run", () => {
       env: { ...process.env, ICEDIT_TOKEN: TOKEN },
       timeout: 120_000,
     });
-    assert.deepEqual(await edited(), [48, 64, 3]);
+    assert.deepEqual(await edited(), dims);
   });
 
   it("the openai npm example writes edited.png", async () => {
@@ -69,6 +74,6 @@ describe("the README's OpenAI-compatible examples, run", () => {
     const file = join(work().path, "example.mjs");
     await writeFile(file, script.replaceAll(README_URL, demo().url).replace('from "openai"', `from ${JSON.stringify(openai)}`));
     await run(process.execPath, [file], { cwd: work().path, env: { ...process.env, ICEDIT_TOKEN: TOKEN }, timeout: 120_000 });
-    assert.deepEqual(await edited(), [48, 64, 3]);
+    assert.deepEqual(await edited(), dims);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * The OpenAI-compatible endpoint through the official `openai` npm package, against an in-process
- * server on the trained demo model (its icedit.json: width 64, guidance 1).
+ * server on the trained demo model (its icedit.json's width, guidance and true CFG scale).
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import OpenAI, { AuthenticationError, BadRequestError, toFile } from "openai";
+import { readTrainedDemo } from "../../../src/demo/trained-demo.js";
 import { decodeImage } from "../../../src/image/index.js";
 import { demoServer, forSuite } from "../fixtures.js";
 import { png } from "../helpers.js";
@@ -15,10 +16,14 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
   const demo = forSuite(() => demoServer("icedit-openai-sdk-", { token: TOKEN, limits: { maxQueued: 8 } }, "trained"));
   let image: Uint8Array;
+  /** The input's [height, width, 3]: 4:3 at the model's own edit width, so an edit comes back at the input's size. */
+  let dims: number[];
   let client: OpenAI;
   const upload = (bytes: Uint8Array = image, name = "in.png"): Promise<File> => toFile(Buffer.from(bytes), name, { type: "image/png" });
   before(async () => {
-    image = await png(64, 48);
+    const { width } = (await readTrainedDemo()).recipe.edit;
+    dims = [(width * 3) / 4, width, 3];
+    image = await png(width, (width * 3) / 4);
     client = new OpenAI({ baseURL: `${demo().url}/v1`, apiKey: TOKEN, maxRetries: 0, timeout: 120_000 });
   });
 
@@ -33,17 +38,18 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
     const bytes = Buffer.from(result.data?.[0]?.b64_json ?? "", "base64");
     assert.deepEqual([...bytes.subarray(0, 8)], PNG_SIGNATURE);
     const pixels = await decodeImage(new Uint8Array(bytes));
-    assert.deepEqual(pixels.dims, [48, 64, 3]);
+    assert.deepEqual(pixels.dims, dims);
     assert.match(
       result.data?.[0]?.revised_prompt ?? "",
       /^A diptych with two side-by-side images of the same scene\..*make the square red/,
     );
-    // A 128x48 diptych is 8x3 tokens of 16x16 pixels: 12 source tokens in, 12 edited tokens out.
+    // Each half of the diptych is (width / 16) x (height / 16) tokens of 16x16 pixels: as many source tokens in as edited tokens out.
+    const half = ((dims[0] as number) / 16) * ((dims[1] as number) / 16);
     assert.deepEqual(result.usage, {
-      input_tokens: 12,
-      output_tokens: 12,
-      total_tokens: 24,
-      input_tokens_details: { image_tokens: 12, text_tokens: 0 },
+      input_tokens: half,
+      output_tokens: half,
+      total_tokens: 2 * half,
+      input_tokens_details: { image_tokens: half, text_tokens: 0 },
     });
     assert.ok(Math.abs((result.created ?? 0) - Date.now() / 1000) < 120, `created ${result.created} is now, in Unix seconds`);
   });
@@ -54,7 +60,7 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
     const [a, b] = (result.data ?? []).map((d) => Buffer.from(d.b64_json ?? "", "base64"));
     assert.ok(a && b);
     assert.notDeepEqual(a, b, "two seeds, two images");
-    for (const bytes of [a, b]) assert.deepEqual((await decodeImage(new Uint8Array(bytes))).dims, [48, 64, 3]);
+    for (const bytes of [a, b]) assert.deepEqual((await decodeImage(new Uint8Array(bytes))).dims, dims);
   });
 
   it("the same request and seed give the same image (icedit's seed 42 unless the form names one)", async () => {
@@ -68,7 +74,7 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
     assert.equal(result.size, "32x32");
     const bytes = Buffer.from(result.data?.[0]?.b64_json ?? "", "base64");
     assert.deepEqual([...bytes.subarray(0, 3)], [0xff, 0xd8, 0xff], "a JPEG start of image");
-    assert.deepEqual((await decodeImage(new Uint8Array(bytes))).dims, [32, 32, 3]); // 64x48 at width 32: 24 rounds to 32
+    assert.deepEqual((await decodeImage(new Uint8Array(bytes))).dims, [32, 32, 3]); // 4:3 at width 32: 24 rounds to 32
   });
 
   it("a size whose height the aspect does not give is a BadRequestError naming size and the size to send", async () => {
@@ -85,7 +91,7 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
     assert.match(url, new RegExp(`^${demo().url}/v1/edits/ed_[0-9a-z]{20}/image$`));
     const fetched = await fetch(url, { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(fetched.status, 200);
-    assert.deepEqual((await decodeImage(new Uint8Array(await fetched.arrayBuffer()))).dims, [48, 64, 3]);
+    assert.deepEqual((await decodeImage(new Uint8Array(await fetched.arrayBuffer()))).dims, dims);
   });
 
   it("a corrupt image raises BadRequestError in OpenAI's error shape", async () => {
