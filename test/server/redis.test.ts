@@ -110,7 +110,10 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
 
     const running = await waitFor("both long jobs denoising on different workers", async () => {
       const jobs = await Promise.all(longs.map((id) => getJob(base, id)));
-      const ok = jobs.every((j) => j.status === "running" && j.progress?.stage === "denoise" && j.progress.step >= 1);
+      // Each on a worker of this test by name (a full-suite run once saw a job denoising before its worker was in the view).
+      const ok = jobs.every(
+        (j) => j.status === "running" && j.progress?.stage === "denoise" && j.progress.step >= 1 && workers.has(j.worker ?? ""),
+      );
       return ok && jobs[0]?.worker !== jobs[1]?.worker ? jobs : undefined;
     });
     const victim = running[0] as Job;
