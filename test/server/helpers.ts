@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type DemoWeights, makeDemoModel } from "../../src/demo/make-demo-model.js";
 import { exampleImage } from "../../src/demo/example-image.js";
+import { readTrainedDemo } from "../../src/demo/trained-demo.js";
 import { encodeImage } from "../../src/image/index.js";
 import { sharedFixture } from "../api/fixtures.js";
 
@@ -19,6 +20,16 @@ export async function demoModel(dir: string, weights: DemoWeights = "random"): P
 /** A small PNG of the demo picture. */
 export async function png(width = 64, height = 48): Promise<Uint8Array> {
   return encodeImage(exampleImage(width, height), "png");
+}
+
+/**
+ * A 4:3 PNG at the trained demo's own edit width, and its [height, width, 3]: an edit at the model's
+ * defaults comes back at the input's size.
+ */
+export async function pngAtDemoWidth(): Promise<{ image: Uint8Array; dims: number[] }> {
+  const { width } = (await readTrainedDemo()).recipe.edit;
+  const height = (width * 3) / 4;
+  return { image: await png(width, height), dims: [height, width, 3] };
 }
 
 /** A PNG whose header claims width x height, with a few bytes of data: a decompression bomb's shape. */

@@ -136,6 +136,9 @@ const DEMO_ADAPTER_PHASES: AdapterStagePlan["phases"] = [
 /** Both adapters' shape: ICEdit's modules and the double blocks' text stream, stored in bf16 (under 20 MB in all). */
 const DEMO_ADAPTER = { batch: 8, rank: 64, targets: "icedit+text", dtype: "bf16", phases: DEMO_ADAPTER_PHASES } as const;
 
+/** Every base stage's batch and number of scenes (8000 from its firstSeed). */
+const SCENES_8000 = { batch: 8, count: 8000 } as const;
+
 /** The recipe of the shipped demo (assets/demo/recipe.json records how it ran). */
 export const DEMO_RECIPE: RecipePlan = {
   seed: 1,
@@ -145,52 +148,19 @@ export const DEMO_RECIPE: RecipePlan = {
     { kind: "vae", name: "vae-decoder", steps: 2903, batch: 8, lr: 3e-4, seed: 7, panels: 1, train: "decoder", size: 64 },
     { kind: "vae", name: "vae-pairs", steps: 3000, batch: 8, lr: 3e-4, seed: 11, panels: 2, train: "decoder", size: 64 },
     { kind: "vae", name: "vae-pairs-2", steps: 2500, batch: 8, lr: 1.5e-4, seed: 12, panels: 2, train: "decoder", size: 64 },
-    {
-      kind: "base",
-      name: "base-square",
-      layout: "square",
-      steps: 5000,
-      batch: 8,
-      firstSeed: 0,
-      count: 8000,
-      lr: 3e-4,
-      scratch: true,
-      size: 64,
-    },
-    {
-      kind: "base",
-      name: "base-pair",
-      layout: "pair",
-      steps: 2000,
-      batch: 8,
-      firstSeed: 0,
-      count: 8000,
-      lr: 3e-4,
-      scratch: false,
-      size: 64,
-    },
-    {
-      kind: "base",
-      name: "base-copy",
-      layout: "copy",
-      steps: 4000,
-      batch: 8,
-      firstSeed: 8000,
-      count: 8000,
-      lr: 5e-4,
-      scratch: false,
-      size: 64,
-    },
+    { kind: "base", name: "base-square", layout: "square", steps: 5000, ...SCENES_8000, firstSeed: 0, lr: 3e-4, scratch: true, size: 64 },
+    { kind: "base", name: "base-pair", layout: "pair", steps: 2000, ...SCENES_8000, firstSeed: 0, lr: 3e-4, scratch: false, size: 64 },
+    { kind: "base", name: "base-copy", layout: "copy", steps: 4000, ...SCENES_8000, firstSeed: 8000, lr: 5e-4, scratch: false, size: 64 },
     // 128 px: 8x8 tokens per half instead of 4x4. The whole VAE (a new latent space), then the base again from the 64-px one.
     { kind: "vae", name: "vae-128", steps: 2028, batch: 4, lr: 3e-4, seed: 31, panels: 2, train: "all" },
-    { kind: "base", name: "base128-square", layout: "square", steps: 1500, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
-    { kind: "base", name: "base128-pair", layout: "pair", steps: 1000, batch: 8, firstSeed: 0, count: 8000, lr: 3e-4, scratch: false },
-    { kind: "base", name: "base128-copy", layout: "copy", steps: 5000, batch: 8, firstSeed: 8000, count: 8000, lr: 5e-4, scratch: false },
+    { kind: "base", name: "base128-square", layout: "square", steps: 1500, ...SCENES_8000, firstSeed: 0, lr: 3e-4, scratch: false },
+    { kind: "base", name: "base128-pair", layout: "pair", steps: 1000, ...SCENES_8000, firstSeed: 0, lr: 3e-4, scratch: false },
+    { kind: "base", name: "base128-copy", layout: "copy", steps: 5000, ...SCENES_8000, firstSeed: 8000, lr: 5e-4, scratch: false },
   ],
   lora: DEMO_ADAPTER,
   moe: { ...DEMO_ADAPTER, experts: 4 },
   editDecoder: [],
-  // bf16 halves the file (3.8 MB) at the same accuracy: 200 held-out edits, LoRA 55.0% either way, LoRA-MoE 56.0% against 54.0% in f32.
+  // bf16 halves the file (3.8 MB) at the same accuracy (the 64-px demo: 200 held-out edits, LoRA 55.0% either way, LoRA-MoE 56.0% against 54.0% in f32).
   transformerDtype: "bf16",
   saveEvery: 500,
   evalCount: 200,

@@ -11,10 +11,9 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { before, describe, it } from "node:test";
-import { readTrainedDemo } from "../../../src/demo/trained-demo.js";
 import { decodeImage } from "../../../src/image/index.js";
 import { demoServer, forSuite, tempDir } from "../fixtures.js";
-import { png, ROOT } from "../helpers.js";
+import { pngAtDemoWidth, ROOT } from "../helpers.js";
 
 const TOKEN = "readme-example-token-0123456789";
 const README_URL = "http://127.0.0.1:7860";
@@ -41,9 +40,9 @@ describe("the README's OpenAI-compatible examples, run", () => {
   /** photo.png's [height, width, 3]: 4:3 at the model's own edit width, so the edit comes back at its size. */
   let dims: number[];
   before(async () => {
-    const { width } = (await readTrainedDemo()).recipe.edit;
-    dims = [(width * 3) / 4, width, 3];
-    await writeFile(join(work().path, "photo.png"), await png(width, (width * 3) / 4));
+    const photo = await pngAtDemoWidth();
+    dims = photo.dims;
+    await writeFile(join(work().path, "photo.png"), photo.image);
   });
 
   async function edited(): Promise<number[]> {

@@ -5,10 +5,9 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import OpenAI, { AuthenticationError, BadRequestError, toFile } from "openai";
-import { readTrainedDemo } from "../../../src/demo/trained-demo.js";
 import { decodeImage } from "../../../src/image/index.js";
 import { demoServer, forSuite } from "../fixtures.js";
-import { png } from "../helpers.js";
+import { pngAtDemoWidth } from "../helpers.js";
 
 const TOKEN = "openai-sdk-test-token-0123456789";
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -21,9 +20,7 @@ describe("POST /v1/images/edits through the openai SDK (trained demo)", () => {
   let client: OpenAI;
   const upload = (bytes: Uint8Array = image, name = "in.png"): Promise<File> => toFile(Buffer.from(bytes), name, { type: "image/png" });
   before(async () => {
-    const { width } = (await readTrainedDemo()).recipe.edit;
-    dims = [(width * 3) / 4, width, 3];
-    image = await png(width, (width * 3) / 4);
+    ({ image, dims } = await pngAtDemoWidth());
     client = new OpenAI({ baseURL: `${demo().url}/v1`, apiKey: TOKEN, maxRetries: 0, timeout: 120_000 });
   });
 
