@@ -217,15 +217,21 @@ export class JobStore {
 
   /**
    * A remote worker started attempt `attempt` of this job (the Redis queue chooses which job and
-   * counts attempts). Absolute, not incremental: a repeated or late message changes nothing.
+   * counts attempts). Absolute, not incremental: a repeated or late message changes nothing, except
+   * that a start recorded without its worker (null: seen in the queue before the worker reported)
+   * takes the worker's name when the worker's own report of that attempt comes.
    */
-  markStartedRemote(id: string, worker: string, attempt: number, now: number): boolean {
-    const result = this.db
+  markStartedRemote(id: string, worker: string | null, attempt: number, now: number): boolean {
+    const started = this.db
       .prepare(
         "UPDATE jobs SET status = 'running', started_at = ?, attempts = ?, worker = ? WHERE id = ? AND status IN ('queued', 'running') AND attempts < ?",
       )
       .run(now, attempt, worker, id, attempt);
-    return result.changes === 1;
+    if (started.changes === 1 || worker === null) return started.changes === 1;
+    const named = this.db
+      .prepare("UPDATE jobs SET worker = ? WHERE id = ? AND status = 'running' AND attempts = ? AND worker IS NULL")
+      .run(worker, id, attempt);
+    return named.changes === 1;
   }
 
   /** `digest`: the result file's size and SHA-256, checked before it is served. */

@@ -110,7 +110,7 @@ describe("icedit serve --queue redis:// with icedit worker processes (BullMQ)", 
 
     const running = await waitFor("both long jobs denoising on different workers", async () => {
       const jobs = await Promise.all(longs.map((id) => getJob(base, id)));
-      // Each on a worker of this test by name (a full-suite run once saw a job denoising before its worker was in the view).
+      // Each on a worker of this test by name: a job the reconciler saw active before its worker reported has no worker until that report.
       const ok = jobs.every(
         (j) => j.status === "running" && j.progress?.stage === "denoise" && j.progress.step >= 1 && workers.has(j.worker ?? ""),
       );

@@ -95,6 +95,20 @@ describe("job records (SQLite) and the data dir", () => {
     store.close();
   });
 
+  it("a remote start seen before its worker reported has no worker until the worker's own report of that attempt names it", () => {
+    const store = new JobStore(inDir("d.db"));
+    const a = job(1);
+    store.insertIfRoom(a, 10);
+    assert.equal(store.markStartedRemote(a.id, null, 1, 10), true, "the reconciler sees it active");
+    assert.deepEqual([store.get(a.id)?.status, store.get(a.id)?.worker], ["running", null]);
+    assert.equal(store.markStartedRemote(a.id, null, 1, 11), false);
+    assert.equal(store.markStartedRemote(a.id, "w1", 1, 12), true, "the worker's report names it");
+    assert.deepEqual([store.get(a.id)?.worker, store.get(a.id)?.startedAt], ["w1", 10]);
+    assert.equal(store.markStartedRemote(a.id, "w2", 1, 13), false, "a named start keeps its worker");
+    assert.equal(store.get(a.id)?.worker, "w1");
+    store.close();
+  });
+
   it("sweeps only provable debris: temporary files of interrupted writes and files of removed jobs; unknown ids are kept and reported", async () => {
     const data = new DataDir(inDir("data"));
     const kept = newJobId();

@@ -271,7 +271,8 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function workerOf(remote: Job<RemoteJobData, RemoteResult>): string {
+/** The worker named by the job's last report; null before its first (the queue makes a job active before its worker reports). */
+function workerOf(remote: Job<RemoteJobData, RemoteResult>): string | null {
   const progress: unknown = remote.progress;
-  return isRemoteProgress(progress) ? progress.worker : "remote";
+  return isRemoteProgress(progress) ? progress.worker : null;
 }
