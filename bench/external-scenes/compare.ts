@@ -6,7 +6,8 @@
  * the shipped demo (make-demo-model into a temporary folder) unless --model names one.
  * `--held-out-folder 1` adds a third table: the same held-out scenes written as a scenes folder and
  * scored like the external ones (masks from the images), which parts the masks' share of a gap from
- * the drawer's.
+ * the drawer's. `perfect_additions` is the share of the external additions that a perfect addition
+ * of our triplets' geometry passes (perfect-additions.ts): the most any model trained on them can.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -15,10 +16,12 @@ import { main } from "../../src/cli/main.js";
 import type { CommandIO } from "../../src/cli/io.js";
 import type { EvalDemoReport } from "../../src/demo/eval/eval-report.js";
 import { heldOutExamples } from "../../src/demo/eval/held-out.js";
+import { readScenesFolder } from "../../src/demo/eval/scenes-folder.js";
 import { writeImage } from "../../src/image/index.js";
 import { makeDemoModel } from "../../src/demo/make-demo-model.js";
 import { benchFlags, flagNumber } from "../flags.js";
 import { EXTERNAL_SEED, writeExternalScenes } from "./draw.js";
+import { perfectAdditions } from "./perfect-additions.js";
 
 export async function benchExternalScenes(): Promise<Record<string, unknown>> {
   const count = flagNumber("count", 200);
@@ -34,6 +37,7 @@ export async function benchExternalScenes(): Promise<Record<string, unknown>> {
     const common = ["--model", model, "--configs", configs, "--count", String(count)];
     const heldOut = await evalDemoJson(common);
     const external = await evalDemoJson([...common, "--scenes", scenes]);
+    const perfect = perfectAdditions((await readScenesFolder(scenes)).examples);
     const asFolder = flagNumber("held-out-folder", 0) > 0 ? join(dir, "held-out") : null;
     if (asFolder !== null) await writeHeldOutFolder(asFolder, count);
     const heldOutImageMasks = asFolder === null ? null : await evalDemoJson([...common, "--scenes", asFolder]);
@@ -46,6 +50,7 @@ export async function benchExternalScenes(): Promise<Record<string, unknown>> {
       configs,
       held_out: summary(heldOut),
       external: summary(external),
+      perfect_additions: { ...perfect, accuracy: perfect.passed / perfect.total },
       ...(heldOutImageMasks === null ? {} : { held_out_image_masks: summary(heldOutImageMasks) }),
       gap_points: Object.fromEntries(
         heldOut.runs.map((r) => [r.name, Number(((overall(external, r.name) - overall(heldOut, r.name)) * 100).toFixed(1))]),

@@ -10,7 +10,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { imageMasks } from "../../src/demo/eval/image-masks.js";
 import { parseInstruction } from "../../src/demo/eval/instruction.js";
+import { readScenesFolder } from "../../src/demo/eval/scenes-folder.js";
+import { ADDED_SHAPE_SIZE } from "../../src/demo/scenes/draw-edit.js";
+import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
+import { rgbImage } from "../../src/image/rgb.js";
+import { drawOver, perfectAdditions } from "../../bench/external-scenes/perfect-additions.js";
 import { readImage } from "../../src/image/index.js";
 import { writeExternalScenes } from "../../bench/external-scenes/draw.js";
 import { coverage, rasterise } from "../../bench/external-scenes/raster.js";
@@ -103,6 +109,43 @@ describe("the external drawer's scenes", () => {
       drawer.slice().sort(),
     );
     for (const file of drawer) assert.doesNotMatch(readFileSync(join(folder, file), "utf8"), /from "[^"]*\/demo\//, file);
+  });
+});
+
+describe("the perfect addition of our geometry (perfect-additions.ts)", () => {
+  it("passes every addition of our own triplets, also with masks read from the images", () => {
+    const examples = [0, 1, 2, 3, 4, 5].map((i) => {
+      const example = sampleEditExample(500 + i, "add", { size: 64 });
+      const masks = i % 2 === 0 ? {} : imageMasks(example.source, example.target);
+      return { index: i, seed: 500 + i, file: null, example: { ...example, ...masks } };
+    });
+    assert.deepEqual(perfectAdditions(examples), { addedSize: ADDED_SHAPE_SIZE, passed: 6, total: 6 });
+    const wrongSize = perfectAdditions(examples, 1 / 6);
+    assert.equal(wrongSize.total, 6);
+    assert.ok(wrongSize.passed < 6, "a smaller shape leaves the target's region uncovered");
+  });
+
+  it("draws a shape over an image by its coverage: a pixel-aligned square exactly, the rest untouched", () => {
+    const grey = rgbImage(16, 16, new Uint8Array(16 * 16 * 3).fill(100));
+    const drawn = drawOver(grey, { kind: "square", colour: "black", size: 0.5, centre: { x: 0.5, y: 0.5 } });
+    const at = (x: number, y: number): number[] => [...drawn.data.subarray((y * 16 + x) * 3, (y * 16 + x) * 3 + 3)];
+    assert.deepEqual(at(4, 4), [20, 20, 20]);
+    assert.deepEqual(at(11, 11), [20, 20, 20]);
+    assert.deepEqual(at(3, 4), [100, 100, 100]);
+    assert.deepEqual(at(12, 12), [100, 100, 100]);
+  });
+
+  it("scores only the additions of a folder: the external drawer's are any size, so some fail", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "icedit-external-perfect-"));
+    try {
+      await writeExternalScenes(dir, { count: 80, seed: 5 });
+      const { examples } = await readScenesFolder(dir);
+      const result = perfectAdditions(examples);
+      assert.equal(result.total, 20);
+      assert.ok(result.passed > 0 && result.passed < 20, `${result.passed} of 20`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

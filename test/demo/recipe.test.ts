@@ -44,7 +44,7 @@ const TINY: RecipePlan = {
     dtype: "bf16",
     phases: [
       { edits: 8, steps: 12, lr: 1e-2, logitMean: 1.5 },
-      { edits: 12, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
+      { edits: 12, addedSize: 0.25, steps: 10, lr: 5e-3, logitMean: 1.5, lrDecaySteps: 10 },
     ],
   },
   transformerDtype: "bf16",
@@ -112,7 +112,7 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
         "vae-48",
         "base-copy-48",
         "edits-8",
-        "edits-12",
+        "edits-12-add0.25",
         "lora",
         "moe",
         "moe-2",
@@ -127,7 +127,7 @@ describe("the demo recipe, a few steps of each stage", { timeout: 600_000 }, () 
     assert.doesNotMatch(recipe.stages.find((s) => s.name === "lora")?.command ?? "", /--logit-mean/);
     // A later phase goes on from the phase before's adapter, on its own edit set.
     const phase2 = recipe.stages.find((s) => s.name === "moe-2")?.command ?? "";
-    assert.match(phase2, / --data \$WORK\/edits-12 .* --init-adapter \$WORK\/moe\/adapter\.safetensors .* --lr-decay-steps 10 /);
+    assert.match(phase2, / --data \$WORK\/edits-12-add0\.25 .* --init-adapter \$WORK\/moe\/adapter\.safetensors .* --lr-decay-steps 10 /);
     assert.doesNotMatch(recipe.stages.find((s) => s.name === "moe")?.command ?? "", /--init-adapter/);
     // The first phase picks the modules (later ones adapt the file's); the last writes the shipped dtype.
     assert.match(recipe.stages.find((s) => s.name === "moe")?.command ?? "", / --targets icedit\+text /);

@@ -75,8 +75,10 @@ export interface EditDecoderStagePlan extends VaeStagePlan {
 
 /** One `icedit train` run of an adapter. */
 export interface AdapterPhasePlan {
-  /** The edit triplets it trains on: seeds 0 .. edits - 1, kinds balanced (the recipe's edit set of that size). */
+  /** The edit triplets it trains on: seeds 0 .. edits - 1, kinds balanced (the recipe's edit set of that size and addedSize). */
   readonly edits: number;
+  /** The side of the shape its triplets add, of the width; absent: the generator's (ADDED_SHAPE_SIZE). */
+  readonly addedSize?: number;
   readonly steps: number;
   readonly lr: number;
   /** icedit train --logit-mean (t = sigmoid(m + randn)); absent: ICEdit's sigmoid(randn). */
@@ -125,12 +127,15 @@ export interface RecipePlan {
 
 /**
  * Both adapters': 16000 steps on 24000 triplets (the last 3000 decaying), then 12000 more (the last
- * 4000 decaying), then 6000 more at half the lr, decaying all the way.
+ * 4000 decaying), then 6000 more at half the lr, decaying all the way; those three add shapes at
+ * 0.25 of the width. Then 8000 more on 16000 triplets that add at the generator's size (0.30),
+ * decaying all the way.
  */
 const DEMO_ADAPTER_PHASES: AdapterStagePlan["phases"] = [
-  { edits: 24000, steps: 16000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 3000 },
-  { edits: 24000, steps: 12000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 4000 },
-  { edits: 24000, steps: 6000, lr: 5e-4, logitMean: 1.5, lrDecaySteps: 6000 },
+  { edits: 24000, addedSize: 0.25, steps: 16000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 3000 },
+  { edits: 24000, addedSize: 0.25, steps: 12000, lr: 1e-3, logitMean: 1.5, lrDecaySteps: 4000 },
+  { edits: 24000, addedSize: 0.25, steps: 6000, lr: 5e-4, logitMean: 1.5, lrDecaySteps: 6000 },
+  { edits: 16000, steps: 8000, lr: 5e-4, logitMean: 1.5, lrDecaySteps: 8000 },
 ];
 
 /** Both adapters' shape: ICEdit's modules and the double blocks' text stream, stored in bf16 (under 20 MB in all). */
@@ -190,15 +195,20 @@ export function recipePaths(work: string) {
   };
 }
 
-/** The sizes of the recipe's edit sets (every phase's), smallest first. */
-export function editSetSizes(plan: RecipePlan): number[] {
-  const sizes = [...plan.lora.phases, ...plan.moe.phases].map((phase) => phase.edits);
-  return [...new Set(sizes)].sort((a, b) => a - b);
+/** An edit set of the recipe: `edits` triplets from seed 0, adding shapes of side `addedSize` (absent: the generator's). */
+export type EditSetPlan = Pick<AdapterPhasePlan, "edits" | "addedSize">;
+
+/** The recipe's edit sets (every phase's, each once), smallest first. */
+export function editSets(plan: RecipePlan): EditSetPlan[] {
+  const byName = new Map<string, EditSetPlan>();
+  for (const { edits, addedSize } of [...plan.lora.phases, ...plan.moe.phases])
+    byName.set(editSetName({ edits, addedSize }), { edits, addedSize });
+  return [...byName.entries()].sort(([a, x], [b, y]) => x.edits - y.edits || a.localeCompare(b)).map(([, set]) => set);
 }
 
-/** The stage that makes the edit set of `count` triplets, and its folder in `work`. */
-export function editSetName(count: number): string {
-  return `edits-${count}`;
+/** The stage that makes an edit set, and its folder in `work`: edits-24000, or edits-24000-add0.25 with its own added size. */
+export function editSetName(set: EditSetPlan): string {
+  return set.addedSize === undefined ? `edits-${set.edits}` : `edits-${set.edits}-add${set.addedSize}`;
 }
 
 /** The stage (and run folder in `work`) of an adapter's phase: lora, lora-2, ...; moe, moe-2, ... */
@@ -225,7 +235,7 @@ function adapterPhaseArgs(plan: RecipePlan, work: string, kind: "lora" | "moe", 
   return [
     "bin/icedit.js",
     "train",
-    ...["--model", recipePaths(work).model, "--data", join(work, editSetName(phase.edits))],
+    ...["--model", recipePaths(work).model, "--data", join(work, editSetName(phase))],
     ...["--out", join(work, adapterPhaseName(kind, index)), "--adapter", kind, "--rank", String(stage.rank)],
     ...(kind === "moe" ? ["--experts", String(plan.moe.experts)] : []),
     ...targets,
@@ -346,11 +356,12 @@ export function recipeStages(plan: RecipePlan, work: string): StageSpec[] {
     { name: "random model", args: ["bin/icedit.js", "make-demo-model", p.model, "--random", "--seed", String(plan.seed)], tail: 1 },
     { name: "vae", args: vaeArgs(plan, p.vae, plan.vae), tail: 1 },
     ...trunkStages(plan, work),
-    ...editSetSizes(plan).map((count) => ({
-      name: editSetName(count),
+    ...editSets(plan).map((set) => ({
+      name: editSetName(set),
       args: [
-        ...["dist/src/demo/scenes/main.js", "edits", join(work, editSetName(count))],
-        ...["--count", String(count), "--first-seed", "0", "--size", String(plan.size)],
+        ...["dist/src/demo/scenes/main.js", "edits", join(work, editSetName(set))],
+        ...["--count", String(set.edits), "--first-seed", "0", "--size", String(plan.size)],
+        ...(set.addedSize === undefined ? [] : ["--added-size", String(set.addedSize)]),
       ],
       tail: 1,
     })),

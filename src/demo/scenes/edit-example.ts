@@ -35,6 +35,8 @@ export interface ExampleOptions {
   /** Canvas side in pixels (default 128). */
   readonly size?: number;
   readonly subsamples?: number;
+  /** The side of an added shape, canvas units (default ADDED_SHAPE_SIZE). */
+  readonly addedSize?: number;
 }
 
 /** The example of a given edit of a scene. */
@@ -73,7 +75,7 @@ export function sampleEditExample(seed: number, kind?: EditKind, options: Exampl
     const first = kind === undefined ? randomIndex(prng, EDIT_KINDS.length) : EDIT_KINDS.indexOf(kind);
     const kinds = kind === undefined ? EDIT_KINDS.map((_, i) => EDIT_KINDS[(first + i) % EDIT_KINDS.length] as EditKind) : [kind];
     for (const k of kinds) {
-      const edit = drawEdit(prng, scene, k);
+      const edit = drawEdit(prng, scene, k, options.addedSize);
       if (edit !== null) return editExample(scene, edit, options);
     }
   }

@@ -1,6 +1,6 @@
 /**
  * A script entry (no npm run needed) that writes the scene data sets:
- *   node dist/src/demo/scenes/main.js edits DIR [--count N] [--first-seed S] [--size PX]
+ *   node dist/src/demo/scenes/main.js edits DIR [--count N] [--first-seed S] [--size PX] [--added-size F]
  *   node dist/src/demo/scenes/main.js inpainting DIR [--count N] [--first-seed S] [--size PX]
  */
 import { pathToFileURL } from "node:url";
@@ -9,11 +9,18 @@ import { IceditError, InvalidArgumentError } from "../../errors.js";
 import { writeEditDataset } from "./write-edit-dataset.js";
 import { writeInpaintingDataset } from "./write-inpainting-dataset.js";
 
-const USAGE = "usage: node dist/src/demo/scenes/main.js edits|inpainting DIR [--count N] [--first-seed S] [--size PX]";
+const USAGE =
+  "usage: node dist/src/demo/scenes/main.js edits|inpainting DIR [--count N] [--first-seed S] [--size PX] [--added-size F (edits: an added shape's side, of the width)]";
 
 function integerOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`--${name} must be a non-negative integer, got ${value}`);
+  return Number(value);
+}
+
+function fractionOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^(0|[1-9]\d*)?\.?\d+$/.test(value)) throw new InvalidArgumentError(`--${name} must be a number such as 0.3, got ${value}`);
   return Number(value);
 }
 
@@ -22,7 +29,7 @@ function parsed(args: readonly string[]) {
     return parseArgs({
       args: [...args],
       allowPositionals: true,
-      options: { count: { type: "string" }, "first-seed": { type: "string" }, size: { type: "string" } },
+      options: { count: { type: "string" }, "first-seed": { type: "string" }, size: { type: "string" }, "added-size": { type: "string" } },
     });
   } catch (error) {
     // node's parseArgs throws a TypeError (ERR_PARSE_ARGS_*) for unknown or ambiguous options
@@ -44,11 +51,12 @@ export async function runSceneData(args: readonly string[]): Promise<string> {
     size: integerOption(values.size, "size", 128),
   };
   if (what === "edits") {
-    const summary = await writeEditDataset(folder, options);
+    const summary = await writeEditDataset(folder, { ...options, addedSize: fractionOption(values["added-size"], "added-size") });
     return `wrote ${summary.count} edits (${Object.entries(summary.perKind)
       .map(([k, n]) => `${n} ${k}`)
       .join(", ")}) to ${summary.metadata}`;
   }
+  if (values["added-size"] !== undefined) throw new InvalidArgumentError(`--added-size is for edits only\n${USAGE}`);
   const { count, file } = await writeInpaintingDataset(folder, options);
   return `wrote ${count} captioned scenes with masks to ${file}`;
 }

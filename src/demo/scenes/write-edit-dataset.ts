@@ -13,9 +13,11 @@ import { InvalidArgumentError } from "../../errors.js";
 import { writeFileAtomic } from "../../image/atomic-write.js";
 import { writeImage } from "../../image/write.js";
 import { METADATA_FILE } from "../../train/data/image-folder.js";
+import { ADDED_SHAPE_SIZE } from "./draw-edit.js";
 import { sampleEditExample } from "./edit-example.js";
 import { EDIT_KINDS, type EditKind } from "./edits.js";
 import { DEFAULT_CANVAS } from "./render.js";
+import { SCENE_RULES } from "./scene.js";
 
 export interface SceneDatasetOptions {
   /** How many examples. */
@@ -26,6 +28,11 @@ export interface SceneDatasetOptions {
   readonly size?: number;
   readonly onProgress?: (done: number, total: number) => void;
   readonly signal?: AbortSignal;
+}
+
+export interface EditDatasetOptions extends SceneDatasetOptions {
+  /** The side of an added shape, canvas units: within the grammar's 1/6 to 1/3 (default ADDED_SHAPE_SIZE). */
+  readonly addedSize?: number;
 }
 
 export interface EditDatasetSummary {
@@ -48,8 +55,12 @@ export function checkDatasetOptions(options: SceneDatasetOptions): { count: numb
 
 export const exampleName = (i: number): string => String(i).padStart(5, "0");
 
-export async function writeEditDataset(folder: string, options: SceneDatasetOptions): Promise<EditDatasetSummary> {
+export async function writeEditDataset(folder: string, options: EditDatasetOptions): Promise<EditDatasetSummary> {
   const { count, firstSeed, size } = checkDatasetOptions(options);
+  const addedSize = options.addedSize ?? ADDED_SHAPE_SIZE;
+  if (!(addedSize >= SCENE_RULES.minSize && addedSize <= SCENE_RULES.maxSize)) {
+    throw new InvalidArgumentError(`the added shape's size must be within the grammar's 1/6 to 1/3 of the width, got ${addedSize}`);
+  }
   await mkdir(join(folder, "images"), { recursive: true });
   const perKind: Record<EditKind, number> = { recolour: 0, remove: 0, background: 0, add: 0 };
   const lines: string[] = [];
@@ -57,7 +68,7 @@ export async function writeEditDataset(folder: string, options: SceneDatasetOpti
     options.signal?.throwIfAborted();
     const kind = EDIT_KINDS[i % EDIT_KINDS.length] as EditKind;
     const seed = firstSeed + i;
-    const example = sampleEditExample(seed, kind, { size });
+    const example = sampleEditExample(seed, kind, { size, addedSize });
     const source = `images/${exampleName(i)}_source.png`;
     const target = `images/${exampleName(i)}_target.png`;
     await writeImage(join(folder, source), example.source);

@@ -139,4 +139,18 @@ describe("the script entry", () => {
     await assert.rejects(runSceneData(["edits", join(tmp.dir, "x"), "--count=-3"]), /--count must be a non-negative integer/);
     await assert.rejects(runSceneData(["edits", join(tmp.dir, "x"), "--colour", "red"]), InvalidArgumentError);
   });
+
+  it("--added-size sets the side of the shapes the add triplets draw, within the grammar's 1/6 to 1/3", async () => {
+    await runSceneData(["edits", join(tmp.dir, "a"), "--count", "4", "--size", "32", "--first-seed", "9", "--added-size", "0.2"]);
+    const read = await readImage(join(tmp.dir, "a", "images", "00003_target.png"));
+    const small = sampleEditExample(12, "add", { size: 32, addedSize: 0.2 });
+    assert.equal(small.edited.shapes.at(-1)?.size, 0.2);
+    assert.deepEqual([...read.data], [...small.target.data]);
+    assert.notDeepEqual([...small.target.data], [...sampleEditExample(12, "add", { size: 32 }).target.data], "the default size differs");
+    const bad = (value: string) => runSceneData(["edits", join(tmp.dir, "x"), "--count", "4", "--added-size", value]);
+    await assert.rejects(bad("0.5"), /within the grammar's 1\/6 to 1\/3 of the width, got 0\.5/);
+    await assert.rejects(bad("0.1"), InvalidArgumentError);
+    await assert.rejects(bad("big"), /--added-size must be a number such as 0\.3, got big/);
+    await assert.rejects(runSceneData(["inpainting", join(tmp.dir, "x"), "--added-size", "0.3"]), /--added-size is for edits only/);
+  });
 });
