@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { numberOption } from "../../cli/options.js";
 import { IceditError, InvalidArgumentError } from "../../errors.js";
 import { writeEditDataset } from "./write-edit-dataset.js";
 import { writeInpaintingDataset } from "./write-inpainting-dataset.js";
@@ -15,12 +16,6 @@ const USAGE =
 function integerOption(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`--${name} must be a non-negative integer, got ${value}`);
-  return Number(value);
-}
-
-function fractionOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^(0|[1-9]\d*)?\.?\d+$/.test(value)) throw new InvalidArgumentError(`--${name} must be a number such as 0.3, got ${value}`);
   return Number(value);
 }
 
@@ -51,7 +46,7 @@ export async function runSceneData(args: readonly string[]): Promise<string> {
     size: integerOption(values.size, "size", 128),
   };
   if (what === "edits") {
-    const summary = await writeEditDataset(folder, { ...options, addedSize: fractionOption(values["added-size"], "added-size") });
+    const summary = await writeEditDataset(folder, { ...options, addedSize: numberOption("added-size", values["added-size"], undefined) });
     return `wrote ${summary.count} edits (${Object.entries(summary.perKind)
       .map(([k, n]) => `${n} ${k}`)
       .join(", ")}) to ${summary.metadata}`;
