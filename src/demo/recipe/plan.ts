@@ -164,7 +164,9 @@ export const DEMO_RECIPE: RecipePlan = {
   ],
   lora: DEMO_ADAPTER,
   moe: { ...DEMO_ADAPTER, experts: 4 },
-  editDecoder: [],
+  // The decoder alone (the encoder, hence the latent space, the base and the adapters, unchanged) on
+  // 4000 of the final LoRA-MoE's own edits of training-range scenes: 800 validation edits 86.4% -> 91.6%.
+  editDecoder: [{ name: "edit-decoder", steps: 800, batch: 8, lr: 1e-4, seed: 41, firstSeed: 500_000, count: 4000 }],
   // bf16 halves the file (3.8 MB) at the same accuracy (the 64-px demo: 200 held-out edits, LoRA 55.0% either way, LoRA-MoE 56.0% against 54.0% in f32).
   transformerDtype: "bf16",
   saveEvery: 500,
