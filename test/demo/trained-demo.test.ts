@@ -11,7 +11,8 @@ import { readModelSettings } from "../../src/api/model-settings.js";
 import { DEMO_MOE_LORA_FILE } from "../../src/demo/make-demo-model.js";
 import { scoreEdit } from "../../src/demo/eval/score.js";
 import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
-import { readTrainedDemo } from "../../src/demo/trained-demo.js";
+import { DEMO_ASSETS_DIR, readTrainedDemo, TRAINED_DEMO_FILES } from "../../src/demo/trained-demo.js";
+import { DEMO_RECIPE, recipeStages } from "../../src/demo/recipe/plan.js";
 import { PACKAGE_ROOT } from "../../src/demo/recipe/run-recipe.js";
 import { readImage } from "../../src/image/decode.js";
 import { resizeImage, type RgbImage } from "../../src/image/index.js";
@@ -70,6 +71,19 @@ describe("the trained demo model", () => {
     for (let i = 0; i < resized.data.length; i++) sum += Math.abs((seen[0].data[i] as number) - (resized.data[i] as number));
     const meanAbs = sum / resized.data.length;
     assert.ok(meanAbs > 0 && meanAbs < 20, `the round trip is lossy but close: mean abs ${meanAbs.toFixed(2)}`);
+  });
+
+  it("recipe.json records DEMO_RECIPE: its plan, and every stage as npm run demo:train runs it, then the eval", async () => {
+    const { recipe } = await readTrainedDemo();
+    const json = JSON.parse(await readFile(join(DEMO_ASSETS_DIR, TRAINED_DEMO_FILES.recipe), "utf8")) as { plan: unknown };
+    assert.deepEqual(json.plan, JSON.parse(JSON.stringify(DEMO_RECIPE)), "the plan it ran is the package's DEMO_RECIPE");
+    const stages = recipeStages(DEMO_RECIPE, "$WORK");
+    assert.deepEqual(
+      recipe.stages.map((s) => s.name),
+      [...stages.map((s) => s.name), "eval"],
+      "one record per stage, in order",
+    );
+    for (const [i, stage] of stages.entries()) assert.equal(recipe.stages[i]?.command, ["node", ...stage.args].join(" "), stage.name);
   });
 
   it("--random still writes random weights, and --seed needs it", async () => {
