@@ -13,7 +13,7 @@ import { scoreEdit } from "../../src/demo/eval/score.js";
 import { sampleEditExample } from "../../src/demo/scenes/edit-example.js";
 import { DEMO_ASSETS_DIR, readTrainedDemo, TRAINED_DEMO_FILES } from "../../src/demo/trained-demo.js";
 import { DEMO_RECIPE, recipeStages } from "../../src/demo/recipe/plan.js";
-import { PACKAGE_ROOT } from "../../src/demo/recipe/run-recipe.js";
+import { commandLine, PACKAGE_ROOT } from "../../src/demo/recipe/run-recipe.js";
 import { readImage } from "../../src/image/decode.js";
 import { resizeImage, type RgbImage } from "../../src/image/index.js";
 import { heldOutExamples } from "../../src/demo/eval/held-out.js";
@@ -77,13 +77,15 @@ describe("the trained demo model", () => {
     const { recipe } = await readTrainedDemo();
     const json = JSON.parse(await readFile(join(DEMO_ASSETS_DIR, TRAINED_DEMO_FILES.recipe), "utf8")) as { plan: unknown };
     assert.deepEqual(json.plan, JSON.parse(JSON.stringify(DEMO_RECIPE)), "the plan it ran is the package's DEMO_RECIPE");
-    const stages = recipeStages(DEMO_RECIPE, "$WORK");
+    const work = "/demo-train-work";
+    const stages = recipeStages(DEMO_RECIPE, work);
     assert.deepEqual(
       recipe.stages.map((s) => s.name),
       [...stages.map((s) => s.name), "eval"],
       "one record per stage, in order",
     );
-    for (const [i, stage] of stages.entries()) assert.equal(recipe.stages[i]?.command, ["node", ...stage.args].join(" "), stage.name);
+    // As runRecipe records each stage: commandLine, the work folder written as $WORK.
+    for (const [i, stage] of stages.entries()) assert.equal(recipe.stages[i]?.command, commandLine(stage, work), stage.name);
   });
 
   it("--random still writes random weights, and --seed needs it", async () => {

@@ -66,7 +66,7 @@ function runStage(stage: StageSpec, onLine: (line: string) => void): Promise<{ c
 }
 
 /** The stage's command line as recorded: node and its arguments, the work folder as $WORK. */
-function commandLine(stage: StageSpec, work: string): string {
+export function commandLine(stage: StageSpec, work: string): string {
   return ["node", ...stage.args].map((a) => a.split(work).join("$WORK")).join(" ");
 }
 
